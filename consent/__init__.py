@@ -1,0 +1,1 @@
+"""Built-in plugin: consent and privacy (see ``plugin.py``)."""

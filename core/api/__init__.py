@@ -1,0 +1,1 @@
+"""The HTTP API: the only part of the code that knows Litestar."""

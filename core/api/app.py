@@ -1,0 +1,80 @@
+"""Assemble the web app in one place, in small ``_configure_*`` steps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.app import AppConfig
+from litestar.datastructures import State
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from .. import __version__
+from ..runtime import Runtime, build_runtime
+from ..settings import load_settings
+from .dependencies import DEPENDENCIES
+from .problems import EXCEPTION_HANDLERS
+from .routes import auth, health, organisations, users
+from .security import EXCLUDE_FROM_AUTH, TokenAuthenticationMiddleware
+
+OPENAPI_PATH = "/api/schema"
+#: request bodies larger than this are refused with 413 before parsing
+MAX_BODY_BYTES = 1_000_000
+
+
+def _configure_routes(config: AppConfig, runtime: Runtime) -> None:
+    config.route_handlers.extend([health.get_health, health.get_ready])
+    for module in (auth, organisations, users):
+        config.route_handlers.extend(module.ROUTES)
+    config.route_handlers.extend(runtime.plugins.routes())
+
+
+def _configure_security(config: AppConfig) -> None:
+    config.middleware.append(
+        DefineMiddleware(
+            TokenAuthenticationMiddleware,
+            exclude=[f"^{OPENAPI_PATH}"],
+            exclude_from_auth_key=EXCLUDE_FROM_AUTH,
+        )
+    )
+
+
+def _configure_openapi(config: AppConfig) -> None:
+    config.openapi_config = OpenAPIConfig(
+        title="sotesilta API",
+        version=__version__,
+        description=(
+            "Scheduling and referral between Finnish health stations and social care. "
+            "Errors are RFC 9457 problem details. operationIds are part of the contract."
+        ),
+        path=OPENAPI_PATH,
+        render_plugins=[SwaggerRenderPlugin()],
+        components=Components(
+            security_schemes={
+                "bearer": SecurityScheme(type="http", scheme="bearer"),
+                "session": SecurityScheme(type="apiKey", name="sotesilta_session", security_scheme_in="cookie"),
+            }
+        ),
+        security=[{"bearer": []}, {"session": []}],
+        use_handler_docstrings=True,
+    )
+
+
+def create_app(runtime: Runtime | None = None, **litestar_options: Any) -> Litestar:
+    """The ASGI app. Without a runtime, settings come from the environment."""
+    runtime = runtime or build_runtime(load_settings())
+    config = AppConfig(
+        state=State({"runtime": runtime}),
+        dependencies=dict(DEPENDENCIES),
+        exception_handlers=dict(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
+        request_max_body_size=MAX_BODY_BYTES,
+        debug=False,
+        **litestar_options,
+    )
+    _configure_routes(config, runtime)
+    _configure_security(config)
+    _configure_openapi(config)
+    return Litestar.from_config(config)

@@ -1,0 +1,45 @@
+"""Municipalities and stations (organisational data, for any signed-in user)."""
+
+from __future__ import annotations
+
+from litestar import get
+from pydantic import BaseModel
+
+from ...persistence.uow import UnitOfWork
+from ...services import organisations
+
+
+class MunicipalityOut(BaseModel):
+    code: str
+    name_fi: str
+    name_sv: str
+    county_code: str
+    county_name_fi: str
+    county_name_sv: str
+    plugin: str
+
+
+class StationOut(BaseModel):
+    id: int
+    key: str
+    municipality_code: str
+    name_fi: str
+    name_sv: str
+    address: str
+    kind: str
+    booking_mode: str
+
+
+@get("/api/v1/municipalities", operation_id="listMunicipalities", tags=["organisation"],
+     summary="Municipalities registered by the installed plugins", sync_to_thread=True)
+def list_municipalities(uow: UnitOfWork, county: str | None = None) -> list[MunicipalityOut]:
+    return [MunicipalityOut(**vars(m)) for m in organisations.list_municipalities(uow, county=county)]
+
+
+@get("/api/v1/stations", operation_id="listStations", tags=["organisation"],
+     summary="Active stations, optionally of one municipality", sync_to_thread=True)
+def list_stations(uow: UnitOfWork, municipality: str | None = None) -> list[StationOut]:
+    return [StationOut(**vars(s)) for s in organisations.list_stations(uow, municipality=municipality)]
+
+
+ROUTES = [list_municipalities, list_stations]

@@ -1,0 +1,249 @@
+"""The ``sotesilta`` command."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+
+from .domain.errors import DomainError
+from .logging import configure_logging
+from .persistence import migrate
+from .plugins.manager import PluginError, load_plugins
+from .runtime import Runtime, build_runtime
+from .services import accounts, demo as demo_service, organisations
+from .services.readiness import check_database
+from .services.secrets import generate_password
+from .settings import Settings, SettingsError, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.secho(message, fg="red", err=True)
+    sys.exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        _fail(f"configuration is not valid:\n{exc}", 2)
+        raise  # unreachable
+
+
+@contextmanager
+def _runtime() -> Iterator[Runtime]:
+    settings = _settings()
+    configure_logging(json_lines=settings.env == "production", level=settings.log_level)
+    try:
+        runtime = build_runtime(settings)
+    except PluginError as exc:
+        _fail(f"plugins could not be loaded: {exc}", 2)
+    try:
+        yield runtime
+    except DomainError as exc:
+        _fail(f"{exc.title}: {exc.detail}")
+    finally:
+        runtime.engine.dispose()
+
+
+def _require_migrated(runtime: Runtime) -> None:
+    state = check_database(runtime.engine)
+    if not state.ready:
+        _fail("; ".join(state.problems) + "\n(or start with `sotesilta serve --migrate`)", 2)
+
+
+@click.group(help="sotesilta: scheduling and referral between health stations and social care.")
+@click.version_option(package_name="sotesilta")
+def main() -> None:
+    pass
+
+
+@main.command(help="Run the web server.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--migrate", "run_migrations", is_flag=True, help="Upgrade the database first.")
+def serve(host: str, port: int, workers: int, run_migrations: bool) -> None:
+    import uvicorn
+
+    with _runtime() as runtime:
+        if run_migrations:
+            migrate.upgrade(runtime.engine)
+        _require_migrated(runtime)
+        with runtime.uow() as uow:
+            organisations.sync_registry(uow, runtime.plugins.municipalities)
+        json_logs = runtime.settings.env == "production"
+    click.echo(f"sotesilta serving on http://{host}:{port} (docs: /api/schema)", err=True)
+    uvicorn.run(
+        "sotesilta.core.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,  # keep our structured logging
+        proxy_headers=True,
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+    del json_logs
+
+
+@main.group(help="Database schema.")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="Apply all migrations and sync the plugins' municipalities.")
+def db_upgrade() -> None:
+    with _runtime() as runtime:
+        migrate.upgrade(runtime.engine)
+        with runtime.uow() as uow:
+            report = organisations.sync_registry(uow, runtime.plugins.municipalities)
+        click.echo(
+            f"database at revision {migrate.current_revision(runtime.engine)}; "
+            f"{report.municipalities} municipalities, {report.stations} stations"
+        )
+
+
+@db.command("current", help="Show the database's migration revision.")
+def db_current() -> None:
+    with _runtime() as runtime:
+        click.echo(f"{migrate.current_revision(runtime.engine) or '(empty)'} (code: {migrate.head_revision()})")
+
+
+@main.command(help="Load the demo: the seeds' municipalities, stations, workers and users.")
+@click.option("--password", default=None, help="Give every demo user this password (otherwise generated).")
+def demo(password: str | None) -> None:
+    with _runtime() as runtime:
+        if runtime.settings.env == "production":
+            _fail("refusing to load demo data when SOTESILTA_ENV=production", 2)
+        password_for = demo_service.fixed_password(password) if password else (lambda _u: generate_password())
+        migrate.upgrade(runtime.engine)
+        with runtime.uow() as uow:
+            organisations.sync_registry(uow, runtime.plugins.municipalities)
+        loader = demo_service.DemoLoader(
+            uow_factory=runtime.uow, now=runtime.clock.now(), password_for=password_for,
+            reset_passwords=password is not None,
+        )
+        runtime.plugins.load_demo(loader)
+    click.echo(f"{'username':<20} {'roles':<14} {'municipalities':<16} password")
+    for user in loader.users:
+        codes = ",".join(user.municipalities)
+        codes = codes if len(codes) <= 15 else f"{user.municipalities[0]}+{len(user.municipalities) - 1}"
+        click.echo(f"{user.username:<20} {','.join(user.roles):<14} {codes:<16} "
+                   f"{user.password or '(unchanged)'}")
+
+
+@main.group(help="Staff accounts.")
+def users() -> None:
+    pass
+
+
+@users.command("add", help="Create a user. Without --password one is generated and printed once.")
+@click.argument("username")
+@click.option("--display-name", required=True)
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(["health_staff", "instructor", "manager", "admin"]))
+@click.option("--municipality", "municipalities", multiple=True, required=True, help="e.g. 049")
+@click.option("--station", "stations", multiple=True, help="station key, e.g. espoo-leppavaara")
+@click.option("--language", default="fi", type=click.Choice(["fi", "sv", "en"]))
+@click.option("--password", default=None, help="Prefer --password-stdin: arguments show in process lists.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_add(username: str, display_name: str, roles: tuple[str, ...], municipalities: tuple[str, ...],
+              stations: tuple[str, ...], language: str, password: str | None, password_stdin: bool) -> None:
+    generated = False
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        password, generated = generate_password(), True
+    with _runtime() as runtime:
+        _require_migrated(runtime)
+        with runtime.uow() as uow:
+            user = accounts.add_user(
+                uow, username=username, display_name=display_name, password=password, roles=roles,
+                municipalities=municipalities, station_keys=stations, language=language,
+                now=runtime.clock.now(),
+            )
+    click.echo(f"created user {user.username} (id {user.id})")
+    if generated:
+        click.echo(f"password: {password}")
+
+
+@users.command("list", help="List users.")
+def users_list() -> None:
+    with _runtime() as runtime:
+        _require_migrated(runtime)
+        with runtime.uow() as uow:
+            found = accounts.list_users(uow)
+    for user in found:
+        state = "active" if user.active else "disabled"
+        click.echo(f"{user.id:>4} {user.username:<24} {state:<8} {','.join(user.roles):<20} "
+                   f"{','.join(user.municipalities)}")
+
+
+@users.command("disable", help="Disable a user and revoke their sessions and tokens.")
+@click.argument("username")
+def users_disable(username: str) -> None:
+    with _runtime() as runtime:
+        _require_migrated(runtime)
+        with runtime.uow() as uow:
+            user = accounts.disable_user(uow, username=username, now=runtime.clock.now())
+    click.echo(f"disabled {user.username}")
+
+
+@main.group(help="Installed plugins.")
+def plugins() -> None:
+    pass
+
+
+@plugins.command("list", help="Show plugins, where each was found, and their municipalities.")
+def plugins_list() -> None:
+    settings = _settings()
+    try:
+        loaded = load_plugins(blocked=settings.blocked_plugins)
+    except PluginError as exc:
+        _fail(f"plugins could not be loaded: {exc}", 2)
+        return
+    for info in loaded.info():
+        click.echo(f"{info.name}  [{info.source}]  {info.module}")
+        for m in info.municipalities:
+            click.echo(f"    {m.code}  {m.name_fi} / {m.name_sv}  (county {m.county.code})")
+    for name in loaded.blocked():
+        click.echo(f"{name}  [blocked by SOTESILTA_BLOCKED_PLUGINS]")
+
+
+@main.command(help="Validate configuration, plugins and database; print what is wrong.")
+def check() -> None:
+    problems: list[str] = []
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        _fail(f"configuration is not valid:\n{exc}", 1)
+        return
+    click.echo(f"settings: ok (env={settings.env}, database={'SQLite' if settings.is_embedded else 'PostgreSQL'})")
+    try:
+        settings.secret()
+        click.echo("secret key: ok")
+    except (SettingsError, OSError) as exc:
+        problems.append(f"secret key: {exc}")
+    try:
+        runtime = build_runtime(settings)
+    except PluginError as exc:
+        _fail(f"plugins: {exc}", 1)
+        return
+    click.echo(f"plugins: {len(runtime.plugins.info())} loaded, "
+               f"{len(runtime.plugins.municipalities)} municipalities")
+    problems.extend(f"plugin: {p}" for p in runtime.plugins.check())
+    state = check_database(runtime.engine)
+    runtime.engine.dispose()
+    if state.ready:
+        click.echo(f"database: ok (revision {state.revision})")
+    problems.extend(f"database: {p}" for p in state.problems)
+    for problem in problems:
+        click.secho(f"problem: {problem}", fg="red", err=True)
+    sys.exit(1 if problems else 0)

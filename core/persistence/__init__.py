@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, engines, the unit of work and migrations."""

@@ -1,0 +1,1 @@
+"""Alembic migration environment; ``sotesilta db upgrade`` drives it."""

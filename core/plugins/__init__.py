@@ -1,0 +1,10 @@
+"""The plugin kernel: hook specifications, registries and the plugin manager."""
+
+import pluggy
+
+PROJECT_NAME = "sotesilta"
+#: plugins mark their hook implementations with ``@hookimpl``
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+
+__all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]

@@ -1,0 +1,65 @@
+"""Every hook sotesilta offers, in one module.
+
+Registration hooks receive a ``register`` callback instead of returning a value:
+with several municipalities installed, a ``firstresult`` hook would answer only
+for whichever registered last. Each hook is documented in ``docs/plugins.md``
+and has a test (meta-tests in ``tests/test_plugin_meta.py`` enforce both).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import hookspec
+
+if TYPE_CHECKING:
+    from .registry import CodeListRegister, DemoBuilder, MunicipalityRegister, RouteRegister
+
+
+@hookspec
+def sotesilta_register_municipalities(register: MunicipalityRegister) -> None:
+    """Register this plugin's municipalities.
+
+    Call ``register(profile)`` once per ``MunicipalityProfile`` (code, fi/sv names,
+    county, age groups, stations with their booking modes). A code registered by
+    two plugins stops start-up with an error naming both. Return nothing.
+    """
+
+
+@hookspec
+def sotesilta_register_code_lists(register: CodeListRegister) -> None:
+    """Add entries to code lists (reasons, topics, referral targets, ...).
+
+    Call ``register(list_name, code, labels, municipality=None)``; ``labels``
+    maps ``"fi"``, ``"sv"`` and ``"en"`` to display texts. ``municipality=None``
+    makes the entry shared by all; a municipality code makes it local. The same
+    code twice in one list (and scope) is refused at start-up. Return nothing.
+    """
+
+
+@hookspec
+def sotesilta_register_routes(register: RouteRegister) -> None:
+    """Add API route handlers (Litestar handlers or controllers).
+
+    Call ``register(handler)``; paths should live under ``/api/v1/x/<plugin>/``.
+    The core's authentication applies to them like any other route. Return
+    nothing.
+    """
+
+
+@hookspec
+def sotesilta_load_demo(demo: DemoBuilder) -> None:
+    """Load this plugin's part of ``sotesilta demo``.
+
+    Use ``demo.worker(...)`` and ``demo.user(...)``; both are idempotent, so the
+    demo may be loaded again. Return nothing.
+    """
+
+
+@hookspec
+def sotesilta_check() -> list[str] | None:
+    """Report configuration problems for ``sotesilta check`` and ``/ready``.
+
+    Return a list of human-readable problems (empty or ``None`` when all is
+    well). Do not raise.
+    """

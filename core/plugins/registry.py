@@ -1,0 +1,157 @@
+"""Registries that plugins fill through callbacks at start-up.
+
+Each registry rejects duplicates, naming both plugins, so two municipalities
+can never silently overwrite each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..domain.errors import InputInvalid, MunicipalityDuplicate
+from ..domain.organisations import MunicipalityProfile, StationProfile
+
+MunicipalityRegister = Callable[[MunicipalityProfile], None]
+RouteRegister = Callable[[Any], None]
+LANGUAGES = ("fi", "sv", "en")
+
+
+class CodeListRegister(Protocol):
+    def __call__(
+        self,
+        list_name: str,
+        code: str,
+        labels: Mapping[str, str],
+        municipality: str | None = None,
+    ) -> None: ...
+
+
+class DemoBuilder(Protocol):
+    """What a plugin may do while the demo loads (implemented by the core)."""
+
+    password_for: Callable[[str], str]
+
+    def worker(
+        self,
+        *,
+        display_name: str,
+        title: str,
+        languages: Sequence[str],
+        municipality: str,
+        username: str | None = None,
+    ) -> int: ...
+
+    def user(
+        self,
+        *,
+        username: str,
+        display_name: str,
+        roles: Sequence[str],
+        municipalities: Sequence[str],
+        station_keys: Sequence[str] = (),
+        language: str = "fi",
+    ) -> int: ...
+
+
+@dataclass
+class RegisteredMunicipality:
+    profile: MunicipalityProfile
+    plugin: str
+
+
+class MunicipalityRegistry:
+    def __init__(self) -> None:
+        self._by_code: dict[str, RegisteredMunicipality] = {}
+        self._station_owner: dict[str, str] = {}
+
+    def register(self, profile: MunicipalityProfile, *, plugin: str) -> None:
+        if not isinstance(profile, MunicipalityProfile):
+            raise TypeError(f"plugin {plugin!r} registered {profile!r}, not a MunicipalityProfile")
+        existing = self._by_code.get(profile.code)
+        if existing is not None:
+            raise MunicipalityDuplicate(
+                f"municipality {profile.code} ({profile.name_fi}) is registered by both "
+                f"{existing.plugin!r} and {plugin!r}; block one of them "
+                "(SOTESILTA_BLOCKED_PLUGINS)"
+            )
+        for station in profile.stations:
+            owner = self._station_owner.get(station.key)
+            if owner is not None:
+                raise MunicipalityDuplicate(
+                    f"station key {station.key!r} is registered by both {owner!r} and {plugin!r}"
+                )
+        for station in profile.stations:
+            self._station_owner[station.key] = plugin
+        self._by_code[profile.code] = RegisteredMunicipality(profile, plugin)
+
+    def get(self, code: str) -> MunicipalityProfile | None:
+        found = self._by_code.get(code)
+        return found.profile if found else None
+
+    def plugin_of(self, code: str) -> str | None:
+        found = self._by_code.get(code)
+        return found.plugin if found else None
+
+    def all(self) -> list[MunicipalityProfile]:
+        return [r.profile for r in sorted(self._by_code.values(), key=lambda r: r.profile.code)]
+
+    def stations(self) -> list[tuple[MunicipalityProfile, StationProfile]]:
+        return [(m, s) for m in self.all() for s in m.stations]
+
+    def __len__(self) -> int:
+        return len(self._by_code)
+
+
+@dataclass(frozen=True)
+class CodeEntry:
+    list_name: str
+    code: str
+    labels: Mapping[str, str]
+    municipality: str | None
+    plugin: str
+
+    def label(self, language: str) -> str:
+        return self.labels.get(language) or self.labels["fi"]
+
+
+@dataclass
+class CodeListRegistry:
+    _entries: dict[tuple[str, str | None, str], CodeEntry] = field(default_factory=dict)
+
+    def register(
+        self,
+        list_name: str,
+        code: str,
+        labels: Mapping[str, str],
+        municipality: str | None = None,
+        *,
+        plugin: str,
+    ) -> None:
+        if not list_name or not code:
+            raise InputInvalid(f"plugin {plugin!r} registered an empty code list name or code")
+        missing = [lang for lang in LANGUAGES if not labels.get(lang)]
+        if missing:
+            raise InputInvalid(
+                f"code {list_name}/{code} from {plugin!r} lacks labels for: {', '.join(missing)}"
+            )
+        key = (list_name, municipality, code)
+        shared = self._entries.get((list_name, None, code))
+        existing = self._entries.get(key) or shared
+        if existing is not None:
+            raise InputInvalid(
+                f"code {list_name}/{code} is registered by both {existing.plugin!r} and {plugin!r}"
+            )
+        self._entries[key] = CodeEntry(list_name, code, dict(labels), municipality, plugin)
+
+    def entries(self, list_name: str, municipality: str | None = None) -> list[CodeEntry]:
+        """Shared entries plus those local to ``municipality``, in registration order."""
+        return [
+            e
+            for e in self._entries.values()
+            if e.list_name == list_name and e.municipality in (None, municipality)
+        ]
+
+    def list_names(self) -> list[str]:
+        return sorted({e.list_name for e in self._entries.values()})

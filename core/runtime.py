@@ -1,0 +1,47 @@
+"""The running system's parts, assembled once from settings.
+
+The CLI and the web app both build a ``Runtime``; tests build one around a
+test database and a fake clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from .domain.clock import Clock, SystemClock
+from .persistence.db import make_engine, make_session_factory
+from .persistence.uow import UnitOfWork
+from .plugins.manager import Plugins, load_plugins
+from .settings import Settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    plugins: Plugins
+    clock: Clock = field(default_factory=SystemClock)
+    session_factory: sessionmaker[Session] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.session_factory = make_session_factory(self.engine)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)
+
+    @cached_property
+    def secret(self) -> bytes:
+        return self.settings.secret()
+
+
+def build_runtime(settings: Settings, *, plugins: Plugins | None = None, clock: Clock | None = None) -> Runtime:
+    return Runtime(
+        settings=settings,
+        engine=make_engine(settings.resolved_database_url),
+        plugins=plugins or load_plugins(blocked=settings.blocked_plugins),
+        clock=clock or SystemClock(),
+    )

@@ -1,0 +1,1 @@
+"""Use cases: functions that take a unit of work. No HTTP here."""

@@ -1,0 +1,110 @@
+"""``sotesilta demo``: the core's half of the demo; plugins add theirs via a hook."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..domain.accounts import validate_password
+from ..domain.organisations import WorkerTitle
+from ..domain.errors import InputInvalid
+from ..persistence.tables import UserAccount, Worker
+from ..persistence.uow import UnitOfWork
+from . import accounts
+
+
+@dataclass
+class DemoUser:
+    username: str
+    password: str | None  # None when an existing user kept its password
+    roles: tuple[str, ...]
+    municipalities: tuple[str, ...]
+
+
+@dataclass
+class DemoLoader:
+    """Implements the ``DemoBuilder`` protocol that plugins receive.
+
+    Idempotent: a user or worker that exists is left as it is (with a given
+    ``--password`` the password is reset, so the README's command always works).
+    """
+
+    uow_factory: Callable[[], UnitOfWork]
+    now: datetime
+    password_for: Callable[[str], str]
+    reset_passwords: bool
+    users: list[DemoUser] = field(default_factory=list)
+
+    def user(
+        self,
+        *,
+        username: str,
+        display_name: str,
+        roles: Sequence[str],
+        municipalities: Sequence[str],
+        station_keys: Sequence[str] = (),
+        language: str = "fi",
+    ) -> int:
+        with self.uow_factory() as uow:
+            existing = uow.session.scalar(select(UserAccount).where(UserAccount.username == username))
+            if existing is not None:
+                password = self.password_for(username) if self.reset_passwords else None
+                if password is not None:
+                    accounts.set_password(uow, username=username, password=password)
+                self.users.append(DemoUser(username, password, tuple(roles), tuple(municipalities)))
+                assert existing.id is not None
+                return existing.id
+            password = self.password_for(username)
+            created = accounts.add_user(
+                uow, username=username, display_name=display_name, password=password, roles=roles,
+                municipalities=municipalities, station_keys=station_keys, language=language, now=self.now,
+            )
+        self.users.append(DemoUser(username, password, tuple(roles), tuple(municipalities)))
+        return created.id
+
+    def worker(
+        self,
+        *,
+        display_name: str,
+        title: str,
+        languages: Sequence[str],
+        municipality: str,
+        username: str | None = None,
+    ) -> int:
+        try:
+            WorkerTitle(title)
+        except ValueError:
+            raise InputInvalid(f"unknown worker title {title!r}", field="title") from None
+        with self.uow_factory() as uow:
+            session = uow.session
+            user_id = None
+            if username is not None:
+                user_id = session.scalar(select(UserAccount.id).where(UserAccount.username == username))
+                if user_id is None:
+                    raise InputInvalid(f"demo worker refers to unknown user {username!r}")
+            existing = session.scalar(
+                select(Worker).where(
+                    Worker.display_name == display_name, Worker.municipality_code == municipality
+                )
+            )
+            if existing is not None:
+                assert existing.id is not None
+                return existing.id
+            worker = Worker(
+                user_id=user_id, display_name=display_name, title=title,
+                languages=",".join(languages), municipality_code=municipality,
+            )
+            session.add(worker)
+            session.flush()
+            assert worker.id is not None
+            worker_id = worker.id
+            uow.commit()
+        return worker_id
+
+
+def fixed_password(password: str) -> Callable[[str], str]:
+    validate_password(password)
+    return lambda _username: password

@@ -1,0 +1,168 @@
+"""Settings from the environment and an optional TOML file, validated at start-up.
+
+Precedence: environment (``SOTESILTA_*``) over the TOML file named by
+``SOTESILTA_CONFIG`` over defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from .domain.accounts import SessionPolicy
+from .persistence.db import normalise_url, sqlite_url
+
+SECRET_KEY_FILE = "secret.key"
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(Exception):
+    """Configuration is wrong; the message lists every problem, one per line."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOTESILTA_", extra="forbid", frozen=True)
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    secret_key: SecretStr | None = None
+    public_base_url: str = "http://127.0.0.1:8000"
+    default_language: Literal["fi", "sv", "en"] = "fi"
+    blocked_plugins: Annotated[tuple[str, ...], NoDecode] = ()
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_absolute_hours: int = Field(default=12, ge=1, le=24 * 30)
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = os.environ.get("SOTESILTA_CONFIG")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+    @field_validator("blocked_plugins", mode="before")
+    @classmethod
+    def _split_names(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(name.strip() for name in value.split(",") if name.strip())
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            return normalise_url(value.strip())
+        except Exception as exc:
+            raise ValueError(f"not a usable database URL ({exc})") from None
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _production_needs_explicit_secrets(self) -> Settings:
+        if self.env == "production":
+            if self.secret_key is None:
+                raise ValueError(
+                    "SOTESILTA_SECRET_KEY is required when SOTESILTA_ENV=production "
+                    "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                )
+            if self.database_url is None:
+                raise ValueError(
+                    "SOTESILTA_DATABASE_URL is required when SOTESILTA_ENV=production"
+                )
+        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < MIN_SECRET_LENGTH:
+            raise ValueError(f"SOTESILTA_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or sqlite_url(self.data_dir)
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.env == "production" or self.public_base_url.startswith("https://")
+
+    @property
+    def session_policy(self) -> SessionPolicy:
+        from datetime import timedelta
+
+        return SessionPolicy(
+            idle_timeout=timedelta(minutes=self.session_idle_minutes),
+            absolute_lifetime=timedelta(hours=self.session_absolute_hours),
+            max_failed_logins=self.login_max_failures,
+            failure_window=timedelta(minutes=self.login_window_minutes),
+            lockout=timedelta(minutes=self.login_lockout_minutes),
+        )
+
+    def secret(self) -> bytes:
+        """The server secret: configured, or generated once into the data folder.
+
+        Generating is allowed only outside production (validated above).
+        """
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        path = self.data_dir / SECRET_KEY_FILE
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            # O_EXCL: two processes starting together must not both write a key
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+            except FileExistsError:
+                pass
+            else:
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(secrets.token_urlsafe(48))
+        value = path.read_text().strip()
+        if len(value) < MIN_SECRET_LENGTH:
+            raise SettingsError(f"{path}: secret key file is too short or empty")
+        return value.encode()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate settings; raise ``SettingsError`` naming each bad value."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            location = ".".join(str(part) for part in error["loc"]) or "settings"
+            name = f"SOTESILTA_{location.upper()}" if error["loc"] else location
+            message = error["msg"].removeprefix("Value error, ")
+            lines.append(f"{name}: {message}")
+        raise SettingsError("\n".join(lines)) from None
+    except (OSError, ValueError) as exc:  # unreadable or malformed TOML file
+        raise SettingsError(f"SOTESILTA_CONFIG: {exc}") from None

@@ -1,0 +1,56 @@
+"""Espoo (049): social guidance at five health stations, booked only.
+
+One social instructor serves five stations in a roughly two-week rotation;
+health staff book the time for their patient during their own appointment.
+Target group: working-age adults.
+"""
+
+from __future__ import annotations
+
+from sotesilta.core import plugin_api as api
+
+COUNTY = api.CountyProfile("03", "Länsi-Uudenmaan hyvinvointialue", "Västra Nylands välfärdsområde")
+
+
+def _station(key: str, fi: str, sv: str, area: str) -> api.StationProfile:
+    # Demo addresses name the district only; a deployment loads the real ones.
+    return api.StationProfile(
+        key=f"espoo-{key}", name_fi=fi, name_sv=sv, address=f"{area}, Espoo",
+        booking_mode=api.BookingMode.BOOKED,
+    )
+
+
+ESPOO = api.MunicipalityProfile(
+    code="049",
+    name_fi="Espoo",
+    name_sv="Esbo",
+    county=COUNTY,
+    age_groups=(api.AgeGroup(18, 64),),
+    stations=(
+        _station("keskus", "Espoon keskuksen terveysasema", "Esbo centrums hälsostation", "Espoon keskus"),
+        _station("leppavaara", "Leppävaaran terveysasema", "Alberga hälsostation", "Leppävaara"),
+        _station("matinkyla", "Matinkylän terveysasema", "Mattby hälsostation", "Matinkylä"),
+        _station("tapiola", "Tapiolan terveysasema", "Hagalunds hälsostation", "Tapiola"),
+        _station("kivenlahti", "Kivenlahden terveysasema", "Stensviks hälsostation", "Kivenlahti"),
+    ),
+)
+
+
+@api.hookimpl
+def sotesilta_register_municipalities(register: api.MunicipalityRegister) -> None:
+    register(ESPOO)
+
+
+@api.hookimpl
+def sotesilta_load_demo(demo: api.DemoBuilder) -> None:
+    stations = [s.key for s in ESPOO.stations]
+    demo.user(username="espoo.nurse", display_name="Eeva Hoitaja (demo)",
+              roles=["health_staff"], municipalities=["049"], station_keys=stations[:1])
+    demo.user(username="espoo.instructor", display_name="Elina Ohjaaja (demo)",
+              roles=["instructor"], municipalities=["049"], station_keys=stations)
+    demo.worker(display_name="Elina Ohjaaja (demo)", title="social_instructor",
+                languages=["fi", "sv", "en"], municipality="049", username="espoo.instructor")
+    demo.user(username="espoo.manager", display_name="Erkki Esihenkilö (demo)",
+              roles=["manager"], municipalities=["049"])
+    demo.user(username="espoo.admin", display_name="Esa Ylläpitäjä (demo)",
+              roles=["admin"], municipalities=["049"])

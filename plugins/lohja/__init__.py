@@ -1,0 +1,51 @@
+"""Lohja (444): walk-in and booked guidance at the central health station.
+
+Two social instructors take turns on alternate weeks; a client may walk in
+without a booking, or health staff book a time together with the patient.
+"""
+
+from __future__ import annotations
+
+from sotesilta.core import plugin_api as api
+
+COUNTY = api.CountyProfile("03", "Länsi-Uudenmaan hyvinvointialue", "Västra Nylands välfärdsområde")
+
+LOHJA = api.MunicipalityProfile(
+    code="444",
+    name_fi="Lohja",
+    name_sv="Lojo",
+    county=COUNTY,
+    # adult social work: every adult; the municipality may narrow this
+    age_groups=(api.AgeGroup(18, 120),),
+    stations=(
+        api.StationProfile(
+            key="lohja-keskusta",
+            name_fi="Lohjan keskustan terveysasema",
+            name_sv="Lojo centrums hälsostation",
+            address="Keskusta, Lohja",
+            booking_mode=api.BookingMode.BOTH,
+        ),
+    ),
+)
+
+
+@api.hookimpl
+def sotesilta_register_municipalities(register: api.MunicipalityRegister) -> None:
+    register(LOHJA)
+
+
+@api.hookimpl
+def sotesilta_load_demo(demo: api.DemoBuilder) -> None:
+    station = ["lohja-keskusta"]
+    demo.user(username="lohja.nurse", display_name="Liisa Hoitaja (demo)",
+              roles=["health_staff"], municipalities=["444"], station_keys=station)
+    for number, name in ((1, "Laura Ohjaaja (demo)"), (2, "Lauri Ohjaaja (demo)")):
+        username = f"lohja.instructor{number}"
+        demo.user(username=username, display_name=name, roles=["instructor"],
+                  municipalities=["444"], station_keys=station)
+        demo.worker(display_name=name, title="social_instructor", languages=["fi"],
+                    municipality="444", username=username)
+    demo.user(username="lohja.manager", display_name="Leena Esihenkilö (demo)",
+              roles=["manager"], municipalities=["444"])
+    demo.user(username="lohja.admin", display_name="Lasse Ylläpitäjä (demo)",
+              roles=["admin"], municipalities=["444"])

@@ -1,0 +1,80 @@
+"""Päijät-Häme (county 09): intensive social rehabilitation for young adults.
+
+After a fixed-term decision by client guidance, a period of at most six months
+with several contacts a week; 8 social instructors and 2 psychiatric nurses.
+"""
+
+from __future__ import annotations
+
+from sotesilta.core import plugin_api as api
+
+COUNTY = api.CountyProfile("09", "Päijät-Hämeen hyvinvointialue", "Päijänne-Tavastlands välfärdsområde")
+YOUNG_ADULTS = api.AgeGroup(18, 29)
+
+# (code, Finnish name, Swedish name) — Statistics Finland's classification.
+MUNICIPALITIES = (
+    ("398", "Lahti", "Lahtis"),
+    ("111", "Heinola", "Heinola"),
+    ("576", "Padasjoki", "Padasjoki"),
+    ("016", "Asikkala", "Asikkala"),
+    ("316", "Kärkölä", "Kärkölä"),
+    ("098", "Hollola", "Hollola"),
+    ("081", "Hartola", "Gustav Adolfs"),
+    ("560", "Orimattila", "Orimattila"),
+    ("142", "Iitti", "Itis"),
+    ("781", "Sysmä", "Sysmä"),
+)
+
+REHAB_UNIT = api.StationProfile(
+    key="ph-sosiaalinen-kuntoutus",
+    name_fi="Sosiaalisen kuntoutuksen yksikkö",
+    name_sv="Enheten för social rehabilitering",
+    address="Lahti",
+    booking_mode=api.BookingMode.BOOKED,
+    kind=api.StationKind.SOCIAL_CARE_UNIT,
+)
+
+PROFILES = tuple(
+    api.MunicipalityProfile(
+        code=code, name_fi=fi, name_sv=sv, county=COUNTY, age_groups=(YOUNG_ADULTS,),
+        stations=(REHAB_UNIT,) if code == "398" else (),
+    )
+    for code, fi, sv in MUNICIPALITIES
+)
+CODES = [code for code, _, _ in MUNICIPALITIES]
+
+# Fictional demo staff: 8 social instructors and 2 psychiatric nurses.
+DEMO_WORKERS = (
+    ("Paula Ohjaaja (demo)", "social_instructor"),
+    ("Pekka Ohjaaja (demo)", "social_instructor"),
+    ("Pia Ohjaaja (demo)", "social_instructor"),
+    ("Petri Ohjaaja (demo)", "social_instructor"),
+    ("Piia Ohjaaja (demo)", "social_instructor"),
+    ("Paavo Ohjaaja (demo)", "social_instructor"),
+    ("Pirjo Ohjaaja (demo)", "social_instructor"),
+    ("Pasi Ohjaaja (demo)", "social_instructor"),
+    ("Päivi Sairaanhoitaja (demo)", "psychiatric_nurse"),
+    ("Pentti Sairaanhoitaja (demo)", "psychiatric_nurse"),
+)
+
+
+@api.hookimpl
+def sotesilta_register_municipalities(register: api.MunicipalityRegister) -> None:
+    for profile in PROFILES:
+        register(profile)
+
+
+@api.hookimpl
+def sotesilta_load_demo(demo: api.DemoBuilder) -> None:
+    unit = [REHAB_UNIT.key]
+    demo.user(username="ph.guidance", display_name="Paula Ohjaaja (demo)",
+              roles=["instructor"], municipalities=CODES, station_keys=unit)
+    for display_name, title in DEMO_WORKERS:
+        demo.worker(display_name=display_name, title=title, languages=["fi"], municipality="398",
+                    username="ph.guidance" if display_name.startswith("Paula") else None)
+    demo.user(username="ph.nurse", display_name="Hanna Hoitaja (demo)",
+              roles=["health_staff"], municipalities=CODES, station_keys=unit)
+    demo.user(username="ph.manager", display_name="Pirkko Esihenkilö (demo)",
+              roles=["manager"], municipalities=CODES)
+    demo.user(username="ph.admin", display_name="Paavo Ylläpitäjä (demo)",
+              roles=["admin"], municipalities=CODES)
