@@ -14,7 +14,8 @@ from .logging import configure_logging
 from .persistence import migrate
 from .plugins.manager import PluginError, load_plugins
 from .runtime import Runtime, build_runtime
-from .services import accounts, demo as demo_service, organisations
+from .services import accounts, organisations
+from .services import demo as demo_service
 from .services.readiness import check_database
 from .services.secrets import generate_password
 from .settings import Settings, SettingsError, load_settings
@@ -113,7 +114,9 @@ def db_upgrade() -> None:
 @db.command("current", help="Show the database's migration revision.")
 def db_current() -> None:
     with _runtime() as runtime:
-        click.echo(f"{migrate.current_revision(runtime.engine) or '(empty)'} (code: {migrate.head_revision()})")
+        click.echo(
+            f"{migrate.current_revision(runtime.engine) or '(empty)'} (code: {migrate.head_revision()})"
+        )
 
 
 @main.command(help="Load the demo: the seeds' municipalities, stations, workers and users.")
@@ -127,7 +130,9 @@ def demo(password: str | None) -> None:
         with runtime.uow() as uow:
             organisations.sync_registry(uow, runtime.plugins.municipalities)
         loader = demo_service.DemoLoader(
-            uow_factory=runtime.uow, now=runtime.clock.now(), password_for=password_for,
+            uow_factory=runtime.uow,
+            now=runtime.clock.now(),
+            password_for=password_for,
             reset_passwords=password is not None,
         )
         runtime.plugins.load_demo(loader)
@@ -135,8 +140,9 @@ def demo(password: str | None) -> None:
     for user in loader.users:
         codes = ",".join(user.municipalities)
         codes = codes if len(codes) <= 15 else f"{user.municipalities[0]}+{len(user.municipalities) - 1}"
-        click.echo(f"{user.username:<20} {','.join(user.roles):<14} {codes:<16} "
-                   f"{user.password or '(unchanged)'}")
+        click.echo(
+            f"{user.username:<20} {','.join(user.roles):<14} {codes:<16} {user.password or '(unchanged)'}"
+        )
 
 
 @main.group(help="Staff accounts.")
@@ -147,15 +153,28 @@ def users() -> None:
 @users.command("add", help="Create a user. Without --password one is generated and printed once.")
 @click.argument("username")
 @click.option("--display-name", required=True)
-@click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice(["health_staff", "instructor", "manager", "admin"]))
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(["health_staff", "instructor", "manager", "admin"]),
+)
 @click.option("--municipality", "municipalities", multiple=True, required=True, help="e.g. 049")
 @click.option("--station", "stations", multiple=True, help="station key, e.g. espoo-leppavaara")
 @click.option("--language", default="fi", type=click.Choice(["fi", "sv", "en"]))
 @click.option("--password", default=None, help="Prefer --password-stdin: arguments show in process lists.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def users_add(username: str, display_name: str, roles: tuple[str, ...], municipalities: tuple[str, ...],
-              stations: tuple[str, ...], language: str, password: str | None, password_stdin: bool) -> None:
+def users_add(
+    username: str,
+    display_name: str,
+    roles: tuple[str, ...],
+    municipalities: tuple[str, ...],
+    stations: tuple[str, ...],
+    language: str,
+    password: str | None,
+    password_stdin: bool,
+) -> None:
     generated = False
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -165,8 +184,14 @@ def users_add(username: str, display_name: str, roles: tuple[str, ...], municipa
         _require_migrated(runtime)
         with runtime.uow() as uow:
             user = accounts.add_user(
-                uow, username=username, display_name=display_name, password=password, roles=roles,
-                municipalities=municipalities, station_keys=stations, language=language,
+                uow,
+                username=username,
+                display_name=display_name,
+                password=password,
+                roles=roles,
+                municipalities=municipalities,
+                station_keys=stations,
+                language=language,
                 now=runtime.clock.now(),
             )
     click.echo(f"created user {user.username} (id {user.id})")
@@ -182,8 +207,10 @@ def users_list() -> None:
             found = accounts.list_users(uow)
     for user in found:
         state = "active" if user.active else "disabled"
-        click.echo(f"{user.id:>4} {user.username:<24} {state:<8} {','.join(user.roles):<20} "
-                   f"{','.join(user.municipalities)}")
+        click.echo(
+            f"{user.id:>4} {user.username:<24} {state:<8} {','.join(user.roles):<20} "
+            f"{','.join(user.municipalities)}"
+        )
 
 
 @users.command("disable", help="Disable a user and revoke their sessions and tokens.")
@@ -225,7 +252,9 @@ def check() -> None:
     except SettingsError as exc:
         _fail(f"configuration is not valid:\n{exc}", 1)
         return
-    click.echo(f"settings: ok (env={settings.env}, database={'SQLite' if settings.is_embedded else 'PostgreSQL'})")
+    click.echo(
+        f"settings: ok (env={settings.env}, database={'SQLite' if settings.is_embedded else 'PostgreSQL'})"
+    )
     try:
         settings.secret()
         click.echo("secret key: ok")
@@ -236,8 +265,9 @@ def check() -> None:
     except PluginError as exc:
         _fail(f"plugins: {exc}", 1)
         return
-    click.echo(f"plugins: {len(runtime.plugins.info())} loaded, "
-               f"{len(runtime.plugins.municipalities)} municipalities")
+    click.echo(
+        f"plugins: {len(runtime.plugins.info())} loaded, {len(runtime.plugins.municipalities)} municipalities"
+    )
     problems.extend(f"plugin: {p}" for p in runtime.plugins.check())
     state = check_database(runtime.engine)
     runtime.engine.dispose()

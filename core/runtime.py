@@ -38,7 +38,9 @@ class Runtime:
         return self.settings.secret()
 
 
-def build_runtime(settings: Settings, *, plugins: Plugins | None = None, clock: Clock | None = None) -> Runtime:
+def build_runtime(
+    settings: Settings, *, plugins: Plugins | None = None, clock: Clock | None = None
+) -> Runtime:
     return Runtime(
         settings=settings,
         engine=make_engine(settings.resolved_database_url),

@@ -24,7 +24,7 @@ from pydantic_settings import (
 from .domain.accounts import SessionPolicy
 from .persistence.db import normalise_url, sqlite_url
 
-SECRET_KEY_FILE = "secret.key"
+SECRET_KEY_FILE = "secret.key"  # noqa: S105  (a file name)
 MIN_SECRET_LENGTH = 32
 
 
@@ -97,9 +97,7 @@ class Settings(BaseSettings):
                     "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
                 )
             if self.database_url is None:
-                raise ValueError(
-                    "SOTESILTA_DATABASE_URL is required when SOTESILTA_ENV=production"
-                )
+                raise ValueError("SOTESILTA_DATABASE_URL is required when SOTESILTA_ENV=production")
         if self.secret_key is not None and len(self.secret_key.get_secret_value()) < MIN_SECRET_LENGTH:
             raise ValueError(f"SOTESILTA_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
         return self

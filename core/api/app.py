@@ -55,7 +55,9 @@ def _configure_openapi(config: AppConfig) -> None:
         components=Components(
             security_schemes={
                 "bearer": SecurityScheme(type="http", scheme="bearer"),
-                "session": SecurityScheme(type="apiKey", name="sotesilta_session", security_scheme_in="cookie"),
+                "session": SecurityScheme(
+                    type="apiKey", name="sotesilta_session", security_scheme_in="cookie"
+                ),
             }
         ),
         security=[{"bearer": []}, {"session": []}],

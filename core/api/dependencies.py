@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Request
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 
 from ..domain.accounts import Principal
 from ..persistence.uow import UnitOfWork
@@ -18,13 +18,13 @@ def provide_runtime(request: Request[Any, Any, Any]) -> Runtime:
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 
-def provide_uow(runtime: Runtime) -> Iterator[UnitOfWork]:
+def provide_uow(runtime: NamedDependency[Runtime]) -> Iterator[UnitOfWork]:
     # Use cases commit themselves; leaving the block rolls back anything left.
     with runtime.uow() as uow:
         yield uow
 
 
-def provide_now(runtime: Runtime) -> datetime:
+def provide_now(runtime: NamedDependency[Runtime]) -> datetime:
     return runtime.clock.now()
 
 

@@ -23,7 +23,6 @@ log = logging.getLogger("sotesilta.api")
 security_log = logging.getLogger("sotesilta.security")
 
 
-
 class FieldError(BaseModel):
     field: str
     message: str
@@ -116,8 +115,14 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
     errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
     extra = {k: v for k, v in exc.extra.items() if isinstance(v, (str, int, float, bool))}
     return problem(
-        request, status=status, code=exc.code, title=exc.title, detail=exc.detail,
-        headers=headers, errors=errors, **extra,
+        request,
+        status=status,
+        code=exc.code,
+        title=exc.title,
+        detail=exc.detail,
+        headers=headers,
+        errors=errors,
+        **extra,
     )
 
 
@@ -130,15 +135,26 @@ def validation_error_handler(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[dict[str, Any]]:
     items = exc.extra if isinstance(exc.extra, list) else []
-    errors = [{"field": _field_name(i), "message": str(i.get("message", ""))} for i in items if isinstance(i, dict)]
+    errors = [
+        {"field": _field_name(i), "message": str(i.get("message", ""))} for i in items if isinstance(i, dict)
+    ]
     if not errors:
         # litestar reports an undecodable body this way too
-        return problem(request, status=400, code="malformed-request", title="Malformed request",
-                       detail="the request body could not be read as JSON")
+        return problem(
+            request,
+            status=400,
+            code="malformed-request",
+            title="Malformed request",
+            detail="the request body could not be read as JSON",
+        )
     fields = ", ".join(e["field"] for e in errors)
     return problem(
-        request, status=422, code="invalid-input", title="Invalid input",
-        detail=f"invalid value for: {fields}", errors=errors,
+        request,
+        status=422,
+        code="invalid-input",
+        title="Invalid input",
+        detail=f"invalid value for: {fields}",
+        errors=errors,
     )
 
 

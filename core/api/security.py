@@ -39,7 +39,9 @@ def _authenticate(runtime: Runtime, token: str) -> Principal:
 
 
 class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
-    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
         token = presented_token(connection)
         if not token:
             raise NotAuthorizedException("log in first (session cookie or bearer token)")

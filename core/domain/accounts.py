@@ -40,9 +40,7 @@ def validate_password(password: str) -> None:
     # Length over composition rules (NIST SP 800-63B); the upper bound stops
     # hashing-cost abuse.
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InputInvalid(
-            f"password must be at least {MIN_PASSWORD_LENGTH} characters", field="password"
-        )
+        raise InputInvalid(f"password must be at least {MIN_PASSWORD_LENGTH} characters", field="password")
     if len(password) > 1024:
         raise InputInvalid("password is too long", field="password")
 

@@ -105,9 +105,7 @@ class MunicipalityProfile:
 
     def __post_init__(self) -> None:
         if not _MUNICIPALITY_CODE.match(self.code):
-            raise InputInvalid(
-                f"municipality code {self.code!r} must be three digits", field="code"
-            )
+            raise InputInvalid(f"municipality code {self.code!r} must be three digits", field="code")
         if not self.name_fi or not self.name_sv:
             raise InputInvalid(f"municipality {self.code} needs Finnish and Swedish names")
         keys = [s.key for s in self.stations]

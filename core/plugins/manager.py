@@ -73,9 +73,7 @@ def build_plugin_manager(
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginError(
-            f"plugin {exc.plugin!r} implements a hook that does not exist: {exc}"
-        ) from exc
+        raise PluginError(f"plugin {exc.plugin!r} implements a hook that does not exist: {exc}") from exc
     return pm
 
 
@@ -103,15 +101,15 @@ class Plugins:
             _call_each(
                 pm,
                 "sotesilta_register_municipalities",
-                register=lambda plugin: lambda profile: self.municipalities.register(
-                    profile, plugin=plugin
-                ),
+                register=lambda plugin: lambda profile: self.municipalities.register(profile, plugin=plugin),
             )
             _call_each(
                 pm,
                 "sotesilta_register_code_lists",
-                register=lambda plugin: lambda list_name, code, labels, municipality=None: (
-                    self.code_lists.register(list_name, code, labels, municipality, plugin=plugin)
+                register=lambda plugin: (
+                    lambda list_name, code, labels, municipality=None: self.code_lists.register(
+                        list_name, code, labels, municipality, plugin=plugin
+                    )
                 ),
             )
         except DomainError as exc:
@@ -139,10 +137,7 @@ class Plugins:
                 continue
             dist = dists.get(id(plugin))
             if dist is not None:
-                source = (
-                    f"entry point {PROJECT_NAME}:{name} "
-                    f"({dist.project_name} {dist.version})"
-                )
+                source = f"entry point {PROJECT_NAME}:{name} ({dist.project_name} {dist.version})"
             elif name in BUILTIN_PLUGINS:
                 source = "built-in"
             else:

@@ -163,7 +163,9 @@ def _summary(uow: UnitOfWork, user: UserAccount) -> UserSummary:
         )
     )
     assert user.id is not None
-    return UserSummary(user.id, user.username, user.display_name, user.language, user.active, roles, codes, keys)
+    return UserSummary(
+        user.id, user.username, user.display_name, user.language, user.active, roles, codes, keys
+    )
 
 
 def list_users(uow: UnitOfWork, *, municipalities: Iterable[str] | None = None) -> list[UserSummary]:
@@ -187,11 +189,15 @@ def get_user(uow: UnitOfWork, user_id: int) -> UserSummary:
     return _summary(uow, user)
 
 
-def disable_user(uow: UnitOfWork, *, username: str | None = None, user_id: int | None = None, now: datetime) -> UserSummary:
+def disable_user(
+    uow: UnitOfWork, *, username: str | None = None, user_id: int | None = None, now: datetime
+) -> UserSummary:
     """Disable an account and revoke every token it holds, in one transaction."""
     query = select(UserAccount)
-    query = query.where(UserAccount.id == user_id) if user_id is not None else query.where(
-        UserAccount.username == (username or "").strip().lower()
+    query = (
+        query.where(UserAccount.id == user_id)
+        if user_id is not None
+        else query.where(UserAccount.username == (username or "").strip().lower())
     )
     user = uow.session.scalar(query)
     if user is None:
@@ -218,9 +224,13 @@ def set_password(uow: UnitOfWork, *, username: str, password: str) -> None:
     uow.commit()
 
 
-def _record(uow: UnitOfWork, *, kind: str, now: datetime, digest: str, user_id: int | None, remote_addr: str) -> None:
+def _record(
+    uow: UnitOfWork, *, kind: str, now: datetime, digest: str, user_id: int | None, remote_addr: str
+) -> None:
     uow.session.add(
-        SecurityEvent(at=now, kind=kind, user_id=user_id, username_digest=digest, remote_addr=remote_addr[:64])
+        SecurityEvent(
+            at=now, kind=kind, user_id=user_id, username_digest=digest, remote_addr=remote_addr[:64]
+        )
     )
 
 
@@ -265,7 +275,9 @@ def login(
     if len(failures) >= policy.max_failed_logins:
         unlock_at = failures[0] + policy.lockout
         if now < unlock_at:
-            _record(uow, kind="login_throttled", now=now, digest=digest, user_id=None, remote_addr=remote_addr)
+            _record(
+                uow, kind="login_throttled", now=now, digest=digest, user_id=None, remote_addr=remote_addr
+            )
             uow.commit()
             log.warning("login throttled", extra={"username_digest": digest[:16], "remote_addr": remote_addr})
             raise LoginThrottled(
@@ -275,15 +287,27 @@ def login(
     user = session.scalar(select(UserAccount).where(UserAccount.username == normalised))
     password_ok = verify_password(user.password_hash if user else None, password)
     if user is None or not password_ok or not user.active:
-        _record(uow, kind="login_failure", now=now, digest=digest,
-                user_id=user.id if user else None, remote_addr=remote_addr)
+        _record(
+            uow,
+            kind="login_failure",
+            now=now,
+            digest=digest,
+            user_id=user.id if user else None,
+            remote_addr=remote_addr,
+        )
         uow.commit()
         log.warning("login failed", extra={"username_digest": digest[:16], "remote_addr": remote_addr})
         # one message for every cause: do not reveal which usernames exist
         raise AuthenticationFailed("wrong username or password, or the account is disabled")
     assert user.id is not None
-    issued = _issue(uow, user_id=user.id, kind=TokenKind.SESSION, name="login", now=now,
-                    expires_at=now + policy.absolute_lifetime)
+    issued = _issue(
+        uow,
+        user_id=user.id,
+        kind=TokenKind.SESSION,
+        name="login",
+        now=now,
+        expires_at=now + policy.absolute_lifetime,
+    )
     _record(uow, kind="login_success", now=now, digest=digest, user_id=user.id, remote_addr=remote_addr)
     uow.commit()
     log.info("login", extra={"user_id": user.id, "remote_addr": remote_addr})
@@ -295,8 +319,13 @@ def _issue(
 ) -> IssuedToken:
     token = new_token()
     row = AuthToken(
-        user_id=user_id, kind=kind.value, token_hash=token_digest(token), name=name,
-        created_at=now, last_used_at=now, expires_at=expires_at,
+        user_id=user_id,
+        kind=kind.value,
+        token_hash=token_digest(token),
+        name=name,
+        created_at=now,
+        last_used_at=now,
+        expires_at=expires_at,
     )
     uow.session.add(row)
     uow.session.flush()
@@ -314,8 +343,13 @@ def authenticate(uow: UnitOfWork, *, token: str, policy: SessionPolicy, now: dat
         raise AuthenticationFailed("unknown or expired credentials")
     kind = TokenKind(row.kind)
     live = token_is_live(
-        kind=kind, now=now, created_at=row.created_at, last_used_at=row.last_used_at,
-        expires_at=row.expires_at, revoked_at=row.revoked_at, policy=policy,
+        kind=kind,
+        now=now,
+        created_at=row.created_at,
+        last_used_at=row.last_used_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+        policy=policy,
     )
     user = session.get(UserAccount, row.user_id)
     if not live or user is None or not user.active:
@@ -345,8 +379,14 @@ def logout(uow: UnitOfWork, *, principal: Principal, now: datetime, secret: byte
     row = uow.session.get(AuthToken, principal.token_id)
     if row is not None and row.revoked_at is None:
         row.revoked_at = now
-    _record(uow, kind="logout", now=now, digest=keyed_digest(secret, f"username:{principal.username}"),
-            user_id=principal.user_id, remote_addr="")
+    _record(
+        uow,
+        kind="logout",
+        now=now,
+        digest=keyed_digest(secret, f"username:{principal.username}"),
+        user_id=principal.user_id,
+        remote_addr="",
+    )
     uow.commit()
     log.info("logout", extra={"user_id": principal.user_id})
 
@@ -369,7 +409,9 @@ def create_api_token(
     if valid_days is not None and not 1 <= valid_days <= 366:
         raise InputInvalid("valid_days must be between 1 and 366", field="valid_days")
     expires = now + timedelta(days=valid_days) if valid_days else None
-    issued = _issue(uow, user_id=principal.user_id, kind=TokenKind.API, name=name, now=now, expires_at=expires)
+    issued = _issue(
+        uow, user_id=principal.user_id, kind=TokenKind.API, name=name, now=now, expires_at=expires
+    )
     uow.commit()
     log.info("api token created", extra={"user_id": principal.user_id, "token_id": issued.token_id})
     return issued

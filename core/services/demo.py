@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..domain.accounts import validate_password
-from ..domain.organisations import WorkerTitle
 from ..domain.errors import InputInvalid
+from ..domain.organisations import WorkerTitle
 from ..persistence.tables import UserAccount, Worker
 from ..persistence.uow import UnitOfWork
 from . import accounts
@@ -59,8 +59,15 @@ class DemoLoader:
                 return existing.id
             password = self.password_for(username)
             created = accounts.add_user(
-                uow, username=username, display_name=display_name, password=password, roles=roles,
-                municipalities=municipalities, station_keys=station_keys, language=language, now=self.now,
+                uow,
+                username=username,
+                display_name=display_name,
+                password=password,
+                roles=roles,
+                municipalities=municipalities,
+                station_keys=station_keys,
+                language=language,
+                now=self.now,
             )
         self.users.append(DemoUser(username, password, tuple(roles), tuple(municipalities)))
         return created.id
@@ -94,8 +101,11 @@ class DemoLoader:
                 assert existing.id is not None
                 return existing.id
             worker = Worker(
-                user_id=user_id, display_name=display_name, title=title,
-                languages=",".join(languages), municipality_code=municipality,
+                user_id=user_id,
+                display_name=display_name,
+                title=title,
+                languages=",".join(languages),
+                municipality_code=municipality,
             )
             session.add(worker)
             session.flush()

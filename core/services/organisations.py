@@ -47,8 +47,13 @@ def sync_registry(uow: UnitOfWork, registry: MunicipalityRegistry) -> SyncReport
         for station in profile.stations:
             seen_stations.add(station.key)
             row_s = session.scalar(select(Station).where(Station.key == station.key)) or Station(
-                key=station.key, municipality_code=profile.code, name_fi="", name_sv="",
-                address="", kind="", booking_mode="",
+                key=station.key,
+                municipality_code=profile.code,
+                name_fi="",
+                name_sv="",
+                address="",
+                kind="",
+                booking_mode="",
             )
             row_s.municipality_code = profile.code
             row_s.name_fi, row_s.name_sv = station.name_fi, station.name_sv
@@ -110,6 +115,8 @@ def list_stations(uow: UnitOfWork, *, municipality: str | None = None) -> list[S
     if municipality is not None:
         query = query.where(Station.municipality_code == municipality)
     return [
-        StationView(s.id or 0, s.key, s.municipality_code, s.name_fi, s.name_sv, s.address, s.kind, s.booking_mode)
+        StationView(
+            s.id or 0, s.key, s.municipality_code, s.name_fi, s.name_sv, s.address, s.kind, s.booking_mode
+        )
         for s in uow.session.scalars(query)
     ]

@@ -31,7 +31,9 @@ def check_database(engine: Engine) -> Readiness:
         return Readiness(False, ("database is empty: run `sotesilta db upgrade`",), None, head)
     if current != head:
         return Readiness(
-            False, (f"database is at revision {current}, code expects {head}: run `sotesilta db upgrade`",),
-            current, head,
+            False,
+            (f"database is at revision {current}, code expects {head}: run `sotesilta db upgrade`",),
+            current,
+            head,
         )
     return Readiness(True, (), current, head)

@@ -15,7 +15,10 @@ COUNTY = api.CountyProfile("03", "Länsi-Uudenmaan hyvinvointialue", "Västra Ny
 def _station(key: str, fi: str, sv: str, area: str) -> api.StationProfile:
     # Demo addresses name the district only; a deployment loads the real ones.
     return api.StationProfile(
-        key=f"espoo-{key}", name_fi=fi, name_sv=sv, address=f"{area}, Espoo",
+        key=f"espoo-{key}",
+        name_fi=fi,
+        name_sv=sv,
+        address=f"{area}, Espoo",
         booking_mode=api.BookingMode.BOOKED,
     )
 
@@ -44,13 +47,33 @@ def sotesilta_register_municipalities(register: api.MunicipalityRegister) -> Non
 @api.hookimpl
 def sotesilta_load_demo(demo: api.DemoBuilder) -> None:
     stations = [s.key for s in ESPOO.stations]
-    demo.user(username="espoo.nurse", display_name="Eeva Hoitaja (demo)",
-              roles=["health_staff"], municipalities=["049"], station_keys=stations[:1])
-    demo.user(username="espoo.instructor", display_name="Elina Ohjaaja (demo)",
-              roles=["instructor"], municipalities=["049"], station_keys=stations)
-    demo.worker(display_name="Elina Ohjaaja (demo)", title="social_instructor",
-                languages=["fi", "sv", "en"], municipality="049", username="espoo.instructor")
-    demo.user(username="espoo.manager", display_name="Erkki Esihenkilö (demo)",
-              roles=["manager"], municipalities=["049"])
-    demo.user(username="espoo.admin", display_name="Esa Ylläpitäjä (demo)",
-              roles=["admin"], municipalities=["049"])
+    demo.user(
+        username="espoo.nurse",
+        display_name="Eeva Hoitaja (demo)",
+        roles=["health_staff"],
+        municipalities=["049"],
+        station_keys=stations[:1],
+    )
+    demo.user(
+        username="espoo.instructor",
+        display_name="Elina Ohjaaja (demo)",
+        roles=["instructor"],
+        municipalities=["049"],
+        station_keys=stations,
+    )
+    demo.worker(
+        display_name="Elina Ohjaaja (demo)",
+        title="social_instructor",
+        languages=["fi", "sv", "en"],
+        municipality="049",
+        username="espoo.instructor",
+    )
+    demo.user(
+        username="espoo.manager",
+        display_name="Erkki Esihenkilö (demo)",
+        roles=["manager"],
+        municipalities=["049"],
+    )
+    demo.user(
+        username="espoo.admin", display_name="Esa Ylläpitäjä (demo)", roles=["admin"], municipalities=["049"]
+    )

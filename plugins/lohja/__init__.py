@@ -37,15 +37,38 @@ def sotesilta_register_municipalities(register: api.MunicipalityRegister) -> Non
 @api.hookimpl
 def sotesilta_load_demo(demo: api.DemoBuilder) -> None:
     station = ["lohja-keskusta"]
-    demo.user(username="lohja.nurse", display_name="Liisa Hoitaja (demo)",
-              roles=["health_staff"], municipalities=["444"], station_keys=station)
+    demo.user(
+        username="lohja.nurse",
+        display_name="Liisa Hoitaja (demo)",
+        roles=["health_staff"],
+        municipalities=["444"],
+        station_keys=station,
+    )
     for number, name in ((1, "Laura Ohjaaja (demo)"), (2, "Lauri Ohjaaja (demo)")):
         username = f"lohja.instructor{number}"
-        demo.user(username=username, display_name=name, roles=["instructor"],
-                  municipalities=["444"], station_keys=station)
-        demo.worker(display_name=name, title="social_instructor", languages=["fi"],
-                    municipality="444", username=username)
-    demo.user(username="lohja.manager", display_name="Leena Esihenkilö (demo)",
-              roles=["manager"], municipalities=["444"])
-    demo.user(username="lohja.admin", display_name="Lasse Ylläpitäjä (demo)",
-              roles=["admin"], municipalities=["444"])
+        demo.user(
+            username=username,
+            display_name=name,
+            roles=["instructor"],
+            municipalities=["444"],
+            station_keys=station,
+        )
+        demo.worker(
+            display_name=name,
+            title="social_instructor",
+            languages=["fi"],
+            municipality="444",
+            username=username,
+        )
+    demo.user(
+        username="lohja.manager",
+        display_name="Leena Esihenkilö (demo)",
+        roles=["manager"],
+        municipalities=["444"],
+    )
+    demo.user(
+        username="lohja.admin",
+        display_name="Lasse Ylläpitäjä (demo)",
+        roles=["admin"],
+        municipalities=["444"],
+    )

@@ -36,7 +36,11 @@ REHAB_UNIT = api.StationProfile(
 
 PROFILES = tuple(
     api.MunicipalityProfile(
-        code=code, name_fi=fi, name_sv=sv, county=COUNTY, age_groups=(YOUNG_ADULTS,),
+        code=code,
+        name_fi=fi,
+        name_sv=sv,
+        county=COUNTY,
+        age_groups=(YOUNG_ADULTS,),
         stations=(REHAB_UNIT,) if code == "398" else (),
     )
     for code, fi, sv in MUNICIPALITIES
@@ -67,14 +71,34 @@ def sotesilta_register_municipalities(register: api.MunicipalityRegister) -> Non
 @api.hookimpl
 def sotesilta_load_demo(demo: api.DemoBuilder) -> None:
     unit = [REHAB_UNIT.key]
-    demo.user(username="ph.guidance", display_name="Paula Ohjaaja (demo)",
-              roles=["instructor"], municipalities=CODES, station_keys=unit)
+    demo.user(
+        username="ph.guidance",
+        display_name="Paula Ohjaaja (demo)",
+        roles=["instructor"],
+        municipalities=CODES,
+        station_keys=unit,
+    )
     for display_name, title in DEMO_WORKERS:
-        demo.worker(display_name=display_name, title=title, languages=["fi"], municipality="398",
-                    username="ph.guidance" if display_name.startswith("Paula") else None)
-    demo.user(username="ph.nurse", display_name="Hanna Hoitaja (demo)",
-              roles=["health_staff"], municipalities=CODES, station_keys=unit)
-    demo.user(username="ph.manager", display_name="Pirkko Esihenkilö (demo)",
-              roles=["manager"], municipalities=CODES)
-    demo.user(username="ph.admin", display_name="Paavo Ylläpitäjä (demo)",
-              roles=["admin"], municipalities=CODES)
+        demo.worker(
+            display_name=display_name,
+            title=title,
+            languages=["fi"],
+            municipality="398",
+            username="ph.guidance" if display_name.startswith("Paula") else None,
+        )
+    demo.user(
+        username="ph.nurse",
+        display_name="Hanna Hoitaja (demo)",
+        roles=["health_staff"],
+        municipalities=CODES,
+        station_keys=unit,
+    )
+    demo.user(
+        username="ph.manager",
+        display_name="Pirkko Esihenkilö (demo)",
+        roles=["manager"],
+        municipalities=CODES,
+    )
+    demo.user(
+        username="ph.admin", display_name="Paavo Ylläpitäjä (demo)", roles=["admin"], municipalities=CODES
+    )

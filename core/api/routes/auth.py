@@ -7,6 +7,8 @@ from typing import Any
 
 from litestar import Request, Response, delete, get, post
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, Field
 
 from ...domain.accounts import Principal
@@ -23,7 +25,7 @@ class LoginRequest(BaseModel):
 
 class LoginResult(BaseModel):
     token: str = Field(description="Bearer token for API clients; the same session as the cookie")
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105  (a scheme name, not a secret)
     expires_at: datetime | None
 
 
@@ -60,54 +62,122 @@ def _client_addr(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else ""
 
 
-@post("/api/v1/auth/login", operation_id="login", opt={EXCLUDE_FROM_AUTH: True}, tags=["auth"],
-      summary="Log in: sets a session cookie and returns the same session as a bearer token",
-      sync_to_thread=True, status_code=200)
-def login(request: Request[Any, Any, Any], data: LoginRequest, uow: UnitOfWork, runtime: Runtime) -> Response[LoginResult]:
+@post(
+    "/api/v1/auth/login",
+    operation_id="login",
+    opt={EXCLUDE_FROM_AUTH: True},
+    tags=["auth"],
+    summary="Log in: sets a session cookie and returns the same session as a bearer token",
+    sync_to_thread=True,
+    status_code=200,
+)
+def login(
+    request: Request[Any, Any, Any],
+    data: JSONBody[LoginRequest],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+) -> Response[LoginResult]:
     issued = accounts.login(
-        uow, username=data.username, password=data.password, secret=runtime.secret,
-        policy=runtime.settings.session_policy, now=runtime.clock.now(), remote_addr=_client_addr(request),
+        uow,
+        username=data.username,
+        password=data.password,
+        secret=runtime.secret,
+        policy=runtime.settings.session_policy,
+        now=runtime.clock.now(),
+        remote_addr=_client_addr(request),
     )
     cookie = Cookie(
-        key=SESSION_COOKIE, value=issued.token, httponly=True, samesite="lax",
-        secure=runtime.settings.secure_cookies, path="/",
+        key=SESSION_COOKIE,
+        value=issued.token,
+        httponly=True,
+        samesite="lax",
+        secure=runtime.settings.secure_cookies,
+        path="/",
         max_age=int(runtime.settings.session_policy.absolute_lifetime.total_seconds()),
     )
     return Response(LoginResult(token=issued.token, expires_at=issued.expires_at), cookies=[cookie])
 
 
-@post("/api/v1/auth/logout", operation_id="logout", tags=["auth"], status_code=204,
-      summary="Log out: revokes the presented session (or API token)", sync_to_thread=True)
-def logout(principal: Principal, uow: UnitOfWork, runtime: Runtime, now: datetime) -> Response[None]:
+@post(
+    "/api/v1/auth/logout",
+    operation_id="logout",
+    tags=["auth"],
+    status_code=204,
+    summary="Log out: revokes the presented session (or API token)",
+    sync_to_thread=True,
+)
+def logout(
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+    now: NamedDependency[datetime],
+) -> Response[None]:
     accounts.logout(uow, principal=principal, now=now, secret=runtime.secret)
-    return Response(None, status_code=204, cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")])
-
-
-@get("/api/v1/me", operation_id="getMe", tags=["auth"], summary="The current user", sync_to_thread=True)
-def get_me(principal: Principal, uow: UnitOfWork) -> Me:
-    user = accounts.get_user(uow, principal.user_id)
-    return Me(
-        id=user.id, username=user.username, display_name=user.display_name, language=user.language,
-        roles=list(user.roles), municipalities=list(user.municipalities), stations=list(user.station_keys),
+    return Response(
+        None, status_code=204, cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")]
     )
 
 
-@post("/api/v1/me/tokens", operation_id="createApiToken", tags=["auth"], status_code=201,
-      summary="Create a personal API token", sync_to_thread=True)
-def create_api_token(data: TokenRequest, principal: Principal, uow: UnitOfWork, now: datetime) -> CreatedToken:
-    issued = accounts.create_api_token(uow, principal=principal, name=data.name, now=now, valid_days=data.valid_days)
+@get("/api/v1/me", operation_id="getMe", tags=["auth"], summary="The current user", sync_to_thread=True)
+def get_me(principal: NamedDependency[Principal], uow: NamedDependency[UnitOfWork]) -> Me:
+    user = accounts.get_user(uow, principal.user_id)
+    return Me(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        language=user.language,
+        roles=list(user.roles),
+        municipalities=list(user.municipalities),
+        stations=list(user.station_keys),
+    )
+
+
+@post(
+    "/api/v1/me/tokens",
+    operation_id="createApiToken",
+    tags=["auth"],
+    status_code=201,
+    summary="Create a personal API token",
+    sync_to_thread=True,
+)
+def create_api_token(
+    data: JSONBody[TokenRequest],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    now: NamedDependency[datetime],
+) -> CreatedToken:
+    issued = accounts.create_api_token(
+        uow, principal=principal, name=data.name, now=now, valid_days=data.valid_days
+    )
     return CreatedToken(id=issued.token_id, token=issued.token, expires_at=issued.expires_at)
 
 
-@get("/api/v1/me/tokens", operation_id="listApiTokens", tags=["auth"],
-     summary="My live API tokens (never their secrets)", sync_to_thread=True)
-def list_api_tokens(principal: Principal, uow: UnitOfWork, now: datetime) -> list[TokenInfo]:
+@get(
+    "/api/v1/me/tokens",
+    operation_id="listApiTokens",
+    tags=["auth"],
+    summary="My live API tokens (never their secrets)",
+    sync_to_thread=True,
+)
+def list_api_tokens(
+    principal: NamedDependency[Principal], uow: NamedDependency[UnitOfWork], now: NamedDependency[datetime]
+) -> list[TokenInfo]:
     return [TokenInfo(**vars(t)) for t in accounts.list_api_tokens(uow, principal=principal, now=now)]
 
 
-@delete("/api/v1/me/tokens/{token_id:int}", operation_id="revokeApiToken", tags=["auth"],
-        summary="Revoke one of my API tokens", sync_to_thread=True)
-def revoke_api_token(token_id: int, principal: Principal, uow: UnitOfWork, now: datetime) -> None:
+@delete(
+    "/api/v1/me/tokens/{token_id:int}",
+    operation_id="revokeApiToken",
+    tags=["auth"],
+    summary="Revoke one of my API tokens",
+    sync_to_thread=True,
+)
+def revoke_api_token(
+    token_id: FromPath[int],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    now: NamedDependency[datetime],
+) -> None:
     accounts.revoke_api_token(uow, principal=principal, token_id=token_id, now=now)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get
+from litestar.di import NamedDependency
 from pydantic import BaseModel
 
 from ...runtime import Runtime
@@ -23,18 +24,35 @@ class ReadyState(BaseModel):
     revision: str | None
 
 
-@get("/health", operation_id="getHealth", opt={EXCLUDE_FROM_AUTH: True}, tags=["operations"],
-     summary="Alive: the process answers", sync_to_thread=False)
+@get(
+    "/health",
+    operation_id="getHealth",
+    opt={EXCLUDE_FROM_AUTH: True},
+    tags=["operations"],
+    summary="Alive: the process answers",
+    sync_to_thread=False,
+)
 def get_health() -> Health:
     return Health(status="ok")
 
 
-@get("/ready", operation_id="getReady", opt={EXCLUDE_FROM_AUTH: True}, tags=["operations"],
-     summary="Ready: database reachable and migrated", sync_to_thread=True,
-     responses={503: PROBLEM_RESPONSE})
-def get_ready(request: Request[Any, Any, Any], runtime: Runtime) -> Response[Any]:
+@get(
+    "/ready",
+    operation_id="getReady",
+    opt={EXCLUDE_FROM_AUTH: True},
+    tags=["operations"],
+    summary="Ready: database reachable and migrated",
+    sync_to_thread=True,
+    responses={503: PROBLEM_RESPONSE},
+)
+def get_ready(request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]) -> Response[Any]:
     state = check_database(runtime.engine)
     if not state.ready:
-        return problem(request, status=503, code="not-ready", title="Service unavailable",
-                       detail="; ".join(state.problems))
+        return problem(
+            request,
+            status=503,
+            code="not-ready",
+            title="Service unavailable",
+            detail="; ".join(state.problems),
+        )
     return Response(ReadyState(status="ready", database=runtime.engine.dialect.name, revision=state.revision))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from litestar import get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
 from pydantic import BaseModel
 
 from ...persistence.uow import UnitOfWork
@@ -30,15 +32,29 @@ class StationOut(BaseModel):
     booking_mode: str
 
 
-@get("/api/v1/municipalities", operation_id="listMunicipalities", tags=["organisation"],
-     summary="Municipalities registered by the installed plugins", sync_to_thread=True)
-def list_municipalities(uow: UnitOfWork, county: str | None = None) -> list[MunicipalityOut]:
+@get(
+    "/api/v1/municipalities",
+    operation_id="listMunicipalities",
+    tags=["organisation"],
+    summary="Municipalities registered by the installed plugins",
+    sync_to_thread=True,
+)
+def list_municipalities(
+    uow: NamedDependency[UnitOfWork], county: FromQuery[str | None] = None
+) -> list[MunicipalityOut]:
     return [MunicipalityOut(**vars(m)) for m in organisations.list_municipalities(uow, county=county)]
 
 
-@get("/api/v1/stations", operation_id="listStations", tags=["organisation"],
-     summary="Active stations, optionally of one municipality", sync_to_thread=True)
-def list_stations(uow: UnitOfWork, municipality: str | None = None) -> list[StationOut]:
+@get(
+    "/api/v1/stations",
+    operation_id="listStations",
+    tags=["organisation"],
+    summary="Active stations, optionally of one municipality",
+    sync_to_thread=True,
+)
+def list_stations(
+    uow: NamedDependency[UnitOfWork], municipality: FromQuery[str | None] = None
+) -> list[StationOut]:
     return [StationOut(**vars(s)) for s in organisations.list_stations(uow, municipality=municipality)]
 
 

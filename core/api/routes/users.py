@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from litestar import get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, Field
 
 from ...domain.accounts import Principal, Role
@@ -37,8 +39,13 @@ class UserOut(BaseModel):
 
 def _out(user: accounts.UserSummary) -> UserOut:
     return UserOut(
-        id=user.id, username=user.username, display_name=user.display_name, language=user.language,
-        active=user.active, roles=list(user.roles), municipalities=list(user.municipalities),
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        language=user.language,
+        active=user.active,
+        roles=list(user.roles),
+        municipalities=list(user.municipalities),
         stations=list(user.station_keys),
     )
 
@@ -46,29 +53,66 @@ def _out(user: accounts.UserSummary) -> UserOut:
 ADMIN_ONLY = [requires_role(Role.ADMIN)]
 
 
-@get("/api/v1/users", operation_id="listUsers", tags=["admin"], guards=ADMIN_ONLY,
-     summary="Users sharing a municipality with the admin", sync_to_thread=True)
-def list_users(principal: Principal, uow: UnitOfWork) -> list[UserOut]:
+@get(
+    "/api/v1/users",
+    operation_id="listUsers",
+    tags=["admin"],
+    guards=ADMIN_ONLY,
+    summary="Users sharing a municipality with the admin",
+    sync_to_thread=True,
+)
+def list_users(principal: NamedDependency[Principal], uow: NamedDependency[UnitOfWork]) -> list[UserOut]:
     return [_out(u) for u in accounts.list_users(uow, municipalities=principal.municipalities)]
 
 
-@post("/api/v1/users", operation_id="createUser", tags=["admin"], guards=ADMIN_ONLY,
-      summary="Create a user in the admin's municipalities", sync_to_thread=True)
-def create_user(data: UserIn, principal: Principal, uow: UnitOfWork, now: datetime) -> UserOut:
+@post(
+    "/api/v1/users",
+    operation_id="createUser",
+    tags=["admin"],
+    guards=ADMIN_ONLY,
+    summary="Create a user in the admin's municipalities",
+    sync_to_thread=True,
+)
+def create_user(
+    data: JSONBody[UserIn],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    now: NamedDependency[datetime],
+) -> UserOut:
     outside = sorted(set(data.municipalities) - principal.municipalities)
     if outside:
-        raise AccessDenied(f"you administer no user of municipality {', '.join(outside)}", field="municipalities")
+        raise AccessDenied(
+            f"you administer no user of municipality {', '.join(outside)}", field="municipalities"
+        )
     user = accounts.add_user(
-        uow, username=data.username, display_name=data.display_name, password=data.password,
-        roles=data.roles, municipalities=data.municipalities, station_keys=data.stations,
-        language=data.language, now=now,
+        uow,
+        username=data.username,
+        display_name=data.display_name,
+        password=data.password,
+        roles=data.roles,
+        municipalities=data.municipalities,
+        station_keys=data.stations,
+        language=data.language,
+        now=now,
     )
     return _out(user)
 
 
-@post("/api/v1/users/{user_id:int}/disable", operation_id="disableUser", tags=["admin"], guards=ADMIN_ONLY,
-      summary="Disable a user and revoke all their sessions and tokens", sync_to_thread=True, status_code=200)
-def disable_user(user_id: int, principal: Principal, uow: UnitOfWork, now: datetime) -> UserOut:
+@post(
+    "/api/v1/users/{user_id:int}/disable",
+    operation_id="disableUser",
+    tags=["admin"],
+    guards=ADMIN_ONLY,
+    summary="Disable a user and revoke all their sessions and tokens",
+    sync_to_thread=True,
+    status_code=200,
+)
+def disable_user(
+    user_id: FromPath[int],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    now: NamedDependency[datetime],
+) -> UserOut:
     target = accounts.get_user(uow, user_id)
     if not set(target.municipalities) & principal.municipalities:
         # users of other municipalities are not ours to know about

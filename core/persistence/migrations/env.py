@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 from sqlmodel import SQLModel
+from sqlmodel.sql.sqltypes import AutoString
 
 from sotesilta.core.persistence import tables  # noqa: F401  (registers the tables)
 from sotesilta.core.persistence.types import UTCDateTime
-from sqlmodel.sql.sqltypes import AutoString
 
 target_metadata = SQLModel.metadata
 

@@ -1,0 +1,146 @@
+"""Shared fixtures: a migrated database per test on SQLite, or on PostgreSQL when
+``SOTESILTA_TEST_DATABASE_URL`` names one (``.ci/run`` runs the suite both ways)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlmodel import SQLModel
+from support import PASSWORD, TEST_SECRET, Staff
+
+from sotesilta.core.persistence import migrate
+from sotesilta.core.persistence.db import make_engine, normalise_url
+from sotesilta.core.plugins.manager import Plugins, load_plugins
+from sotesilta.core.runtime import Runtime
+from sotesilta.core.services import accounts, organisations
+from sotesilta.core.settings import load_settings
+
+PG_URL_ENV = "SOTESILTA_TEST_DATABASE_URL"
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get(PG_URL_ENV, "").strip()
+    return normalise_url(url) if url else None
+
+
+requires_postgres = pytest.mark.skipif(
+    postgres_url() is None,
+    reason=f"PostgreSQL not configured: set {PG_URL_ENV}=postgresql://postgres@127.0.0.1:5432/<db> "
+    "(.ci/run does)",
+)
+
+
+class FakeClock:
+    def __init__(self, now: datetime | None = None) -> None:
+        self._now = now or datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, **delta: float) -> None:
+        self._now += timedelta(**delta)
+
+
+def _reset_postgres(engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database: a SQLite file to copy, or the PostgreSQL database itself."""
+    pg = postgres_url()
+    if pg is not None:
+        engine = make_engine(pg)
+        _reset_postgres(engine)
+        migrate.upgrade(engine)
+        engine.dispose()
+        yield pg
+        return
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    yield str(path)
+
+
+@pytest.fixture
+def database_url(_migrated_template: str, tmp_path: Path) -> Iterator[str]:
+    if _migrated_template.startswith("postgresql"):
+        engine = make_engine(_migrated_template)
+        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        yield _migrated_template
+        return
+    target = tmp_path / "sotesilta.sqlite3"
+    shutil.copyfile(_migrated_template, target)
+    yield f"sqlite:///{target}"
+
+
+@pytest.fixture(scope="session")
+def plugins() -> Plugins:
+    return load_plugins()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
+    return load_settings(data_dir=tmp_path, database_url=database_url, secret_key=TEST_SECRET)
+
+
+@pytest.fixture
+def runtime(settings, plugins: Plugins, clock: FakeClock) -> Iterator[Runtime]:  # type: ignore[no-untyped-def]
+    rt = Runtime(
+        settings=settings, engine=make_engine(settings.resolved_database_url), plugins=plugins, clock=clock
+    )
+    with rt.uow() as uow:
+        organisations.sync_registry(uow, plugins.municipalities)
+    yield rt
+    rt.engine.dispose()
+
+
+@pytest.fixture
+def make_user(runtime: Runtime):  # type: ignore[no-untyped-def]
+    def make(
+        username: str,
+        roles: list[str],
+        municipalities: list[str] | None = None,
+        stations: list[str] | None = None,
+    ) -> Staff:
+        with runtime.uow() as uow:
+            user = accounts.add_user(
+                uow,
+                username=username,
+                display_name=username.title(),
+                password=PASSWORD,
+                roles=roles,
+                municipalities=municipalities or ["049"],
+                station_keys=stations or [],
+                now=runtime.clock.now(),
+            )
+        return Staff(user.id, user.username)
+
+    return make
+
+
+@pytest.fixture
+def client(runtime: Runtime):  # type: ignore[no-untyped-def]
+    from litestar.testing import TestClient
+
+    from sotesilta.core.api.app import create_app
+
+    with TestClient(app=create_app(runtime), raise_server_exceptions=False) as test_client:
+        yield test_client

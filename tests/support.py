@@ -1,0 +1,28 @@
+"""Helpers shared by tests (importable: pytest puts tests/ on the path)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TEST_SECRET = "test-secret-" + "x" * 40
+PASSWORD = "correct-horse-battery"
+
+
+@dataclass
+class Staff:
+    id: int
+    username: str
+    password: str = PASSWORD
+
+
+def login(client: Any, username: str, password: str = PASSWORD) -> str:
+    response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return str(response.json()["token"])
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
