@@ -84,7 +84,7 @@ def _call_each(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> None:
     duplicate can name both; so implementations are called one by one.
     """
     hook = getattr(pm.hook, hook_name)
-    for impl in reversed(hook.get_hookimpls()):  # registration order
+    for impl in hook.get_hookimpls():  # registration order (a plain call runs LIFO)
         plugin_name = impl.plugin_name
         bound = {k: (v(plugin_name) if callable(v) and k == "register" else v) for k, v in kwargs.items()}
         impl.function(**bound)

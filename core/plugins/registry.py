@@ -137,8 +137,12 @@ class CodeListRegistry:
                 f"code {list_name}/{code} from {plugin!r} lacks labels for: {', '.join(missing)}"
             )
         key = (list_name, municipality, code)
-        shared = self._entries.get((list_name, None, code))
-        existing = self._entries.get(key) or shared
+        # a shared code clashes with every local one of the same list and code
+        existing = self._entries.get(key) or self._entries.get((list_name, None, code))
+        if existing is None and municipality is None:
+            existing = next(
+                (e for (n, _m, c), e in self._entries.items() if n == list_name and c == code), None
+            )
         if existing is not None:
             raise InputInvalid(
                 f"code {list_name}/{code} is registered by both {existing.plugin!r} and {plugin!r}"
