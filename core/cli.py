@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -78,8 +79,11 @@ def serve(host: str, port: int, workers: int, run_migrations: bool) -> None:
         _require_migrated(runtime)
         with runtime.uow() as uow:
             organisations.sync_registry(uow, runtime.plugins.municipalities)
-        json_logs = runtime.settings.env == "production"
     click.echo(f"sotesilta serving on http://{host}:{port} (docs: /api/schema)", err=True)
+    # uvicorn shuts down gracefully on SIGTERM and then re-raises the signal to
+    # whatever handler was there before; with this no-op one the process ends
+    # with status 0, which is what service managers expect from a clean stop.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
     uvicorn.run(
         "sotesilta.core.api.app:create_app",
         factory=True,
@@ -91,7 +95,6 @@ def serve(host: str, port: int, workers: int, run_migrations: bool) -> None:
         server_header=False,
         timeout_graceful_shutdown=10,
     )
-    del json_logs
 
 
 @main.group(help="Database schema.")

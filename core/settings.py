@@ -158,6 +158,10 @@ def load_settings(**overrides: Any) -> Settings:
         lines = []
         for error in exc.errors():
             location = ".".join(str(part) for part in error["loc"]) or "settings"
+            if error["type"] == "extra_forbidden":
+                # only the TOML file can carry unknown keys; env vars are matched by name
+                lines.append(f"{location}: unknown setting in {os.environ.get('SOTESILTA_CONFIG')}")
+                continue
             name = f"SOTESILTA_{location.upper()}" if error["loc"] else location
             message = error["msg"].removeprefix("Value error, ")
             lines.append(f"{name}: {message}")

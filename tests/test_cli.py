@@ -1,0 +1,132 @@
+"""The ``sotesilta`` command in-process (click's runner) against the test database."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from sotesilta.core.cli import main
+from sotesilta.core.persistence.db import make_engine
+from sotesilta.core.persistence.tables import Station, UserAccount, Worker
+from sotesilta.core.persistence.uow import UnitOfWork
+from sotesilta.core.persistence.db import make_session_factory
+from support import TEST_SECRET
+
+
+@pytest.fixture
+def cli_env(tmp_path, database_url, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SOTESILTA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SOTESILTA_DATABASE_URL", database_url)
+    monkeypatch.setenv("SOTESILTA_SECRET_KEY", TEST_SECRET)
+    return database_url
+
+
+def run(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def count(url: str, table) -> int:  # type: ignore[no-untyped-def]
+    engine = make_engine(url)
+    with UnitOfWork(make_session_factory(engine)) as uow:
+        value = uow.session.scalar(select(func.count()).select_from(table))
+    engine.dispose()
+    return int(value or 0)
+
+
+def test_help_lists_the_commands():
+    result = run("--help")
+    for command in ("serve", "db", "demo", "users", "plugins", "check"):
+        assert command in result.output
+    serve_help = run("serve", "--help").output
+    assert "--host" in serve_help and "--port" in serve_help and "--workers" in serve_help
+
+
+def test_plugins_list_shows_municipalities_and_sources():
+    output = run("plugins", "list").output
+    assert "espoo  [entry point sotesilta:espoo" in output
+    assert "049  Espoo / Esbo" in output and "444  Lohja / Lojo" in output and "398  Lahti / Lahtis" in output
+    assert "consent  [built-in]" in output and "calendar  [built-in]" in output
+
+
+def test_plugins_list_shows_a_blocked_plugin(monkeypatch):
+    monkeypatch.setenv("SOTESILTA_BLOCKED_PLUGINS", "lohja")
+    output = run("plugins", "list").output
+    assert "lohja  [blocked" in output and "444" not in output
+
+
+def test_demo_loads_users_for_every_role_and_municipality_and_can_run_twice(cli_env):
+    first = run("demo", "--password", "demo-password-1")
+    assert first.exit_code == 0, first.output
+    for username in ("espoo.nurse", "espoo.instructor", "espoo.manager", "espoo.admin",
+                     "lohja.nurse", "lohja.instructor1", "lohja.instructor2", "ph.manager"):
+        assert username in first.output
+    assert "demo-password-1" in first.output
+    users = count(cli_env, UserAccount)
+    assert users >= 12 and count(cli_env, Station) == 7 and count(cli_env, Worker) >= 13
+    second = run("demo", "--password", "demo-password-1")
+    assert second.exit_code == 0 and count(cli_env, UserAccount) == users
+
+
+def test_demo_without_password_prints_generated_ones(cli_env):
+    result = run("demo")
+    assert result.exit_code == 0
+    line = next(row for row in result.output.splitlines() if row.startswith("espoo.nurse"))
+    assert len(line.split()[-1]) >= 16
+
+
+def test_demo_is_refused_in_production(cli_env, monkeypatch):
+    monkeypatch.setenv("SOTESILTA_ENV", "production")
+    result = CliRunner().invoke(main, ["demo"])
+    assert result.exit_code == 2 and "production" in result.output
+
+
+def test_users_add_list_disable(cli_env):
+    assert run("db", "upgrade").exit_code == 0
+    added = run("users", "add", "new.nurse", "--display-name", "New Nurse", "--role", "health_staff",
+                "--municipality", "049", "--station", "espoo-tapiola", "--password-stdin",
+                input="a-long-enough-password\n")
+    assert added.exit_code == 0, added.output
+    assert "password:" not in added.output
+    listing = run("users", "list").output
+    assert "new.nurse" in listing and "active" in listing
+    assert run("users", "disable", "new.nurse").exit_code == 0
+    assert "disabled" in run("users", "list").output
+
+
+def test_users_add_generates_a_password_when_none_is_given(cli_env):
+    run("db", "upgrade")
+    result = run("users", "add", "gen.user", "--display-name", "Gen", "--role", "manager", "--municipality", "444")
+    assert result.exit_code == 0 and "password: " in result.output
+
+
+def test_users_add_with_bad_input_explains_and_fails(cli_env):
+    run("db", "upgrade")
+    result = CliRunner().invoke(main, ["users", "add", "x!", "--display-name", "X", "--role", "admin",
+                                       "--municipality", "049", "--password", "a-long-enough-password"])
+    assert result.exit_code == 1 and "username" in result.output
+
+
+def test_check_reports_an_unmigrated_database_and_passes_after_upgrade(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOTESILTA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("SOTESILTA_DATABASE_URL", raising=False)
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1 and "sotesilta db upgrade" in result.output
+    assert run("db", "upgrade").exit_code == 0
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 0, result.output
+    assert "database: ok" in result.output
+
+
+def test_check_reports_bad_configuration(monkeypatch):
+    monkeypatch.setenv("SOTESILTA_SESSION_IDLE_MINUTES", "zero")
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1 and "SOTESILTA_SESSION_IDLE_MINUTES" in result.output
+
+
+def test_serve_refuses_an_unmigrated_database(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOTESILTA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("SOTESILTA_DATABASE_URL", raising=False)
+    result = CliRunner().invoke(main, ["serve", "--port", "0"])
+    assert result.exit_code == 2
+    assert "sotesilta db upgrade" in result.output and "--migrate" in result.output

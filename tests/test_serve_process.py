@@ -1,0 +1,79 @@
+"""``sotesilta serve`` as a real process: ready, login over HTTP, clean SIGTERM exit."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from support import PASSWORD, TEST_SECRET
+
+SOTESILTA = str(Path(sys.executable).parent / "sotesilta")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_ready(base: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited early with {process.returncode}")
+        try:
+            if httpx.get(f"{base}/ready", timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("server did not become ready in time")
+
+
+@pytest.fixture
+def server_env(tmp_path):  # type: ignore[no-untyped-def]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOTESILTA_")}
+    env |= {"SOTESILTA_DATA_DIR": str(tmp_path / "data"), "SOTESILTA_SECRET_KEY": TEST_SECRET}
+    subprocess.run([SOTESILTA, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [SOTESILTA, "users", "add", "nurse.one", "--display-name", "Nurse One", "--role", "health_staff",
+         "--municipality", "049", "--password-stdin"],
+        env=env, check=True, capture_output=True, input=f"{PASSWORD}\n".encode(),
+    )
+    return env
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_answers_logs_in_and_stops_cleanly_on_sigterm(server_env, workers):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [SOTESILTA, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+        env=server_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_ready(base, process)
+        assert httpx.get(f"{base}/health").json() == {"status": "ok"}
+        with httpx.Client(base_url=base, timeout=5.0) as http:
+            login = http.post("/api/v1/auth/login", json={"username": "nurse.one", "password": PASSWORD})
+            assert login.status_code == 200
+            me = http.get("/api/v1/me", headers={"Authorization": f"Bearer {login.json()['token']}"})
+            assert me.status_code == 200 and me.json()["username"] == "nurse.one"
+            assert http.get("/api/schema/openapi.json").json()["info"]["title"] == "sotesilta API"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            output = process.communicate(timeout=20)[0].decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    assert process.returncode == 0, output
+    assert "Traceback" not in output, output
