@@ -16,6 +16,7 @@ from .domain.clock import Clock, SystemClock
 from .persistence.db import make_engine, make_session_factory
 from .persistence.uow import UnitOfWork
 from .plugins.manager import Plugins, load_plugins
+from .services.sealing import Sealer
 from .settings import Settings
 
 
@@ -36,6 +37,10 @@ class Runtime:
     @cached_property
     def secret(self) -> bytes:
         return self.settings.secret()
+
+    @cached_property
+    def sealer(self) -> Sealer:
+        return Sealer(self.settings.keyring())
 
 
 def build_runtime(

@@ -6,9 +6,11 @@ Precedence: environment (``SOTESILTA_*``) over the TOML file named by
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -23,8 +25,10 @@ from pydantic_settings import (
 
 from .domain.accounts import SessionPolicy
 from .persistence.db import normalise_url, sqlite_url
+from .services.sealing import generate_key, parse_keyring
 
 SECRET_KEY_FILE = "secret.key"  # noqa: S105  (a file name)
+DATA_KEYS_FILE = "data.keys"
 MIN_SECRET_LENGTH = 32
 
 
@@ -39,6 +43,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     database_url: str | None = None
     secret_key: SecretStr | None = None
+    #: encryption keys for personal data: "id:base64key,..."; the first seals
+    data_keys: SecretStr | None = None
     public_base_url: str = "http://127.0.0.1:8000"
     default_language: Literal["fi", "sv", "en"] = "fi"
     blocked_plugins: Annotated[tuple[str, ...], NoDecode] = ()
@@ -61,6 +67,8 @@ class Settings(BaseSettings):
         config_file = os.environ.get("SOTESILTA_CONFIG")
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         if config_file:
+            if not Path(config_file).is_file():
+                raise ValueError(f"{config_file} does not exist or is not a file")
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
         return tuple(sources)
 
@@ -96,10 +104,23 @@ class Settings(BaseSettings):
                     "SOTESILTA_SECRET_KEY is required when SOTESILTA_ENV=production "
                     "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
                 )
-            if self.database_url is None:
-                raise ValueError("SOTESILTA_DATABASE_URL is required when SOTESILTA_ENV=production")
+            if self.data_keys is None:
+                raise ValueError(
+                    "SOTESILTA_DATA_KEYS is required when SOTESILTA_ENV=production "
+                    "(generate one with: python -c 'from sotesilta.core.services.sealing import "
+                    'generate_key; print("k1:" + generate_key())\')'
+                )
+            if self.database_url is None or self.database_url.startswith("sqlite"):
+                raise ValueError(
+                    "SOTESILTA_DATABASE_URL must name a PostgreSQL database when SOTESILTA_ENV=production"
+                )
         if self.secret_key is not None and len(self.secret_key.get_secret_value()) < MIN_SECRET_LENGTH:
             raise ValueError(f"SOTESILTA_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
+        if self.data_keys is not None:
+            try:
+                parse_keyring(self.data_keys.get_secret_value())
+            except ValueError as exc:
+                raise ValueError(f"SOTESILTA_DATA_KEYS: {exc}") from None
         return self
 
     @property
@@ -133,21 +154,44 @@ class Settings(BaseSettings):
         """
         if self.secret_key is not None:
             return self.secret_key.get_secret_value().encode()
-        path = self.data_dir / SECRET_KEY_FILE
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            # O_EXCL: two processes starting together must not both write a key
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
-            except FileExistsError:
-                pass
-            else:
-                with os.fdopen(fd, "w") as handle:
-                    handle.write(secrets.token_urlsafe(48))
-        value = path.read_text().strip()
+        value = _read_or_create(self.data_dir / SECRET_KEY_FILE, lambda: secrets.token_urlsafe(48))
         if len(value) < MIN_SECRET_LENGTH:
-            raise SettingsError(f"{path}: secret key file is too short or empty")
+            raise SettingsError(f"{self.data_dir / SECRET_KEY_FILE}: secret key file is too short or empty")
         return value.encode()
+
+    def keyring(self) -> dict[str, bytes]:
+        """Data-encryption keys: configured, or generated once into the data folder."""
+        if self.data_keys is not None:
+            return parse_keyring(self.data_keys.get_secret_value())
+        path = self.data_dir / DATA_KEYS_FILE
+        spec = _read_or_create(path, lambda: f"k1:{generate_key()}")
+        try:
+            return parse_keyring(spec)
+        except ValueError as exc:
+            raise SettingsError(f"{path}: {exc}") from None
+
+
+def _read_or_create(path: Path, make: Callable[[], str]) -> str:
+    """Read a private file, creating it (mode 0600) on first use.
+
+    Written to a private temporary file and linked into place, so two
+    processes starting together never see a half-written key and never both
+    write one: the second link fails and that process reads the first's.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(make())
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+    return path.read_text().strip()
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlmodel import SQLModel
 from support import PASSWORD, TEST_SECRET, Staff
 
 from sotesilta.core.persistence import migrate
 from sotesilta.core.persistence.db import make_engine, normalise_url
+from sotesilta.core.persistence.metadata import metadata
 from sotesilta.core.plugins.manager import Plugins, load_plugins
 from sotesilta.core.runtime import Runtime
 from sotesilta.core.services import accounts, organisations
@@ -75,7 +75,7 @@ def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
 def database_url(_migrated_template: str, tmp_path: Path) -> Iterator[str]:
     if _migrated_template.startswith("postgresql"):
         engine = make_engine(_migrated_template)
-        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
         with engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         engine.dispose()

@@ -17,7 +17,10 @@ def test_import_contracts_hold():
     # way; only the API layer knows HTTP; the domain imports nothing of ours.
     result = subprocess.run(
         [LINT_IMPORTS, "--config", str(REPO_ROOT / "pyproject.toml")],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "broken" not in result.stdout.lower().replace("0 broken", "")
@@ -27,7 +30,9 @@ def test_the_repository_root_does_not_shadow_the_standard_library():
     assert not (REPO_ROOT / "calendar" / "__init__.py").exists()
     # as `python -m ...` and uvicorn run it: the working directory first on sys.path
     probe = "import sys; sys.path.insert(0, ''); import http.cookiejar, calendar; print(calendar.timegm((2026, 1, 1, 0, 0, 0)))"
-    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "1767225600"
 
@@ -48,6 +53,10 @@ def test_every_source_folder_is_a_listed_package():
 
 def test_the_cli_runs_as_a_module_from_the_repository_root():
     result = subprocess.run(
-        [sys.executable, "-m", "sotesilta.core", "--help"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "sotesilta.core", "--help"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0 and "serve" in result.stdout

@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
+from support import TEST_SECRET
 
 from sotesilta.core.cli import main
-from sotesilta.core.persistence.db import make_engine
+from sotesilta.core.persistence.db import make_engine, make_session_factory
 from sotesilta.core.persistence.tables import Station, UserAccount, Worker
 from sotesilta.core.persistence.uow import UnitOfWork
-from sotesilta.core.persistence.db import make_session_factory
-from support import TEST_SECRET
 
 
 @pytest.fixture
@@ -58,8 +57,16 @@ def test_plugins_list_shows_a_blocked_plugin(monkeypatch):
 def test_demo_loads_users_for_every_role_and_municipality_and_can_run_twice(cli_env):
     first = run("demo", "--password", "demo-password-1")
     assert first.exit_code == 0, first.output
-    for username in ("espoo.nurse", "espoo.instructor", "espoo.manager", "espoo.admin",
-                     "lohja.nurse", "lohja.instructor1", "lohja.instructor2", "ph.manager"):
+    for username in (
+        "espoo.nurse",
+        "espoo.instructor",
+        "espoo.manager",
+        "espoo.admin",
+        "lohja.nurse",
+        "lohja.instructor1",
+        "lohja.instructor2",
+        "ph.manager",
+    ):
         assert username in first.output
     assert "demo-password-1" in first.output
     users = count(cli_env, UserAccount)
@@ -83,9 +90,21 @@ def test_demo_is_refused_in_production(cli_env, monkeypatch):
 
 def test_users_add_list_disable(cli_env):
     assert run("db", "upgrade").exit_code == 0
-    added = run("users", "add", "new.nurse", "--display-name", "New Nurse", "--role", "health_staff",
-                "--municipality", "049", "--station", "espoo-tapiola", "--password-stdin",
-                input="a-long-enough-password\n")
+    added = run(
+        "users",
+        "add",
+        "new.nurse",
+        "--display-name",
+        "New Nurse",
+        "--role",
+        "health_staff",
+        "--municipality",
+        "049",
+        "--station",
+        "espoo-tapiola",
+        "--password-stdin",
+        input="a-long-enough-password\n",
+    )
     assert added.exit_code == 0, added.output
     assert "password:" not in added.output
     listing = run("users", "list").output
@@ -96,14 +115,30 @@ def test_users_add_list_disable(cli_env):
 
 def test_users_add_generates_a_password_when_none_is_given(cli_env):
     run("db", "upgrade")
-    result = run("users", "add", "gen.user", "--display-name", "Gen", "--role", "manager", "--municipality", "444")
+    result = run(
+        "users", "add", "gen.user", "--display-name", "Gen", "--role", "manager", "--municipality", "444"
+    )
     assert result.exit_code == 0 and "password: " in result.output
 
 
 def test_users_add_with_bad_input_explains_and_fails(cli_env):
     run("db", "upgrade")
-    result = CliRunner().invoke(main, ["users", "add", "x!", "--display-name", "X", "--role", "admin",
-                                       "--municipality", "049", "--password", "a-long-enough-password"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "users",
+            "add",
+            "x!",
+            "--display-name",
+            "X",
+            "--role",
+            "admin",
+            "--municipality",
+            "049",
+            "--password",
+            "a-long-enough-password",
+        ],
+    )
     assert result.exit_code == 1 and "username" in result.output
 
 

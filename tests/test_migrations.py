@@ -5,17 +5,17 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
-from sqlmodel import SQLModel
 
 from sotesilta.core.persistence import migrate
 from sotesilta.core.persistence.db import make_engine
+from sotesilta.core.persistence.metadata import metadata
 from sotesilta.core.services.readiness import check_database
 
 
 def _drift(engine):  # type: ignore[no-untyped-def]
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        return compare_metadata(context, SQLModel.metadata)
+        return compare_metadata(context, metadata)
 
 
 def test_an_empty_sqlite_database_upgrades_to_head_without_drift(tmp_path):
@@ -24,7 +24,7 @@ def test_an_empty_sqlite_database_upgrades_to_head_without_drift(tmp_path):
     migrate.upgrade(engine)
     assert migrate.current_revision(engine) == migrate.head_revision()
     assert check_database(engine).ready
-    assert set(inspect(engine).get_table_names()) >= {t.name for t in SQLModel.metadata.sorted_tables}
+    assert set(inspect(engine).get_table_names()) >= {t.name for t in metadata.sorted_tables}
     assert _drift(engine) == []
     engine.dispose()
 

@@ -44,8 +44,12 @@ def test_api_lists_municipalities_and_stations(client, make_user):
     municipalities = client.get("/api/v1/municipalities", headers=bearer(token)).json()
     espoo = next(m for m in municipalities if m["code"] == "049")
     assert espoo == {
-        "code": "049", "name_fi": "Espoo", "name_sv": "Esbo", "county_code": "03",
-        "county_name_fi": "Länsi-Uudenmaan hyvinvointialue", "county_name_sv": "Västra Nylands välfärdsområde",
+        "code": "049",
+        "name_fi": "Espoo",
+        "name_sv": "Esbo",
+        "county_code": "03",
+        "county_name_fi": "Länsi-Uudenmaan hyvinvointialue",
+        "county_name_sv": "Västra Nylands välfärdsområde",
         "plugin": "espoo",
     }
     county_09 = client.get("/api/v1/municipalities?county=09", headers=bearer(token)).json()
@@ -82,6 +86,8 @@ def test_ready_fails_with_503_on_an_unmigrated_database(runtime, tmp_path):
 
 def test_openapi_carries_the_contract_operation_ids(client):
     schema = client.get("/api/schema/openapi.json").json()
-    ids = {op["operationId"] for path in schema["paths"].values() for op in path.values() if "operationId" in op}
+    ids = {
+        op["operationId"] for path in schema["paths"].values() for op in path.values() if "operationId" in op
+    }
     assert {"login", "logout", "getHealth", "getReady", "listMunicipalities", "listStations", "getMe"} <= ids
     assert client.get("/api/schema/swagger").status_code == 200

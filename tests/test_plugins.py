@@ -12,7 +12,12 @@ import pytest
 
 from sotesilta.core import plugin_api as api
 from sotesilta.core.domain.errors import InputInvalid
-from sotesilta.core.plugins.manager import PluginError, build_plugin_manager, installed_entry_points, load_plugins
+from sotesilta.core.plugins.manager import (
+    PluginError,
+    build_plugin_manager,
+    installed_entry_points,
+    load_plugins,
+)
 
 COUNTY = api.CountyProfile("03", "Länsi-Uudenmaan hyvinvointialue", "Västra Nylands välfärdsområde")
 
@@ -58,9 +63,15 @@ def test_hook_sotesilta_register_municipalities():
         "Raseborg",
         COUNTY,
         primary_language=api.Language.SV,
-        stations=(api.StationProfile("raasepori-tammisaari", "Tammisaaren terveysasema", "Ekenäs hälsostation", "Ekenäs"),),
+        stations=(
+            api.StationProfile(
+                "raasepori-tammisaari", "Tammisaaren terveysasema", "Ekenäs hälsostation", "Ekenäs"
+            ),
+        ),
     )
-    plugin = _module("raasepori", sotesilta_register_municipalities=api.hookimpl(lambda register: register(profile)))
+    plugin = _module(
+        "raasepori", sotesilta_register_municipalities=api.hookimpl(lambda register: register(profile))
+    )
     loaded = load_plugins(extra=[("raasepori", plugin)])
     assert loaded.municipalities.get("710") is profile
     assert loaded.municipalities.plugin_of("710") == "raasepori"
@@ -69,7 +80,9 @@ def test_hook_sotesilta_register_municipalities():
 
 def test_a_duplicate_municipality_is_refused_naming_both_plugins():
     impostor = api.MunicipalityProfile("049", "Espoo", "Esbo", COUNTY)
-    plugin = _module("impostor", sotesilta_register_municipalities=api.hookimpl(lambda register: register(impostor)))
+    plugin = _module(
+        "impostor", sotesilta_register_municipalities=api.hookimpl(lambda register: register(impostor))
+    )
     with pytest.raises(PluginError) as caught:
         load_plugins(extra=[("impostor", plugin)])
     assert "049" in str(caught.value) and "'espoo'" in str(caught.value) and "'impostor'" in str(caught.value)
@@ -77,9 +90,15 @@ def test_a_duplicate_municipality_is_refused_naming_both_plugins():
 
 def test_a_duplicate_station_key_is_refused():
     thief = api.MunicipalityProfile(
-        "710", "Raasepori", "Raseborg", COUNTY, stations=(api.StationProfile("lohja-keskusta", "x", "x", "x"),)
+        "710",
+        "Raasepori",
+        "Raseborg",
+        COUNTY,
+        stations=(api.StationProfile("lohja-keskusta", "x", "x", "x"),),
     )
-    plugin = _module("thief", sotesilta_register_municipalities=api.hookimpl(lambda register: register(thief)))
+    plugin = _module(
+        "thief", sotesilta_register_municipalities=api.hookimpl(lambda register: register(thief))
+    )
     with pytest.raises(PluginError, match="lohja-keskusta"):
         load_plugins(extra=[("thief", plugin)])
 
@@ -88,6 +107,26 @@ def test_a_misspelt_hook_fails_at_start_up():
     plugin = _module("typo", sotesilta_register_municipalitys=api.hookimpl(lambda register: None))
     with pytest.raises(PluginError, match="typo"):
         build_plugin_manager(extra=[("typo", plugin)])
+
+
+def test_a_hook_with_a_wrong_argument_name_fails_at_start_up():
+    plugin = _module("wrongarg", sotesilta_register_municipalities=api.hookimpl(lambda registr: None))
+    with pytest.raises(PluginError, match="wrongarg"):
+        build_plugin_manager(extra=[("wrongarg", plugin)])
+
+
+def test_an_implementation_may_declare_fewer_arguments():
+    plugin = _module("quiet", sotesilta_register_code_lists=api.hookimpl(lambda: None))
+    load_plugins(extra=[("quiet", plugin)])
+
+
+def test_a_plugin_that_raises_while_registering_is_named():
+    def broken(register):  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom")
+
+    plugin = _module("broken", sotesilta_register_municipalities=api.hookimpl(broken))
+    with pytest.raises(PluginError, match="'broken' failed in sotesilta_register_municipalities: boom"):
+        load_plugins(extra=[("broken", plugin)])
 
 
 def test_undecorated_functions_are_not_hooks():
@@ -118,13 +157,17 @@ def test_blocking_an_extra_plugin_by_name():
 
 def test_hook_sotesilta_register_code_lists():
     def register_codes(register):  # type: ignore[no-untyped-def]
-        register("topic", "housing", {"fi": "Asuminen", "sv": "Boende", "en": "Housing"}, municipality="049")
+        register(
+            "topic", "ferry_traffic", {"fi": "Lautat", "sv": "Färjor", "en": "Ferries"}, municipality="049"
+        )
 
     loaded = load_plugins(
         extra=[("topics", _module("topics", sotesilta_register_code_lists=api.hookimpl(register_codes)))]
     )
-    assert [e.code for e in loaded.code_lists.entries("topic", "049")] == ["housing"]
-    assert loaded.code_lists.entries("topic", "444") == []  # local to Espoo
+    assert [e.code for e in loaded.code_lists.entries("topic", "049")][-1] == "ferry_traffic"
+    assert "ferry_traffic" not in {
+        e.code for e in loaded.code_lists.entries("topic", "444")
+    }  # local to Espoo
     reasons = loaded.code_lists.entries("guidance_reason", "049")
     assert len(reasons) == 6 and {e.plugin for e in reasons} == {"core-defaults"}
     assert reasons[0].label("sv").startswith("Kartläggning")
@@ -137,7 +180,10 @@ def test_hook_sotesilta_register_code_lists():
 
 def test_a_code_entry_needs_all_three_languages_and_must_be_unique():
     missing_sv = _module(
-        "x", sotesilta_register_code_lists=api.hookimpl(lambda register: register("topic", "a", {"fi": "A", "en": "A"}))
+        "x",
+        sotesilta_register_code_lists=api.hookimpl(
+            lambda register: register("topic", "a", {"fi": "A", "en": "A"})
+        ),
     )
     with pytest.raises(PluginError, match="sv"):
         load_plugins(extra=[("x", missing_sv)])
@@ -201,8 +247,10 @@ def test_hook_sotesilta_check():
 
 
 def test_a_plugin_object_that_is_not_a_profile_is_refused():
-    plugin = _module("bad", sotesilta_register_municipalities=api.hookimpl(lambda register: register({"code": "1"})))
-    with pytest.raises(TypeError, match="MunicipalityProfile"):
+    plugin = _module(
+        "bad", sotesilta_register_municipalities=api.hookimpl(lambda register: register({"code": "1"}))
+    )
+    with pytest.raises(PluginError, match="MunicipalityProfile"):
         load_plugins(extra=[("bad", plugin)])
 
 

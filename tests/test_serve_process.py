@@ -43,9 +43,23 @@ def server_env(tmp_path):  # type: ignore[no-untyped-def]
     env |= {"SOTESILTA_DATA_DIR": str(tmp_path / "data"), "SOTESILTA_SECRET_KEY": TEST_SECRET}
     subprocess.run([SOTESILTA, "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run(
-        [SOTESILTA, "users", "add", "nurse.one", "--display-name", "Nurse One", "--role", "health_staff",
-         "--municipality", "049", "--password-stdin"],
-        env=env, check=True, capture_output=True, input=f"{PASSWORD}\n".encode(),
+        [
+            SOTESILTA,
+            "users",
+            "add",
+            "nurse.one",
+            "--display-name",
+            "Nurse One",
+            "--role",
+            "health_staff",
+            "--municipality",
+            "049",
+            "--password-stdin",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        input=f"{PASSWORD}\n".encode(),
     )
     return env
 
@@ -57,7 +71,9 @@ def test_serve_answers_logs_in_and_stops_cleanly_on_sigterm(server_env, workers)
     base = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
         [SOTESILTA, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
-        env=server_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=server_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         wait_ready(base, process)

@@ -83,11 +83,36 @@ def test_production_requires_an_explicit_secret_and_database(monkeypatch):
     with pytest.raises(SettingsError, match="SOTESILTA_SECRET_KEY is required"):
         load_settings()
     monkeypatch.setenv("SOTESILTA_SECRET_KEY", GOOD_SECRET)
-    with pytest.raises(SettingsError, match="SOTESILTA_DATABASE_URL is required"):
+    with pytest.raises(SettingsError, match="SOTESILTA_DATA_KEYS is required"):
+        load_settings()
+    monkeypatch.setenv("SOTESILTA_DATA_KEYS", "k1:" + "A" * 43)
+    with pytest.raises(SettingsError, match="SOTESILTA_DATABASE_URL must name a PostgreSQL"):
+        load_settings()
+    monkeypatch.setenv("SOTESILTA_DATABASE_URL", "sqlite:////tmp/x.sqlite3")
+    with pytest.raises(SettingsError, match="PostgreSQL"):
         load_settings()
     monkeypatch.setenv("SOTESILTA_DATABASE_URL", "postgresql://postgres@127.0.0.1/x")
     settings = load_settings()
     assert settings.secure_cookies and settings.secret() == GOOD_SECRET.encode()
+
+
+def test_a_missing_config_file_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOTESILTA_CONFIG", str(tmp_path / "nowhere.toml"))
+    with pytest.raises(SettingsError, match="nowhere.toml does not exist"):
+        load_settings()
+
+
+def test_malformed_data_keys_are_refused(monkeypatch):
+    monkeypatch.setenv("SOTESILTA_DATA_KEYS", "k1:not-base64-or-short")
+    with pytest.raises(SettingsError, match="SOTESILTA_DATA_KEYS"):
+        load_settings()
+
+
+def test_the_embedded_default_generates_data_keys_once(tmp_path):
+    first = load_settings(data_dir=tmp_path).keyring()
+    assert list(first) == ["k1"] and len(first["k1"]) == 32
+    assert stat.S_IMODE((tmp_path / "data.keys").stat().st_mode) == 0o600
+    assert load_settings(data_dir=tmp_path).keyring() == first
 
 
 def test_a_short_secret_is_refused(monkeypatch):

@@ -45,11 +45,11 @@ def test_any_aware_time_round_trips_as_the_same_instant_in_utc(runtime, moment):
 
 def test_naive_times_are_refused_not_guessed(runtime):
     with runtime.uow() as uow:
-        uow.session.add(SecurityEvent(at=datetime(2026, 3, 29, 3, 30), kind="probe", username_digest="x"))  # noqa: DTZ001
+        uow.session.add(SecurityEvent(at=datetime(2026, 3, 29, 3, 30), kind="probe", username_digest="x"))
         with pytest.raises(Exception, match="naive"):
             uow.commit()
     with pytest.raises(ValueError, match="naive"):
-        ensure_utc(datetime(2026, 1, 1))  # noqa: DTZ001
+        ensure_utc(datetime(2026, 1, 1))
 
 
 def test_utc_ordering_holds_across_the_autumn_change(runtime):
@@ -67,4 +67,6 @@ def test_utc_ordering_holds_across_the_autumn_change(runtime):
     with runtime.uow() as uow:
         kinds = list(uow.session.scalars(select(SecurityEvent.kind).order_by(SecurityEvent.at)))
     assert kinds == ["first", "second"]
-    assert (second - first) == timedelta(0) and second.astimezone(UTC) - first.astimezone(UTC) == timedelta(hours=1)
+    assert (second - first) == timedelta(0) and second.astimezone(UTC) - first.astimezone(UTC) == timedelta(
+        hours=1
+    )

@@ -7,28 +7,36 @@ from typing import Any
 from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
+from litestar.handlers import HTTPRouteHandler
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from .. import __version__
+from ..logging import configure_logging
 from ..runtime import Runtime, build_runtime
 from ..settings import load_settings
 from .dependencies import DEPENDENCIES
-from .problems import EXCEPTION_HANDLERS
+from .problems import COMMON_PROBLEMS, EXCEPTION_HANDLERS
 from .routes import auth, health, organisations, users
 from .security import EXCLUDE_FROM_AUTH, TokenAuthenticationMiddleware
 
+ROUTE_MODULES = (auth, organisations, users)
 OPENAPI_PATH = "/api/schema"
 #: request bodies larger than this are refused with 413 before parsing
 MAX_BODY_BYTES = 1_000_000
 
 
 def _configure_routes(config: AppConfig, runtime: Runtime) -> None:
-    config.route_handlers.extend([health.get_health, health.get_ready])
-    for module in (auth, organisations, users):
-        config.route_handlers.extend(module.ROUTES)
+    handlers: list[Any] = [health.get_health, health.get_ready]
+    for module in ROUTE_MODULES:
+        handlers.extend(module.ROUTES)
+    for handler in handlers:
+        # every operation documents the problem details it may answer with
+        if isinstance(handler, HTTPRouteHandler) and not handler.opt.get(EXCLUDE_FROM_AUTH):
+            handler.responses = {**COMMON_PROBLEMS, **(handler.responses or {})}
+    config.route_handlers.extend(handlers)
     config.route_handlers.extend(runtime.plugins.routes())
 
 
@@ -67,7 +75,11 @@ def _configure_openapi(config: AppConfig) -> None:
 
 def create_app(runtime: Runtime | None = None, **litestar_options: Any) -> Litestar:
     """The ASGI app. Without a runtime, settings come from the environment."""
-    runtime = runtime or build_runtime(load_settings())
+    if runtime is None:
+        # a server worker process: settings and logging come from the environment
+        settings = load_settings()
+        configure_logging(json_lines=settings.env == "production", level=settings.log_level)
+        runtime = build_runtime(settings)
     config = AppConfig(
         state=State({"runtime": runtime}),
         dependencies=dict(DEPENDENCIES),

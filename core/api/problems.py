@@ -43,6 +43,22 @@ PROBLEM_RESPONSE = ResponseSpec(
     data_container=Problem, description="Problem details", media_type=PROBLEM_JSON
 )
 
+
+def _problem_spec(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=Problem, description=description, media_type=PROBLEM_JSON)
+
+
+#: documented on every operation: what a client must expect besides success
+COMMON_PROBLEMS = {
+    400: _problem_spec("Malformed request (e.g. a body that is not JSON)"),
+    401: _problem_spec("Not signed in, or the session or token has expired"),
+    403: _problem_spec("Signed in, but not allowed"),
+    404: _problem_spec("No such resource (or not yours to know about)"),
+    409: _problem_spec("Conflicts with the current state (e.g. slot already booked)"),
+    422: _problem_spec("Invalid input; `errors` names the fields"),
+    429: _problem_spec("Too many attempts; see Retry-After"),
+}
+
 STATUS_BY_KIND = {
     "invalid": 422,
     "unauthenticated": 401,

@@ -68,3 +68,83 @@ class MunicipalityDuplicate(DomainError):
     kind = "conflict"
     code = "municipality-duplicate"
     title = "Municipality registered twice"
+
+
+class SlotTaken(DomainError):
+    kind = "conflict"
+    code = "slot-taken"
+    title = "Slot already booked"
+
+
+class SlotHeld(DomainError):
+    kind = "conflict"
+    code = "slot-held"
+    title = "Slot held by someone else"
+
+
+class HoldExpired(DomainError):
+    kind = "conflict"
+    code = "hold-expired"
+    title = "Hold expired or unknown"
+
+
+class SlotUnavailable(DomainError):
+    """In the past, on a cancelled session, or otherwise not bookable."""
+
+    kind = "invalid"
+    code = "slot-unavailable"
+    title = "Slot not bookable"
+
+
+class SessionOverlap(DomainError):
+    kind = "conflict"
+    code = "session-overlap"
+    title = "Overlaps the worker's other sessions"
+
+
+class AgeNotEligible(DomainError):
+    kind = "invalid"
+    code = "age-not-eligible"
+    title = "Client's age is outside the municipality's age group"
+
+
+class BookingModeNotAllowed(DomainError):
+    kind = "invalid"
+    code = "booking-mode-not-allowed"
+    title = "The station does not offer this mode"
+
+
+class BookingVetoed(DomainError):
+    kind = "invalid"
+    code = "booking-vetoed"
+    title = "Refused by the municipality's rules"
+
+
+class CodeUnknown(DomainError):
+    kind = "invalid"
+    code = "unknown-code"
+    title = "Unknown code"
+
+
+class WalkInFull(DomainError):
+    kind = "conflict"
+    code = "walk-in-full"
+    title = "Walk-in capacity reached"
+
+
+class WalkInClosed(DomainError):
+    kind = "conflict"
+    code = "walk-in-closed"
+    title = "Walk-in is not open"
+
+
+class BookingStateInvalid(DomainError):
+    kind = "conflict"
+    code = "booking-state"
+    title = "Not possible in the booking's current state"
+
+
+class IdempotencyMismatch(DomainError):
+    kind = "conflict"
+    code = "idempotency-key-reused"
+    title = "Idempotency key reused with a different request"

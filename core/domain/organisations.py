@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .errors import InputInvalid
+from .scheduling import ClosingDayPolicy
 
 
 class Language(StrEnum):
@@ -82,6 +83,8 @@ class StationProfile:
     address: str
     booking_mode: BookingMode = BookingMode.BOOKED
     kind: StationKind = StationKind.HEALTH_STATION
+    #: keys of stations a nurse here is offered next, nearest first
+    nearby: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not _STATION_KEY.match(self.key):
@@ -102,6 +105,7 @@ class MunicipalityProfile:
     age_groups: tuple[AgeGroup, ...] = (AgeGroup(18, 64),)
     primary_language: Language = Language.FI
     stations: tuple[StationProfile, ...] = field(default=())
+    closing_days: ClosingDayPolicy = field(default_factory=ClosingDayPolicy)
 
     def __post_init__(self) -> None:
         if not _MUNICIPALITY_CODE.match(self.code):
@@ -114,3 +118,6 @@ class MunicipalityProfile:
 
     def name(self, language: Language | str) -> str:
         return self.name_sv if language == Language.SV else self.name_fi
+
+    def accepts_age(self, age: int) -> bool:
+        return any(group.contains(age) for group in self.age_groups)

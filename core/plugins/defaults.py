@@ -55,9 +55,86 @@ REFERRERS: dict[str, dict[str, str]] = {
 }
 
 
+#: Main topic of the guidance need, recorded with the visit outcome.
+TOPICS: dict[str, dict[str, str]] = {
+    "income": {"fi": "Toimeentulo ja etuudet", "sv": "Utkomst och förmåner", "en": "Income and benefits"},
+    "debt": {
+        "fi": "Velat ja talousneuvonta",
+        "sv": "Skulder och ekonomisk rådgivning",
+        "en": "Debt and money advice",
+    },
+    "housing": {"fi": "Asuminen", "sv": "Boende", "en": "Housing"},
+    "employment": {"fi": "Työ ja opiskelu", "sv": "Arbete och studier", "en": "Work and studies"},
+    "work_capacity": {
+        "fi": "Työkyky ja kuntoutus",
+        "sv": "Arbetsförmåga och rehabilitering",
+        "en": "Work capacity and rehabilitation",
+    },
+    "everyday_life": {"fi": "Arjen hallinta", "sv": "Vardagshantering", "en": "Managing everyday life"},
+    "relationships": {
+        "fi": "Perhe ja läheissuhteet",
+        "sv": "Familj och nära relationer",
+        "en": "Family and close relationships",
+    },
+    "loneliness": {
+        "fi": "Yksinäisyys ja osallisuus",
+        "sv": "Ensamhet och delaktighet",
+        "en": "Loneliness and inclusion",
+    },
+    "substance_use": {"fi": "Päihteet", "sv": "Missbruk", "en": "Substance use"},
+    "mental_wellbeing": {
+        "fi": "Mielen hyvinvointi",
+        "sv": "Psykiskt välbefinnande",
+        "en": "Mental wellbeing",
+    },
+    "services_mapping": {
+        "fi": "Palvelujen kartoitus ja neuvonta",
+        "sv": "Kartläggning av service och rådgivning",
+        "en": "Mapping services and advice",
+    },
+}
+
+#: Where the instructor referred the client onward.
+REFERRAL_TARGETS: dict[str, dict[str, str]] = {
+    "social_services": {
+        "fi": "Muut sosiaalipalvelut",
+        "sv": "Annan socialservice",
+        "en": "Other social services",
+    },
+    "ngo": {
+        "fi": "Järjestöt ja yhdistykset",
+        "sv": "Organisationer och föreningar",
+        "en": "NGOs and associations",
+    },
+    "parish": {"fi": "Seurakunta", "sv": "Församling", "en": "Parish"},
+    "employment_services": {
+        "fi": "Työllisyyspalvelut",
+        "sv": "Sysselsättningstjänster",
+        "en": "Employment services",
+    },
+    "kela": {"fi": "Kela", "sv": "FPA", "en": "Kela (Social Insurance Institution)"},
+    "mental_health_substance": {
+        "fi": "Mielenterveys- ja päihdepalvelut",
+        "sv": "Mentalvårds- och missbrukartjänster",
+        "en": "Mental-health and substance services",
+    },
+    "housing_services": {"fi": "Asumispalvelut", "sv": "Boendeservice", "en": "Housing services"},
+    "debt_advice": {
+        "fi": "Talous- ja velkaneuvonta",
+        "sv": "Ekonomi- och skuldrådgivning",
+        "en": "Debt advice",
+    },
+    "health_care": {"fi": "Terveydenhuolto", "sv": "Hälso- och sjukvård", "en": "Health care"},
+}
+
+
 @hookimpl
 def sotesilta_register_code_lists(register: CodeListRegister) -> None:
     for code, labels in GUIDANCE_REASONS.items():
         register("guidance_reason", code, labels)
     for code, labels in REFERRERS.items():
         register("referrer", code, labels)
+    for code, labels in TOPICS.items():
+        register("topic", code, labels)
+    for code, labels in REFERRAL_TARGETS.items():
+        register("referral_target", code, labels)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from . import hookspec
 
 if TYPE_CHECKING:
+    from ..domain.bookings import BookingDraft
     from .registry import CodeListRegister, DemoBuilder, MunicipalityRegister, RouteRegister
 
 
@@ -62,4 +63,16 @@ def sotesilta_check() -> list[str] | None:
 
     Return a list of human-readable problems (empty or ``None`` when all is
     well). Do not raise.
+    """
+
+
+@hookspec
+def sotesilta_validate_booking(draft: BookingDraft) -> str | None:
+    """Veto a booking about to be made in one of this plugin's municipalities.
+
+    ``draft`` carries the municipality, station, time, mode, client age,
+    reasons and language, never the client's identity. Return a reason (shown
+    to the nurse, in Finnish or in all three languages) to refuse, or ``None``
+    to let it through. Return ``None`` for municipalities that are not yours.
+    The core has already checked the age group and the station's booking mode.
     """

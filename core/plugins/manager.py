@@ -15,6 +15,7 @@ from typing import Any
 
 import pluggy
 
+from ..domain.bookings import BookingDraft
 from ..domain.errors import DomainError
 from ..domain.organisations import MunicipalityProfile
 from . import PROJECT_NAME, hookspecs
@@ -58,22 +59,24 @@ def build_plugin_manager(
     pm.add_hookspecs(hookspecs)
     for name in blocked - UNBLOCKABLE:
         pm.set_blocked(name)
-    for name, module_name in BUILTIN_PLUGINS.items():
-        if name in blocked and name not in UNBLOCKABLE:
-            continue
-        pm.register(importlib.import_module(module_name), name=name)
-    if entry_points:
-        try:
-            pm.load_setuptools_entrypoints(PROJECT_NAME)
-        except Exception as exc:  # an entry point that fails to import
-            raise PluginError(f"could not load a plugin entry point: {exc}") from exc
-    for name, plugin in extra:
-        if not pm.is_blocked(name):
-            pm.register(plugin, name=name)
     try:
+        for name, module_name in BUILTIN_PLUGINS.items():
+            if name in blocked and name not in UNBLOCKABLE:
+                continue
+            pm.register(importlib.import_module(module_name), name=name)
+        if entry_points:
+            try:
+                pm.load_setuptools_entrypoints(PROJECT_NAME)
+            except pluggy.PluginValidationError:
+                raise
+            except Exception as exc:  # an entry point that fails to import
+                raise PluginError(f"could not load a plugin entry point: {exc}") from exc
+        for name, plugin in extra:
+            if not pm.is_blocked(name):
+                pm.register(plugin, name=name)
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginError(f"plugin {exc.plugin!r} implements a hook that does not exist: {exc}") from exc
+        raise PluginError(f"plugin {exc.plugin!r} does not fit the hook specifications: {exc}") from exc
     return pm
 
 
@@ -86,8 +89,16 @@ def _call_each(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> None:
     hook = getattr(pm.hook, hook_name)
     for impl in hook.get_hookimpls():  # registration order (a plain call runs LIFO)
         plugin_name = impl.plugin_name
-        bound = {k: (v(plugin_name) if callable(v) and k == "register" else v) for k, v in kwargs.items()}
-        impl.function(**bound)
+        # like pluggy, pass only the arguments the implementation declares
+        bound = {
+            k: (v(plugin_name) if k == "register" else v) for k, v in kwargs.items() if k in impl.argnames
+        }
+        try:
+            impl.function(**bound)
+        except DomainError:
+            raise
+        except Exception as exc:
+            raise PluginError(f"plugin {plugin_name!r} failed in {hook_name}: {exc}") from exc
 
 
 class Plugins:
@@ -122,6 +133,9 @@ class Plugins:
 
     def load_demo(self, builder: DemoBuilder) -> None:
         _call_each(self.pm, "sotesilta_load_demo", demo=builder)
+
+    def booking_vetoes(self, draft: BookingDraft) -> list[str]:
+        return [reason for reason in self.pm.hook.sotesilta_validate_booking(draft=draft) if reason]
 
     def check(self) -> list[str]:
         problems: list[str] = []

@@ -68,7 +68,7 @@ class MunicipalityRegistry:
 
     def register(self, profile: MunicipalityProfile, *, plugin: str) -> None:
         if not isinstance(profile, MunicipalityProfile):
-            raise TypeError(f"plugin {plugin!r} registered {profile!r}, not a MunicipalityProfile")
+            raise InputInvalid(f"plugin {plugin!r} registered {profile!r}, not a MunicipalityProfile")
         existing = self._by_code.get(profile.code)
         if existing is not None:
             raise MunicipalityDuplicate(

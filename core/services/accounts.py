@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select
 
@@ -18,7 +19,14 @@ from ..domain.accounts import (
     validate_password,
     validate_username,
 )
-from ..domain.errors import AuthenticationFailed, InputInvalid, LoginThrottled, RecordConflict, RecordNotFound
+from ..domain.errors import (
+    AccessDenied,
+    AuthenticationFailed,
+    InputInvalid,
+    LoginThrottled,
+    RecordConflict,
+    RecordNotFound,
+)
 from ..persistence.tables import (
     AuthToken,
     Municipality,
@@ -450,3 +458,33 @@ def purge_expired_tokens(uow: UnitOfWork, *, now: datetime, keep: timedelta = ti
     )
     uow.commit()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _admin_scope(principal: Principal, municipalities: Iterable[str]) -> None:
+    if Role.ADMIN not in principal.roles:
+        raise AccessDenied("this needs the admin role")
+    outside = sorted(set(municipalities) - principal.municipalities)
+    if outside:
+        raise AccessDenied(
+            f"you administer no users of municipality {', '.join(outside)}", field="municipalities"
+        )
+
+
+def create_user_as_admin(uow: UnitOfWork, *, principal: Principal, now: datetime, **user: Any) -> UserSummary:
+    """An admin creates a user within their own municipalities only."""
+    _admin_scope(principal, user.get("municipalities", ()))
+    return add_user(uow, now=now, **user)
+
+
+def disable_user_as_admin(
+    uow: UnitOfWork, *, principal: Principal, user_id: int, now: datetime
+) -> UserSummary:
+    """An admin disables a user all of whose municipalities they administer.
+
+    A user of no shared municipality is "not found": not ours to know about.
+    """
+    target = get_user(uow, user_id)
+    if not set(target.municipalities) & principal.municipalities:
+        raise RecordNotFound(f"no user {user_id}")
+    _admin_scope(principal, target.municipalities)
+    return disable_user(uow, user_id=user_id, now=now)

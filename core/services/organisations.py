@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..domain.errors import InputInvalid
 from ..persistence.tables import County, Municipality, Station
 from ..persistence.uow import UnitOfWork
+from ..persistence.upsert import upsert
 from ..plugins.registry import MunicipalityRegistry
 
 
@@ -22,53 +24,56 @@ class SyncReport:
 def sync_registry(uow: UnitOfWork, registry: MunicipalityRegistry) -> SyncReport:
     """Bring the database in line with what the installed plugins register.
 
-    Idempotent and safe to run from several instances: rows are upserted by
-    their natural keys; a station dropped by its plugin is marked inactive,
-    never deleted (bookings will refer to it).
+    Idempotent and safe to run from several instances at once: rows are
+    upserted by their natural keys in single statements. A station dropped by
+    its plugin is marked inactive, never deleted (bookings refer to it).
     """
     session = uow.session
-    seen_counties: set[str] = set()
-    seen_stations: set[str] = set()
-    for profile in registry.all():
-        county = profile.county
-        if county.code not in seen_counties:
-            seen_counties.add(county.code)
-            row = session.get(County, county.code) or County(code=county.code, name_fi="", name_sv="")
-            row.name_fi, row.name_sv = county.name_fi, county.name_sv
-            session.add(row)
-        municipality = session.get(Municipality, profile.code) or Municipality(
-            code=profile.code, name_fi="", name_sv="", county_code=county.code, plugin=""
+    counties = {p.county.code: p.county for p in registry.all()}
+    for county in counties.values():
+        upsert(
+            session,
+            County,
+            {"code": county.code, "name_fi": county.name_fi, "name_sv": county.name_sv},
+            ["code"],
         )
-        municipality.name_fi, municipality.name_sv = profile.name_fi, profile.name_sv
-        municipality.county_code = county.code
-        municipality.plugin = registry.plugin_of(profile.code) or ""
-        session.add(municipality)
-        session.flush()
+    station_keys: set[str] = set()
+    for profile in registry.all():
+        upsert(
+            session,
+            Municipality,
+            {
+                "code": profile.code,
+                "name_fi": profile.name_fi,
+                "name_sv": profile.name_sv,
+                "county_code": profile.county.code,
+                "plugin": registry.plugin_of(profile.code) or "",
+            },
+            ["code"],
+        )
         for station in profile.stations:
-            seen_stations.add(station.key)
-            row_s = session.scalar(select(Station).where(Station.key == station.key)) or Station(
-                key=station.key,
-                municipality_code=profile.code,
-                name_fi="",
-                name_sv="",
-                address="",
-                kind="",
-                booking_mode="",
+            station_keys.add(station.key)
+            upsert(
+                session,
+                Station,
+                {
+                    "key": station.key,
+                    "municipality_code": profile.code,
+                    "name_fi": station.name_fi,
+                    "name_sv": station.name_sv,
+                    "address": station.address,
+                    "kind": station.kind.value,
+                    "booking_mode": station.booking_mode.value,
+                    "active": True,
+                },
+                ["key"],
             )
-            row_s.municipality_code = profile.code
-            row_s.name_fi, row_s.name_sv = station.name_fi, station.name_sv
-            row_s.address = station.address
-            row_s.kind, row_s.booking_mode = station.kind.value, station.booking_mode.value
-            row_s.active = True
-            session.add(row_s)
-    registered_codes = [m.code for m in registry.all()]
-    for stale in session.scalars(
-        select(Station).where(Station.municipality_code.in_(registered_codes), Station.active.is_(True))
-    ):
-        if stale.key not in seen_stations:
-            stale.active = False
+    # stations no plugin registers any more (including a blocked plugin's) rest
+    session.execute(
+        update(Station).where(Station.key.not_in(station_keys), Station.active.is_(True)).values(active=False)
+    )
     uow.commit()
-    return SyncReport(len(seen_counties), len(registry), len(seen_stations))
+    return SyncReport(len(counties), len(registry), len(station_keys))
 
 
 @dataclass(frozen=True)
@@ -82,10 +87,14 @@ class MunicipalityView:
     plugin: str
 
 
-def list_municipalities(uow: UnitOfWork, *, county: str | None = None) -> list[MunicipalityView]:
+def list_municipalities(
+    uow: UnitOfWork, *, registered: Collection[str], county: str | None = None
+) -> list[MunicipalityView]:
+    """Municipalities the installed plugins register (a blocked plugin's are left out)."""
     query = (
         select(Municipality, County)
         .join(County, County.code == Municipality.county_code)
+        .where(Municipality.code.in_(list(registered)))
         .order_by(Municipality.code)
     )
     if county is not None:

@@ -47,12 +47,9 @@ def get_health() -> Health:
 )
 def get_ready(request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]) -> Response[Any]:
     state = check_database(runtime.engine)
-    if not state.ready:
+    problems = [*state.problems, *runtime.plugins.check()]
+    if problems:
         return problem(
-            request,
-            status=503,
-            code="not-ready",
-            title="Service unavailable",
-            detail="; ".join(state.problems),
+            request, status=503, code="not-ready", title="Service unavailable", detail="; ".join(problems)
         )
     return Response(ReadyState(status="ready", database=runtime.engine.dialect.name, revision=state.revision))

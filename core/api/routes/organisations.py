@@ -8,6 +8,7 @@ from litestar.params import FromQuery
 from pydantic import BaseModel
 
 from ...persistence.uow import UnitOfWork
+from ...runtime import Runtime
 from ...services import organisations
 
 
@@ -40,9 +41,13 @@ class StationOut(BaseModel):
     sync_to_thread=True,
 )
 def list_municipalities(
-    uow: NamedDependency[UnitOfWork], county: FromQuery[str | None] = None
+    uow: NamedDependency[UnitOfWork], runtime: NamedDependency[Runtime], county: FromQuery[str | None] = None
 ) -> list[MunicipalityOut]:
-    return [MunicipalityOut(**vars(m)) for m in organisations.list_municipalities(uow, county=county)]
+    registered = [m.code for m in runtime.plugins.municipalities.all()]
+    return [
+        MunicipalityOut(**vars(m))
+        for m in organisations.list_municipalities(uow, registered=registered, county=county)
+    ]
 
 
 @get(

@@ -10,7 +10,6 @@ from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, Field
 
 from ...domain.accounts import Principal, Role
-from ...domain.errors import AccessDenied, RecordNotFound
 from ...persistence.uow import UnitOfWork
 from ...services import accounts
 from ..security import requires_role
@@ -79,13 +78,9 @@ def create_user(
     uow: NamedDependency[UnitOfWork],
     now: NamedDependency[datetime],
 ) -> UserOut:
-    outside = sorted(set(data.municipalities) - principal.municipalities)
-    if outside:
-        raise AccessDenied(
-            f"you administer no user of municipality {', '.join(outside)}", field="municipalities"
-        )
-    user = accounts.add_user(
+    user = accounts.create_user_as_admin(
         uow,
+        principal=principal,
         username=data.username,
         display_name=data.display_name,
         password=data.password,
@@ -113,11 +108,7 @@ def disable_user(
     uow: NamedDependency[UnitOfWork],
     now: NamedDependency[datetime],
 ) -> UserOut:
-    target = accounts.get_user(uow, user_id)
-    if not set(target.municipalities) & principal.municipalities:
-        # users of other municipalities are not ours to know about
-        raise RecordNotFound(f"no user {user_id}")
-    return _out(accounts.disable_user(uow, user_id=user_id, now=now))
+    return _out(accounts.disable_user_as_admin(uow, principal=principal, user_id=user_id, now=now))
 
 
 ROUTES = [list_users, create_user, disable_user]

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
-from sotesilta.core.persistence import tables  # noqa: F401  (registers the tables)
+from sotesilta.core.persistence.metadata import metadata
 from sotesilta.core.persistence.types import UTCDateTime
 
-target_metadata = SQLModel.metadata
+target_metadata = metadata
 
 
 def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:

@@ -1,0 +1,47 @@
+"""Who may touch what: municipality scope, roles and ownership, in one place.
+
+Where the mere existence of a record must not leak, refusals are "not found".
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..domain.accounts import Principal, Role
+from ..domain.errors import AccessDenied, RecordNotFound
+from ..persistence.tables import Station, Worker
+from ..persistence.uow import UnitOfWork
+
+
+def require_role(principal: Principal, *roles: Role) -> None:
+    if not principal.has_any_role(*roles):
+        names = ", ".join(r.value for r in roles)
+        raise AccessDenied(f"this needs one of the roles: {names}")
+
+
+def station_in_scope(uow: UnitOfWork, principal: Principal, station_id: int) -> Station:
+    station = uow.session.get(Station, station_id)
+    if station is None or station.municipality_code not in principal.municipalities:
+        raise RecordNotFound(f"no station {station_id}")
+    return station
+
+
+def worker_in_scope(uow: UnitOfWork, principal: Principal, worker_id: int) -> Worker:
+    worker = uow.session.get(Worker, worker_id)
+    if worker is None or worker.municipality_code not in principal.municipalities:
+        raise RecordNotFound(f"no worker {worker_id}")
+    return worker
+
+
+def own_worker_id(uow: UnitOfWork, principal: Principal) -> int | None:
+    """The worker record of the signed-in professional, if they have one."""
+    return uow.session.scalar(select(Worker.id).where(Worker.user_id == principal.user_id))
+
+
+def may_manage_worker(uow: UnitOfWork, principal: Principal, worker: Worker) -> None:
+    """Admins of the worker's municipality, or the worker themself."""
+    if principal.has_any_role(Role.ADMIN) and worker.municipality_code in principal.municipalities:
+        return
+    if principal.has_any_role(Role.INSTRUCTOR) and worker.user_id == principal.user_id:
+        return
+    raise AccessDenied("only an admin or the worker themself may change this worker's sessions")
