@@ -11,6 +11,7 @@ import os
 import secrets
 import stat
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -54,6 +55,8 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    #: how long a nurse's hold protects a slot while she fills the form
+    hold_minutes: int = Field(default=5, ge=1, le=60)
 
     @classmethod
     def settings_customise_sources(
@@ -137,7 +140,6 @@ class Settings(BaseSettings):
 
     @property
     def session_policy(self) -> SessionPolicy:
-        from datetime import timedelta
 
         return SessionPolicy(
             idle_timeout=timedelta(minutes=self.session_idle_minutes),
@@ -146,6 +148,10 @@ class Settings(BaseSettings):
             failure_window=timedelta(minutes=self.login_window_minutes),
             lockout=timedelta(minutes=self.login_lockout_minutes),
         )
+
+    @property
+    def hold_duration(self) -> timedelta:
+        return timedelta(minutes=self.hold_minutes)
 
     def secret(self) -> bytes:
         """The server secret: configured, or generated once into the data folder.

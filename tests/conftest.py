@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -144,3 +145,128 @@ def client(runtime: Runtime):  # type: ignore[no-untyped-def]
 
     with TestClient(app=create_app(runtime), raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@dataclass
+class Scheduling:
+    """Espoo with one instructor at Leppävaara, a nurse, an admin; Lohja with walk-in."""
+
+    nurse: Staff
+    instructor: Staff
+    admin: Staff
+    worker_id: int
+    station_id: int
+    rule_id: int
+    lohja_nurse: Staff
+    lohja_instructor: Staff
+    lohja_worker_id: int
+    lohja_station_id: int
+
+
+def station_id(runtime: Runtime, key: str) -> int:
+    from sqlalchemy import select
+
+    from sotesilta.core.persistence.tables import Station
+
+    with runtime.uow() as uow:
+        return int(uow.session.scalar(select(Station.id).where(Station.key == key)))
+
+
+def add_worker(
+    runtime: Runtime, user_id: int | None, municipality: str, name: str, languages: str = "fi,sv"
+) -> int:
+    from sotesilta.core.persistence.tables import Worker
+
+    with runtime.uow() as uow:
+        worker = Worker(
+            user_id=user_id,
+            display_name=name,
+            title="social_instructor",
+            languages=languages,
+            municipality_code=municipality,
+        )
+        uow.session.add(worker)
+        uow.session.flush()
+        worker_id = int(worker.id or 0)
+        uow.commit()
+    return worker_id
+
+
+@pytest.fixture
+def scheduling(runtime: Runtime, make_user) -> Scheduling:  # type: ignore[no-untyped-def]
+    from datetime import date, time
+
+    from sotesilta.core.services import sessions
+
+    leppavaara = station_id(runtime, "espoo-leppavaara")
+    lohja = station_id(runtime, "lohja-keskusta")
+    nurse = make_user("espoo.nurse", ["health_staff"], ["049"], ["espoo-leppavaara"])
+    instructor = make_user("espoo.instructor", ["instructor"], ["049"], ["espoo-leppavaara"])
+    admin = make_user("espoo.admin", ["admin"], ["049"])
+    worker = add_worker(runtime, instructor.id, "049", "Elina Ohjaaja")
+    lohja_nurse = make_user("lohja.nurse", ["health_staff"], ["444"], ["lohja-keskusta"])
+    lohja_instructor = make_user("lohja.instructor", ["instructor"], ["444"], ["lohja-keskusta"])
+    lohja_worker = add_worker(runtime, lohja_instructor.id, "444", "Laura Ohjaaja", "fi")
+    with runtime.uow() as uow:
+        principal = accounts.authenticate(
+            uow,
+            token=_token(runtime, instructor),
+            policy=runtime.settings.session_policy,
+            now=runtime.clock.now(),
+        )
+        # every Tuesday 9-12 with 45-minute slots from 3 March 2026 (the clock says Monday 2 March)
+        rule, _ = sessions.create_session_rule(
+            uow,
+            principal=principal,
+            registry=runtime.plugins.municipalities,
+            now=runtime.clock.now(),
+            draft=sessions.SessionRuleDraft(
+                worker_id=worker,
+                station_id=leppavaara,
+                weekday=1,
+                start=time(9),
+                end=time(12),
+                first_date=date(2026, 3, 3),
+                slot_minutes=45,
+            ),
+        )
+    return Scheduling(
+        nurse,
+        instructor,
+        admin,
+        worker,
+        leppavaara,
+        int(rule.id or 0),
+        lohja_nurse,
+        lohja_instructor,
+        lohja_worker,
+        lohja,
+    )
+
+
+def _token(runtime: Runtime, staff: Staff) -> str:
+    with runtime.uow() as uow:
+        return accounts.login(
+            uow,
+            username=staff.username,
+            password=staff.password,
+            secret=runtime.secret,
+            policy=runtime.settings.session_policy,
+            now=runtime.clock.now(),
+        ).token
+
+
+@pytest.fixture
+def principal_of(runtime: Runtime):  # type: ignore[no-untyped-def]
+    """The use cases' view of a signed-in staff member."""
+
+    def resolve(staff: Staff):  # type: ignore[no-untyped-def]
+        with runtime.uow() as uow:
+            return accounts.authenticate(
+                uow,
+                token=_token(runtime, staff),
+                policy=runtime.settings.session_policy,
+                now=runtime.clock.now(),
+            )
+
+    return resolve

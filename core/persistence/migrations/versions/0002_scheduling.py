@@ -36,7 +36,7 @@ WHEN NEW.status = 'scheduled' AND EXISTS (
 BEGIN
     SELECT RAISE(ABORT, 'ex_guidance_session_worker_overlap');
 END
-"""
+"""  # noqa: S608  (constant text: event is INSERT or UPDATE)
     for event in ("INSERT", "UPDATE")
 ]
 

@@ -1,0 +1,497 @@
+"""Use cases for bookings: create (with hold and idempotency), read, cancel,
+reschedule, and the worklist of orphaned bookings.
+
+Client fields are sealed before they reach the database and opened only for
+those who may see them (the booker and the instructors of the station).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from ..domain.accounts import Principal, Role
+from ..domain.bookings import (
+    AppointmentStatus,
+    BookingDraft,
+    CancelledBy,
+    ClientDetails,
+    ClientRelationship,
+    Referrer,
+    is_late_cancellation,
+    normalise_phone,
+)
+from ..domain.errors import (
+    AgeNotEligible,
+    BookingModeNotAllowed,
+    BookingStateInvalid,
+    BookingVetoed,
+    CodeUnknown,
+    HoldExpired,
+    IdempotencyMismatch,
+    InputInvalid,
+    RecordNotFound,
+    SlotHeld,
+    SlotTaken,
+)
+from ..domain.organisations import BookingMode
+from ..persistence.scheduling import Booking, BookingReason, GuidanceSession, SlotHold
+from ..persistence.tables import Station, Worker
+from ..persistence.uow import UnitOfWork
+from ..plugins.manager import Plugins
+from . import access
+from .instructions import Instructions, client_instructions
+from .sealing import Sealer
+from .slots import BookableSlot, SearchScope, find_free_slots, load_bookable_slot
+
+log = logging.getLogger("sotesilta.bookings")
+NOTE_MAX = 1000
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    slot_id: int
+    client: ClientDetails
+    reasons: tuple[str, ...]
+    preferred_language: str = "fi"
+    interpreter_needed: bool = False
+    note: str | None = None
+    existing_relationship: ClientRelationship = ClientRelationship.UNKNOWN
+    referrer: Referrer = Referrer.STAFF
+    hold_id: str | None = None
+
+    def digest(self) -> str:
+        """A fingerprint of what was asked, to recognise an honest retry."""
+        payload = asdict(self) | {"hold_id": None}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class BookingView:
+    id: int
+    reference: str
+    status: str
+    slot_id: int
+    starts_at: datetime
+    ends_at: datetime
+    station_id: int
+    station_key: str
+    worker_id: int
+    worker_name: str
+    municipality_code: str
+    mode: str
+    reasons: tuple[str, ...]
+    client: ClientDetails
+    preferred_language: str
+    interpreter_needed: bool
+    note: str | None
+    existing_relationship: str
+    referrer: str
+    booked_by: int
+    booked_at: datetime
+    cancelled_at: datetime | None
+    cancelled_by: str | None
+    cancel_reason: str | None
+    late_cancellation: bool
+    rescheduled_from: int | None
+    orphaned: bool
+    instructions: Instructions
+    replayed: bool = field(default=False, compare=False)
+
+
+def _validate(request: BookingRequest, plugins: Plugins, municipality: str) -> None:
+    if not request.reasons:
+        raise InputInvalid("choose at least one reason", field="reasons")
+    known = {e.code for e in plugins.code_lists.entries("guidance_reason", municipality)}
+    unknown = sorted(set(request.reasons) - known)
+    if unknown:
+        raise CodeUnknown(f"unknown reason code(s): {', '.join(unknown)}", field="reasons")
+    if request.preferred_language not in ("fi", "sv", "en"):
+        raise InputInvalid("preferred language must be fi, sv or en", field="preferred_language")
+    if request.note is not None and len(request.note) > NOTE_MAX:
+        raise InputInvalid(f"the note may have at most {NOTE_MAX} characters", field="note")
+
+
+def _seal(sealer: Sealer, value: str | None, column: str) -> str | None:
+    return sealer.seal_optional(value, context=f"booking.{column}")
+
+
+def _open(sealer: Sealer, value: str | None, column: str) -> str | None:
+    return sealer.open_optional(value, context=f"booking.{column}")
+
+
+def create_booking(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    request: BookingRequest,
+    plugins: Plugins,
+    sealer: Sealer,
+    now: datetime,
+    idempotency_key: str | None = None,
+    rescheduled_from: int | None = None,
+) -> BookingView:
+    """Book a slot for the client in front of the nurse: one transaction.
+
+    The database's partial unique index decides races: of any number of
+    concurrent attempts at one slot exactly one commits; the rest are told the
+    slot is taken. A retry with the same idempotency key returns the booking
+    made the first time.
+    """
+    access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 100:
+        raise InputInvalid("Idempotency-Key must be 1-100 characters", field="Idempotency-Key")
+    digest = request.digest()
+    if idempotency_key is not None:
+        replay = _replay(uow, principal, idempotency_key, digest, sealer)
+        if replay is not None:
+            return replay
+    target = load_bookable_slot(uow, principal, request.slot_id, now)
+    municipality = target.station.municipality_code
+    _validate(request, plugins, municipality)
+    phone = normalise_phone(request.client.phone) if request.client.phone else None
+    if BookingMode(target.station.booking_mode) is BookingMode.WALK_IN:
+        raise BookingModeNotAllowed(f"{target.station.name_fi} takes walk-ins only", field="slot_id")
+    profile = plugins.municipalities.get(municipality)
+    if profile is not None and not profile.accepts_age(request.client.age):
+        groups = ", ".join(f"{g.minimum}-{g.maximum}" for g in profile.age_groups)
+        raise AgeNotEligible(f"{profile.name_fi} serves ages {groups}", field="client.age")
+    draft = BookingDraft(
+        municipality=municipality,
+        station_key=target.station.key,
+        starts_at=target.slot.starts_at,
+        mode=target.session.mode,
+        client_age=request.client.age,
+        reasons=tuple(request.reasons),
+        preferred_language=request.preferred_language,
+        interpreter_needed=request.interpreter_needed,
+    )
+    vetoes = plugins.booking_vetoes(draft)
+    if vetoes:
+        raise BookingVetoed("; ".join(vetoes))
+    _check_hold(uow, principal, request, now)
+    booking_id = _insert(
+        uow, principal, request, target, sealer, phone, now, idempotency_key, digest, rescheduled_from
+    )
+    if booking_id is None:  # lost a race: either our own retry, or someone else's booking
+        uow.rollback()
+        if idempotency_key is not None:
+            replay = _replay(uow, principal, idempotency_key, digest, sealer)
+            if replay is not None:
+                return replay
+        raise SlotTaken(f"slot {request.slot_id} is already booked", slot_id=request.slot_id)
+    uow.session.execute(delete(SlotHold).where(SlotHold.slot_id == request.slot_id))
+    uow.commit()
+    log.info(
+        "booking created",
+        extra={"booking_id": booking_id, "slot_id": request.slot_id, "booked_by": principal.user_id},
+    )
+    return _view(uow, booking_id, sealer)
+
+
+def _check_hold(uow: UnitOfWork, principal: Principal, request: BookingRequest, now: datetime) -> None:
+    hold = uow.session.scalar(select(SlotHold).where(SlotHold.slot_id == request.slot_id))
+    live = hold is not None and hold.expires_at > now
+    if request.hold_id is not None and (not live or hold is None or hold.hold_id != request.hold_id):
+        raise HoldExpired(
+            f"hold {request.hold_id} has expired or is not for slot {request.slot_id}", field="hold_id"
+        )
+    if live and hold is not None and hold.user_id != principal.user_id:
+        raise SlotHeld(
+            f"slot {request.slot_id} is held by someone else for a few minutes", slot_id=request.slot_id
+        )
+
+
+def _insert(
+    uow: UnitOfWork,
+    principal: Principal,
+    request: BookingRequest,
+    target: BookableSlot,
+    sealer: Sealer,
+    phone: str | None,
+    now: datetime,
+    idempotency_key: str | None,
+    digest: str,
+    rescheduled_from: int | None,
+) -> int | None:
+    try:
+        booking_id = uow.session.execute(
+            insert(Booking)
+            .values(
+                reference=str(uuid.uuid4()),
+                slot_id=target.slot.id,
+                session_id=target.session.id,
+                station_id=target.station.id,
+                worker_id=target.slot.worker_id,
+                municipality_code=target.station.municipality_code,
+                starts_at=target.slot.starts_at,
+                ends_at=target.slot.ends_at,
+                status=AppointmentStatus.BOOKED.value,
+                referrer=request.referrer.value,
+                booked_by=principal.user_id,
+                booked_at=now,
+                idempotency_key=idempotency_key,
+                request_digest=digest,
+                client_name=_seal(sealer, request.client.name.strip(), "client_name"),
+                client_phone=_seal(sealer, phone, "client_phone"),
+                client_age=request.client.age,
+                note=_seal(sealer, request.note, "note"),
+                preferred_language=request.preferred_language,
+                interpreter_needed=request.interpreter_needed,
+                existing_relationship=request.existing_relationship.value,
+                rescheduled_from=rescheduled_from,
+                sequence=0,
+                updated_at=now,
+            )
+            .returning(Booking.id)
+        ).scalar_one()
+    except IntegrityError:
+        return None
+    uow.session.execute(
+        insert(BookingReason),
+        [{"booking_id": booking_id, "code": code} for code in sorted(set(request.reasons))],
+    )
+    return int(booking_id)
+
+
+def _replay(
+    uow: UnitOfWork, principal: Principal, key: str, digest: str, sealer: Sealer
+) -> BookingView | None:
+    found = uow.session.execute(
+        select(Booking.id, Booking.request_digest).where(
+            Booking.booked_by == principal.user_id, Booking.idempotency_key == key
+        )
+    ).first()
+    if found is None:
+        return None
+    if found[1] != digest:
+        raise IdempotencyMismatch(f"Idempotency-Key {key!r} was used for a different booking")
+    view = _view(uow, found[0], sealer)
+    return BookingView(**{**view.__dict__, "replayed": True})
+
+
+def _view(uow: UnitOfWork, booking_id: int, sealer: Sealer) -> BookingView:
+    row = uow.session.execute(
+        select(Booking, Station, Worker.display_name, GuidanceSession.mode, GuidanceSession.video_link)
+        .join(Station, Station.id == Booking.station_id)
+        .join(Worker, Worker.id == Booking.worker_id)
+        .join(GuidanceSession, GuidanceSession.id == Booking.session_id)
+        .where(Booking.id == booking_id)
+    ).one()
+    booking, station, worker_name, mode, video_link = row
+    reasons = tuple(
+        uow.session.scalars(
+            select(BookingReason.code)
+            .where(BookingReason.booking_id == booking_id)
+            .order_by(BookingReason.code)
+        )
+    )
+    client = ClientDetails(
+        name=_open(sealer, booking.client_name, "client_name") or "",
+        phone=_open(sealer, booking.client_phone, "client_phone"),
+        age=booking.client_age,
+    )
+    return BookingView(
+        id=booking.id or 0,
+        reference=booking.reference,
+        status=booking.status,
+        slot_id=booking.slot_id,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        station_id=station.id or 0,
+        station_key=station.key,
+        worker_id=booking.worker_id,
+        worker_name=worker_name,
+        municipality_code=booking.municipality_code,
+        mode=mode,
+        reasons=reasons,
+        client=client,
+        preferred_language=booking.preferred_language,
+        interpreter_needed=booking.interpreter_needed,
+        note=_open(sealer, booking.note, "note"),
+        existing_relationship=booking.existing_relationship,
+        referrer=booking.referrer,
+        booked_by=booking.booked_by,
+        booked_at=booking.booked_at,
+        cancelled_at=booking.cancelled_at,
+        cancelled_by=booking.cancelled_by,
+        cancel_reason=booking.cancel_reason,
+        late_cancellation=booking.late_cancellation,
+        rescheduled_from=booking.rescheduled_from,
+        orphaned=booking.orphaned_at is not None and booking.orphan_resolved_at is None,
+        instructions=client_instructions(
+            language=booking.preferred_language,
+            starts_at=booking.starts_at,
+            station_name_fi=station.name_fi,
+            station_name_sv=station.name_sv,
+            address=station.address,
+            video_link=video_link,
+        ),
+    )
+
+
+def _visible_booking(uow: UnitOfWork, principal: Principal, booking_id: int) -> Booking:
+    """The booking, if this person may see it; "not found" otherwise.
+
+    The booker sees their own; instructors see their own clients' and those
+    of their stations. Managers and admins see none (numbers, not people).
+    """
+    booking = uow.session.get(Booking, booking_id)
+    if booking is None or booking.municipality_code not in principal.municipalities:
+        raise RecordNotFound(f"no booking {booking_id}")
+    if booking.booked_by == principal.user_id:
+        return booking
+    if principal.has_any_role(Role.INSTRUCTOR):
+        own_worker = access.own_worker_id(uow, principal)
+        if booking.worker_id == own_worker or booking.station_id in principal.station_ids:
+            return booking
+    raise RecordNotFound(f"no booking {booking_id}")
+
+
+def get_booking(uow: UnitOfWork, *, principal: Principal, booking_id: int, sealer: Sealer) -> BookingView:
+    _visible_booking(uow, principal, booking_id)
+    return _view(uow, booking_id, sealer)
+
+
+def _cancelled_by_for(principal: Principal, requested: CancelledBy | None) -> CancelledBy:
+    if requested is CancelledBy.SYSTEM:
+        raise InputInvalid("only the system cancels as 'system'", field="cancelled_by")
+    if requested is not None:
+        return requested
+    return CancelledBy.INSTRUCTOR if principal.has_any_role(Role.INSTRUCTOR) else CancelledBy.REFERRER
+
+
+def cancel_booking(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    booking_id: int,
+    reason: str,
+    now: datetime,
+    sealer: Sealer,
+    cancelled_by: CancelledBy | None = None,
+) -> BookingView:
+    """Cancel a booked visit (late when under 24 h before it), or dismiss an
+    orphaned one from the worklist."""
+    if not reason.strip() or len(reason) > 500:
+        raise InputInvalid("reason must be 1-500 characters", field="reason")
+    booking = _visible_booking(uow, principal, booking_id)
+    by = _cancelled_by_for(principal, cancelled_by)
+    if booking.orphaned_at is not None and booking.orphan_resolved_at is None:
+        booking.orphan_resolved_at = now
+        booking.cancel_reason = f"{booking.cancel_reason}; {reason.strip()}"
+    elif booking.status == AppointmentStatus.BOOKED.value:
+        booking.status = AppointmentStatus.CANCELLED.value
+        booking.cancelled_at = now
+        booking.cancelled_by = by.value
+        booking.cancel_reason = reason.strip()
+        booking.late_cancellation = is_late_cancellation(now, booking.starts_at)
+    else:
+        raise BookingStateInvalid(f"booking {booking_id} is {booking.status} and cannot be cancelled")
+    booking.sequence += 1
+    booking.updated_at = now
+    uow.commit()
+    log.info("booking cancelled", extra={"booking_id": booking_id, "by": by.value})
+    return _view(uow, booking_id, sealer)
+
+
+def reschedule_booking(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    booking_id: int,
+    slot_id: int,
+    hold_id: str | None,
+    plugins: Plugins,
+    sealer: Sealer,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> BookingView:
+    """Move a booking to another slot: a new booking linked to the old, which
+    is cancelled; an orphaned booking is resolved this way. One transaction."""
+    old = _visible_booking(uow, principal, booking_id)
+    orphaned = old.orphaned_at is not None and old.orphan_resolved_at is None
+    if old.status != AppointmentStatus.BOOKED.value and not orphaned:
+        raise BookingStateInvalid(f"booking {booking_id} is {old.status} and cannot be moved")
+    if slot_id == old.slot_id:
+        raise InputInvalid("choose a different slot", field="slot_id")
+    current = _view(uow, booking_id, sealer)
+    request = BookingRequest(
+        slot_id=slot_id,
+        client=current.client,
+        reasons=current.reasons,
+        preferred_language=current.preferred_language,
+        interpreter_needed=current.interpreter_needed,
+        note=current.note,
+        existing_relationship=ClientRelationship(current.existing_relationship),
+        referrer=Referrer(current.referrer),
+        hold_id=hold_id,
+    )
+    by = _cancelled_by_for(principal, None)
+    if orphaned:
+        old.orphan_resolved_at = now
+    else:
+        old.status = AppointmentStatus.CANCELLED.value
+        old.cancelled_at = now
+        old.cancelled_by = by.value
+        old.cancel_reason = "rescheduled"
+        old.late_cancellation = False
+    old.sequence += 1
+    old.updated_at = now
+    uow.session.flush()
+    # create_booking commits the whole move, or nothing if the new slot fails
+    return create_booking(
+        uow,
+        principal=principal,
+        request=request,
+        plugins=plugins,
+        sealer=sealer,
+        now=now,
+        idempotency_key=idempotency_key,
+        rescheduled_from=booking_id,
+    )
+
+
+@dataclass(frozen=True)
+class OrphanedBooking:
+    booking: BookingView
+    options: tuple[int, ...]  # slot ids: the client's next options at the same station or nearby
+
+
+def list_orphaned_bookings(
+    uow: UnitOfWork, *, principal: Principal, plugins: Plugins, sealer: Sealer, now: datetime
+) -> list[OrphanedBooking]:
+    """Bookings whose session was cancelled under them, on the booker's worklist."""
+    ids = list(
+        uow.session.scalars(
+            select(Booking.id)
+            .where(
+                Booking.booked_by == principal.user_id,
+                Booking.orphaned_at.is_not(None),
+                Booking.orphan_resolved_at.is_(None),
+            )
+            .order_by(Booking.starts_at)
+        )
+    )
+    found = []
+    for booking_id in ids:
+        view = _view(uow, booking_id, sealer)
+        options = find_free_slots(
+            uow,
+            principal=principal,
+            registry=plugins.municipalities,
+            municipality=view.municipality_code,
+            station_id=view.station_id,
+            scope=SearchScope.NEARBY,
+            now=now,
+            limit=3,
+        )
+        found.append(OrphanedBooking(view, tuple(o.slot_id for o in options)))
+    return found
