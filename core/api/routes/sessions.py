@@ -14,6 +14,7 @@ from ...domain.scheduling import SessionMode
 from ...persistence.uow import UnitOfWork
 from ...runtime import Runtime
 from ...services import sessions
+from ..problems import aware
 from ..security import requires_role
 
 
@@ -139,14 +140,15 @@ def list_sessions(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     now: NamedDependency[datetime],
-    start: FromQuery[AwareDatetime | None] = None,
-    until: FromQuery[AwareDatetime | None] = None,
+    start: FromQuery[datetime | None] = None,
+    until: FromQuery[datetime | None] = None,
     station_id: FromQuery[int | None] = None,
     worker_id: FromQuery[int | None] = None,
 ) -> list[SessionOut]:
     from datetime import timedelta
 
-    begin = start or now
+    begin = aware(start, "start") or now
+    until = aware(until, "until")
     found = sessions.list_sessions(
         uow,
         principal=principal,

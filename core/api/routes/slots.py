@@ -8,13 +8,14 @@ from typing import Annotated
 from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
 from ...domain.accounts import Principal
 from ...persistence.uow import UnitOfWork
 from ...runtime import Runtime
 from ...services import slots
 from ...services.slots import SearchScope
+from ..problems import aware
 
 
 class FreeSlotOut(BaseModel):
@@ -55,8 +56,8 @@ def list_free_slots(
     language: FromQuery[str | None] = None,
     mode: FromQuery[str | None] = None,
     worker_id: FromQuery[int | None] = None,
-    start: FromQuery[AwareDatetime | None] = None,
-    until: FromQuery[AwareDatetime | None] = None,
+    start: FromQuery[datetime | None] = None,
+    until: FromQuery[datetime | None] = None,
     limit: FromQuery[int] = 20,
 ) -> list[FreeSlotOut]:
     found = slots.find_free_slots(
@@ -70,8 +71,8 @@ def list_free_slots(
         language=language,
         mode=mode,
         worker_id=worker_id,
-        start=start,
-        until=until,
+        start=aware(start, "start"),
+        until=aware(until, "until"),
         limit=limit,
     )
     return [FreeSlotOut(**{**vars(s), "worker_languages": list(s.worker_languages)}) for s in found]
