@@ -70,7 +70,9 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 @click.option("--migrate", "run_migrations", is_flag=True, help="Upgrade the database first.")
-def serve(host: str, port: int, workers: int, run_migrations: bool) -> None:
+@click.option("--access-log/--no-access-log", default=True, show_default=True,
+              help="Log every request (a proxy in front may already do this).")
+def serve(host: str, port: int, workers: int, run_migrations: bool, access_log: bool) -> None:
     import uvicorn
 
     with _runtime() as runtime:
@@ -92,6 +94,7 @@ def serve(host: str, port: int, workers: int, run_migrations: bool) -> None:
         workers=workers,
         log_config=None,  # keep our structured logging
         proxy_headers=True,
+        access_log=access_log,
         server_header=False,
         timeout_graceful_shutdown=10,
     )

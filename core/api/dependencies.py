@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -18,10 +18,21 @@ def provide_runtime(request: Request[Any, Any, Any]) -> Runtime:
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 
-def provide_uow(runtime: NamedDependency[Runtime]) -> Iterator[UnitOfWork]:
-    # Use cases commit themselves; leaving the block rolls back anything left.
-    with runtime.uow() as uow:
+async def provide_uow(runtime: NamedDependency[Runtime]) -> AsyncIterator[UnitOfWork]:
+    """One unit of work per request; use cases commit themselves.
+
+    An async generator on purpose: Litestar runs a sync generator's cleanup in
+    the same thread pool as the sync handlers, so under load every worker
+    thread could wait for a database connection that only a queued cleanup
+    would return (a deadlock broken only by the pool timeout). Closing here,
+    on the event loop, returns the connection at once.
+    """
+    uow = runtime.uow()
+    uow.__enter__()
+    try:
         yield uow
+    finally:
+        uow.__exit__(None, None, None)
 
 
 def provide_now(runtime: NamedDependency[Runtime]) -> datetime:

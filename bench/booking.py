@@ -1,0 +1,310 @@
+"""Booking benchmark (issue 3): free-slot search, booking over HTTP vs a bare endpoint.
+
+    python bench/booking.py [--database sqlite|postgresql|both] [--duration 10]
+
+Seeds 200 stations with a year of weekly sessions (about 100,000 slots), then
+prints: free-slot search p50/p99 for one municipality over the next 8 weeks;
+bookings over HTTP with 32 concurrent clients (bookings/s, p50, p99) beside a
+bare Litestar JSON endpoint served the same way (the ratio); and on PostgreSQL
+the raw psycopg rate of the same insert at the same concurrency. Figures, not
+pass/fail: the goals are printed beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, insert, select, text
+
+sys.path.insert(0, str(Path(__file__).parent))
+from loadgen import http_request, percentile, run_load  # noqa: E402
+
+from sotesilta.core.domain.clock import HELSINKI  # noqa: E402
+from sotesilta.core.persistence.scheduling import GuidanceSession, Slot  # noqa: E402
+from sotesilta.core.persistence.tables import Municipality, Station, Worker  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SOTESILTA = str(Path(sys.executable).parent / "sotesilta")
+PASSWORD = "bench-password-1"
+SECRET = "bench-secret-" + "x" * 40
+PG_BASE = os.environ.get("SOTESILTA_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    for _ in range(300):
+        if process.poll() is not None:
+            raise SystemExit(f"server exited: {process.returncode}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{url} did not become ready")
+
+
+def seed(url: str, *, stations: int, weeks: int) -> int:
+    """Stations spread over the registered municipalities, one instructor each,
+    a weekly 8-16 session of 30-minute slots (lunch 11:30-12) for ``weeks``."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        codes = list(connection.scalars(select(Municipality.code).order_by(Municipality.code)))
+        station_rows = [
+            {"key": f"bench-{n:03d}", "municipality_code": codes[n % len(codes)], "name_fi": f"Asema {n}",
+             "name_sv": f"Station {n}", "address": "Testikatu 1", "kind": "health_station",
+             "booking_mode": "booked", "active": True}
+            for n in range(stations)
+        ]
+        connection.execute(insert(Station), station_rows)
+        ids = dict(connection.execute(select(Station.key, Station.id).where(Station.key.like("bench-%"))).all())
+        connection.execute(insert(Worker), [
+            {"display_name": f"Ohjaaja {n}", "title": "social_instructor", "languages": "fi,sv",
+             "municipality_code": codes[n % len(codes)]} for n in range(stations)
+        ])
+        workers = list(connection.scalars(select(Worker.id).where(Worker.display_name.like("Ohjaaja %"))
+                                          .order_by(Worker.id)))
+        today = datetime.now(HELSINKI).date()
+        slot_times = [(h, m) for h in range(8, 16) for m in (0, 30) if not (h == 11 and m == 30)]
+        total = 0
+        for n in range(stations):
+            station_id, worker_id = ids[f"bench-{n:03d}"], workers[n]
+            first = today + timedelta(days=(n % 5 - today.weekday()) % 7 + 1)
+            sessions = []
+            for week in range(weeks):
+                day = first + timedelta(weeks=week)
+                sessions.append({
+                    "worker_id": worker_id, "station_id": station_id, "local_date": day,
+                    "starts_at": _utc(day, 8, 0), "ends_at": _utc(day, 16, 0), "walk_in_capacity": 0,
+                    "mode": "on_site", "status": "scheduled",
+                })
+            connection.execute(insert(GuidanceSession), sessions)
+            session_ids = connection.execute(
+                select(GuidanceSession.id, GuidanceSession.local_date).where(GuidanceSession.station_id == station_id)
+            ).all()
+            slots = [
+                {"session_id": sid, "station_id": station_id, "worker_id": worker_id,
+                 "starts_at": _utc(day, h, m), "ends_at": _utc(day, h, m) + timedelta(minutes=30)}
+                for sid, day in session_ids for h, m in slot_times
+            ]
+            connection.execute(insert(Slot), slots)
+            total += len(slots)
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("ANALYZE"))
+        else:
+            connection.execute(text("ANALYZE"))
+    engine.dispose()
+    return total
+
+
+def _utc(day: date, hour: int, minute: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=HELSINKI).astimezone(UTC)
+
+
+def search_timings(env: dict[str, str], runs: int) -> dict[str, tuple[float, float]]:
+    """Free-slot search through the use case, as the API runs it."""
+    code = f"""
+import json, time, os
+from datetime import timedelta
+from sotesilta.core.settings import load_settings
+from sotesilta.core.runtime import build_runtime
+from sotesilta.core.services import accounts, slots
+rt = build_runtime(load_settings())
+with rt.uow() as uow:
+    token = accounts.login(uow, username="espoo.nurse", password="{PASSWORD}", secret=rt.secret,
+                           policy=rt.settings.session_policy, now=rt.clock.now()).token
+with rt.uow() as uow:
+    nurse = accounts.authenticate(uow, token=token, policy=rt.settings.session_policy, now=rt.clock.now())
+out = {{}}
+for label, scope, station in (("municipality", slots.SearchScope.MUNICIPALITY, None),):
+    times = []
+    for _ in range({runs}):
+        now = rt.clock.now()
+        started = time.perf_counter()
+        with rt.uow() as uow:
+            found = slots.find_free_slots(uow, principal=nurse, registry=rt.plugins.municipalities,
+                municipality="049", now=now, scope=scope, until=now + timedelta(weeks=8), limit=20)
+        times.append((time.perf_counter() - started) * 1000)
+        assert len(found) == 20
+    times.sort()
+    out[label] = (times[len(times) // 2], times[int(len(times) * 0.99)])
+print(json.dumps(out))
+"""
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return {k: tuple(v) for k, v in json.loads(result.stdout.strip().splitlines()[-1]).items()}
+
+
+def bookable_slots(url: str, municipality: str, limit: int) -> list[int]:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        ids = list(connection.scalars(
+            select(Slot.id).join(Station, Station.id == Slot.station_id)
+            .where(Station.municipality_code == municipality, Slot.starts_at > datetime.now(UTC) + timedelta(hours=1))
+            .order_by(Slot.starts_at).limit(limit)
+        ))
+    engine.dispose()
+    return ids
+
+
+def raw_psycopg_rate(url: str, connections: int, duration: float) -> tuple[float, float]:
+    """The same single-row booking insert, committed per transaction, in plain psycopg."""
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_raw")
+        conn.execute("CREATE TABLE bench_raw (id serial PRIMARY KEY, slot_id int NOT NULL, status text NOT NULL, "
+                     "client_name text NOT NULL, booked_at timestamptz NOT NULL)")
+        conn.execute("CREATE UNIQUE INDEX ON bench_raw (slot_id) WHERE status = 'booked'")
+    counts = [0] * connections
+    latencies: list[list[float]] = [[] for _ in range(connections)]
+    deadline = time.perf_counter() + duration
+
+    def writer(n: int) -> None:
+        with psycopg.connect(dsn) as conn:
+            i = 0
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                with conn.transaction():
+                    conn.execute("INSERT INTO bench_raw (slot_id, status, client_name, booked_at) "
+                                 "VALUES (%s, 'booked', %s, now())", (n * 10_000_000 + i, "v1.k1.x" * 8))
+                latencies[n].append((time.perf_counter() - started) * 1000)
+                i += 1
+            counts[n] = i
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(connections)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return sum(counts) / elapsed, percentile([x for xs in latencies for x in xs], 99)
+
+
+def run(kind: str, args: argparse.Namespace) -> None:
+    work = Path(tempfile.mkdtemp(prefix="sotesilta-bench-"))
+    drop = None
+    if kind == "sqlite":
+        url = f"sqlite:///{work / 'bench.sqlite3'}"
+    else:
+        name = f"sotesilta_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(PG_BASE.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = PG_BASE.rsplit("/", 1)[0] + f"/{name}"
+
+        def drop() -> None:  # type: ignore[misc]
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    sa_url = url.replace("postgresql://", "postgresql+psycopg://")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOTESILTA_")}
+    env |= {"SOTESILTA_DATA_DIR": str(work / "data"), "SOTESILTA_DATABASE_URL": url, "SOTESILTA_SECRET_KEY": SECRET,
+            "SOTESILTA_LOG_LEVEL": "WARNING"}
+    servers: list[subprocess.Popen[bytes]] = []
+    try:
+        subprocess.run([SOTESILTA, "demo", "--password", PASSWORD], env=env, check=True, capture_output=True)
+        started = time.perf_counter()
+        slots = seed(sa_url, stations=args.stations, weeks=args.weeks)
+        print(f"\n== {kind}: seeded {args.stations} stations, {slots:,} slots in {time.perf_counter() - started:.1f} s")
+        timings = search_timings(env, args.search_runs)
+        p50, p99 = timings["municipality"]
+        print(f"free-slot search, one municipality, next 8 weeks: p50 {p50:.2f} ms, p99 {p99:.2f} ms "
+              f"(goal: p99 < 20 ms) {'OK' if p99 < 20 else 'MISSED'}")
+
+        port, bare_port = free_port(), free_port()
+        server_log = open(work / "server.log", "wb")  # noqa: SIM115  (closed with the process)
+        servers.append(subprocess.Popen([SOTESILTA, "serve", "--port", str(port), "--no-access-log"], env=env,
+                                        stdout=server_log, stderr=subprocess.STDOUT))
+        servers.append(subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--app-dir", str(ROOT / "bench"), "bare_app:app", "--port",
+             str(bare_port), "--no-access-log", "--log-level", "warning"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_ready(f"http://127.0.0.1:{port}/ready", servers[0])
+        wait_ready(f"http://127.0.0.1:{bare_port}/bare", servers[1])
+
+        bare_request = http_request("GET", "/bare", host="127.0.0.1")
+        asyncio.run(run_load("127.0.0.1", bare_port, lambda n: bare_request, connections=args.connections,
+                             duration=1.0))  # warm-up
+        bare = asyncio.run(run_load("127.0.0.1", bare_port, lambda n: bare_request, connections=args.connections,
+                                    duration=args.duration))
+        print(f"bare Litestar endpoint ({args.connections} clients): {bare.summary()}")
+
+        token = httpx.post(f"http://127.0.0.1:{port}/api/v1/auth/login",
+                           json={"username": "espoo.nurse", "password": PASSWORD}).json()["token"]
+        slot_ids = bookable_slots(sa_url, "049", 200_000)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+        def booking_request(n: int) -> bytes | None:
+            if n >= len(slot_ids):
+                return None
+            body = json.dumps({"slot_id": slot_ids[n], "reasons": ["loneliness"],
+                               "client": {"name": "Bench Client", "phone": "0401234567", "age": 40}}).encode()
+            return http_request("POST", "/api/v1/bookings", host="127.0.0.1", body=body, headers=headers)
+
+        booking = asyncio.run(run_load("127.0.0.1", port, booking_request, connections=args.connections,
+                                       duration=args.duration, max_requests=len(slot_ids)))
+        ratio = booking.rate / bare.rate
+        print(f"booking over HTTP ({args.connections} clients): {booking.summary()}")
+        print(f"booking / bare endpoint: {ratio:.1%}")
+        if kind == "sqlite":
+            ok = ratio >= 0.25 and booking.percentile(99) < 50
+            print(f"goal (SQLite): >= 25 % of bare and p99 < 50 ms: {'OK' if ok else 'MISSED'}")
+        else:
+            raw_rate, raw_p99 = raw_psycopg_rate(url, args.connections, args.duration)
+            print(f"raw psycopg booking insert ({args.connections} connections): {raw_rate:,.0f} tx/s, "
+                  f"p99 {raw_p99:.1f} ms")
+            print(f"booking / raw transactions: {booking.rate / raw_rate:.1%} "
+                  f"(goal >= 50 %) {'OK' if booking.rate / raw_rate >= 0.5 else 'MISSED'}")
+    finally:
+        for process in servers:
+            process.send_signal(signal.SIGTERM)
+        for process in servers:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if drop is not None:
+            drop()
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per load phase")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--stations", type=int, default=200)
+    parser.add_argument("--weeks", type=int, default=52)
+    parser.add_argument("--search-runs", type=int, default=300)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (database, server log)")
+    args = parser.parse_args()
+    for kind in (["sqlite", "postgresql"] if args.database == "both" else [args.database]):
+        run(kind, args)
+
+
+if __name__ == "__main__":
+    main()
