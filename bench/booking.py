@@ -32,11 +32,11 @@ import httpx
 from sqlalchemy import create_engine, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).parent))
-from loadgen import http_request, percentile, run_load  # noqa: E402
+from loadgen import http_request, percentile, run_load
 
-from sotesilta.core.domain.clock import HELSINKI  # noqa: E402
-from sotesilta.core.persistence.scheduling import GuidanceSession, Slot  # noqa: E402
-from sotesilta.core.persistence.tables import Municipality, Station, Worker  # noqa: E402
+from sotesilta.core.domain.clock import HELSINKI
+from sotesilta.core.persistence.scheduling import GuidanceSession, Slot
+from sotesilta.core.persistence.tables import Municipality, Station, Worker
 
 ROOT = Path(__file__).resolve().parents[1]
 SOTESILTA = str(Path(sys.executable).parent / "sotesilta")
@@ -71,19 +71,39 @@ def seed(url: str, *, stations: int, weeks: int) -> int:
     with engine.begin() as connection:
         codes = list(connection.scalars(select(Municipality.code).order_by(Municipality.code)))
         station_rows = [
-            {"key": f"bench-{n:03d}", "municipality_code": codes[n % len(codes)], "name_fi": f"Asema {n}",
-             "name_sv": f"Station {n}", "address": "Testikatu 1", "kind": "health_station",
-             "booking_mode": "booked", "active": True}
+            {
+                "key": f"bench-{n:03d}",
+                "municipality_code": codes[n % len(codes)],
+                "name_fi": f"Asema {n}",
+                "name_sv": f"Station {n}",
+                "address": "Testikatu 1",
+                "kind": "health_station",
+                "booking_mode": "booked",
+                "active": True,
+            }
             for n in range(stations)
         ]
         connection.execute(insert(Station), station_rows)
-        ids = dict(connection.execute(select(Station.key, Station.id).where(Station.key.like("bench-%"))).all())
-        connection.execute(insert(Worker), [
-            {"display_name": f"Ohjaaja {n}", "title": "social_instructor", "languages": "fi,sv",
-             "municipality_code": codes[n % len(codes)]} for n in range(stations)
-        ])
-        workers = list(connection.scalars(select(Worker.id).where(Worker.display_name.like("Ohjaaja %"))
-                                          .order_by(Worker.id)))
+        ids = dict(
+            connection.execute(select(Station.key, Station.id).where(Station.key.like("bench-%"))).all()
+        )
+        connection.execute(
+            insert(Worker),
+            [
+                {
+                    "display_name": f"Ohjaaja {n}",
+                    "title": "social_instructor",
+                    "languages": "fi,sv",
+                    "municipality_code": codes[n % len(codes)],
+                }
+                for n in range(stations)
+            ],
+        )
+        workers = list(
+            connection.scalars(
+                select(Worker.id).where(Worker.display_name.like("Ohjaaja %")).order_by(Worker.id)
+            )
+        )
         today = datetime.now(HELSINKI).date()
         slot_times = [(h, m) for h in range(8, 16) for m in (0, 30) if not (h == 11 and m == 30)]
         total = 0
@@ -93,19 +113,34 @@ def seed(url: str, *, stations: int, weeks: int) -> int:
             sessions = []
             for week in range(weeks):
                 day = first + timedelta(weeks=week)
-                sessions.append({
-                    "worker_id": worker_id, "station_id": station_id, "local_date": day,
-                    "starts_at": _utc(day, 8, 0), "ends_at": _utc(day, 16, 0), "walk_in_capacity": 0,
-                    "mode": "on_site", "status": "scheduled",
-                })
+                sessions.append(
+                    {
+                        "worker_id": worker_id,
+                        "station_id": station_id,
+                        "local_date": day,
+                        "starts_at": _utc(day, 8, 0),
+                        "ends_at": _utc(day, 16, 0),
+                        "walk_in_capacity": 0,
+                        "mode": "on_site",
+                        "status": "scheduled",
+                    }
+                )
             connection.execute(insert(GuidanceSession), sessions)
             session_ids = connection.execute(
-                select(GuidanceSession.id, GuidanceSession.local_date).where(GuidanceSession.station_id == station_id)
+                select(GuidanceSession.id, GuidanceSession.local_date).where(
+                    GuidanceSession.station_id == station_id
+                )
             ).all()
             slots = [
-                {"session_id": sid, "station_id": station_id, "worker_id": worker_id,
-                 "starts_at": _utc(day, h, m), "ends_at": _utc(day, h, m) + timedelta(minutes=30)}
-                for sid, day in session_ids for h, m in slot_times
+                {
+                    "session_id": sid,
+                    "station_id": station_id,
+                    "worker_id": worker_id,
+                    "starts_at": _utc(day, h, m),
+                    "ends_at": _utc(day, h, m) + timedelta(minutes=30),
+                }
+                for sid, day in session_ids
+                for h, m in slot_times
             ]
             connection.execute(insert(Slot), slots)
             total += len(slots)
@@ -157,11 +192,18 @@ print(json.dumps(out))
 def bookable_slots(url: str, municipality: str, limit: int) -> list[int]:
     engine = create_engine(url)
     with engine.connect() as connection:
-        ids = list(connection.scalars(
-            select(Slot.id).join(Station, Station.id == Slot.station_id)
-            .where(Station.municipality_code == municipality, Slot.starts_at > datetime.now(UTC) + timedelta(hours=1))
-            .order_by(Slot.starts_at).limit(limit)
-        ))
+        ids = list(
+            connection.scalars(
+                select(Slot.id)
+                .join(Station, Station.id == Slot.station_id)
+                .where(
+                    Station.municipality_code == municipality,
+                    Slot.starts_at > datetime.now(UTC) + timedelta(hours=1),
+                )
+                .order_by(Slot.starts_at)
+                .limit(limit)
+            )
+        )
     engine.dispose()
     return ids
 
@@ -173,8 +215,10 @@ def raw_psycopg_rate(url: str, connections: int, duration: float) -> tuple[float
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS bench_raw")
-        conn.execute("CREATE TABLE bench_raw (id serial PRIMARY KEY, slot_id int NOT NULL, status text NOT NULL, "
-                     "client_name text NOT NULL, booked_at timestamptz NOT NULL)")
+        conn.execute(
+            "CREATE TABLE bench_raw (id serial PRIMARY KEY, slot_id int NOT NULL, status text NOT NULL, "
+            "client_name text NOT NULL, booked_at timestamptz NOT NULL)"
+        )
         conn.execute("CREATE UNIQUE INDEX ON bench_raw (slot_id) WHERE status = 'booked'")
     counts = [0] * connections
     latencies: list[list[float]] = [[] for _ in range(connections)]
@@ -186,8 +230,11 @@ def raw_psycopg_rate(url: str, connections: int, duration: float) -> tuple[float
             while time.perf_counter() < deadline:
                 started = time.perf_counter()
                 with conn.transaction():
-                    conn.execute("INSERT INTO bench_raw (slot_id, status, client_name, booked_at) "
-                                 "VALUES (%s, 'booked', %s, now())", (n * 10_000_000 + i, "v1.k1.x" * 8))
+                    conn.execute(
+                        "INSERT INTO bench_raw (slot_id, status, client_name, booked_at) "
+                        "VALUES (%s, 'booked', %s, now())",
+                        (n * 10_000_000 + i, "v1.k1.x" * 8),
+                    )
                 latencies[n].append((time.perf_counter() - started) * 1000)
                 i += 1
             counts[n] = i
@@ -209,7 +256,9 @@ def run(kind: str, args: argparse.Namespace) -> None:
         url = f"sqlite:///{work / 'bench.sqlite3'}"
     else:
         name = f"sotesilta_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(PG_BASE.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+        admin = create_engine(
+            PG_BASE.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+        )
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
         url = PG_BASE.rsplit("/", 1)[0] + f"/{name}"
@@ -217,53 +266,109 @@ def run(kind: str, args: argparse.Namespace) -> None:
         def drop() -> None:  # type: ignore[misc]
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
     sa_url = url.replace("postgresql://", "postgresql+psycopg://")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOTESILTA_")}
-    env |= {"SOTESILTA_DATA_DIR": str(work / "data"), "SOTESILTA_DATABASE_URL": url, "SOTESILTA_SECRET_KEY": SECRET,
-            "SOTESILTA_LOG_LEVEL": "WARNING"}
+    env |= {
+        "SOTESILTA_DATA_DIR": str(work / "data"),
+        "SOTESILTA_DATABASE_URL": url,
+        "SOTESILTA_SECRET_KEY": SECRET,
+        "SOTESILTA_LOG_LEVEL": "WARNING",
+    }
     servers: list[subprocess.Popen[bytes]] = []
     try:
         subprocess.run([SOTESILTA, "demo", "--password", PASSWORD], env=env, check=True, capture_output=True)
         started = time.perf_counter()
         slots = seed(sa_url, stations=args.stations, weeks=args.weeks)
-        print(f"\n== {kind}: seeded {args.stations} stations, {slots:,} slots in {time.perf_counter() - started:.1f} s")
+        print(
+            f"\n== {kind}: seeded {args.stations} stations, {slots:,} slots in {time.perf_counter() - started:.1f} s"
+        )
         timings = search_timings(env, args.search_runs)
         p50, p99 = timings["municipality"]
-        print(f"free-slot search, one municipality, next 8 weeks: p50 {p50:.2f} ms, p99 {p99:.2f} ms "
-              f"(goal: p99 < 20 ms) {'OK' if p99 < 20 else 'MISSED'}")
+        print(
+            f"free-slot search, one municipality, next 8 weeks: p50 {p50:.2f} ms, p99 {p99:.2f} ms "
+            f"(goal: p99 < 20 ms) {'OK' if p99 < 20 else 'MISSED'}"
+        )
 
         port, bare_port = free_port(), free_port()
         server_log = open(work / "server.log", "wb")  # noqa: SIM115  (closed with the process)
-        servers.append(subprocess.Popen([SOTESILTA, "serve", "--port", str(port), "--no-access-log"], env=env,
-                                        stdout=server_log, stderr=subprocess.STDOUT))
-        servers.append(subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--app-dir", str(ROOT / "bench"), "bare_app:app", "--port",
-             str(bare_port), "--no-access-log", "--log-level", "warning"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        servers.append(
+            subprocess.Popen(
+                [SOTESILTA, "serve", "--port", str(port), "--no-access-log"],
+                env=env,
+                stdout=server_log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        servers.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "--app-dir",
+                    str(ROOT / "bench"),
+                    "bare_app:app",
+                    "--port",
+                    str(bare_port),
+                    "--no-access-log",
+                    "--log-level",
+                    "warning",
+                ],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         wait_ready(f"http://127.0.0.1:{port}/ready", servers[0])
         wait_ready(f"http://127.0.0.1:{bare_port}/bare", servers[1])
 
         bare_request = http_request("GET", "/bare", host="127.0.0.1")
-        asyncio.run(run_load("127.0.0.1", bare_port, lambda n: bare_request, connections=args.connections,
-                             duration=1.0))  # warm-up
-        bare = asyncio.run(run_load("127.0.0.1", bare_port, lambda n: bare_request, connections=args.connections,
-                                    duration=args.duration))
+        asyncio.run(
+            run_load(
+                "127.0.0.1", bare_port, lambda n: bare_request, connections=args.connections, duration=1.0
+            )
+        )  # warm-up
+        bare = asyncio.run(
+            run_load(
+                "127.0.0.1",
+                bare_port,
+                lambda n: bare_request,
+                connections=args.connections,
+                duration=args.duration,
+            )
+        )
         print(f"bare Litestar endpoint ({args.connections} clients): {bare.summary()}")
 
-        token = httpx.post(f"http://127.0.0.1:{port}/api/v1/auth/login",
-                           json={"username": "espoo.nurse", "password": PASSWORD}).json()["token"]
+        token = httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/auth/login",
+            json={"username": "espoo.nurse", "password": PASSWORD},
+        ).json()["token"]
         slot_ids = bookable_slots(sa_url, "049", 200_000)
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
         def booking_request(n: int) -> bytes | None:
             if n >= len(slot_ids):
                 return None
-            body = json.dumps({"slot_id": slot_ids[n], "reasons": ["loneliness"],
-                               "client": {"name": "Bench Client", "phone": "0401234567", "age": 40}}).encode()
+            body = json.dumps(
+                {
+                    "slot_id": slot_ids[n],
+                    "reasons": ["loneliness"],
+                    "client": {"name": "Bench Client", "phone": "0401234567", "age": 40},
+                }
+            ).encode()
             return http_request("POST", "/api/v1/bookings", host="127.0.0.1", body=body, headers=headers)
 
-        booking = asyncio.run(run_load("127.0.0.1", port, booking_request, connections=args.connections,
-                                       duration=args.duration, max_requests=len(slot_ids)))
+        booking = asyncio.run(
+            run_load(
+                "127.0.0.1",
+                port,
+                booking_request,
+                connections=args.connections,
+                duration=args.duration,
+                max_requests=len(slot_ids),
+            )
+        )
         ratio = booking.rate / bare.rate
         print(f"booking over HTTP ({args.connections} clients): {booking.summary()}")
         print(f"booking / bare endpoint: {ratio:.1%}")
@@ -272,10 +377,14 @@ def run(kind: str, args: argparse.Namespace) -> None:
             print(f"goal (SQLite): >= 25 % of bare and p99 < 50 ms: {'OK' if ok else 'MISSED'}")
         else:
             raw_rate, raw_p99 = raw_psycopg_rate(url, args.connections, args.duration)
-            print(f"raw psycopg booking insert ({args.connections} connections): {raw_rate:,.0f} tx/s, "
-                  f"p99 {raw_p99:.1f} ms")
-            print(f"booking / raw transactions: {booking.rate / raw_rate:.1%} "
-                  f"(goal >= 50 %) {'OK' if booking.rate / raw_rate >= 0.5 else 'MISSED'}")
+            print(
+                f"raw psycopg booking insert ({args.connections} connections): {raw_rate:,.0f} tx/s, "
+                f"p99 {raw_p99:.1f} ms"
+            )
+            print(
+                f"booking / raw transactions: {booking.rate / raw_rate:.1%} "
+                f"(goal >= 50 %) {'OK' if booking.rate / raw_rate >= 0.5 else 'MISSED'}"
+            )
     finally:
         for process in servers:
             process.send_signal(signal.SIGTERM)
@@ -293,7 +402,9 @@ def run(kind: str, args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per load phase")
     parser.add_argument("--connections", type=int, default=32)
@@ -302,7 +413,7 @@ def main() -> None:
     parser.add_argument("--search-runs", type=int, default=300)
     parser.add_argument("--keep", action="store_true", help="keep the work folder (database, server log)")
     args = parser.parse_args()
-    for kind in (["sqlite", "postgresql"] if args.database == "both" else [args.database]):
+    for kind in ["sqlite", "postgresql"] if args.database == "both" else [args.database]:
         run(kind, args)
 
 

@@ -31,8 +31,10 @@ class LoadResult:
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
     def summary(self) -> str:
-        return (f"{self.rate:,.0f} req/s, p50 {self.percentile(50):.1f} ms, p99 {self.percentile(99):.1f} ms, "
-                f"statuses {dict(sorted(self.statuses.items()))}")
+        return (
+            f"{self.rate:,.0f} req/s, p50 {self.percentile(50):.1f} ms, p99 {self.percentile(99):.1f} ms, "
+            f"statuses {dict(sorted(self.statuses.items()))}"
+        )
 
 
 async def _read_response(reader: asyncio.StreamReader) -> int:
@@ -88,7 +90,9 @@ async def run_load(
     return LoadResult(len(latencies), elapsed, latencies, statuses)
 
 
-def http_request(method: str, path: str, *, host: str, body: bytes = b"", headers: dict[str, str] | None = None) -> bytes:
+def http_request(
+    method: str, path: str, *, host: str, body: bytes = b"", headers: dict[str, str] | None = None
+) -> bytes:
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}"]
     lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body

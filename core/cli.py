@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from datetime import timedelta
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from .plugins.manager import PluginError, load_plugins
 from .runtime import Runtime, build_runtime
 from .services import accounts, organisations
 from .services import demo as demo_service
+from .services import sessions as session_service
 from .services.readiness import check_database
 from .services.secrets import generate_password
 from .settings import Settings, SettingsError, load_settings
@@ -70,8 +72,12 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 @click.option("--migrate", "run_migrations", is_flag=True, help="Upgrade the database first.")
-@click.option("--access-log/--no-access-log", default=True, show_default=True,
-              help="Log every request (a proxy in front may already do this).")
+@click.option(
+    "--access-log/--no-access-log",
+    default=True,
+    show_default=True,
+    help="Log every request (a proxy in front may already do this).",
+)
 def serve(host: str, port: int, workers: int, run_migrations: bool, access_log: bool) -> None:
     import uvicorn
 
@@ -140,6 +146,7 @@ def demo(password: str | None) -> None:
             now=runtime.clock.now(),
             password_for=password_for,
             reset_passwords=password is not None,
+            registry=runtime.plugins.municipalities,
         )
         runtime.plugins.load_demo(loader)
     click.echo(f"{'username':<20} {'roles':<14} {'municipalities':<16} password")
@@ -149,6 +156,23 @@ def demo(password: str | None) -> None:
         click.echo(
             f"{user.username:<20} {','.join(user.roles):<14} {codes:<16} {user.password or '(unchanged)'}"
         )
+
+
+@main.group(help="Guidance sessions.")
+def sessions() -> None:
+    pass
+
+
+@sessions.command("extend", help="Generate every active rule's sessions up to the horizon (run daily).")
+@click.option("--weeks", default=12, show_default=True, type=click.IntRange(1, 104))
+def sessions_extend(weeks: int) -> None:
+    with _runtime() as runtime:
+        _require_migrated(runtime)
+        with runtime.uow() as uow:
+            created = session_service.extend_horizon(
+                uow, registry=runtime.plugins.municipalities, now=runtime.clock.now(), horizon=timedelta(weeks=weeks)
+            )
+    click.echo(f"{created} sessions generated")
 
 
 @main.group(help="Staff accounts.")

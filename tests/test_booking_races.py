@@ -125,9 +125,10 @@ def _prepare(env: dict[str, str], url: str) -> int:
     return int(worker), int(station)
 
 
-def _next_tuesday() -> date:
-    today = date.today()  # the servers run on the real clock
-    return today + timedelta(days=(1 - today.weekday()) % 7 + 7)
+def _next_saturday() -> date:
+    # the servers run on the real clock; the demo's own sessions are on weekdays
+    today = date.today()
+    return today + timedelta(days=(5 - today.weekday()) % 7 + 7)
 
 
 async def _race_over_http(bases: list[str], token: str, slot_id: int) -> list[httpx.Response]:
@@ -179,10 +180,10 @@ def test_two_server_processes_never_double_book(kind, tmp_path):
                 json={
                     "worker_id": worker,
                     "station_id": station,
-                    "weekday": 1,
+                    "weekday": 5,
                     "start": "09:00",
                     "end": "15:00",
-                    "first_date": _next_tuesday().isoformat(),
+                    "first_date": _next_saturday().isoformat(),
                     "slot_minutes": 30,
                 },
             )

@@ -9,6 +9,7 @@ from support import TEST_SECRET
 
 from sotesilta.core.cli import main
 from sotesilta.core.persistence.db import make_engine, make_session_factory
+from sotesilta.core.persistence.scheduling import GuidanceSession, Slot
 from sotesilta.core.persistence.tables import Station, UserAccount, Worker
 from sotesilta.core.persistence.uow import UnitOfWork
 
@@ -71,8 +72,15 @@ def test_demo_loads_users_for_every_role_and_municipality_and_can_run_twice(cli_
     assert "demo-password-1" in first.output
     users = count(cli_env, UserAccount)
     assert users >= 12 and count(cli_env, Station) == 7 and count(cli_env, Worker) >= 13
+    sessions = count(cli_env, GuidanceSession)
+    # Espoo's rotation (5 stations every 2nd week) and Lohja's alternating weeks, 12 weeks ahead
+    assert sessions >= 50 and count(cli_env, Slot) > 250
     second = run("demo", "--password", "demo-password-1")
     assert second.exit_code == 0 and count(cli_env, UserAccount) == users
+    assert count(cli_env, GuidanceSession) == sessions
+    extended = run("sessions", "extend", "--weeks", "16")
+    assert extended.exit_code == 0 and count(cli_env, GuidanceSession) > sessions
+    assert run("sessions", "extend", "--weeks", "16").output.startswith("0 sessions")
 
 
 def test_demo_without_password_prints_generated_ones(cli_env):

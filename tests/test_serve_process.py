@@ -103,19 +103,27 @@ def test_a_burst_of_concurrent_requests_is_served_without_starving_the_pool(serv
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen([SOTESILTA, "serve", "--port", str(port), "--no-access-log"], env=server_env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [SOTESILTA, "serve", "--port", str(port), "--no-access-log"],
+        env=server_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
     async def burst(token: str) -> list[int]:
-        async with httpx.AsyncClient(base_url=base, timeout=10.0, limits=httpx.Limits(max_connections=64)) as http:
-            responses = await asyncio.gather(*(
-                http.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}) for _ in range(64)
-            ))
+        async with httpx.AsyncClient(
+            base_url=base, timeout=10.0, limits=httpx.Limits(max_connections=64)
+        ) as http:
+            responses = await asyncio.gather(
+                *(http.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}) for _ in range(64))
+            )
         return [r.status_code for r in responses]
 
     try:
         wait_ready(base, process)
-        token = httpx.post(f"{base}/api/v1/auth/login", json={"username": "nurse.one", "password": PASSWORD}).json()
+        token = httpx.post(
+            f"{base}/api/v1/auth/login", json={"username": "nurse.one", "password": PASSWORD}
+        ).json()
         for _ in range(3):
             assert set(asyncio.run(burst(token["token"]))) == {200}
     finally:

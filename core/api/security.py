@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
-import anyio
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
@@ -34,7 +32,11 @@ def presented_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | Non
 def _authenticate(runtime: Runtime, token: str) -> Principal:
     with runtime.uow() as uow:
         return accounts.authenticate(
-            uow, token=token, policy=runtime.settings.session_policy, now=runtime.clock.now()
+            uow,
+            token=token,
+            policy=runtime.settings.session_policy,
+            now=runtime.clock.now(),
+            profiles=runtime.profiles,
         )
 
 
@@ -47,8 +49,7 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             raise NotAuthorizedException("log in first (session cookie or bearer token)")
         runtime: Runtime = connection.app.state.runtime
         try:
-            # database work off the event loop
-            principal = await anyio.to_thread.run_sync(partial(_authenticate, runtime, token))
+            principal = await runtime.run_db(_authenticate, runtime, token)
         except AuthenticationFailed as exc:
             raise NotAuthorizedException(exc.detail) from exc
         return AuthenticationResult(user=principal, auth=principal.token_id)

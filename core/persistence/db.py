@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,39 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _serialise_sqlite_writers(engine: Engine) -> None:
+    """One writer at a time per process, queued on a lock rather than on SQLite.
+
+    SQLite allows one writer; a second one waits in SQLite's busy handler,
+    which polls with growing sleeps (up to 100 ms), so under load latency
+    explodes. Taking a process-wide lock at a transaction's first write and
+    releasing it at commit or rollback hands the database from writer to writer
+    without sleeping. Other processes still meet the busy timeout.
+    """
+    lock = threading.Lock()
+    holders: set[int] = set()
+
+    def before_execute(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        key = id(conn.connection.dbapi_connection)
+        if key not in holders and statement.lstrip()[:7].upper().startswith(_WRITE_STATEMENTS):
+            lock.acquire()
+            holders.add(key)
+
+    def release(conn: Any) -> None:
+        dbapi = conn.connection.dbapi_connection if not conn.invalidated else None
+        key = id(dbapi) if dbapi is not None else None
+        if key in holders:
+            holders.discard(key)
+            lock.release()
+
+    event.listen(engine, "before_cursor_execute", before_execute)
+    event.listen(engine, "commit", release)
+    event.listen(engine, "rollback", release)
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
@@ -51,8 +85,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             url,
             echo=echo,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            pool_size=20,
+            max_overflow=20,
         )
         event.listen(engine, "connect", _sqlite_on_connect)
+        _serialise_sqlite_writers(engine)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 

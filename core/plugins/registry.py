@@ -54,6 +54,22 @@ class DemoBuilder(Protocol):
         language: str = "fi",
     ) -> int: ...
 
+    def session_rule(
+        self,
+        *,
+        worker: str,
+        station_key: str,
+        weekday: int,
+        start: str,
+        end: str,
+        interval_weeks: int = 1,
+        week_offset: int = 0,
+        slot_minutes: int = 45,
+        breaks: Sequence[tuple[str, str]] = (),
+        walk_in: tuple[str, str] | None = None,
+        walk_in_capacity: int = 0,
+    ) -> int: ...
+
 
 @dataclass
 class RegisteredMunicipality:
@@ -119,6 +135,7 @@ class CodeEntry:
 @dataclass
 class CodeListRegistry:
     _entries: dict[tuple[str, str | None, str], CodeEntry] = field(default_factory=dict)
+    _codes: dict[tuple[str, str | None], frozenset[str]] = field(default_factory=dict)
 
     def register(
         self,
@@ -148,6 +165,7 @@ class CodeListRegistry:
                 f"code {list_name}/{code} is registered by both {existing.plugin!r} and {plugin!r}"
             )
         self._entries[key] = CodeEntry(list_name, code, dict(labels), municipality, plugin)
+        self._codes.clear()
 
     def entries(self, list_name: str, municipality: str | None = None) -> list[CodeEntry]:
         """Shared entries plus those local to ``municipality``, in registration order."""
@@ -156,6 +174,13 @@ class CodeListRegistry:
             for e in self._entries.values()
             if e.list_name == list_name and e.municipality in (None, municipality)
         ]
+
+    def codes(self, list_name: str, municipality: str | None = None) -> frozenset[str]:
+        """The valid codes for a municipality (checked on every booking: cached)."""
+        key = (list_name, municipality)
+        if key not in self._codes:
+            self._codes[key] = frozenset(e.code for e in self.entries(list_name, municipality))
+        return self._codes[key]
 
     def list_names(self) -> list[str]:
         return sorted({e.list_name for e in self._entries.values()})

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select, update
 
 from ..domain.accounts import (
     Principal,
@@ -341,12 +342,97 @@ def _issue(
     return IssuedToken(token, row.id, kind, expires_at)
 
 
-def authenticate(uow: UnitOfWork, *, token: str, policy: SessionPolicy, now: datetime) -> Principal:
+#: one indexed lookup per request: the token, its user's state, nothing else
+_TOKEN_LOOKUP = (
+    select(
+        AuthToken.id,
+        AuthToken.user_id,
+        AuthToken.kind,
+        AuthToken.created_at,
+        AuthToken.last_used_at,
+        AuthToken.expires_at,
+        AuthToken.revoked_at,
+        UserAccount.active,
+    )
+    .join(UserAccount, UserAccount.id == AuthToken.user_id)
+    .where(AuthToken.token_hash == bindparam("token_hash"))
+)
+_TOKEN_TOUCH = (
+    update(AuthToken.__table__)  # type: ignore[arg-type]
+    .where(AuthToken.__table__.c.id == bindparam("token_id"))  # type: ignore[attr-defined]
+    .values(last_used_at=bindparam("now"))
+)
+
+
+@dataclass(frozen=True)
+class _Profile:
+    username: str
+    display_name: str
+    language: str
+    roles: frozenset[Role]
+    municipalities: frozenset[str]
+    station_ids: frozenset[int]
+
+
+class ProfileCache:
+    """Who a user is (roles, municipalities, stations), kept briefly per process.
+
+    Whether a token is live and its user active is read from the database on
+    every request, so logout, revocation and disabling take effect at once;
+    only role and scope changes may take up to ``ttl`` to reach a running
+    process.
+    """
+
+    def __init__(self, ttl: timedelta = timedelta(seconds=15)) -> None:
+        self.ttl = ttl
+        self._entries: dict[int, tuple[datetime, _Profile]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, user_id: int, now: datetime) -> _Profile | None:
+        entry = self._entries.get(user_id)
+        return entry[1] if entry is not None and entry[0] > now else None
+
+    def put(self, user_id: int, profile: _Profile, now: datetime) -> None:
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[user_id] = (now + self.ttl, profile)
+
+    def forget(self, user_id: int) -> None:
+        with self._lock:
+            self._entries.pop(user_id, None)
+
+
+def _load_profile(uow: UnitOfWork, user_id: int) -> _Profile:
+    user = uow.session.get(UserAccount, user_id)
+    assert user is not None
+    summary = _summary(uow, user)
+    station_ids = frozenset(
+        uow.session.scalars(select(UserStation.station_id).where(UserStation.user_id == user_id))
+    )
+    return _Profile(
+        summary.username,
+        summary.display_name,
+        summary.language,
+        frozenset(Role(r) for r in summary.roles),
+        frozenset(summary.municipalities),
+        station_ids,
+    )
+
+
+def authenticate(
+    uow: UnitOfWork,
+    *,
+    token: str,
+    policy: SessionPolicy,
+    now: datetime,
+    profiles: ProfileCache | None = None,
+) -> Principal:
     """Resolve a presented token to a principal, or raise ``AuthenticationFailed``."""
     if not token or len(token) > 256:
         raise AuthenticationFailed("missing or malformed credentials")
-    session = uow.session
-    row = session.scalar(select(AuthToken).where(AuthToken.token_hash == token_digest(token)))
+    connection = uow.session.connection()
+    row = connection.execute(_TOKEN_LOOKUP, {"token_hash": token_digest(token)}).first()
     if row is None:
         raise AuthenticationFailed("unknown or expired credentials")
     kind = TokenKind(row.kind)
@@ -359,25 +445,24 @@ def authenticate(uow: UnitOfWork, *, token: str, policy: SessionPolicy, now: dat
         revoked_at=row.revoked_at,
         policy=policy,
     )
-    user = session.get(UserAccount, row.user_id)
-    if not live or user is None or not user.active:
+    if not live or not row.active:
         raise AuthenticationFailed("unknown or expired credentials")
     if now - row.last_used_at >= TOKEN_TOUCH_INTERVAL:
-        row.last_used_at = now
+        connection.execute(_TOKEN_TOUCH, {"token_id": row.id, "now": now})
         uow.commit()
-    summary = _summary(uow, user)
-    station_ids = frozenset(
-        session.scalars(select(UserStation.station_id).where(UserStation.user_id == user.id))
-    )
-    assert row.id is not None
+    profile = profiles.get(row.user_id, now) if profiles is not None else None
+    if profile is None:
+        profile = _load_profile(uow, row.user_id)
+        if profiles is not None:
+            profiles.put(row.user_id, profile, now)
     return Principal(
-        user_id=summary.id,
-        username=summary.username,
-        display_name=summary.display_name,
-        roles=frozenset(Role(r) for r in summary.roles),
-        municipalities=frozenset(summary.municipalities),
-        station_ids=station_ids,
-        language=summary.language,
+        user_id=row.user_id,
+        username=profile.username,
+        display_name=profile.display_name,
+        roles=profile.roles,
+        municipalities=profile.municipalities,
+        station_ids=profile.station_ids,
+        language=profile.language,
         token_id=row.id,
         token_kind=kind,
     )

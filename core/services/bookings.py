@@ -14,7 +14,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.accounts import Principal, Role
@@ -40,16 +40,18 @@ from ..domain.errors import (
     RecordNotFound,
     SlotHeld,
     SlotTaken,
+    SlotUnavailable,
 )
 from ..domain.organisations import BookingMode
-from ..persistence.scheduling import Booking, BookingReason, GuidanceSession, SlotHold
+from ..domain.scheduling import SessionStatus
+from ..persistence.scheduling import Booking, BookingReason, GuidanceSession, Slot, SlotHold
 from ..persistence.tables import Station, Worker
 from ..persistence.uow import UnitOfWork
 from ..plugins.manager import Plugins
 from . import access
 from .instructions import Instructions, client_instructions
 from .sealing import Sealer
-from .slots import BookableSlot, SearchScope, find_free_slots, load_bookable_slot
+from .slots import SearchScope, find_free_slots
 
 log = logging.getLogger("sotesilta.bookings")
 NOTE_MAX = 1000
@@ -109,8 +111,7 @@ class BookingView:
 def _validate(request: BookingRequest, plugins: Plugins, municipality: str) -> None:
     if not request.reasons:
         raise InputInvalid("choose at least one reason", field="reasons")
-    known = {e.code for e in plugins.code_lists.entries("guidance_reason", municipality)}
-    unknown = sorted(set(request.reasons) - known)
+    unknown = sorted(set(request.reasons) - plugins.code_lists.codes("guidance_reason", municipality))
     if unknown:
         raise CodeUnknown(f"unknown reason code(s): {', '.join(unknown)}", field="reasons")
     if request.preferred_language not in ("fi", "sv", "en"):
@@ -125,6 +126,43 @@ def _seal(sealer: Sealer, value: str | None, column: str) -> str | None:
 
 def _open(sealer: Sealer, value: str | None, column: str) -> str | None:
     return sealer.open_optional(value, context=f"booking.{column}")
+
+
+#: the slot, its session, station, instructor and any hold: one query
+_TARGET = (
+    select(
+        Slot.id.label("slot_id"),
+        Slot.starts_at,
+        Slot.ends_at,
+        Slot.worker_id,
+        GuidanceSession.id.label("session_id"),
+        GuidanceSession.status.label("session_status"),
+        GuidanceSession.mode,
+        GuidanceSession.video_link,
+        Station.id.label("station_id"),
+        Station.key.label("station_key"),
+        Station.municipality_code,
+        Station.name_fi,
+        Station.name_sv,
+        Station.address,
+        Station.booking_mode,
+        Worker.display_name.label("worker_name"),
+        SlotHold.hold_id,
+        SlotHold.user_id.label("hold_user_id"),
+        SlotHold.expires_at.label("hold_expires_at"),
+    )
+    .join(GuidanceSession, GuidanceSession.id == Slot.session_id)
+    .join(Station, Station.id == Slot.station_id)
+    .join(Worker, Worker.id == Slot.worker_id)
+    .outerjoin(SlotHold, SlotHold.slot_id == Slot.id)
+    .where(Slot.id == bindparam("slot_id"))
+)
+_BOOKING = Booking.__table__
+_INSERT_BOOKING = insert(_BOOKING).returning(_BOOKING.c.id)  # type: ignore[arg-type,attr-defined]
+_INSERT_REASON = insert(BookingReason.__table__)  # type: ignore[arg-type]
+_DELETE_HOLD = delete(SlotHold.__table__).where(  # type: ignore[arg-type]
+    SlotHold.__table__.c.slot_id == bindparam("slot_id")  # type: ignore[attr-defined]
+)
 
 
 def create_booking(
@@ -143,7 +181,7 @@ def create_booking(
     The database's partial unique index decides races: of any number of
     concurrent attempts at one slot exactly one commits; the rest are told the
     slot is taken. A retry with the same idempotency key returns the booking
-    made the first time.
+    made the first time. Three statements and a commit: this is the hot path.
     """
     access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 100:
@@ -153,21 +191,32 @@ def create_booking(
         replay = _replay(uow, principal, idempotency_key, digest, sealer)
         if replay is not None:
             return replay
-    target = load_bookable_slot(uow, principal, request.slot_id, now)
-    municipality = target.station.municipality_code
+    connection = uow.session.connection()
+    target = connection.execute(_TARGET, {"slot_id": request.slot_id}).first()
+    if target is None or target.municipality_code not in principal.municipalities:
+        raise RecordNotFound(f"no slot {request.slot_id}", slot_id=request.slot_id)
+    if target.starts_at <= now:
+        raise SlotUnavailable(
+            f"slot {request.slot_id} is in the past", field="slot_id", slot_id=request.slot_id
+        )
+    if target.session_status != SessionStatus.SCHEDULED.value:
+        raise SlotUnavailable(
+            f"slot {request.slot_id} belongs to a cancelled session", field="slot_id", slot_id=request.slot_id
+        )
+    municipality = target.municipality_code
     _validate(request, plugins, municipality)
     phone = normalise_phone(request.client.phone) if request.client.phone else None
-    if BookingMode(target.station.booking_mode) is BookingMode.WALK_IN:
-        raise BookingModeNotAllowed(f"{target.station.name_fi} takes walk-ins only", field="slot_id")
+    if BookingMode(target.booking_mode) is BookingMode.WALK_IN:
+        raise BookingModeNotAllowed(f"{target.name_fi} takes walk-ins only", field="slot_id")
     profile = plugins.municipalities.get(municipality)
     if profile is not None and not profile.accepts_age(request.client.age):
         groups = ", ".join(f"{g.minimum}-{g.maximum}" for g in profile.age_groups)
         raise AgeNotEligible(f"{profile.name_fi} serves ages {groups}", field="client.age")
     draft = BookingDraft(
         municipality=municipality,
-        station_key=target.station.key,
-        starts_at=target.slot.starts_at,
-        mode=target.session.mode,
+        station_key=target.station_key,
+        starts_at=target.starts_at,
+        mode=target.mode,
         client_age=request.client.age,
         reasons=tuple(request.reasons),
         preferred_language=request.preferred_language,
@@ -176,89 +225,102 @@ def create_booking(
     vetoes = plugins.booking_vetoes(draft)
     if vetoes:
         raise BookingVetoed("; ".join(vetoes))
-    _check_hold(uow, principal, request, now)
-    booking_id = _insert(
-        uow, principal, request, target, sealer, phone, now, idempotency_key, digest, rescheduled_from
-    )
-    if booking_id is None:  # lost a race: either our own retry, or someone else's booking
+    hold_live = target.hold_id is not None and target.hold_expires_at > now
+    if request.hold_id is not None and (not hold_live or target.hold_id != request.hold_id):
+        raise HoldExpired(
+            f"hold {request.hold_id} has expired or is not for slot {request.slot_id}", field="hold_id"
+        )
+    if hold_live and target.hold_user_id != principal.user_id:
+        raise SlotHeld(
+            f"slot {request.slot_id} is held by someone else for a few minutes", slot_id=request.slot_id
+        )
+    reference = str(uuid.uuid4())
+    name = request.client.name.strip()
+    try:
+        booking_id = connection.execute(
+            _INSERT_BOOKING,
+            {
+                "reference": reference,
+                "slot_id": request.slot_id,
+                "session_id": target.session_id,
+                "station_id": target.station_id,
+                "worker_id": target.worker_id,
+                "municipality_code": municipality,
+                "starts_at": target.starts_at,
+                "ends_at": target.ends_at,
+                "status": AppointmentStatus.BOOKED.value,
+                "referrer": request.referrer.value,
+                "booked_by": principal.user_id,
+                "booked_at": now,
+                "idempotency_key": idempotency_key,
+                "request_digest": digest,
+                "client_name": _seal(sealer, name, "client_name"),
+                "client_phone": _seal(sealer, phone, "client_phone"),
+                "client_age": request.client.age,
+                "note": _seal(sealer, request.note, "note"),
+                "preferred_language": request.preferred_language,
+                "interpreter_needed": request.interpreter_needed,
+                "existing_relationship": request.existing_relationship.value,
+                "late_cancellation": False,
+                "rescheduled_from": rescheduled_from,
+                "sequence": 0,
+                "updated_at": now,
+            },
+        ).scalar_one()
+    except IntegrityError:
+        # lost a race: either to our own retry, or to someone else's booking
         uow.rollback()
         if idempotency_key is not None:
             replay = _replay(uow, principal, idempotency_key, digest, sealer)
             if replay is not None:
                 return replay
-        raise SlotTaken(f"slot {request.slot_id} is already booked", slot_id=request.slot_id)
-    uow.session.execute(delete(SlotHold).where(SlotHold.slot_id == request.slot_id))
+        raise SlotTaken(f"slot {request.slot_id} is already booked", slot_id=request.slot_id) from None
+    reasons = tuple(sorted(set(request.reasons)))
+    connection.execute(_INSERT_REASON, [{"booking_id": booking_id, "code": code} for code in reasons])
+    if target.hold_id is not None:
+        connection.execute(_DELETE_HOLD, {"slot_id": request.slot_id})
     uow.commit()
     log.info(
         "booking created",
         extra={"booking_id": booking_id, "slot_id": request.slot_id, "booked_by": principal.user_id},
     )
-    return _view(uow, booking_id, sealer)
-
-
-def _check_hold(uow: UnitOfWork, principal: Principal, request: BookingRequest, now: datetime) -> None:
-    hold = uow.session.scalar(select(SlotHold).where(SlotHold.slot_id == request.slot_id))
-    live = hold is not None and hold.expires_at > now
-    if request.hold_id is not None and (not live or hold is None or hold.hold_id != request.hold_id):
-        raise HoldExpired(
-            f"hold {request.hold_id} has expired or is not for slot {request.slot_id}", field="hold_id"
-        )
-    if live and hold is not None and hold.user_id != principal.user_id:
-        raise SlotHeld(
-            f"slot {request.slot_id} is held by someone else for a few minutes", slot_id=request.slot_id
-        )
-
-
-def _insert(
-    uow: UnitOfWork,
-    principal: Principal,
-    request: BookingRequest,
-    target: BookableSlot,
-    sealer: Sealer,
-    phone: str | None,
-    now: datetime,
-    idempotency_key: str | None,
-    digest: str,
-    rescheduled_from: int | None,
-) -> int | None:
-    try:
-        booking_id = uow.session.execute(
-            insert(Booking)
-            .values(
-                reference=str(uuid.uuid4()),
-                slot_id=target.slot.id,
-                session_id=target.session.id,
-                station_id=target.station.id,
-                worker_id=target.slot.worker_id,
-                municipality_code=target.station.municipality_code,
-                starts_at=target.slot.starts_at,
-                ends_at=target.slot.ends_at,
-                status=AppointmentStatus.BOOKED.value,
-                referrer=request.referrer.value,
-                booked_by=principal.user_id,
-                booked_at=now,
-                idempotency_key=idempotency_key,
-                request_digest=digest,
-                client_name=_seal(sealer, request.client.name.strip(), "client_name"),
-                client_phone=_seal(sealer, phone, "client_phone"),
-                client_age=request.client.age,
-                note=_seal(sealer, request.note, "note"),
-                preferred_language=request.preferred_language,
-                interpreter_needed=request.interpreter_needed,
-                existing_relationship=request.existing_relationship.value,
-                rescheduled_from=rescheduled_from,
-                sequence=0,
-                updated_at=now,
-            )
-            .returning(Booking.id)
-        ).scalar_one()
-    except IntegrityError:
-        return None
-    uow.session.execute(
-        insert(BookingReason),
-        [{"booking_id": booking_id, "code": code} for code in sorted(set(request.reasons))],
+    return BookingView(
+        id=booking_id,
+        reference=reference,
+        status=AppointmentStatus.BOOKED.value,
+        slot_id=request.slot_id,
+        starts_at=target.starts_at,
+        ends_at=target.ends_at,
+        station_id=target.station_id,
+        station_key=target.station_key,
+        worker_id=target.worker_id,
+        worker_name=target.worker_name,
+        municipality_code=municipality,
+        mode=target.mode,
+        reasons=reasons,
+        client=ClientDetails(name=name, phone=phone, age=request.client.age),
+        preferred_language=request.preferred_language,
+        interpreter_needed=request.interpreter_needed,
+        note=request.note,
+        existing_relationship=request.existing_relationship.value,
+        referrer=request.referrer.value,
+        booked_by=principal.user_id,
+        booked_at=now,
+        cancelled_at=None,
+        cancelled_by=None,
+        cancel_reason=None,
+        late_cancellation=False,
+        rescheduled_from=rescheduled_from,
+        orphaned=False,
+        instructions=client_instructions(
+            language=request.preferred_language,
+            starts_at=target.starts_at,
+            station_name_fi=target.name_fi,
+            station_name_sv=target.name_sv,
+            address=target.address,
+            video_link=target.video_link,
+        ),
     )
-    return int(booking_id)
 
 
 def _replay(

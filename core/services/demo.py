@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
 from ..domain.accounts import validate_password
 from ..domain.errors import InputInvalid
 from ..domain.organisations import WorkerTitle
-from ..persistence.tables import UserAccount, Worker
+from ..domain.clock import HELSINKI
+from ..persistence.scheduling import SessionRule
+from ..persistence.tables import Station, UserAccount, Worker
+from ..plugins.registry import MunicipalityRegistry
 from ..persistence.uow import UnitOfWork
-from . import accounts
+from . import accounts, sessions
 
 
 @dataclass
@@ -36,6 +39,7 @@ class DemoLoader:
     now: datetime
     password_for: Callable[[str], str]
     reset_passwords: bool
+    registry: MunicipalityRegistry = field(default_factory=MunicipalityRegistry)
     users: list[DemoUser] = field(default_factory=list)
 
     def user(
@@ -113,6 +117,61 @@ class DemoLoader:
             worker_id = worker.id
             uow.commit()
         return worker_id
+
+    def session_rule(
+        self,
+        *,
+        worker: str,
+        station_key: str,
+        weekday: int,
+        start: str,
+        end: str,
+        interval_weeks: int = 1,
+        week_offset: int = 0,
+        slot_minutes: int = 45,
+        breaks: Sequence[tuple[str, str]] = (),
+        walk_in: tuple[str, str] | None = None,
+        walk_in_capacity: int = 0,
+    ) -> int:
+        """A repeating guidance session from the coming ``weekday`` (plus
+        ``week_offset`` weeks); idempotent per worker, station and weekday."""
+        today = self.now.astimezone(HELSINKI).date()
+        first = today + timedelta(days=(weekday - today.weekday()) % 7 + 7 * week_offset)
+        with self.uow_factory() as uow:
+            session = uow.session
+            worker_id = session.scalar(select(Worker.id).where(Worker.display_name == worker))
+            station_id = session.scalar(select(Station.id).where(Station.key == station_key))
+            if worker_id is None or station_id is None:
+                raise InputInvalid(
+                    f"demo session refers to unknown worker {worker!r} or station {station_key!r}"
+                )
+            existing = session.scalar(
+                select(SessionRule.id).where(
+                    SessionRule.worker_id == worker_id,
+                    SessionRule.station_id == station_id,
+                    SessionRule.weekday == weekday,
+                )
+            )
+            if existing is not None:
+                return existing
+            admin = session.scalar(select(UserAccount.id).order_by(UserAccount.id).limit(1))
+            draft = sessions.SessionRuleDraft(
+                worker_id=worker_id,
+                station_id=station_id,
+                weekday=weekday,
+                start=time.fromisoformat(start),
+                end=time.fromisoformat(end),
+                first_date=first,
+                interval_weeks=interval_weeks,
+                slot_minutes=slot_minutes,
+                breaks=tuple((time.fromisoformat(a), time.fromisoformat(b)) for a, b in breaks),
+                walk_in=(time.fromisoformat(walk_in[0]), time.fromisoformat(walk_in[1])) if walk_in else None,
+                walk_in_capacity=walk_in_capacity,
+            )
+            rule, _ = sessions.save_session_rule(
+                uow, draft=draft, created_by=admin or 0, registry=self.registry, now=self.now
+            )
+            return rule.id or 0
 
 
 def fixed_password(password: str) -> Callable[[str], str]:

@@ -124,13 +124,35 @@ def create_session_rule(
     now: datetime,
     horizon: timedelta = DEFAULT_HORIZON,
 ) -> tuple[SessionRule, int]:
-    """Save a rule and generate its sessions for the horizon; refuse overlaps."""
-    pattern = draft.pattern()
+    """Save a rule and generate its sessions for the horizon; refuse overlaps.
+
+    Admins of the station's municipality, or the worker themself, may do this.
+    """
     station = access.station_in_scope(uow, principal, draft.station_id)
-    if not station.active:
-        raise InputInvalid("the station is no longer active", field="station_id")
     worker = access.worker_in_scope(uow, principal, draft.worker_id)
     access.may_manage_worker(uow, principal, worker)
+    return save_session_rule(
+        uow, draft=draft, created_by=principal.user_id, registry=registry, now=now, horizon=horizon
+    )
+
+
+def save_session_rule(
+    uow: UnitOfWork,
+    *,
+    draft: SessionRuleDraft,
+    created_by: int,
+    registry: MunicipalityRegistry,
+    now: datetime,
+    horizon: timedelta = DEFAULT_HORIZON,
+) -> tuple[SessionRule, int]:
+    """The rule itself, once the caller is authorised (the demo loader calls this too)."""
+    pattern = draft.pattern()
+    station = uow.session.get(Station, draft.station_id)
+    worker = uow.session.get(Worker, draft.worker_id)
+    if station is None or not station.active:
+        raise InputInvalid("no such active station", field="station_id")
+    if worker is None:
+        raise InputInvalid("no such worker", field="worker_id")
     _check_station_mode(station, pattern)
     if draft.mode is SessionMode.REMOTE and not draft.video_link:
         raise InputInvalid("a remote session needs a video link", field="video_link")
@@ -153,7 +175,7 @@ def create_session_rule(
         walk_in_capacity=draft.walk_in_capacity,
         mode=draft.mode.value,
         video_link=draft.video_link,
-        created_by=principal.user_id,
+        created_by=created_by,
         created_at=now,
     )
     uow.session.add(rule)

@@ -77,3 +77,21 @@ def sotesilta_load_demo(demo: api.DemoBuilder) -> None:
     demo.user(
         username="espoo.admin", display_name="Esa Ylläpitäjä (demo)", roles=["admin"], municipalities=["049"]
     )
+    # one instructor, five stations, each about every two weeks (lunch 11:30-12)
+    for weekday, key, offset in (
+        (0, "keskus", 0),
+        (2, "leppavaara", 0),
+        (4, "matinkyla", 0),
+        (1, "tapiola", 1),
+        (3, "kivenlahti", 1),
+    ):
+        demo.session_rule(
+            worker="Elina Ohjaaja (demo)",
+            station_key=f"espoo-{key}",
+            weekday=weekday,
+            start="09:00",
+            end="15:00",
+            interval_weeks=2,
+            week_offset=offset,
+            breaks=[("11:30", "12:00")],
+        )

@@ -72,3 +72,19 @@ def sotesilta_load_demo(demo: api.DemoBuilder) -> None:
         roles=["admin"],
         municipalities=["444"],
     )
+    # the two instructors take turns on alternate weeks: walk-in in the morning,
+    # booked times after lunch
+    for offset, name in ((0, "Laura Ohjaaja (demo)"), (1, "Lauri Ohjaaja (demo)")):
+        for weekday in (1, 3):
+            demo.session_rule(
+                worker=name,
+                station_key="lohja-keskusta",
+                weekday=weekday,
+                start="08:30",
+                end="15:00",
+                interval_weeks=2,
+                week_offset=offset,
+                breaks=[("11:00", "12:00")],
+                walk_in=("08:30", "11:00"),
+                walk_in_capacity=6,
+            )

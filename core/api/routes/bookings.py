@@ -116,10 +116,9 @@ def booking_out(view: BookingView) -> BookingOut:
     operation_id="createBooking",
     tags=["booking"],
     summary="Book a slot for a client; send Idempotency-Key so a retry books once",
-    sync_to_thread=True,
     status_code=201,
 )
-def create_booking(
+async def create_booking(
     data: JSONBody[BookingIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
@@ -138,7 +137,9 @@ def create_booking(
         existing_relationship=data.existing_relationship,
         referrer=data.referrer,
     )
-    view = bookings.create_booking(
+    # the hot path: see Runtime.run_db
+    view = await runtime.run_db(
+        bookings.create_booking,
         uow,
         principal=principal,
         request=request,

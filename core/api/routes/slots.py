@@ -43,9 +43,8 @@ class HoldOut(BaseModel):
     operation_id="listFreeSlots",
     tags=["booking"],
     summary="The soonest free slots at a station, nearby, or anywhere in the municipality",
-    sync_to_thread=True,
 )
-def list_free_slots(
+async def list_free_slots(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
@@ -60,7 +59,8 @@ def list_free_slots(
     until: FromQuery[datetime | None] = None,
     limit: FromQuery[int] = 20,
 ) -> list[FreeSlotOut]:
-    found = slots.find_free_slots(
+    found = await runtime.run_db(
+        slots.find_free_slots,
         uow,
         principal=principal,
         registry=runtime.plugins.municipalities,
