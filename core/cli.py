@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import signal
-from datetime import timedelta
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import click
@@ -170,7 +170,10 @@ def sessions_extend(weeks: int) -> None:
         _require_migrated(runtime)
         with runtime.uow() as uow:
             created = session_service.extend_horizon(
-                uow, registry=runtime.plugins.municipalities, now=runtime.clock.now(), horizon=timedelta(weeks=weeks)
+                uow,
+                registry=runtime.plugins.municipalities,
+                now=runtime.clock.now(),
+                horizon=timedelta(weeks=weeks),
             )
     click.echo(f"{created} sessions generated")
 

@@ -60,3 +60,10 @@ def test_the_cli_runs_as_a_module_from_the_repository_root():
         check=False,
     )
     assert result.returncode == 0 and "serve" in result.stdout
+
+
+def test_the_code_passes_the_linter_and_formatter():
+    ruff = str(Path(sys.executable).parent / "ruff")
+    for command in ([ruff, "check", "."], [ruff, "format", "--check", "."]):
+        result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr

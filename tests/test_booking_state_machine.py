@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from collections import Counter
 from datetime import time, timedelta
+from itertools import pairwise
 
 import pytest
 from conftest import FakeClock, add_worker, station_id
@@ -374,7 +375,7 @@ def test_scheduling_invariants_hold_under_random_operations(_migrated_template, 
                     .where(GuidanceSession.status == "scheduled")
                     .order_by(GuidanceSession.worker_id, GuidanceSession.starts_at)
                 ).all()
-            for before, after in zip(scheduled, scheduled[1:], strict=False):
+            for before, after in pairwise(scheduled):
                 if before.worker_id == after.worker_id:
                     assert before.ends_at <= after.starts_at
 

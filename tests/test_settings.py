@@ -98,7 +98,7 @@ def test_production_requires_an_explicit_secret_and_database(monkeypatch):
 
 def test_a_missing_config_file_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setenv("SOTESILTA_CONFIG", str(tmp_path / "nowhere.toml"))
-    with pytest.raises(SettingsError, match="nowhere.toml does not exist"):
+    with pytest.raises(SettingsError, match=r"nowhere\.toml does not exist"):
         load_settings()
 
 

@@ -9,13 +9,13 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 
 from ..domain.accounts import validate_password
+from ..domain.clock import HELSINKI
 from ..domain.errors import InputInvalid
 from ..domain.organisations import WorkerTitle
-from ..domain.clock import HELSINKI
 from ..persistence.scheduling import SessionRule
 from ..persistence.tables import Station, UserAccount, Worker
-from ..plugins.registry import MunicipalityRegistry
 from ..persistence.uow import UnitOfWork
+from ..plugins.registry import MunicipalityRegistry
 from . import accounts, sessions
 
 

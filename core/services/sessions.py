@@ -128,7 +128,7 @@ def create_session_rule(
 
     Admins of the station's municipality, or the worker themself, may do this.
     """
-    station = access.station_in_scope(uow, principal, draft.station_id)
+    access.station_in_scope(uow, principal, draft.station_id)
     worker = access.worker_in_scope(uow, principal, draft.worker_id)
     access.may_manage_worker(uow, principal, worker)
     return save_session_rule(

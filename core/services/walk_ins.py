@@ -80,36 +80,53 @@ def register_walk_in(
         or not opens - EARLY_REGISTRATION <= now < closes
     ):
         raise WalkInClosed(f"walk-in of session {session_id} is not open now")
+    place = _advance_lowest(
+        uow,
+        session_id,
+        WalkInStatus.FREE,
+        WalkInStatus.WAITING,
+        referrer=referrer.value,
+        registered_by=principal.user_id,
+        registered_at=now,
+    )
+    if place is None:
+        raise WalkInFull(
+            f"all {guidance_session.walk_in_capacity} walk-in places of session {session_id} are taken"
+        )
+    log.info("walk-in registered", extra={"session_id": session_id, "number": place.number})
+    return _entry(place)
+
+
+def _advance_lowest(
+    uow: UnitOfWork, session_id: int, current: WalkInStatus, new: WalkInStatus, **values: object
+) -> WalkInPlace | None:
+    """Move the lowest-numbered place in ``current`` to ``new`` and commit; None if there is none.
+
+    The UPDATE re-checks the status, so two requests never take the same place:
+    the one that loses the row takes the next.
+    """
     session = uow.session
     for _ in range(CLAIM_ATTEMPTS):
         place_id = session.scalar(
             select(WalkInPlace.id)
-            .where(WalkInPlace.session_id == session_id, WalkInPlace.status == WalkInStatus.FREE.value)
+            .where(WalkInPlace.session_id == session_id, WalkInPlace.status == current.value)
             .order_by(WalkInPlace.number)
             .limit(1)
         )
         if place_id is None:
-            raise WalkInFull(
-                f"all {guidance_session.walk_in_capacity} walk-in places of session {session_id} are taken"
-            )
-        claimed = session.execute(
+            return None
+        moved = session.execute(
             update(WalkInPlace)
-            .where(WalkInPlace.id == place_id, WalkInPlace.status == WalkInStatus.FREE.value)
-            .values(
-                status=WalkInStatus.WAITING.value,
-                referrer=referrer.value,
-                registered_by=principal.user_id,
-                registered_at=now,
-            )
+            .where(WalkInPlace.id == place_id, WalkInPlace.status == current.value)
+            .values(status=new.value, **values)
         )
-        if claimed.rowcount == 1:  # type: ignore[attr-defined]
+        if moved.rowcount == 1:  # type: ignore[attr-defined]
             place = session.get(WalkInPlace, place_id)
             assert place is not None
             uow.commit()
-            log.info("walk-in registered", extra={"session_id": session_id, "number": place.number})
-            return _entry(place)
-        session.rollback()  # somebody claimed it between our read and write: take the next
-    raise WalkInFull(f"walk-in places of session {session_id} are being taken; try again")
+            return place
+        session.rollback()
+    return None
 
 
 def _entry(place: WalkInPlace) -> QueueEntry:
@@ -139,25 +156,9 @@ def call_next_walk_in(uow: UnitOfWork, *, principal: Principal, session_id: int,
     """The instructor calls the lowest waiting number."""
     access.require_role(principal, Role.INSTRUCTOR)
     _walk_in_session(uow, principal, session_id)
-    session = uow.session
-    for _ in range(CLAIM_ATTEMPTS):
-        place_id = session.scalar(
-            select(WalkInPlace.id)
-            .where(WalkInPlace.session_id == session_id, WalkInPlace.status == WalkInStatus.WAITING.value)
-            .order_by(WalkInPlace.number)
-            .limit(1)
-        )
-        if place_id is None:
-            raise WalkInQueueEmpty(f"nobody is waiting in session {session_id}")
-        called = session.execute(
-            update(WalkInPlace)
-            .where(WalkInPlace.id == place_id, WalkInPlace.status == WalkInStatus.WAITING.value)
-            .values(status=WalkInStatus.CALLED.value, called_at=now, called_by=principal.user_id)
-        )
-        if called.rowcount == 1:  # type: ignore[attr-defined]
-            place = session.get(WalkInPlace, place_id)
-            assert place is not None
-            uow.commit()
-            return _entry(place)
-        session.rollback()
-    raise WalkInQueueEmpty(f"nobody is waiting in session {session_id}")
+    place = _advance_lowest(
+        uow, session_id, WalkInStatus.WAITING, WalkInStatus.CALLED, called_at=now, called_by=principal.user_id
+    )
+    if place is None:
+        raise WalkInQueueEmpty(f"nobody is waiting in session {session_id}")
+    return _entry(place)
