@@ -16,7 +16,7 @@ from .logging import configure_logging
 from .persistence import migrate
 from .plugins.manager import PluginError, load_plugins
 from .runtime import Runtime, build_runtime
-from .services import accounts, organisations
+from .services import accounts, key_rotation, organisations
 from .services import demo as demo_service
 from .services import sessions as session_service
 from .services.readiness import check_database
@@ -176,6 +176,27 @@ def sessions_extend(weeks: int) -> None:
                 horizon=timedelta(weeks=weeks),
             )
     click.echo(f"{created} sessions generated")
+
+
+@main.group(help="Encryption keys of personal data.")
+def keys() -> None:
+    pass
+
+
+@keys.command("rotate", help="Re-seal every stored value under the first configured data key.")
+def keys_rotate() -> None:
+    with _runtime() as runtime:
+        _require_migrated(runtime)
+        try:
+            report = key_rotation.rotate_keys(runtime.engine, runtime.sealer)
+        except key_rotation.KeyMissing as exc:
+            _fail(
+                f"rotation stopped: {exc}\n(configure the missing key in SOTESILTA_DATA_KEYS and run again)"
+            )
+            return
+    for column_name, count in report.resealed.items():
+        click.echo(f"{column_name}: {count} re-sealed")
+    click.echo(f"{report.already_current} values were already under key {runtime.sealer.current_key_id}")
 
 
 @main.group(help="Staff accounts.")

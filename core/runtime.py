@@ -65,6 +65,10 @@ class Runtime:
         return ProfileCache()
 
     @cached_property
+    def index_key(self) -> bytes:
+        return self.settings.identity_index_key()
+
+    @cached_property
     def sealer(self) -> Sealer:
         return Sealer(self.settings.keyring())
 

@@ -30,6 +30,7 @@ from .services.sealing import generate_key, parse_keyring
 
 SECRET_KEY_FILE = "secret.key"  # noqa: S105  (a file name)
 DATA_KEYS_FILE = "data.keys"
+INDEX_KEY_FILE = "index.key"
 MIN_SECRET_LENGTH = 32
 
 
@@ -46,6 +47,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     #: encryption keys for personal data: "id:base64key,..."; the first seals
     data_keys: SecretStr | None = None
+    #: key of the keyed hash that finds identity codes; never rotated with data keys
+    index_key: SecretStr | None = None
     public_base_url: str = "http://127.0.0.1:8000"
     default_language: Literal["fi", "sv", "en"] = "fi"
     blocked_plugins: Annotated[tuple[str, ...], NoDecode] = ()
@@ -107,6 +110,11 @@ class Settings(BaseSettings):
                     "SOTESILTA_SECRET_KEY is required when SOTESILTA_ENV=production "
                     "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
                 )
+            if self.index_key is None:
+                raise ValueError(
+                    "SOTESILTA_INDEX_KEY is required when SOTESILTA_ENV=production (at least 32 random "
+                    "characters; changing it later makes stored identity codes unfindable)"
+                )
             if self.data_keys is None:
                 raise ValueError(
                     "SOTESILTA_DATA_KEYS is required when SOTESILTA_ENV=production "
@@ -119,6 +127,8 @@ class Settings(BaseSettings):
                 )
         if self.secret_key is not None and len(self.secret_key.get_secret_value()) < MIN_SECRET_LENGTH:
             raise ValueError(f"SOTESILTA_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
+        if self.index_key is not None and len(self.index_key.get_secret_value()) < MIN_SECRET_LENGTH:
+            raise ValueError(f"SOTESILTA_INDEX_KEY must be at least {MIN_SECRET_LENGTH} characters")
         if self.data_keys is not None:
             try:
                 parse_keyring(self.data_keys.get_secret_value())
@@ -164,6 +174,12 @@ class Settings(BaseSettings):
         if len(value) < MIN_SECRET_LENGTH:
             raise SettingsError(f"{self.data_dir / SECRET_KEY_FILE}: secret key file is too short or empty")
         return value.encode()
+
+    def identity_index_key(self) -> bytes:
+        """The HMAC key that finds identity codes: configured, or generated once."""
+        if self.index_key is not None:
+            return self.index_key.get_secret_value().encode()
+        return _read_or_create(self.data_dir / INDEX_KEY_FILE, lambda: secrets.token_urlsafe(48)).encode()
 
     def keyring(self) -> dict[str, bytes]:
         """Data-encryption keys: configured, or generated once into the data folder."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
@@ -173,3 +175,30 @@ def test_serve_refuses_an_unmigrated_database(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["serve", "--port", "0"])
     assert result.exit_code == 2
     assert "sotesilta db upgrade" in result.output and "--migrate" in result.output
+
+
+def test_keys_rotate_reseals_under_the_first_key(cli_env, monkeypatch):
+    from sotesilta.core.services.sealing import generate_key
+
+    monkeypatch.setenv("SOTESILTA_DATA_KEYS", f"old:{generate_key()}")
+    assert run("demo", "--password", "demo-password-1").exit_code == 0
+    engine = make_engine(cli_env)
+    with engine.begin() as connection:  # one booking's worth of sealed data under the old key
+        from sotesilta.core.services.sealing import Sealer, parse_keyring
+
+        sealer = Sealer(parse_keyring(os.environ["SOTESILTA_DATA_KEYS"]))
+        connection.exec_driver_sql(
+            "INSERT INTO client_record (municipality_code, name, temporary_identity, language, created_by, created_at)"
+            " VALUES ('049', ?, false, 'fi', 1, '2026-01-01 00:00:00')"
+            if cli_env.startswith("sqlite")
+            else "INSERT INTO client_record (municipality_code, name, temporary_identity, language, created_by, "
+            "created_at) VALUES ('049', %s, false, 'fi', 1, now())",
+            (sealer.seal("Aino", context="client_record.name"),),
+        )
+    engine.dispose()
+    monkeypatch.setenv("SOTESILTA_DATA_KEYS", f"new:{generate_key()},{os.environ['SOTESILTA_DATA_KEYS']}")
+    result = run("keys", "rotate")
+    assert result.exit_code == 0 and "client_record.name: 1 re-sealed" in result.output
+    monkeypatch.setenv("SOTESILTA_DATA_KEYS", f"other:{generate_key()}")
+    failed = CliRunner().invoke(main, ["keys", "rotate"])
+    assert failed.exit_code == 1 and "'new'" in failed.output

@@ -83,6 +83,9 @@ def test_production_requires_an_explicit_secret_and_database(monkeypatch):
     with pytest.raises(SettingsError, match="SOTESILTA_SECRET_KEY is required"):
         load_settings()
     monkeypatch.setenv("SOTESILTA_SECRET_KEY", GOOD_SECRET)
+    with pytest.raises(SettingsError, match="SOTESILTA_INDEX_KEY is required"):
+        load_settings()
+    monkeypatch.setenv("SOTESILTA_INDEX_KEY", "i" * 40)
     with pytest.raises(SettingsError, match="SOTESILTA_DATA_KEYS is required"):
         load_settings()
     monkeypatch.setenv("SOTESILTA_DATA_KEYS", "k1:" + "A" * 43)

@@ -19,10 +19,10 @@ from ..runtime import Runtime, build_runtime
 from ..settings import load_settings
 from .dependencies import DEPENDENCIES
 from .problems import COMMON_PROBLEMS, EXCEPTION_HANDLERS
-from .routes import auth, bookings, health, organisations, sessions, slots, users, visits, walk_ins
+from .routes import auth, bookings, clients, health, organisations, sessions, slots, users, visits, walk_ins
 from .security import EXCLUDE_FROM_AUTH, TokenAuthenticationMiddleware
 
-ROUTE_MODULES = (auth, organisations, users, sessions, slots, bookings, walk_ins, visits)
+ROUTE_MODULES = (auth, organisations, users, sessions, slots, bookings, walk_ins, visits, clients)
 OPENAPI_PATH = "/api/schema"
 #: request bodies larger than this are refused with 413 before parsing
 MAX_BODY_BYTES = 1_000_000

@@ -2,8 +2,8 @@
 
 from sqlmodel import SQLModel
 
-from . import scheduling, tables
+from . import clients, scheduling, tables
 
 metadata = SQLModel.metadata
 
-__all__ = ["metadata", "scheduling", "tables"]
+__all__ = ["clients", "metadata", "scheduling", "tables"]

@@ -1,0 +1,124 @@
+"""Client records: the minimum about a client, sealed at rest.
+
+An identity code is validated, sealed, and indexed by a keyed hash (HMAC):
+the whole code space has under 2^27 values, so a plain hash would be
+reversible by enumeration. Finding a client by identity code compares keyed
+hashes; the code itself is never stored or logged in plain text.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..domain.accounts import Principal, Role
+from ..domain.bookings import normalise_phone
+from ..domain.errors import InputInvalid, RecordConflict, RecordNotFound
+from ..domain.identity_codes import parse_identity_code
+from ..persistence.clients import ClientRecord
+from ..persistence.uow import UnitOfWork
+from . import access
+from .sealing import Sealer
+from .secrets import keyed_digest
+
+log = logging.getLogger("sotesilta.clients")
+
+
+@dataclass(frozen=True)
+class ClientView:
+    id: int
+    municipality_code: str
+    name: str
+    identity_code: str | None
+    temporary_identity: bool
+    phone: str | None
+    language: str
+
+
+def identity_index(index_key: bytes, code: str) -> str:
+    return keyed_digest(index_key, f"henkilotunnus:{code}")
+
+
+def _seal(sealer: Sealer, value: str | None, column: str) -> str | None:
+    return sealer.seal_optional(value, context=f"client_record.{column}")
+
+
+def _view(record: ClientRecord, sealer: Sealer) -> ClientView:
+    def open_(value: str | None, column: str) -> str | None:
+        return sealer.open_optional(value, context=f"client_record.{column}")
+
+    return ClientView(
+        record.id or 0,
+        record.municipality_code,
+        open_(record.name, "name") or "",
+        open_(record.identity_code, "identity_code"),
+        record.temporary_identity,
+        open_(record.phone, "phone"),
+        record.language,
+    )
+
+
+def create_client(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    municipality: str,
+    name: str,
+    identity_code: str | None,
+    phone: str | None,
+    language: str,
+    sealer: Sealer,
+    index_key: bytes,
+    now: datetime,
+) -> ClientView:
+    access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
+    if municipality not in principal.municipalities:
+        raise RecordNotFound(f"no municipality {municipality} for you")
+    if not name.strip() or len(name) > 200:
+        raise InputInvalid("name must be 1-200 characters", field="name")
+    if language not in ("fi", "sv", "en"):
+        raise InputInvalid("language must be fi, sv or en", field="language")
+    parsed = parse_identity_code(identity_code) if identity_code else None
+    record = ClientRecord(
+        municipality_code=municipality,
+        name=_seal(sealer, name.strip(), "name") or "",
+        identity_code=_seal(sealer, parsed.code if parsed else None, "identity_code"),
+        identity_index=identity_index(index_key, parsed.code) if parsed else None,
+        temporary_identity=bool(parsed and parsed.temporary),
+        phone=_seal(sealer, normalise_phone(phone, field="phone") if phone else None, "phone"),
+        language=language,
+        created_by=principal.user_id,
+        created_at=now,
+    )
+    uow.session.add(record)
+    try:
+        uow.session.flush()
+    except IntegrityError:
+        raise RecordConflict(
+            "a client with this identity code is already registered in the municipality",
+            field="identity_code",
+        ) from None
+    view = _view(record, sealer)
+    uow.commit()
+    log.info("client registered", extra={"client_id": view.id, "by": principal.user_id})
+    return view
+
+
+def find_client_by_identity_code(
+    uow: UnitOfWork, *, principal: Principal, identity_code: str, sealer: Sealer, index_key: bytes
+) -> ClientView:
+    access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
+    parsed = parse_identity_code(identity_code)
+    record = uow.session.scalar(
+        select(ClientRecord).where(
+            ClientRecord.identity_index == identity_index(index_key, parsed.code),
+            ClientRecord.municipality_code.in_(principal.municipalities),
+        )
+    )
+    if record is None:
+        raise RecordNotFound("no client with that identity code in your municipalities")
+    return _view(record, sealer)
