@@ -1,14 +1,20 @@
 """Built-in plugin: consent records, the consent policy and the access log.
 
-This folder is the ``sotesilta.consent`` package. So far it contributes the
-consent scopes; consent records, consultations and the access log arrive with
-the consent/privacy issue, through the same hooks.
+This folder is the ``sotesilta.consent`` package: the consent scopes, the
+consent policy that named consultations and information exchange ask, the
+hash-chained access log every use of client data writes to, and their API
+routes and ``sotesilta audit`` commands.
 """
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
+from sotesilta.core.domain.privacy import AccessEvent, ConsentDecision, ConsentQuery
 from sotesilta.core.plugins import hookimpl
-from sotesilta.core.plugins.registry import CodeListRegister
+from sotesilta.core.plugins.registry import CodeListRegister, CommandRegister, RouteRegister
+
+from . import audit, policy
 
 CONSENT_SCOPES: dict[str, dict[str, str]] = {
     "named_consultation": {
@@ -33,3 +39,28 @@ CONSENT_SCOPES: dict[str, dict[str, str]] = {
 def sotesilta_register_code_lists(register: CodeListRegister) -> None:
     for code, labels in CONSENT_SCOPES.items():
         register("consent_scope", code, labels)
+
+
+@hookimpl
+def sotesilta_record_access(session: Session, event: AccessEvent) -> None:
+    audit.append(session, event)
+
+
+@hookimpl
+def sotesilta_consent_decision(session: Session, query: ConsentQuery) -> ConsentDecision:
+    return policy.decide(session, query)
+
+
+@hookimpl
+def sotesilta_register_commands(register: CommandRegister) -> None:
+    from .commands import audit_group
+
+    register(audit_group)
+
+
+@hookimpl
+def sotesilta_register_routes(register: RouteRegister) -> None:
+    from .routes import ROUTES
+
+    for route in ROUTES:
+        register(route)

@@ -61,7 +61,31 @@ def _require_migrated(runtime: Runtime) -> None:
         _fail("; ".join(state.problems) + "\n(or start with `sotesilta serve --migrate`)", 2)
 
 
-@click.group(help="sotesilta: scheduling and referral between health stations and social care.")
+class _WithPluginCommands(click.Group):
+    """The built-in commands, and those plugins add (e.g. the consent plugin's ``audit``)."""
+
+    _plugin_commands: dict[str, click.Command] | None = None
+
+    def _plugins(self) -> dict[str, click.Command]:
+        if self._plugin_commands is None:
+            try:
+                loaded = load_plugins(blocked=load_settings().blocked_plugins)
+                self._plugin_commands = {c.name: c for c in loaded.commands() if c.name}
+            except (SettingsError, PluginError):
+                self._plugin_commands = {}  # `sotesilta check` explains what is wrong
+        return self._plugin_commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._plugins()})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return super().get_command(ctx, cmd_name) or self._plugins().get(cmd_name)
+
+
+@click.group(
+    cls=_WithPluginCommands,
+    help="sotesilta: scheduling and referral between health stations and social care.",
+)
 @click.version_option(package_name="sotesilta")
 def main() -> None:
     pass

@@ -4,6 +4,9 @@ Municipality plugins import ``sotesilta.core.plugin_api as api`` and nothing
 deeper, so the core may reorganise its modules without breaking them.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from .domain.accounts import Role
 from .domain.organisations import (
     AgeGroup,
@@ -16,12 +19,21 @@ from .domain.organisations import (
     WorkerTitle,
 )
 from .plugins import hookimpl
-from .plugins.registry import CodeListRegister, DemoBuilder, MunicipalityRegister, RouteRegister
+from .plugins.registry import (
+    CodeListRegister,
+    CommandRegister,
+    DemoBuilder,
+    MunicipalityRegister,
+    RouteRegister,
+)
+from .runtime import Runtime, build_runtime
+from .settings import load_settings
 
 __all__ = [
     "AgeGroup",
     "BookingMode",
     "CodeListRegister",
+    "CommandRegister",
     "CountyProfile",
     "DemoBuilder",
     "Language",
@@ -33,4 +45,15 @@ __all__ = [
     "StationProfile",
     "WorkerTitle",
     "hookimpl",
+    "open_runtime",
 ]
+
+
+@contextmanager
+def open_runtime() -> Iterator[Runtime]:
+    """The configured runtime, for a plugin's command: settings from the environment."""
+    runtime = build_runtime(load_settings())
+    try:
+        yield runtime
+    finally:
+        runtime.engine.dispose()

@@ -31,6 +31,7 @@ from .services.sealing import generate_key, parse_keyring
 SECRET_KEY_FILE = "secret.key"  # noqa: S105  (a file name)
 DATA_KEYS_FILE = "data.keys"
 INDEX_KEY_FILE = "index.key"
+AUDIT_KEY_FILE = "audit.key"
 MIN_SECRET_LENGTH = 32
 
 
@@ -49,6 +50,10 @@ class Settings(BaseSettings):
     data_keys: SecretStr | None = None
     #: key of the keyed hash that finds identity codes; never rotated with data keys
     index_key: SecretStr | None = None
+    #: Ed25519 private key (base64 of 32 bytes) that signs access-log checkpoints
+    audit_key: SecretStr | None = None
+    #: access-log retention, years (Act 703/2023: 12 is the safe default)
+    access_log_retention_years: int = Field(default=12, ge=1, le=100)
     public_base_url: str = "http://127.0.0.1:8000"
     default_language: Literal["fi", "sv", "en"] = "fi"
     blocked_plugins: Annotated[tuple[str, ...], NoDecode] = ()
@@ -180,6 +185,24 @@ class Settings(BaseSettings):
         if self.index_key is not None:
             return self.index_key.get_secret_value().encode()
         return _read_or_create(self.data_dir / INDEX_KEY_FILE, lambda: secrets.token_urlsafe(48)).encode()
+
+    def audit_signing_key(self) -> bytes:
+        """Raw Ed25519 private key bytes: configured, or generated once."""
+        import base64
+
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        if self.audit_key is not None:
+            encoded = self.audit_key.get_secret_value()
+        else:
+            encoded = _read_or_create(
+                self.data_dir / AUDIT_KEY_FILE,
+                lambda: base64.b64encode(Ed25519PrivateKey.generate().private_bytes_raw()).decode(),
+            )
+        raw = base64.b64decode(encoded)
+        if len(raw) != 32:
+            raise SettingsError("SOTESILTA_AUDIT_KEY must be the base64 of a 32-byte Ed25519 private key")
+        return raw
 
     def keyring(self) -> dict[str, bytes]:
         """Data-encryption keys: configured, or generated once into the data folder."""

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, text
 from support import PASSWORD, TEST_SECRET, Staff
 
+from sotesilta.consent import tables as consent_tables  # noqa: F401  (its tables join the metadata)
 from sotesilta.core.persistence import migrate
 from sotesilta.core.persistence.db import make_engine, normalise_url
 from sotesilta.core.persistence.metadata import metadata
@@ -34,6 +35,12 @@ requires_postgres = pytest.mark.skipif(
     postgres_url() is None,
     reason=f"PostgreSQL not configured: set {PG_URL_ENV}=postgresql://postgres@127.0.0.1:5432/<db> "
     "(.ci/run does)",
+)
+
+
+RESET_ACCESS_LOG_HEAD = (
+    "INSERT INTO access_log_head (id, last_seq, last_hash, base_seq, base_hash) "
+    f"VALUES (1, 0, '{'0' * 64}', 0, '{'0' * 64}')"
 )
 
 
@@ -79,6 +86,7 @@ def database_url(_migrated_template: str, tmp_path: Path) -> Iterator[str]:
         tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
         with engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            connection.execute(text(RESET_ACCESS_LOG_HEAD))
         engine.dispose()
         yield _migrated_template
         return

@@ -9,7 +9,7 @@ from datetime import time, timedelta
 from itertools import pairwise
 
 import pytest
-from conftest import FakeClock, add_worker, station_id
+from conftest import RESET_ACCESS_LOG_HEAD, FakeClock, add_worker, station_id
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
@@ -39,6 +39,7 @@ def test_scheduling_invariants_hold_under_random_operations(_migrated_template, 
             names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
             with engine.begin() as connection:
                 connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                connection.execute(text(RESET_ACCESS_LOG_HEAD))
             engine.dispose()
         else:
             folder = tmp_path_factory.mktemp("machine")
@@ -204,6 +205,7 @@ def test_scheduling_invariants_hold_under_random_operations(_migrated_template, 
                         reason="random",
                         now=self.clock.now(),
                         sealer=self.runtime.sealer,
+                        plugins=self.runtime.plugins,
                     )
                 )
 

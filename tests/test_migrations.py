@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
+from sotesilta.consent import tables as consent_tables  # noqa: F401  (registers its tables)
 from sotesilta.core.persistence import migrate
 from sotesilta.core.persistence.db import make_engine
 from sotesilta.core.persistence.metadata import metadata

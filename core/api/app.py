@@ -19,10 +19,33 @@ from ..runtime import Runtime, build_runtime
 from ..settings import load_settings
 from .dependencies import DEPENDENCIES
 from .problems import COMMON_PROBLEMS, EXCEPTION_HANDLERS
-from .routes import auth, bookings, clients, health, organisations, sessions, slots, users, visits, walk_ins
+from .routes import (
+    auth,
+    bookings,
+    clients,
+    consultations,
+    health,
+    organisations,
+    sessions,
+    slots,
+    users,
+    visits,
+    walk_ins,
+)
 from .security import EXCLUDE_FROM_AUTH, TokenAuthenticationMiddleware
 
-ROUTE_MODULES = (auth, organisations, users, sessions, slots, bookings, walk_ins, visits, clients)
+ROUTE_MODULES = (
+    auth,
+    organisations,
+    users,
+    sessions,
+    slots,
+    bookings,
+    walk_ins,
+    visits,
+    clients,
+    consultations,
+)
 OPENAPI_PATH = "/api/schema"
 #: request bodies larger than this are refused with 413 before parsing
 MAX_BODY_BYTES = 1_000_000
@@ -32,12 +55,12 @@ def _configure_routes(config: AppConfig, runtime: Runtime) -> None:
     handlers: list[Any] = [health.get_health, health.get_ready]
     for module in ROUTE_MODULES:
         handlers.extend(module.ROUTES)
+    handlers.extend(runtime.plugins.routes())
     for handler in handlers:
         # every operation documents the problem details it may answer with
         if isinstance(handler, HTTPRouteHandler) and not handler.opt.get(EXCLUDE_FROM_AUTH):
             handler.responses = {**COMMON_PROBLEMS, **(handler.responses or {})}
     config.route_handlers.extend(handlers)
-    config.route_handlers.extend(runtime.plugins.routes())
 
 
 def _configure_security(config: AppConfig) -> None:

@@ -148,3 +148,11 @@ class IdempotencyMismatch(DomainError):
     kind = "conflict"
     code = "idempotency-key-reused"
     title = "Idempotency key reused with a different request"
+
+
+class ConsentMissing(DomainError):
+    """Naming a client needs an active consent of the right scope at the moment of use."""
+
+    kind = "forbidden"
+    code = "consent-missing"
+    title = "No active consent covers this"

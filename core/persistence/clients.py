@@ -38,4 +38,8 @@ SEALED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("client_record", "id", "name"),
     ("client_record", "id", "identity_code"),
     ("client_record", "id", "phone"),
+    ("consultation", "id", "question"),
+    ("consultation_message", "id", "body"),
+    ("shl_notification", "id", "summary"),
+    ("shl_notification", "id", "ground_without_consent"),
 )

@@ -163,6 +163,10 @@ class Booking(SQLModel, table=True):
     client_name: str = Field(sa_column=Column(Text(), nullable=False))
     client_phone: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
     client_age: int
+    #: the registered client, when the nurse picked one (the access log reports by it)
+    client_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("client_record.id"), nullable=True, index=True)
+    )
     note: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
     preferred_language: str = Field(max_length=2)
     interpreter_needed: bool = False

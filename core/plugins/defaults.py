@@ -6,8 +6,14 @@ than redefine them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from ..domain.privacy import ConsentDecision, ConsentQuery
 from . import hookimpl
 from .registry import CodeListRegister
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 #: The shared client definition of Länsi-Uusimaa (Espoo and Lohja seed): staff
 #: refer a patient who has one or more of these needs.
@@ -138,3 +144,9 @@ def sotesilta_register_code_lists(register: CodeListRegister) -> None:
         register("topic", code, labels)
     for code, labels in REFERRAL_TARGETS.items():
         register("referral_target", code, labels)
+
+
+@hookimpl(trylast=True)
+def sotesilta_consent_decision(session: Session, query: ConsentQuery) -> ConsentDecision:
+    """Without a plugin that keeps consent records, no consent exists: refused."""
+    return ConsentDecision(False, None, f"no consent of scope {query.scope.value} is on record")

@@ -11,10 +11,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import hookspec
+from . import hookspec_marker_firstresult as firstresult_hookspec
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from ..domain.bookings import BookingDraft
-    from .registry import CodeListRegister, DemoBuilder, MunicipalityRegister, RouteRegister
+    from ..domain.privacy import AccessEvent, ConsentDecision, ConsentQuery
+    from .registry import CodeListRegister, CommandRegister, DemoBuilder, MunicipalityRegister, RouteRegister
 
 
 @hookspec
@@ -75,4 +79,34 @@ def sotesilta_validate_booking(draft: BookingDraft) -> str | None:
     to the nurse, in Finnish or in all three languages) to refuse, or ``None``
     to let it through. Return ``None`` for municipalities that are not yours.
     The core has already checked the age group and the station's booking mode.
+    """
+
+
+@hookspec
+def sotesilta_record_access(session: Session, event: AccessEvent) -> None:
+    """Write one access-log entry for ``event`` on ``session``, in its transaction.
+
+    Called by every use case that reads or changes a client's data, before it
+    commits: the entry and the access stand or fall together. The built-in
+    consent plugin implements it (hash-chained log); start-up fails when no
+    plugin does. Return nothing; raise to refuse the access.
+    """
+
+
+@firstresult_hookspec
+def sotesilta_consent_decision(session: Session, query: ConsentQuery) -> ConsentDecision | None:
+    """Decide whether the client's consent covers ``query`` at ``query.at``.
+
+    Return a ``ConsentDecision`` (allowed or not, the consent id used, a
+    reason naming what is missing), or ``None`` to leave it to the next
+    plugin. The first answer wins; a core default answers last: refused.
+    """
+
+
+@hookspec
+def sotesilta_register_commands(register: CommandRegister) -> None:
+    """Add ``sotesilta`` sub-commands (click commands or groups).
+
+    Call ``register(command)``. A command receives no runtime: build one with
+    ``sotesilta.core.plugin_api.open_runtime()``. Return nothing.
     """

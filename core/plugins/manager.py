@@ -18,6 +18,7 @@ import pluggy
 from ..domain.bookings import BookingDraft
 from ..domain.errors import DomainError
 from ..domain.organisations import MunicipalityProfile
+from ..domain.privacy import AccessEvent, ConsentDecision, ConsentQuery
 from . import PROJECT_NAME, hookspecs
 from .registry import CodeListRegistry, DemoBuilder, MunicipalityRegistry
 
@@ -125,6 +126,11 @@ class Plugins:
             )
         except DomainError as exc:
             raise PluginError(str(exc)) from exc
+        if not pm.hook.sotesilta_record_access.get_hookimpls():
+            raise PluginError(
+                "no plugin keeps the access log (sotesilta_record_access): client data cannot be served; "
+                "do not block the built-in 'consent' plugin"
+            )
 
     def routes(self) -> list[Any]:
         collected: list[Any] = []
@@ -133,6 +139,17 @@ class Plugins:
 
     def load_demo(self, builder: DemoBuilder) -> None:
         _call_each(self.pm, "sotesilta_load_demo", demo=builder)
+
+    def record_access(self, session: Any, event: AccessEvent) -> None:
+        self.pm.hook.sotesilta_record_access(session=session, event=event)
+
+    def consent_decision(self, session: Any, query: ConsentQuery) -> ConsentDecision:
+        return self.pm.hook.sotesilta_consent_decision(session=session, query=query)  # type: ignore[no-any-return]
+
+    def commands(self) -> list[Any]:
+        collected: list[Any] = []
+        _call_each(self.pm, "sotesilta_register_commands", register=lambda _plugin: collected.append)
+        return collected
 
     def booking_vetoes(self, draft: BookingDraft) -> list[str]:
         return [reason for reason in self.pm.hook.sotesilta_validate_booking(draft=draft) if reason]

@@ -15,6 +15,7 @@ from ..domain.organisations import MunicipalityProfile, StationProfile
 
 MunicipalityRegister = Callable[[MunicipalityProfile], None]
 RouteRegister = Callable[[Any], None]
+CommandRegister = Callable[[Any], None]
 LANGUAGES = ("fi", "sv", "en")
 
 

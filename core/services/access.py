@@ -45,3 +45,11 @@ def may_manage_worker(uow: UnitOfWork, principal: Principal, worker: Worker) -> 
     if principal.has_any_role(Role.INSTRUCTOR) and worker.user_id == principal.user_id:
         return
     raise AccessDenied("only an admin or the worker themself may change this worker's sessions")
+
+
+#: the role an access is logged under, when a person holds several
+_ROLE_ORDER = (Role.INSTRUCTOR, Role.HEALTH_STAFF, Role.MANAGER, Role.ADMIN)
+
+
+def acting_role(principal: Principal) -> str:
+    return next((r.value for r in _ROLE_ORDER if r in principal.roles), "unknown")

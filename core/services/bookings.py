@@ -43,7 +43,9 @@ from ..domain.errors import (
     SlotUnavailable,
 )
 from ..domain.organisations import BookingMode
+from ..domain.privacy import AccessAction, AccessBasis, AccessEvent
 from ..domain.scheduling import SessionStatus
+from ..persistence.clients import ClientRecord
 from ..persistence.scheduling import Booking, BookingReason, GuidanceSession, Slot, SlotHold
 from ..persistence.tables import Station, Worker
 from ..persistence.uow import UnitOfWork
@@ -68,6 +70,7 @@ class BookingRequest:
     existing_relationship: ClientRelationship = ClientRelationship.UNKNOWN
     referrer: Referrer = Referrer.STAFF
     hold_id: str | None = None
+    client_id: int | None = None  # a registered client record, when there is one
 
     def digest(self) -> str:
         """A fingerprint of what was asked, to recognise an honest retry."""
@@ -105,6 +108,7 @@ class BookingView:
     rescheduled_from: int | None
     orphaned: bool
     instructions: Instructions
+    client_id: int | None = None
     replayed: bool = field(default=False, compare=False)
 
 
@@ -205,6 +209,12 @@ def create_booking(
         )
     municipality = target.municipality_code
     _validate(request, plugins, municipality)
+    if request.client_id is not None:
+        owner = uow.session.scalar(
+            select(ClientRecord.municipality_code).where(ClientRecord.id == request.client_id)
+        )
+        if owner != municipality:
+            raise RecordNotFound(f"no client {request.client_id} in {municipality}", field="client_id")
     phone = normalise_phone(request.client.phone) if request.client.phone else None
     if BookingMode(target.booking_mode) is BookingMode.WALK_IN:
         raise BookingModeNotAllowed(f"{target.name_fi} takes walk-ins only", field="slot_id")
@@ -263,6 +273,7 @@ def create_booking(
                 "existing_relationship": request.existing_relationship.value,
                 "late_cancellation": False,
                 "rescheduled_from": rescheduled_from,
+                "client_id": request.client_id,
                 "sequence": 0,
                 "updated_at": now,
             },
@@ -279,6 +290,9 @@ def create_booking(
     connection.execute(_INSERT_REASON, [{"booking_id": booking_id, "code": code} for code in reasons])
     if target.hold_id is not None:
         connection.execute(_DELETE_HOLD, {"slot_id": request.slot_id})
+    _log_access(
+        plugins, uow, principal, AccessAction.CREATE, booking_id, request.client_id, now, booked_by_me=True
+    )
     uow.commit()
     log.info(
         "booking created",
@@ -312,6 +326,7 @@ def create_booking(
         late_cancellation=False,
         rescheduled_from=rescheduled_from,
         orphaned=False,
+        client_id=request.client_id,
         instructions=client_instructions(
             language=request.preferred_language,
             starts_at=target.starts_at,
@@ -388,6 +403,7 @@ def _view(uow: UnitOfWork, booking_id: int, sealer: Sealer) -> BookingView:
         late_cancellation=booking.late_cancellation,
         rescheduled_from=booking.rescheduled_from,
         orphaned=booking.orphaned_at is not None and booking.orphan_resolved_at is None,
+        client_id=booking.client_id,
         instructions=client_instructions(
             language=booking.preferred_language,
             starts_at=booking.starts_at,
@@ -417,9 +433,50 @@ def _visible_booking(uow: UnitOfWork, principal: Principal, booking_id: int) -> 
     raise RecordNotFound(f"no booking {booking_id}")
 
 
-def get_booking(uow: UnitOfWork, *, principal: Principal, booking_id: int, sealer: Sealer) -> BookingView:
-    _visible_booking(uow, principal, booking_id)
-    return _view(uow, booking_id, sealer)
+def _log_access(
+    plugins: Plugins,
+    uow: UnitOfWork,
+    principal: Principal,
+    action: AccessAction,
+    booking_id: int,
+    client_id: int | None,
+    now: datetime,
+    *,
+    booked_by_me: bool,
+) -> None:
+    """One access-log entry, in the use case's transaction."""
+    plugins.record_access(
+        uow.session,
+        AccessEvent(
+            at=now,
+            user_id=principal.user_id,
+            role=access.acting_role(principal),
+            action=action,
+            subject_type="booking",
+            subject_id=booking_id,
+            client_id=client_id,
+            basis=AccessBasis.TASK if booked_by_me else AccessBasis.CLIENT_RELATIONSHIP,
+        ),
+    )
+
+
+def get_booking(
+    uow: UnitOfWork, *, principal: Principal, booking_id: int, sealer: Sealer, plugins: Plugins, now: datetime
+) -> BookingView:
+    booking = _visible_booking(uow, principal, booking_id)
+    view = _view(uow, booking_id, sealer)
+    _log_access(
+        plugins,
+        uow,
+        principal,
+        AccessAction.READ,
+        booking_id,
+        booking.client_id,
+        now,
+        booked_by_me=booking.booked_by == principal.user_id,
+    )
+    uow.commit()
+    return view
 
 
 def _cancelled_by_for(principal: Principal, requested: CancelledBy | None) -> CancelledBy:
@@ -438,17 +495,21 @@ def cancel_booking(
     reason: str,
     now: datetime,
     sealer: Sealer,
+    plugins: Plugins,
     cancelled_by: CancelledBy | None = None,
 ) -> BookingView:
     """Cancel a booked visit (late when under 24 h before it), or dismiss an
-    orphaned one from the worklist."""
+    orphaned one from the worklist. A visit that has begun gets an outcome
+    instead (recordVisitOutcome: late cancellation or no-show)."""
     if not reason.strip() or len(reason) > 500:
         raise InputInvalid("reason must be 1-500 characters", field="reason")
     booking = _visible_booking(uow, principal, booking_id)
     by = _cancelled_by_for(principal, cancelled_by)
     if booking.orphaned_at is not None and booking.orphan_resolved_at is None:
         booking.orphan_resolved_at = now
-        booking.cancel_reason = f"{booking.cancel_reason}; {reason.strip()}"
+        booking.cancel_reason = f"{booking.cancel_reason}; {reason.strip()}"[:500]
+    elif booking.status == AppointmentStatus.BOOKED.value and booking.starts_at <= now:
+        raise BookingStateInvalid(f"booking {booking_id} has begun: record its outcome instead")
     elif booking.status == AppointmentStatus.BOOKED.value:
         booking.status = AppointmentStatus.CANCELLED.value
         booking.cancelled_at = now
@@ -459,6 +520,16 @@ def cancel_booking(
         raise BookingStateInvalid(f"booking {booking_id} is {booking.status} and cannot be cancelled")
     booking.sequence += 1
     booking.updated_at = now
+    _log_access(
+        plugins,
+        uow,
+        principal,
+        AccessAction.UPDATE,
+        booking_id,
+        booking.client_id,
+        now,
+        booked_by_me=booking.booked_by == principal.user_id,
+    )
     uow.commit()
     log.info("booking cancelled", extra={"booking_id": booking_id, "by": by.value})
     return _view(uow, booking_id, sealer)
@@ -495,6 +566,7 @@ def reschedule_booking(
         existing_relationship=ClientRelationship(current.existing_relationship),
         referrer=Referrer(current.referrer),
         hold_id=hold_id,
+        client_id=old.client_id,
     )
     by = _cancelled_by_for(principal, None)
     if orphaned:
@@ -508,6 +580,16 @@ def reschedule_booking(
     old.sequence += 1
     old.updated_at = now
     uow.session.flush()
+    _log_access(
+        plugins,
+        uow,
+        principal,
+        AccessAction.UPDATE,
+        booking_id,
+        old.client_id,
+        now,
+        booked_by_me=old.booked_by == principal.user_id,
+    )
     # create_booking commits the whole move, or nothing if the new slot fails
     return create_booking(
         uow,
@@ -545,6 +627,9 @@ def list_orphaned_bookings(
     found = []
     for booking_id in ids:
         view = _view(uow, booking_id, sealer)
+        _log_access(
+            plugins, uow, principal, AccessAction.READ, booking_id, view.client_id, now, booked_by_me=True
+        )
         options = find_free_slots(
             uow,
             principal=principal,
@@ -556,4 +641,5 @@ def list_orphaned_bookings(
             limit=3,
         )
         found.append(OrphanedBooking(view, tuple(o.slot_id for o in options)))
+    uow.commit()  # the access-log entries of the reads
     return found

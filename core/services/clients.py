@@ -19,8 +19,10 @@ from ..domain.accounts import Principal, Role
 from ..domain.bookings import normalise_phone
 from ..domain.errors import InputInvalid, RecordConflict, RecordNotFound
 from ..domain.identity_codes import parse_identity_code
+from ..domain.privacy import AccessAction, AccessBasis, AccessEvent
 from ..persistence.clients import ClientRecord
 from ..persistence.uow import UnitOfWork
+from ..plugins.manager import Plugins
 from . import access
 from .sealing import Sealer
 from .secrets import keyed_digest
@@ -74,6 +76,7 @@ def create_client(
     sealer: Sealer,
     index_key: bytes,
     now: datetime,
+    plugins: Plugins,
 ) -> ClientView:
     access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
     if municipality not in principal.municipalities:
@@ -103,13 +106,21 @@ def create_client(
             field="identity_code",
         ) from None
     view = _view(record, sealer)
+    _log(plugins, uow, principal, AccessAction.CREATE, view.id, now)
     uow.commit()
     log.info("client registered", extra={"client_id": view.id, "by": principal.user_id})
     return view
 
 
 def find_client_by_identity_code(
-    uow: UnitOfWork, *, principal: Principal, identity_code: str, sealer: Sealer, index_key: bytes
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    identity_code: str,
+    sealer: Sealer,
+    index_key: bytes,
+    plugins: Plugins,
+    now: datetime,
 ) -> ClientView:
     access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
     parsed = parse_identity_code(identity_code)
@@ -121,4 +132,30 @@ def find_client_by_identity_code(
     )
     if record is None:
         raise RecordNotFound("no client with that identity code in your municipalities")
-    return _view(record, sealer)
+    view = _view(record, sealer)
+    _log(plugins, uow, principal, AccessAction.SEARCH, view.id, now)
+    uow.commit()
+    return view
+
+
+def _log(
+    plugins: Plugins,
+    uow: UnitOfWork,
+    principal: Principal,
+    action: AccessAction,
+    client_id: int,
+    now: datetime,
+) -> None:
+    plugins.record_access(
+        uow.session,
+        AccessEvent(
+            at=now,
+            user_id=principal.user_id,
+            role=access.acting_role(principal),
+            action=action,
+            subject_type="client",
+            subject_id=client_id,
+            client_id=client_id,
+            basis=AccessBasis.TASK,
+        ),
+    )

@@ -37,6 +37,7 @@ class BookingIn(BaseModel):
     note: str | None = Field(default=None, max_length=1000)
     existing_relationship: ClientRelationship = ClientRelationship.UNKNOWN
     referrer: Referrer = Referrer.STAFF
+    client_id: int | None = Field(default=None, description="a registered client record (createClient)")
 
 
 class CancelIn(BaseModel):
@@ -93,6 +94,7 @@ class BookingOut(BaseModel):
     late_cancellation: bool
     rescheduled_from: int | None
     orphaned: bool
+    client_id: int | None
     instructions: InstructionsOut
 
 
@@ -136,6 +138,7 @@ async def create_booking(
         note=data.note,
         existing_relationship=data.existing_relationship,
         referrer=data.referrer,
+        client_id=data.client_id,
     )
     # the hot path: see Runtime.run_db
     view = await runtime.run_db(
@@ -164,10 +167,17 @@ def get_booking(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
+    now: NamedDependency[datetime],
 ) -> BookingOut:
-    return booking_out(
-        bookings.get_booking(uow, principal=principal, booking_id=booking_id, sealer=runtime.sealer)
+    view = bookings.get_booking(
+        uow,
+        principal=principal,
+        booking_id=booking_id,
+        sealer=runtime.sealer,
+        plugins=runtime.plugins,
+        now=now,
     )
+    return booking_out(view)
 
 
 @post(
@@ -193,6 +203,7 @@ def cancel_booking(
         reason=data.reason,
         now=now,
         sealer=runtime.sealer,
+        plugins=runtime.plugins,
         cancelled_by=data.cancelled_by,
     )
     return booking_out(view)

@@ -63,6 +63,7 @@ def create_client(
         sealer=runtime.sealer,
         index_key=runtime.index_key,
         now=now,
+        plugins=runtime.plugins,
     )
     return ClientOut(**vars(view))
 
@@ -80,6 +81,7 @@ def find_client_by_identity_code(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
+    now: NamedDependency[datetime],
 ) -> ClientOut:
     view = clients.find_client_by_identity_code(
         uow,
@@ -87,6 +89,8 @@ def find_client_by_identity_code(
         identity_code=data.identity_code,
         sealer=runtime.sealer,
         index_key=runtime.index_key,
+        plugins=runtime.plugins,
+        now=now,
     )
     return ClientOut(**vars(view))
 

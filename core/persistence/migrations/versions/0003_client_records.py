@@ -40,7 +40,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("municipality_code", "identity_index", name="uq_client_identity"),
     )
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite adds a referencing column in place when its default is NULL;
+        # Alembic would insist on rebuilding the table (and its partial index)
+        op.execute("ALTER TABLE booking ADD COLUMN client_id INTEGER REFERENCES client_record (id)")
+    else:
+        op.add_column(
+            "booking", sa.Column("client_id", sa.Integer(), sa.ForeignKey("client_record.id"), nullable=True)
+        )
+    op.create_index("ix_booking_client_id", "booking", ["client_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_booking_client_id", table_name="booking")
+    with op.batch_alter_table("booking") as batch:
+        batch.drop_column("client_id")
     op.drop_table("client_record")

@@ -1,0 +1,191 @@
+"""The hash-chained access log: append, verify, checkpoint, purge.
+
+Each entry commits to the one before: ``entry_hash = SHA-256(prev_hash |
+canonical fields)``. Appending locks the single head row until the writer's
+transaction ends, so entries are chained in commit order and a killed writer
+leaves nothing half-linked. Checkpoints sign the hash at a sequence number
+with Ed25519, so rewriting the whole chain from some point on is detected too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from sotesilta.core.domain.privacy import AccessEvent
+
+from .tables import AccessLogCheckpoint, AccessLogEntry, AccessLogHead
+
+GENESIS = "0" * 64
+HASHED_FIELDS = (
+    "seq",
+    "at",
+    "user_id",
+    "role",
+    "action",
+    "subject_type",
+    "subject_id",
+    "client_id",
+    "basis",
+    "consent_id",
+    "reason",
+)
+
+
+def entry_hash(prev_hash: str, fields: dict[str, object]) -> str:
+    canonical = json.dumps(
+        {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in fields.items()},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(f"{prev_hash}|{canonical}".encode()).hexdigest()
+
+
+def append(session: Session, event: AccessEvent) -> int:
+    """Chain one entry onto the log in the caller's transaction; returns its seq."""
+    head = session.execute(
+        update(AccessLogHead)
+        .where(AccessLogHead.id == 1)
+        .values(last_seq=AccessLogHead.last_seq + 1)
+        .returning(AccessLogHead.last_seq, AccessLogHead.last_hash)
+    ).first()
+    if head is None:  # the first entry ever: create the head (the migration also does)
+        session.execute(
+            insert(AccessLogHead).values(id=1, last_seq=1, last_hash=GENESIS, base_seq=0, base_hash=GENESIS)
+        )
+        head = (1, GENESIS)
+    seq, prev = head
+    fields = {
+        "seq": seq,
+        "at": event.at,
+        "user_id": event.user_id,
+        "role": event.role,
+        "action": event.action.value,
+        "subject_type": event.subject_type,
+        "subject_id": event.subject_id,
+        "client_id": event.client_id,
+        "basis": event.basis.value,
+        "consent_id": event.consent_id,
+        "reason": event.reason,
+    }
+    digest = entry_hash(prev, fields)
+    session.execute(insert(AccessLogEntry).values(**fields, prev_hash=prev, entry_hash=digest))
+    session.execute(update(AccessLogHead).where(AccessLogHead.id == 1).values(last_hash=digest))
+    return int(seq)
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    entries: int
+    checkpoints: int
+    first_broken: int | None
+    problem: str | None
+
+
+def verify(engine: Engine, *, batch: int = 5000) -> Verification:
+    """Walk the chain from its base; name the first entry that does not fit."""
+    with engine.connect() as connection:
+        head = connection.execute(select(AccessLogHead)).first()
+        if head is None:
+            return Verification(True, 0, 0, None, None)
+        expected_prev, expected_seq = head.base_hash, head.base_seq + 1
+        hashes: dict[int, str] = {}
+        count = 0
+        while True:
+            rows = connection.execute(
+                select(AccessLogEntry)
+                .where(AccessLogEntry.seq >= expected_seq)
+                .order_by(AccessLogEntry.seq)
+                .limit(batch)
+            ).all()
+            if not rows:
+                break
+            for row in rows:
+                if row.seq != expected_seq:
+                    return Verification(False, count, 0, expected_seq, f"entry {expected_seq} is missing")
+                fields = {name: getattr(row, name) for name in HASHED_FIELDS}
+                if row.prev_hash != expected_prev:
+                    return Verification(
+                        False, count, 0, row.seq, f"entry {row.seq} does not follow entry {row.seq - 1}"
+                    )
+                if entry_hash(row.prev_hash, fields) != row.entry_hash:
+                    return Verification(False, count, 0, row.seq, f"entry {row.seq} was altered")
+                hashes[row.seq] = row.entry_hash
+                expected_prev, expected_seq = row.entry_hash, row.seq + 1
+                count += 1
+        if expected_seq - 1 != head.last_seq or expected_prev != head.last_hash:
+            return Verification(
+                False, count, 0, expected_seq, f"entries after {expected_seq - 1} are missing"
+            )
+        checkpoints = connection.execute(select(AccessLogCheckpoint).order_by(AccessLogCheckpoint.seq)).all()
+        for point in checkpoints:
+            key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(point.public_key))
+            try:
+                key.verify(bytes.fromhex(point.signature), f"{point.seq}:{point.entry_hash}".encode())
+            except InvalidSignature:
+                return Verification(
+                    False, count, len(checkpoints), point.seq, f"checkpoint at {point.seq} is forged"
+                )
+            if point.seq in hashes and hashes[point.seq] != point.entry_hash:
+                return Verification(
+                    False,
+                    count,
+                    len(checkpoints),
+                    point.seq,
+                    f"entry {point.seq} differs from its signed checkpoint",
+                )
+        return Verification(True, count, len(checkpoints), None, None)
+
+
+def checkpoint(engine: Engine, key: Ed25519PrivateKey, now: datetime) -> int | None:
+    """Sign the current end of the chain."""
+    with engine.begin() as connection:
+        head = connection.execute(select(AccessLogHead.last_seq, AccessLogHead.last_hash)).first()
+        if head is None or head.last_seq == 0:
+            return None
+        signature = key.sign(f"{head.last_seq}:{head.last_hash}".encode())
+        public = key.public_key().public_bytes_raw().hex()
+        connection.execute(
+            insert(AccessLogCheckpoint).values(
+                seq=head.last_seq,
+                entry_hash=head.last_hash,
+                signed_at=now,
+                public_key=public,
+                signature=signature.hex(),
+            )
+        )
+        return int(head.last_seq)
+
+
+def purge(engine: Engine, before: datetime) -> int:
+    """Delete entries older than ``before`` (retention), moving the chain's base.
+
+    The caller logs the purge itself as an access-log entry.
+    """
+    with engine.begin() as connection:
+        last = connection.execute(
+            select(AccessLogEntry.seq, AccessLogEntry.entry_hash)
+            .where(AccessLogEntry.at < before)
+            .order_by(AccessLogEntry.seq.desc())
+            .limit(1)
+            .with_for_update()
+        ).first()
+        if last is None:
+            return 0
+        removed = connection.execute(delete(AccessLogEntry).where(AccessLogEntry.seq <= last.seq)).rowcount
+        connection.execute(
+            update(AccessLogHead)
+            .where(AccessLogHead.id == 1)
+            .values(base_seq=last.seq, base_hash=last.entry_hash)
+        )
+        connection.execute(delete(AccessLogCheckpoint).where(AccessLogCheckpoint.seq <= last.seq))
+        return int(removed or 0)

@@ -1,0 +1,66 @@
+"""``sotesilta audit``: verify the access log, sign a checkpoint, purge by retention."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+
+import click
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from sotesilta.core.domain.privacy import AccessAction, AccessBasis, AccessEvent
+from sotesilta.core.plugin_api import open_runtime
+
+from . import audit
+
+
+@click.group("audit", help="The tamper-evident access log of client data.")
+def audit_group() -> None:
+    pass
+
+
+@audit_group.command(
+    "verify", help="Check the hash chain and the signed checkpoints; name the first broken entry."
+)
+def verify() -> None:
+    with open_runtime() as runtime:
+        result = audit.verify(runtime.engine)
+    if result.ok:
+        click.echo(f"access log intact: {result.entries} entries, {result.checkpoints} signed checkpoints")
+        return
+    click.secho(f"access log BROKEN at entry {result.first_broken}: {result.problem}", fg="red", err=True)
+    sys.exit(1)
+
+
+@audit_group.command("checkpoint", help="Sign the current end of the chain (run e.g. hourly).")
+def checkpoint() -> None:
+    with open_runtime() as runtime:
+        key = Ed25519PrivateKey.from_private_bytes(runtime.settings.audit_signing_key())
+        seq = audit.checkpoint(runtime.engine, key, runtime.clock.now())
+    click.echo("nothing to sign yet" if seq is None else f"signed the chain up to entry {seq}")
+
+
+@audit_group.command("purge", help="Delete entries older than the retention period; the purge is logged.")
+@click.option("--user-id", type=int, required=True, help="the operator's user id, for the log entry")
+def purge(user_id: int) -> None:
+    with open_runtime() as runtime:
+        years = runtime.settings.access_log_retention_years
+        now = runtime.clock.now()
+        removed = audit.purge(runtime.engine, now - timedelta(days=round(365.25 * years)))
+        with runtime.uow() as uow:
+            runtime.plugins.record_access(
+                uow.session,
+                AccessEvent(
+                    at=now,
+                    user_id=user_id,
+                    role="admin",
+                    action=AccessAction.UPDATE,
+                    subject_type="access_log",
+                    subject_id=0,
+                    client_id=None,
+                    basis=AccessBasis.TASK,
+                    reason=f"retention purge: {removed} entries older than {years} years",
+                ),
+            )
+            uow.commit()
+    click.echo(f"purged {removed} entries older than {years} years")

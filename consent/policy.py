@@ -1,0 +1,36 @@
+"""The consent policy: is there a consent that covers this use, right now?"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from sotesilta.core.domain.privacy import ConsentDecision, ConsentQuery
+
+from .tables import Consent
+
+
+def decide(session: Session, query: ConsentQuery) -> ConsentDecision:
+    """Allowed only under a consent of the scope, to the recipient, valid and
+    not withdrawn at the moment of use."""
+    found = session.execute(
+        select(Consent.id)
+        .where(
+            Consent.client_id == query.client_id,
+            Consent.scope == query.scope.value,
+            Consent.recipient == query.recipient,
+            Consent.withdrawn_at.is_(None),
+            Consent.valid_from <= query.at,
+            or_(Consent.valid_until.is_(None), Consent.valid_until > query.at),
+        )
+        .order_by(Consent.id.desc())
+        .limit(1)
+    ).scalar()
+    if found is None:
+        return ConsentDecision(
+            False,
+            None,
+            f"no active consent of scope {query.scope.value} to {query.recipient} "
+            f"for client {query.client_id}",
+        )
+    return ConsentDecision(True, found, f"consent {found}")

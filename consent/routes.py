@@ -1,0 +1,151 @@
+"""API routes of the consent plugin (registered through sotesilta_register_routes)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from litestar import get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+from pydantic import BaseModel, Field
+
+from sotesilta.core.domain.accounts import Principal
+from sotesilta.core.domain.errors import InputInvalid
+from sotesilta.core.persistence.uow import UnitOfWork
+
+from . import services
+
+
+class ConsentIn(BaseModel):
+    scope: str = Field(description="named_consultation, information_exchange or contact_social_care")
+    recipient: str = Field(min_length=1, max_length=200, description="organisation or unit, e.g. 049")
+    given_how: str = Field(description="oral, written or electronic")
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+class ConsentOut(BaseModel):
+    id: int
+    client_id: int
+    scope: str
+    recipient: str
+    given_how: str
+    valid_from: datetime
+    valid_until: datetime | None
+    recorded_by: int
+    recorded_at: datetime
+    withdrawn_at: datetime | None
+
+
+class AccessRowOut(BaseModel):
+    at: datetime
+    who: str
+    role: str
+    action: str
+    what: str
+    basis: str
+    consent_id: int | None
+
+
+def _aware(value: datetime | None, field: str) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise InputInvalid("give the time with its zone", field=field)
+    return value
+
+
+@post(
+    "/api/v1/clients/{client_id:int}/consents",
+    operation_id="createConsent",
+    tags=["consent"],
+    status_code=201,
+    summary="Record a client's consent",
+    sync_to_thread=True,
+)
+def create_consent(
+    client_id: FromPath[int],
+    data: JSONBody[ConsentIn],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    now: NamedDependency[datetime],
+) -> ConsentOut:
+    view = services.create_consent(
+        uow,
+        principal=principal,
+        client_id=client_id,
+        scope=data.scope,
+        recipient=data.recipient,
+        given_how=data.given_how,
+        now=now,
+        valid_from=_aware(data.valid_from, "valid_from"),
+        valid_until=_aware(data.valid_until, "valid_until"),
+    )
+    return ConsentOut(**vars(view))
+
+
+@post(
+    "/api/v1/consents/{consent_id:int}/withdraw",
+    operation_id="withdrawConsent",
+    tags=["consent"],
+    status_code=200,
+    summary="Withdraw a consent: nothing new may use it",
+    sync_to_thread=True,
+)
+def withdraw_consent(
+    consent_id: FromPath[int],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    now: NamedDependency[datetime],
+) -> ConsentOut:
+    return ConsentOut(
+        **vars(services.withdraw_consent(uow, principal=principal, consent_id=consent_id, now=now))
+    )
+
+
+@get(
+    "/api/v1/clients/{client_id:int}/consents",
+    operation_id="listConsents",
+    tags=["consent"],
+    summary="A client's consents, live and withdrawn",
+    sync_to_thread=True,
+)
+def list_consents(
+    client_id: FromPath[int],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    now: NamedDependency[datetime],
+) -> list[ConsentOut]:
+    return [
+        ConsentOut(**vars(c))
+        for c in services.list_consents(uow, principal=principal, client_id=client_id, now=now)
+    ]
+
+
+@get(
+    "/api/v1/clients/{client_id:int}/access-log",
+    operation_id="getClientAccessLog",
+    tags=["consent"],
+    summary="Who used the client's data, when and on what basis (default: the last 12 months)",
+    sync_to_thread=True,
+)
+def get_client_access_log(
+    client_id: FromPath[int],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    now: NamedDependency[datetime],
+    start: FromQuery[datetime | None] = None,
+    until: FromQuery[datetime | None] = None,
+    reason: FromQuery[str | None] = None,
+) -> list[AccessRowOut]:
+    rows = services.access_report(
+        uow,
+        principal=principal,
+        client_id=client_id,
+        start=_aware(start, "start") or now - timedelta(days=365),
+        end=_aware(until, "until") or now + timedelta(seconds=1),
+        now=now,
+        reason=reason,
+    )
+    return [AccessRowOut(**vars(r)) for r in rows]
+
+
+ROUTES = [create_consent, withdraw_consent, list_consents, get_client_access_log]

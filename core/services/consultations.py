@@ -1,0 +1,414 @@
+"""Consultations from health staff to social care, and SHL §35 notifications.
+
+A consultation is anonymous by default: no client identity is stored at all.
+Naming the client needs the client's consent of scope ``named_consultation``
+to the municipality's social care, active at the moment of each use; the
+decision comes from the consent policy (a plugin hook), and every use of a
+named consultation is written to the access log.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import func, select
+
+from ..domain.accounts import Principal, Role
+from ..domain.errors import ConsentMissing, InputInvalid, RecordNotFound
+from ..domain.privacy import AccessAction, AccessBasis, AccessEvent, ConsentQuery, ConsentScope
+from ..persistence.clients import ClientRecord
+from ..persistence.consultations import Consultation, ConsultationMessage, ConsultationRead, ShlNotification
+from ..persistence.tables import Worker
+from ..persistence.uow import UnitOfWork
+from ..plugins.manager import Plugins
+from . import access
+from .sealing import Sealer
+
+log = logging.getLogger("sotesilta.consultations")
+TEXT_MAX = 4000
+
+
+class Channel(StrEnum):
+    PHONE = "phone"
+    EMAIL = "email"
+    CHAT = "chat"
+    IN_PERSON = "in_person"
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: int
+    author_id: int
+    body: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ConsultationView:
+    id: int
+    municipality_code: str
+    channel: str
+    asked_by: int
+    to_worker_id: int | None
+    client_id: int | None
+    consent_id: int | None
+    question: str
+    created_at: datetime
+    answered_at: datetime | None
+    messages: tuple[MessageView, ...] = ()
+    unread: int = 0
+
+
+def _text(value: str, field: str) -> str:
+    value = value.strip()
+    if not value or len(value) > TEXT_MAX:
+        raise InputInvalid(f"{field} must be 1-{TEXT_MAX} characters", field=field)
+    return value
+
+
+def _require_consent(
+    uow: UnitOfWork, plugins: Plugins, client_id: int, scope: ConsentScope, recipient: str, now: datetime
+) -> int:
+    decision = plugins.consent_decision(uow.session, ConsentQuery(client_id, scope, recipient, now))
+    if not decision.allowed or decision.consent_id is None:
+        raise ConsentMissing(decision.reason, scope=scope.value, recipient=recipient, client_id=client_id)
+    return decision.consent_id
+
+
+def _client_in(uow: UnitOfWork, principal: Principal, client_id: int) -> ClientRecord:
+    client = uow.session.get(ClientRecord, client_id)
+    if client is None or client.municipality_code not in principal.municipalities:
+        raise RecordNotFound(f"no client {client_id}", field="client_id")
+    return client
+
+
+def _log(
+    plugins: Plugins,
+    uow: UnitOfWork,
+    principal: Principal,
+    action: AccessAction,
+    subject: str,
+    subject_id: int,
+    client_id: int,
+    consent_id: int | None,
+    now: datetime,
+) -> None:
+    plugins.record_access(
+        uow.session,
+        AccessEvent(
+            at=now,
+            user_id=principal.user_id,
+            role=access.acting_role(principal),
+            action=action,
+            subject_type=subject,
+            subject_id=subject_id,
+            client_id=client_id,
+            basis=AccessBasis.CONSENT if consent_id else AccessBasis.TASK,
+            consent_id=consent_id,
+        ),
+    )
+
+
+def create_consultation(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    municipality: str,
+    channel: Channel,
+    question: str,
+    plugins: Plugins,
+    sealer: Sealer,
+    now: datetime,
+    client_id: int | None = None,
+    to_worker_id: int | None = None,
+) -> ConsultationView:
+    access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
+    if municipality not in principal.municipalities:
+        raise RecordNotFound(f"no municipality {municipality} for you", field="municipality")
+    question = _text(question, "question")
+    if to_worker_id is not None:
+        worker = uow.session.get(Worker, to_worker_id)
+        if worker is None or worker.municipality_code != municipality:
+            raise RecordNotFound(f"no worker {to_worker_id} in {municipality}", field="to_worker_id")
+    consent_id = None
+    if client_id is not None:
+        _client_in(uow, principal, client_id)
+        consent_id = _require_consent(
+            uow, plugins, client_id, ConsentScope.NAMED_CONSULTATION, municipality, now
+        )
+    consultation = Consultation(
+        municipality_code=municipality,
+        channel=channel.value,
+        asked_by=principal.user_id,
+        to_worker_id=to_worker_id,
+        client_id=client_id,
+        consent_id=consent_id,
+        question=sealer.seal(question, context="consultation.question"),
+        created_at=now,
+    )
+    uow.session.add(consultation)
+    uow.session.flush()
+    assert consultation.id is not None
+    if client_id is not None:
+        _log(
+            plugins,
+            uow,
+            principal,
+            AccessAction.CREATE,
+            "consultation",
+            consultation.id,
+            client_id,
+            consent_id,
+            now,
+        )
+    uow.commit()
+    log.info(
+        "consultation opened", extra={"consultation_id": consultation.id, "named": client_id is not None}
+    )
+    return _view(consultation, question, (), 0)
+
+
+def _view(c: Consultation, question: str, messages: tuple[MessageView, ...], unread: int) -> ConsultationView:
+    return ConsultationView(
+        c.id or 0,
+        c.municipality_code,
+        c.channel,
+        c.asked_by,
+        c.to_worker_id,
+        c.client_id,
+        c.consent_id,
+        question,
+        c.created_at,
+        c.answered_at,
+        messages,
+        unread,
+    )
+
+
+def _participant(uow: UnitOfWork, principal: Principal, consultation_id: int) -> Consultation:
+    """The asker, or social care of the municipality (instructors); others: not found."""
+    consultation = uow.session.get(Consultation, consultation_id)
+    if consultation is None or consultation.municipality_code not in principal.municipalities:
+        raise RecordNotFound(f"no consultation {consultation_id}")
+    if consultation.asked_by == principal.user_id or principal.has_any_role(Role.INSTRUCTOR):
+        return consultation
+    raise RecordNotFound(f"no consultation {consultation_id}")
+
+
+def _named_use(
+    uow: UnitOfWork,
+    plugins: Plugins,
+    principal: Principal,
+    consultation: Consultation,
+    action: AccessAction,
+    now: datetime,
+) -> None:
+    """A named consultation may be used only while its consent holds."""
+    if consultation.client_id is None:
+        return
+    consent_id = _require_consent(
+        uow,
+        plugins,
+        consultation.client_id,
+        ConsentScope.NAMED_CONSULTATION,
+        consultation.municipality_code,
+        now,
+    )
+    _log(
+        plugins,
+        uow,
+        principal,
+        action,
+        "consultation",
+        consultation.id or 0,
+        consultation.client_id,
+        consent_id,
+        now,
+    )
+
+
+def post_message(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    consultation_id: int,
+    body: str,
+    plugins: Plugins,
+    sealer: Sealer,
+    now: datetime,
+) -> MessageView:
+    access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
+    consultation = _participant(uow, principal, consultation_id)
+    body = _text(body, "body")
+    _named_use(uow, plugins, principal, consultation, AccessAction.UPDATE, now)
+    message = ConsultationMessage(
+        consultation_id=consultation_id,
+        author_id=principal.user_id,
+        body=sealer.seal(body, context="consultation_message.body"),
+        at=now,
+    )
+    uow.session.add(message)
+    if consultation.answered_at is None and principal.user_id != consultation.asked_by:
+        consultation.answered_at, consultation.answered_by = now, principal.user_id
+    uow.session.flush()
+    _mark_read(uow, consultation_id, principal.user_id, message.id or 0)
+    uow.commit()
+    return MessageView(message.id or 0, principal.user_id, body, now)
+
+
+def _mark_read(uow: UnitOfWork, consultation_id: int, user_id: int, last_id: int) -> None:
+    marker = uow.session.get(ConsultationRead, (consultation_id, user_id))
+    if marker is None:
+        uow.session.add(
+            ConsultationRead(consultation_id=consultation_id, user_id=user_id, last_message_id=last_id)
+        )
+    else:
+        marker.last_message_id = max(marker.last_message_id, last_id)
+
+
+def read_thread(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    consultation_id: int,
+    plugins: Plugins,
+    sealer: Sealer,
+    now: datetime,
+) -> ConsultationView:
+    """The question and messages; the unread count is what this reader had not seen before."""
+    access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
+    consultation = _participant(uow, principal, consultation_id)
+    _named_use(uow, plugins, principal, consultation, AccessAction.READ, now)
+    marker = uow.session.get(ConsultationRead, (consultation_id, principal.user_id))
+    seen = marker.last_message_id if marker else 0
+    rows = uow.session.scalars(
+        select(ConsultationMessage)
+        .where(ConsultationMessage.consultation_id == consultation_id)
+        .order_by(ConsultationMessage.id)
+    ).all()
+    messages = tuple(
+        MessageView(m.id or 0, m.author_id, sealer.open(m.body, context="consultation_message.body"), m.at)
+        for m in rows
+    )
+    unread = sum(1 for m in messages if m.id > seen and m.author_id != principal.user_id)
+    if messages:
+        _mark_read(uow, consultation_id, principal.user_id, messages[-1].id)
+    question = sealer.open(consultation.question, context="consultation.question")
+    view = _view(consultation, question, messages, unread)
+    uow.commit()
+    return view
+
+
+def unread_counts(uow: UnitOfWork, *, principal: Principal) -> dict[int, int]:
+    """Unread messages per consultation this person takes part in (for polling)."""
+    marker = (
+        select(ConsultationRead.last_message_id)
+        .where(
+            ConsultationRead.consultation_id == ConsultationMessage.consultation_id,
+            ConsultationRead.user_id == principal.user_id,
+        )
+        .scalar_subquery()
+    )
+    query = (
+        select(ConsultationMessage.consultation_id, func.count())
+        .join(Consultation, Consultation.id == ConsultationMessage.consultation_id)
+        .where(
+            Consultation.municipality_code.in_(principal.municipalities),
+            ConsultationMessage.author_id != principal.user_id,
+            ConsultationMessage.id > func.coalesce(marker, 0),
+        )
+        .group_by(ConsultationMessage.consultation_id)
+    )
+    if not principal.has_any_role(Role.INSTRUCTOR):
+        query = query.where(Consultation.asked_by == principal.user_id)
+    rows = uow.session.execute(query).all()
+    return {consultation_id: int(n) for consultation_id, n in rows}
+
+
+@dataclass(frozen=True)
+class ShlView:
+    id: int
+    municipality_code: str
+    to_organisation: str
+    client_id: int | None
+    consent_id: int | None
+    ground_without_consent: str | None
+    status: str
+    created_at: datetime
+
+
+def create_shl_notification(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    municipality: str,
+    to_organisation: str,
+    summary: str,
+    plugins: Plugins,
+    sealer: Sealer,
+    now: datetime,
+    client_id: int | None = None,
+    ground_without_consent: str | None = None,
+) -> ShlView:
+    """With the client's consent to contact social care, or with the documented
+    ground for acting without it (the person evidently cannot look after their
+    own care, health or safety)."""
+    access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
+    if municipality not in principal.municipalities:
+        raise RecordNotFound(f"no municipality {municipality} for you", field="municipality")
+    to_organisation = _text(to_organisation, "to_organisation")[:200]
+    summary = _text(summary, "summary")
+    consent_id = None
+    ground = ground_without_consent.strip() if ground_without_consent else None
+    if client_id is not None:
+        _client_in(uow, principal, client_id)
+        if ground:
+            if len(ground) < 20:
+                raise InputInvalid(
+                    "document the ground for acting without consent (20+ characters)",
+                    field="ground_without_consent",
+                )
+        else:
+            consent_id = _require_consent(
+                uow, plugins, client_id, ConsentScope.CONTACT_SOCIAL_CARE, to_organisation, now
+            )
+    notification = ShlNotification(
+        municipality_code=municipality,
+        from_user=principal.user_id,
+        to_organisation=to_organisation,
+        client_id=client_id,
+        consent_id=consent_id,
+        ground_without_consent=sealer.seal_optional(
+            ground, context="shl_notification.ground_without_consent"
+        ),
+        summary=sealer.seal(summary, context="shl_notification.summary"),
+        created_at=now,
+    )
+    uow.session.add(notification)
+    uow.session.flush()
+    if client_id is not None:
+        _log(
+            plugins,
+            uow,
+            principal,
+            AccessAction.CREATE,
+            "shl_notification",
+            notification.id or 0,
+            client_id,
+            consent_id,
+            now,
+        )
+    uow.commit()
+    return ShlView(
+        notification.id or 0,
+        municipality,
+        to_organisation,
+        client_id,
+        consent_id,
+        ground,
+        notification.status,
+        now,
+    )
