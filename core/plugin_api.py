@@ -18,6 +18,8 @@ from .domain.organisations import (
     StationProfile,
     WorkerTitle,
 )
+from .domain.privacy import AccessEvent, ConsentDecision, ConsentQuery
+from .domain.scheduling import ClosingDayPolicy
 from .plugins import hookimpl
 from .plugins.registry import (
     CodeListRegister,
@@ -30,10 +32,14 @@ from .runtime import Runtime, build_runtime
 from .settings import load_settings
 
 __all__ = [
+    "AccessEvent",
     "AgeGroup",
     "BookingMode",
+    "ClosingDayPolicy",
     "CodeListRegister",
     "CommandRegister",
+    "ConsentDecision",
+    "ConsentQuery",
     "CountyProfile",
     "DemoBuilder",
     "Language",

@@ -24,8 +24,11 @@ IDENTITY = "100190Y999P"
 def people(client, scheduling):  # type: ignore[no-untyped-def]
     nurse = bearer(login(client, "espoo.nurse"))
     instructor = bearer(login(client, "espoo.instructor"))
-    created = client.post("/api/v1/clients", headers=nurse, json={
-        "municipality": "049", "name": "Väinö Testinen", "identity_code": IDENTITY})
+    created = client.post(
+        "/api/v1/clients",
+        headers=nurse,
+        json={"municipality": "049", "name": "Väinö Testinen", "identity_code": IDENTITY},
+    )
     assert created.status_code == 201
     return nurse, instructor, created.json()["id"]
 
@@ -41,24 +44,41 @@ def count(runtime, table) -> int:  # type: ignore[no-untyped-def]
 
 def test_an_anonymous_consultation_stores_no_identity(client, people, runtime):
     nurse, instructor, _ = people
-    made = client.post("/api/v1/consultations", headers=nurse, json={
-        "municipality": "049", "channel": "phone", "question": "Mihin ohjaan asunnottoman?"})
+    made = client.post(
+        "/api/v1/consultations",
+        headers=nurse,
+        json={"municipality": "049", "channel": "phone", "question": "Mihin ohjaan asunnottoman?"},
+    )
     assert made.status_code == 201 and made.json()["client_id"] is None
-    reply = client.post(f"/api/v1/consultations/{made.json()['id']}/messages", headers=instructor,
-                        json={"body": "Asumisneuvontaan."})
+    reply = client.post(
+        f"/api/v1/consultations/{made.json()['id']}/messages",
+        headers=instructor,
+        json={"body": "Asumisneuvontaan."},
+    )
     assert reply.status_code == 201
     assert client.get("/api/v1/consultations/unread", headers=nurse).json() == {str(made.json()["id"]): 1}
     thread = client.get(f"/api/v1/consultations/{made.json()['id']}/messages", headers=nurse).json()
-    assert thread["unread"] == 1 and thread["answered_at"] and thread["messages"][0]["body"] == "Asumisneuvontaan."
+    assert (
+        thread["unread"] == 1
+        and thread["answered_at"]
+        and thread["messages"][0]["body"] == "Asumisneuvontaan."
+    )
     assert client.get("/api/v1/consultations/unread", headers=nurse).json() == {}
 
 
 def test_a_named_consultation_needs_an_active_consent(client, people, runtime, clock):
     nurse, instructor, client_id = people
-    body = {"municipality": "049", "channel": "email", "question": "Voiko hän saada tukea?", "client_id": client_id}
+    body = {
+        "municipality": "049",
+        "channel": "email",
+        "question": "Voiko hän saada tukea?",
+        "client_id": client_id,
+    }
     refused = client.post("/api/v1/consultations", headers=nurse, json=body)
     assert refused.status_code == 403 and refused.json()["type"] == "/problems/consent-missing"
-    assert refused.json()["scope"] == "named_consultation" and "named_consultation" in refused.json()["detail"]
+    assert (
+        refused.json()["scope"] == "named_consultation" and "named_consultation" in refused.json()["detail"]
+    )
     assert count(runtime, Consultation) == 0
     consent = client.post(f"/api/v1/clients/{client_id}/consents", headers=nurse, json=consent_body())
     assert consent.status_code == 201
@@ -67,10 +87,14 @@ def test_a_named_consultation_needs_an_active_consent(client, people, runtime, c
     withdrawn = client.post(f"/api/v1/consents/{consent.json()['id']}/withdraw", headers=nurse)
     assert withdrawn.status_code == 200 and withdrawn.json()["withdrawn_at"]
     # what was done stays; nothing new may use it
-    again = client.post(f"/api/v1/consultations/{made.json()['id']}/messages", headers=instructor,
-                        json={"body": "Kyllä voi."})
+    again = client.post(
+        f"/api/v1/consultations/{made.json()['id']}/messages", headers=instructor, json={"body": "Kyllä voi."}
+    )
     assert again.status_code == 403
-    assert client.get(f"/api/v1/consultations/{made.json()['id']}/messages", headers=instructor).status_code == 403
+    assert (
+        client.get(f"/api/v1/consultations/{made.json()['id']}/messages", headers=instructor).status_code
+        == 403
+    )
     assert client.post(f"/api/v1/consents/{consent.json()['id']}/withdraw", headers=nurse).status_code == 409
 
 
@@ -91,47 +115,79 @@ def test_a_consent_to_another_recipient_or_expired_does_not_count(client, people
     [
         ({"scope": "everything"}, "scope"),
         ({"given_how": "telepathy"}, "given_how"),
-        ({"valid_from": "2026-03-05T00:00:00+02:00", "valid_until": "2026-03-04T00:00:00+02:00"}, "valid_until"),
+        (
+            {"valid_from": "2026-03-05T00:00:00+02:00", "valid_until": "2026-03-04T00:00:00+02:00"},
+            "valid_until",
+        ),
     ],
 )
 def test_bad_consents_are_refused_and_nothing_is_written(client, people, runtime, change, field):
     from sotesilta.consent.tables import Consent
 
     nurse, _, client_id = people
-    response = client.post(f"/api/v1/clients/{client_id}/consents", headers=nurse, json=consent_body(**change))
+    response = client.post(
+        f"/api/v1/clients/{client_id}/consents", headers=nurse, json=consent_body(**change)
+    )
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == field
     assert count(runtime, Consent) == 0
 
 
 def test_one_live_consent_per_scope_and_recipient(client, people):
     nurse, _, client_id = people
-    assert client.post(f"/api/v1/clients/{client_id}/consents", headers=nurse, json=consent_body()).status_code == 201
-    assert client.post(f"/api/v1/clients/{client_id}/consents", headers=nurse, json=consent_body()).status_code == 409
+    assert (
+        client.post(f"/api/v1/clients/{client_id}/consents", headers=nurse, json=consent_body()).status_code
+        == 201
+    )
+    assert (
+        client.post(f"/api/v1/clients/{client_id}/consents", headers=nurse, json=consent_body()).status_code
+        == 409
+    )
 
 
 def test_shl_notification_with_consent_or_a_documented_ground(client, people):
     nurse, _, client_id = people
-    body = {"municipality": "049", "to_organisation": "Espoon aikuissosiaalityö", "summary": "Tarvitsee tukea.",
-            "client_id": client_id}
+    body = {
+        "municipality": "049",
+        "to_organisation": "Espoon aikuissosiaalityö",
+        "summary": "Tarvitsee tukea.",
+        "client_id": client_id,
+    }
     assert client.post("/api/v1/shl-notifications", headers=nurse, json=body).status_code == 403
-    short = client.post("/api/v1/shl-notifications", headers=nurse, json=body | {"ground_without_consent": "huoli"})
+    short = client.post(
+        "/api/v1/shl-notifications", headers=nurse, json=body | {"ground_without_consent": "huoli"}
+    )
     assert short.status_code == 422
     ground = "Ei kykene huolehtimaan terveydestään ja turvallisuudestaan."
-    made = client.post("/api/v1/shl-notifications", headers=nurse, json=body | {"ground_without_consent": ground})
+    made = client.post(
+        "/api/v1/shl-notifications", headers=nurse, json=body | {"ground_without_consent": ground}
+    )
     assert made.status_code == 201 and made.json()["consent_id"] is None
-    client.post(f"/api/v1/clients/{client_id}/consents", headers=nurse, json=consent_body(
-        scope="contact_social_care", recipient="Espoon aikuissosiaalityö"))
+    client.post(
+        f"/api/v1/clients/{client_id}/consents",
+        headers=nurse,
+        json=consent_body(scope="contact_social_care", recipient="Espoon aikuissosiaalityö"),
+    )
     with_consent = client.post("/api/v1/shl-notifications", headers=nurse, json=body)
     assert with_consent.status_code == 201 and with_consent.json()["consent_id"]
 
 
 def test_every_use_of_client_data_is_in_the_clients_report(client, people, scheduling, clock):
     nurse, instructor, client_id = people
-    slot = client.get("/api/v1/slots/free", params={"municipality": "049", "station_id": scheduling.station_id},
-                      headers=nurse).json()[0]
-    booking = client.post("/api/v1/bookings", headers=nurse, json={
-        "slot_id": slot["slot_id"], "reasons": ["loneliness"], "client": {"name": "Väinö", "age": 36},
-        "client_id": client_id}).json()
+    slot = client.get(
+        "/api/v1/slots/free",
+        params={"municipality": "049", "station_id": scheduling.station_id},
+        headers=nurse,
+    ).json()[0]
+    booking = client.post(
+        "/api/v1/bookings",
+        headers=nurse,
+        json={
+            "slot_id": slot["slot_id"],
+            "reasons": ["loneliness"],
+            "client": {"name": "Väinö", "age": 36},
+            "client_id": client_id,
+        },
+    ).json()
     client.get(f"/api/v1/bookings/{booking['id']}", headers=instructor)
     report = client.get(f"/api/v1/clients/{client_id}/access-log", headers=nurse).json()
     what = [(r["who"], r["action"], r["what"]) for r in report]
@@ -141,8 +197,9 @@ def test_every_use_of_client_data_is_in_the_clients_report(client, people, sched
     far = {"start": (clock.now() - timedelta(days=800)).isoformat()}
     refused = client.get(f"/api/v1/clients/{client_id}/access-log", params=far, headers=nurse)
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "reason"
-    allowed = client.get(f"/api/v1/clients/{client_id}/access-log", params=far | {"reason": "client's request"},
-                         headers=nurse)
+    allowed = client.get(
+        f"/api/v1/clients/{client_id}/access-log", params=far | {"reason": "client's request"}, headers=nurse
+    )
     assert allowed.status_code == 200
     # the report reads are logged too
     latest = client.get(f"/api/v1/clients/{client_id}/access-log", headers=nurse).json()
@@ -220,8 +277,11 @@ time.sleep(60)
 
 @pytest.mark.slow
 def test_verify_passes_after_a_writer_is_killed_mid_write(runtime, database_url, scheduling):
-    process = subprocess.Popen([sys.executable, "-c", WRITER, database_url], stdout=subprocess.PIPE,
-                               env=os.environ | {"PYTHONUNBUFFERED": "1"})
+    process = subprocess.Popen(
+        [sys.executable, "-c", WRITER, database_url],
+        stdout=subprocess.PIPE,
+        env=os.environ | {"PYTHONUNBUFFERED": "1"},
+    )
     assert process.stdout is not None and process.stdout.readline().strip() == b"writing"
     time.sleep(1.5)
     process.send_signal(signal.SIGKILL)

@@ -265,3 +265,67 @@ def test_malformed_profiles_fail_with_a_clear_message(kwargs, message):
     values = {"code": "049", "name_fi": "Espoo", "name_sv": "Esbo", "county": COUNTY} | kwargs
     with pytest.raises(InputInvalid, match=message):
         api.MunicipalityProfile(**values)
+
+
+def test_hook_sotesilta_record_access(client, scheduling, runtime):
+    from support import bearer, login
+
+    seen = []
+    plugin = _module("siem", sotesilta_record_access=api.hookimpl(lambda session, event: seen.append(event)))
+    runtime.plugins = load_plugins(extra=[("siem", plugin)])
+    nurse = bearer(login(client, "espoo.nurse"))
+    created = client.post("/api/v1/clients", headers=nurse, json={"municipality": "049", "name": "A"})
+    assert created.status_code == 201
+    assert [(e.action, e.subject_type, e.client_id) for e in seen] == [
+        ("create", "client", created.json()["id"])
+    ]
+
+
+def test_the_access_log_cannot_be_left_without_a_keeper():
+    with pytest.raises(PluginError, match="access log"):
+        load_plugins(blocked=["consent"])
+
+
+def test_hook_sotesilta_consent_decision(runtime):
+    from datetime import UTC, datetime
+
+    from sotesilta.core.domain.privacy import ConsentDecision, ConsentQuery, ConsentScope
+
+    query = ConsentQuery(1, ConsentScope.NAMED_CONSULTATION, "049", datetime(2026, 3, 2, tzinfo=UTC))
+    with runtime.uow() as uow:
+        refused = load_plugins().consent_decision(uow.session, query)
+        assert refused.allowed is False and "named_consultation" in refused.reason
+        registry = _module(
+            "registry",
+            sotesilta_consent_decision=api.hookimpl(tryfirst=True)(
+                lambda session, query: ConsentDecision(True, 77, "national consent registry")
+            ),
+        )
+        assert (
+            load_plugins(extra=[("registry", registry)]).consent_decision(uow.session, query).consent_id == 77
+        )
+        # with neither the consent plugin nor another, the core default refuses
+        silent = _module("silent", sotesilta_record_access=api.hookimpl(lambda session, event: None))
+        alone = load_plugins(blocked=["consent"], extra=[("silent", silent)])
+        assert alone.consent_decision(uow.session, query).allowed is False
+
+
+def test_hook_sotesilta_register_commands(monkeypatch):
+    import click
+    from click.testing import CliRunner
+
+    from sotesilta.core import cli
+
+    @click.command("hello")
+    def hello() -> None:
+        click.echo("hei")
+
+    plugin = _module("greeter", sotesilta_register_commands=api.hookimpl(lambda register: register(hello)))
+    real = cli.load_plugins
+    monkeypatch.setattr(cli, "load_plugins", lambda **kw: real(extra=[("greeter", plugin)], **kw))
+    monkeypatch.setattr(cli.main, "_plugin_commands", None)
+    try:
+        assert CliRunner().invoke(cli.main, ["hello"]).output == "hei\n"
+        assert "audit" in CliRunner().invoke(cli.main, ["--help"]).output
+    finally:
+        cli.main._plugin_commands = None
