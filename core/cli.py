@@ -335,9 +335,13 @@ def check() -> None:
     )
     try:
         settings.secret()
-        click.echo("secret key: ok")
-    except (SettingsError, OSError) as exc:
-        problems.append(f"secret key: {exc}")
+        keyring = settings.keyring()
+        settings.identity_index_key()
+        settings.audit_signing_key()
+        click.echo(f"keys: ok (data keys {', '.join(keyring)}; sealing with {next(iter(keyring))})")
+    except (SettingsError, OSError, ValueError) as exc:
+        problems.append(f"keys: {exc}")
+        keyring = {}
     try:
         runtime = build_runtime(settings)
     except PluginError as exc:
@@ -348,9 +352,14 @@ def check() -> None:
     )
     problems.extend(f"plugin: {p}" for p in runtime.plugins.check())
     state = check_database(runtime.engine)
-    runtime.engine.dispose()
     if state.ready:
         click.echo(f"database: ok (revision {state.revision})")
+        missing = key_rotation.missing_key_ids(runtime.engine, set(keyring)) if keyring else set()
+        if missing:
+            problems.append(
+                f"keys: stored values are sealed with unconfigured key(s) {', '.join(sorted(missing))}"
+            )
+    runtime.engine.dispose()
     problems.extend(f"database: {p}" for p in state.problems)
     for problem in problems:
         click.secho(f"problem: {problem}", fg="red", err=True)

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .domain.clock import Clock, SystemClock
-from .persistence.db import make_engine, make_session_factory
+from .persistence.db import NO_WAIT_FOR_WRITER, WriterBusy, make_engine, make_session_factory
 from .persistence.uow import UnitOfWork
 from .plugins.manager import Plugins, load_plugins
 from .services.accounts import ProfileCache
@@ -52,8 +52,23 @@ class Runtime:
         return self.engine.dialect.name == "sqlite"
 
     async def run_db(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run a use case inline (SQLite) or in a worker thread (PostgreSQL).
+
+        Inline work never waits for SQLite's writer lock: if a thread holds
+        it, the call is rolled back and run again in a thread, where waiting
+        is harmless. (A use case is one transaction, so running it again after
+        a rollback is safe.)
+        """
         if self.db_inline:
-            return fn(*args, **kwargs)
+            token = NO_WAIT_FOR_WRITER.set(True)
+            try:
+                return fn(*args, **kwargs)
+            except WriterBusy:
+                for value in (*args, *kwargs.values()):
+                    if isinstance(value, UnitOfWork):
+                        value.rollback()
+            finally:
+                NO_WAIT_FOR_WRITER.reset(token)
         return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
 
     @cached_property

@@ -202,3 +202,46 @@ def test_keys_rotate_reseals_under_the_first_key(cli_env, monkeypatch):
     monkeypatch.setenv("SOTESILTA_DATA_KEYS", f"other:{generate_key()}")
     failed = CliRunner().invoke(main, ["keys", "rotate"])
     assert failed.exit_code == 1 and "'new'" in failed.output
+
+
+def test_check_names_stored_values_under_an_unconfigured_key(cli_env, monkeypatch):
+    from sotesilta.core.services.sealing import generate_key
+
+    monkeypatch.setenv("SOTESILTA_DATA_KEYS", f"first:{generate_key()}")
+    run("db", "upgrade")
+    nurse_env = CliRunner().invoke(
+        main,
+        [
+            "users",
+            "add",
+            "n.one",
+            "--display-name",
+            "N",
+            "--role",
+            "health_staff",
+            "--municipality",
+            "049",
+            "--password",
+            "a-long-enough-password",
+        ],
+    )
+    assert nurse_env.exit_code == 0
+    engine = make_engine(cli_env)
+    from sotesilta.core.services.sealing import Sealer, parse_keyring
+
+    sealer = Sealer(parse_keyring(os.environ["SOTESILTA_DATA_KEYS"]))
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO client_record (municipality_code, name, temporary_identity, language, created_by, created_at)"
+            + (
+                " VALUES ('049', ?, false, 'fi', 1, '2026-01-01 00:00:00')"
+                if cli_env.startswith("sqlite")
+                else " VALUES ('049', %s, false, 'fi', 1, now())"
+            ),
+            (sealer.seal("Aino", context="client_record.name"),),
+        )
+    engine.dispose()
+    assert CliRunner().invoke(main, ["check"]).exit_code == 0
+    monkeypatch.setenv("SOTESILTA_DATA_KEYS", f"second:{generate_key()}")
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1 and "unconfigured key(s) first" in result.output

@@ -69,3 +69,49 @@ def test_sqlite_connections_enforce_foreign_keys_and_use_wal(tmp_path):
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
     engine.dispose()
+
+
+def test_inline_database_work_falls_back_to_a_thread_when_a_writer_holds_sqlite(tmp_path):
+    import asyncio
+    import threading
+
+    from sqlalchemy import text
+
+    from sotesilta.core.persistence.uow import UnitOfWork
+    from sotesilta.core.plugins.manager import load_plugins
+    from sotesilta.core.runtime import Runtime
+    from sotesilta.core.settings import load_settings
+
+    url = f"sqlite:///{tmp_path / 'busy.sqlite3'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    runtime = Runtime(
+        settings=load_settings(data_dir=tmp_path, database_url=url), engine=engine, plugins=load_plugins()
+    )
+    holding, release = threading.Event(), threading.Event()
+
+    def writer_in_a_thread() -> None:
+        with runtime.uow() as uow:
+            uow.session.execute(text("UPDATE county SET name_fi = name_fi"))
+            holding.set()
+            release.wait(5)
+            uow.commit()
+
+    def write(uow: UnitOfWork) -> str:
+        uow.session.execute(text("UPDATE county SET name_sv = name_sv"))
+        uow.commit()
+        return threading.current_thread().name
+
+    thread = threading.Thread(target=writer_in_a_thread)
+    thread.start()
+    holding.wait(5)
+
+    async def main() -> str:
+        asyncio.get_running_loop().call_later(0.2, release.set)  # the loop stays free to do this
+        with runtime.uow() as uow:
+            return await runtime.run_db(write, uow)
+
+    ran_in = asyncio.run(main())
+    thread.join(5)
+    assert ran_in != threading.main_thread().name  # it waited in a worker thread, not on the loop
+    engine.dispose()

@@ -91,3 +91,10 @@ def test_openapi_carries_the_contract_operation_ids(client):
     }
     assert {"login", "logout", "getHealth", "getReady", "listMunicipalities", "listStations", "getMe"} <= ids
     assert client.get("/api/schema/swagger").status_code == 200
+
+
+def test_workers_of_my_municipalities_are_listed(client, scheduling):
+    nurse = bearer(login(client, "espoo.nurse"))
+    workers = client.get("/api/v1/workers", headers=nurse).json()
+    assert [(w["display_name"], w["municipality_code"]) for w in workers] == [("Elina Ohjaaja", "049")]
+    assert client.get("/api/v1/workers", params={"municipality": "444"}, headers=nurse).json() == []

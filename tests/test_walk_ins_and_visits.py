@@ -183,3 +183,45 @@ def test_outcomes_are_for_instructors_of_the_visit(client, scheduling, clock, ma
     make_user("espoo.instructor.tapiola", ["instructor"], ["049"], ["espoo-tapiola"])
     stranger = bearer(login(client, "espoo.instructor.tapiola"))
     assert client.post("/api/v1/visits", json=body, headers=stranger).status_code == 404
+
+
+def test_correcting_a_late_cancellation_to_realised_clears_the_cancellation(client, scheduling, clock):
+    nurse = bearer(login(client, "espoo.nurse"))
+    booking = _book_first_slot(client, nurse, scheduling)
+    clock.advance(days=1, hours=1)
+    instructor = bearer(login(client, "espoo.instructor"))
+    client.post(
+        "/api/v1/visits",
+        headers=instructor,
+        json={"booking_id": booking["id"], "outcome": "late_cancellation"},
+    )
+    late = client.get(f"/api/v1/bookings/{booking['id']}", headers=instructor).json()
+    assert late["status"] == "cancelled" and late["late_cancellation"] and late["cancelled_by"] == "client"
+    client.post(
+        "/api/v1/visits",
+        headers=instructor,
+        json={"booking_id": booking["id"], "outcome": "realised", "topic": "housing"},
+    )
+    fixed = client.get(f"/api/v1/bookings/{booking['id']}", headers=instructor).json()
+    assert fixed["status"] == "fulfilled" and not fixed["late_cancellation"] and fixed["cancelled_at"] is None
+
+
+def test_only_the_sessions_own_instructors_call_the_next(client, lohja_session, clock, make_user):
+    clock.advance(days=2)
+    nurse = bearer(login(client, "lohja.nurse"))
+    client.post(f"/api/v1/sessions/{lohja_session.id}/walk-ins", json={}, headers=nurse)
+    make_user("lohja.other", ["instructor"], ["444"])
+    other = bearer(login(client, "lohja.other"))
+    assert (
+        client.post(f"/api/v1/sessions/{lohja_session.id}/walk-ins/call-next", headers=other).status_code
+        == 404
+    )
+
+
+def test_a_visit_that_began_cannot_be_cancelled(client, scheduling, clock):
+    nurse = bearer(login(client, "espoo.nurse"))
+    booking = _book_first_slot(client, nurse, scheduling)
+    clock.advance(days=1, hours=1)
+    nurse = bearer(login(client, "espoo.nurse"))
+    response = client.post(f"/api/v1/bookings/{booking['id']}/cancel", json={"reason": "late"}, headers=nurse)
+    assert response.status_code == 409 and "outcome" in response.json()["detail"]

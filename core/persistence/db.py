@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,14 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 _WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
+#: set while database work runs on the event loop: there, waiting for the
+#: writer lock could block the very loop that would release it
+NO_WAIT_FOR_WRITER: ContextVar[bool] = ContextVar("sotesilta_no_wait_for_writer", default=False)
+
+
+class WriterBusy(Exception):
+    """Another writer holds SQLite; event-loop work retries in a thread instead."""
+
 
 def _serialise_sqlite_writers(engine: Engine) -> None:
     """One writer at a time per process, queued on a lock rather than on SQLite.
@@ -60,7 +69,11 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
     def before_execute(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
         key = id(conn.connection.dbapi_connection)
         if key not in holders and statement.lstrip()[:7].upper().startswith(_WRITE_STATEMENTS):
-            lock.acquire()
+            if NO_WAIT_FOR_WRITER.get():
+                if not lock.acquire(blocking=False):
+                    raise WriterBusy(statement[:40])
+            else:
+                lock.acquire()
             holders.add(key)
 
     def release(conn: Any) -> None:

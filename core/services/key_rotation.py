@@ -68,3 +68,19 @@ def rotate_keys(engine: Engine, sealer: Sealer) -> RotationReport:
         resealed[context] = done
         log.info("column re-sealed", extra={"column": context, "rows": done})
     return RotationReport(resealed, current)
+
+
+def missing_key_ids(engine: Engine, configured: set[str], sample: int = 1000) -> set[str]:
+    """Key ids found on a sample of stored values that are not configured."""
+    found: set[str] = set()
+    with engine.connect() as connection:
+        for table_name, key_name, column_name in SEALED_COLUMNS:
+            target = table(table_name, column(key_name), column(column_name))
+            values = connection.execute(
+                select(target.c[column_name])
+                .where(target.c[column_name].is_not(None))
+                .order_by(target.c[key_name].desc())
+                .limit(sample)
+            ).scalars()
+            found.update(Sealer.key_id_of(v) for v in values)
+    return found - configured

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from ..domain.errors import InputInvalid
-from ..persistence.tables import County, Municipality, Station
+from ..persistence.tables import County, Municipality, Station, Worker
 from ..persistence.uow import UnitOfWork
 from ..persistence.upsert import upsert
 from ..plugins.registry import MunicipalityRegistry
@@ -128,4 +128,30 @@ def list_stations(uow: UnitOfWork, *, municipality: str | None = None) -> list[S
             s.id or 0, s.key, s.municipality_code, s.name_fi, s.name_sv, s.address, s.kind, s.booking_mode
         )
         for s in uow.session.scalars(query)
+    ]
+
+
+@dataclass(frozen=True)
+class WorkerView:
+    id: int
+    display_name: str
+    title: str
+    languages: tuple[str, ...]
+    municipality_code: str
+    user_id: int | None
+
+
+def list_workers(
+    uow: UnitOfWork, *, municipalities: Collection[str], municipality: str | None = None
+) -> list[WorkerView]:
+    """Professionals of the caller's municipalities (staff names are not client data)."""
+    codes = [municipality] if municipality is not None else list(municipalities)
+    if municipality is not None and municipality not in municipalities:
+        return []
+    query = select(Worker).where(Worker.municipality_code.in_(codes)).order_by(Worker.display_name, Worker.id)
+    return [
+        WorkerView(
+            w.id or 0, w.display_name, w.title, tuple(w.languages.split(",")), w.municipality_code, w.user_id
+        )
+        for w in uow.session.scalars(query)
     ]

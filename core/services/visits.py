@@ -166,7 +166,7 @@ def record_visit_outcome(
     """Record (or correct) the outcome of a booked visit or a walk-in."""
     access.require_role(principal, Role.INSTRUCTOR)
     if (booking_id is None) == (walk_in_id is None):
-        raise InputInvalid("give a booking or a walk-in, not both", field="booking_id")
+        raise InputInvalid("give exactly one of booking_id and walk_in_id", field="booking_id")
     source = _source(uow, principal, booking_id, walk_in_id, now)
     _validate(record, codes, source.municipality)
     if source.place is not None and record.outcome is VisitOutcome.LATE_CANCELLATION:
@@ -235,6 +235,10 @@ def _apply_to_booking(booking: Booking, outcome: VisitOutcome, now: datetime) ->
         booking.cancelled_at = booking.cancelled_at or now
         booking.cancelled_by = booking.cancelled_by or CancelledBy.CLIENT.value
         booking.late_cancellation = True
+    elif booking.late_cancellation:
+        # a correction away from "late cancellation": the visit was not cancelled
+        booking.cancelled_at = booking.cancelled_by = booking.cancel_reason = None
+        booking.late_cancellation = False
     booking.sequence += 1
     booking.updated_at = now
 

@@ -26,7 +26,6 @@ from . import access
 log = logging.getLogger("sotesilta.walk_ins")
 #: arrivals may be registered this long before the walk-in time opens
 EARLY_REGISTRATION = timedelta(minutes=60)
-CLAIM_ATTEMPTS = 20
 
 
 class WalkInQueueEmpty(WalkInClosed):
@@ -106,7 +105,8 @@ def _advance_lowest(
     the one that loses the row takes the next.
     """
     session = uow.session
-    for _ in range(CLAIM_ATTEMPTS):
+    # each lost race means someone else moved a place on, so this ends
+    while True:
         place_id = session.scalar(
             select(WalkInPlace.id)
             .where(WalkInPlace.session_id == session_id, WalkInPlace.status == current.value)
@@ -126,7 +126,6 @@ def _advance_lowest(
             uow.commit()
             return place
         session.rollback()
-    return None
 
 
 def _entry(place: WalkInPlace) -> QueueEntry:
@@ -155,7 +154,12 @@ def walk_in_queue(uow: UnitOfWork, *, principal: Principal, session_id: int) -> 
 def call_next_walk_in(uow: UnitOfWork, *, principal: Principal, session_id: int, now: datetime) -> QueueEntry:
     """The instructor calls the lowest waiting number."""
     access.require_role(principal, Role.INSTRUCTOR)
-    _walk_in_session(uow, principal, session_id)
+    guidance_session = _walk_in_session(uow, principal, session_id)
+    if (
+        guidance_session.worker_id != access.own_worker_id(uow, principal)
+        and guidance_session.station_id not in principal.station_ids
+    ):
+        raise RecordNotFound(f"no session {session_id} of yours")
     place = _advance_lowest(
         uow, session_id, WalkInStatus.WAITING, WalkInStatus.CALLED, called_at=now, called_by=principal.user_id
     )

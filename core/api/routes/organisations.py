@@ -7,6 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from pydantic import BaseModel
 
+from ...domain.accounts import Principal
 from ...persistence.uow import UnitOfWork
 from ...runtime import Runtime
 from ...services import organisations
@@ -64,3 +65,33 @@ def list_stations(
 
 
 ROUTES = [list_municipalities, list_stations]
+
+
+class WorkerOut(BaseModel):
+    id: int
+    display_name: str
+    title: str
+    languages: list[str]
+    municipality_code: str
+    user_id: int | None
+
+
+@get(
+    "/api/v1/workers",
+    operation_id="listWorkers",
+    tags=["organisation"],
+    summary="Professionals of my municipalities (for session rules and absences)",
+    sync_to_thread=True,
+)
+def list_workers(
+    uow: NamedDependency[UnitOfWork],
+    principal: NamedDependency[Principal],
+    municipality: FromQuery[str | None] = None,
+) -> list[WorkerOut]:
+    found = organisations.list_workers(
+        uow, municipalities=principal.municipalities, municipality=municipality
+    )
+    return [WorkerOut(**{**vars(w), "languages": list(w.languages)}) for w in found]
+
+
+ROUTES.append(list_workers)
