@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from html import escape
+from typing import Any
 
-from litestar import get, post
+from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from pydantic import BaseModel, Field
 
 from sotesilta.core.domain.accounts import Principal
+from sotesilta.core.domain.clock import HELSINKI
 from sotesilta.core.domain.errors import InputInvalid
 from sotesilta.core.persistence.uow import UnitOfWork
 
@@ -135,17 +138,42 @@ def get_client_access_log(
     start: FromQuery[datetime | None] = None,
     until: FromQuery[datetime | None] = None,
     reason: FromQuery[str | None] = None,
-) -> list[AccessRowOut]:
+    format: FromQuery[str] = "json",
+) -> Response[Any]:
+    if format not in ("json", "html"):
+        raise InputInvalid("format is json or html", field="format")
+    begin = _aware(start, "start") or now - timedelta(days=365)
+    end = _aware(until, "until") or now + timedelta(seconds=1)
     rows = services.access_report(
-        uow,
-        principal=principal,
-        client_id=client_id,
-        start=_aware(start, "start") or now - timedelta(days=365),
-        end=_aware(until, "until") or now + timedelta(seconds=1),
-        now=now,
-        reason=reason,
+        uow, principal=principal, client_id=client_id, start=begin, end=end, now=now, reason=reason
     )
-    return [AccessRowOut(**vars(r)) for r in rows]
+    if format == "html":
+        return Response(printable_report(client_id, begin, end, rows), media_type="text/html; charset=utf-8")
+    return Response([AccessRowOut(**vars(r)) for r in rows])
+
+
+def printable_report(
+    client_id: int, start: datetime, end: datetime, rows: list[services.AccessReportRow]
+) -> str:
+    """A self-contained page to print and hand to the client (Finnish, times in Helsinki)."""
+
+    def when(moment: datetime) -> str:
+        local = moment.astimezone(HELSINKI)
+        return f"{local.day}.{local.month}.{local.year} {local:%H.%M}"
+
+    body = "".join(
+        f"<tr><td>{escape(when(r.at))}</td><td>{escape(r.who)}</td><td>{escape(r.role)}</td>"
+        f"<td>{escape(r.action)}</td><td>{escape(r.what)}</td><td>{escape(r.basis)}</td></tr>"
+        for r in rows
+    )
+    return (
+        '<!doctype html><html lang="fi"><head><meta charset="utf-8">'
+        "<title>Tietojesi käsittely</title></head><body>"
+        f"<h1>Kuka on käsitellyt tietojasi</h1><p>Asiakas {client_id}, {escape(when(start))} – "
+        f"{escape(when(end))}</p><table><thead><tr><th>Aika</th><th>Käsittelijä</th><th>Rooli</th>"
+        "<th>Toiminto</th><th>Tieto</th><th>Peruste</th></tr></thead>"
+        f"<tbody>{body}</tbody></table></body></html>"
+    )
 
 
 ROUTES = [create_consent, withdraw_consent, list_consents, get_client_access_log]

@@ -289,3 +289,54 @@ def test_verify_passes_after_a_writer_is_killed_mid_write(runtime, database_url,
     result = audit.verify(runtime.engine)
     assert result.ok, result.problem
     assert result.entries > 20
+
+
+def test_the_report_prints_as_a_page(client, people):
+    nurse, _, client_id = people
+    page = client.get(f"/api/v1/clients/{client_id}/access-log", params={"format": "html"}, headers=nurse)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "Kuka on käsitellyt tietojasi" in page.text and "Espoo.Nurse" in page.text
+    assert (
+        client.get(
+            f"/api/v1/clients/{client_id}/access-log", params={"format": "pdf"}, headers=nurse
+        ).status_code
+        == 422
+    )
+
+
+def test_a_retention_purge_moves_the_chain_base_and_logs_itself(client, people, runtime, clock, monkeypatch):
+    from click.testing import CliRunner
+
+    from sotesilta.core.cli import main
+
+    before = audit.verify(runtime.engine).entries
+    clock.advance(days=365 * 13)
+    monkeypatch.setenv("SOTESILTA_DATABASE_URL", runtime.settings.resolved_database_url)
+    monkeypatch.setenv("SOTESILTA_DATA_DIR", str(runtime.settings.data_dir))
+    removed = audit.purge(runtime.engine, clock.now() - timedelta(days=365 * 12))
+    assert removed == before
+    result = audit.verify(runtime.engine)
+    assert result.ok and result.entries == 0
+    purge = CliRunner().invoke(main, ["audit", "purge", "--user-id", "1"])
+    assert purge.exit_code == 0, purge.output
+    after = audit.verify(runtime.engine)
+    assert after.ok and after.entries == 1  # the purge's own entry
+
+
+def test_an_shl_notification_is_followed_up(client, people):
+    nurse, instructor, _ = people
+    made = client.post(
+        "/api/v1/shl-notifications",
+        headers=nurse,
+        json={
+            "municipality": "049",
+            "to_organisation": "Espoon aikuissosiaalityö",
+            "summary": "Anonyymi huoli.",
+        },
+    ).json()
+    url = f"/api/v1/shl-notifications/{made['id']}/status"
+    assert client.post(url, json={"status": "received"}, headers=instructor).json()["status"] == "received"
+    assert client.post(url, json={"status": "sent"}, headers=instructor).status_code == 409
+    assert client.post(url, json={"status": "closed"}, headers=nurse).json()["status"] == "closed"
+    lohja = bearer(login(client, "lohja.nurse"))
+    assert client.post(url, json={"status": "closed"}, headers=lohja).status_code == 404

@@ -17,7 +17,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 
 from ..domain.accounts import Principal, Role
-from ..domain.errors import ConsentMissing, InputInvalid, RecordNotFound
+from ..domain.errors import BookingStateInvalid, ConsentMissing, InputInvalid, RecordNotFound
 from ..domain.privacy import AccessAction, AccessBasis, AccessEvent, ConsentQuery, ConsentScope
 from ..persistence.clients import ClientRecord
 from ..persistence.consultations import Consultation, ConsultationMessage, ConsultationRead, ShlNotification
@@ -411,4 +411,66 @@ def create_shl_notification(
         ground,
         notification.status,
         now,
+    )
+
+
+class ShlStatus(StrEnum):
+    SENT = "sent"
+    RECEIVED = "received"
+    IN_PROGRESS = "in_progress"
+    CLOSED = "closed"
+
+
+_SHL_NEXT = {
+    ShlStatus.SENT: {ShlStatus.RECEIVED, ShlStatus.CLOSED},
+    ShlStatus.RECEIVED: {ShlStatus.IN_PROGRESS, ShlStatus.CLOSED},
+    ShlStatus.IN_PROGRESS: {ShlStatus.CLOSED},
+    ShlStatus.CLOSED: set(),
+}
+
+
+def update_shl_status(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    notification_id: int,
+    status: ShlStatus,
+    plugins: Plugins,
+    now: datetime,
+) -> ShlView:
+    """Follow-up of a notification: its sender and social care of the municipality may move it on."""
+    access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
+    notification = uow.session.get(ShlNotification, notification_id)
+    if (
+        notification is None
+        or notification.municipality_code not in principal.municipalities
+        or (notification.from_user != principal.user_id and not principal.has_any_role(Role.INSTRUCTOR))
+    ):
+        raise RecordNotFound(f"no SHL notification {notification_id}")
+    current = ShlStatus(notification.status)
+    if status not in _SHL_NEXT[current]:
+        raise BookingStateInvalid(f"an SHL notification that is {current.value} cannot become {status.value}")
+    notification.status = status.value
+    if notification.client_id is not None:
+        _log(
+            plugins,
+            uow,
+            principal,
+            AccessAction.UPDATE,
+            "shl_notification",
+            notification_id,
+            notification.client_id,
+            notification.consent_id,
+            now,
+        )
+    uow.commit()
+    return ShlView(
+        notification.id or 0,
+        notification.municipality_code,
+        notification.to_organisation,
+        notification.client_id,
+        notification.consent_id,
+        None,
+        notification.status,
+        notification.created_at,
     )

@@ -205,10 +205,42 @@ def create_shl_notification(
     return ShlOut(**vars(view))
 
 
+class ShlStatusIn(BaseModel):
+    status: consultations.ShlStatus
+
+
+@post(
+    "/api/v1/shl-notifications/{notification_id:int}/status",
+    operation_id="updateShlNotificationStatus",
+    tags=["consultations"],
+    status_code=200,
+    summary="Follow up an SHL notification (received, in progress, closed)",
+    sync_to_thread=True,
+)
+def update_shl_notification_status(
+    notification_id: FromPath[int],
+    data: JSONBody[ShlStatusIn],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+    now: NamedDependency[datetime],
+) -> ShlOut:
+    view = consultations.update_shl_status(
+        uow,
+        principal=principal,
+        notification_id=notification_id,
+        status=data.status,
+        plugins=runtime.plugins,
+        now=now,
+    )
+    return ShlOut(**vars(view))
+
+
 ROUTES = [
     create_consultation,
     post_consultation_message,
     list_consultation_messages,
     get_unread_consultations,
     create_shl_notification,
+    update_shl_notification_status,
 ]
