@@ -278,3 +278,17 @@ def principal_of(runtime: Runtime):  # type: ignore[no-untyped-def]
             )
 
     return resolve
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2 at its lowest cost in-process: the suite hashes hundreds of
+    passwords. Server processes started by tests keep the real cost."""
+    from argon2 import PasswordHasher
+
+    from sotesilta.core.services import secrets
+
+    real = secrets._hasher
+    secrets._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    yield
+    secrets._hasher = real
