@@ -302,7 +302,7 @@ def test_scheduling_invariants_hold_under_random_operations(_migrated_template, 
                         uow,
                         principal=self.instructor,
                         record=record,
-                        codes=self.runtime.plugins.code_lists,
+                        plugins=self.runtime.plugins,
                         now=self.clock.now(),
                         booking_id=booking_id,
                     )

@@ -24,6 +24,7 @@ from ..domain.bookings import (
     WalkInStatus,
 )
 from ..domain.errors import BookingStateInvalid, CodeUnknown, InputInvalid, RecordNotFound
+from ..domain.privacy import AccessAction, AccessBasis, AccessEvent
 from ..persistence.scheduling import (
     Booking,
     GuidanceSession,
@@ -34,6 +35,7 @@ from ..persistence.scheduling import (
 )
 from ..persistence.tables import Station
 from ..persistence.uow import UnitOfWork
+from ..plugins.manager import Plugins
 from ..plugins.registry import CodeListRegistry
 from . import access
 
@@ -158,12 +160,16 @@ def record_visit_outcome(
     *,
     principal: Principal,
     record: OutcomeRecord,
-    codes: CodeListRegistry,
+    plugins: Plugins,
     now: datetime,
     booking_id: int | None = None,
     walk_in_id: int | None = None,
 ) -> VisitView:
-    """Record (or correct) the outcome of a booked visit or a walk-in."""
+    """Record (or correct) the outcome of a booked visit or a walk-in.
+
+    A booked visit's outcome changes the client's booking: it is logged.
+    """
+    codes = plugins.code_lists
     access.require_role(principal, Role.INSTRUCTOR)
     if (booking_id is None) == (walk_in_id is None):
         raise InputInvalid("give exactly one of booking_id and walk_in_id", field="booking_id")
@@ -221,6 +227,19 @@ def record_visit_outcome(
         )
     if source.booking is not None:
         _apply_to_booking(source.booking, record.outcome, now)
+        plugins.record_access(
+            uow.session,
+            AccessEvent(
+                at=now,
+                user_id=principal.user_id,
+                role=access.acting_role(principal),
+                action=AccessAction.UPDATE,
+                subject_type="booking",
+                subject_id=source.booking.id or 0,
+                client_id=source.booking.client_id,
+                basis=AccessBasis.CLIENT_RELATIONSHIP,
+            ),
+        )
     uow.commit()
     log.info("visit outcome recorded", extra={"visit_id": visit.id, "revision": visit.revision})
     return _view(uow, visit)

@@ -81,7 +81,7 @@ def record_visit_outcome(
         uow,
         principal=principal,
         record=record,
-        codes=runtime.plugins.code_lists,
+        plugins=runtime.plugins,
         now=now,
         booking_id=data.booking_id,
         walk_in_id=data.walk_in_id,
