@@ -16,7 +16,7 @@ from datetime import datetime
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from sotesilta.core.domain.privacy import AccessEvent
@@ -49,16 +49,27 @@ def entry_hash(prev_hash: str, fields: dict[str, object]) -> str:
     return hashlib.sha256(f"{prev_hash}|{canonical}".encode()).hexdigest()
 
 
+_HEAD = AccessLogHead.__table__
+_ENTRY = AccessLogEntry.__table__
+# prebuilt: appending runs inside every use of client data
+_ADVANCE = (
+    _HEAD.update()  # type: ignore[attr-defined]
+    .where(_HEAD.c.id == 1)  # type: ignore[attr-defined]
+    .values(last_seq=_HEAD.c.last_seq + 1)  # type: ignore[attr-defined]
+    .returning(_HEAD.c.last_seq, _HEAD.c.last_hash)  # type: ignore[attr-defined]
+)
+_INSERT_ENTRY = _ENTRY.insert()  # type: ignore[attr-defined]
+_SET_HASH = (
+    _HEAD.update().where(_HEAD.c.id == 1).values(last_hash=bindparam("digest"))  # type: ignore[attr-defined]
+)
+
+
 def append(session: Session, event: AccessEvent) -> int:
     """Chain one entry onto the log in the caller's transaction; returns its seq."""
-    head = session.execute(
-        update(AccessLogHead)
-        .where(AccessLogHead.id == 1)
-        .values(last_seq=AccessLogHead.last_seq + 1)
-        .returning(AccessLogHead.last_seq, AccessLogHead.last_hash)
-    ).first()
+    connection = session.connection()
+    head = connection.execute(_ADVANCE).first()
     if head is None:  # the first entry ever: create the head (the migration also does)
-        session.execute(
+        connection.execute(
             insert(AccessLogHead).values(id=1, last_seq=1, last_hash=GENESIS, base_seq=0, base_hash=GENESIS)
         )
         head = (1, GENESIS)
@@ -77,8 +88,8 @@ def append(session: Session, event: AccessEvent) -> int:
         "reason": event.reason,
     }
     digest = entry_hash(prev, fields)
-    session.execute(insert(AccessLogEntry).values(**fields, prev_hash=prev, entry_hash=digest))
-    session.execute(update(AccessLogHead).where(AccessLogHead.id == 1).values(last_hash=digest))
+    connection.execute(_INSERT_ENTRY, {**fields, "prev_hash": prev, "entry_hash": digest})
+    connection.execute(_SET_HASH, {"digest": digest})
     return int(seq)
 
 
