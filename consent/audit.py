@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -76,7 +76,7 @@ def append(session: Session, event: AccessEvent) -> int:
     seq, prev = head
     fields = {
         "seq": seq,
-        "at": event.at,
+        "at": event.at.astimezone(UTC),
         "user_id": event.user_id,
         "role": event.role,
         "action": event.action.value,
@@ -102,8 +102,15 @@ class Verification:
     problem: str | None
 
 
-def verify(engine: Engine, *, batch: int = 5000) -> Verification:
-    """Walk the chain from its base; name the first entry that does not fit."""
+def verify(engine: Engine, public_key: Ed25519PublicKey, *, batch: int = 5000) -> Verification:
+    """Walk the chain from its base; name the first entry that does not fit.
+
+    Checkpoints count only when signed by ``public_key`` (the configured audit
+    key's): a chain rewritten and re-signed with another key is caught. The
+    walk stops at the end of the chain as it was when verification began, so
+    entries appended meanwhile are not mistaken for damage.
+    """
+    expected_key = public_key.public_bytes_raw().hex()
     with engine.connect() as connection:
         head = connection.execute(select(AccessLogHead)).first()
         if head is None:
@@ -114,7 +121,7 @@ def verify(engine: Engine, *, batch: int = 5000) -> Verification:
         while True:
             rows = connection.execute(
                 select(AccessLogEntry)
-                .where(AccessLogEntry.seq >= expected_seq)
+                .where(AccessLogEntry.seq >= expected_seq, AccessLogEntry.seq <= head.last_seq)
                 .order_by(AccessLogEntry.seq)
                 .limit(batch)
             ).all()
@@ -139,9 +146,10 @@ def verify(engine: Engine, *, batch: int = 5000) -> Verification:
             )
         checkpoints = connection.execute(select(AccessLogCheckpoint).order_by(AccessLogCheckpoint.seq)).all()
         for point in checkpoints:
-            key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(point.public_key))
             try:
-                key.verify(bytes.fromhex(point.signature), f"{point.seq}:{point.entry_hash}".encode())
+                if point.public_key != expected_key:
+                    raise InvalidSignature
+                public_key.verify(bytes.fromhex(point.signature), f"{point.seq}:{point.entry_hash}".encode())
             except InvalidSignature:
                 return Verification(
                     False, count, len(checkpoints), point.seq, f"checkpoint at {point.seq} is forged"

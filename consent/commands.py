@@ -24,7 +24,8 @@ def audit_group() -> None:
 )
 def verify() -> None:
     with open_runtime() as runtime:
-        result = audit.verify(runtime.engine)
+        key = Ed25519PrivateKey.from_private_bytes(runtime.settings.audit_signing_key())
+        result = audit.verify(runtime.engine, key.public_key())
     if result.ok:
         click.echo(f"access log intact: {result.entries} entries, {result.checkpoints} signed checkpoints")
         return

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from sotesilta.core.domain.accounts import Principal, Role
-from sotesilta.core.domain.errors import BookingStateInvalid, InputInvalid, RecordConflict, RecordNotFound
+from sotesilta.core.domain.errors import InputInvalid, RecordConflict, RecordNotFound, StateConflict
 from sotesilta.core.domain.privacy import AccessAction, AccessBasis, AccessEvent, ConsentGiven, ConsentScope
 from sotesilta.core.persistence.clients import ClientRecord
 from sotesilta.core.persistence.tables import UserAccount
@@ -148,7 +148,7 @@ def withdraw_consent(uow: UnitOfWork, *, principal: Principal, consent_id: int, 
         raise RecordNotFound(f"no consent {consent_id}")
     _client(uow, principal, consent.client_id)
     if consent.withdrawn_at is not None:
-        raise BookingStateInvalid(f"consent {consent_id} was already withdrawn")
+        raise StateConflict(f"consent {consent_id} was already withdrawn")
     consent.withdrawn_at, consent.withdrawn_by = now, principal.user_id
     _log(uow, principal, AccessAction.UPDATE, "consent", consent_id, consent.client_id, now)
     uow.commit()

@@ -120,6 +120,11 @@ class Settings(BaseSettings):
                     "SOTESILTA_INDEX_KEY is required when SOTESILTA_ENV=production (at least 32 random "
                     "characters; changing it later makes stored identity codes unfindable)"
                 )
+            if self.audit_key is None:
+                raise ValueError(
+                    "SOTESILTA_AUDIT_KEY is required when SOTESILTA_ENV=production (base64 of a "
+                    "32-byte Ed25519 private key; it signs the access log's checkpoints)"
+                )
             if self.data_keys is None:
                 raise ValueError(
                     "SOTESILTA_DATA_KEYS is required when SOTESILTA_ENV=production "

@@ -20,6 +20,12 @@ from sotesilta.core.persistence.consultations import Consultation
 IDENTITY = "100190Y999P"
 
 
+def audit_key(runtime):  # type: ignore[no-untyped-def]
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.from_private_bytes(runtime.settings.audit_signing_key())
+
+
 @pytest.fixture
 def people(client, scheduling):  # type: ignore[no-untyped-def]
     nurse = bearer(login(client, "espoo.nurse"))
@@ -215,16 +221,15 @@ def _fill_log(client, people, scheduling):  # type: ignore[no-untyped-def]
 
 
 def test_verify_passes_and_names_an_altered_or_deleted_entry(client, people, scheduling, runtime):
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     _fill_log(client, people, scheduling)
-    result = audit.verify(runtime.engine)
+    result = audit.verify(runtime.engine, audit_key(runtime).public_key())
     assert result.ok and result.entries >= 4
-    audit.checkpoint(runtime.engine, Ed25519PrivateKey.generate(), runtime.clock.now())
-    assert audit.verify(runtime.engine).checkpoints == 1
+    audit.checkpoint(runtime.engine, audit_key(runtime), runtime.clock.now())
+    assert audit.verify(runtime.engine, audit_key(runtime).public_key()).checkpoints == 1
     with runtime.engine.begin() as connection:
         connection.execute(text("UPDATE access_log SET role = 'admin' WHERE seq = 2"))
-    broken = audit.verify(runtime.engine)
+    broken = audit.verify(runtime.engine, audit_key(runtime).public_key())
     assert not broken.ok and broken.first_broken == 2 and "altered" in broken.problem
 
 
@@ -233,21 +238,29 @@ def test_verify_notices_a_deleted_entry_and_a_cut_off_tail(client, people, sched
     with runtime.engine.begin() as connection:
         last = connection.execute(select(func.max(AccessLogEntry.seq))).scalar()
         connection.execute(text(f"DELETE FROM access_log WHERE seq = {last}"))
-    assert audit.verify(runtime.engine).first_broken == last
+    assert audit.verify(runtime.engine, audit_key(runtime).public_key()).first_broken == last
     with runtime.engine.begin() as connection:
         connection.execute(text("DELETE FROM access_log WHERE seq = 2"))
-    result = audit.verify(runtime.engine)
+    result = audit.verify(runtime.engine, audit_key(runtime).public_key())
     assert not result.ok and result.first_broken == 2 and "missing" in result.problem
 
 
 def test_a_forged_checkpoint_is_detected(client, people, scheduling, runtime):
+
+    _fill_log(client, people, scheduling)
+    audit.checkpoint(runtime.engine, audit_key(runtime), runtime.clock.now())
+    with runtime.engine.begin() as connection:
+        connection.execute(text("UPDATE access_log_checkpoint SET entry_hash = '" + "a" * 64 + "'"))
+    result = audit.verify(runtime.engine, audit_key(runtime).public_key())
+    assert not result.ok and "forged" in result.problem
+
+
+def test_a_chain_rewritten_and_resigned_with_another_key_is_caught(client, people, scheduling, runtime):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     _fill_log(client, people, scheduling)
-    audit.checkpoint(runtime.engine, Ed25519PrivateKey.generate(), runtime.clock.now())
-    with runtime.engine.begin() as connection:
-        connection.execute(text("UPDATE access_log_checkpoint SET entry_hash = '" + "a" * 64 + "'"))
-    result = audit.verify(runtime.engine)
+    audit.checkpoint(runtime.engine, Ed25519PrivateKey.generate(), runtime.clock.now())  # an impostor's key
+    result = audit.verify(runtime.engine, audit_key(runtime).public_key())
     assert not result.ok and "forged" in result.problem
 
 
@@ -286,7 +299,7 @@ def test_verify_passes_after_a_writer_is_killed_mid_write(runtime, database_url,
     time.sleep(1.5)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
-    result = audit.verify(runtime.engine)
+    result = audit.verify(runtime.engine, audit_key(runtime).public_key())
     assert result.ok, result.problem
     assert result.entries > 20
 
@@ -309,17 +322,17 @@ def test_a_retention_purge_moves_the_chain_base_and_logs_itself(client, people, 
 
     from sotesilta.core.cli import main
 
-    before = audit.verify(runtime.engine).entries
+    before = audit.verify(runtime.engine, audit_key(runtime).public_key()).entries
     clock.advance(days=365 * 13)
     monkeypatch.setenv("SOTESILTA_DATABASE_URL", runtime.settings.resolved_database_url)
     monkeypatch.setenv("SOTESILTA_DATA_DIR", str(runtime.settings.data_dir))
     removed = audit.purge(runtime.engine, clock.now() - timedelta(days=365 * 12))
     assert removed == before
-    result = audit.verify(runtime.engine)
+    result = audit.verify(runtime.engine, audit_key(runtime).public_key())
     assert result.ok and result.entries == 0
     purge = CliRunner().invoke(main, ["audit", "purge", "--user-id", "1"])
     assert purge.exit_code == 0, purge.output
-    after = audit.verify(runtime.engine)
+    after = audit.verify(runtime.engine, audit_key(runtime).public_key())
     assert after.ok and after.entries == 1  # the purge's own entry
 
 

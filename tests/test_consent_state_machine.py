@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
 from sotesilta.consent import services as consent_services
-from sotesilta.core.domain.errors import BookingStateInvalid, ConsentMissing, RecordConflict
+from sotesilta.core.domain.errors import ConsentMissing, RecordConflict, StateConflict
 from sotesilta.core.services import clients, consultations
 
 
@@ -94,7 +94,7 @@ def test_named_consultations_never_pass_without_an_active_consent(runtime, sched
                     consent_services.withdraw_consent(
                         uow, principal=nurse, consent_id=consent_id, now=clock.now()
                     )
-            except BookingStateInvalid:
+            except StateConflict:
                 assert withdrawn
                 return
             assert not withdrawn

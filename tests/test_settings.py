@@ -86,6 +86,9 @@ def test_production_requires_an_explicit_secret_and_database(monkeypatch):
     with pytest.raises(SettingsError, match="SOTESILTA_INDEX_KEY is required"):
         load_settings()
     monkeypatch.setenv("SOTESILTA_INDEX_KEY", "i" * 40)
+    with pytest.raises(SettingsError, match="SOTESILTA_AUDIT_KEY is required"):
+        load_settings()
+    monkeypatch.setenv("SOTESILTA_AUDIT_KEY", "A" * 43 + "=")
     with pytest.raises(SettingsError, match="SOTESILTA_DATA_KEYS is required"):
         load_settings()
     monkeypatch.setenv("SOTESILTA_DATA_KEYS", "k1:" + "A" * 43)

@@ -156,3 +156,11 @@ class ConsentMissing(DomainError):
     kind = "forbidden"
     code = "consent-missing"
     title = "No active consent covers this"
+
+
+class StateConflict(DomainError):
+    """Not possible in the record's current state (e.g. withdrawing a consent twice)."""
+
+    kind = "conflict"
+    code = "state-conflict"
+    title = "Not possible in the current state"

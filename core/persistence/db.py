@@ -66,8 +66,9 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
     lock = threading.Lock()
     holders: set[int] = set()
 
+    # keyed by the SQLAlchemy connection: it outlives an invalidated DB-API one
     def before_execute(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        key = id(conn.connection.dbapi_connection)
+        key = id(conn)
         if key not in holders and statement.lstrip()[:7].upper().startswith(_WRITE_STATEMENTS):
             if NO_WAIT_FOR_WRITER.get():
                 if not lock.acquire(blocking=False):
@@ -77,8 +78,7 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
             holders.add(key)
 
     def release(conn: Any) -> None:
-        dbapi = conn.connection.dbapi_connection if not conn.invalidated else None
-        key = id(dbapi) if dbapi is not None else None
+        key = id(conn)
         if key in holders:
             holders.discard(key)
             lock.release()

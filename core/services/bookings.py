@@ -192,7 +192,7 @@ def create_booking(
         raise InputInvalid("Idempotency-Key must be 1-100 characters", field="Idempotency-Key")
     digest = request.digest()
     if idempotency_key is not None:
-        replay = _replay(uow, principal, idempotency_key, digest, sealer)
+        replay = _replay(uow, principal, idempotency_key, digest, sealer, plugins, now)
         if replay is not None:
             return replay
     connection = uow.session.connection()
@@ -282,7 +282,7 @@ def create_booking(
         # lost a race: either to our own retry, or to someone else's booking
         uow.rollback()
         if idempotency_key is not None:
-            replay = _replay(uow, principal, idempotency_key, digest, sealer)
+            replay = _replay(uow, principal, idempotency_key, digest, sealer, plugins, now)
             if replay is not None:
                 return replay
         raise SlotTaken(f"slot {request.slot_id} is already booked", slot_id=request.slot_id) from None
@@ -339,8 +339,15 @@ def create_booking(
 
 
 def _replay(
-    uow: UnitOfWork, principal: Principal, key: str, digest: str, sealer: Sealer
+    uow: UnitOfWork,
+    principal: Principal,
+    key: str,
+    digest: str,
+    sealer: Sealer,
+    plugins: Plugins,
+    now: datetime,
 ) -> BookingView | None:
+    """The booking an earlier attempt with this key made; answering it is a read (logged)."""
     found = uow.session.execute(
         select(Booking.id, Booking.request_digest).where(
             Booking.booked_by == principal.user_id, Booking.idempotency_key == key
@@ -351,6 +358,8 @@ def _replay(
     if found[1] != digest:
         raise IdempotencyMismatch(f"Idempotency-Key {key!r} was used for a different booking")
     view = _view(uow, found[0], sealer)
+    _log_access(plugins, uow, principal, AccessAction.READ, view.id, view.client_id, now, booked_by_me=True)
+    uow.commit()
     return BookingView(**{**view.__dict__, "replayed": True})
 
 

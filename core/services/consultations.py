@@ -17,7 +17,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 
 from ..domain.accounts import Principal, Role
-from ..domain.errors import BookingStateInvalid, ConsentMissing, InputInvalid, RecordNotFound
+from ..domain.errors import ConsentMissing, InputInvalid, RecordNotFound, StateConflict
 from ..domain.privacy import AccessAction, AccessBasis, AccessEvent, ConsentQuery, ConsentScope
 from ..persistence.clients import ClientRecord
 from ..persistence.consultations import Consultation, ConsultationMessage, ConsultationRead, ShlNotification
@@ -449,7 +449,7 @@ def update_shl_status(
         raise RecordNotFound(f"no SHL notification {notification_id}")
     current = ShlStatus(notification.status)
     if status not in _SHL_NEXT[current]:
-        raise BookingStateInvalid(f"an SHL notification that is {current.value} cannot become {status.value}")
+        raise StateConflict(f"an SHL notification that is {current.value} cannot become {status.value}")
     notification.status = status.value
     if notification.client_id is not None:
         _log(
