@@ -107,6 +107,12 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
         STAFF_IN_049,
     ),
     "getUnreadConsultations": ("GET", "/api/v1/consultations/unread", None, everyone(OK)),
+    "listConsultations": (
+        "GET",
+        "/api/v1/consultations",
+        None,
+        {"N": OK, "I": OK, "M": FORBIDDEN, "A": FORBIDDEN, "X": OK},
+    ),
     "createShlNotification": (
         "POST",
         "/api/v1/shl-notifications",

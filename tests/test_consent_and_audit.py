@@ -353,3 +353,24 @@ def test_an_shl_notification_is_followed_up(client, people):
     assert client.post(url, json={"status": "closed"}, headers=nurse).json()["status"] == "closed"
     lohja = bearer(login(client, "lohja.nurse"))
     assert client.post(url, json={"status": "closed"}, headers=lohja).status_code == 404
+
+
+def test_social_care_finds_new_questions_before_anyone_writes(client, people, make_user):
+    nurse, instructor, client_id = people
+    client.post(f"/api/v1/clients/{client_id}/consents", headers=nurse, json=consent_body())
+    anonymous = client.post(
+        "/api/v1/consultations",
+        headers=nurse,
+        json={"municipality": "049", "channel": "phone", "question": "Mihin ohjaan?"},
+    ).json()
+    named = client.post(
+        "/api/v1/consultations",
+        headers=nurse,
+        json={"municipality": "049", "channel": "phone", "question": "Väinön asiat?", "client_id": client_id},
+    ).json()
+    listed = client.get("/api/v1/consultations", params={"unanswered": "true"}, headers=instructor).json()
+    assert [c["id"] for c in listed] == [named["id"], anonymous["id"]]
+    assert listed[1]["question"] == "Mihin ohjaan?" and listed[0]["question"] == ""  # named: open the thread
+    make_user("espoo.nurse2", ["health_staff"], ["049"])
+    other = bearer(login(client, "espoo.nurse2"))
+    assert client.get("/api/v1/consultations", headers=other).json() == []

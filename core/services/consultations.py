@@ -474,3 +474,29 @@ def update_shl_status(
         notification.status,
         notification.created_at,
     )
+
+
+def list_consultations(
+    uow: UnitOfWork, *, principal: Principal, sealer: Sealer, unanswered_only: bool = False, limit: int = 50
+) -> list[ConsultationView]:
+    """Health staff see the consultations they asked; social care (instructors)
+    sees the municipality's, so a new question is found before anyone writes
+    in its thread. Unanswered first, newest first. Named ones show only their
+    client id, not the client's data."""
+    access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
+    if not 1 <= limit <= 200:
+        raise InputInvalid("limit must be 1-200", field="limit")
+    query = select(Consultation).where(Consultation.municipality_code.in_(principal.municipalities))
+    if not principal.has_any_role(Role.INSTRUCTOR):
+        query = query.where(Consultation.asked_by == principal.user_id)
+    if unanswered_only:
+        query = query.where(Consultation.answered_at.is_(None))
+    query = query.order_by(
+        Consultation.answered_at.is_not(None), Consultation.created_at.desc(), Consultation.id.desc()
+    ).limit(limit)
+    return [
+        _view(
+            c, sealer.open(c.question, context="consultation.question") if c.client_id is None else "", (), 0
+        )
+        for c in uow.session.scalars(query)
+    ]

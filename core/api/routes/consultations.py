@@ -6,7 +6,7 @@ from datetime import datetime
 
 from litestar import get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from pydantic import BaseModel, Field
 
 from ...domain.accounts import Principal
@@ -205,6 +205,26 @@ def create_shl_notification(
     return ShlOut(**vars(view))
 
 
+@get(
+    "/api/v1/consultations",
+    operation_id="listConsultations",
+    tags=["consultations"],
+    summary="Consultations I asked, or (social care) my municipalities'; unanswered first",
+    sync_to_thread=True,
+)
+def list_consultations(
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+    unanswered: FromQuery[bool] = False,
+    limit: FromQuery[int] = 50,
+) -> list[ConsultationOut]:
+    found = consultations.list_consultations(
+        uow, principal=principal, sealer=runtime.sealer, unanswered_only=unanswered, limit=limit
+    )
+    return [_out(c) for c in found]
+
+
 class ShlStatusIn(BaseModel):
     status: consultations.ShlStatus
 
@@ -237,6 +257,7 @@ def update_shl_notification_status(
 
 
 ROUTES = [
+    list_consultations,
     create_consultation,
     post_consultation_message,
     list_consultation_messages,
