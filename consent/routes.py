@@ -12,7 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from pydantic import BaseModel, Field
 
 from sotesilta.core.domain.accounts import Principal
-from sotesilta.core.domain.clock import HELSINKI
+from sotesilta.core.domain.clock import HELSINKI, require_aware
 from sotesilta.core.domain.errors import InputInvalid
 from sotesilta.core.persistence.uow import UnitOfWork
 
@@ -50,12 +50,6 @@ class AccessRowOut(BaseModel):
     consent_id: int | None
 
 
-def _aware(value: datetime | None, field: str) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise InputInvalid("give the time with its zone", field=field)
-    return value
-
-
 @post(
     "/api/v1/clients/{client_id:int}/consents",
     operation_id="createConsent",
@@ -79,8 +73,8 @@ def create_consent(
         recipient=data.recipient,
         given_how=data.given_how,
         now=now,
-        valid_from=_aware(data.valid_from, "valid_from"),
-        valid_until=_aware(data.valid_until, "valid_until"),
+        valid_from=require_aware(data.valid_from, "valid_from"),
+        valid_until=require_aware(data.valid_until, "valid_until"),
     )
     return ConsentOut(**vars(view))
 
@@ -142,8 +136,8 @@ def get_client_access_log(
 ) -> Response[Any]:
     if format not in ("json", "html"):
         raise InputInvalid("format is json or html", field="format")
-    begin = _aware(start, "start") or now - timedelta(days=365)
-    end = _aware(until, "until") or now + timedelta(seconds=1)
+    begin = require_aware(start, "start") or now - timedelta(days=365)
+    end = require_aware(until, "until") or now + timedelta(seconds=1)
     rows = services.access_report(
         uow, principal=principal, client_id=client_id, start=begin, end=end, now=now, reason=reason
     )

@@ -14,6 +14,7 @@ from sotesilta.core.domain.privacy import AccessAction, AccessBasis, AccessEvent
 from sotesilta.core.persistence.clients import ClientRecord
 from sotesilta.core.persistence.tables import UserAccount
 from sotesilta.core.persistence.uow import UnitOfWork
+from sotesilta.core.services.access import acting_role
 
 from . import audit
 from .tables import AccessLogEntry, Consent
@@ -71,13 +72,12 @@ def _log(
     now: datetime,
     reason: str | None = None,
 ) -> None:
-    role = next((r.value for r in (Role.INSTRUCTOR, Role.HEALTH_STAFF) if r in principal.roles), "unknown")
     audit.append(
         uow.session,
         AccessEvent(
             at=now,
             user_id=principal.user_id,
-            role=role,
+            role=acting_role(principal),
             action=action,
             subject_type=subject,
             subject_id=subject_id,

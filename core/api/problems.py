@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
 from litestar import Request, Response
@@ -17,7 +16,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from pydantic import BaseModel
 
-from ..domain.errors import DomainError, InputInvalid
+from ..domain.clock import require_aware
+from ..domain.errors import DomainError
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("sotesilta.api")
@@ -199,8 +199,4 @@ EXCEPTION_HANDLERS = {
 }
 
 
-def aware(value: datetime | None, field: str) -> datetime | None:
-    """A query parameter's time must carry its zone: a naive one is refused, never guessed."""
-    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-        raise InputInvalid("give the time with its zone, e.g. 2026-03-03T09:00:00+02:00", field=field)
-    return value
+aware = require_aware

@@ -23,3 +23,12 @@ def ensure_utc(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("naive datetime: every time must carry its zone")
     return value.astimezone(UTC)
+
+
+def require_aware(value: datetime | None, field: str) -> datetime | None:
+    """A time given by a caller must carry its zone: a naive one is refused, never guessed."""
+    from .errors import InputInvalid  # errors imports nothing of ours; keep clock importable alone
+
+    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+        raise InputInvalid("give the time with its zone, e.g. 2026-03-03T09:00:00+02:00", field=field)
+    return value
