@@ -332,3 +332,17 @@ def test_a_station_that_turned_walk_in_only_refuses_bookings(client, scheduling,
     refused = client.post("/api/v1/bookings", json=booking_body(slot_id), headers=nurse)
     assert refused.status_code == 422 and refused.json()["type"] == "/problems/booking-mode-not-allowed"
     assert count_bookings(runtime) == 0
+
+
+def test_a_retried_reschedule_returns_the_first_result(client, scheduling, nurse):
+    slots = free_slots(client, nurse, station_id=scheduling.station_id)
+    old = client.post("/api/v1/bookings", json=booking_body(slots[0]["slot_id"]), headers=nurse).json()
+    headers = nurse | {"Idempotency-Key": "move-1"}
+    first = client.post(
+        f"/api/v1/bookings/{old['id']}/reschedule", json={"slot_id": slots[2]["slot_id"]}, headers=headers
+    )
+    again = client.post(
+        f"/api/v1/bookings/{old['id']}/reschedule", json={"slot_id": slots[2]["slot_id"]}, headers=headers
+    )
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json()["id"] == first.json()["id"] and again.headers["idempotent-replayed"] == "true"

@@ -348,7 +348,8 @@ def test_an_shl_notification_is_followed_up(client, people):
         },
     ).json()
     url = f"/api/v1/shl-notifications/{made['id']}/status"
-    assert client.post(url, json={"status": "received"}, headers=instructor).json()["status"] == "received"
+    received = client.post(url, json={"status": "received"}, headers=instructor).json()
+    assert received["status"] == "received" and received["summary"] == "Anonyymi huoli."
     assert client.post(url, json={"status": "sent"}, headers=instructor).status_code == 409
     assert client.post(url, json={"status": "closed"}, headers=nurse).json()["status"] == "closed"
     lohja = bearer(login(client, "lohja.nurse"))

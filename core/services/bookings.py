@@ -557,8 +557,27 @@ def reschedule_booking(
     idempotency_key: str | None = None,
 ) -> BookingView:
     """Move a booking to another slot: a new booking linked to the old, which
-    is cancelled; an orphaned booking is resolved this way. One transaction."""
+    is cancelled; an orphaned booking is resolved this way. One transaction.
+
+    A retry with the same ``Idempotency-Key`` returns the booking the first
+    attempt made, whatever the old booking's state is by now.
+    """
     old = _visible_booking(uow, principal, booking_id)
+    if idempotency_key is not None:
+        earlier = uow.session.scalar(
+            select(Booking.id).where(
+                Booking.booked_by == principal.user_id,
+                Booking.idempotency_key == idempotency_key,
+                Booking.rescheduled_from == booking_id,
+            )
+        )
+        if earlier is not None:
+            view = _view(uow, earlier, sealer)
+            _log_access(
+                plugins, uow, principal, AccessAction.READ, earlier, view.client_id, now, booked_by_me=True
+            )
+            uow.commit()
+            return BookingView(**{**view.__dict__, "replayed": True})
     orphaned = old.orphaned_at is not None and old.orphan_resolved_at is None
     if old.status != AppointmentStatus.BOOKED.value and not orphaned:
         raise BookingStateInvalid(f"booking {booking_id} is {old.status} and cannot be moved")

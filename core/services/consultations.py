@@ -338,6 +338,7 @@ class ShlView:
     ground_without_consent: str | None
     status: str
     created_at: datetime
+    summary: str
 
 
 def create_shl_notification(
@@ -411,6 +412,7 @@ def create_shl_notification(
         ground,
         notification.status,
         now,
+        summary,
     )
 
 
@@ -436,6 +438,7 @@ def update_shl_status(
     notification_id: int,
     status: ShlStatus,
     plugins: Plugins,
+    sealer: Sealer,
     now: datetime,
 ) -> ShlView:
     """Follow-up of a notification: its sender and social care of the municipality may move it on."""
@@ -470,9 +473,12 @@ def update_shl_status(
         notification.to_organisation,
         notification.client_id,
         notification.consent_id,
-        None,
+        sealer.open_optional(
+            notification.ground_without_consent, context="shl_notification.ground_without_consent"
+        ),
         notification.status,
         notification.created_at,
+        sealer.open(notification.summary, context="shl_notification.summary"),
     )
 
 

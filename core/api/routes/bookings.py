@@ -225,7 +225,7 @@ def reschedule_booking(
     runtime: NamedDependency[Runtime],
     now: NamedDependency[datetime],
     idempotency_key: IdempotencyKey = None,
-) -> BookingOut:
+) -> Response[BookingOut]:
     view = bookings.reschedule_booking(
         uow,
         principal=principal,
@@ -237,7 +237,8 @@ def reschedule_booking(
         now=now,
         idempotency_key=idempotency_key,
     )
-    return booking_out(view)
+    headers = {"Idempotent-Replayed": "true"} if view.replayed else {}
+    return Response(booking_out(view), status_code=200 if view.replayed else 201, headers=headers)
 
 
 @get(

@@ -73,6 +73,7 @@ class ShlOut(BaseModel):
     ground_without_consent: str | None
     status: str
     created_at: datetime
+    summary: str
 
 
 def _out(view: consultations.ConsultationView) -> ConsultationOut:
@@ -251,6 +252,7 @@ def update_shl_notification_status(
         notification_id=notification_id,
         status=data.status,
         plugins=runtime.plugins,
+        sealer=runtime.sealer,
         now=now,
     )
     return ShlOut(**vars(view))
