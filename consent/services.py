@@ -10,11 +10,11 @@ from sqlalchemy.exc import IntegrityError
 
 from sotesilta.core.domain.accounts import Principal, Role
 from sotesilta.core.domain.errors import InputInvalid, RecordConflict, RecordNotFound, StateConflict
-from sotesilta.core.domain.privacy import AccessAction, AccessBasis, AccessEvent, ConsentGiven, ConsentScope
+from sotesilta.core.domain.privacy import AccessAction, ConsentGiven, ConsentScope
 from sotesilta.core.persistence.clients import ClientRecord
 from sotesilta.core.persistence.tables import UserAccount
 from sotesilta.core.persistence.uow import UnitOfWork
-from sotesilta.core.services.access import acting_role
+from sotesilta.core.services.access import access_event
 
 from . import audit
 from .tables import AccessLogEntry, Consent
@@ -74,17 +74,7 @@ def _log(
 ) -> None:
     audit.append(
         uow.session,
-        AccessEvent(
-            at=now,
-            user_id=principal.user_id,
-            role=acting_role(principal),
-            action=action,
-            subject_type=subject,
-            subject_id=subject_id,
-            client_id=client_id,
-            basis=AccessBasis.TASK,
-            reason=reason,
-        ),
+        access_event(principal, action, subject, subject_id, client_id=client_id, now=now, reason=reason),
     )
 
 

@@ -16,7 +16,6 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from pydantic import BaseModel
 
-from ..domain.clock import require_aware
 from ..domain.errors import DomainError
 
 PROBLEM_JSON = "application/problem+json"
@@ -197,6 +196,3 @@ EXCEPTION_HANDLERS = {
     HTTPException: http_error_handler,
     Exception: unexpected_error_handler,
 }
-
-
-aware = require_aware

@@ -132,10 +132,14 @@ class Plugins:
                 "do not block the built-in 'consent' plugin"
             )
 
-    def routes(self) -> list[Any]:
+    def _collect(self, hook_name: str) -> list[Any]:
+        """What every plugin passes to a registration hook's ``register``."""
         collected: list[Any] = []
-        _call_each(self.pm, "sotesilta_register_routes", register=lambda _plugin: collected.append)
+        _call_each(self.pm, hook_name, register=lambda _plugin: collected.append)
         return collected
+
+    def routes(self) -> list[Any]:
+        return self._collect("sotesilta_register_routes")
 
     def load_demo(self, builder: DemoBuilder) -> None:
         _call_each(self.pm, "sotesilta_load_demo", demo=builder)
@@ -147,9 +151,7 @@ class Plugins:
         return self.pm.hook.sotesilta_consent_decision(session=session, query=query)  # type: ignore[no-any-return]
 
     def commands(self) -> list[Any]:
-        collected: list[Any] = []
-        _call_each(self.pm, "sotesilta_register_commands", register=lambda _plugin: collected.append)
-        return collected
+        return self._collect("sotesilta_register_commands")
 
     def booking_vetoes(self, draft: BookingDraft) -> list[str]:
         return [reason for reason in self.pm.hook.sotesilta_validate_booking(draft=draft) if reason]

@@ -5,10 +5,13 @@ Where the mere existence of a record must not leak, refusals are "not found".
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from ..domain.accounts import Principal, Role
 from ..domain.errors import AccessDenied, RecordNotFound
+from ..domain.privacy import AccessAction, AccessBasis, AccessEvent
 from ..persistence.tables import Station, Worker
 from ..persistence.uow import UnitOfWork
 
@@ -53,3 +56,30 @@ _ROLE_ORDER = (Role.INSTRUCTOR, Role.HEALTH_STAFF, Role.MANAGER, Role.ADMIN)
 
 def acting_role(principal: Principal) -> str:
     return next((r.value for r in _ROLE_ORDER if r in principal.roles), "unknown")
+
+
+def access_event(
+    principal: Principal,
+    action: AccessAction,
+    subject_type: str,
+    subject_id: int,
+    *,
+    client_id: int | None,
+    now: datetime,
+    basis: AccessBasis = AccessBasis.TASK,
+    consent_id: int | None = None,
+    reason: str | None = None,
+) -> AccessEvent:
+    """The access-log entry for this person's use of a client's data."""
+    return AccessEvent(
+        at=now,
+        user_id=principal.user_id,
+        role=acting_role(principal),
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        client_id=client_id,
+        basis=basis,
+        consent_id=consent_id,
+        reason=reason,
+    )

@@ -40,11 +40,9 @@ from ..domain.errors import (
     RecordNotFound,
     SlotHeld,
     SlotTaken,
-    SlotUnavailable,
 )
 from ..domain.organisations import BookingMode
-from ..domain.privacy import AccessAction, AccessBasis, AccessEvent
-from ..domain.scheduling import SessionStatus
+from ..domain.privacy import AccessAction, AccessBasis
 from ..persistence.clients import ClientRecord
 from ..persistence.scheduling import Booking, BookingReason, GuidanceSession, Slot, SlotHold
 from ..persistence.tables import Station, Worker
@@ -53,7 +51,7 @@ from ..plugins.manager import Plugins
 from . import access
 from .instructions import Instructions, client_instructions
 from .sealing import Sealer
-from .slots import SearchScope, find_free_slots
+from .slots import SearchScope, ensure_bookable, find_free_slots
 
 log = logging.getLogger("sotesilta.bookings")
 NOTE_MAX = 1000
@@ -197,16 +195,15 @@ def create_booking(
             return replay
     connection = uow.session.connection()
     target = connection.execute(_TARGET, {"slot_id": request.slot_id}).first()
-    if target is None or target.municipality_code not in principal.municipalities:
-        raise RecordNotFound(f"no slot {request.slot_id}", slot_id=request.slot_id)
-    if target.starts_at <= now:
-        raise SlotUnavailable(
-            f"slot {request.slot_id} is in the past", field="slot_id", slot_id=request.slot_id
-        )
-    if target.session_status != SessionStatus.SCHEDULED.value:
-        raise SlotUnavailable(
-            f"slot {request.slot_id} belongs to a cancelled session", field="slot_id", slot_id=request.slot_id
-        )
+    ensure_bookable(
+        principal,
+        request.slot_id,
+        now,
+        municipality=target.municipality_code if target else None,
+        starts_at=target.starts_at if target else None,
+        session_status=target.session_status if target else None,
+    )
+    assert target is not None
     municipality = target.municipality_code
     _validate(request, plugins, municipality)
     if request.client_id is not None:
@@ -357,8 +354,17 @@ def _replay(
         return None
     if found[1] != digest:
         raise IdempotencyMismatch(f"Idempotency-Key {key!r} was used for a different booking")
-    view = _view(uow, found[0], sealer)
-    _log_access(plugins, uow, principal, AccessAction.READ, view.id, view.client_id, now, booked_by_me=True)
+    return _replayed(uow, principal, found[0], sealer, plugins, now)
+
+
+def _replayed(
+    uow: UnitOfWork, principal: Principal, booking_id: int, sealer: Sealer, plugins: Plugins, now: datetime
+) -> BookingView:
+    """A booking returned again to a retried request: a read of client data (logged)."""
+    view = _view(uow, booking_id, sealer)
+    _log_access(
+        plugins, uow, principal, AccessAction.READ, booking_id, view.client_id, now, booked_by_me=True
+    )
     uow.commit()
     return BookingView(**{**view.__dict__, "replayed": True})
 
@@ -454,19 +460,11 @@ def _log_access(
     booked_by_me: bool,
 ) -> None:
     """One access-log entry, in the use case's transaction."""
-    plugins.record_access(
-        uow.session,
-        AccessEvent(
-            at=now,
-            user_id=principal.user_id,
-            role=access.acting_role(principal),
-            action=action,
-            subject_type="booking",
-            subject_id=booking_id,
-            client_id=client_id,
-            basis=AccessBasis.TASK if booked_by_me else AccessBasis.CLIENT_RELATIONSHIP,
-        ),
+    basis = AccessBasis.TASK if booked_by_me else AccessBasis.CLIENT_RELATIONSHIP
+    event = access.access_event(
+        principal, action, "booking", booking_id, client_id=client_id, now=now, basis=basis
     )
+    plugins.record_access(uow.session, event)
 
 
 def get_booking(
@@ -572,12 +570,7 @@ def reschedule_booking(
             )
         )
         if earlier is not None:
-            view = _view(uow, earlier, sealer)
-            _log_access(
-                plugins, uow, principal, AccessAction.READ, earlier, view.client_id, now, booked_by_me=True
-            )
-            uow.commit()
-            return BookingView(**{**view.__dict__, "replayed": True})
+            return _replayed(uow, principal, earlier, sealer, plugins, now)
     orphaned = old.orphaned_at is not None and old.orphan_resolved_at is None
     if old.status != AppointmentStatus.BOOKED.value and not orphaned:
         raise BookingStateInvalid(f"booking {booking_id} is {old.status} and cannot be moved")

@@ -19,7 +19,7 @@ from ..domain.accounts import Principal, Role
 from ..domain.bookings import normalise_phone
 from ..domain.errors import InputInvalid, RecordConflict, RecordNotFound
 from ..domain.identity_codes import parse_identity_code
-from ..domain.privacy import AccessAction, AccessBasis, AccessEvent
+from ..domain.privacy import AccessAction
 from ..persistence.clients import ClientRecord
 from ..persistence.uow import UnitOfWork
 from ..plugins.manager import Plugins
@@ -147,15 +147,5 @@ def _log(
     now: datetime,
 ) -> None:
     plugins.record_access(
-        uow.session,
-        AccessEvent(
-            at=now,
-            user_id=principal.user_id,
-            role=access.acting_role(principal),
-            action=action,
-            subject_type="client",
-            subject_id=client_id,
-            client_id=client_id,
-            basis=AccessBasis.TASK,
-        ),
+        uow.session, access.access_event(principal, action, "client", client_id, client_id=client_id, now=now)
     )

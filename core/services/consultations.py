@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from ..domain.accounts import Principal, Role
 from ..domain.errors import ConsentMissing, InputInvalid, RecordNotFound, StateConflict
-from ..domain.privacy import AccessAction, AccessBasis, AccessEvent, ConsentQuery, ConsentScope
+from ..domain.privacy import AccessAction, AccessBasis, ConsentQuery, ConsentScope
 from ..persistence.clients import ClientRecord
 from ..persistence.consultations import Consultation, ConsultationMessage, ConsultationRead, ShlNotification
 from ..persistence.tables import Worker
@@ -96,20 +96,18 @@ def _log(
     consent_id: int | None,
     now: datetime,
 ) -> None:
-    plugins.record_access(
-        uow.session,
-        AccessEvent(
-            at=now,
-            user_id=principal.user_id,
-            role=access.acting_role(principal),
-            action=action,
-            subject_type=subject,
-            subject_id=subject_id,
-            client_id=client_id,
-            basis=AccessBasis.CONSENT if consent_id else AccessBasis.TASK,
-            consent_id=consent_id,
-        ),
+    basis = AccessBasis.CONSENT if consent_id else AccessBasis.TASK
+    event = access.access_event(
+        principal,
+        action,
+        subject,
+        subject_id,
+        client_id=client_id,
+        now=now,
+        basis=basis,
+        consent_id=consent_id,
     )
+    plugins.record_access(uow.session, event)
 
 
 def create_consultation(

@@ -167,16 +167,39 @@ def load_bookable_slot(uow: UnitOfWork, principal: Principal, slot_id: int, now:
         .join(Station, Station.id == Slot.station_id)
         .where(Slot.id == slot_id)
     ).first()
-    if row is None or row[2].municipality_code not in principal.municipalities:
-        raise RecordNotFound(f"no slot {slot_id}", slot_id=slot_id)
+    ensure_bookable(
+        principal,
+        slot_id,
+        now,
+        municipality=row[2].municipality_code if row else None,
+        starts_at=row[0].starts_at if row else None,
+        session_status=row[1].status if row else None,
+    )
+    assert row is not None
     slot, guidance_session, station = row
-    if slot.starts_at <= now:
+    return BookableSlot(slot, guidance_session, station)
+
+
+def ensure_bookable(
+    principal: Principal,
+    slot_id: int,
+    now: datetime,
+    *,
+    municipality: str | None,
+    starts_at: datetime | None,
+    session_status: str | None,
+) -> None:
+    """Why a slot cannot be booked (or held), if it cannot: not found for
+    this person (another municipality's too), in the past, or on a cancelled
+    session. The facts come from whichever query the caller already ran."""
+    if municipality is None or starts_at is None or municipality not in principal.municipalities:
+        raise RecordNotFound(f"no slot {slot_id}", slot_id=slot_id)
+    if starts_at <= now:
         raise SlotUnavailable(f"slot {slot_id} is in the past", field="slot_id", slot_id=slot_id)
-    if guidance_session.status != SessionStatus.SCHEDULED.value:
+    if session_status != SessionStatus.SCHEDULED.value:
         raise SlotUnavailable(
             f"slot {slot_id} belongs to a cancelled session", field="slot_id", slot_id=slot_id
         )
-    return BookableSlot(slot, guidance_session, station)
 
 
 @dataclass(frozen=True)

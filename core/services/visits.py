@@ -24,7 +24,7 @@ from ..domain.bookings import (
     WalkInStatus,
 )
 from ..domain.errors import BookingStateInvalid, CodeUnknown, InputInvalid, RecordNotFound
-from ..domain.privacy import AccessAction, AccessBasis, AccessEvent
+from ..domain.privacy import AccessAction, AccessBasis
 from ..persistence.scheduling import (
     Booking,
     GuidanceSession,
@@ -227,16 +227,16 @@ def record_visit_outcome(
         )
     if source.booking is not None:
         _apply_to_booking(source.booking, record.outcome, now)
+        booking = source.booking
         plugins.record_access(
             uow.session,
-            AccessEvent(
-                at=now,
-                user_id=principal.user_id,
-                role=access.acting_role(principal),
-                action=AccessAction.UPDATE,
-                subject_type="booking",
-                subject_id=source.booking.id or 0,
-                client_id=source.booking.client_id,
+            access.access_event(
+                principal,
+                AccessAction.UPDATE,
+                "booking",
+                booking.id or 0,
+                client_id=booking.client_id,
+                now=now,
                 basis=AccessBasis.CLIENT_RELATIONSHIP,
             ),
         )

@@ -113,6 +113,13 @@ def booking_out(view: BookingView) -> BookingOut:
     return BookingOut(**fields)
 
 
+def _created_or_replayed(view: BookingView) -> Response[BookingOut]:
+    """201 for a new booking; 200 and Idempotent-Replayed for a retry's first result."""
+    if view.replayed:
+        return Response(booking_out(view), status_code=200, headers={"Idempotent-Replayed": "true"})
+    return Response(booking_out(view), status_code=201)
+
+
 @post(
     "/api/v1/bookings",
     operation_id="createBooking",
@@ -151,8 +158,7 @@ async def create_booking(
         now=now,
         idempotency_key=idempotency_key,
     )
-    headers = {"Idempotent-Replayed": "true"} if view.replayed else {}
-    return Response(booking_out(view), status_code=200 if view.replayed else 201, headers=headers)
+    return _created_or_replayed(view)
 
 
 @get(
@@ -237,8 +243,7 @@ def reschedule_booking(
         now=now,
         idempotency_key=idempotency_key,
     )
-    headers = {"Idempotent-Replayed": "true"} if view.replayed else {}
-    return Response(booking_out(view), status_code=200 if view.replayed else 201, headers=headers)
+    return _created_or_replayed(view)
 
 
 @get(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from litestar import get, post
 from litestar.di import NamedDependency
@@ -10,11 +10,11 @@ from litestar.params import FromQuery, JSONBody
 from pydantic import AwareDatetime, BaseModel, Field
 
 from ...domain.accounts import Principal, Role
+from ...domain.clock import require_aware
 from ...domain.scheduling import SessionMode
 from ...persistence.uow import UnitOfWork
 from ...runtime import Runtime
 from ...services import sessions
-from ..problems import aware
 from ..security import requires_role
 
 
@@ -145,10 +145,8 @@ def list_sessions(
     station_id: FromQuery[int | None] = None,
     worker_id: FromQuery[int | None] = None,
 ) -> list[SessionOut]:
-    from datetime import timedelta
-
-    begin = aware(start, "start") or now
-    until = aware(until, "until")
+    begin = require_aware(start, "start") or now
+    until = require_aware(until, "until")
     found = sessions.list_sessions(
         uow,
         principal=principal,

@@ -11,11 +11,11 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from pydantic import BaseModel
 
 from ...domain.accounts import Principal
+from ...domain.clock import require_aware
 from ...persistence.uow import UnitOfWork
 from ...runtime import Runtime
 from ...services import slots
 from ...services.slots import SearchScope
-from ..problems import aware
 
 
 class FreeSlotOut(BaseModel):
@@ -71,8 +71,8 @@ async def list_free_slots(
         language=language,
         mode=mode,
         worker_id=worker_id,
-        start=aware(start, "start"),
-        until=aware(until, "until"),
+        start=require_aware(start, "start"),
+        until=require_aware(until, "until"),
         limit=limit,
     )
     return [FreeSlotOut(**{**vars(s), "worker_languages": list(s.worker_languages)}) for s in found]
