@@ -19,6 +19,7 @@ from .domain.organisations import (
     WorkerTitle,
 )
 from .domain.privacy import AccessEvent, ConsentDecision, ConsentQuery
+from .domain.rehab import RehabPolicy
 from .domain.scheduling import ClosingDayPolicy
 from .plugins import hookimpl
 from .plugins.registry import (
@@ -45,6 +46,7 @@ __all__ = [
     "Language",
     "MunicipalityProfile",
     "MunicipalityRegister",
+    "RehabPolicy",
     "Role",
     "RouteRegister",
     "StationKind",

@@ -26,6 +26,8 @@ from .routes import (
     consultations,
     health,
     organisations,
+    rehab,
+    rehab_outcomes,
     sessions,
     slots,
     users,
@@ -45,6 +47,8 @@ ROUTE_MODULES = (
     visits,
     clients,
     consultations,
+    rehab,
+    rehab_outcomes,
 )
 OPENAPI_PATH = "/api/schema"
 #: request bodies larger than this are refused with 413 before parsing

@@ -164,3 +164,25 @@ class StateConflict(DomainError):
     kind = "conflict"
     code = "state-conflict"
     title = "Not possible in the current state"
+
+
+class ServiceNotOffered(DomainError):
+    kind = "invalid"
+    code = "service-not-offered"
+    title = "The municipality does not offer this service"
+
+
+class PeriodActive(DomainError):
+    """One active intensive period per client and service."""
+
+    kind = "conflict"
+    code = "period-active"
+    title = "The client already has an active period of this service"
+
+
+class ScheduleConflict(DomainError):
+    """A planned contact overlaps a worker's other appointments."""
+
+    kind = "conflict"
+    code = "schedule-conflict"
+    title = "Overlaps a worker's other appointments"

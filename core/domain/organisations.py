@@ -9,9 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from .errors import InputInvalid
 from .scheduling import ClosingDayPolicy
+
+if TYPE_CHECKING:
+    from .rehab import RehabPolicy
 
 
 class Language(StrEnum):
@@ -106,6 +110,8 @@ class MunicipalityProfile:
     primary_language: Language = Language.FI
     stations: tuple[StationProfile, ...] = field(default=())
     closing_days: ClosingDayPolicy = field(default_factory=ClosingDayPolicy)
+    #: intensive social rehabilitation, where the municipality offers it
+    rehab: RehabPolicy | None = None
 
     def __post_init__(self) -> None:
         if not _MUNICIPALITY_CODE.match(self.code):

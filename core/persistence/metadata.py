@@ -2,8 +2,8 @@
 
 from sqlmodel import SQLModel
 
-from . import clients, consultations, scheduling, tables
+from . import clients, consultations, rehab, scheduling, tables
 
 metadata = SQLModel.metadata
 
-__all__ = ["clients", "consultations", "metadata", "scheduling", "tables"]
+__all__ = ["clients", "consultations", "metadata", "rehab", "scheduling", "tables"]

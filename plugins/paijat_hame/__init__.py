@@ -10,6 +10,16 @@ from sotesilta.core import plugin_api as api
 
 COUNTY = api.CountyProfile("09", "Päijät-Hämeen hyvinvointialue", "Päijänne-Tavastlands välfärdsområde")
 YOUNG_ADULTS = api.AgeGroup(18, 29)
+#: at most six months, several contacts a week; a worker may open a period for
+#: a client just outside 18-29 when they record why (the model "has no client criteria")
+INTENSIVE_REHAB = api.RehabPolicy(
+    max_months=6,
+    age_groups=(YOUNG_ADULTS,),
+    weekly_contact_target=2,
+    age_exception_allowed=True,
+    days_without_contact_alert=10,
+    follow_up_months=6,
+)
 
 # (code, Finnish name, Swedish name) — Statistics Finland's classification.
 MUNICIPALITIES = (
@@ -41,6 +51,7 @@ PROFILES = tuple(
         name_sv=sv,
         county=COUNTY,
         age_groups=(YOUNG_ADULTS,),
+        rehab=INTENSIVE_REHAB,
         stations=(REHAB_UNIT,) if code == "398" else (),
     )
     for code, fi, sv in MUNICIPALITIES

@@ -1,0 +1,212 @@
+"""The outcome report of intensive rehabilitation: aggregates only, small numbers suppressed.
+
+The kind of table in the Päijät-Häme model's "Arvioinnin tulokset": periods
+started and ended (and why ended early), the mean change of the 3X10D mean
+against its 25 % target, the shares of satisfied clients against their 100 %
+targets, and realised contacts per week, by quarter or year.
+
+Definitions (docs/api.md repeats them):
+- a period *ended early* when it ended before its planned end;
+- the 3X10D change of a client is the relative change of the mean of answered
+  items from the start to the follow-up measurement; the report gives the
+  mean over clients whose follow-up falls in the bucket and whose change is
+  defined;
+- a client is *satisfied* when they answered "yes" ("partly" is shown apart);
+- contacts per week = realised contacts / (days of open periods / 7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from sqlalchemy import and_, or_, select
+
+from ..domain import disclosure
+from ..domain.accounts import Principal, Role
+from ..domain.clock import HELSINKI
+from ..domain.disclosure import Cell
+from ..domain.errors import InputInvalid, RecordNotFound
+from ..domain.rehab import ContactStatus, EndReason, MeasurementPoint, change_of_mean
+from ..persistence.rehab import Contact, IntensivePeriod, PeriodFeedback
+from ..persistence.uow import UnitOfWork
+from ..plugins.registry import MunicipalityRegistry
+from . import access
+from .rehab_outcomes import answers_by_point
+
+CHANGE_TARGET = 0.25
+SATISFACTION_TARGET = 1.0
+
+
+class GroupBy(StrEnum):
+    QUARTER = "quarter"
+    YEAR = "year"
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    label: str  # "2025-Q1" or "2025"
+    first: date
+    last: date
+    periods_started: Cell
+    periods_ended: Cell
+    ended_early: Cell
+    ended_early_by_reason: dict[str, Cell]
+    measured_pairs: Cell
+    mean_change_of_mean: Cell
+    feedback_answers: Cell
+    useful_yes_share: Cell
+    useful_partly_share: Cell
+    goals_yes_share: Cell
+    goals_partly_share: Cell
+    contacts_per_week: Cell
+
+
+@dataclass(frozen=True)
+class OutcomeReport:
+    scope: str  # "municipality 398" or "county 09"
+    municipalities: tuple[str, ...]
+    year: int
+    group_by: str
+    rows: tuple[ReportRow, ...]
+    total: ReportRow
+    change_target: float = CHANGE_TARGET
+    satisfaction_target: float = SATISFACTION_TARGET
+
+
+def _buckets(year: int, group_by: GroupBy) -> list[tuple[str, date, date]]:
+    if group_by is GroupBy.YEAR:
+        return [(str(year), date(year, 1, 1), date(year, 12, 31))]
+    out = []
+    for q in range(4):
+        first = date(year, 3 * q + 1, 1)
+        last = (date(year + 1, 1, 1) if q == 3 else date(year, 3 * q + 4, 1)) - timedelta(days=1)
+        out.append((f"{year}-Q{q + 1}", first, last))
+    return out
+
+
+def _scope(
+    principal: Principal, registry: MunicipalityRegistry, municipality: str | None, county: str | None
+) -> tuple[str, tuple[str, ...]]:
+    if (municipality is None) == (county is None):
+        raise InputInvalid("give either a municipality or a county", field="municipality")
+    if municipality is not None:
+        if municipality not in principal.municipalities or registry.get(municipality) is None:
+            raise RecordNotFound(f"no municipality {municipality} for you", field="municipality")
+        return f"municipality {municipality}", (municipality,)
+    codes = tuple(sorted(p.code for p in registry.all() if p.county.code == county))
+    if not codes or not set(codes) <= set(principal.municipalities):
+        raise RecordNotFound(f"no county {county} for you", field="county")
+    return f"county {county}", codes
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _row(
+    label: str,
+    first: date,
+    last: date,
+    periods: list[IntensivePeriod],
+    changes: dict[int, tuple[date, float | None]],
+    feedback: list[tuple[date, str, str]],
+    contacts: list[date],
+) -> ReportRow:
+    def inside(day: date | None) -> bool:
+        return day is not None and first <= day <= last
+
+    started = sum(inside(p.starts_on) for p in periods)
+    ended = [p for p in periods if inside(p.ended_on)]
+    early = [p for p in ended if p.ended_on is not None and p.ended_on < p.planned_end]
+    reasons = {r.value: sum(p.end_reason == r.value for p in early) for r in EndReason}
+    pairs = [c for on, c in changes.values() if inside(on) and c is not None]
+    answers = [(u, g) for on, u, g in feedback if inside(on)]
+    n = len(answers)
+    open_days = 0
+    active = 0
+    for p in periods:
+        a, b = max(p.starts_on, first), min(p.ended_on or p.planned_end, last)
+        if a <= b:
+            open_days += (b - a).days + 1
+            active += 1
+    realised = sum(inside(day) for day in contacts)
+    return ReportRow(
+        label=label,
+        first=first,
+        last=last,
+        periods_started=disclosure.count(started),
+        periods_ended=disclosure.count(len(ended)),
+        ended_early=disclosure.count(len(early)),
+        ended_early_by_reason=disclosure.row({k: v for k, v in reasons.items() if v or k != EndReason.OTHER}),
+        measured_pairs=disclosure.count(len(pairs)),
+        mean_change_of_mean=disclosure.statistic(sum(pairs) / len(pairs) if pairs else None, len(pairs)),
+        feedback_answers=disclosure.count(n),
+        useful_yes_share=disclosure.statistic(_share(sum(u == "yes" for u, _ in answers), n), n),
+        useful_partly_share=disclosure.statistic(_share(sum(u == "partly" for u, _ in answers), n), n),
+        goals_yes_share=disclosure.statistic(_share(sum(g == "yes" for _, g in answers), n), n),
+        goals_partly_share=disclosure.statistic(_share(sum(g == "partly" for _, g in answers), n), n),
+        contacts_per_week=disclosure.statistic(realised / (open_days / 7) if open_days else None, active),
+    )
+
+
+def get_rehab_outcome_report(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    registry: MunicipalityRegistry,
+    year: int,
+    group_by: GroupBy = GroupBy.QUARTER,
+    municipality: str | None = None,
+    county: str | None = None,
+) -> OutcomeReport:
+    access.require_role(principal, Role.MANAGER, Role.INSTRUCTOR)
+    if not 2000 <= year <= 2100:
+        raise InputInvalid("year must be 2000-2100", field="year")
+    scope, codes = _scope(principal, registry, municipality, county)
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    periods = list(
+        uow.session.scalars(
+            select(IntensivePeriod).where(
+                IntensivePeriod.municipality_code.in_(codes),
+                IntensivePeriod.starts_on <= last,
+                or_(
+                    IntensivePeriod.ended_on.is_(None) & (IntensivePeriod.planned_end >= first),
+                    IntensivePeriod.ended_on >= first,
+                ),
+            )
+        )
+    )
+    ids = [p.id or 0 for p in periods]
+    measured = answers_by_point(uow, ids)
+    changes: dict[int, tuple[date, float | None]] = {}
+    for period_id in ids:
+        follow = measured.get((period_id, MeasurementPoint.FOLLOW_UP.value))
+        start = measured.get((period_id, MeasurementPoint.START.value))
+        if follow is not None:
+            changes[period_id] = (follow[0], change_of_mean(start[1] if start else None, follow[1]))
+    feedback = [
+        (on, useful, goals)
+        for on, useful, goals in uow.session.execute(
+            select(PeriodFeedback.submitted_on, PeriodFeedback.useful, PeriodFeedback.towards_goals).where(
+                PeriodFeedback.period_id.in_(ids), PeriodFeedback.submitted_on.between(first, last)
+            )
+        )
+    ]
+    contacts = _realised_days(uow, ids)
+    rows = tuple(
+        _row(label, a, b, periods, changes, feedback, contacts) for label, a, b in _buckets(year, group_by)
+    )
+    total = _row(str(year), first, last, periods, changes, feedback, contacts)
+    return OutcomeReport(scope, codes, year, group_by.value, rows, total)
+
+
+def _realised_days(uow: UnitOfWork, period_ids: Iterable[int]) -> list[date]:
+    rows = uow.session.scalars(
+        select(Contact.starts_at).where(
+            and_(Contact.period_id.in_(list(period_ids)), Contact.status == ContactStatus.FULFILLED.value)
+        )
+    )
+    return [at.astimezone(HELSINKI).date() for at in rows]
