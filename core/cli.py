@@ -171,6 +171,9 @@ def demo(password: str | None) -> None:
             password_for=password_for,
             reset_passwords=password is not None,
             registry=runtime.plugins.municipalities,
+            plugins=runtime.plugins,
+            sealer=runtime.sealer,
+            index_key=runtime.index_key,
         )
         runtime.plugins.load_demo(loader)
     click.echo(f"{'username':<20} {'roles':<14} {'municipalities':<16} password")

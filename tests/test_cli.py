@@ -85,6 +85,34 @@ def test_demo_loads_users_for_every_role_and_municipality_and_can_run_twice(cli_
     assert run("sessions", "extend", "--weeks", "16").output.startswith("0 sessions")
 
 
+def test_the_demo_gives_a_believable_rehabilitation_outcome_report(cli_env):
+    from datetime import date
+
+    from sotesilta.core.plugins.manager import load_plugins
+    from sotesilta.core.services import accounts, rehab_report
+
+    assert run("demo", "--password", "demo-password-1").exit_code == 0
+    engine = make_engine(cli_env)
+    registry = load_plugins().municipalities
+    reports = []
+    with UnitOfWork(make_session_factory(engine)) as uow:
+        manager = accounts.principal_of_user(uow, "ph.manager")
+        for year in (date.today().year - 1, date.today().year):
+            reports.append(
+                rehab_report.get_rehab_outcome_report(
+                    uow, principal=manager, registry=registry, year=year, county="09", today=date.today()
+                ).total
+            )
+    engine.dispose()
+    # the history spans a year and a half back, so one of the two years is well filled
+    row = max(reports, key=lambda r: r.measured_pairs.value or 0)
+    assert not row.periods_started.suppressed and row.periods_started.value >= 5
+    assert row.measured_pairs.value >= 5
+    assert 0.1 <= row.mean_change_of_mean.value <= 0.4  # around the model's 25 % target
+    assert row.useful_yes_share.value >= 0.8 and row.goals_yes_share.value >= 0.7
+    assert 1.5 <= row.contacts_per_week.value <= 4  # "several contacts a week"
+
+
 def test_demo_without_password_prints_generated_ones(cli_env):
     result = run("demo")
     assert result.exit_code == 0
@@ -195,10 +223,14 @@ def test_keys_rotate_reseals_under_the_first_key(cli_env, monkeypatch):
             "created_at) VALUES ('049', %s, false, 'fi', 1, now())",
             (sealer.seal("Aino", context="client_record.name"),),
         )
+        clients = connection.exec_driver_sql("SELECT count(*) FROM client_record").scalar()
     engine.dispose()
     monkeypatch.setenv("SOTESILTA_DATA_KEYS", f"new:{generate_key()},{os.environ['SOTESILTA_DATA_KEYS']}")
     result = run("keys", "rotate")
-    assert result.exit_code == 0 and "client_record.name: 1 re-sealed" in result.output
+    # the demo's fictional rehabilitation clients and the one above, all under the old key
+    assert clients > 1 and result.exit_code == 0
+    assert f"client_record.name: {clients} re-sealed" in result.output
+    assert "period_goal.text: 0 re-sealed" not in result.output
     monkeypatch.setenv("SOTESILTA_DATA_KEYS", f"other:{generate_key()}")
     failed = CliRunner().invoke(main, ["keys", "rotate"])
     assert failed.exit_code == 1 and "'new'" in failed.output

@@ -713,3 +713,50 @@ def _user_id(runtime, username: str) -> int:  # type: ignore[no-untyped-def]
 
     with runtime.uow() as uow:
         return int(uow.session.scalar(select(UserAccount.id).where(UserAccount.username == username)) or 0)
+
+
+def test_the_schedule_shows_sessions_bookings_and_absences(client, scheduling):
+    instructor = bearer(login(client, "espoo.instructor"))
+    nurse = bearer(login(client, "espoo.nurse"))
+    free = client.get(
+        "/api/v1/slots/free",
+        params={"municipality": "049", "station_id": scheduling.station_id},
+        headers=nurse,
+    ).json()
+    booked = client.post(
+        "/api/v1/bookings",
+        json={
+            "slot_id": free[0]["slot_id"],
+            "reasons": ["loneliness"],
+            "client": {"name": "Ei Näy", "age": 40},
+        },
+        headers=nurse,
+    )
+    assert booked.status_code == 201, booked.text
+    absence = client.post(
+        "/api/v1/absences",
+        json={
+            "worker_id": scheduling.worker_id,
+            "starts_at": "2026-03-05T08:00:00+02:00",
+            "ends_at": "2026-03-05T16:00:00+02:00",
+            "reason": "koulutus",
+        },
+        headers=instructor,
+    )
+    assert absence.status_code == 201, absence.text
+    entries = client.get(
+        f"/api/v1/workers/{scheduling.worker_id}/schedule",
+        params={"start": "2026-03-02T00:00:00+02:00", "end": "2026-03-09T00:00:00+02:00"},
+        headers=instructor,
+    )
+    assert entries.status_code == 200
+    kinds = [(e["kind"], e["starts_at"][:10]) for e in entries.json()]
+    assert kinds == [("guidance_session", "2026-03-03"), ("booking", "2026-03-03"), ("absence", "2026-03-05")]
+    assert entries.json()[0]["detail"] == str(scheduling.station_id)
+    assert "Ei Näy" not in entries.text
+    too_long = client.get(
+        f"/api/v1/workers/{scheduling.worker_id}/schedule",
+        params={"start": "2026-03-02T00:00:00+02:00", "end": "2026-06-09T00:00:00+02:00"},
+        headers=instructor,
+    )
+    assert too_long.status_code == 422

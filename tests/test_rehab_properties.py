@@ -127,3 +127,14 @@ def test_a_suppressed_cell_cannot_be_worked_out_from_the_total(counts):
     nonzero = [k for k, v in counts.items() if v > 0]
     # with the total shown, one hidden cell alone would be total minus the rest
     assert len(hidden) != 1 or len(nonzero) == 1
+
+
+def test_every_item_key_and_end_reason_has_labels_in_three_languages(plugins):
+    from sotesilta.core.domain.rehab import EndReason
+
+    codes = plugins.code_lists
+    items = {e.code: e for e in codes.entries("measurement_item")}
+    assert set(items) == set(MEASUREMENT_ITEMS)
+    reasons = {e.code for e in codes.entries("rehab_end_reason")}
+    assert reasons == {r.value for r in EndReason}
+    assert all(e.label(lang) for e in items.values() for lang in ("fi", "sv", "en"))

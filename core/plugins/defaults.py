@@ -134,6 +134,51 @@ REFERRAL_TARGETS: dict[str, dict[str, str]] = {
 }
 
 
+#: neutral labels of our own for the 3X10D item keys: the questionnaire's own
+#: texts are a registered work, so a deployment supplies them if licensed
+MEASUREMENT_ITEMS = {
+    "health": {"fi": "Terveys", "sv": "Hälsa", "en": "Health"},
+    "overcoming_difficulties": {
+        "fi": "Vaikeuksista selviäminen",
+        "sv": "Att klara svårigheter",
+        "en": "Getting over difficulties",
+    },
+    "housing": {"fi": "Asuminen", "sv": "Boende", "en": "Housing"},
+    "daily_coping": {"fi": "Arjessa pärjääminen", "sv": "Vardagen", "en": "Day-to-day coping"},
+    "family_and_close_ones": {
+        "fi": "Perhe ja läheiset",
+        "sv": "Familj och närstående",
+        "en": "Family and close ones",
+    },
+    "trusted_friends": {"fi": "Luotetut ystävät", "sv": "Pålitliga vänner", "en": "Trusted friends"},
+    "finances": {"fi": "Raha-asiat", "sv": "Ekonomi", "en": "Finances"},
+    "own_strengths": {"fi": "Omat vahvuudet", "sv": "Egna styrkor", "en": "Own strengths"},
+    "self_esteem": {"fi": "Itsetunto", "sv": "Självkänsla", "en": "Self-esteem"},
+    "life_as_a_whole": {"fi": "Elämä kokonaisuutena", "sv": "Livet som helhet", "en": "Life as a whole"},
+}
+END_REASONS = {
+    "completed": {
+        "fi": "Jakso päättyi suunnitellusti",
+        "sv": "Perioden avslutades som planerat",
+        "en": "Completed",
+    },
+    "goals_reached": {"fi": "Tavoitteet saavutettu", "sv": "Målen uppnådda", "en": "Goals reached"},
+    "client_withdrew": {"fi": "Asiakas keskeytti", "sv": "Klienten avbröt", "en": "Client withdrew"},
+    "no_engagement": {
+        "fi": "Asiakas ei sitoutunut",
+        "sv": "Klienten förband sig inte",
+        "en": "No engagement",
+    },
+    "other_service": {
+        "fi": "Siirtyi toiseen palveluun",
+        "sv": "Övergick till annan tjänst",
+        "en": "Other service",
+    },
+    "moved_away": {"fi": "Muutti pois", "sv": "Flyttade bort", "en": "Moved away"},
+    "other": {"fi": "Muu syy", "sv": "Annat skäl", "en": "Other"},
+}
+
+
 @hookimpl
 def sotesilta_register_code_lists(register: CodeListRegister) -> None:
     for code, labels in GUIDANCE_REASONS.items():
@@ -144,6 +189,10 @@ def sotesilta_register_code_lists(register: CodeListRegister) -> None:
         register("topic", code, labels)
     for code, labels in REFERRAL_TARGETS.items():
         register("referral_target", code, labels)
+    for code, labels in MEASUREMENT_ITEMS.items():
+        register("measurement_item", code, labels)
+    for code, labels in END_REASONS.items():
+        register("rehab_end_reason", code, labels)
 
 
 @hookimpl(trylast=True)

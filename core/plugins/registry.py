@@ -71,6 +71,11 @@ class DemoBuilder(Protocol):
         walk_in_capacity: int = 0,
     ) -> int: ...
 
+    def rehab_history(self, *, username: str, municipality: str, clients: int = 30, seed: int = 9) -> int:
+        """Fictional clients with intensive periods, contacts, 3X10D and feedback; made
+        once (skipped when the municipality has periods). Returns how many were made."""
+        ...
+
 
 @dataclass
 class RegisteredMunicipality:

@@ -573,3 +573,24 @@ def disable_user_as_admin(
         raise RecordNotFound(f"no user {user_id}")
     _admin_scope(principal, target.municipalities)
     return disable_user(uow, user_id=user_id, now=now)
+
+
+def principal_of_user(uow: UnitOfWork, username: str) -> Principal:
+    """A user as use cases see them, for trusted in-process jobs (the demo loader) with no token."""
+    user_id = uow.session.scalar(
+        select(UserAccount.id).where(UserAccount.username == username, UserAccount.active.is_(True))
+    )
+    if user_id is None:
+        raise RecordNotFound(f"no active user {username!r}")
+    profile = _load_profile(uow, user_id)
+    return Principal(
+        user_id=user_id,
+        username=profile.username,
+        display_name=profile.display_name,
+        roles=profile.roles,
+        municipalities=profile.municipalities,
+        station_ids=profile.station_ids,
+        language=profile.language,
+        token_id=0,
+        token_kind=TokenKind.API,
+    )

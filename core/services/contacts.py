@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, String, bindparam, cast, literal, select, union_all
 
 from ..domain.accounts import Principal, Role
 from ..domain.bookings import SLOT_HOLDING_STATUSES
-from ..domain.clock import require_aware
+from ..domain.clock import ensure_utc, require_aware
 from ..domain.errors import BookingStateInvalid, InputInvalid, RecordNotFound, ScheduleConflict
 from ..domain.privacy import AccessAction
 from ..domain.rehab import CONTACT_OUTCOMES, ContactKind, ContactStatus
@@ -148,44 +148,51 @@ def _workers_of(uow: UnitOfWork, municipality: str, ids: Sequence[int]) -> tuple
     return unique
 
 
-def appointments_of(
-    uow: UnitOfWork, worker_id: int, start: datetime, end: datetime, *, skip_meeting: int | None = None
-) -> list[Appointment]:
+def _schedule_statement() -> Select:  # type: ignore[type-arg]
+    """One query over sessions, bookings, contacts and absences; built once (it runs per contact)."""
+    worker, start, end = bindparam("worker"), bindparam("start"), bindparam("end")
+    s, b, c, w, a = (
+        GuidanceSession.__table__.c,  # type: ignore[attr-defined]
+        Booking.__table__.c,  # type: ignore[attr-defined]
+        Contact.__table__.c,  # type: ignore[attr-defined]
+        ContactWorker.__table__.c,  # type: ignore[attr-defined]
+        Absence.__table__.c,  # type: ignore[attr-defined]
+    )
+    detail = String(32)
+    sessions = select(
+        literal("guidance_session"), s.id, s.starts_at, s.ends_at, s.status, cast(s.station_id, detail)
+    ).where(
+        s.worker_id == worker, s.status == SessionStatus.SCHEDULED.value, s.starts_at < end, s.ends_at > start
+    )
+    bookings = select(literal("booking"), b.id, b.starts_at, b.ends_at, b.status, literal(None)).where(
+        b.worker_id == worker,
+        b.status.in_([v.value for v in SLOT_HOLDING_STATUSES]),
+        b.starts_at < end,
+        b.ends_at > start,
+    )
+    contacts = (
+        select(literal("contact"), c.id, c.starts_at, c.ends_at, c.status, c.kind)
+        .join_from(Contact.__table__, ContactWorker.__table__, w.contact_id == c.id)  # type: ignore[arg-type]
+        .where(w.worker_id == worker, c.status.in_(_OCCUPYING), c.starts_at < end, c.ends_at > start)
+    )
+    absences = select(
+        literal("absence"), a.id, a.starts_at, a.ends_at, literal("absent"), literal(None)
+    ).where(a.worker_id == worker, a.starts_at < end, a.ends_at > start)
+    return union_all(sessions, bookings, contacts, absences)  # type: ignore[return-value]
+
+
+_SCHEDULE = _schedule_statement()
+
+
+def appointments_of(uow: UnitOfWork, worker_id: int, start: datetime, end: datetime) -> list[Appointment]:
     """Everything that occupies the worker between ``start`` and ``end`` (overlapping it)."""
-
-    def overlapping(model: type) -> object:
-        return and_(model.starts_at < end, model.ends_at > start)  # type: ignore[attr-defined]
-
-    found: list[Appointment] = []
-    for s in uow.session.scalars(
-        select(GuidanceSession).where(
-            GuidanceSession.worker_id == worker_id,
-            GuidanceSession.status == SessionStatus.SCHEDULED.value,
-            overlapping(GuidanceSession),
-        )
-    ):
-        found.append(
-            Appointment("guidance_session", s.id or 0, s.starts_at, s.ends_at, s.status, str(s.station_id))
-        )
-    for b in uow.session.scalars(
-        select(Booking).where(
-            Booking.worker_id == worker_id,
-            Booking.status.in_([s.value for s in SLOT_HOLDING_STATUSES]),
-            overlapping(Booking),
-        )
-    ):
-        found.append(Appointment("booking", b.id or 0, b.starts_at, b.ends_at, b.status))
-    contacts = select(Contact).join(ContactWorker, ContactWorker.contact_id == Contact.id)
-    for c in uow.session.scalars(
-        contacts.where(
-            ContactWorker.worker_id == worker_id, Contact.status.in_(_OCCUPYING), overlapping(Contact)
-        )
-    ):
-        if skip_meeting is None or c.group_meeting_id != skip_meeting:
-            found.append(Appointment("contact", c.id or 0, c.starts_at, c.ends_at, c.status, c.kind))
-    for a in uow.session.scalars(select(Absence).where(Absence.worker_id == worker_id, overlapping(Absence))):
-        found.append(Appointment("absence", a.id or 0, a.starts_at, a.ends_at, "absent"))
-    found.sort(key=lambda a: (a.starts_at, a.kind, a.id))
+    rows = uow.session.execute(_SCHEDULE, {"worker": worker_id, "start": start, "end": end}).all()
+    found = [
+        Appointment(kind, id_, ensure_utc(s), ensure_utc(e), status, detail)
+        for kind, id_, s, e, status, detail in rows
+    ]
+    # at the same start the longer entry (a session around its bookings) comes first
+    found.sort(key=lambda a: (a.starts_at, -a.ends_at.timestamp(), a.kind, a.id))
     return found
 
 
@@ -194,16 +201,10 @@ def _refuse_conflicts(
     worker_ids: Sequence[int],
     starts_at: datetime,
     ends_at: datetime,
-    *,
-    skip_meeting: int | None = None,
 ) -> None:
     # a worker's booked guidance time sits inside a session: the session alone is the conflict
     for worker_id in worker_ids:
-        clashes = [
-            a
-            for a in appointments_of(uow, worker_id, starts_at, ends_at, skip_meeting=skip_meeting)
-            if a.kind != "booking"
-        ]
+        clashes = [a for a in appointments_of(uow, worker_id, starts_at, ends_at) if a.kind != "booking"]
         if clashes:
             first = clashes[0]
             raise ScheduleConflict(

@@ -15,8 +15,11 @@ from ..domain.organisations import WorkerTitle
 from ..persistence.scheduling import SessionRule
 from ..persistence.tables import Station, UserAccount, Worker
 from ..persistence.uow import UnitOfWork
+from ..plugins.manager import Plugins
 from ..plugins.registry import MunicipalityRegistry
 from . import accounts, sessions
+from .rehab_demo import RehabHistory
+from .sealing import Sealer
 
 
 @dataclass
@@ -41,6 +44,18 @@ class DemoLoader:
     reset_passwords: bool
     registry: MunicipalityRegistry = field(default_factory=MunicipalityRegistry)
     users: list[DemoUser] = field(default_factory=list)
+    #: what the client-data parts of the demo need (rehab_history)
+    plugins: Plugins | None = None
+    sealer: Sealer | None = None
+    index_key: bytes = b""
+
+    def rehab_history(self, *, username: str, municipality: str, clients: int = 30, seed: int = 9) -> int:
+        if self.plugins is None or self.sealer is None:
+            raise InputInvalid("this demo loader cannot make client data")
+        history = RehabHistory(
+            self.uow_factory, self.registry, self.plugins, self.sealer, self.index_key, self.now
+        )
+        return history.load(username=username, municipality=municipality, clients_count=clients, seed=seed)
 
     def user(
         self,

@@ -114,6 +114,7 @@ def _row(
     changes: dict[int, tuple[date, float | None]],
     feedback: list[tuple[date, str, str]],
     contacts: list[date],
+    today: date,
 ) -> ReportRow:
     def inside(day: date | None) -> bool:
         return day is not None and first <= day <= last
@@ -128,7 +129,8 @@ def _row(
     open_days = 0
     active = 0
     for p in periods:
-        a, b = max(p.starts_on, first), min(p.ended_on or p.planned_end, last)
+        # days not yet lived have no contacts yet: count open days up to today
+        a, b = max(p.starts_on, first), min(p.ended_on or p.planned_end, last, today)
         if a <= b:
             open_days += (b - a).days + 1
             active += 1
@@ -140,7 +142,7 @@ def _row(
         periods_started=disclosure.count(started),
         periods_ended=disclosure.count(len(ended)),
         ended_early=disclosure.count(len(early)),
-        ended_early_by_reason=disclosure.row({k: v for k, v in reasons.items() if v or k != EndReason.OTHER}),
+        ended_early_by_reason=disclosure.row(reasons),
         measured_pairs=disclosure.count(len(pairs)),
         mean_change_of_mean=disclosure.statistic(sum(pairs) / len(pairs) if pairs else None, len(pairs)),
         feedback_answers=disclosure.count(n),
@@ -161,6 +163,7 @@ def get_rehab_outcome_report(
     group_by: GroupBy = GroupBy.QUARTER,
     municipality: str | None = None,
     county: str | None = None,
+    today: date | None = None,
 ) -> OutcomeReport:
     access.require_role(principal, Role.MANAGER, Role.INSTRUCTOR)
     if not 2000 <= year <= 2100:
@@ -196,10 +199,12 @@ def get_rehab_outcome_report(
         )
     ]
     contacts = _realised_days(uow, ids)
+    today = today or date.max
     rows = tuple(
-        _row(label, a, b, periods, changes, feedback, contacts) for label, a, b in _buckets(year, group_by)
+        _row(label, a, b, periods, changes, feedback, contacts, today)
+        for label, a, b in _buckets(year, group_by)
     )
-    total = _row(str(year), first, last, periods, changes, feedback, contacts)
+    total = _row(str(year), first, last, periods, changes, feedback, contacts, today)
     return OutcomeReport(scope, codes, year, group_by.value, rows, total)
 
 

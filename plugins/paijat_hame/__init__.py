@@ -113,3 +113,5 @@ def sotesilta_load_demo(demo: api.DemoBuilder) -> None:
     demo.user(
         username="ph.admin", display_name="Paavo Ylläpitäjä (demo)", roles=["admin"], municipalities=CODES
     )
+    # a year and a half of fictional periods, so the outcome report has something to show
+    demo.rehab_history(username="ph.guidance", municipality="398", clients=36)

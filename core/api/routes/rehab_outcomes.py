@@ -13,6 +13,7 @@ from ...domain.accounts import Principal
 from ...domain.disclosure import Cell
 from ...domain.errors import InputInvalid
 from ...domain.rehab import FeedbackAnswer, FeedbackKind, MeasurementPoint
+from ...domain.scheduling import local_date
 from ...persistence.uow import UnitOfWork
 from ...runtime import Runtime
 from ...services import rehab_outcomes, rehab_report
@@ -225,6 +226,7 @@ def get_rehab_outcome_report(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
+    now: NamedDependency[datetime],
     year: FromQuery[int],
     municipality: FromQuery[str | None] = None,
     county: FromQuery[str | None] = None,
@@ -238,6 +240,7 @@ def get_rehab_outcome_report(
         group_by=group_by,
         municipality=municipality,
         county=county,
+        today=local_date(now),
     )
     return ReportOut(
         scope=report.scope,
