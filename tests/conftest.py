@@ -95,6 +95,28 @@ def database_url(_migrated_template: str, tmp_path: Path) -> Iterator[str]:
     yield f"sqlite:///{target}"
 
 
+def machine_runtime(template: str, plugins: Plugins, tmp_path_factory: pytest.TempPathFactory) -> Runtime:
+    """A runtime on a fresh database, for each example of a hypothesis state machine."""
+    if template.startswith("postgresql"):
+        url = template
+        engine = make_engine(url)
+        names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            connection.execute(text(RESET_ACCESS_LOG_HEAD))
+        engine.dispose()
+    else:
+        folder = tmp_path_factory.mktemp("machine")
+        shutil.copyfile(template, folder / "db.sqlite3")
+        url = f"sqlite:///{folder / 'db.sqlite3'}"
+    data = tmp_path_factory.mktemp("data")
+    settings_ = load_settings(data_dir=data, database_url=url, secret_key=TEST_SECRET)
+    runtime = Runtime(settings=settings_, engine=make_engine(url), plugins=plugins, clock=FakeClock())
+    with runtime.uow() as uow:
+        organisations.sync_registry(uow, plugins.municipalities)
+    return runtime
+
+
 @pytest.fixture(scope="session")
 def plugins() -> Plugins:
     return load_plugins()

@@ -3,29 +3,24 @@ through the use cases and checks the invariants after every step."""
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from datetime import time, timedelta
 from itertools import pairwise
 
 import pytest
-from conftest import RESET_ACCESS_LOG_HEAD, FakeClock, add_worker, station_id
+from conftest import add_worker, machine_runtime, station_id
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
-from sqlalchemy import func, select, text
-from support import TEST_SECRET
+from sqlalchemy import func, select
 
 from sotesilta.core.domain.bookings import SLOT_HOLDING_STATUSES, AppointmentStatus, ClientDetails, Referrer
 from sotesilta.core.domain.clock import HELSINKI
 from sotesilta.core.domain.errors import DomainError
 from sotesilta.core.domain.scheduling import ClosingDayPolicy
-from sotesilta.core.persistence.db import make_engine
-from sotesilta.core.persistence.metadata import metadata
 from sotesilta.core.persistence.scheduling import Booking, GuidanceSession, Slot, WalkInPlace
 from sotesilta.core.runtime import Runtime
-from sotesilta.core.services import accounts, bookings, organisations, sessions, slots, visits, walk_ins
-from sotesilta.core.settings import load_settings
+from sotesilta.core.services import accounts, bookings, sessions, slots, visits, walk_ins
 
 HOLDING = {s.value for s in SLOT_HOLDING_STATUSES}
 
@@ -33,24 +28,7 @@ HOLDING = {s.value for s in SLOT_HOLDING_STATUSES}
 @pytest.mark.slow
 def test_scheduling_invariants_hold_under_random_operations(_migrated_template, plugins, tmp_path_factory):
     def fresh_runtime() -> Runtime:
-        if _migrated_template.startswith("postgresql"):
-            url = _migrated_template
-            engine = make_engine(url)
-            names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-            with engine.begin() as connection:
-                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-                connection.execute(text(RESET_ACCESS_LOG_HEAD))
-            engine.dispose()
-        else:
-            folder = tmp_path_factory.mktemp("machine")
-            shutil.copyfile(_migrated_template, folder / "db.sqlite3")
-            url = f"sqlite:///{folder / 'db.sqlite3'}"
-        data = tmp_path_factory.mktemp("data")
-        settings_ = load_settings(data_dir=data, database_url=url, secret_key=TEST_SECRET)
-        runtime = Runtime(settings=settings_, engine=make_engine(url), plugins=plugins, clock=FakeClock())
-        with runtime.uow() as uow:
-            organisations.sync_registry(uow, plugins.municipalities)
-        return runtime
+        return machine_runtime(_migrated_template, plugins, tmp_path_factory)
 
     class Scheduling(RuleBasedStateMachine):
         @initialize()

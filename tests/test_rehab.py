@@ -760,3 +760,15 @@ def test_the_schedule_shows_sessions_bookings_and_absences(client, scheduling):
         headers=instructor,
     )
     assert too_long.status_code == 422
+
+
+def test_a_period_cannot_end_before_its_recorded_contacts(client, clock, ph):
+    period = open_period(client, ph)
+    contact = plan(client, ph, period["id"], starts_at="2026-03-03T09:00:00+02:00").json()
+    clock.advance(days=2)
+    client.post(f"/api/v1/contacts/{contact['id']}/outcome", json={"status": "fulfilled"}, headers=ph.headers)
+    url = f"/api/v1/intensive-periods/{period['id']}/close"
+    early = client.post(url, json={"ended_on": "2026-03-02", "reason": "client_withdrew"}, headers=ph.headers)
+    assert early.status_code == 422 and "2026-03-03" in early.json()["detail"]
+    ok = client.post(url, json={"ended_on": "2026-03-03", "reason": "client_withdrew"}, headers=ph.headers)
+    assert ok.status_code == 200

@@ -292,11 +292,18 @@ def plan_contact(
     return view
 
 
-def _set_outcome(contact: Contact, status: ContactStatus, now: datetime) -> None:
+def _set_outcome(contact: Contact, period: IntensivePeriod, status: ContactStatus, now: datetime) -> None:
     if status not in CONTACT_OUTCOMES:
         raise InputInvalid("an outcome is fulfilled, cancelled or noshow", field="status")
     if status is not ContactStatus.CANCELLED and contact.starts_at > now:
         raise BookingStateInvalid(f"contact {contact.id} has not started yet", field="status")
+    end = period.ended_on or period.planned_end
+    if (
+        status is not ContactStatus.CANCELLED
+        and local_date(contact.ends_at - timedelta(microseconds=1)) > end
+    ):
+        # the period was closed before this contact (closing cancelled it): it stays cancelled
+        raise BookingStateInvalid(f"contact {contact.id} lies after its period's end, {end}", field="status")
     if contact.status != status.value:
         contact.status = status.value
         contact.sequence += 1
@@ -322,7 +329,7 @@ def record_contact_outcome(
         period = period_in_scope(uow, principal, contact.period_id)
     except RecordNotFound:
         raise RecordNotFound(f"no contact {contact_id}") from None
-    _set_outcome(contact, status, now)
+    _set_outcome(contact, period, status, now)
     if note is not None:
         contact.note = _note(sealer, note)
     uow.session.flush()
@@ -469,6 +476,10 @@ def record_group_attendance(
         c.period_id: c
         for c in uow.session.scalars(select(Contact).where(Contact.group_meeting_id == meeting_id))
     }
+    periods = {
+        p.id: p
+        for p in uow.session.scalars(select(IntensivePeriod).where(IntensivePeriod.id.in_(list(contacts))))
+    }
     seen: set[int] = set()
     for period_id, status in attendance:
         if period_id in seen:
@@ -477,13 +488,9 @@ def record_group_attendance(
         contact = contacts.get(period_id)
         if contact is None:
             raise InputInvalid(f"period {period_id} is not a member at this meeting", field="attendance")
-        _set_outcome(contact, status, now)
+        _set_outcome(contact, periods[period_id], status, now)
     uow.session.flush()
-    clients = dict(
-        uow.session.execute(
-            select(IntensivePeriod.id, IntensivePeriod.client_id).where(IntensivePeriod.id.in_(seen))
-        ).all()
-    )
+    clients = {period_id: period.client_id for period_id, period in periods.items()}
     for period_id in sorted(seen):
         log_use(
             plugins,

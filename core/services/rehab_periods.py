@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.accounts import Principal, Role
@@ -384,6 +384,19 @@ def close_intensive_period(
         )
     if ended_on > local_date(now):
         raise InputInvalid("a period is closed on or after its last day", field="ended_on")
+    last_recorded = uow.session.scalar(
+        select(func.max(Contact.ends_at)).where(
+            Contact.period_id == period.id,
+            Contact.status.in_([ContactStatus.FULFILLED.value, ContactStatus.NOSHOW.value]),
+        )
+    )
+    last_day = local_date(last_recorded - timedelta(microseconds=1)) if last_recorded else None
+    if last_day is not None and last_day > ended_on:
+        # a realised contact must stay inside its period: the end cannot come before it
+        raise InputInvalid(
+            f"the period has recorded contacts until {last_day}: end it then or later",
+            field="ended_on",
+        )
     period.ended_on = ended_on
     period.end_reason = reason.value
     period.closed_by = principal.user_id
