@@ -3,14 +3,17 @@
 This folder is the ``sotesilta.calendar`` package. It has no ``__init__.py`` on
 purpose: run from the repository root, a regular ``calendar`` package would
 shadow the standard library's ``calendar`` (and break ``http.cookiejar``).
-So far it contributes the feed privacy modes; feeds arrive with the calendar
-issue, through the same hooks.
+It contributes the feed privacy modes, the feed and invitation routes
+(``feed_routes``), the external-calendar routes (``external_routes``) and the
+``sotesilta calendars`` commands.
 """
 
 from __future__ import annotations
 
 from sotesilta.core.plugins import hookimpl
-from sotesilta.core.plugins.registry import CodeListRegister
+from sotesilta.core.plugins.registry import CodeListRegister, CommandRegister, RouteRegister
+
+from . import tables  # noqa: F401  (its tables join the metadata whenever the plugin loads)
 
 FEED_PRIVACY_MODES: dict[str, dict[str, str]] = {
     "busy_only": {"fi": "Vain varattu-aika", "sv": "Endast upptagen", "en": "Busy only"},
@@ -26,3 +29,18 @@ FEED_PRIVACY_MODES: dict[str, dict[str, str]] = {
 def sotesilta_register_code_lists(register: CodeListRegister) -> None:
     for code, labels in FEED_PRIVACY_MODES.items():
         register("feed_privacy_mode", code, labels)
+
+
+@hookimpl
+def sotesilta_register_routes(register: RouteRegister) -> None:
+    from . import external_routes, feed_routes
+
+    for route in (*feed_routes.ROUTES, *external_routes.ROUTES):
+        register(route)
+
+
+@hookimpl
+def sotesilta_register_commands(register: CommandRegister) -> None:
+    from .commands import calendars_group
+
+    register(calendars_group)

@@ -65,6 +65,15 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     #: how long a nurse's hold protects a slot while she fills the form
     hold_minutes: int = Field(default=5, ge=1, le=60)
+    #: calendar feeds: how far back and ahead they reach, and how long a cancelled event stays
+    feed_past_days: int = Field(default=30, ge=0, le=366)
+    feed_future_days: int = Field(default=180, ge=1, le=730)
+    feed_tombstone_days: int = Field(default=30, ge=1, le=366)
+    #: external calendars (busy times in) are fetched only from these origins,
+    #: e.g. "https://outlook.office365.com,https://calendar.google.com"
+    calendar_allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    calendar_fetch_max_bytes: int = Field(default=2_000_000, ge=10_000, le=50_000_000)
+    calendar_fetch_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
     @classmethod
     def settings_customise_sources(
@@ -82,6 +91,16 @@ class Settings(BaseSettings):
                 raise ValueError(f"{config_file} does not exist or is not a file")
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
         return tuple(sources)
+
+    @field_validator("calendar_allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = tuple(o.strip() for o in value.split(",") if o.strip())
+        for origin in value:
+            if not str(origin).startswith(("http://", "https://")) or str(origin).count("/") != 2:
+                raise ValueError(f"{origin!r} is not an origin like https://calendar.example.org")
+        return tuple(str(o).lower() for o in value)
 
     @field_validator("blocked_plugins", mode="before")
     @classmethod

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, text
 from support import PASSWORD, TEST_SECRET, Staff
 
+from sotesilta.calendar import tables as calendar_tables  # noqa: F401  (its tables join the metadata)
 from sotesilta.consent import tables as consent_tables  # noqa: F401  (its tables join the metadata)
 from sotesilta.core.persistence import migrate
 from sotesilta.core.persistence.db import make_engine, normalise_url

@@ -40,6 +40,7 @@ SEALED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("client_record", "id", "phone"),
     ("consultation", "id", "question"),
     ("contact", "id", "note"),
+    ("external_calendar", "id", "url"),
     ("intensive_period", "id", "age_exception_reason"),
     ("period_feedback", "id", "free_text"),
     ("period_goal", "id", "text"),

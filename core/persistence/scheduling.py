@@ -96,6 +96,9 @@ class GuidanceSession(SQLModel, table=True):
     video_link: str | None = Field(default=None, max_length=500)
     status: str = Field(default="scheduled", max_length=16)
     cancel_reason: str | None = Field(default=None, max_length=200)
+    #: raised by one on every change (iCal SEQUENCE); when it last changed
+    sequence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    updated_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 class Slot(SQLModel, table=True):
@@ -274,6 +277,28 @@ class Absence(SQLModel, table=True):
     recorded_at: datetime = Field(sa_column=_utc())
 
 
+class WorkerBusy(SQLModel, table=True):
+    """A time a worker is busy elsewhere (e.g. from their linked external calendar).
+
+    Only start and end are kept. Free-slot search and booking skip slots that
+    overlap one. ``source`` names who wrote it (e.g. ``external:7``), so a
+    refresh replaces exactly its own blocks.
+    """
+
+    __tablename__ = "worker_busy"
+    __table_args__ = (
+        CheckConstraint("starts_at < ends_at", name="ck_worker_busy_order"),
+        Index("ix_worker_busy_worker_start", "worker_id", "starts_at"),
+        Index("ix_worker_busy_source", "source"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    worker_id: int = Field(sa_column=_fk("worker.id"))
+    source: str = Field(max_length=64)
+    starts_at: datetime = Field(sa_column=_utc())
+    ends_at: datetime = Field(sa_column=_utc())
+
+
 __all__ = [
     "Absence",
     "Booking",
@@ -286,4 +311,5 @@ __all__ = [
     "VisitReferral",
     "VisitRevision",
     "WalkInPlace",
+    "WorkerBusy",
 ]

@@ -51,7 +51,7 @@ from ..plugins.manager import Plugins
 from . import access
 from .instructions import Instructions, client_instructions
 from .sealing import Sealer
-from .slots import SearchScope, ensure_bookable, find_free_slots
+from .slots import SearchScope, ensure_bookable, find_free_slots, worker_busy_during
 
 log = logging.getLogger("sotesilta.bookings")
 NOTE_MAX = 1000
@@ -152,6 +152,7 @@ _TARGET = (
         SlotHold.hold_id,
         SlotHold.user_id.label("hold_user_id"),
         SlotHold.expires_at.label("hold_expires_at"),
+        worker_busy_during().label("worker_busy"),
     )
     .join(GuidanceSession, GuidanceSession.id == Slot.session_id)
     .join(Station, Station.id == Slot.station_id)
@@ -202,6 +203,7 @@ def create_booking(
         municipality=target.municipality_code if target else None,
         starts_at=target.starts_at if target else None,
         session_status=target.session_status if target else None,
+        worker_busy=bool(target.worker_busy) if target else False,
     )
     assert target is not None
     municipality = target.municipality_code

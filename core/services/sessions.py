@@ -439,7 +439,12 @@ def record_absence(
         session.execute(
             update(GuidanceSession)
             .where(GuidanceSession.id.in_(affected))
-            .values(status=SessionStatus.CANCELLED.value, cancel_reason="absence")
+            .values(
+                status=SessionStatus.CANCELLED.value,
+                cancel_reason="absence",
+                sequence=GuidanceSession.sequence + 1,
+                updated_at=now,
+            )
         )
         result = session.execute(
             update(Booking)

@@ -14,7 +14,7 @@ from ..domain.accounts import Principal, Role
 from ..domain.bookings import SLOT_HOLDING_STATUSES
 from ..domain.errors import InputInvalid, RecordNotFound, SlotHeld, SlotTaken, SlotUnavailable
 from ..domain.scheduling import SessionStatus
-from ..persistence.scheduling import Booking, GuidanceSession, Slot, SlotHold
+from ..persistence.scheduling import Booking, GuidanceSession, Slot, SlotHold, WorkerBusy
 from ..persistence.tables import Station, Worker
 from ..persistence.uow import UnitOfWork
 from ..plugins.registry import MunicipalityRegistry
@@ -77,6 +77,17 @@ def _station_ids(
     return [station_id, *(n for n in neighbours if n != station_id)]
 
 
+def worker_busy_during():  # type: ignore[no-untyped-def]
+    """True when the slot's worker is busy elsewhere then (e.g. their linked calendar)."""
+    return exists().where(
+        and_(
+            WorkerBusy.worker_id == Slot.worker_id,
+            WorkerBusy.starts_at < Slot.ends_at,
+            WorkerBusy.ends_at > Slot.starts_at,
+        )
+    )
+
+
 def free_slot_query(now: datetime, user_id: int):  # type: ignore[no-untyped-def]
     """Slots in the future, on scheduled sessions, not booked, not held by others."""
     booked = exists().where(and_(Booking.slot_id == Slot.id, Booking.status.in_(HOLDING)))
@@ -100,7 +111,7 @@ def free_slot_query(now: datetime, user_id: int):  # type: ignore[no-untyped-def
         .join(GuidanceSession, GuidanceSession.id == Slot.session_id)
         .join(Station, Station.id == Slot.station_id)
         .join(Worker, Worker.id == Slot.worker_id)
-        .where(GuidanceSession.status == SessionStatus.SCHEDULED.value, ~booked, ~held)
+        .where(GuidanceSession.status == SessionStatus.SCHEDULED.value, ~booked, ~held, ~worker_busy_during())
     )
 
 
@@ -162,7 +173,7 @@ class BookableSlot:
 def load_bookable_slot(uow: UnitOfWork, principal: Principal, slot_id: int, now: datetime) -> BookableSlot:
     """The slot with its session and station, or the reason it cannot be booked."""
     row = uow.session.execute(
-        select(Slot, GuidanceSession, Station)
+        select(Slot, GuidanceSession, Station, worker_busy_during())
         .join(GuidanceSession, GuidanceSession.id == Slot.session_id)
         .join(Station, Station.id == Slot.station_id)
         .where(Slot.id == slot_id)
@@ -174,9 +185,10 @@ def load_bookable_slot(uow: UnitOfWork, principal: Principal, slot_id: int, now:
         municipality=row[2].municipality_code if row else None,
         starts_at=row[0].starts_at if row else None,
         session_status=row[1].status if row else None,
+        worker_busy=bool(row[3]) if row else False,
     )
     assert row is not None
-    slot, guidance_session, station = row
+    slot, guidance_session, station, _ = row
     return BookableSlot(slot, guidance_session, station)
 
 
@@ -188,6 +200,7 @@ def ensure_bookable(
     municipality: str | None,
     starts_at: datetime | None,
     session_status: str | None,
+    worker_busy: bool = False,
 ) -> None:
     """Why a slot cannot be booked (or held), if it cannot: not found for
     this person (another municipality's too), in the past, or on a cancelled
@@ -199,6 +212,10 @@ def ensure_bookable(
     if session_status != SessionStatus.SCHEDULED.value:
         raise SlotUnavailable(
             f"slot {slot_id} belongs to a cancelled session", field="slot_id", slot_id=slot_id
+        )
+    if worker_busy:
+        raise SlotUnavailable(
+            f"slot {slot_id}: the instructor is busy then (their calendar)", field="slot_id", slot_id=slot_id
         )
 
 

@@ -1,0 +1,5 @@
+"""API routes for linked external calendars (busy times in). Being written."""
+
+from __future__ import annotations
+
+ROUTES: list[object] = []

@@ -1,0 +1,5 @@
+"""API routes for feed subscriptions, feeds and client invitations. Being written."""
+
+from __future__ import annotations
+
+ROUTES: list[object] = []
