@@ -1,5 +1,158 @@
-"""API routes for linked external calendars (busy times in). Being written."""
+"""API routes for linked external calendars (busy times in)."""
 
 from __future__ import annotations
 
-ROUTES: list[object] = []
+from datetime import datetime
+
+from litestar import delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from pydantic import BaseModel, Field
+
+from sotesilta.core.domain.accounts import Principal
+from sotesilta.core.persistence.uow import UnitOfWork
+from sotesilta.core.runtime import Runtime
+
+from . import external
+
+
+class ExternalCalendarIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100, description="e.g. Outlook")
+    url: str | None = Field(
+        default=None, max_length=2000, description="the calendar's ICS address (an allowed origin)"
+    )
+    ics: str | None = Field(default=None, description="or the text of an uploaded .ics file")
+
+
+class ExternalCalendarRefreshIn(BaseModel):
+    ics: str | None = Field(default=None, description="a new file, for an uploaded calendar")
+
+
+class ExternalCalendarOut(BaseModel):
+    id: int
+    worker_id: int
+    name: str
+    source: str = Field(description="url or upload")
+    origin: str | None = Field(description="where a URL calendar is fetched from; never the whole URL")
+    refreshed_at: datetime | None
+    busy_count: int
+    last_error: str | None
+    active: bool
+
+
+def _limits(runtime: Runtime) -> external.FetchLimits:
+    settings = runtime.settings
+    return external.FetchLimits(
+        allowed_origins=settings.calendar_allowed_origins,
+        max_bytes=settings.calendar_fetch_max_bytes,
+        timeout=settings.calendar_fetch_timeout_seconds,
+    )
+
+
+def _out(view: external.ExternalCalendarView) -> ExternalCalendarOut:
+    return ExternalCalendarOut(**vars(view))
+
+
+@post(
+    "/api/v1/workers/{worker_id:int}/external-calendars",
+    operation_id="linkExternalCalendar",
+    tags=["calendar"],
+    status_code=201,
+    summary="Link a worker's external calendar (ICS URL or uploaded file): its events block their slots",
+    sync_to_thread=True,
+)
+def link_external_calendar(
+    worker_id: FromPath[int],
+    data: JSONBody[ExternalCalendarIn],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+    now: NamedDependency[datetime],
+) -> ExternalCalendarOut:
+    view = external.link_external_calendar(
+        uow,
+        principal=principal,
+        worker_id=worker_id,
+        name=data.name,
+        url=data.url,
+        ics=data.ics,
+        limits=_limits(runtime),
+        sealer=runtime.sealer,
+        now=now,
+    )
+    return _out(view)
+
+
+@post(
+    "/api/v1/external-calendars/{calendar_id:int}/refresh",
+    operation_id="refreshExternalCalendar",
+    tags=["calendar"],
+    status_code=200,
+    summary="Read a linked calendar again (an uploaded one: send the new file) and replace its busy times",
+    sync_to_thread=True,
+)
+def refresh_external_calendar(
+    calendar_id: FromPath[int],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+    now: NamedDependency[datetime],
+    data: JSONBody[ExternalCalendarRefreshIn | None] = None,
+) -> ExternalCalendarOut:
+    view = external.refresh_external_calendar(
+        uow,
+        principal=principal,
+        calendar_id=calendar_id,
+        ics=data.ics if data is not None else None,
+        limits=_limits(runtime),
+        sealer=runtime.sealer,
+        now=now,
+    )
+    return _out(view)
+
+
+@get(
+    "/api/v1/workers/{worker_id:int}/external-calendars",
+    operation_id="listExternalCalendars",
+    tags=["calendar"],
+    summary="A worker's linked external calendars, linked and unlinked",
+    sync_to_thread=True,
+)
+def list_external_calendars(
+    worker_id: FromPath[int],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+) -> list[ExternalCalendarOut]:
+    views = external.list_external_calendars(
+        uow, principal=principal, worker_id=worker_id, sealer=runtime.sealer
+    )
+    return [_out(v) for v in views]
+
+
+@delete(
+    "/api/v1/external-calendars/{calendar_id:int}",
+    operation_id="unlinkExternalCalendar",
+    tags=["calendar"],
+    status_code=200,
+    summary="Unlink an external calendar: its busy times stop blocking slots",
+    sync_to_thread=True,
+)
+def unlink_external_calendar(
+    calendar_id: FromPath[int],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+) -> ExternalCalendarOut:
+    view = external.unlink_external_calendar(
+        uow, principal=principal, calendar_id=calendar_id, sealer=runtime.sealer
+    )
+    return _out(view)
+
+
+ROUTES = [
+    link_external_calendar,
+    refresh_external_calendar,
+    list_external_calendars,
+    unlink_external_calendar,
+]

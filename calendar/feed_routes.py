@@ -1,5 +1,182 @@
-"""API routes for feed subscriptions, feeds and client invitations. Being written."""
+"""API routes: feed subscriptions, the feeds themselves, and the client's invitation."""
 
 from __future__ import annotations
 
-ROUTES: list[object] = []
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+
+from litestar import Request, Response, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from pydantic import BaseModel, Field
+
+from sotesilta.core.api.security import EXCLUDE_FROM_AUTH
+from sotesilta.core.domain.accounts import Principal
+from sotesilta.core.persistence.uow import UnitOfWork
+from sotesilta.core.runtime import Runtime
+from sotesilta.core.services import bookings
+
+from . import feeds, invitations, subscriptions
+from .subscriptions import SubscriptionView
+
+CALENDAR = "text/calendar; charset=utf-8"
+TAGS = ["calendar"]
+
+
+class SubscriptionIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100, description="the device or app, e.g. 'work phone'")
+    feed: str = Field(
+        default="mine", description="mine (my appointments) or stations (my stations' sessions)"
+    )
+    privacy: str = Field(default="busy_only", description="busy_only or pseudonymous")
+    language: str | None = Field(default=None, description="fi, sv or en; your own by default")
+
+
+class IssuedOut(BaseModel):
+    subscription: SubscriptionView
+    token: str = Field(description="shown once: only its hash is kept")
+    url: str
+
+
+@post(
+    "/api/v1/me/feeds",
+    operation_id="createFeedSubscription",
+    tags=TAGS,
+    summary="A secret calendar feed URL for one device or app (shown once)",
+    sync_to_thread=True,
+)
+def create_feed_subscription(
+    data: JSONBody[SubscriptionIn],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+    now: NamedDependency[datetime],
+) -> IssuedOut:
+    issued = subscriptions.create_feed_subscription(uow, principal=principal, now=now, **data.model_dump())
+    return IssuedOut(
+        subscription=issued.subscription,
+        token=issued.token,
+        url=f"{runtime.settings.public_base_url}{issued.path}",
+    )
+
+
+@get(
+    "/api/v1/me/feeds",
+    operation_id="listFeedSubscriptions",
+    tags=TAGS,
+    summary="My feed subscriptions, with when and by what each was last fetched",
+    sync_to_thread=True,
+)
+def list_feed_subscriptions(
+    principal: NamedDependency[Principal], uow: NamedDependency[UnitOfWork]
+) -> list[SubscriptionView]:
+    return subscriptions.list_feed_subscriptions(uow, principal=principal)
+
+
+@delete(
+    "/api/v1/me/feeds/{subscription_id:int}",
+    operation_id="revokeFeedSubscription",
+    tags=TAGS,
+    status_code=200,
+    summary="Revoke a feed: its URL answers 404 from now on",
+    sync_to_thread=True,
+)
+def revoke_feed_subscription(
+    subscription_id: FromPath[int],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    now: NamedDependency[datetime],
+) -> SubscriptionView:
+    return subscriptions.revoke_feed_subscription(
+        uow, principal=principal, subscription_id=subscription_id, now=now
+    )
+
+
+def _since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None  # an unreadable date is ignored, as HTTP says
+    return parsed if parsed.tzinfo else None
+
+
+@get(
+    "/feeds/{token:str}",
+    operation_id="getFeed",
+    tags=TAGS,
+    summary="The iCalendar feed behind a secret URL (no login: the URL is the key)",
+    opt={EXCLUDE_FROM_AUTH: True},
+    sync_to_thread=True,
+)
+def get_feed(
+    token: FromPath[str],
+    request: Request,  # type: ignore[type-arg]
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+    now: NamedDependency[datetime],
+) -> Response[bytes]:
+    settings = runtime.settings
+    answer = feeds.serve_feed(
+        uow,
+        token=token.removesuffix(".ics"),
+        now=now,
+        secret=runtime.secret,
+        past_days=settings.feed_past_days,
+        future_days=settings.feed_future_days,
+        tombstone_days=settings.feed_tombstone_days,
+        user_agent=request.headers.get("user-agent"),
+        if_none_match=request.headers.get("if-none-match"),
+        if_modified_since=_since(request.headers.get("if-modified-since")),
+    )
+    headers = {
+        "ETag": answer.etag,
+        "Last-Modified": answer.last_modified,
+        "Cache-Control": "private, no-cache",
+        "Referrer-Policy": "no-referrer",
+    }
+    if answer.status == 304:
+        return Response(b"", status_code=304, headers=headers)
+    headers["Content-Disposition"] = 'inline; filename="sotesilta.ics"'
+    return Response(answer.body, media_type=CALENDAR, headers=headers)
+
+
+@get(
+    "/api/v1/bookings/{booking_id:int}/invitation.ics",
+    operation_id="getBookingInvitation",
+    tags=TAGS,
+    summary="The client's calendar invitation (.ics) in the client's language, without health information",
+    sync_to_thread=True,
+)
+def get_booking_invitation(
+    booking_id: FromPath[int],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+    now: NamedDependency[datetime],
+) -> Response[bytes]:
+    view = bookings.get_booking(
+        uow,
+        principal=principal,
+        booking_id=booking_id,
+        sealer=runtime.sealer,
+        plugins=runtime.plugins,
+        now=now,
+    )
+    root, sequence = invitations.chain_position(uow, booking_id)
+    body = invitations.invitation_ics(view, root, sequence, now)
+    return Response(
+        body,
+        media_type=CALENDAR,
+        headers={"Content-Disposition": f'attachment; filename="appointment-{root}.ics"'},
+    )
+
+
+ROUTES = [
+    create_feed_subscription,
+    list_feed_subscriptions,
+    revoke_feed_subscription,
+    get_feed,
+    get_booking_invitation,
+]

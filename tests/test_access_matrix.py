@@ -29,6 +29,9 @@ INSTRUCTORS = {"N": FORBIDDEN, "I": OK, "M": FORBIDDEN, "A": FORBIDDEN, "X": FOR
 SCHEDULERS = {"N": FORBIDDEN, "I": OK, "M": FORBIDDEN, "A": OK, "X": FORBIDDEN}
 ADMINS = {"N": FORBIDDEN, "I": FORBIDDEN, "M": FORBIDDEN, "A": OK, "X": FORBIDDEN}
 
+#: an empty calendar to link by upload (no network)
+MATRIX_ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//sotesilta matrix//EN\r\nEND:VCALENDAR\r\n"
+
 # operationId: (method, path, body, expected per principal)
 MATRIX: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
     "getHealth": ("GET", "/health", None, everyone(OK)),
@@ -134,6 +137,30 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
     ),
     "withdrawConsent": ("POST", "/api/v1/consents/{consent_id}/withdraw", None, CLIENT_DATA),
     "getClientAccessLog": ("GET", "/api/v1/clients/{client_id}/access-log", None, CLIENT_DATA),
+    "linkExternalCalendar": (
+        "POST",
+        "/api/v1/workers/{worker_id}/external-calendars",
+        {"name": "Matrix", "ics": MATRIX_ICS},
+        SCHEDULERS,
+    ),
+    "listExternalCalendars": ("GET", "/api/v1/workers/{worker_id}/external-calendars", None, SCHEDULERS),
+    "refreshExternalCalendar": (
+        "POST",
+        "/api/v1/external-calendars/{calendar_id}/refresh",
+        {"ics": MATRIX_ICS},
+        SCHEDULERS,
+    ),
+    "unlinkExternalCalendar": ("DELETE", "/api/v1/external-calendars/{calendar_id}", None, SCHEDULERS),
+    "createFeedSubscription": ("POST", "/api/v1/me/feeds", {"name": "matrix"}, INSTRUCTORS),
+    "listFeedSubscriptions": ("GET", "/api/v1/me/feeds", None, everyone(OK)),
+    "revokeFeedSubscription": (
+        "DELETE",
+        "/api/v1/me/feeds/{feed_id}",
+        None,
+        {"N": HIDDEN, "I": OK, "M": HIDDEN, "A": HIDDEN, "X": HIDDEN},
+    ),
+    "getFeed": ("GET", "/feeds/{feed_token}.ics", None, everyone(OK)),
+    "getBookingInvitation": ("GET", "/api/v1/bookings/{booking_id}/invitation.ics", None, CLIENT_DATA),
     "createServiceDecision": ("POST", "/api/v1/service-decisions", "{decision}", INSTRUCTORS),
     "openIntensivePeriod": ("POST", "/api/v1/intensive-periods", "{period}", INSTRUCTORS),
     "getIntensivePeriod": ("GET", "/api/v1/intensive-periods/{period_id}", None, INSTRUCTORS),
@@ -320,7 +347,13 @@ def world(client, runtime, scheduling, make_user):  # type: ignore[no-untyped-de
         json={"municipality": "049", "to_organisation": "Espoo", "summary": "huoli"},
     ).json()
     token_id = client.post("/api/v1/me/tokens", headers=nurse, json={"name": "owned"}).json()["id"]
+    calendar = client.post(
+        f"/api/v1/workers/{scheduling.worker_id}/external-calendars",
+        json={"name": "Matrix", "ics": MATRIX_ICS},
+        headers=bearer(tokens["I"]),
+    ).json()
     rehab = rehab_records(runtime, client_id, scheduling.worker_id, scheduling.instructor.id)
+    feed = client.post("/api/v1/me/feeds", json={"name": "matrix"}, headers=bearer(tokens["I"])).json()
     session_id = client.get("/api/v1/sessions", headers=nurse).json()[0]["id"]
     values = {
         "booking_id": booking["id"],
@@ -333,6 +366,9 @@ def world(client, runtime, scheduling, make_user):  # type: ignore[no-untyped-de
         "free_slot_id": free[5]["slot_id"],
         "spare_user_id": spare.id,
         "worker_id": scheduling.worker_id,
+        "feed_id": feed["subscription"]["id"],
+        "calendar_id": calendar["id"],
+        "feed_token": feed["token"],
         **rehab,
     }
     bodies = {

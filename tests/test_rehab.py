@@ -772,3 +772,24 @@ def test_a_period_cannot_end_before_its_recorded_contacts(client, clock, ph):
     assert early.status_code == 422 and "2026-03-03" in early.json()["detail"]
     ok = client.post(url, json={"ended_on": "2026-03-03", "reason": "client_withdrew"}, headers=ph.headers)
     assert ok.status_code == 200
+
+
+def test_a_contact_over_a_busy_time_from_the_workers_own_calendar_is_refused(client, runtime, ph):
+    from datetime import UTC, datetime
+
+    from sotesilta.core.persistence.scheduling import WorkerBusy
+
+    period = open_period(client, ph)
+    with runtime.uow() as uow:
+        uow.session.add(
+            WorkerBusy(
+                worker_id=ph.worker_id,
+                source="external:1",
+                starts_at=datetime(2026, 3, 4, 8, tzinfo=UTC),
+                ends_at=datetime(2026, 3, 4, 9, tzinfo=UTC),
+            )
+        )
+        uow.commit()
+    refused = plan(client, ph, period["id"], starts_at="2026-03-04T10:30:00+02:00")
+    assert refused.status_code == 409 and refused.json()["conflicts"] == [{"kind": "busy", "id": 1}]
+    assert plan(client, ph, period["id"], starts_at="2026-03-04T11:00:00+02:00").status_code == 201

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from litestar import Litestar
@@ -102,6 +103,7 @@ def _configure_openapi(config: AppConfig) -> None:
 
 def create_app(runtime: Runtime | None = None, **litestar_options: Any) -> Litestar:
     """The ASGI app. Without a runtime, settings come from the environment."""
+    server_process = runtime is None
     if runtime is None:
         # a server worker process: settings and logging come from the environment
         settings = load_settings()
@@ -118,4 +120,14 @@ def create_app(runtime: Runtime | None = None, **litestar_options: Any) -> Lites
     _configure_routes(config, runtime)
     _configure_security(config)
     _configure_openapi(config)
-    return Litestar.from_config(config)
+    app = Litestar.from_config(config)
+    if server_process:
+        freeze_startup_objects()
+    return app
+
+
+def freeze_startup_objects() -> None:
+    """Objects made at start-up live as long as the process: moving them out of the
+    garbage collector's sight keeps its full passes short, and with them the p99."""
+    gc.collect()
+    gc.freeze()

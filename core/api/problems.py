@@ -129,7 +129,7 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
     if status in (401, 403):
         _log_refusal(request, status, exc.detail)
     errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
-    extra = {k: v for k, v in exc.extra.items() if isinstance(v, (str, int, float, bool))}
+    extra = {k: v for k, v in exc.extra.items() if _plain(v)}
     return problem(
         request,
         status=status,
@@ -140,6 +140,19 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
         errors=errors,
         **extra,
     )
+
+
+def _plain(value: object) -> bool:
+    """Scalars, and lists of scalars or of flat scalar maps: safe to put in a problem body."""
+    scalar = (str, int, float, bool)
+    if isinstance(value, scalar):
+        return True
+    if isinstance(value, list):
+        return all(
+            isinstance(v, scalar) or (isinstance(v, dict) and all(isinstance(x, scalar) for x in v.values()))
+            for v in value
+        )
+    return False
 
 
 def _field_name(item: dict[str, Any]) -> str:

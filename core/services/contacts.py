@@ -31,7 +31,7 @@ from ..persistence.rehab import (
     IntensivePeriod,
     RehabGroup,
 )
-from ..persistence.scheduling import Absence, Booking, GuidanceSession
+from ..persistence.scheduling import Absence, Booking, GuidanceSession, WorkerBusy
 from ..persistence.tables import Worker
 from ..persistence.uow import UnitOfWork
 from ..plugins.manager import Plugins
@@ -79,7 +79,7 @@ class ContactView:
 class Appointment:
     """One entry of a worker's schedule; never names a client."""
 
-    kind: str  # "guidance_session", "booking", "contact", "absence"
+    kind: str  # "guidance_session", "booking", "contact", "absence", "busy" (their own calendar)
     id: int
     starts_at: datetime
     ends_at: datetime
@@ -149,7 +149,8 @@ def _workers_of(uow: UnitOfWork, municipality: str, ids: Sequence[int]) -> tuple
 
 
 def _schedule_statement() -> Select:  # type: ignore[type-arg]
-    """One query over sessions, bookings, contacts and absences; built once (it runs per contact)."""
+    """One query over sessions, bookings, contacts, absences and busy times from the worker's own
+    calendar; built once (it runs per contact)."""
     worker, start, end = bindparam("worker"), bindparam("start"), bindparam("end")
     s, b, c, w, a = (
         GuidanceSession.__table__.c,  # type: ignore[attr-defined]
@@ -178,7 +179,11 @@ def _schedule_statement() -> Select:  # type: ignore[type-arg]
     absences = select(
         literal("absence"), a.id, a.starts_at, a.ends_at, literal("absent"), literal(None)
     ).where(a.worker_id == worker, a.starts_at < end, a.ends_at > start)
-    return union_all(sessions, bookings, contacts, absences)  # type: ignore[return-value]
+    x = WorkerBusy.__table__.c  # type: ignore[attr-defined]
+    busy = select(literal("busy"), x.id, x.starts_at, x.ends_at, literal("busy"), literal(None)).where(
+        x.worker_id == worker, x.starts_at < end, x.ends_at > start
+    )
+    return union_all(sessions, bookings, contacts, absences, busy)  # type: ignore[return-value]
 
 
 _SCHEDULE = _schedule_statement()

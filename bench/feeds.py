@@ -1,0 +1,204 @@
+"""Calendar feed benchmark (issue 6): a worker with 2,000 appointments.
+
+    python bench/feeds.py [--appointments 2000] [--rounds 200]
+
+Prints, for the feed served by ``calendar.feeds.serve_feed`` on SQLite:
+a cold build (nothing cached), the full build right after one appointment
+changed (p50, p99), the 304 answer to a poll that changed nothing (p50, p99),
+and the same events written by a hand-written string template (the ratio).
+Figures, not pass/fail: the goals are printed beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from sotesilta.calendar import feed_content, feeds, serialise, subscriptions
+from sotesilta.core.domain.clock import HELSINKI
+from sotesilta.core.persistence import migrate
+from sotesilta.core.persistence.db import make_engine, make_session_factory
+from sotesilta.core.persistence.scheduling import GuidanceSession
+from sotesilta.core.persistence.tables import Station, UserAccount, Worker
+from sotesilta.core.persistence.uow import UnitOfWork
+from sotesilta.core.plugins.manager import load_plugins
+from sotesilta.core.services import organisations
+
+NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+SECRET = b"bench-secret-" + b"x" * 40
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def seed(uow: UnitOfWork, count: int) -> tuple[str, list[int]]:
+    """One worker with ``count`` one-hour sessions over the feed's window, and a subscription."""
+    session = uow.session
+    station = session.scalar(select(Station).where(Station.key == "espoo-leppavaara"))
+    assert station is not None
+    user = UserAccount(username="bench", display_name="Bench", password_hash="x", created_at=NOW)
+    session.add(user)
+    session.flush()
+    worker = Worker(
+        user_id=user.id,
+        display_name="Bench",
+        title="social_instructor",
+        languages="fi",
+        municipality_code="049",
+    )
+    session.add(worker)
+    session.flush()
+    day = NOW.astimezone(HELSINKI).replace(hour=7, minute=0, second=0, microsecond=0) - timedelta(days=20)
+    rows = []
+    for n in range(count):
+        start = day + timedelta(days=n // 10, hours=n % 10)
+        rows.append(
+            GuidanceSession(
+                worker_id=worker.id or 0,
+                station_id=station.id or 0,
+                local_date=start.date(),
+                starts_at=start.astimezone(UTC),
+                ends_at=(start + timedelta(minutes=55)).astimezone(UTC),
+                mode="on_site",
+                status="scheduled",
+                updated_at=NOW,
+            )
+        )
+    session.add_all(rows)
+    session.flush()
+    ids = [r.id or 0 for r in rows]
+    principal_user = user.id or 0
+    uow.commit()
+    from sotesilta.calendar.tables import FeedSubscription
+
+    token = "bench-token-" + "x" * 40
+    session.add(
+        FeedSubscription(
+            user_id=principal_user,
+            name="bench",
+            token_hash=subscriptions.token_hash(token),
+            feed="mine",
+            privacy="pseudonymous",
+            language="fi",
+            created_at=NOW,
+        )
+    )
+    uow.commit()
+    return token, ids
+
+
+def serve(factory, token: str, etag: str | None = None) -> feeds.FeedAnswer:  # type: ignore[no-untyped-def]
+    with UnitOfWork(factory) as uow:
+        return feeds.serve_feed(
+            uow,
+            token=token,
+            now=NOW,
+            secret=SECRET,
+            past_days=30,
+            future_days=180,
+            tombstone_days=30,
+            user_agent="bench",
+            if_none_match=etag,
+        )
+
+
+def template(items: list[serialise.FeedItem]) -> bytes:
+    """The same events from a hand-written string template: the yardstick, not the product."""
+    out = ["BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//EN\r\n"]
+    for i in items:
+        start = i.starts_at.astimezone(HELSINKI).strftime("%Y%m%dT%H%M%S")
+        end = i.ends_at.astimezone(HELSINKI).strftime("%Y%m%dT%H%M%S")
+        out.append(
+            f"BEGIN:VEVENT\r\nUID:{i.uid}\r\nDTSTAMP:{i.stamp:%Y%m%dT%H%M%SZ}\r\nSEQUENCE:{i.sequence}\r\n"
+            f"DTSTART;TZID=Europe/Helsinki:{start}\r\nDTEND;TZID=Europe/Helsinki:{end}\r\n"
+            f"SUMMARY:{i.summary}\r\nLOCATION:{i.location or ''}\r\nSTATUS:CONFIRMED\r\nEND:VEVENT\r\n"
+        )
+    out.append("END:VCALENDAR\r\n")
+    return "".join(out).encode()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--appointments", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=200)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="sotesilta-feed-bench-"))
+    engine = make_engine(f"sqlite:///{folder / 'bench.sqlite3'}")
+    migrate.upgrade(engine)
+    factory = make_session_factory(engine)
+    with UnitOfWork(factory) as uow:
+        organisations.sync_registry(uow, load_plugins().municipalities)
+    with UnitOfWork(factory) as uow:
+        token, ids = seed(uow, args.appointments)
+
+    gc.collect()
+    gc.freeze()  # as a server process does once its app is built (core.api.app.freeze_startup_objects)
+    began = time.perf_counter()
+    first = serve(factory, token)
+    cold = (time.perf_counter() - began) * 1000
+    events = first.body.count(b"BEGIN:VEVENT")
+
+    full: list[float] = []
+    for n in range(args.rounds):
+        with UnitOfWork(factory) as uow:  # one appointment changes between polls
+            uow.session.execute(
+                update(GuidanceSession)
+                .where(GuidanceSession.id == ids[n % len(ids)])
+                .values(sequence=GuidanceSession.sequence + 1, updated_at=NOW)
+            )
+            uow.commit()
+        began = time.perf_counter()
+        answer = serve(factory, token)
+        full.append((time.perf_counter() - began) * 1000)
+    not_modified: list[float] = []
+    for _ in range(args.rounds * 5):
+        began = time.perf_counter()
+        same = serve(factory, token, answer.etag)
+        not_modified.append((time.perf_counter() - began) * 1000)
+    assert same.status == 304
+
+    render = feed_content._Render("fi", False, SECRET)
+    with UnitOfWork(factory) as uow:
+        scope = feeds._scope(uow, feeds._subscription(uow, token))
+        items = feed_content.collect(uow, scope, feed_content.window_for(NOW, 30, 180, 30), render)
+    hand: list[float] = []
+    for _ in range(20):
+        began = time.perf_counter()
+        template(items)
+        hand.append((time.perf_counter() - began) * 1000)
+    fresh: list[float] = []
+    for _ in range(5):
+        began = time.perf_counter()
+        for item in items:
+            serialise.event_bytes(item)
+        fresh.append((time.perf_counter() - began) * 1000)
+
+    p50, p99 = statistics.median(full), percentile(full, 0.99)
+    print(f"events in the feed: {events} (appointments seeded: {args.appointments})")
+    print(f"cold build (nothing cached):          {cold:8.1f} ms")
+    print(f"icalendar serialisation of all events: {statistics.median(fresh):8.1f} ms (no cache)")
+    print(f"full feed after one change:  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms   goal < 50 ms")
+    print(
+        f"304 (nothing changed):       p50 {statistics.median(not_modified):6.2f} ms  "
+        f"p99 {percentile(not_modified, 0.99):6.2f} ms   goal < 2 ms"
+    )
+    print(
+        f"string template, same events: p50 {statistics.median(hand):6.1f} ms   ratio {p50 / statistics.median(hand):.1f}x"
+    )
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
