@@ -6,7 +6,7 @@ The Espoo instructor has Tuesday sessions 9-12 (45-minute slots) from 3 March
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import icalendar
 import pytest
@@ -248,3 +248,101 @@ def test_events_on_daylight_saving_change_days_keep_their_instants(local_start):
     other = IcsCalendarStream.calendar_from_ics(body.decode())
     (parsed,) = other.events
     assert parsed.dtstart.astimezone(UTC) == item.starts_at and parsed.dtend.astimezone(UTC) == item.ends_at
+
+
+def test_intensive_contacts_appear_pseudonymously_and_a_group_meeting_once(
+    client, runtime, make_user, principal_of
+):
+    from conftest import add_worker
+
+    from sotesilta.core.services import clients, contacts, rehab_periods
+
+    instructor = make_user("ph.feed", ["instructor"], ["398"])
+    worker = add_worker(runtime, instructor.id, "398", "Paula")
+    principal = principal_of(instructor)
+    now = runtime.clock.now()
+    periods = []
+    for n, name in enumerate(("Onni Salainen", "Helmi Piilossa")):
+        with runtime.uow() as uow:
+            client_id = clients.create_client(
+                uow,
+                principal=principal,
+                municipality="398",
+                name=name,
+                identity_code=identity_code(date(2001, 2, 3 + n), 930 + n),
+                phone=PHONE,
+                language="fi",
+                sealer=runtime.sealer,
+                index_key=runtime.index_key,
+                now=now,
+                plugins=runtime.plugins,
+            ).id
+        with runtime.uow() as uow:
+            decision = rehab_periods.create_service_decision(
+                uow,
+                principal=principal,
+                client_id=client_id,
+                decided_on=date(2026, 3, 1),
+                valid_from=date(2026, 3, 2),
+                valid_until=date(2026, 8, 31),
+                decision_maker="X",
+                registry=runtime.plugins.municipalities,
+                plugins=runtime.plugins,
+                now=now,
+            )
+        with runtime.uow() as uow:
+            periods.append(
+                rehab_periods.open_intensive_period(
+                    uow,
+                    principal=principal,
+                    draft=rehab_periods.PeriodDraft(decision.id, date(2026, 3, 2), date(2026, 6, 1), worker),
+                    registry=runtime.plugins.municipalities,
+                    sealer=runtime.sealer,
+                    plugins=runtime.plugins,
+                    now=now,
+                ).id
+            )
+    with runtime.uow() as uow:
+        contacts.plan_contact(
+            uow,
+            principal=principal,
+            period_id=periods[0],
+            draft=contacts.ContactDraft(
+                kind=contacts.ContactKind.PHONE_CALL,
+                starts_at=datetime(2026, 3, 3, 10, tzinfo=UTC),
+                minutes=15,
+                note="Onni kertoi päihteistä",
+            ),
+            sealer=runtime.sealer,
+            plugins=runtime.plugins,
+            now=now,
+        )
+    with runtime.uow() as uow:
+        contacts.create_group(
+            uow,
+            principal=principal,
+            draft=contacts.GroupDraft(
+                "398",
+                "Torstairyhmä",
+                (worker,),
+                tuple(periods),
+                3,
+                time(13),
+                90,
+                date(2026, 3, 2),
+                2,
+                "Ryhmätila",
+            ),
+            plugins=runtime.plugins,
+            now=now,
+        )
+    headers = bearer(login(client, "ph.feed"))
+    url = subscribe(client, headers, privacy="pseudonymous")["url"]
+    text = fetch(client, url).text.replace("\r\n ", "")
+    for secret in ("Onni", "Helmi", "Salainen", "Piilossa", "päihteistä", PHONE):
+        assert secret not in text
+    events = events_of(text.encode())
+    summaries = sorted(str(e["summary"]) for e in events.values())
+    assert summaries[0].startswith("Intensiivinen tuki: puhelu – asiakas ")
+    groups = [s for s in summaries if "ryhmätapaaminen – Torstairyhmä" in s]
+    assert len(groups) == 2  # two meetings, each once although two members attend
