@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from sotesilta.core.domain.accounts import Principal, Role
 from sotesilta.core.domain.errors import InputInvalid, RecordConflict, RecordNotFound, StateConflict
@@ -14,6 +13,7 @@ from sotesilta.core.domain.privacy import AccessAction, ConsentGiven, ConsentSco
 from sotesilta.core.persistence.clients import ClientRecord
 from sotesilta.core.persistence.tables import UserAccount
 from sotesilta.core.persistence.uow import UnitOfWork
+from sotesilta.core.services import access
 from sotesilta.core.services.access import access_event
 
 from . import audit
@@ -56,10 +56,7 @@ def _view(c: Consent) -> ConsentView:
 def _client(uow: UnitOfWork, principal: Principal, client_id: int) -> ClientRecord:
     if not principal.has_any_role(*_STAFF):
         raise RecordNotFound(f"no client {client_id}")
-    client = uow.session.get(ClientRecord, client_id)
-    if client is None or client.municipality_code not in principal.municipalities:
-        raise RecordNotFound(f"no client {client_id}")
-    return client
+    return access.client_in_scope(uow, principal, client_id)
 
 
 def _log(
@@ -117,15 +114,14 @@ def create_consent(
         recorded_by=principal.user_id,
         recorded_at=now,
     )
-    uow.session.add(consent)
-    try:
-        uow.session.flush()
-    except IntegrityError:
-        raise RecordConflict(
+    uow.add_unique(
+        consent,
+        RecordConflict(
             f"client {client_id} already has a live consent of scope {scope_.value} to {recipient}; "
             "withdraw it first",
             field="scope",
-        ) from None
+        ),
+    )
     _log(uow, principal, AccessAction.CREATE, "consent", consent.id or 0, client_id, now)
     uow.commit()
     return _view(consent)

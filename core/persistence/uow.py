@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -45,3 +46,15 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self.session.rollback()
+
+    def add_unique(self, record: object, refusal: Exception) -> None:
+        """Add and flush ``record``; when a unique or check constraint refuses it, raise ``refusal``.
+
+        The database decides races (two requests at once both pass any check in
+        code); the caller names what the refusal means.
+        """
+        self.session.add(record)
+        try:
+            self.session.flush()
+        except IntegrityError:
+            raise refusal from None

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ..domain.accounts import Principal, Role
 from ..domain.errors import AccessDenied, RecordNotFound
 from ..domain.privacy import AccessAction, AccessBasis, AccessEvent
+from ..persistence.clients import ClientRecord
 from ..persistence.tables import Station, Worker
 from ..persistence.uow import UnitOfWork
 
@@ -27,6 +28,14 @@ def station_in_scope(uow: UnitOfWork, principal: Principal, station_id: int) -> 
     if station is None or station.municipality_code not in principal.municipalities:
         raise RecordNotFound(f"no station {station_id}")
     return station
+
+
+def client_in_scope(uow: UnitOfWork, principal: Principal, client_id: int) -> ClientRecord:
+    """A client of the person's municipalities; any other is "not found"."""
+    client = uow.session.get(ClientRecord, client_id)
+    if client is None or client.municipality_code not in principal.municipalities:
+        raise RecordNotFound(f"no client {client_id}", field="client_id")
+    return client
 
 
 def worker_in_scope(uow: UnitOfWork, principal: Principal, worker_id: int) -> Worker:

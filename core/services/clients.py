@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ..domain.accounts import Principal, Role
 from ..domain.bookings import normalise_phone
@@ -97,14 +96,13 @@ def create_client(
         created_by=principal.user_id,
         created_at=now,
     )
-    uow.session.add(record)
-    try:
-        uow.session.flush()
-    except IntegrityError:
-        raise RecordConflict(
+    uow.add_unique(
+        record,
+        RecordConflict(
             "a client with this identity code is already registered in the municipality",
             field="identity_code",
-        ) from None
+        ),
+    )
     view = _view(record, sealer)
     _log(plugins, uow, principal, AccessAction.CREATE, view.id, now)
     uow.commit()

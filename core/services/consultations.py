@@ -19,7 +19,6 @@ from sqlalchemy import func, select
 from ..domain.accounts import Principal, Role
 from ..domain.errors import ConsentMissing, InputInvalid, RecordNotFound, StateConflict
 from ..domain.privacy import AccessAction, AccessBasis, ConsentQuery, ConsentScope
-from ..persistence.clients import ClientRecord
 from ..persistence.consultations import Consultation, ConsultationMessage, ConsultationRead, ShlNotification
 from ..persistence.tables import Worker
 from ..persistence.uow import UnitOfWork
@@ -78,13 +77,6 @@ def _require_consent(
     return decision.consent_id
 
 
-def _client_in(uow: UnitOfWork, principal: Principal, client_id: int) -> ClientRecord:
-    client = uow.session.get(ClientRecord, client_id)
-    if client is None or client.municipality_code not in principal.municipalities:
-        raise RecordNotFound(f"no client {client_id}", field="client_id")
-    return client
-
-
 def _log(
     plugins: Plugins,
     uow: UnitOfWork,
@@ -133,7 +125,7 @@ def create_consultation(
             raise RecordNotFound(f"no worker {to_worker_id} in {municipality}", field="to_worker_id")
     consent_id = None
     if client_id is not None:
-        _client_in(uow, principal, client_id)
+        access.client_in_scope(uow, principal, client_id)
         consent_id = _require_consent(
             uow, plugins, client_id, ConsentScope.NAMED_CONSULTATION, municipality, now
         )
@@ -363,7 +355,7 @@ def create_shl_notification(
     consent_id = None
     ground = ground_without_consent.strip() if ground_without_consent else None
     if client_id is not None:
-        _client_in(uow, principal, client_id)
+        access.client_in_scope(uow, principal, client_id)
         if ground:
             if len(ground) < 20:
                 raise InputInvalid(

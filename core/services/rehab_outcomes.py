@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 
 from ..domain.accounts import Principal, Role
 from ..domain.clock import HELSINKI
@@ -135,13 +134,10 @@ def record_measurement(
         recorded_by=principal.user_id,
         recorded_at=now,
     )
-    uow.session.add(measurement)
-    try:
-        uow.session.flush()
-    except IntegrityError:
-        raise StateConflict(
-            f"the {point.value} measurement of period {period_id} is already recorded"
-        ) from None
+    uow.add_unique(
+        measurement,
+        StateConflict(f"the {point.value} measurement of period {period_id} is already recorded"),
+    )
     uow.session.add_all(
         [MeasurementAnswer(measurement_id=measurement.id or 0, item_key=k, value=v) for k, v in clean.items()]
     )
@@ -296,13 +292,10 @@ def submit_period_feedback(
         recorded_by=principal.user_id,
         recorded_at=now,
     )
-    uow.session.add(feedback)
-    try:
-        uow.session.flush()
-    except IntegrityError:
-        raise StateConflict(
-            f"feedback for window {window} of period {period_id} is already recorded"
-        ) from None
+    uow.add_unique(
+        feedback,
+        StateConflict(f"feedback for window {window} of period {period_id} is already recorded"),
+    )
     log_use(
         plugins,
         uow,

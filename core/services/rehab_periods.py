@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from ..domain.accounts import Principal, Role
 from ..domain.errors import AgeNotEligible, InputInvalid, PeriodActive, RecordNotFound, ServiceNotOffered
@@ -105,13 +104,6 @@ def policy_for(registry: MunicipalityRegistry, municipality: str) -> RehabPolicy
     return profile.rehab
 
 
-def client_in_scope(uow: UnitOfWork, principal: Principal, client_id: int) -> ClientRecord:
-    client = uow.session.get(ClientRecord, client_id)
-    if client is None or client.municipality_code not in principal.municipalities:
-        raise RecordNotFound(f"no client {client_id}", field="client_id")
-    return client
-
-
 def period_in_scope(uow: UnitOfWork, principal: Principal, period_id: int) -> IntensivePeriod:
     """Instructors (incl. psychiatric nurses) of the client's municipality; others are told nothing."""
     access.require_role(principal, Role.INSTRUCTOR)
@@ -158,7 +150,7 @@ def create_service_decision(
     service: str = SOCIAL_REHABILITATION,
 ) -> DecisionView:
     access.require_role(principal, Role.INSTRUCTOR)
-    client = client_in_scope(uow, principal, client_id)
+    client = access.client_in_scope(uow, principal, client_id)
     policy_for(registry, client.municipality_code)
     if service != SOCIAL_REHABILITATION:
         raise ServiceNotOffered(f"unknown service {service!r}", field="service")
@@ -244,7 +236,7 @@ def open_intensive_period(
     decision = uow.session.get(ServiceDecision, draft.decision_id)
     if decision is None or decision.municipality_code not in principal.municipalities:
         raise RecordNotFound(f"no service decision {draft.decision_id}", field="decision_id")
-    client = client_in_scope(uow, principal, decision.client_id)
+    client = access.client_in_scope(uow, principal, decision.client_id)
     policy = policy_for(registry, decision.municipality_code)
     max_end = check_period_dates(draft.starts_on, draft.planned_end, policy)
     max_end = min(max_end, decision.valid_until)
@@ -278,13 +270,12 @@ def open_intensive_period(
         created_by=principal.user_id,
         created_at=now,
     )
-    uow.session.add(period)
-    try:
-        uow.session.flush()
-    except IntegrityError:
-        raise PeriodActive(
+    uow.add_unique(
+        period,
+        PeriodActive(
             "the client already has an active intensive period: close it first", field="decision_id"
-        ) from None
+        ),
+    )
     _add_goals(uow, period.id or 0, draft.goals, sealer)
     log_use(
         plugins, uow, principal, AccessAction.CREATE, "intensive_period", period.id or 0, client.id or 0, now
