@@ -7,11 +7,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from .domain.errors import DomainError
+from . import scaffold
+from .domain.errors import DomainError, InputInvalid
+from .domain.organisations import CountyProfile, Language
 from .logging import configure_logging
 from .persistence import migrate
 from .plugins.manager import PluginError, load_plugins
@@ -323,6 +326,49 @@ def plugins_list() -> None:
             click.echo(f"    {m.code}  {m.name_fi} / {m.name_sv}  (county {m.county.code})")
     for name in loaded.blocked():
         click.echo(f"{name}  [blocked by SOTESILTA_BLOCKED_PLUGINS]")
+
+
+@main.group("plugin", help="Writing a municipality plugin.")
+def plugin() -> None:
+    pass
+
+
+@plugin.command("new", help="Write a working plugin package, with its own test, for a municipality.")
+@click.argument("name")
+@click.option("--code", required=True, help="Statistics Finland municipality code, e.g. 710.")
+@click.option("--name-fi", required=True, help="Finnish name, e.g. Raasepori.")
+@click.option("--name-sv", required=True, help="Swedish name, e.g. Raseborg.")
+@click.option("--county", "county_code", required=True, help="Wellbeing services county code, e.g. 03.")
+@click.option("--county-name-fi", default=None, help="Needed when no installed plugin knows the county.")
+@click.option("--county-name-sv", default=None, help="Needed when no installed plugin knows the county.")
+@click.option("--language", type=click.Choice(["fi", "sv"]), default="fi", help="Primary language.")
+@click.option("--directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+def plugin_new(
+    name: str,
+    code: str,
+    name_fi: str,
+    name_sv: str,
+    county_code: str,
+    county_name_fi: str | None,
+    county_name_sv: str | None,
+    language: str,
+    directory: Path,
+) -> None:
+    # the county's names as the installed plugins spell them: counties are stored once per code
+    known = next(
+        (p.county for p in load_plugins().municipalities.all() if p.county.code == county_code), None
+    )
+    try:
+        if known is None and not (county_name_fi and county_name_sv):
+            raise InputInvalid(f"no installed plugin knows county {county_code}: give --county-name-fi/-sv")
+        county = known or CountyProfile(county_code, county_name_fi or "", county_name_sv or "")
+        spec = scaffold.PluginSpec(name, code, name_fi, name_sv, county, Language(language))
+        root = scaffold.write_plugin_package(spec, directory)
+    except InputInvalid as exc:
+        _fail(exc.detail, 2)
+        return
+    click.echo(f"wrote {root}")
+    click.echo(f"next: pip install -e '{root}[test]' && (cd {root} && pytest) && sotesilta plugins list")
 
 
 @main.command(help="Validate configuration, plugins and database; print what is wrong.")
