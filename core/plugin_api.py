@@ -18,6 +18,7 @@ from .domain.organisations import (
     StationProfile,
     WorkerTitle,
 )
+from .domain.events import DomainEvent, EventKind
 from .domain.privacy import AccessEvent, ConsentDecision, ConsentQuery
 from .domain.rehab import RehabPolicy
 from .domain.scheduling import ClosingDayPolicy
@@ -43,6 +44,8 @@ __all__ = [
     "ConsentQuery",
     "CountyProfile",
     "DemoBuilder",
+    "DomainEvent",
+    "EventKind",
     "Language",
     "MunicipalityProfile",
     "MunicipalityRegister",

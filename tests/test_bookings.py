@@ -346,3 +346,41 @@ def test_a_retried_reschedule_returns_the_first_result(client, scheduling, nurse
     )
     assert first.status_code == 201 and again.status_code == 200
     assert again.json()["id"] == first.json()["id"] and again.headers["idempotent-replayed"] == "true"
+
+
+def test_hook_sotesilta_event(client, scheduling, nurse, runtime):
+    """Plugins hear bookings made, moved and cancelled, after the commit, without client identity;
+    one failing plugin neither undoes the booking nor silences the others."""
+    heard: list[api.DomainEvent] = []
+
+    def failing(event):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the export server is down")
+
+    listener = types.ModuleType("listener")
+
+    def listen(event):  # type: ignore[no-untyped-def]
+        heard.append(event)
+
+    listener.sotesilta_event = api.hookimpl(listen)  # type: ignore[attr-defined]
+    broken = types.ModuleType("broken")
+    broken.sotesilta_event = api.hookimpl(failing)  # type: ignore[attr-defined]
+    runtime.plugins = load_plugins(extra=[("broken", broken), ("listener", listener)])
+    slots = free_slots(client, nurse, station_id=scheduling.station_id)
+    made = client.post(
+        "/api/v1/bookings", json=booking_body(slots[0]["slot_id"], note="Salainen huoli"), headers=nurse
+    )
+    assert made.status_code == 201
+    moved = client.post(
+        f"/api/v1/bookings/{made.json()['id']}/reschedule",
+        json={"slot_id": slots[1]["slot_id"]},
+        headers=nurse,
+    ).json()
+    client.post(f"/api/v1/bookings/{moved['id']}/cancel", json={"reason": "x"}, headers=nurse)
+    assert [(e.kind.value, e.subject_id, e.municipality) for e in heard] == [
+        ("booking.created", made.json()["id"], "049"),
+        ("booking.rescheduled", moved["id"], "049"),
+        ("booking.cancelled", moved["id"], "049"),
+    ]
+    assert heard[1].facts["from"] == made.json()["id"] and heard[0].facts["station"] == "espoo-leppavaara"
+    assert not any("Salainen" in str(v) or "huoli" in str(v) for e in heard for v in e.facts.values())
+    assert client.get(f"/api/v1/bookings/{made.json()['id']}", headers=nurse).status_code == 200

@@ -72,6 +72,35 @@ def test_an_anonymous_consultation_stores_no_identity(client, people, runtime):
     assert client.get("/api/v1/consultations/unread", headers=nurse).json() == {}
 
 
+def test_plugins_hear_a_consultation_opened_and_its_first_answer_only(client, people, runtime):
+    import types
+
+    from sotesilta.core import plugin_api as api
+    from sotesilta.core.plugins.manager import load_plugins
+
+    heard = []
+
+    def listen(event):  # type: ignore[no-untyped-def]
+        heard.append(event)
+
+    listener = types.ModuleType("listener")
+    listener.sotesilta_event = api.hookimpl(listen)  # type: ignore[attr-defined]
+    runtime.plugins = load_plugins(extra=[("listener", listener)])
+    nurse, instructor, _ = people
+    made = client.post(
+        "/api/v1/consultations",
+        headers=nurse,
+        json={"municipality": "049", "channel": "email", "question": "?"},
+    ).json()
+    url = f"/api/v1/consultations/{made['id']}/messages"
+    for body in ("Vastaus.", "Lisäys."):
+        assert client.post(url, headers=instructor, json={"body": body}).status_code == 201
+    assert [(e.kind.value, e.subject_id, e.facts["channel"], e.facts["named"]) for e in heard] == [
+        ("consultation.opened", made["id"], "email", False),
+        ("consultation.answered", made["id"], "email", False),
+    ]
+
+
 def test_a_named_consultation_needs_an_active_consent(client, people, runtime, clock):
     nurse, instructor, client_id = people
     body = {

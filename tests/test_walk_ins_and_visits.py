@@ -225,3 +225,38 @@ def test_a_visit_that_began_cannot_be_cancelled(client, scheduling, clock):
     nurse = bearer(login(client, "espoo.nurse"))
     response = client.post(f"/api/v1/bookings/{booking['id']}/cancel", json={"reason": "late"}, headers=nurse)
     assert response.status_code == 409 and "outcome" in response.json()["detail"]
+
+
+def test_a_recorded_visit_is_heard_by_plugins(client, lohja_session, clock, runtime):
+    import types
+
+    from sotesilta.core import plugin_api as api
+    from sotesilta.core.plugins.manager import load_plugins
+
+    heard: list[api.DomainEvent] = []
+    listener = types.ModuleType("listener")
+
+    def listen(event):  # type: ignore[no-untyped-def]
+        heard.append(event)
+
+    listener.sotesilta_event = api.hookimpl(listen)  # type: ignore[attr-defined]
+    runtime.plugins = load_plugins(extra=[("listener", listener)])
+    clock.advance(days=2)
+    nurse = bearer(login(client, "lohja.nurse"))
+    instructor = bearer(login(client, "lohja.instructor"))
+    url = f"/api/v1/sessions/{lohja_session.id}/walk-ins"
+    place = client.post(url, json={"referrer": "self"}, headers=nurse).json()
+    client.post(f"{url}/call-next", headers=instructor)
+    recorded = client.post(
+        "/api/v1/visits",
+        json={"walk_in_id": place["place_id"], "outcome": "realised", "topic": "income"},
+        headers=instructor,
+    )
+    assert recorded.status_code == 200, recorded.text
+    (event,) = heard
+    assert (event.kind, event.municipality, event.subject_id) == (
+        api.EventKind.VISIT_RECORDED,
+        "444",
+        recorded.json()["id"],
+    )
+    assert event.facts["outcome"] == "realised" and event.facts["walk_in"] is True

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from ..domain.bookings import BookingDraft
+    from ..domain.events import DomainEvent
     from ..domain.privacy import AccessEvent, ConsentDecision, ConsentQuery
     from .registry import CodeListRegister, CommandRegister, DemoBuilder, MunicipalityRegister, RouteRegister
 
@@ -109,4 +110,18 @@ def sotesilta_register_commands(register: CommandRegister) -> None:
 
     Call ``register(command)``. A command receives no runtime: build one with
     ``sotesilta.core.plugin_api.open_runtime()``. Return nothing.
+    """
+
+
+@hookspec
+def sotesilta_event(event: DomainEvent) -> None:
+    """Hear that a booking was made, cancelled or moved, a visit outcome recorded, or a
+    consultation opened or answered: for local notifications, exports or counters.
+
+    Called after the use case has committed, so the change stands whatever the
+    plugin does; an exception is logged and the next plugin still hears the
+    event. ``event`` carries the municipality, the subject's id, the time and
+    plain facts, never a client's identity. Filter by ``event.municipality``.
+    Return nothing; keep it quick (it runs in the request) or hand work to a
+    queue of your own.
     """

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
@@ -17,6 +18,7 @@ import pluggy
 
 from ..domain.bookings import BookingDraft
 from ..domain.errors import DomainError
+from ..domain.events import DomainEvent
 from ..domain.organisations import MunicipalityProfile
 from ..domain.privacy import AccessEvent, ConsentDecision, ConsentQuery
 from . import PROJECT_NAME, hookspecs
@@ -30,6 +32,8 @@ BUILTIN_PLUGINS: Mapping[str, str] = {
 }
 #: core defaults cannot be blocked: the shared code lists are part of the model
 UNBLOCKABLE = frozenset({"core-defaults"})
+
+log = logging.getLogger("sotesilta.plugins")
 
 
 class PluginError(Exception):
@@ -155,6 +159,16 @@ class Plugins:
 
     def booking_vetoes(self, draft: BookingDraft) -> list[str]:
         return [reason for reason in self.pm.hook.sotesilta_validate_booking(draft=draft) if reason]
+
+    def notify(self, event: DomainEvent) -> None:
+        """Tell every plugin; one that fails is logged and the others still hear it."""
+        for impl in self.pm.hook.sotesilta_event.get_hookimpls():
+            try:
+                impl.function(event=event)
+            except Exception:
+                log.exception(
+                    "plugin failed on an event", extra={"plugin": impl.plugin_name, "kind": event.kind}
+                )
 
     def check(self) -> list[str]:
         problems: list[str] = []

@@ -41,6 +41,7 @@ from ..domain.errors import (
     SlotHeld,
     SlotTaken,
 )
+from ..domain.events import DomainEvent, EventKind
 from ..domain.organisations import BookingMode
 from ..domain.privacy import AccessAction, AccessBasis
 from ..persistence.clients import ClientRecord
@@ -297,6 +298,21 @@ def create_booking(
         "booking created",
         extra={"booking_id": booking_id, "slot_id": request.slot_id, "booked_by": principal.user_id},
     )
+    plugins.notify(
+        DomainEvent(
+            EventKind.BOOKING_RESCHEDULED if rescheduled_from else EventKind.BOOKING_CREATED,
+            municipality,
+            booking_id,
+            now,
+            {
+                "station": target.station_key,
+                "starts_at": target.starts_at.isoformat(),
+                "mode": target.mode,
+                "referrer": request.referrer.value,
+                "from": rescheduled_from,
+            },
+        )
+    )
     return BookingView(
         id=booking_id,
         reference=reference,
@@ -541,6 +557,19 @@ def cancel_booking(
     )
     uow.commit()
     log.info("booking cancelled", extra={"booking_id": booking_id, "by": by.value})
+    plugins.notify(
+        DomainEvent(
+            EventKind.BOOKING_CANCELLED,
+            booking.municipality_code,
+            booking_id,
+            now,
+            {
+                "cancelled_by": by.value,
+                "late": booking.late_cancellation,
+                "orphaned": booking.orphaned_at is not None,
+            },
+        )
+    )
     return _view(uow, booking_id, sealer)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from ..domain.accounts import Principal, Role
 from ..domain.errors import ConsentMissing, InputInvalid, RecordNotFound, StateConflict
+from ..domain.events import DomainEvent, EventKind
 from ..domain.privacy import AccessAction, AccessBasis, ConsentQuery, ConsentScope
 from ..persistence.consultations import Consultation, ConsultationMessage, ConsultationRead, ShlNotification
 from ..persistence.tables import Worker
@@ -158,6 +159,15 @@ def create_consultation(
     log.info(
         "consultation opened", extra={"consultation_id": consultation.id, "named": client_id is not None}
     )
+    plugins.notify(
+        DomainEvent(
+            EventKind.CONSULTATION_OPENED,
+            consultation.municipality_code,
+            consultation.id or 0,
+            now,
+            {"channel": consultation.channel, "named": client_id is not None},
+        )
+    )
     return _view(consultation, question, (), 0)
 
 
@@ -241,11 +251,22 @@ def post_message(
         at=now,
     )
     uow.session.add(message)
-    if consultation.answered_at is None and principal.user_id != consultation.asked_by:
+    first_answer = consultation.answered_at is None and principal.user_id != consultation.asked_by
+    if first_answer:
         consultation.answered_at, consultation.answered_by = now, principal.user_id
     uow.session.flush()
     _mark_read(uow, consultation_id, principal.user_id, message.id or 0)
     uow.commit()
+    if first_answer:
+        plugins.notify(
+            DomainEvent(
+                EventKind.CONSULTATION_ANSWERED,
+                consultation.municipality_code,
+                consultation_id,
+                now,
+                {"channel": consultation.channel, "named": consultation.client_id is not None},
+            )
+        )
     return MessageView(message.id or 0, principal.user_id, body, now)
 
 

@@ -24,6 +24,7 @@ from ..domain.bookings import (
     WalkInStatus,
 )
 from ..domain.errors import BookingStateInvalid, CodeUnknown, InputInvalid, RecordNotFound
+from ..domain.events import DomainEvent, EventKind
 from ..domain.privacy import AccessAction, AccessBasis
 from ..persistence.scheduling import (
     Booking,
@@ -242,6 +243,21 @@ def record_visit_outcome(
         )
     uow.commit()
     log.info("visit outcome recorded", extra={"visit_id": visit.id, "revision": visit.revision})
+    plugins.notify(
+        DomainEvent(
+            EventKind.VISIT_RECORDED,
+            source.municipality,
+            visit.id or 0,
+            now,
+            {
+                "outcome": record.outcome.value,
+                "topic": record.topic,
+                "referrals": len(record.referrals),
+                "revision": visit.revision,
+                "walk_in": source.booking is None,
+            },
+        )
+    )
     return _view(uow, visit)
 
 
