@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from .domain.accounts import Role
+from .domain.events import DomainEvent, EventKind
 from .domain.organisations import (
     AgeGroup,
     BookingMode,
@@ -18,7 +19,6 @@ from .domain.organisations import (
     StationProfile,
     WorkerTitle,
 )
-from .domain.events import DomainEvent, EventKind
 from .domain.privacy import AccessEvent, ConsentDecision, ConsentQuery
 from .domain.rehab import RehabPolicy
 from .domain.scheduling import ClosingDayPolicy
