@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from ..domain.clock import HELSINKI
+from ..domain.identity_codes import identity_code_for
 from ..domain.rehab import (
     MEASUREMENT_ITEMS,
     ContactKind,
@@ -36,7 +37,6 @@ from ..plugins.registry import MunicipalityRegistry
 from . import accounts, clients, contacts, rehab_outcomes, rehab_periods
 from .sealing import Sealer
 
-_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 _EARLY_REASONS = (
     EndReason.CLIENT_WITHDREW,
     EndReason.NO_ENGAGEMENT,
@@ -49,12 +49,6 @@ _KINDS = (
     (ContactKind.VIDEO_CALL, 30, 0.15),
     (ContactKind.NETWORK_MEETING, 90, 0.15),
 )
-
-
-def _identity_code(birth: date, individual: int) -> str:
-    sign = "-" if birth.year < 2000 else "A"
-    digits = int(f"{birth:%d%m%y}{individual:03d}")
-    return f"{birth:%d%m%y}{sign}{individual:03d}{_CHECK[digits % 31]}"
 
 
 @dataclass
@@ -89,6 +83,8 @@ class RehabHistory:
         birth = date(today.year - rng.randint(19, 28), rng.randint(1, 12), rng.randint(1, 28))
         starts_on = today - timedelta(days=rng.randint(20, 540))
         starts_on -= timedelta(days=starts_on.weekday())  # periods start on a Monday
+        # 18-29 on the first day, however long ago that was
+        birth = birth.replace(year=min(birth.year, starts_on.year - 19))
         planned_end = min(
             add_months(starts_on, 6) - timedelta(days=rng.randint(0, 20)), add_months(starts_on, 6)
         )
@@ -99,7 +95,7 @@ class RehabHistory:
                 principal=principal,
                 municipality=municipality,
                 name=f"Demo Asiakas {n + 1:02d}",
-                identity_code=_identity_code(birth, 900 + n),
+                identity_code=identity_code_for(birth, 900 + n),
                 phone=None,
                 language="fi",
                 sealer=self.sealer,
