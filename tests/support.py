@@ -28,11 +28,8 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
-
-
 def identity_code(birth: Any, individual: int = 901) -> str:
     """A valid (temporary-range by default) personal identity code for a birth date."""
-    sign = "-" if birth.year < 2000 else "A"
-    digits = f"{birth:%d%m%y}{individual:03d}"
-    return f"{birth:%d%m%y}{sign}{individual:03d}{_CHECK[int(digits) % 31]}"
+    from sotesilta.core.domain.identity_codes import identity_code_for
+
+    return identity_code_for(birth, individual)

@@ -83,3 +83,11 @@ def test_leap_days_follow_the_century():
     with pytest.raises(InputInvalid):
         parse_identity_code(f"290200-123{independent_check(digits)}")  # 1900 was no leap year
     assert date(2000, 2, 28) + timedelta(days=1) == date(2000, 2, 29)
+
+
+@given(st.dates(min_value=date(1800, 1, 1), max_value=date(2099, 12, 31)), st.integers(2, 999))
+def test_a_made_code_parses_back_to_its_birth_date(birth, individual):
+    from sotesilta.core.domain.identity_codes import identity_code_for
+
+    parsed = parse_identity_code(identity_code_for(birth, individual))
+    assert parsed.birth_date == birth and parsed.temporary == (individual >= 900)

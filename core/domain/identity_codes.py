@@ -34,6 +34,19 @@ class IdentityCode:
         return f"{self.code[:6]}*****"
 
 
+def check_character(nine_digits: str) -> str:
+    return CHECK_CHARACTERS[int(nine_digits) % 31]
+
+
+def identity_code_for(birth: date, individual: int) -> str:
+    """A valid code for a birth date (the classic century signs); 900-999 make temporary ones."""
+    if not 2 <= individual <= 999 or not 1800 <= birth.year <= 2099:
+        raise InputInvalid("an individual number is 2-999 and a birth year 1800-2099", field="individual")
+    sign = "+" if birth.year < 1900 else "-" if birth.year < 2000 else "A"
+    digits = f"{birth:%d%m}{birth.year % 100:02d}{individual:03d}"
+    return f"{digits[:6]}{sign}{individual:03d}{check_character(digits)}"
+
+
 def parse_identity_code(raw: str, *, field: str = "identity_code") -> IdentityCode:
     code = raw.strip().upper()
     match = _SHAPE.match(code)
@@ -50,6 +63,6 @@ def parse_identity_code(raw: str, *, field: str = "identity_code") -> IdentityCo
         raise InputInvalid("the identity code's date does not exist", field=field) from None
     if int(individual) < 2:
         raise InputInvalid("the identity code's individual number is not in use", field=field)
-    if CHECK_CHARACTERS[int(day + month + year + individual) % 31] != check:
+    if check_character(day + month + year + individual) != check:
         raise InputInvalid("the identity code's check character does not match", field=field)
     return IdentityCode(code, born, int(individual) >= 900)

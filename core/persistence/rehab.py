@@ -101,6 +101,11 @@ class IntensivePeriod(SQLModel, table=True):
     closed_by: int | None = Field(default=None, sa_column=_fk("user_account.id", nullable=True))
     closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
+    @property
+    def last_day(self) -> date:
+        """The day the period ends: when it was closed, else as planned."""
+        return self.ended_on or self.planned_end
+
 
 class PeriodGoal(SQLModel, table=True):
     """A goal set with the client; sub-goals point to their goal."""

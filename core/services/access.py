@@ -15,6 +15,7 @@ from ..domain.privacy import AccessAction, AccessBasis, AccessEvent
 from ..persistence.clients import ClientRecord
 from ..persistence.tables import Station, Worker
 from ..persistence.uow import UnitOfWork
+from ..plugins.manager import Plugins
 
 
 def require_role(principal: Principal, *roles: Role) -> None:
@@ -65,6 +66,22 @@ _ROLE_ORDER = (Role.INSTRUCTOR, Role.HEALTH_STAFF, Role.MANAGER, Role.ADMIN)
 
 def acting_role(principal: Principal) -> str:
     return next((r.value for r in _ROLE_ORDER if r in principal.roles), "unknown")
+
+
+def log_use(
+    plugins: Plugins,
+    uow: UnitOfWork,
+    principal: Principal,
+    action: AccessAction,
+    subject: str,
+    subject_id: int,
+    client_id: int | None,
+    now: datetime,
+) -> None:
+    """Write the access-log entry of this use of a client's data, in the use case's transaction."""
+    plugins.record_access(
+        uow.session, access_event(principal, action, subject, subject_id, client_id=client_id, now=now)
+    )
 
 
 def access_event(

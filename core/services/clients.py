@@ -104,7 +104,7 @@ def create_client(
         ),
     )
     view = _view(record, sealer)
-    _log(plugins, uow, principal, AccessAction.CREATE, view.id, now)
+    access.log_use(plugins, uow, principal, AccessAction.CREATE, "client", view.id, view.id, now)
     uow.commit()
     log.info("client registered", extra={"client_id": view.id, "by": principal.user_id})
     return view
@@ -131,19 +131,6 @@ def find_client_by_identity_code(
     if record is None:
         raise RecordNotFound("no client with that identity code in your municipalities")
     view = _view(record, sealer)
-    _log(plugins, uow, principal, AccessAction.SEARCH, view.id, now)
+    access.log_use(plugins, uow, principal, AccessAction.SEARCH, "client", view.id, view.id, now)
     uow.commit()
     return view
-
-
-def _log(
-    plugins: Plugins,
-    uow: UnitOfWork,
-    principal: Principal,
-    action: AccessAction,
-    client_id: int,
-    now: datetime,
-) -> None:
-    plugins.record_access(
-        uow.session, access.access_event(principal, action, "client", client_id, client_id=client_id, now=now)
-    )

@@ -36,7 +36,7 @@ from ..persistence.tables import Worker
 from ..persistence.uow import UnitOfWork
 from ..plugins.manager import Plugins
 from . import access
-from .rehab_periods import log_use, period_in_scope
+from .rehab_periods import period_in_scope
 from .sealing import Sealer
 
 log = logging.getLogger("sotesilta.contacts")
@@ -291,7 +291,9 @@ def plan_contact(
         ),
         workers,
     )
-    log_use(plugins, uow, principal, AccessAction.CREATE, "contact", contact.id or 0, period.client_id, now)
+    access.log_use(
+        plugins, uow, principal, AccessAction.CREATE, "contact", contact.id or 0, period.client_id, now
+    )
     view = _view(uow, contact, sealer)
     uow.commit()
     return view
@@ -302,7 +304,7 @@ def _set_outcome(contact: Contact, period: IntensivePeriod, status: ContactStatu
         raise InputInvalid("an outcome is fulfilled, cancelled or noshow", field="status")
     if status is not ContactStatus.CANCELLED and contact.starts_at > now:
         raise BookingStateInvalid(f"contact {contact.id} has not started yet", field="status")
-    end = period.ended_on or period.planned_end
+    end = period.last_day
     if (
         status is not ContactStatus.CANCELLED
         and local_date(contact.ends_at - timedelta(microseconds=1)) > end
@@ -338,7 +340,7 @@ def record_contact_outcome(
     if note is not None:
         contact.note = _note(sealer, note)
     uow.session.flush()
-    log_use(plugins, uow, principal, AccessAction.UPDATE, "contact", contact_id, period.client_id, now)
+    access.log_use(plugins, uow, principal, AccessAction.UPDATE, "contact", contact_id, period.client_id, now)
     view = _view(uow, contact, sealer)
     uow.commit()
     return view
@@ -440,7 +442,7 @@ def create_group(
                     workers,
                 )
     for period in periods:
-        log_use(
+        access.log_use(
             plugins,
             uow,
             principal,
@@ -497,7 +499,7 @@ def record_group_attendance(
     uow.session.flush()
     clients = {period_id: period.client_id for period_id, period in periods.items()}
     for period_id in sorted(seen):
-        log_use(
+        access.log_use(
             plugins,
             uow,
             principal,

@@ -37,7 +37,7 @@ from ..persistence.uow import UnitOfWork
 from ..plugins.manager import Plugins
 from ..plugins.registry import MunicipalityRegistry
 from . import access
-from .rehab_periods import log_use, period_in_scope, policy_for
+from .rehab_periods import period_in_scope, policy_for
 from .sealing import Sealer
 
 #: the worklist shows measurements due within this many days, and overdue ones
@@ -46,10 +46,6 @@ DUE_HORIZON_DAYS = 14
 CLOSED_GRACE_DAYS = 60
 END_APPROACHING_DAYS = 14
 MAX_FEEDBACK_CHARS = 2000
-
-
-def period_end(period: IntensivePeriod) -> date:
-    return period.ended_on or period.planned_end
 
 
 # --- 3X10D ---------------------------------------------------------------------
@@ -118,7 +114,7 @@ def record_measurement(
 ) -> MeasurementSummary:
     period = period_in_scope(uow, principal, period_id)
     clean = validate_answers(dict(answers))
-    latest = period_end(period) + timedelta(days=END_FEEDBACK_DAYS_AFTER)
+    latest = period.last_day + timedelta(days=END_FEEDBACK_DAYS_AFTER)
     if not period.starts_on - timedelta(days=DUE_HORIZON_DAYS) <= measured_on <= latest:
         raise InputInvalid(
             f"a measurement of this period is taken {period.starts_on - timedelta(days=DUE_HORIZON_DAYS)}"
@@ -142,7 +138,7 @@ def record_measurement(
         [MeasurementAnswer(measurement_id=measurement.id or 0, item_key=k, value=v) for k, v in clean.items()]
     )
     uow.session.flush()
-    log_use(
+    access.log_use(
         plugins,
         uow,
         principal,
@@ -162,7 +158,9 @@ def get_measurements(
 ) -> MeasurementSummary:
     period = period_in_scope(uow, principal, period_id)
     summary = measurement_summary(uow, period_id)
-    log_use(plugins, uow, principal, AccessAction.READ, "measurement", period_id, period.client_id, now)
+    access.log_use(
+        plugins, uow, principal, AccessAction.READ, "measurement", period_id, period.client_id, now
+    )
     uow.commit()
     return summary
 
@@ -207,7 +205,7 @@ def list_due_measurements(
         policy = policy_for(registry, period.municipality_code)
         points = (
             (MeasurementPoint.START, period.starts_on),
-            (MeasurementPoint.FOLLOW_UP, follow_up_due(period.starts_on, period_end(period), policy)),
+            (MeasurementPoint.FOLLOW_UP, follow_up_due(period.starts_on, period.last_day, policy)),
         )
         for point, due_on in points:
             if (period.id, point.value) in taken or due_on > horizon:
@@ -261,7 +259,7 @@ def submit_period_feedback(
     period = period_in_scope(uow, principal, period_id)
     if submitted_on > local_date(now):
         raise InputInvalid("feedback cannot be dated in the future", field="submitted_on")
-    end = period_end(period)
+    end = period.last_day
     if kind is FeedbackKind.END:
         first = period.planned_end - timedelta(days=END_FEEDBACK_DAYS_BEFORE)
         if period.ended_on is not None:
@@ -296,7 +294,7 @@ def submit_period_feedback(
         feedback,
         StateConflict(f"feedback for window {window} of period {period_id} is already recorded"),
     )
-    log_use(
+    access.log_use(
         plugins,
         uow,
         principal,
@@ -353,7 +351,7 @@ def _moments(uow: UnitOfWork, period_ids: list[int]) -> dict[int, list[ContactMo
 def intensity_of(
     period: IntensivePeriod, moments: list[ContactMoment], alert_days: int, today: date
 ) -> PeriodIntensity:
-    end = period_end(period)
+    end = period.last_day
     weeks = tuple(weekly_intensity(moments, period.starts_on, end, period.weekly_target, today))
     realised_days = [
         m.starts_at.astimezone(HELSINKI).date() for m in moments if m.status is ContactStatus.FULFILLED
@@ -392,7 +390,9 @@ def get_period_intensity(
     view = intensity_of(
         period, _moments(uow, [period_id])[period_id], policy.days_without_contact_alert, local_date(now)
     )
-    log_use(plugins, uow, principal, AccessAction.READ, "intensive_period", period_id, period.client_id, now)
+    access.log_use(
+        plugins, uow, principal, AccessAction.READ, "intensive_period", period_id, period.client_id, now
+    )
     uow.commit()
     return view
 
@@ -446,7 +446,7 @@ def get_worker_intensity(
             cell[0] += week.planned
             cell[1] += week.realised
     for period in periods:
-        log_use(
+        access.log_use(
             plugins,
             uow,
             principal,

@@ -113,21 +113,6 @@ def period_in_scope(uow: UnitOfWork, principal: Principal, period_id: int) -> In
     return period
 
 
-def log_use(
-    plugins: Plugins,
-    uow: UnitOfWork,
-    principal: Principal,
-    action: AccessAction,
-    subject: str,
-    subject_id: int,
-    client_id: int,
-    now: datetime,
-) -> None:
-    plugins.record_access(
-        uow.session, access.access_event(principal, action, subject, subject_id, client_id=client_id, now=now)
-    )
-
-
 def _text(value: str, field: str, limit: int = MAX_GOAL_CHARS) -> str:
     cleaned = value.strip()
     if not 1 <= len(cleaned) <= limit:
@@ -171,7 +156,7 @@ def create_service_decision(
     )
     uow.session.add(decision)
     uow.session.flush()
-    log_use(
+    access.log_use(
         plugins, uow, principal, AccessAction.CREATE, "service_decision", decision.id or 0, client_id, now
     )
     uow.commit()
@@ -277,7 +262,7 @@ def open_intensive_period(
         ),
     )
     _add_goals(uow, period.id or 0, draft.goals, sealer)
-    log_use(
+    access.log_use(
         plugins, uow, principal, AccessAction.CREATE, "intensive_period", period.id or 0, client.id or 0, now
     )
     view = period_view(uow, period, sealer)
@@ -349,7 +334,9 @@ def get_intensive_period(
 ) -> PeriodView:
     period = period_in_scope(uow, principal, period_id)
     view = period_view(uow, period, sealer)
-    log_use(plugins, uow, principal, AccessAction.READ, "intensive_period", view.id, period.client_id, now)
+    access.log_use(
+        plugins, uow, principal, AccessAction.READ, "intensive_period", view.id, period.client_id, now
+    )
     uow.commit()
     return view
 
@@ -403,7 +390,7 @@ def close_intensive_period(
         .values(status=ContactStatus.CANCELLED.value, sequence=Contact.sequence + 1, updated_at=now)
     )
     uow.session.flush()
-    log_use(
+    access.log_use(
         plugins, uow, principal, AccessAction.UPDATE, "intensive_period", period_id, period.client_id, now
     )
     view = period_view(uow, period, sealer)

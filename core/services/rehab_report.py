@@ -130,7 +130,7 @@ def _row(
     active = 0
     for p in periods:
         # days not yet lived have no contacts yet: count open days up to today
-        a, b = max(p.starts_on, first), min(p.ended_on or p.planned_end, last, today)
+        a, b = max(p.starts_on, first), min(p.last_day, last, today)
         if a <= b:
             open_days += (b - a).days + 1
             active += 1
