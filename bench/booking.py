@@ -15,16 +15,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -32,6 +28,7 @@ import httpx
 from sqlalchemy import create_engine, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).parent))
+from databases import scratch_database
 from loadgen import http_request, percentile, run_load
 
 from sotesilta.core.domain.clock import HELSINKI
@@ -42,7 +39,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SOTESILTA = str(Path(sys.executable).parent / "sotesilta")
 PASSWORD = "bench-password-1"
 SECRET = "bench-secret-" + "x" * 40
-PG_BASE = os.environ.get("SOTESILTA_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def free_port() -> int:
@@ -250,155 +246,129 @@ def raw_psycopg_rate(url: str, connections: int, duration: float) -> tuple[float
 
 
 def run(kind: str, args: argparse.Namespace) -> None:
-    work = Path(tempfile.mkdtemp(prefix="sotesilta-bench-"))
-    drop = None
-    if kind == "sqlite":
-        url = f"sqlite:///{work / 'bench.sqlite3'}"
-    else:
-        name = f"sotesilta_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(
-            PG_BASE.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = PG_BASE.rsplit("/", 1)[0] + f"/{name}"
-
-        def drop() -> None:  # type: ignore[misc]
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    sa_url = url.replace("postgresql://", "postgresql+psycopg://")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOTESILTA_")}
-    env |= {
-        "SOTESILTA_DATA_DIR": str(work / "data"),
-        "SOTESILTA_DATABASE_URL": url,
-        "SOTESILTA_SECRET_KEY": SECRET,
-        "SOTESILTA_LOG_LEVEL": "WARNING",
-    }
-    servers: list[subprocess.Popen[bytes]] = []
-    try:
-        subprocess.run([SOTESILTA, "demo", "--password", PASSWORD], env=env, check=True, capture_output=True)
-        started = time.perf_counter()
-        slots = seed(sa_url, stations=args.stations, weeks=args.weeks)
-        print(
-            f"\n== {kind}: seeded {args.stations} stations, {slots:,} slots in {time.perf_counter() - started:.1f} s"
-        )
-        timings = search_timings(env, args.search_runs)
-        p50, p99 = timings["municipality"]
-        print(
-            f"free-slot search, one municipality, next 8 weeks: p50 {p50:.2f} ms, p99 {p99:.2f} ms "
-            f"(goal: p99 < 20 ms) {'OK' if p99 < 20 else 'MISSED'}"
-        )
-
-        port, bare_port = free_port(), free_port()
-        server_log = open(work / "server.log", "wb")  # noqa: SIM115  (closed with the process)
-        servers.append(
-            subprocess.Popen(
-                [SOTESILTA, "serve", "--port", str(port), "--no-access-log"],
-                env=env,
-                stdout=server_log,
-                stderr=subprocess.STDOUT,
+    with scratch_database(kind, "sotesilta-bench-", keep=args.keep) as (url, work, env):
+        sa_url = url.replace("postgresql://", "postgresql+psycopg://")
+        env["SOTESILTA_SECRET_KEY"] = SECRET
+        servers: list[subprocess.Popen[bytes]] = []
+        try:
+            subprocess.run(
+                [SOTESILTA, "demo", "--password", PASSWORD], env=env, check=True, capture_output=True
             )
-        )
-        servers.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "--app-dir",
-                    str(ROOT / "bench"),
-                    "bare_app:app",
-                    "--port",
-                    str(bare_port),
-                    "--no-access-log",
-                    "--log-level",
-                    "warning",
-                ],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        wait_ready(f"http://127.0.0.1:{port}/ready", servers[0])
-        wait_ready(f"http://127.0.0.1:{bare_port}/bare", servers[1])
-
-        bare_request = http_request("GET", "/bare", host="127.0.0.1")
-        asyncio.run(
-            run_load(
-                "127.0.0.1", bare_port, lambda n: bare_request, connections=args.connections, duration=1.0
-            )
-        )  # warm-up
-        bare = asyncio.run(
-            run_load(
-                "127.0.0.1",
-                bare_port,
-                lambda n: bare_request,
-                connections=args.connections,
-                duration=args.duration,
-            )
-        )
-        print(f"bare Litestar endpoint ({args.connections} clients): {bare.summary()}")
-
-        token = httpx.post(
-            f"http://127.0.0.1:{port}/api/v1/auth/login",
-            json={"username": "espoo.nurse", "password": PASSWORD},
-        ).json()["token"]
-        slot_ids = bookable_slots(sa_url, "049", 200_000)
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-
-        def booking_request(n: int) -> bytes | None:
-            if n >= len(slot_ids):
-                return None
-            body = json.dumps(
-                {
-                    "slot_id": slot_ids[n],
-                    "reasons": ["loneliness"],
-                    "client": {"name": "Bench Client", "phone": "0401234567", "age": 40},
-                }
-            ).encode()
-            return http_request("POST", "/api/v1/bookings", host="127.0.0.1", body=body, headers=headers)
-
-        booking = asyncio.run(
-            run_load(
-                "127.0.0.1",
-                port,
-                booking_request,
-                connections=args.connections,
-                duration=args.duration,
-                max_requests=len(slot_ids),
-            )
-        )
-        ratio = booking.rate / bare.rate
-        print(f"booking over HTTP ({args.connections} clients): {booking.summary()}")
-        print(f"booking / bare endpoint: {ratio:.1%}")
-        if kind == "sqlite":
-            ok = ratio >= 0.25 and booking.percentile(99) < 50
-            print(f"goal (SQLite): >= 25 % of bare and p99 < 50 ms: {'OK' if ok else 'MISSED'}")
-        else:
-            raw_rate, raw_p99 = raw_psycopg_rate(url, args.connections, args.duration)
+            started = time.perf_counter()
+            slots = seed(sa_url, stations=args.stations, weeks=args.weeks)
             print(
-                f"raw psycopg booking insert ({args.connections} connections): {raw_rate:,.0f} tx/s, "
-                f"p99 {raw_p99:.1f} ms"
+                f"\n== {kind}: seeded {args.stations} stations, {slots:,} slots in {time.perf_counter() - started:.1f} s"
             )
+            timings = search_timings(env, args.search_runs)
+            p50, p99 = timings["municipality"]
             print(
-                f"booking / raw transactions: {booking.rate / raw_rate:.1%} "
-                f"(goal >= 50 %) {'OK' if booking.rate / raw_rate >= 0.5 else 'MISSED'}"
+                f"free-slot search, one municipality, next 8 weeks: p50 {p50:.2f} ms, p99 {p99:.2f} ms "
+                f"(goal: p99 < 20 ms) {'OK' if p99 < 20 else 'MISSED'}"
             )
-    finally:
-        for process in servers:
-            process.send_signal(signal.SIGTERM)
-        for process in servers:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        if drop is not None:
-            drop()
-        if args.keep:
-            print(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+
+            port, bare_port = free_port(), free_port()
+            server_log = open(work / "server.log", "wb")  # noqa: SIM115  (closed with the process)
+            servers.append(
+                subprocess.Popen(
+                    [SOTESILTA, "serve", "--port", str(port), "--no-access-log"],
+                    env=env,
+                    stdout=server_log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+            servers.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "--app-dir",
+                        str(ROOT / "bench"),
+                        "bare_app:app",
+                        "--port",
+                        str(bare_port),
+                        "--no-access-log",
+                        "--log-level",
+                        "warning",
+                    ],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+            wait_ready(f"http://127.0.0.1:{port}/ready", servers[0])
+            wait_ready(f"http://127.0.0.1:{bare_port}/bare", servers[1])
+
+            bare_request = http_request("GET", "/bare", host="127.0.0.1")
+            asyncio.run(
+                run_load(
+                    "127.0.0.1", bare_port, lambda n: bare_request, connections=args.connections, duration=1.0
+                )
+            )  # warm-up
+            bare = asyncio.run(
+                run_load(
+                    "127.0.0.1",
+                    bare_port,
+                    lambda n: bare_request,
+                    connections=args.connections,
+                    duration=args.duration,
+                )
+            )
+            print(f"bare Litestar endpoint ({args.connections} clients): {bare.summary()}")
+
+            token = httpx.post(
+                f"http://127.0.0.1:{port}/api/v1/auth/login",
+                json={"username": "espoo.nurse", "password": PASSWORD},
+            ).json()["token"]
+            slot_ids = bookable_slots(sa_url, "049", 200_000)
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+            def booking_request(n: int) -> bytes | None:
+                if n >= len(slot_ids):
+                    return None
+                body = json.dumps(
+                    {
+                        "slot_id": slot_ids[n],
+                        "reasons": ["loneliness"],
+                        "client": {"name": "Bench Client", "phone": "0401234567", "age": 40},
+                    }
+                ).encode()
+                return http_request("POST", "/api/v1/bookings", host="127.0.0.1", body=body, headers=headers)
+
+            booking = asyncio.run(
+                run_load(
+                    "127.0.0.1",
+                    port,
+                    booking_request,
+                    connections=args.connections,
+                    duration=args.duration,
+                    max_requests=len(slot_ids),
+                )
+            )
+            ratio = booking.rate / bare.rate
+            print(f"booking over HTTP ({args.connections} clients): {booking.summary()}")
+            print(f"booking / bare endpoint: {ratio:.1%}")
+            if kind == "sqlite":
+                ok = ratio >= 0.25 and booking.percentile(99) < 50
+                print(f"goal (SQLite): >= 25 % of bare and p99 < 50 ms: {'OK' if ok else 'MISSED'}")
+            else:
+                raw_rate, raw_p99 = raw_psycopg_rate(url, args.connections, args.duration)
+                print(
+                    f"raw psycopg booking insert ({args.connections} connections): {raw_rate:,.0f} tx/s, "
+                    f"p99 {raw_p99:.1f} ms"
+                )
+                print(
+                    f"booking / raw transactions: {booking.rate / raw_rate:.1%} "
+                    f"(goal >= 50 %) {'OK' if booking.rate / raw_rate >= 0.5 else 'MISSED'}"
+                )
+        finally:
+            for process in servers:
+                process.send_signal(signal.SIGTERM)
+            for process in servers:
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
 
 
 def main() -> None:

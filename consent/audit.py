@@ -20,6 +20,7 @@ from sqlalchemy import Engine, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from sotesilta.core.domain.privacy import AccessEvent
+from sotesilta.core.persistence.prepared import Prepared
 
 from .tables import AccessLogCheckpoint, AccessLogEntry, AccessLogHead
 
@@ -51,15 +52,15 @@ def entry_hash(prev_hash: str, fields: dict[str, object]) -> str:
 
 _HEAD = AccessLogHead.__table__
 _ENTRY = AccessLogEntry.__table__
-# prebuilt: appending runs inside every use of client data
-_ADVANCE = (
+# prebuilt and run straight on the driver: appending runs inside every use of client data
+_ADVANCE = Prepared(
     _HEAD.update()  # type: ignore[attr-defined]
     .where(_HEAD.c.id == 1)  # type: ignore[attr-defined]
     .values(last_seq=_HEAD.c.last_seq + 1)  # type: ignore[attr-defined]
     .returning(_HEAD.c.last_seq, _HEAD.c.last_hash)  # type: ignore[attr-defined]
 )
-_INSERT_ENTRY = _ENTRY.insert()  # type: ignore[attr-defined]
-_SET_HASH = (
+_INSERT_ENTRY = Prepared(_ENTRY.insert())  # type: ignore[attr-defined]
+_SET_HASH = Prepared(
     _HEAD.update().where(_HEAD.c.id == 1).values(last_hash=bindparam("digest"))  # type: ignore[attr-defined]
 )
 
@@ -67,7 +68,7 @@ _SET_HASH = (
 def append(session: Session, event: AccessEvent) -> int:
     """Chain one entry onto the log in the caller's transaction; returns its seq."""
     connection = session.connection()
-    head = connection.execute(_ADVANCE).first()
+    head = _ADVANCE.first(connection, {})
     if head is None:  # the first entry ever: create the head (the migration also does)
         connection.execute(
             insert(AccessLogHead).values(id=1, last_seq=1, last_hash=GENESIS, base_seq=0, base_hash=GENESIS)
@@ -88,8 +89,8 @@ def append(session: Session, event: AccessEvent) -> int:
         "reason": event.reason,
     }
     digest = entry_hash(prev, fields)
-    connection.execute(_INSERT_ENTRY, {**fields, "prev_hash": prev, "entry_hash": digest})
-    connection.execute(_SET_HASH, {"digest": digest})
+    _INSERT_ENTRY.execute(connection, {**fields, "prev_hash": prev, "entry_hash": digest})
+    _SET_HASH.execute(connection, {"digest": digest})
     return int(seq)
 
 

@@ -71,6 +71,17 @@ class Runtime:
                 NO_WAIT_FOR_WRITER.reset(token)
         return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
 
+    async def run_in_uow(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
+        """Run the use case ``fn(uow, **kwargs)`` in a unit of work of its own, opened
+        and closed where it runs: one hop to a thread (PostgreSQL) instead of a
+        request-scoped dependency's, and a retried call starts afresh."""
+
+        def call() -> T:
+            with self.uow() as uow:
+                return fn(uow, **kwargs)
+
+        return await self.run_db(call)
+
     @cached_property
     def secret(self) -> bytes:
         return self.settings.secret()

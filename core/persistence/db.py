@@ -104,7 +104,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         _serialise_sqlite_writers(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # 20 + 20: the server's worker threads (40 by default) hold one connection
+    # each; a pool smaller than the concurrency makes calls queue for one
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=20, max_overflow=20)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -28,6 +28,7 @@ from ..domain.errors import (
     RecordConflict,
     RecordNotFound,
 )
+from ..persistence.prepared import Prepared
 from ..persistence.tables import (
     AuthToken,
     Municipality,
@@ -342,8 +343,9 @@ def _issue(
     return IssuedToken(token, row.id, kind, expires_at)
 
 
-#: one indexed lookup per request: the token, its user's state, nothing else
-_TOKEN_LOOKUP = (
+#: one indexed lookup per request: the token, its user's state, nothing else;
+#: run straight on the driver (persistence.prepared)
+_TOKEN_LOOKUP = Prepared(
     select(
         AuthToken.id,
         AuthToken.user_id,
@@ -432,7 +434,7 @@ def authenticate(
     if not token or len(token) > 256:
         raise AuthenticationFailed("missing or malformed credentials")
     connection = uow.session.connection()
-    row = connection.execute(_TOKEN_LOOKUP, {"token_hash": token_digest(token)}).first()
+    row = _TOKEN_LOOKUP.first(connection, {"token_hash": token_digest(token)})
     if row is None:
         raise AuthenticationFailed("unknown or expired credentials")
     kind = TokenKind(row.kind)

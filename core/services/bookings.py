@@ -11,7 +11,7 @@ import hashlib
 import json
 import logging
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, insert, select
@@ -45,6 +45,7 @@ from ..domain.events import DomainEvent, EventKind
 from ..domain.organisations import BookingMode
 from ..domain.privacy import AccessAction, AccessBasis
 from ..persistence.clients import ClientRecord
+from ..persistence.prepared import Prepared
 from ..persistence.scheduling import Booking, BookingReason, GuidanceSession, Slot, SlotHold
 from ..persistence.tables import Station, Worker
 from ..persistence.uow import UnitOfWork
@@ -73,7 +74,21 @@ class BookingRequest:
 
     def digest(self) -> str:
         """A fingerprint of what was asked, to recognise an honest retry."""
-        payload = asdict(self) | {"hold_id": None}
+        # the fields spelt out (what dataclasses.asdict gives, at a fraction of
+        # its cost); the hold is left out: a retry may come under a new one
+        client = self.client
+        payload = {
+            "slot_id": self.slot_id,
+            "client": {"name": client.name, "phone": client.phone, "age": client.age},
+            "reasons": self.reasons,
+            "preferred_language": self.preferred_language,
+            "interpreter_needed": self.interpreter_needed,
+            "note": self.note,
+            "existing_relationship": self.existing_relationship,
+            "referrer": self.referrer,
+            "hold_id": None,
+            "client_id": self.client_id,
+        }
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -132,7 +147,7 @@ def _open(sealer: Sealer, value: str | None, column: str) -> str | None:
 
 
 #: the slot, its session, station, instructor and any hold: one query
-_TARGET = (
+_TARGET = Prepared(
     select(
         Slot.id.label("slot_id"),
         Slot.starts_at,
@@ -162,10 +177,13 @@ _TARGET = (
     .where(Slot.id == bindparam("slot_id"))
 )
 _BOOKING = Booking.__table__
-_INSERT_BOOKING = insert(_BOOKING).returning(_BOOKING.c.id)  # type: ignore[arg-type,attr-defined]
-_INSERT_REASON = insert(BookingReason.__table__)  # type: ignore[arg-type]
-_DELETE_HOLD = delete(SlotHold.__table__).where(  # type: ignore[arg-type]
-    SlotHold.__table__.c.slot_id == bindparam("slot_id")  # type: ignore[attr-defined]
+# the hot path's statements run straight on the driver (see persistence.prepared)
+_INSERT_BOOKING = Prepared(insert(_BOOKING).returning(_BOOKING.c.id))  # type: ignore[arg-type,attr-defined]
+_INSERT_REASON = Prepared(insert(BookingReason.__table__))  # type: ignore[arg-type]
+_DELETE_HOLD = Prepared(
+    delete(SlotHold.__table__).where(  # type: ignore[arg-type]
+        SlotHold.__table__.c.slot_id == bindparam("slot_id")  # type: ignore[attr-defined]
+    )
 )
 
 
@@ -196,7 +214,7 @@ def create_booking(
         if replay is not None:
             return replay
     connection = uow.session.connection()
-    target = connection.execute(_TARGET, {"slot_id": request.slot_id}).first()
+    target = _TARGET.first(connection, {"slot_id": request.slot_id})
     ensure_bookable(
         principal,
         request.slot_id,
@@ -247,8 +265,8 @@ def create_booking(
     reference = str(uuid.uuid4())
     name = request.client.name.strip()
     try:
-        booking_id = connection.execute(
-            _INSERT_BOOKING,
+        booking_id = _INSERT_BOOKING.first(
+            connection,
             {
                 "reference": reference,
                 "slot_id": request.slot_id,
@@ -277,7 +295,7 @@ def create_booking(
                 "sequence": 0,
                 "updated_at": now,
             },
-        ).scalar_one()
+        ).id
     except IntegrityError:
         # lost a race: either to our own retry, or to someone else's booking
         uow.rollback()
@@ -287,9 +305,9 @@ def create_booking(
                 return replay
         raise SlotTaken(f"slot {request.slot_id} is already booked", slot_id=request.slot_id) from None
     reasons = tuple(sorted(set(request.reasons)))
-    connection.execute(_INSERT_REASON, [{"booking_id": booking_id, "code": code} for code in reasons])
+    _INSERT_REASON.executemany(connection, [{"booking_id": booking_id, "code": code} for code in reasons])
     if target.hold_id is not None:
-        connection.execute(_DELETE_HOLD, {"slot_id": request.slot_id})
+        _DELETE_HOLD.execute(connection, {"slot_id": request.slot_id})
     _log_access(
         plugins, uow, principal, AccessAction.CREATE, booking_id, request.client_id, now, booked_by_me=True
     )
