@@ -65,6 +65,7 @@ STATUS_BY_KIND = {
     "forbidden": 403,
     "not_found": 404,
     "conflict": 409,
+    "gone": 410,
     "throttled": 429,
 }
 GENERIC_CODES = {
@@ -74,6 +75,7 @@ GENERIC_CODES = {
     404: ("not-found", "Not found"),
     405: ("method-not-allowed", "Method not allowed"),
     409: ("conflict", "Conflict"),
+    410: ("gone", "Gone"),
     413: ("request-too-large", "Request too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("invalid-input", "Invalid input"),

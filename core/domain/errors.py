@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-ErrorKind = Literal["invalid", "unauthenticated", "forbidden", "not_found", "conflict", "throttled"]
+ErrorKind = Literal["invalid", "unauthenticated", "forbidden", "not_found", "conflict", "gone", "throttled"]
 
 
 class DomainError(Exception):
@@ -186,3 +186,27 @@ class ScheduleConflict(DomainError):
     kind = "conflict"
     code = "schedule-conflict"
     title = "Overlaps a worker's other appointments"
+
+
+class FeedbackGiven(DomainError):
+    """A feedback link is used once; a staff survey is answered once a year."""
+
+    kind = "conflict"
+    code = "feedback-given"
+    title = "Feedback already given"
+
+
+class FeedbackNotOpen(DomainError):
+    """The client's form opens when the visit begins; a staff survey in its months."""
+
+    kind = "conflict"
+    code = "feedback-not-open"
+    title = "Feedback is not open yet"
+
+
+class FeedbackClosed(DomainError):
+    """The link has expired, or the visit was cancelled or did not take place."""
+
+    kind = "gone"
+    code = "feedback-closed"
+    title = "Feedback link no longer valid"

@@ -41,6 +41,7 @@ SEALED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("consultation", "id", "question"),
     ("contact", "id", "note"),
     ("external_calendar", "id", "url"),
+    ("feedback_answer", "id", "free_text"),
     ("intensive_period", "id", "age_exception_reason"),
     ("period_feedback", "id", "free_text"),
     ("period_goal", "id", "text"),

@@ -5,58 +5,64 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from litestar import Response, get, post
+import msgspec
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody
-from pydantic import BaseModel, Field
+from msgspec import Meta
 
 from ...domain.accounts import Principal
 from ...domain.bookings import CancelledBy, ClientDetails, ClientRelationship, Referrer
 from ...persistence.uow import UnitOfWork
 from ...runtime import Runtime
-from ...services import bookings
+from ...services import bookings, feedback_links
 from ...services.bookings import BookingView
+from ...services.instructions import with_feedback
 
 #: send one with every booking: a retried request then books once
 IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", max_length=100)]
 
 
-class ClientIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    phone: str | None = Field(default=None, max_length=40)
-    age: int = Field(ge=0, le=130, description="age in years: the municipality's age group applies")
+class ClientIn(msgspec.Struct):
+    name: Annotated[str, Meta(min_length=1, max_length=200)]
+    age: Annotated[int, Meta(ge=0, le=130, description="age in years: the municipality's age group applies")]
+    phone: Annotated[str, Meta(max_length=40)] | None = None
 
 
-class BookingIn(BaseModel):
+class BookingIn(msgspec.Struct):
+    """The body of createBooking: a msgspec struct, Litestar's native type, on the hot path."""
+
     slot_id: int
-    hold_id: str | None = Field(default=None, max_length=36)
-    reasons: list[str] = Field(min_length=1, max_length=20, description="codes of list guidance_reason")
+    reasons: Annotated[
+        list[str], Meta(min_length=1, max_length=20, description="codes of list guidance_reason")
+    ]
     client: ClientIn
-    preferred_language: str = Field(default="fi", pattern="^(fi|sv|en)$")
+    hold_id: Annotated[str, Meta(max_length=36)] | None = None
+    preferred_language: Annotated[str, Meta(pattern="^(fi|sv|en)$")] = "fi"
     interpreter_needed: bool = False
-    note: str | None = Field(default=None, max_length=1000)
+    note: Annotated[str, Meta(max_length=1000)] | None = None
     existing_relationship: ClientRelationship = ClientRelationship.UNKNOWN
     referrer: Referrer = Referrer.STAFF
-    client_id: int | None = Field(default=None, description="a registered client record (createClient)")
+    client_id: Annotated[int, Meta(description="a registered client record (createClient)")] | None = None
 
 
-class CancelIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=500)
-    cancelled_by: CancelledBy | None = Field(default=None, description="client, referrer or instructor")
+class CancelIn(msgspec.Struct):
+    reason: Annotated[str, Meta(min_length=1, max_length=500)]
+    cancelled_by: Annotated[CancelledBy, Meta(description="client, referrer or instructor")] | None = None
 
 
-class RescheduleIn(BaseModel):
+class RescheduleIn(msgspec.Struct):
     slot_id: int
-    hold_id: str | None = Field(default=None, max_length=36)
+    hold_id: Annotated[str, Meta(max_length=36)] | None = None
 
 
-class ClientOut(BaseModel):
+class ClientOut(msgspec.Struct):
     name: str
     phone: str | None
     age: int
 
 
-class InstructionsOut(BaseModel):
+class InstructionsOut(msgspec.Struct):
     language: str
     title: str
     when: str
@@ -64,9 +70,10 @@ class InstructionsOut(BaseModel):
     address: str
     video_link: str | None
     lines: list[str]
+    feedback_url: str | None = None
 
 
-class BookingOut(BaseModel):
+class BookingOut(msgspec.Struct):
     id: int
     reference: str
     status: str
@@ -98,26 +105,73 @@ class BookingOut(BaseModel):
     instructions: InstructionsOut
 
 
-class OrphanedOut(BaseModel):
+class OrphanedOut(msgspec.Struct):
     booking: BookingOut
-    options: list[int] = Field(description="slot ids of the client's next options")
+    options: Annotated[list[int], Meta(description="slot ids of the client's next options")]
 
 
-def booking_out(view: BookingView) -> BookingOut:
-    fields: dict[str, Any] = {k: v for k, v in vars(view).items() if k != "replayed"}
-    fields["reasons"] = list(view.reasons)
-    fields["client"] = ClientOut(name=view.client.name, phone=view.client.phone, age=view.client.age)
-    fields["instructions"] = InstructionsOut(
-        **{**vars(view.instructions), "lines": list(view.instructions.lines)}
+def booking_out(view: BookingView, feedback_url: str | None = None) -> BookingOut:
+    client, instructions = view.client, with_feedback(view.instructions, feedback_url)
+    return BookingOut(
+        id=view.id,
+        reference=view.reference,
+        status=view.status,
+        slot_id=view.slot_id,
+        starts_at=view.starts_at,
+        ends_at=view.ends_at,
+        station_id=view.station_id,
+        station_key=view.station_key,
+        worker_id=view.worker_id,
+        worker_name=view.worker_name,
+        municipality_code=view.municipality_code,
+        mode=view.mode,
+        reasons=list(view.reasons),
+        client=ClientOut(name=client.name, phone=client.phone, age=client.age),
+        preferred_language=view.preferred_language,
+        interpreter_needed=view.interpreter_needed,
+        note=view.note,
+        existing_relationship=view.existing_relationship,
+        referrer=view.referrer,
+        booked_by=view.booked_by,
+        booked_at=view.booked_at,
+        cancelled_at=view.cancelled_at,
+        cancelled_by=view.cancelled_by,
+        cancel_reason=view.cancel_reason,
+        late_cancellation=view.late_cancellation,
+        rescheduled_from=view.rescheduled_from,
+        orphaned=view.orphaned,
+        client_id=view.client_id,
+        instructions=InstructionsOut(
+            language=instructions.language,
+            title=instructions.title,
+            when=instructions.when,
+            place=instructions.place,
+            address=instructions.address,
+            video_link=instructions.video_link,
+            lines=list(instructions.lines),
+            feedback_url=instructions.feedback_url,
+        ),
     )
-    return BookingOut(**fields)
 
 
-def _created_or_replayed(view: BookingView) -> Response[BookingOut]:
+def _feedback_url(view: BookingView, runtime: Runtime) -> str | None:
+    """The client's feedback link for the instructions (computed: nothing is stored for it)."""
+    return feedback_links.feedback_url(
+        runtime.secret,
+        runtime.settings.public_base_url,
+        runtime.plugins.feedback_forms,
+        reference=view.reference,
+        municipality=view.municipality_code,
+        status=view.status,
+    )
+
+
+def _created_or_replayed(view: BookingView, runtime: Runtime) -> Response[BookingOut]:
     """201 for a new booking; 200 and Idempotent-Replayed for a retry's first result."""
+    out = booking_out(view, _feedback_url(view, runtime))
     if view.replayed:
-        return Response(booking_out(view), status_code=200, headers={"Idempotent-Replayed": "true"})
-    return Response(booking_out(view), status_code=201)
+        return Response(out, status_code=200, headers={"Idempotent-Replayed": "true"})
+    return Response(out, status_code=201)
 
 
 @post(
@@ -128,18 +182,20 @@ def _created_or_replayed(view: BookingView) -> Response[BookingOut]:
     status_code=201,
 )
 async def create_booking(
+    request: Request[Principal, Any, Any],
     data: JSONBody[BookingIn],
-    principal: NamedDependency[Principal],
-    uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
     idempotency_key: IdempotencyKey = None,
 ) -> Response[BookingOut]:
-    request = bookings.BookingRequest(
+    # The hot path: no dependency injection (each resolved dependency costs
+    # more than a statement); the use case gets its own unit of work where it
+    # runs (Runtime.run_in_uow).
+    runtime: Runtime = request.app.state.runtime
+    client = data.client
+    booking = bookings.BookingRequest(
         slot_id=data.slot_id,
         hold_id=data.hold_id,
         reasons=tuple(data.reasons),
-        client=ClientDetails(name=data.client.name, phone=data.client.phone, age=data.client.age),
+        client=ClientDetails(name=client.name, phone=client.phone, age=client.age),
         preferred_language=data.preferred_language,
         interpreter_needed=data.interpreter_needed,
         note=data.note,
@@ -147,18 +203,16 @@ async def create_booking(
         referrer=data.referrer,
         client_id=data.client_id,
     )
-    # the hot path: see Runtime.run_db
-    view = await runtime.run_db(
+    view = await runtime.run_in_uow(
         bookings.create_booking,
-        uow,
-        principal=principal,
-        request=request,
+        principal=request.user,
+        request=booking,
         plugins=runtime.plugins,
         sealer=runtime.sealer,
-        now=now,
+        now=runtime.clock.now(),
         idempotency_key=idempotency_key,
     )
-    return _created_or_replayed(view)
+    return _created_or_replayed(view, runtime)
 
 
 @get(
@@ -183,7 +237,7 @@ def get_booking(
         plugins=runtime.plugins,
         now=now,
     )
-    return booking_out(view)
+    return booking_out(view, _feedback_url(view, runtime))
 
 
 @post(
@@ -243,7 +297,7 @@ def reschedule_booking(
         now=now,
         idempotency_key=idempotency_key,
     )
-    return _created_or_replayed(view)
+    return _created_or_replayed(view, runtime)
 
 
 @get(
