@@ -13,17 +13,29 @@ from typing import Any, TypeVar
 import click
 
 from . import scaffold
+from .api.routes.statistics import report_out
+from .domain.clock import HELSINKI
 from .domain.errors import DomainError, InputInvalid
 from .domain.organisations import CountyProfile, Language
+from .domain.statistics import GroupBy
 from .logging import configure_logging
 from .persistence import migrate
 from .plugins.manager import PluginError, load_plugins
 from .runtime import Runtime, build_runtime
-from .services import accounts, key_rotation, organisations
+from .services import (
+    accounts,
+    charts,
+    key_rotation,
+    organisations,
+    statistics,
+    statistics_import,
+)
 from .services import demo as demo_service
 from .services import sessions as session_service
+from .services.charts import ChartFormat
 from .services.readiness import check_database
 from .services.secrets import generate_password
+from .services.statistics_export import report_csv
 from .settings import Settings, SettingsError, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -369,6 +381,122 @@ def plugin_new(
         return
     click.echo(f"wrote {root}")
     click.echo(f"next: pip install -e '{root}[test]' && (cd {root} && pytest) && sotesilta plugins list")
+
+
+def _municipality_code(runtime: Runtime, given: str) -> str:
+    """A municipality by code, Finnish or Swedish name, or its plugin's name (``espoo``)."""
+    wanted = given.strip().lower()
+    for profile in runtime.plugins.municipalities.all():
+        names = {profile.code, profile.name_fi.lower(), profile.name_sv.lower()}
+        if wanted in names or runtime.plugins.municipalities.plugin_of(profile.code) == wanted:
+            return profile.code
+    _fail(f"no municipality {given!r} is registered (see `sotesilta plugins list`)", 2)
+    raise AssertionError  # unreachable
+
+
+@main.command(help="Print a statistics report as CSV or JSON, or draw its charts as PNG or SVG files.")
+@click.option("--municipality", help="Code or name, e.g. 049 or espoo.")
+@click.option("--county", help="County code, e.g. 09, for a county-wide report.")
+@click.option("--year", required=True, type=int)
+@click.option("--through-year", type=int, help="Last year of a span (a trend over years).")
+@click.option("--report", "report_key", help="Report key; default: the only report kept for the scope.")
+@click.option("--group-by", default="month", show_default=True, type=click.Choice([g.value for g in GroupBy]))
+@click.option(
+    "--format", "fmt", default="csv", show_default=True, type=click.Choice(["csv", "json", "png", "svg"])
+)
+@click.option("--compare", is_flag=True, help="Add the same span one period earlier (year over year).")
+@click.option(
+    "--language", default="fi", show_default=True, type=click.Choice([lang.value for lang in Language])
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    help="File for csv/json (default: standard output); directory for charts (default: current).",
+)
+def stats(
+    municipality: str | None,
+    county: str | None,
+    year: int,
+    through_year: int | None,
+    report_key: str | None,
+    group_by: str,
+    fmt: str,
+    compare: bool,
+    language: str,
+    output: Path | None,
+) -> None:
+    with _runtime() as runtime:
+        _require_migrated(runtime)
+        code = _municipality_code(runtime, municipality) if municipality else None
+        principal = statistics.operator_principal(runtime.plugins)
+        if report_key is None:
+            wanted = (
+                [code]
+                if code
+                else [p.code for p in runtime.plugins.municipalities.all() if p.county.code == county]
+            )
+            keys = [d.key for d in runtime.plugins.reports.for_municipalities(wanted)]
+            if len(keys) != 1:
+                _fail(f"choose a report with --report: {', '.join(keys) or 'none is kept for this scope'}", 2)
+            report_key = keys[0]
+        with runtime.uow() as uow:
+            report = statistics.get_report(
+                uow,
+                principal=principal,
+                plugins=runtime.plugins,
+                key=report_key,
+                year=year,
+                through_year=through_year,
+                group_by=GroupBy(group_by),
+                municipality=code,
+                county=county,
+                compare=compare,
+                today=runtime.clock.now().astimezone(HELSINKI).date(),
+                now=runtime.clock.now(),
+                sealer=runtime.sealer,
+            )
+        if fmt in ("csv", "json"):
+            text = (
+                report_csv(report, language) if fmt == "csv" else report_out(report).model_dump_json(indent=2)
+            )
+            if output is None:
+                click.echo(text, nl=False)
+            else:
+                output.write_text(text, encoding="utf-8")
+            return
+        directory = output or Path.cwd()
+        directory.mkdir(parents=True, exist_ok=True)
+        for table in report.tables:
+            path = directory / f"{report.key}-{report.first_year}-{table.key}.{fmt}"
+            path.write_bytes(charts.render(report, table, language, ChartFormat(fmt)))
+            click.echo(f"wrote {path}")
+
+
+@main.command(
+    "stats-import",
+    help="Import monthly figures kept before the system from CSV (month,measure,category,value).",
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--municipality", required=True, help="Code or name, e.g. 049 or espoo.")
+def stats_import(file: Path, municipality: str) -> None:
+    with _runtime() as runtime:
+        _require_migrated(runtime)
+        code = _municipality_code(runtime, municipality)
+        with runtime.uow() as uow:
+            result = statistics_import.import_history(
+                uow,
+                registry=runtime.plugins.municipalities,
+                municipality=code,
+                text=file.read_text(encoding="utf-8-sig"),
+                source=file.name,
+                now=runtime.clock.now(),
+            )
+        click.echo(
+            f"imported {result.lines} figures for {code} "
+            f"({result.first_month:%Y-%m} to {result.last_month:%Y-%m})"
+            if result.lines
+            else f"the file held no figures for {code}"
+        )
 
 
 @main.command(help="Validate configuration, plugins and database; print what is wrong.")

@@ -9,6 +9,10 @@ from contextlib import contextmanager
 
 from .domain.accounts import Role
 from .domain.events import DomainEvent, EventKind
+from .domain.feedback import Audience as FeedbackAudience
+from .domain.feedback import FeedbackForm, Texts
+from .domain.feedback import Option as FeedbackOption
+from .domain.feedback import Question as FeedbackQuestion
 from .domain.organisations import (
     AgeGroup,
     BookingMode,
@@ -22,13 +26,16 @@ from .domain.organisations import (
 from .domain.privacy import AccessEvent, ConsentDecision, ConsentQuery
 from .domain.rehab import RehabPolicy
 from .domain.scheduling import ClosingDayPolicy
+from .domain.statistics import ChartKind, Measure, ReportDefinition, TableSpec, Title, standard_table
 from .plugins import hookimpl
+from .plugins.feedback_forms import FeedbackFormRegister
 from .plugins.registry import (
     CodeListRegister,
     CommandRegister,
     DemoBuilder,
     MunicipalityRegister,
     RouteRegister,
+    StatisticsReportRegister,
 )
 from .runtime import Runtime, build_runtime
 from .settings import load_settings
@@ -37,6 +44,7 @@ __all__ = [
     "AccessEvent",
     "AgeGroup",
     "BookingMode",
+    "ChartKind",
     "ClosingDayPolicy",
     "CodeListRegister",
     "CommandRegister",
@@ -46,17 +54,29 @@ __all__ = [
     "DemoBuilder",
     "DomainEvent",
     "EventKind",
+    "FeedbackAudience",
+    "FeedbackForm",
+    "FeedbackFormRegister",
+    "FeedbackOption",
+    "FeedbackQuestion",
     "Language",
+    "Measure",
     "MunicipalityProfile",
     "MunicipalityRegister",
     "RehabPolicy",
+    "ReportDefinition",
     "Role",
     "RouteRegister",
     "StationKind",
     "StationProfile",
+    "StatisticsReportRegister",
+    "TableSpec",
+    "Texts",
+    "Title",
     "WorkerTitle",
     "hookimpl",
     "open_runtime",
+    "standard_table",
 ]
 
 

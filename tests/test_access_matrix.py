@@ -28,6 +28,7 @@ CLIENT_DATA = {"N": OK, "I": OK, "M": HIDDEN, "A": HIDDEN, "X": HIDDEN}
 INSTRUCTORS = {"N": FORBIDDEN, "I": OK, "M": FORBIDDEN, "A": FORBIDDEN, "X": FORBIDDEN}
 SCHEDULERS = {"N": FORBIDDEN, "I": OK, "M": FORBIDDEN, "A": OK, "X": FORBIDDEN}
 ADMINS = {"N": FORBIDDEN, "I": FORBIDDEN, "M": FORBIDDEN, "A": OK, "X": FORBIDDEN}
+HEALTH_STAFF_IN_049 = {"N": OK, "I": FORBIDDEN, "M": FORBIDDEN, "A": FORBIDDEN, "X": HIDDEN}
 
 #: an empty calendar to link by upload (no network)
 MATRIX_ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//sotesilta matrix//EN\r\nEND:VCALENDAR\r\n"
@@ -211,6 +212,44 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
         None,
         {"N": FORBIDDEN, "I": OK, "M": OK, "A": FORBIDDEN, "X": FORBIDDEN},
     ),
+    "listStatisticsReports": (
+        "GET",
+        "/api/v1/statistics/reports",
+        None,
+        {"N": FORBIDDEN, "I": OK, "M": OK, "A": FORBIDDEN, "X": FORBIDDEN},
+    ),
+    "getStatisticsReport": (
+        "GET",
+        "/api/v1/statistics/reports/espoo-guidance?municipality=049&year=2026",
+        None,
+        {"N": FORBIDDEN, "I": OK, "M": OK, "A": FORBIDDEN, "X": FORBIDDEN},
+    ),
+    "getStatisticsChart": (
+        "GET",
+        "/api/v1/statistics/reports/espoo-guidance/charts/visits?municipality=049&year=2026&format=png",
+        None,
+        {"N": FORBIDDEN, "I": OK, "M": OK, "A": FORBIDDEN, "X": FORBIDDEN},
+    ),
+    # anonymous: the link is the key (before the visit it answers 409 feedback-not-open)
+    "getFeedbackForm": ("GET", "/api/v1/feedback/forms/{feedback_token}", None, everyone(OK)),
+    "submitFeedback": (
+        "POST",
+        "/api/v1/feedback/forms/{feedback_token}",
+        {"form_key": "espoo_client_visit", "version": 1, "answers": {"useful": "yes", "overall": 4}},
+        everyone(OK),
+    ),
+    "getStaffSurvey": ("GET", "/api/v1/feedback/staff-survey?municipality=049", None, HEALTH_STAFF_IN_049),
+    "submitStaffSurvey": (
+        "POST",
+        "/api/v1/feedback/staff-survey",
+        {
+            "municipality": "049",
+            "form_key": "espoo_staff_survey",
+            "version": 1,
+            "answers": {"patients_referred": "one_to_five", "easy_to_book": 4, "helps_patients": 5},
+        },
+        HEALTH_STAFF_IN_049,
+    ),
 }
 
 
@@ -369,6 +408,7 @@ def world(client, runtime, scheduling, make_user):  # type: ignore[no-untyped-de
         "feed_id": feed["subscription"]["id"],
         "calendar_id": calendar["id"],
         "feed_token": feed["token"],
+        "feedback_token": booking["instructions"]["feedback_url"].rsplit("/", 1)[1],
         **rehab,
     }
     bodies = {

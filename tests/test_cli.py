@@ -277,3 +277,68 @@ def test_check_names_stored_values_under_an_unconfigured_key(cli_env, monkeypatc
     monkeypatch.setenv("SOTESILTA_DATA_KEYS", f"second:{generate_key()}")
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 1 and "unconfigured key(s) first" in result.output
+
+
+def test_stats_prints_and_draws_the_demo_years_and_imports_history(cli_env, monkeypatch, tmp_path):
+    import csv
+    import io
+    import json
+    import xml.etree.ElementTree as ET
+    from datetime import date
+
+    # Päijät-Häme's rehabilitation demo is not needed here and takes the longest
+    monkeypatch.setenv("SOTESILTA_BLOCKED_PLUGINS", "paijat_hame")
+    assert run("demo", "--password", "demo-password-1").exit_code == 0
+    last_year = date.today().year - 1
+    printed = run("stats", "--municipality", "espoo", "--year", str(last_year), "--group-by", "quarter")
+    assert printed.exit_code == 0, printed.output
+    rows = list(csv.reader(io.StringIO(printed.output.lstrip("\ufeff"))))
+    assert rows[0] == ["taulukko", "jakso", "luokka", "luokan nimi", "arvo"]
+    values = {(r[0], r[1], r[2]): r[4] for r in rows[1:]}
+    assert int(values[("referrals", str(last_year), "total")]) > 100
+    assert values[("visits", f"{last_year}-Q3", "realised")].isdigit()
+
+    trend = run(
+        "stats", "--municipality", "049", "--year", "2018", "--through-year", str(last_year),
+        "--group-by", "year", "--format", "json", "--compare",
+    )  # fmt: skip
+    report = json.loads(trend.output)
+    referrals = {t["key"]: t for t in report["tables"]}["referrals"]
+    per_year = [row["cells"]["staff"] for row in referrals["rows"]]
+    assert len(per_year) == last_year - 2018 + 1 and per_year[-1] > per_year[0]  # the service grew
+    assert referrals["previous"]["staff"] > 0  # 2017 and before, the same span earlier
+
+    charts = tmp_path / "charts"
+    drawn = run(
+        "stats",
+        "--municipality",
+        "Lohja",
+        "--year",
+        str(last_year),
+        "--format",
+        "svg",
+        "--output",
+        str(charts),
+    )
+    assert drawn.exit_code == 0, drawn.output
+    files = sorted(p.name for p in charts.iterdir())
+    assert files == [
+        f"lohja-guidance-{last_year}-{key}.svg" for key in sorted(["clients", "visits", "topics", "onward"])
+    ]
+    for path in charts.iterdir():
+        assert ET.parse(path).getroot().tag.endswith("svg")
+
+    history = tmp_path / "espoo-2016.csv"
+    history.write_text("month,measure,category,value\n2016-05,staff_referrals,staff,9\n", encoding="utf-8")
+    imported = run("stats-import", str(history), "--municipality", "espoo")
+    assert imported.exit_code == 0 and "imported 1 figures for 049 (2016-05 to 2016-05)" in imported.output
+    read_back = run(
+        "stats", "--municipality", "espoo", "--year", "2016", "--group-by", "year", "--format", "json"
+    )
+    assert {t["key"]: t for t in json.loads(read_back.output)["tables"]}["referrals"]["total"]["staff"] == 9
+
+    history.write_text("month,measure,category,value\n2016-5,staff_referrals,staff,9\n", encoding="utf-8")
+    refused = CliRunner().invoke(main, ["stats-import", str(history), "--municipality", "espoo"])
+    assert refused.exit_code == 1 and "line 2" in refused.output
+    unknown = CliRunner().invoke(main, ["stats", "--municipality", "atlantis", "--year", "2025"])
+    assert unknown.exit_code == 2 and "atlantis" in unknown.output

@@ -138,3 +138,32 @@ def test_every_item_key_and_end_reason_has_labels_in_three_languages(plugins):
     reasons = {e.code for e in codes.entries("rehab_end_reason")}
     assert reasons == {r.value for r in EndReason}
     assert all(e.label(lang) for e in items.values() for lang in ("fi", "sv", "en"))
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["2025-01", "2025-02", "2025-03", "2025-04"]),
+        st.dictionaries(st.sampled_from("abcde"), st.integers(0, 30), min_size=1),
+        min_size=1,
+    )
+)
+def test_no_line_of_a_suppressed_table_has_a_single_hidden_term(counts):
+    """Rows with their totals and columns with theirs: one hidden term would be the total minus the rest."""
+    grid = disclosure.table(counts)
+    columns = sorted({c for row in counts.values() for c in row})
+    full = {name: {c: row.get(c, 0) for c in columns} for name, row in counts.items()}
+    lines = [list(cells.values()) for cells in grid.cells.values()]
+    lines.append(list(grid.total.values()))
+    for col in [*columns, disclosure.TOTAL]:
+        lines.append([grid.cells[name][col] for name in counts] + [grid.total[col]])
+    for line in lines:
+        assert sum(cell.suppressed for cell in line) != 1
+    for name, row in full.items():
+        for col, value in [*row.items(), (disclosure.TOTAL, sum(row.values()))]:
+            cell = grid.cells[name][col]
+            if 0 < value < disclosure.THRESHOLD:
+                assert cell.shown == "<5"
+            assert cell.suppressed or cell.value == value
+    assert grid.total[disclosure.TOTAL].suppressed or grid.total[disclosure.TOTAL].value == sum(
+        sum(row.values()) for row in full.values()
+    )

@@ -51,3 +51,55 @@ def row(counts: Mapping[str, int], threshold: int = THRESHOLD) -> dict[str, Cell
         if others:
             cells[others[0][1]] = Cell(None, True)
     return cells
+
+
+TOTAL = "total"
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A suppressed table: ``cells[row][column]``, each row and the total row with a ``total`` column."""
+
+    cells: dict[str, dict[str, Cell]]
+    total: dict[str, Cell]
+
+
+def table(counts: Mapping[str, Mapping[str, int]], threshold: int = THRESHOLD) -> Grid:
+    """Cells of a table whose row totals, column totals and grand total are all shown.
+
+    Every line (a row with its total, a column with its total) is an equation
+    a reader can solve when exactly one of its terms is hidden. After primary
+    suppression, a line with one hidden term hides its smallest other
+    non-zero term too, until no line has exactly one; this is the usual
+    "at least two per line" rule of statistical offices.
+    """
+    columns = list(dict.fromkeys(col for row in counts.values() for col in row))
+    values: dict[tuple[str, str], int] = {}
+    for name, row in counts.items():
+        for col in columns:
+            values[(name, col)] = row.get(col, 0)
+        values[(name, TOTAL)] = sum(row.values())
+    for col in [*columns, TOTAL]:
+        values[(TOTAL, col)] = sum(values[(name, col)] for name in counts)
+    hidden = {key for key, value in values.items() if 0 < value < threshold}
+    lines = [[(name, col) for col in [*columns, TOTAL]] for name in [*counts, TOTAL]] + [
+        [(name, col) for name in [*counts, TOTAL]] for col in [*columns, TOTAL]
+    ]
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            if sum(key in hidden for key in line) != 1:
+                continue
+            others = sorted((values[key], key) for key in line if key not in hidden and values[key] > 0)
+            if others:
+                hidden.add(others[0][1])
+                changed = True
+
+    def cell(key: tuple[str, str]) -> Cell:
+        return Cell(None, True) if key in hidden else Cell(values[key])
+
+    return Grid(
+        cells={name: {col: cell((name, col)) for col in [*columns, TOTAL]} for name in counts},
+        total={col: cell((TOTAL, col)) for col in [*columns, TOTAL]},
+    )

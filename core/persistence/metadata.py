@@ -2,8 +2,8 @@
 
 from sqlmodel import SQLModel
 
-from . import clients, consultations, rehab, scheduling, tables
+from . import clients, consultations, feedback, rehab, scheduling, statistics, tables
 
 metadata = SQLModel.metadata
 
-__all__ = ["clients", "consultations", "metadata", "rehab", "scheduling", "tables"]
+__all__ = ["clients", "consultations", "feedback", "metadata", "rehab", "scheduling", "statistics", "tables"]

@@ -19,7 +19,15 @@ if TYPE_CHECKING:
     from ..domain.bookings import BookingDraft
     from ..domain.events import DomainEvent
     from ..domain.privacy import AccessEvent, ConsentDecision, ConsentQuery
-    from .registry import CodeListRegister, CommandRegister, DemoBuilder, MunicipalityRegister, RouteRegister
+    from .feedback_forms import FeedbackFormRegister
+    from .registry import (
+        CodeListRegister,
+        CommandRegister,
+        DemoBuilder,
+        MunicipalityRegister,
+        RouteRegister,
+        StatisticsReportRegister,
+    )
 
 
 @hookspec
@@ -124,4 +132,31 @@ def sotesilta_event(event: DomainEvent) -> None:
     plain facts, never a client's identity. Filter by ``event.municipality``.
     Return nothing; keep it quick (it runs in the request) or hand work to a
     queue of your own.
+    """
+
+
+@hookspec
+def sotesilta_register_statistics_reports(register: StatisticsReportRegister) -> None:
+    """Register this plugin's statistics reports.
+
+    Call ``register(report)`` with a ``ReportDefinition``: a key, fi/sv/en
+    titles, the municipality codes (and optionally the county) it covers, and
+    its tables, each a ``TableSpec`` naming one of the core's measures
+    (``Measure``) and the chart drawn from it. The core reads the aggregates,
+    suppresses small numbers and draws the charts. A key registered twice stops
+    start-up. Return nothing.
+    """
+
+
+@hookspec
+def sotesilta_register_feedback_forms(register: FeedbackFormRegister) -> None:
+    """Register this plugin's feedback forms.
+
+    Call ``register(form)`` once per version of each ``FeedbackForm``: a key,
+    a version, an audience (``client_visit``, ``staff_survey`` or ``rehab``),
+    the municipality codes it serves, fi/sv/en texts and its questions (scale,
+    yes/partly/no, choice, free text). Keep old versions registered so that
+    their responses can still be read. The same key and version twice, a key
+    of another plugin's, or two forms of one audience for a municipality stop
+    start-up. Return nothing.
     """

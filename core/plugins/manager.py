@@ -22,7 +22,8 @@ from ..domain.events import DomainEvent
 from ..domain.organisations import MunicipalityProfile
 from ..domain.privacy import AccessEvent, ConsentDecision, ConsentQuery
 from . import PROJECT_NAME, hookspecs
-from .registry import CodeListRegistry, DemoBuilder, MunicipalityRegistry
+from .feedback_forms import FeedbackFormRegistry
+from .registry import CodeListRegistry, DemoBuilder, MunicipalityRegistry, ReportRegistry
 
 #: importable by name only: core never imports them statically (one-way deps)
 BUILTIN_PLUGINS: Mapping[str, str] = {
@@ -113,6 +114,8 @@ class Plugins:
         self.pm = pm
         self.municipalities = MunicipalityRegistry()
         self.code_lists = CodeListRegistry()
+        self.reports = ReportRegistry()
+        self.feedback_forms = FeedbackFormRegistry()
         try:
             _call_each(
                 pm,
@@ -128,6 +131,17 @@ class Plugins:
                     )
                 ),
             )
+            _call_each(
+                pm,
+                "sotesilta_register_statistics_reports",
+                register=lambda plugin: lambda report: self.reports.register(report, plugin=plugin),
+            )
+            _call_each(
+                pm,
+                "sotesilta_register_feedback_forms",
+                register=lambda plugin: lambda form: self.feedback_forms.register(form, plugin=plugin),
+            )
+            self.feedback_forms.check_municipalities(m.code for m in self.municipalities.all())
         except DomainError as exc:
             raise PluginError(str(exc)) from exc
         if not pm.hook.sotesilta_record_access.get_hookimpls():

@@ -12,10 +12,12 @@ from typing import Any, Protocol
 
 from ..domain.errors import InputInvalid, MunicipalityDuplicate
 from ..domain.organisations import MunicipalityProfile, StationProfile
+from ..domain.statistics import ReportDefinition
 
 MunicipalityRegister = Callable[[MunicipalityProfile], None]
 RouteRegister = Callable[[Any], None]
 CommandRegister = Callable[[Any], None]
+StatisticsReportRegister = Callable[[ReportDefinition], None]
 LANGUAGES = ("fi", "sv", "en")
 
 
@@ -74,6 +76,25 @@ class DemoBuilder(Protocol):
     def rehab_history(self, *, username: str, municipality: str, clients: int = 30, seed: int = 9) -> int:
         """Fictional clients with intensive periods, contacts, 3X10D and feedback; made
         once (skipped when the municipality has periods). Returns how many were made."""
+        ...
+
+    def statistics_history(
+        self,
+        *,
+        municipality: str,
+        first_year: int,
+        monthly_clients: int,
+        measures: Sequence[str],
+        self_referred_share: float = 0.0,
+        seed: int = 17,
+    ) -> int:
+        """Fictional monthly figures from ``first_year`` to last year, as if imported from
+        before the system (``sotesilta stats-import``); written once. Returns how many."""
+        ...
+
+    def feedback(self, *, form_key: str, municipality: str, responses: int = 40, seed: int = 7) -> int:
+        """Fictional answers to a registered client or staff form over the past year; written
+        once per form and municipality (skipped when it has responses). Returns how many."""
         ...
 
 
@@ -190,3 +211,39 @@ class CodeListRegistry:
 
     def list_names(self) -> list[str]:
         return sorted({e.list_name for e in self._entries.values()})
+
+
+@dataclass(frozen=True)
+class RegisteredReport:
+    definition: ReportDefinition
+    plugin: str
+
+
+class ReportRegistry:
+    """Statistics reports by key; a key registered twice stops start-up."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, RegisteredReport] = {}
+
+    def register(self, definition: ReportDefinition, *, plugin: str) -> None:
+        if not isinstance(definition, ReportDefinition):
+            raise InputInvalid(f"plugin {plugin!r} registered {definition!r}, not a ReportDefinition")
+        existing = self._by_key.get(definition.key)
+        if existing is not None:
+            raise InputInvalid(
+                f"statistics report {definition.key!r} is registered by both "
+                f"{existing.plugin!r} and {plugin!r}"
+            )
+        self._by_key[definition.key] = RegisteredReport(definition, plugin)
+
+    def get(self, key: str) -> ReportDefinition | None:
+        found = self._by_key.get(key)
+        return found.definition if found else None
+
+    def all(self) -> list[ReportDefinition]:
+        return [r.definition for r in self._by_key.values()]
+
+    def for_municipalities(self, codes: Sequence[str]) -> list[ReportDefinition]:
+        """Reports that cover at least one of ``codes``."""
+        wanted = set(codes)
+        return [d for d in self.all() if wanted & set(d.municipalities)]

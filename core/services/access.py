@@ -10,12 +10,13 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..domain.accounts import Principal, Role
-from ..domain.errors import AccessDenied, RecordNotFound
+from ..domain.errors import AccessDenied, InputInvalid, RecordNotFound
 from ..domain.privacy import AccessAction, AccessBasis, AccessEvent
 from ..persistence.clients import ClientRecord
 from ..persistence.tables import Station, Worker
 from ..persistence.uow import UnitOfWork
 from ..plugins.manager import Plugins
+from ..plugins.registry import MunicipalityRegistry
 
 
 def require_role(principal: Principal, *roles: Role) -> None:
@@ -109,3 +110,19 @@ def access_event(
         consent_id=consent_id,
         reason=reason,
     )
+
+
+def report_scope(
+    principal: Principal, registry: MunicipalityRegistry, municipality: str | None, county: str | None
+) -> tuple[str, tuple[str, ...]]:
+    """The municipalities a report covers: one of the reader's, or a county all of whose are theirs."""
+    if (municipality is None) == (county is None):
+        raise InputInvalid("give either a municipality or a county", field="municipality")
+    if municipality is not None:
+        if municipality not in principal.municipalities or registry.get(municipality) is None:
+            raise RecordNotFound(f"no municipality {municipality} for you", field="municipality")
+        return f"municipality {municipality}", (municipality,)
+    codes = tuple(sorted(p.code for p in registry.all() if p.county.code == county))
+    if not codes or not set(codes) <= set(principal.municipalities):
+        raise RecordNotFound(f"no county {county} for you", field="county")
+    return f"county {county}", codes

@@ -12,14 +12,17 @@ from ..domain.accounts import validate_password
 from ..domain.clock import HELSINKI
 from ..domain.errors import InputInvalid
 from ..domain.organisations import WorkerTitle
+from ..domain.statistics import Measure
 from ..persistence.scheduling import SessionRule
 from ..persistence.tables import Station, UserAccount, Worker
 from ..persistence.uow import UnitOfWork
 from ..plugins.manager import Plugins
 from ..plugins.registry import MunicipalityRegistry
 from . import accounts, sessions
+from .feedback_demo import write_demo_feedback
 from .rehab_demo import RehabHistory
 from .sealing import Sealer
+from .statistics_demo import write_demo_history
 
 
 @dataclass
@@ -56,6 +59,47 @@ class DemoLoader:
             self.uow_factory, self.registry, self.plugins, self.sealer, self.index_key, self.now
         )
         return history.load(username=username, municipality=municipality, clients_count=clients, seed=seed)
+
+    def statistics_history(
+        self,
+        *,
+        municipality: str,
+        first_year: int,
+        monthly_clients: int,
+        measures: Sequence[str],
+        self_referred_share: float = 0.0,
+        seed: int = 17,
+    ) -> int:
+        if self.plugins is None:
+            raise InputInvalid("this demo loader cannot write statistics")
+        return write_demo_history(
+            self.uow_factory,
+            self.plugins.code_lists,
+            municipality=municipality,
+            first_year=first_year,
+            last_year=self.now.astimezone(HELSINKI).year - 1,
+            monthly_clients=monthly_clients,
+            measures=[Measure(m) for m in measures],
+            self_referred_share=self_referred_share,
+            now=self.now,
+            seed=seed,
+        )
+
+    def feedback(self, *, form_key: str, municipality: str, responses: int = 40, seed: int = 7) -> int:
+        if self.plugins is None or self.sealer is None:
+            raise InputInvalid("this demo loader cannot write feedback")
+        profile = self.registry.get(municipality)
+        return write_demo_feedback(
+            self.uow_factory,
+            self.plugins.feedback_forms,
+            self.sealer,
+            form_key=form_key,
+            municipality=municipality,
+            responses=responses,
+            station_keys=tuple(s.key for s in profile.stations) if profile else (),
+            now=self.now,
+            seed=seed,
+        )
 
     def user(
         self,

@@ -17,23 +17,24 @@ Definitions (docs/api.md repeats them):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 
 from sqlalchemy import and_, or_, select
 
-from ..domain import disclosure
+from ..domain import disclosure, statistics
 from ..domain.accounts import Principal, Role
 from ..domain.clock import HELSINKI
 from ..domain.disclosure import Cell
-from ..domain.errors import InputInvalid, RecordNotFound
+from ..domain.errors import InputInvalid
 from ..domain.rehab import ContactStatus, EndReason, MeasurementPoint, change_of_mean
 from ..persistence.rehab import Contact, IntensivePeriod, PeriodFeedback
 from ..persistence.uow import UnitOfWork
 from ..plugins.registry import MunicipalityRegistry
 from . import access
+from .access import report_scope
 from .rehab_outcomes import answers_by_point
 
 CHANGE_TARGET = 0.25
@@ -77,29 +78,7 @@ class OutcomeReport:
 
 
 def _buckets(year: int, group_by: GroupBy) -> list[tuple[str, date, date]]:
-    if group_by is GroupBy.YEAR:
-        return [(str(year), date(year, 1, 1), date(year, 12, 31))]
-    out = []
-    for q in range(4):
-        first = date(year, 3 * q + 1, 1)
-        last = (date(year + 1, 1, 1) if q == 3 else date(year, 3 * q + 4, 1)) - timedelta(days=1)
-        out.append((f"{year}-Q{q + 1}", first, last))
-    return out
-
-
-def _scope(
-    principal: Principal, registry: MunicipalityRegistry, municipality: str | None, county: str | None
-) -> tuple[str, tuple[str, ...]]:
-    if (municipality is None) == (county is None):
-        raise InputInvalid("give either a municipality or a county", field="municipality")
-    if municipality is not None:
-        if municipality not in principal.municipalities or registry.get(municipality) is None:
-            raise RecordNotFound(f"no municipality {municipality} for you", field="municipality")
-        return f"municipality {municipality}", (municipality,)
-    codes = tuple(sorted(p.code for p in registry.all() if p.county.code == county))
-    if not codes or not set(codes) <= set(principal.municipalities):
-        raise RecordNotFound(f"no county {county} for you", field="county")
-    return f"county {county}", codes
+    return [(b.label, b.first, b.last) for b in statistics.buckets(year, year, statistics.GroupBy(group_by))]
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -168,8 +147,20 @@ def get_rehab_outcome_report(
     access.require_role(principal, Role.MANAGER, Role.INSTRUCTOR)
     if not 2000 <= year <= 2100:
         raise InputInvalid("year must be 2000-2100", field="year")
-    scope, codes = _scope(principal, registry, municipality, county)
-    first, last = date(year, 1, 1), date(year, 12, 31)
+    scope, codes = report_scope(principal, registry, municipality, county)
+    rows, total = outcome_rows(uow, codes, _buckets(year, group_by), str(year), today)
+    return OutcomeReport(scope, codes, year, group_by.value, tuple(rows), total)
+
+
+def outcome_rows(
+    uow: UnitOfWork,
+    codes: Sequence[str],
+    spans: Sequence[tuple[str, date, date]],
+    total_label: str,
+    today: date | None = None,
+) -> tuple[list[ReportRow], ReportRow]:
+    """The outcome rows of ``spans`` (label, first day, last day, in order) and their total."""
+    first, last = spans[0][1], spans[-1][2]
     periods = list(
         uow.session.scalars(
             select(IntensivePeriod).where(
@@ -200,12 +191,8 @@ def get_rehab_outcome_report(
     ]
     contacts = _realised_days(uow, ids)
     today = today or date.max
-    rows = tuple(
-        _row(label, a, b, periods, changes, feedback, contacts, today)
-        for label, a, b in _buckets(year, group_by)
-    )
-    total = _row(str(year), first, last, periods, changes, feedback, contacts, today)
-    return OutcomeReport(scope, codes, year, group_by.value, rows, total)
+    rows = [_row(label, a, b, periods, changes, feedback, contacts, today) for label, a, b in spans]
+    return rows, _row(total_label, first, last, periods, changes, feedback, contacts, today)
 
 
 def _realised_days(uow: UnitOfWork, period_ids: Iterable[int]) -> list[date]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from sotesilta.core import plugin_api as api
 
+from .feedback import FORMS as FEEDBACK_FORMS
+
 COUNTY = api.CountyProfile("03", "Länsi-Uudenmaan hyvinvointialue", "Västra Nylands välfärdsområde")
 
 
@@ -42,6 +44,38 @@ ESPOO = api.MunicipalityProfile(
 @api.hookimpl
 def sotesilta_register_municipalities(register: api.MunicipalityRegister) -> None:
     register(ESPOO)
+
+
+@api.hookimpl
+def sotesilta_register_feedback_forms(register: api.FeedbackFormRegister) -> None:
+    for form in FEEDBACK_FORMS:
+        register(form)
+
+
+#: Espoo's guidance statistics, kept since 2017 (older months are imported from CSV)
+REPORT = api.ReportDefinition(
+    key="espoo-guidance",
+    title=api.Title(
+        "Sosiaaliohjaus terveysasemilla, Espoo",
+        "Social handledning på hälsostationerna, Esbo",
+        "Social guidance at health stations, Espoo",
+    ),
+    municipalities=("049",),
+    tables=tuple(
+        api.standard_table(measure)
+        for measure in (
+            api.Measure.STAFF_REFERRALS,
+            api.Measure.VISITS_BY_OUTCOME,
+            api.Measure.TOPICS,
+            api.Measure.FEEDBACK,
+        )
+    ),
+)
+
+
+@api.hookimpl
+def sotesilta_register_statistics_reports(register: api.StatisticsReportRegister) -> None:
+    register(REPORT)
 
 
 @api.hookimpl
@@ -95,3 +129,13 @@ def sotesilta_load_demo(demo: api.DemoBuilder) -> None:
             week_offset=offset,
             breaks=[("11:30", "12:00")],
         )
+    # monthly figures kept since 2017, as if imported (see `sotesilta stats-import`)
+    demo.statistics_history(
+        municipality="049",
+        first_year=2017,
+        monthly_clients=30,
+        measures=["staff_referrals", "visits_by_outcome", "topics"],
+    )
+    # a year of anonymous answers to the client form and the staff survey
+    demo.feedback(form_key="espoo_client_visit", municipality="049", responses=60, seed=49)
+    demo.feedback(form_key="espoo_staff_survey", municipality="049", responses=25, seed=50)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from sotesilta.core import plugin_api as api
 
+from .feedback import FORMS as FEEDBACK_FORMS
+
 COUNTY = api.CountyProfile("03", "Länsi-Uudenmaan hyvinvointialue", "Västra Nylands välfärdsområde")
 
 LOHJA = api.MunicipalityProfile(
@@ -32,6 +34,38 @@ LOHJA = api.MunicipalityProfile(
 @api.hookimpl
 def sotesilta_register_municipalities(register: api.MunicipalityRegister) -> None:
     register(LOHJA)
+
+
+@api.hookimpl
+def sotesilta_register_feedback_forms(register: api.FeedbackFormRegister) -> None:
+    for form in FEEDBACK_FORMS:
+        register(form)
+
+
+REPORT = api.ReportDefinition(
+    key="lohja-guidance",
+    title=api.Title(
+        "Sosiaaliohjaus Lohjan keskustan terveysasemalla",
+        "Social handledning på Lojo centrums hälsostation",
+        "Social guidance at Lohja central health station",
+    ),
+    municipalities=("444",),
+    tables=tuple(
+        api.standard_table(measure)
+        for measure in (
+            api.Measure.CLIENTS_BY_REFERRER,
+            api.Measure.VISITS_BY_OUTCOME,
+            api.Measure.TOPICS,
+            api.Measure.ONWARD_REFERRALS,
+            api.Measure.FEEDBACK,
+        )
+    ),
+)
+
+
+@api.hookimpl
+def sotesilta_register_statistics_reports(register: api.StatisticsReportRegister) -> None:
+    register(REPORT)
 
 
 @api.hookimpl
@@ -88,3 +122,15 @@ def sotesilta_load_demo(demo: api.DemoBuilder) -> None:
                 walk_in=("08:30", "11:00"),
                 walk_in_capacity=6,
             )
+    # earlier years' monthly figures, as if imported (see `sotesilta stats-import`)
+    demo.statistics_history(
+        municipality="444",
+        first_year=2021,
+        monthly_clients=22,
+        measures=["clients_by_referrer", "visits_by_outcome", "topics", "onward_referrals"],
+        self_referred_share=0.45,
+        seed=44,
+    )
+    # a year of anonymous answers to the client form and the staff survey
+    demo.feedback(form_key="lohja_client_visit", municipality="444", responses=60, seed=444)
+    demo.feedback(form_key="lohja_staff_survey", municipality="444", responses=25, seed=445)

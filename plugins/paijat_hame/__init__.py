@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from sotesilta.core import plugin_api as api
 
+from .feedback import rehab_feedback
+
 COUNTY = api.CountyProfile("09", "Päijät-Hämeen hyvinvointialue", "Päijänne-Tavastlands välfärdsområde")
 YOUNG_ADULTS = api.AgeGroup(18, 29)
 #: at most six months, several contacts a week; a worker may open a period for
@@ -77,6 +79,57 @@ DEMO_WORKERS = (
 def sotesilta_register_municipalities(register: api.MunicipalityRegister) -> None:
     for profile in PROFILES:
         register(profile)
+
+
+@api.hookimpl
+def sotesilta_register_feedback_forms(register: api.FeedbackFormRegister) -> None:
+    # the client feedback that workers enter on a period (submitPeriodFeedback)
+    register(rehab_feedback(CODES))
+
+
+REPORT = api.ReportDefinition(
+    key="paijat-hame-rehabilitation",
+    title=api.Title(
+        "Nuorten aikuisten intensiivinen sosiaalinen kuntoutus",
+        "Intensiv social rehabilitering för unga vuxna",
+        "Intensive social rehabilitation of young adults",
+    ),
+    municipalities=tuple(CODES),
+    county="09",
+    tables=(
+        api.TableSpec(
+            "outcomes",
+            api.Measure.REHAB_OUTCOMES,
+            api.Title("Jaksot ja tulokset", "Perioder och resultat", "Periods and outcomes"),
+            api.ChartKind.BARS,
+            columns=("periods_started", "periods_ended", "measured_pairs", "feedback_answers"),
+        ),
+        api.TableSpec(
+            "targets",
+            api.Measure.REHAB_OUTCOMES,
+            api.Title(
+                "3X10D-muutos ja tyytyväisyys tavoitteisiin nähden",
+                "3X10D-förändring och nöjdhet mot målen",
+                "3X10D change and satisfaction against targets",
+            ),
+            api.ChartKind.TARGETS,
+            columns=("mean_change_of_mean", "useful_yes_share", "goals_yes_share"),
+        ),
+        api.TableSpec(
+            "intensity",
+            api.Measure.REHAB_OUTCOMES,
+            api.Title("Kontakteja viikossa", "Kontakter per vecka", "Contacts per week"),
+            api.ChartKind.BARS,
+            columns=("contacts_per_week",),
+        ),
+        api.standard_table(api.Measure.FEEDBACK),
+    ),
+)
+
+
+@api.hookimpl
+def sotesilta_register_statistics_reports(register: api.StatisticsReportRegister) -> None:
+    register(REPORT)
 
 
 @api.hookimpl
