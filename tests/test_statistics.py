@@ -475,3 +475,29 @@ def test_client_feedback_flows_into_the_report_without_a_link_to_anyone(client, 
         f"{REPORT}/espoo-guidance", params={**params, "format": "csv"}, headers=espoo_year
     ).text
     assert "feedback:espoo_client_visit,2026,useful=total," in csv_text
+
+
+def test_local_codes_are_the_municipalitys_own_in_forms_and_reports(plugins):
+    codes = plugins.code_lists
+    assert "ohjaamo" in codes.codes("referral_target", "049") and "ohjaamo" not in codes.codes(
+        "referral_target", "444"
+    )
+    assert "transport" in codes.codes("topic", "444") and "transport" not in codes.codes("topic", "049")
+    assert plugins.municipalities.get("049").closing_days.closed_on_midsummer_eve
+
+
+def test_a_local_topic_becomes_a_column_of_that_municipalitys_report_only(client, runtime, make_user):
+    make_user("lohja.manager", ["manager"], ["444"])
+    make_user("espoo.manager", ["manager"], ["049"])
+    params = {"year": 2026, "group_by": "year"}
+    lohja = bearer(login(client, "lohja.manager"))
+    report = client.get(
+        f"{REPORT}/lohja-guidance", params={**params, "municipality": "444"}, headers=lohja
+    ).json()
+    topics = {t["key"]: t for t in report["tables"]}["topics"]
+    assert "transport" in [c["key"] for c in topics["columns"]]
+    espoo = bearer(login(client, "espoo.manager"))
+    report = client.get(
+        f"{REPORT}/espoo-guidance", params={**params, "municipality": "049"}, headers=espoo
+    ).json()
+    assert "transport" not in [c["key"] for c in {t["key"]: t for t in report["tables"]}["topics"]["columns"]]

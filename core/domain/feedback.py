@@ -79,6 +79,14 @@ class Texts:
         return str(getattr(self, language)) if language in ("fi", "sv", "en") else self.fi
 
 
+#: the answers of a yes/partly/no question, as every form shows them
+YES_PARTLY_NO_TEXTS: dict[str, Texts] = {
+    "yes": Texts("Kyllä", "Ja", "Yes"),
+    "partly": Texts("Osittain", "Delvis", "Partly"),
+    "no": Texts("Ei", "Nej", "No"),
+}
+
+
 @dataclass(frozen=True)
 class Option:
     key: str

@@ -219,7 +219,7 @@ def _columns(plugins: Plugins, spec: TableSpec, codes: tuple[str, ...], counts: 
 
     def title(k: str) -> Title:
         entry = labels.get(k)
-        if spec.measure is Measure.CLIENTS_BY_REFERRER and entry is not None:
+        if spec.measure in (Measure.CLIENTS_BY_REFERRER, Measure.STAFF_REFERRALS) and entry is not None:
             return Title(entry.label("fi"), entry.label("sv"), entry.label("en"))
         return CATEGORY_TITLES.get(k) or Title(k, k, k)
 

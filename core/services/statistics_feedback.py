@@ -12,18 +12,14 @@ from dataclasses import dataclass
 from ..domain import disclosure
 from ..domain.accounts import Principal, Role
 from ..domain.disclosure import Cell
-from ..domain.feedback import QuestionKind, Texts
+from ..domain.feedback import YES_PARTLY_NO_TEXTS, QuestionKind, Texts
 from ..domain.statistics import Bucket, Title
 from ..persistence.uow import UnitOfWork
 from ..plugins.manager import Plugins
 from .feedback_summary import feedback_summary
 from .sealing import Sealer
 
-ANSWER_TITLES = {
-    "yes": Title("Kyllä", "Ja", "Yes"),
-    "partly": Title("Osittain", "Delvis", "Partly"),
-    "no": Title("Ei", "Nej", "No"),
-}
+ANSWER_TITLES = {value: Title(t.fi, t.sv, t.en) for value, t in YES_PARTLY_NO_TEXTS.items()}
 
 
 @dataclass(frozen=True)

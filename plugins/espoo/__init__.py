@@ -31,6 +31,8 @@ ESPOO = api.MunicipalityProfile(
     name_sv="Esbo",
     county=COUNTY,
     age_groups=(api.AgeGroup(18, 64),),
+    # stations close on the statutory holidays and on Midsummer Eve and Christmas Eve
+    closing_days=api.ClosingDayPolicy(closed_on_midsummer_eve=True, closed_on_christmas_eve=True),
     stations=(
         _station("keskus", "Espoon keskuksen terveysasema", "Esbo centrums hälsostation", "Espoon keskus"),
         _station("leppavaara", "Leppävaaran terveysasema", "Alberga hälsostation", "Leppävaara"),
@@ -44,6 +46,17 @@ ESPOO = api.MunicipalityProfile(
 @api.hookimpl
 def sotesilta_register_municipalities(register: api.MunicipalityRegister) -> None:
     register(ESPOO)
+
+
+@api.hookimpl
+def sotesilta_register_code_lists(register: api.CodeListRegister) -> None:
+    # Espoo's own onward-referral target: the youth guidance centre, for clients under 30
+    register(
+        "referral_target",
+        "ohjaamo",
+        {"fi": "Ohjaamo Espoo", "sv": "Ohjaamo Esbo", "en": "Ohjaamo Espoo (guidance centre for the young)"},
+        municipality="049",
+    )
 
 
 @api.hookimpl

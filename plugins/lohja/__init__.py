@@ -19,6 +19,8 @@ LOHJA = api.MunicipalityProfile(
     county=COUNTY,
     # adult social work: every adult; the municipality may narrow this
     age_groups=(api.AgeGroup(18, 120),),
+    # the municipality's choice for the two eves that are not statutory holidays
+    closing_days=api.ClosingDayPolicy(closed_on_midsummer_eve=True, closed_on_christmas_eve=True),
     stations=(
         api.StationProfile(
             key="lohja-keskusta",
@@ -34,6 +36,21 @@ LOHJA = api.MunicipalityProfile(
 @api.hookimpl
 def sotesilta_register_municipalities(register: api.MunicipalityRegister) -> None:
     register(LOHJA)
+
+
+@api.hookimpl
+def sotesilta_register_code_lists(register: api.CodeListRegister) -> None:
+    # a topic that comes up often in a rural municipality
+    register(
+        "topic",
+        "transport",
+        {
+            "fi": "Asiointi ja liikkuminen",
+            "sv": "Ärenden och resor",
+            "en": "Getting around and running errands",
+        },
+        municipality="444",
+    )
 
 
 @api.hookimpl

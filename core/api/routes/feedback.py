@@ -13,7 +13,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from pydantic import BaseModel, Field
 
 from ...domain.accounts import Principal
-from ...domain.feedback import MAX_QUESTIONS, FeedbackForm, QuestionKind
+from ...domain.feedback import MAX_QUESTIONS, YES_PARTLY_NO_TEXTS, FeedbackForm, QuestionKind
 from ...persistence.uow import UnitOfWork
 from ...runtime import Runtime
 from ...services import feedback
@@ -107,18 +107,11 @@ class ReceiptOut(BaseModel):
     message: str
 
 
-YES_PARTLY_NO_LABELS = {
-    "fi": {"yes": "Kyllä", "partly": "Osittain", "no": "Ei"},
-    "sv": {"yes": "Ja", "partly": "Delvis", "no": "Nej"},
-    "en": {"yes": "Yes", "partly": "Partly", "no": "No"},
-}
-
-
 def form_out(form: FeedbackForm, language: str) -> dict[str, Any]:
     questions = []
     for q in form.questions:
         if q.kind is QuestionKind.YES_PARTLY_NO:
-            options = [OptionOut(key=k, label=v) for k, v in YES_PARTLY_NO_LABELS[language].items()]
+            options = [OptionOut(key=k, label=v.get(language)) for k, v in YES_PARTLY_NO_TEXTS.items()]
         else:
             options = [OptionOut(key=o.key, label=o.label.get(language)) for o in q.options]
         questions.append(
