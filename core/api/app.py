@@ -18,6 +18,7 @@ from .. import __version__
 from ..logging import configure_logging
 from ..runtime import Runtime, build_runtime
 from ..settings import load_settings
+from ..web.app import configure_web
 from .dependencies import DEPENDENCIES
 from .problems import COMMON_PROBLEMS, EXCEPTION_HANDLERS
 from .routes import (
@@ -25,12 +26,14 @@ from .routes import (
     bookings,
     clients,
     consultations,
+    feedback,
     health,
     organisations,
     rehab,
     rehab_outcomes,
     sessions,
     slots,
+    statistics,
     users,
     visits,
     walk_ins,
@@ -50,6 +53,8 @@ ROUTE_MODULES = (
     consultations,
     rehab,
     rehab_outcomes,
+    statistics,
+    feedback,
 )
 OPENAPI_PATH = "/api/schema"
 #: request bodies larger than this are refused with 413 before parsing
@@ -118,6 +123,7 @@ def create_app(runtime: Runtime | None = None, **litestar_options: Any) -> Lites
         **litestar_options,
     )
     _configure_routes(config, runtime)
+    configure_web(config)  # the pages: after the API routes, whose operations they link to
     _configure_security(config)
     _configure_openapi(config)
     app = Litestar.from_config(config)

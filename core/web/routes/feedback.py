@@ -1,0 +1,174 @@
+"""The client's feedback form: no login, behind the link (or QR code) on their instructions.
+
+Nothing on the page or in the answers says who the client is; the link is
+the only key and it works once. The rules live in the feedback use cases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from ...domain.errors import DomainError, FeedbackClosed, FeedbackGiven, FeedbackNotOpen, InputInvalid
+from ...domain.feedback import YES_PARTLY_NO_TEXTS, FeedbackForm, QuestionKind
+from ...persistence.uow import UnitOfWork
+from ...runtime import Runtime
+from ...services import feedback
+from ..forms import FormError
+from ..i18n import LANGUAGES, N_
+from ..rendering import page
+from .common import PUBLIC
+
+#: why a link cannot be used, in words for the client
+LINK_STATES = {
+    FeedbackNotOpen: N_("This feedback link opens when your visit begins."),
+    FeedbackGiven: N_("Feedback has already been given with this link. Thank you!"),
+    FeedbackClosed: N_("This feedback link is no longer open."),
+}
+
+
+@dataclass
+class Answers:
+    """What the client chose, kept to show again when an answer is refused."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_form(cls, form: FeedbackForm, posted: FormMultiDict) -> Answers:
+        values: dict[str, Any] = {}
+        for question in form.questions:
+            raw = str(posted.get(question.key) or "").strip()
+            if not raw:
+                continue
+            if question.kind is QuestionKind.SCALE:
+                values[question.key] = int(raw) if raw.isdigit() else raw
+            else:
+                values[question.key] = raw[: question.max_length + 1]
+        return cls(values)
+
+
+def _choices(form: FeedbackForm, language: str) -> dict[str, list[tuple[str, str]]]:
+    """The options of each closed question, as (value, label)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for q in form.questions:
+        if q.kind is QuestionKind.SCALE:
+            out[q.key] = [(str(n), str(n)) for n in range(q.minimum or 1, (q.maximum or 5) + 1)]
+        elif q.kind is QuestionKind.YES_PARTLY_NO:
+            out[q.key] = [(key, text.get(language)) for key, text in YES_PARTLY_NO_TEXTS.items()]
+        elif q.kind is QuestionKind.CHOICE:
+            out[q.key] = [(o.key, o.label.get(language)) for o in q.options]
+    return out
+
+
+def _render(
+    request: Request[Any, Any, Any],
+    token: str,
+    found: feedback.ClientForm,
+    answers: Answers,
+    errors: list[FormError],
+    status_code: int = 200,
+) -> Template:
+    return page(
+        request,
+        "feedback.html",
+        status_code=status_code,
+        language=found.language,
+        token=token,
+        form=found.form,
+        choices=_choices(found.form, found.language),
+        answers=answers.values,
+        errors=errors,
+        field_errors={e.target: e for e in errors},
+        sent=False,
+    )
+
+
+def _link_refused(request: Request[Any, Any, Any], exc: DomainError, language: str | None) -> Template:
+    message = next((text for kind, text in LINK_STATES.items() if isinstance(exc, kind)), None)
+    if message is None:
+        raise exc  # not about the link: the pages' error handler answers
+    status = 410 if exc.kind == "gone" else 409
+    return page(
+        request, "feedback.html", status_code=status, language=language, unavailable=message, sent=False
+    )
+
+
+@get("/feedback/{token:str}", opt=PUBLIC, name="web-feedback")
+async def feedback_page(
+    request: Request[Any, Any, Any],
+    token: FromPath[str],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+    lang: FromQuery[str | None] = None,
+) -> Template:
+    language = lang if lang in LANGUAGES else None
+    try:
+        found = await runtime.run_db(
+            feedback.get_client_form,
+            uow,
+            secret=runtime.secret,
+            token=token,
+            forms=runtime.plugins.feedback_forms,
+            now=runtime.clock.now(),
+            language=language,
+        )
+    except DomainError as exc:
+        return _link_refused(request, exc, language)
+    return _render(request, token, found, Answers(), [])
+
+
+@post("/feedback/{token:str}", opt=PUBLIC, name="web-feedback-submit", status_code=200)
+async def submit_feedback_page(
+    request: Request[Any, Any, Any],
+    token: FromPath[str],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+    lang: FromQuery[str | None] = None,
+) -> Template:
+    language = lang if lang in LANGUAGES else None
+    now = runtime.clock.now()
+    try:
+        found = await runtime.run_db(
+            feedback.get_client_form,
+            uow,
+            secret=runtime.secret,
+            token=token,
+            forms=runtime.plugins.feedback_forms,
+            now=now,
+            language=language,
+        )
+    except DomainError as exc:
+        return _link_refused(request, exc, language)
+    posted = await request.form()
+    answers = Answers.from_form(found.form, posted)
+    try:
+        await runtime.run_db(
+            feedback.submit_client_feedback,
+            uow,
+            secret=runtime.secret,
+            token=token,
+            form_key=found.form.key,
+            version=found.form.version,
+            answers=answers.values,
+            forms=runtime.plugins.feedback_forms,
+            sealer=runtime.sealer,
+            now=now,
+        )
+    except InputInvalid as exc:
+        uow.rollback()
+        target = (exc.field or "").removeprefix("answers.")
+        error = FormError(N_("Check this answer."), {}, target)
+        return _render(request, token, found, answers, [error], 422)
+    except DomainError as exc:
+        uow.rollback()
+        return _link_refused(request, exc, found.language)
+    return page(request, "feedback.html", language=found.language, sent=True)
+
+
+ROUTES = [feedback_page, submit_feedback_page]

@@ -1,0 +1,130 @@
+"""Recording a visit's outcome from the worklist: one screen, a few clicks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+from litestar.response import Template
+
+from ...domain.accounts import Principal
+from ...domain.errors import DomainError, RecordNotFound
+from ...domain.scheduling import local_date
+from ...persistence.uow import UnitOfWork
+from ...runtime import Runtime
+from ...services import organisations, visits
+from ...services.visits import MissingOutcome
+from ..forms import FormError
+from ..outcome_form import OutcomeForm, outcome_error
+from ..rendering import error_page, language_of, page, see_other
+from .work import INSTRUCTORS
+
+
+@dataclass(frozen=True)
+class OutcomeScreen:
+    visit: MissingOutcome
+    station_name: str
+    topics: list[tuple[str, str]]
+    targets: list[tuple[str, str]]
+
+
+def outcome_screen(
+    uow: UnitOfWork, runtime: Runtime, principal: Principal, kind: str, visit_id: int, language: str
+) -> OutcomeScreen:
+    """The visit from my worklist of missing outcomes, and the code lists of its municipality."""
+    missing = visits.list_missing_outcomes(uow, principal=principal, now=runtime.clock.now())
+    visit = next((m for m in missing if m.kind == kind and m.id == visit_id), None)
+    if visit is None:
+        raise RecordNotFound(f"no visit {kind} {visit_id} waiting for an outcome")
+    station = next((s for s in organisations.list_stations(uow) if s.id == visit.station_id), None)
+    if station is None:
+        raise RecordNotFound(f"no station {visit.station_id}")
+    codes = runtime.plugins.code_lists
+    municipality = station.municipality_code
+    return OutcomeScreen(
+        visit,
+        station.name_sv if language == "sv" else station.name_fi,
+        [(e.code, e.label(language)) for e in codes.entries("topic", municipality)],
+        [(e.code, e.label(language)) for e in codes.entries("referral_target", municipality)],
+    )
+
+
+async def _render(
+    request: Request[Principal, Any, Any],
+    uow: UnitOfWork,
+    runtime: Runtime,
+    form: OutcomeForm,
+    errors: list[FormError],
+    status_code: int = 200,
+) -> Template:
+    language = language_of(request)
+    booking_id, walk_in_id = form.target()
+    kind, visit_id = ("booking", booking_id) if booking_id is not None else ("walk_in", walk_in_id)
+    screen = await runtime.run_db(
+        outcome_screen, uow, runtime, request.user, kind, int(visit_id or 0), language
+    )
+    return page(
+        request,
+        "outcome.html",
+        status_code=status_code,
+        language=language,
+        screen=screen,
+        form=form,
+        errors=errors,
+        field_errors={e.target: e for e in errors if e.target},
+    )
+
+
+@get("/work/outcome", guards=INSTRUCTORS, name="web-outcome")
+async def outcome_page(
+    request: Request[Principal, Any, Any],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+    booking: FromQuery[int | None] = None,
+    walk_in: FromQuery[int | None] = None,
+) -> Template:
+    if booking is not None:
+        form = OutcomeForm(kind="booking", id=str(booking))
+    else:
+        form = OutcomeForm(kind="walk_in", id="" if walk_in is None else str(walk_in))
+    return await _render(request, uow, runtime, form, [])
+
+
+@post("/work/outcome", guards=INSTRUCTORS, name="web-outcome-submit", status_code=303)
+async def record_outcome(
+    request: Request[Principal, Any, Any],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+) -> Response[Any]:
+    form = OutcomeForm.from_form(await request.form())
+    booking_id, walk_in_id = form.target()  # unreadable: the 422 page, nothing written
+    try:
+        view = await runtime.run_db(
+            visits.record_visit_outcome,
+            uow,
+            principal=request.user,
+            record=form.to_record(),
+            plugins=runtime.plugins,
+            now=runtime.clock.now(),
+            booking_id=booking_id,
+            walk_in_id=walk_in_id,
+        )
+    except DomainError as exc:
+        uow.rollback()
+        status = 409 if exc.kind == "conflict" else 404 if exc.kind == "not_found" else 422
+        if status == 404:
+            raise
+        error = outcome_error(exc)
+        try:
+            return await _render(request, uow, runtime, form, [error], status)
+        except RecordNotFound:
+            # not on the worklist (e.g. a visit still to come): the refusal on its own page
+            return error_page(request, status, detail=None if error.params else error.message)
+    day = local_date(view.occurred_at).isoformat()
+    return see_other(f"/work?day={day}&recorded=1")
+
+
+ROUTES = [outcome_page, record_outcome]

@@ -1,0 +1,72 @@
+"""The client's feedback page: reached by the link or QR code on the printed instructions, no login."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+from test_web_pages import booking_form, sign_in, token_of
+
+from sotesilta.core.persistence.feedback import FeedbackResponse
+
+
+def _book(client, scheduling) -> str:  # type: ignore[no-untyped-def]
+    """A nurse books through the page; returns the feedback link's path from the confirmation."""
+    assert sign_in(client, scheduling.nurse.username).status_code == 303
+    _, fields = booking_form(client, preferred_language="fi")
+    booked = client.post("/book", data=fields, follow_redirects=False)
+    assert booked.status_code == 303, booked.text
+    confirmation = client.get(booked.headers["location"]).text
+    # the printed instructions carry the link, and a QR code of it with the same words as its title
+    url = re.search(r"(https?://[^\s<]+/feedback/[A-Za-z0-9._-]+)", confirmation).group(1)
+    assert (
+        '<figure class="feedback-qr">' in confirmation
+        and '<svg xmlns="http://www.w3.org/2000/svg"' in confirmation
+    )
+    client.post("/logout", data={"_csrf_token": token_of(confirmation)})
+    client.cookies.clear()
+    return "/feedback/" + url.rsplit("/", 1)[1]
+
+
+def _responses(runtime) -> int:  # type: ignore[no-untyped-def]
+    with runtime.uow() as uow:
+        return int(uow.session.scalar(select(func.count()).select_from(FeedbackResponse)) or 0)
+
+
+def test_a_client_answers_once_anonymously_after_the_visit(client, scheduling, clock, runtime):
+    path = _book(client, scheduling)
+    early = client.get(path)
+    assert early.status_code == 409 and "avautuu, kun käyntisi alkaa" in early.text
+    clock.advance(days=1, hours=2)  # the visit has begun
+    form = client.get(path)
+    assert form.status_code == 200, form.text
+    assert "Vastauksesi ovat nimettömiä" in form.text and 'type="radio"' in form.text
+    assert "Content-Security-Policy" in form.headers
+    swedish = client.get(path, params={"lang": "sv"})
+    assert "Dina svar är anonyma" in swedish.text
+
+    token = token_of(form.text)
+    missing = client.post(path, data={"_csrf_token": token, "overall": "4"})
+    assert missing.status_code == 422 and 'href="#useful"' in missing.text  # the required answer
+    assert 'value="4" checked' in missing.text  # what was chosen stays
+    assert _responses(runtime) == 0
+
+    sent = client.post(path, data={"_csrf_token": token, "useful": "yes", "overall": "5", "comments": "Hyvä"})
+    assert sent.status_code == 200 and "Kiitos palautteestasi" in sent.text
+    assert _responses(runtime) == 1
+    again = client.get(path)
+    assert again.status_code == 409 and "jo annettu palaute" in again.text
+    assert client.post(path, data={"_csrf_token": token, "useful": "no"}).status_code == 409
+    assert _responses(runtime) == 1
+
+
+def test_a_form_post_without_its_token_or_with_a_forged_link_changes_nothing(
+    client, scheduling, clock, runtime
+):
+    path = _book(client, scheduling)
+    clock.advance(days=1, hours=2)
+    client.get(path)
+    assert client.post(path, data={"useful": "yes", "overall": "5"}).status_code == 403
+    forged = path[:-3] + ("aaa" if not path.endswith("aaa") else "bbb")
+    assert client.get(forged).status_code == 404
+    assert _responses(runtime) == 0
