@@ -4,7 +4,8 @@ This folder is the ``sotesilta.calendar`` package. It has no ``__init__.py`` on
 purpose: run from the repository root, a regular ``calendar`` package would
 shadow the standard library's ``calendar`` (and break ``http.cookiejar``).
 It contributes the feed privacy modes, the feed and invitation routes
-(``feed_routes``), the external-calendar routes (``external_routes``) and the
+(``feed_routes``), the external-calendar routes (``external_routes``), the
+instructor's subscription page (``web_routes``) and the
 ``sotesilta calendars`` commands.
 """
 
@@ -33,10 +34,11 @@ def sotesilta_register_code_lists(register: CodeListRegister) -> None:
 
 @hookimpl
 def sotesilta_register_routes(register: RouteRegister) -> None:
-    from . import external_routes, feed_routes
+    from . import external_routes, feed_routes, web_routes
 
     for route in (*feed_routes.ROUTES, *external_routes.ROUTES):
         register(route)
+    register(web_routes.pages())
 
 
 @hookimpl

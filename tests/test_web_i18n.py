@@ -67,7 +67,9 @@ def test_catalogues_load_at_run_time_without_a_compile_step():
     assert translate("fi", "Log in") == "Kirjaudu sisään"
     assert translate("sv", "Log in") == "Logga in"
     assert translate("en", "Log in") == "Log in"
-    assert translate("sv", "Welcome, %(name)s", name="Eeva") == "Välkommen, Eeva"
+    assert (
+        translate("sv", "The user %(username)s was added.", username="eeva") == "Användaren eeva lades till."
+    )
     assert not any(Path(str(files("sotesilta.core.web"))).rglob("*.mo"))
 
 

@@ -346,6 +346,20 @@ def record_contact_outcome(
     return view
 
 
+def list_period_contacts(
+    uow: UnitOfWork, *, principal: Principal, period_id: int, sealer: Sealer, plugins: Plugins, now: datetime
+) -> list[ContactView]:
+    """A period's contacts in time order, for its instructors; the read is logged."""
+    period = period_in_scope(uow, principal, period_id)
+    found = uow.session.scalars(
+        select(Contact).where(Contact.period_id == period_id).order_by(Contact.starts_at, Contact.id)
+    ).all()
+    views = [_view(uow, contact, sealer) for contact in found]
+    access.log_use(plugins, uow, principal, AccessAction.READ, "contact", period_id, period.client_id, now)
+    uow.commit()
+    return views
+
+
 # --- closed groups -------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from ..api.security import EXCLUDE_FROM_AUTH
 from .csrf import check_csrf
 from .qr import qr_svg
 from .rendering import EXCEPTION_HANDLERS, SECURITY_HEADERS
-from .routes import auth, booking, client, feedback, outcomes, statistics, work
+from .routes import admin, auth, booking, client, consultations, feedback, outcomes, rehab, statistics, work
 
 #: the calendar plugin's invitation, found by its operationId: core never imports the plugin
 INVITATION_OPERATION = "getBookingInvitation"
@@ -52,6 +52,21 @@ def _operation_path(handlers: list[Any], operation_id: str) -> str | None:
     return None
 
 
+def page_router(route_handlers: list[Any]) -> Router:
+    """Pages with the form check and the error pages of core's own.
+
+    A plugin adds its pages by registering such a router through
+    ``sotesilta_register_routes``; they render core's templates with ``page()``.
+    """
+    return Router(
+        path="/",
+        route_handlers=route_handlers,
+        before_request=check_csrf,
+        exception_handlers=EXCEPTION_HANDLERS,
+        include_in_schema=False,
+    )
+
+
 def configure_web(config: AppConfig) -> None:
     """Add the pages to an app whose API routes are already configured."""
     config.template_config = TemplateConfig(
@@ -68,19 +83,18 @@ def configure_web(config: AppConfig) -> None:
         )
     )
     config.route_handlers.append(
-        Router(
-            path="/",
-            route_handlers=[
+        page_router(
+            [
+                *admin.ROUTES,
                 *auth.ROUTES,
                 *booking.ROUTES,
                 *client.ROUTES,
+                *consultations.ROUTES,
                 *feedback.ROUTES,
                 *work.ROUTES,
                 *outcomes.ROUTES,
+                *rehab.ROUTES,
                 *statistics.ROUTES,
-            ],
-            before_request=check_csrf,
-            exception_handlers=EXCEPTION_HANDLERS,
-            include_in_schema=False,
+            ]
         )
     )

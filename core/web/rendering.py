@@ -10,6 +10,7 @@ from litestar import Request, Response
 from litestar.datastructures import Cookie
 from litestar.exceptions import (
     HTTPException,
+    NoRouteMatchFoundException,
     NotAuthorizedException,
     PermissionDeniedException,
 )
@@ -84,6 +85,15 @@ def language_cookie(language: str, *, secure: bool) -> Cookie:
     )
 
 
+def page_exists(request: Request[Any, Any, Any], name: str) -> bool:
+    """Whether a page of that route name is served (a plugin's page may be absent)."""
+    try:
+        request.app.route_reverse(name)
+    except NoRouteMatchFoundException:
+        return False
+    return True
+
+
 def page(
     request: Request[Any, Any, Any],
     template: str,
@@ -105,6 +115,7 @@ def page(
         **template_context(language),
         "csrf_token": form_token(runtime.secret, token_seed),
         "user": principal_of(request),
+        "page_exists": lambda name: page_exists(request, name),
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         **context,
     }

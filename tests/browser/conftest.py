@@ -133,8 +133,92 @@ def _prepare_database(data_dir: Path, plugins):  # type: ignore[no-untyped-def]
                 ),
             )
     past_day = _seed_past_visits(runtime, plugins, worker_id, int(station_ids["espoo-leppavaara"] or 0), now)
+    _seed_rehab_and_admin(runtime, plugins, now)
     engine.dispose()
     return past_day
+
+
+def _seed_rehab_and_admin(runtime, plugins, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    """Lahti: an instructor with an intensive period begun a week ago; Espoo's administrator."""
+    from datetime import date
+
+    from support import identity_code
+
+    from sotesilta.core.domain.clock import HELSINKI
+    from sotesilta.core.persistence.tables import Worker
+    from sotesilta.core.services import accounts, clients, rehab_periods
+
+    for username, name, roles, code in [
+        ("lahti.instructor", "Paula Ohjaaja", ["instructor"], "398"),
+        ("espoo.admin", "Aino Ylläpitäjä", ["admin"], "049"),
+    ]:
+        with runtime.uow() as uow:
+            accounts.add_user(
+                uow,
+                username=username,
+                display_name=name,
+                password=PASSWORD,
+                roles=roles,
+                municipalities=[code],
+                now=now,
+            )
+    with runtime.uow() as uow:
+        principal = accounts.principal_of_user(uow, "lahti.instructor")
+        worker = Worker(
+            user_id=principal.user_id,
+            display_name="Paula Ohjaaja",
+            title="social_instructor",
+            languages="fi",
+            municipality_code="398",
+        )
+        uow.session.add(worker)
+        uow.session.flush()
+        worker_id = int(worker.id or 0)
+        uow.commit()
+    today = now.astimezone(HELSINKI).date()
+    with runtime.uow() as uow:
+        client_id = clients.create_client(
+            uow,
+            principal=principal,
+            municipality="398",
+            name="Nuori Asiakas",
+            identity_code=identity_code(date(today.year - 24, 5, 15)),
+            phone=None,
+            language="fi",
+            sealer=runtime.sealer,
+            index_key=runtime.index_key,
+            now=now,
+            plugins=plugins,
+        ).id
+    with runtime.uow() as uow:
+        decision = rehab_periods.create_service_decision(
+            uow,
+            principal=principal,
+            client_id=client_id,
+            decided_on=today - timedelta(days=10),
+            valid_from=today - timedelta(days=8),
+            valid_until=today + timedelta(days=200),
+            decision_maker="Asiakasohjaus",
+            registry=plugins.municipalities,
+            plugins=plugins,
+            now=now,
+        )
+    with runtime.uow() as uow:
+        rehab_periods.open_intensive_period(
+            uow,
+            principal=principal,
+            draft=rehab_periods.PeriodDraft(
+                decision_id=decision.id,
+                starts_on=today - timedelta(days=7),
+                planned_end=today + timedelta(days=150),
+                responsible_worker_id=worker_id,
+                goals=(rehab_periods.GoalDraft("Arjen rytmi"),),
+            ),
+            registry=plugins.municipalities,
+            sealer=runtime.sealer,
+            plugins=plugins,
+            now=now,
+        )
 
 
 def _seed_past_visits(runtime, plugins, worker_id: int, station_id: int, now: datetime):  # type: ignore[no-untyped-def]

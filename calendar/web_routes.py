@@ -1,0 +1,135 @@
+"""The instructor's page of calendar subscriptions: create one per device, see it
+fetched, revoke it.
+
+Registered through ``sotesilta_register_routes`` as a page router of core's web
+layer (its form check and error pages), rendering core's ``feeds.html``. The
+feed's secret URL is shown once, in the answer to the form that created it:
+never in an address, and never again (only its hash is kept).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Template
+
+from sotesilta.core.api.security import requires_role
+from sotesilta.core.domain.accounts import Principal, Role
+from sotesilta.core.domain.errors import InputInvalid
+from sotesilta.core.persistence.uow import UnitOfWork
+from sotesilta.core.runtime import Runtime
+from sotesilta.core.web.app import page_router
+from sotesilta.core.web.rendering import language_of, page, see_other
+
+from . import subscriptions
+from .subscriptions import FEEDS, MAX_LIVE_SUBSCRIPTIONS, PRIVACY_MODES, IssuedSubscription
+
+INSTRUCTORS = [requires_role(Role.INSTRUCTOR)]
+FEEDS_PATH = "/work/feeds"
+
+
+def _render(
+    request: Request[Principal, Any, Any],
+    uow: UnitOfWork,
+    *,
+    form: dict[str, str],
+    error: str | None = None,
+    issued: IssuedSubscription | None = None,
+    issued_url: str = "",
+    revoked: bool = False,
+    status_code: int = 200,
+) -> Template:
+    listed = subscriptions.list_feed_subscriptions(uow, principal=request.user)
+    return page(
+        request,
+        "feeds.html",
+        status_code=status_code,
+        subscriptions=listed,
+        form=form,
+        error=error,
+        issued=issued,
+        issued_url=issued_url,
+        revoked=revoked,
+        feeds=FEEDS,
+        privacy_modes=PRIVACY_MODES,
+        max_live=MAX_LIVE_SUBSCRIPTIONS,
+    )
+
+
+def _blank_form(request: Request[Principal, Any, Any]) -> dict[str, str]:
+    return {"name": "", "feed": FEEDS[0], "privacy": PRIVACY_MODES[0], "language": language_of(request)}
+
+
+@get(FEEDS_PATH, guards=INSTRUCTORS, name="web-feeds")
+async def feeds_page(
+    request: Request[Principal, Any, Any],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+) -> Template:
+    revoked = request.query_params.get("revoked") == "1"
+    return await runtime.run_db(_render, request, uow, form=_blank_form(request), revoked=revoked)
+
+
+@post(FEEDS_PATH, guards=INSTRUCTORS, name="web-feeds-create", status_code=200)
+async def create_feed(
+    request: Request[Principal, Any, Any],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+) -> Response[Any]:
+    posted = await request.form()
+    form = {key: str(posted.get(key) or "").strip()[:200] for key in ("name", "feed", "privacy", "language")}
+    try:
+        issued = await runtime.run_db(
+            subscriptions.create_feed_subscription,
+            uow,
+            principal=request.user,
+            name=form["name"],
+            feed=form["feed"],
+            privacy=form["privacy"],
+            language=form["language"] or None,
+            now=runtime.clock.now(),
+        )
+    except InputInvalid as exc:
+        uow.rollback()
+        live = sum(
+            1
+            for s in await runtime.run_db(subscriptions.list_feed_subscriptions, uow, principal=request.user)
+            if s.revoked_at is None
+        )
+        error = "limit" if live >= MAX_LIVE_SUBSCRIPTIONS else exc.field or "name"
+        return await runtime.run_db(_render, request, uow, form=form, error=error, status_code=422)
+    url = f"{runtime.settings.public_base_url}{issued.path}"
+    return await runtime.run_db(
+        _render, request, uow, form=_blank_form(request), issued=issued, issued_url=url
+    )
+
+
+@post(
+    f"{FEEDS_PATH}/{{subscription_id:int}}/revoke",
+    guards=INSTRUCTORS,
+    name="web-feeds-revoke",
+    status_code=303,
+)
+async def revoke_feed(
+    request: Request[Principal, Any, Any],
+    subscription_id: FromPath[int],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+) -> Response[Any]:
+    # not hers: RecordNotFound, the 404 page
+    await runtime.run_db(
+        subscriptions.revoke_feed_subscription,
+        uow,
+        principal=request.user,
+        subscription_id=subscription_id,
+        now=runtime.clock.now(),
+    )
+    return see_other(f"{FEEDS_PATH}?revoked=1")
+
+
+def pages() -> Any:
+    """The router of these pages, for ``sotesilta_register_routes``."""
+    return page_router([feeds_page, create_feed, revoke_feed])
