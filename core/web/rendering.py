@@ -222,3 +222,12 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: on_domain_error,
     Exception: on_unexpected,
 }
+
+
+def refusal_status(uow: Any, exc: DomainError) -> int:
+    """A use case refused a form: undo its writes; a record that is missing or not hers goes to
+    the error pages (re-raised), anything else back to the form with 409 (a conflict) or 422."""
+    uow.rollback()
+    if exc.kind in ("not_found", "forbidden"):
+        raise exc
+    return 409 if exc.kind == "conflict" else 422

@@ -27,7 +27,7 @@ from ...services.organisations import StationView, WorkerView
 from ...services.sessions import SessionRuleDraft, SessionView
 from ..forms import FormError
 from ..i18n import N_
-from ..rendering import language_of, page, see_other
+from ..rendering import language_of, page, refusal_status, see_other
 
 ADMINS = [requires_role(Role.ADMIN)]
 #: the sessions page shows this far ahead
@@ -284,10 +284,7 @@ async def create_rule(
             now=runtime.clock.now(),
         )
     except DomainError as exc:
-        uow.rollback()
-        if exc.kind in ("not_found", "forbidden"):
-            raise
-        status = 409 if exc.kind == "conflict" else 422
+        status = refusal_status(uow, exc)
         return await _render_sessions(
             request, uow, runtime, rule=form, rule_errors=[schedule_error(exc, "rule")], status_code=status
         )

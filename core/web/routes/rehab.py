@@ -29,7 +29,7 @@ from ...services.rehab_outcomes import DueMeasurement, MeasurementSummary, Perio
 from ...services.rehab_periods import PeriodView
 from ..forms import FormError
 from ..i18n import N_
-from ..rendering import language_of, page, see_other
+from ..rendering import language_of, page, refusal_status, see_other
 from .work import INSTRUCTORS
 
 #: the kinds an instructor plans one by one (group sessions come from a group's meetings)
@@ -284,10 +284,7 @@ async def plan_contact(
             now=runtime.clock.now(),
         )
     except DomainError as exc:
-        uow.rollback()
-        if exc.kind in ("not_found", "forbidden"):
-            raise
-        status = 409 if exc.kind == "conflict" else 422
+        status = refusal_status(uow, exc)
         return await _render_period(
             request, uow, runtime, period_id, form=form, errors=[plan_error(exc)], status_code=status
         )
@@ -452,10 +449,7 @@ async def record_measurement(
             now=runtime.clock.now(),
         )
     except DomainError as exc:
-        uow.rollback()
-        if exc.kind in ("not_found", "forbidden"):
-            raise
-        status = 409 if exc.kind == "conflict" else 422
+        status = refusal_status(uow, exc)
         return await _render_measurement(
             request, runtime, uow, period_id, form, [measurement_error(exc)], status
         )
