@@ -70,3 +70,28 @@ def test_a_form_post_without_its_token_or_with_a_forged_link_changes_nothing(
     forged = path[:-3] + ("aaa" if not path.endswith("aaa") else "bbb")
     assert client.get(forged).status_code == 404
     assert _responses(runtime) == 0
+
+
+def test_a_nurse_answers_the_yearly_survey_once_from_the_menu(client, scheduling, runtime, make_user):
+    assert sign_in(client, scheduling.nurse.username).status_code == 303
+    home = client.get("/book")
+    assert 'href="/survey"' in home.text
+    survey = client.get("/survey")
+    assert survey.status_code == 200 and "Vastauksiasi ei yhdistetä sinuun" in survey.text
+    token = token_of(survey.text)
+    refused = client.post("/survey", data={"_csrf_token": token, "municipality": "049", "easy_to_book": "4"})
+    assert refused.status_code == 422 and 'href="#patients_referred"' in refused.text
+    assert _responses(runtime) == 0
+    answers = {"patients_referred": "one_to_five", "easy_to_book": "4", "helps_patients": "5"}
+    sent = client.post("/survey", data={"_csrf_token": token, "municipality": "049", **answers})
+    assert sent.status_code == 200 and "Kiitos palautteestasi" in sent.text
+    assert _responses(runtime) == 1
+    assert "Olet vastannut tämän vuoden kyselyyn" in client.get("/survey").text
+    again = client.post("/survey", data={"_csrf_token": token, "municipality": "049", **answers})
+    assert again.status_code == 409 and _responses(runtime) == 1
+
+
+def test_the_survey_is_for_health_staff_only(client, scheduling):
+    assert sign_in(client, scheduling.instructor.username).status_code == 303
+    assert client.get("/survey").status_code == 403
+    assert 'href="/survey"' not in client.get("/work").text

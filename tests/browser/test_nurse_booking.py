@@ -153,6 +153,12 @@ def test_every_page_has_no_serious_accessibility_violation(scan_page, server):
     page.wait_for_url(re.compile(r".*/bookings/\d+$"))
     assert_accessible(page, "axe-confirmation")
     link = page.locator("#client-link").input_value()
+    # the yearly survey of health staff, and its form with a refused answer
+    page.goto("/survey")
+    assert_accessible(page, "axe-staff-survey")
+    page.get_by_role("button", name="Lähetä palaute").click()
+    assert page.get_by_role("alert").is_visible()
+    assert_accessible(page, "axe-staff-survey-errors")
     page.context.clear_cookies()
     page.goto(link)
     assert page.locator("html").get_attribute("lang") == "en"

@@ -15,15 +15,26 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from ...domain.errors import DomainError, FeedbackClosed, FeedbackGiven, FeedbackNotOpen, InputInvalid
+from ...api.security import requires_role
+from ...domain.accounts import Principal, Role
+from ...domain.errors import (
+    DomainError,
+    FeedbackClosed,
+    FeedbackGiven,
+    FeedbackNotOpen,
+    InputInvalid,
+    RecordNotFound,
+)
 from ...domain.feedback import YES_PARTLY_NO_TEXTS, FeedbackForm, QuestionKind
 from ...persistence.uow import UnitOfWork
 from ...runtime import Runtime
 from ...services import feedback
 from ..forms import FormError
 from ..i18n import LANGUAGES, N_
-from ..rendering import page
+from ..rendering import language_of, page
 from .common import PUBLIC
+
+HEALTH_STAFF = [requires_role(Role.HEALTH_STAFF)]
 
 #: why a link cannot be used, in words for the client
 LINK_STATES = {
@@ -171,4 +182,116 @@ async def submit_feedback_page(
     return page(request, "feedback.html", language=found.language, sent=True)
 
 
-ROUTES = [feedback_page, submit_feedback_page]
+SURVEY_STATES = {
+    "answered": N_("You have answered this year's survey. Thank you!"),
+    "closed": N_("The survey is not open now."),
+    "none": N_("Your municipality has no survey of health staff."),
+}
+
+
+def _survey_municipality(request: Request[Principal, Any, Any], wanted: str | None) -> str:
+    mine = sorted(request.user.municipalities)
+    return wanted if wanted in mine else (mine[0] if mine else "")
+
+
+async def _survey(
+    request: Request[Principal, Any, Any],
+    uow: UnitOfWork,
+    runtime: Runtime,
+    municipality: str,
+    answers: Answers,
+    errors: list[FormError],
+    status_code: int = 200,
+) -> Template:
+    try:
+        survey = await runtime.run_db(
+            feedback.get_staff_survey,
+            uow,
+            principal=request.user,
+            municipality=municipality,
+            forms=runtime.plugins.feedback_forms,
+            now=runtime.clock.now(),
+        )
+    except RecordNotFound:
+        return page(
+            request,
+            "feedback.html",
+            status_code=status_code,
+            staff=True,
+            unavailable=SURVEY_STATES["none"],
+            sent=False,
+        )
+    if survey.answered or not survey.is_open:
+        state = SURVEY_STATES["answered" if survey.answered else "closed"]
+        return page(
+            request, "feedback.html", status_code=status_code, staff=True, unavailable=state, sent=False
+        )
+    language = language_of(request)
+    return page(
+        request,
+        "feedback.html",
+        status_code=status_code,
+        staff=True,
+        municipality=municipality,
+        form=survey.form,
+        choices=_choices(survey.form, language),
+        answers=answers.values,
+        errors=errors,
+        field_errors={e.target: e for e in errors},
+        sent=False,
+    )
+
+
+@get("/survey", guards=HEALTH_STAFF, name="web-staff-survey")
+async def staff_survey_page(
+    request: Request[Principal, Any, Any],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+    municipality: FromQuery[str | None] = None,
+) -> Template:
+    """The yearly survey of health staff: once a year, answers kept apart from who answered."""
+    return await _survey(request, uow, runtime, _survey_municipality(request, municipality), Answers(), [])
+
+
+@post("/survey", guards=HEALTH_STAFF, name="web-staff-survey-submit", status_code=200)
+async def submit_staff_survey_page(
+    request: Request[Principal, Any, Any],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+) -> Template:
+    posted = await request.form()
+    municipality = _survey_municipality(request, str(posted.get("municipality") or ""))
+    try:
+        survey = await runtime.run_db(
+            feedback.get_staff_survey,
+            uow,
+            principal=request.user,
+            municipality=municipality,
+            forms=runtime.plugins.feedback_forms,
+            now=runtime.clock.now(),
+        )
+        answers = Answers.from_form(survey.form, posted)
+        await runtime.run_db(
+            feedback.submit_staff_survey,
+            uow,
+            principal=request.user,
+            municipality=municipality,
+            form_key=survey.form.key,
+            version=survey.form.version,
+            answers=answers.values,
+            forms=runtime.plugins.feedback_forms,
+            sealer=runtime.sealer,
+            now=runtime.clock.now(),
+        )
+    except InputInvalid as exc:
+        uow.rollback()
+        target = (exc.field or "").removeprefix("answers.")
+        error = FormError(N_("Check this answer."), {}, target)
+        return await _survey(request, uow, runtime, municipality, answers, [error], 422)
+    except (RecordNotFound, FeedbackGiven, FeedbackNotOpen):
+        uow.rollback()
+        return await _survey(request, uow, runtime, municipality, Answers(), [], 409)
+    return page(request, "feedback.html", staff=True, sent=True)
+
+
+ROUTES = [feedback_page, submit_feedback_page, staff_survey_page, submit_staff_survey_page]
