@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from ..domain.disclosure import TOTAL, Cell
 from ..domain.statistics import ChartKind
-from .statistics import Report, TableView, span_label
+from .statistics import Report, TableView
 
 PERCENT_COLUMNS = frozenset({"mean_change_of_mean", "useful_yes_share", "goals_yes_share"})
 COLOURS = ("#1f5fa8", "#d0711b", "#2e8540", "#8a3b9c", "#b3261e", "#5c6670", "#0f7c80", "#9c6b00")
@@ -59,8 +59,7 @@ def render(report: Report, table: TableView, language: str, fmt: ChartFormat) ->
         hidden = _targets(axes, table, columns, labels, language)
     else:
         hidden = _bars(axes, table, columns, labels, language, stacked=table.chart is ChartKind.STACKED)
-    span = span_label(report.first_year, report.last_year)
-    where = f"{report.title.get(language)} · {report.scope_title.get(language)} · {span}"
+    where = f"{report.title.get(language)} · {report.scope_title.get(language)} · {report.span}"
     axes.set_title(f"{table.title.get(language)}\n{where}", fontsize=11)
     axes.spines[["top", "right"]].set_visible(False)
     if hidden:
@@ -111,17 +110,16 @@ def _totals(axes, report: Report, table: TableView, columns, language: str) -> b
         [v for _, v in shown],
         height,
         color=COLOURS[0],
-        label=span_label(report.first_year, report.last_year) if has_previous else None,
+        label=report.span if has_previous else None,
     )
     if table.previous is not None:
-        span = report.last_year - report.first_year + 1
         before = [_value(table.previous[c.key]) or 0.0 for c, _ in shown]
         axes.barh(
             [p - height / 2 for p in positions],
             before,
             height,
             color="#9aa5b1",
-            label=span_label(report.first_year - span, report.last_year - span),
+            label=report.previous_span,
         )
         axes.legend(frameon=False, fontsize=9)
     axes.set_yticks(positions, [c.title.get(language) for c, _ in shown], fontsize=9)

@@ -85,6 +85,17 @@ class Report:
     tables: tuple[TableView, ...]
     feedback: tuple[FeedbackView, ...] = ()  # when the report has a feedback part
 
+    @property
+    def span(self) -> str:
+        """The report's years as a label: "2025" or "2018-2025"."""
+        return span_label(self.first_year, self.last_year)
+
+    @property
+    def previous_span(self) -> str:
+        """The same number of years just before, as the comparison reads them."""
+        years = self.last_year - self.first_year + 1
+        return span_label(self.first_year - years, self.last_year - years)
+
     def table(self, key: str) -> TableView:
         for table in self.tables:
             if table.key == key:

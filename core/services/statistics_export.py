@@ -30,43 +30,29 @@ def report_csv(report: Report, language: str) -> str:
         titles = {c.key: c.title.get(language) for c in table.columns}
         titles[TOTAL] = CATEGORY_TITLES[TOTAL].get(language)
         keys = [c.key for c in table.columns] + ([TOTAL] if TOTAL in table.total else [])
-        total_label = _span(report)
+        total_label = report.span
         for label, cells in [*table.rows, (total_label, table.total)]:
             for key in keys:
                 writer.writerow((table.key, label, key, titles[key], _shown(cells[key].shown)))
         if table.previous is not None:
             for key in keys:
                 writer.writerow(
-                    (table.key, _previous(report), key, titles[key], _shown(table.previous[key].shown))
+                    (table.key, report.previous_span, key, titles[key], _shown(table.previous[key].shown))
                 )
     for form in report.feedback:
         table = f"feedback:{form.form_key}"
         writer.writerow(
-            (table, _span(report), "responses", form.title.get(language), _shown(form.responses.shown))
+            (table, report.span, "responses", form.title.get(language), _shown(form.responses.shown))
         )
         for question in form.questions:
             for value, cell in question.counts.items():
                 label = CATEGORY_TITLES[TOTAL] if value == TOTAL else question.answer_titles[value]
                 writer.writerow(
-                    (table, _span(report), f"{question.key}={value}", label.get(language), _shown(cell.shown))
+                    (table, report.span, f"{question.key}={value}", label.get(language), _shown(cell.shown))
                 )
             if question.mean.value is not None or question.mean.suppressed:
-                writer.writerow(
-                    (table, _span(report), f"{question.key}:mean", "", _shown(question.mean.shown))
-                )
+                writer.writerow((table, report.span, f"{question.key}:mean", "", _shown(question.mean.shown)))
     return out.getvalue()
-
-
-def _span(report: Report) -> str:
-    if report.first_year == report.last_year:
-        return str(report.first_year)
-    return f"{report.first_year}-{report.last_year}"
-
-
-def _previous(report: Report) -> str:
-    span = report.last_year - report.first_year + 1
-    first, last = report.first_year - span, report.last_year - span
-    return str(first) if first == last else f"{first}-{last}"
 
 
 def _shown(value: object) -> str:

@@ -7,6 +7,7 @@ the only key and it works once. The rules live in the feedback use cases.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from litestar import Request, get, post
@@ -62,6 +63,25 @@ class Answers:
             else:
                 values[question.key] = raw[: question.max_length + 1]
         return cls(values)
+
+
+async def _client_form(
+    uow: UnitOfWork, runtime: Runtime, token: str, language: str | None, now: datetime
+) -> feedback.ClientForm:
+    return await runtime.run_db(
+        feedback.get_client_form,
+        uow,
+        secret=runtime.secret,
+        token=token,
+        forms=runtime.plugins.feedback_forms,
+        now=now,
+        language=language,
+    )
+
+
+def _answer_error(exc: InputInvalid) -> FormError:
+    """A refused answer, shown beside its question (the use case names it ``answers.<key>``)."""
+    return FormError(N_("Check this answer."), {}, (exc.field or "").removeprefix("answers."))
 
 
 def _choices(form: FeedbackForm, language: str) -> dict[str, list[tuple[str, str]]]:
@@ -120,15 +140,7 @@ async def feedback_page(
 ) -> Template:
     language = lang if lang in LANGUAGES else None
     try:
-        found = await runtime.run_db(
-            feedback.get_client_form,
-            uow,
-            secret=runtime.secret,
-            token=token,
-            forms=runtime.plugins.feedback_forms,
-            now=runtime.clock.now(),
-            language=language,
-        )
+        found = await _client_form(uow, runtime, token, language, runtime.clock.now())
     except DomainError as exc:
         return _link_refused(request, exc, language)
     return _render(request, token, found, Answers(), [])
@@ -145,15 +157,7 @@ async def submit_feedback_page(
     language = lang if lang in LANGUAGES else None
     now = runtime.clock.now()
     try:
-        found = await runtime.run_db(
-            feedback.get_client_form,
-            uow,
-            secret=runtime.secret,
-            token=token,
-            forms=runtime.plugins.feedback_forms,
-            now=now,
-            language=language,
-        )
+        found = await _client_form(uow, runtime, token, language, now)
     except DomainError as exc:
         return _link_refused(request, exc, language)
     posted = await request.form()
@@ -173,8 +177,7 @@ async def submit_feedback_page(
         )
     except InputInvalid as exc:
         uow.rollback()
-        target = (exc.field or "").removeprefix("answers.")
-        error = FormError(N_("Check this answer."), {}, target)
+        error = _answer_error(exc)
         return _render(request, token, found, answers, [error], 422)
     except DomainError as exc:
         uow.rollback()
@@ -285,8 +288,7 @@ async def submit_staff_survey_page(
         )
     except InputInvalid as exc:
         uow.rollback()
-        target = (exc.field or "").removeprefix("answers.")
-        error = FormError(N_("Check this answer."), {}, target)
+        error = _answer_error(exc)
         return await _survey(request, uow, runtime, municipality, answers, [error], 422)
     except (RecordNotFound, FeedbackGiven, FeedbackNotOpen):
         uow.rollback()
