@@ -32,7 +32,7 @@ from ..domain.statistics import (
 from ..persistence.uow import UnitOfWork
 from ..plugins.manager import Plugins
 from . import access
-from .rehab_report import CHANGE_TARGET, SATISFACTION_TARGET, outcome_rows
+from .rehab_report import CHANGE_TARGET, SATISFACTION_TARGET, ReportRow, outcome_rows
 from .sealing import Sealer
 from .statistics_data import Counts
 from .statistics_feedback import FeedbackView, read_feedback
@@ -166,10 +166,16 @@ def get_report(
         previous = statistics.buckets(year - span, last_year - span, group_by)
     measures = {spec.measure for spec in definition.tables}
     moment = now or datetime.now(UTC)
-    counts = monthly_counts(uow, codes, buckets, measures & COUNT_MEASURES, moment)
-    before = monthly_counts(uow, codes, previous, measures & COUNT_MEASURES, moment) if previous else None
+    read = _Read(
+        counts=monthly_counts(uow, codes, buckets, measures & COUNT_MEASURES, moment),
+        before=monthly_counts(uow, codes, previous, measures & COUNT_MEASURES, moment) if previous else None,
+    )
+    if Measure.REHAB_OUTCOMES in measures:
+        # read once for all of the report's outcome tables (each shows some of the columns)
+        read.outcomes = _outcomes(uow, codes, buckets, today)
+        read.before_outcomes = _outcomes(uow, codes, previous, today) if previous else None
     tables = tuple(
-        _table(uow, plugins, definition, spec, codes, buckets, counts, previous, before, today)
+        _table(plugins, definition, spec, codes, buckets, read, previous)
         for spec in definition.tables
         if spec.measure is not Measure.FEEDBACK
     )
@@ -241,26 +247,42 @@ def _pick(spec: TableSpec, keys: list[str]) -> list[str]:
     return [k for k in spec.columns if k in keys] if spec.columns else keys
 
 
+@dataclass
+class _Read:
+    """What a report read from the database, once, for all its tables."""
+
+    counts: Counts
+    before: Counts | None  # the comparison's span
+    outcomes: tuple[list[ReportRow], ReportRow] | None = None
+    before_outcomes: tuple[list[ReportRow], ReportRow] | None = None
+
+
+def _outcomes(
+    uow: UnitOfWork, codes: tuple[str, ...], buckets: list[Bucket], today: date | None
+) -> tuple[list[ReportRow], ReportRow]:
+    spans = [(b.label, b.first, b.last) for b in buckets]
+    return outcome_rows(uow, codes, spans, span_label(buckets[0].first.year, buckets[-1].last.year), today)
+
+
 def _table(
-    uow: UnitOfWork,
     plugins: Plugins,
     definition: ReportDefinition,
     spec: TableSpec,
     codes: tuple[str, ...],
     buckets: list[Bucket],
-    counts: Counts,
+    read: _Read,
     previous: list[Bucket] | None,
-    before: Counts | None,
-    today: date | None,
 ) -> TableView:
+    counts, before = read.counts, read.before
     columns = _columns(plugins, spec, codes, counts)
     keys = [c.key for c in columns]
-    total_label = span_label(buckets[0].first.year, buckets[-1].last.year)
     targets = {**(REHAB_TARGETS if spec.measure is Measure.REHAB_OUTCOMES else {}), **definition.targets}
     targets = {k: v for k, v in targets.items() if k in keys}
-    if spec.measure is Measure.REHAB_OUTCOMES:
-        rows, total = _rehab(uow, codes, buckets, total_label, keys, today)
-        prev_total = _rehab(uow, codes, previous, "", keys, today)[1] if previous else None
+    if spec.measure is Measure.REHAB_OUTCOMES and read.outcomes is not None:
+        outcome_list, outcome_total = read.outcomes
+        rows = [(r.label, _cells(r, keys)) for r in outcome_list]
+        total = _cells(outcome_total, keys)
+        prev_total = _cells(read.before_outcomes[1], keys) if read.before_outcomes else None
     elif spec.measure in COUNT_MEASURES:
         grid = disclosure.table(
             {b.label: {k: counts[spec.measure][i][k] for k in keys} for i, b in enumerate(buckets)}
@@ -295,13 +317,5 @@ def _table(
     )
 
 
-def _rehab(
-    uow: UnitOfWork,
-    codes: tuple[str, ...],
-    buckets: list[Bucket],
-    total_label: str,
-    keys: list[str],
-    today: date | None,
-) -> tuple[list[tuple[str, dict[str, Cell]]], dict[str, Cell]]:
-    rows, total = outcome_rows(uow, codes, [(b.label, b.first, b.last) for b in buckets], total_label, today)
-    return [(r.label, {k: getattr(r, k) for k in keys}) for r in rows], {k: getattr(total, k) for k in keys}
+def _cells(row: ReportRow, keys: list[str]) -> dict[str, Cell]:
+    return {k: getattr(row, k) for k in keys}
