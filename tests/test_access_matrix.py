@@ -66,6 +66,13 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
     ),
     "disableUser": ("POST", "/api/v1/users/{spare_user_id}/disable", None, ADMINS),
     "createSessionRule": ("POST", "/api/v1/session-rules", "{rule}", SCHEDULERS),
+    "listSessionRules": ("GET", "/api/v1/session-rules", None, SCHEDULERS),
+    "endSessionRule": (
+        "POST",
+        "/api/v1/session-rules/{rule_id}/end",
+        {"from_date": "2030-01-01"},
+        SCHEDULERS,
+    ),
     "listSessions": ("GET", "/api/v1/sessions", None, everyone(OK)),
     "recordAbsence": ("POST", "/api/v1/absences", "{absence}", SCHEDULERS),
     "listFreeSlots": (
@@ -85,6 +92,7 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
     "callNextWalkIn": ("POST", "/api/v1/sessions/{session_id}/walk-ins/call-next", None, INSTRUCTORS),
     "recordVisitOutcome": ("POST", "/api/v1/visits", "{outcome}", INSTRUCTORS),
     "listMissingOutcomes": ("GET", "/api/v1/visits/missing", None, INSTRUCTORS),
+    "getVisitHistory": ("GET", "/api/v1/visits/history?booking_id={booking_id}", None, INSTRUCTORS),
     "createClient": ("POST", "/api/v1/clients", {"municipality": "049", "name": "Matrix"}, STAFF_IN_049),
     "findClientByIdentityCode": (
         "POST",
@@ -405,6 +413,7 @@ def world(client, runtime, scheduling, make_user):  # type: ignore[no-untyped-de
         "free_slot_id": free[5]["slot_id"],
         "spare_user_id": spare.id,
         "worker_id": scheduling.worker_id,
+        "rule_id": scheduling.rule_id,
         "feed_id": feed["subscription"]["id"],
         "calendar_id": calendar["id"],
         "feed_token": feed["token"],

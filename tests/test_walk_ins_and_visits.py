@@ -260,3 +260,47 @@ def test_a_recorded_visit_is_heard_by_plugins(client, lohja_session, clock, runt
         recorded.json()["id"],
     )
     assert event.facts["outcome"] == "realised" and event.facts["walk_in"] is True
+
+
+def test_the_history_lists_every_version_and_a_stale_correction_is_refused(
+    client, scheduling, clock, runtime
+):
+    nurse = bearer(login(client, "espoo.nurse"))
+    booking = _book_first_slot(client, nurse, scheduling)
+    clock.advance(days=1, hours=1)
+    instructor = bearer(login(client, "espoo.instructor"))
+    history = f"/api/v1/visits/history?booking_id={booking['id']}"
+    assert client.get(history, headers=instructor).json() | {"starts_at": None} == {
+        "kind": "booking",
+        "id": booking["id"],
+        "station_id": scheduling.station_id,
+        "starts_at": None,
+        "visit": None,
+        "versions": [],
+    }
+    first = {"booking_id": booking["id"], "outcome": "realised", "topic": "housing", "expected_revision": 0}
+    assert client.post("/api/v1/visits", headers=instructor, json=first).status_code == 200
+    # a second "first recording" from a stale screen is refused, and writes nothing
+    again = client.post("/api/v1/visits", headers=instructor, json={**first, "follow_up_needed": True})
+    assert again.status_code == 409 and again.json()["type"].endswith("revision-stale")
+    assert again.json()["revision"] == 1
+    clock.advance(minutes=5)
+    fix = {
+        "booking_id": booking["id"],
+        "outcome": "no_show",
+        "follow_up_needed": True,
+        "expected_revision": 1,
+    }
+    assert client.post("/api/v1/visits", headers=instructor, json=fix).json()["revision"] == 2
+    found = client.get(history, headers=instructor).json()
+    assert [(v["revision"], v["outcome"], v["topic"]) for v in found["versions"]] == [
+        (2, "no_show", None),
+        (1, "realised", "housing"),
+    ]
+    assert {v["recorded_by"] for v in found["versions"]} == {"Espoo.Instructor"}
+    assert found["versions"][0]["recorded_at"] > found["versions"][1]["recorded_at"]
+    with runtime.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(VisitRevision)) == 1
+    lohja = bearer(login(client, "lohja.instructor"))
+    assert client.get(history, headers=lohja).status_code == 404
+    assert client.get("/api/v1/visits/history", headers=instructor).status_code == 422

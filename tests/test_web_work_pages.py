@@ -212,8 +212,9 @@ def test_a_past_visit_waits_on_the_worklist_and_its_outcome_is_recorded_in_one_f
         referrals = set(uow.session.execute(select(VisitReferral.target, VisitReferral.mode)).all())
         assert referrals == {("kela", "concrete"), ("employment_services", "advised")}
         assert uow.session.get(Booking, booking_id).status == "fulfilled"
-    # recorded: off the worklist, and its form is gone
-    assert client.get(f"/work/outcome?booking={booking_id}").status_code == 404
+    # recorded: off the worklist; its page now offers the correction, with the history
+    again = client.get(f"/work/outcome?booking={booking_id}")
+    assert again.status_code == 200 and "Korjaa tulos" in again.text and "Tuloksen historia" in again.text
 
 
 def test_a_no_show_is_two_clicks_and_drops_what_only_a_realised_visit_has(client, scheduling, runtime, clock):
@@ -534,3 +535,100 @@ def test_switching_to_a_report_not_kept_for_the_chosen_municipality_shows_its_ow
     page = client.get("/statistics?report=lohja-guidance&area=049&year=2026")
     assert page.status_code == 200
     assert 'name="area" value="444"' in page.text and "municipality=444" in page.text
+
+
+# --- correcting a recorded outcome --------------------------------------------------
+
+
+def recorded_visit(client, scheduling, clock) -> int:  # type: ignore[no-untyped-def]
+    """A booking whose outcome the instructor recorded through the page (realised, housing)."""
+    booking_id = book(client, scheduling)
+    clock.advance(days=1, hours=2)
+    sign_in(client, scheduling.instructor.username)
+    form = client.get(f"/work/outcome?booking={booking_id}")
+    assert (
+        client.post("/work/outcome", data=outcome_fields(form.text), follow_redirects=False).status_code
+        == 303
+    )
+    return booking_id
+
+
+def test_a_recorded_outcome_is_corrected_and_its_history_shown(client, scheduling, runtime, clock):
+    booking_id = recorded_visit(client, scheduling, clock)
+    page = client.get(f"/work/outcome?booking={booking_id}")
+    assert page.status_code == 200 and "Korjaa tulos" in page.text
+    # the form holds what was recorded
+    assert 'id="outcome-realised" value="realised" checked' in page.text
+    assert '<option value="housing" selected' in page.text and 'value="Aikuissosiaalityö"' in page.text
+    assert 'name="revision" value="1"' in page.text
+    clock.advance(minutes=10)
+    fields = outcome_fields(page.text, outcome="no_show", follow_up=None)
+    fields["revision"] = "1"
+    corrected = client.post("/work/outcome", data=fields, follow_redirects=False)
+    assert corrected.status_code == 303, corrected.text
+    assert corrected.headers["location"] == f"/work/outcome?booking={booking_id}&corrected=1"
+    shown = client.get(corrected.headers["location"]).text
+    assert "Korjaus tallennettiin" in shown and 'id="outcome-no_show" value="no_show" checked' in shown
+    history = shown[shown.index('id="history"') :]
+    assert history.index("Asiakas ei tullut") < history.index("Asiakas tuli")  # the current one first
+    assert "SHL-ilmoitus: Aikuissosiaalityö" in history and "Espoo.Instructor" in history
+    with runtime.uow() as uow:
+        visit = uow.session.scalars(select(Visit)).one()
+        assert (visit.revision, visit.outcome) == (2, "no_show")
+        assert uow.session.get(Booking, booking_id).status == "noshow"
+
+
+def test_a_correction_from_a_stale_page_is_refused_and_keeps_the_input(client, scheduling, runtime, clock):
+    booking_id = recorded_visit(client, scheduling, clock)
+    stale = client.get(f"/work/outcome?booking={booking_id}").text
+    meanwhile = outcome_fields(stale, outcome="no_show", follow_up=None)
+    meanwhile["revision"] = "1"
+    assert client.post("/work/outcome", data=meanwhile, follow_redirects=False).status_code == 303
+    fields = outcome_fields(stale, shl_notification_to="Sosiaalipäivystys")
+    fields["revision"] = "1"
+    refused = client.post("/work/outcome", data=fields, follow_redirects=False)
+    assert refused.status_code == 409, refused.text
+    assert "Joku muutti tulosta sillä välin" in refused.text
+    assert 'value="Sosiaalipäivystys"' in refused.text and 'name="revision" value="2"' in refused.text
+    with runtime.uow() as uow:
+        visit = uow.session.scalars(select(Visit)).one()
+        assert (visit.revision, visit.outcome) == (2, "no_show")
+
+
+def test_a_bad_correction_keeps_the_input_and_writes_nothing(client, scheduling, runtime, clock):
+    booking_id = recorded_visit(client, scheduling, clock)
+    page = client.get(f"/work/outcome?booking={booking_id}").text
+    fields = outcome_fields(page, topic="", shl_notification_to="Kela-yhteys")
+    fields["revision"] = "1"
+    refused = client.post("/work/outcome", data=fields, follow_redirects=False)
+    assert refused.status_code == 422 and "Valitse toteutuneen käynnin pääaihe." in refused.text
+    assert 'value="Kela-yhteys"' in refused.text and "Korjaa tulos" in refused.text
+    del fields["_csrf_token"]
+    fields["topic"] = "housing"
+    assert client.post("/work/outcome", data=fields, follow_redirects=False).status_code == 403
+    with runtime.uow() as uow:
+        visit = uow.session.scalars(select(Visit)).one()
+        assert (visit.revision, visit.shl_notification_to) == (1, "Aikuissosiaalityö")
+
+
+def test_the_correction_page_renders_in_swedish_and_only_for_her_visits(client, scheduling, runtime, clock):
+    booking_id = recorded_visit(client, scheduling, clock)
+    token = token_of(client.get("/work").text)
+    client.post("/me/language", data={"language": "sv", "_csrf_token": token, "next_path": "/work"})
+    page = client.get(f"/work/outcome?booking={booking_id}").text
+    assert '<html lang="sv">' in page and "Korrigera resultatet" in page and "Resultatets historik" in page
+    sign_in(client, scheduling.lohja_instructor.username)
+    assert client.get(f"/work/outcome?booking={booking_id}").status_code == 404
+
+
+def test_recorded_outcomes_are_listed_for_correction(client, scheduling, runtime, clock, make_user):
+    booking_id = recorded_visit(client, scheduling, clock)
+    listing = client.get("/work/outcomes")
+    assert listing.status_code == 200 and "Kirjatut tulokset" in listing.text
+    assert f'href="/work/outcome?booking={booking_id}"' in listing.text and "Asiakas tuli" in listing.text
+    assert "Maija" not in listing.text  # outcomes only, nobody named
+    assert 'href="/work/outcomes"' in client.get(f"/work/outcome?booking={booking_id}").text
+    sign_in(client, scheduling.lohja_instructor.username)
+    assert f"booking={booking_id}" not in client.get("/work/outcomes").text
+    sign_in(client, scheduling.nurse.username)
+    assert client.get("/work/outcomes").status_code == 403

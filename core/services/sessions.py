@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +23,15 @@ from ..domain.scheduling import (
     TimeRange,
     plan_sessions,
 )
-from ..persistence.scheduling import Absence, Booking, GuidanceSession, SessionRule, Slot, WalkInPlace
+from ..persistence.scheduling import (
+    Absence,
+    Booking,
+    GuidanceSession,
+    SessionRule,
+    Slot,
+    WalkInPlace,
+    WorkerBusy,
+)
 from ..persistence.tables import Station, Worker
 from ..persistence.uow import UnitOfWork
 from ..plugins.registry import MunicipalityRegistry
@@ -146,6 +155,24 @@ def save_session_rule(
     horizon: timedelta = DEFAULT_HORIZON,
 ) -> tuple[SessionRule, int]:
     """The rule itself, once the caller is authorised (the demo loader calls this too)."""
+    rule, created = add_session_rule(
+        uow, draft=draft, created_by=created_by, registry=registry, now=now, horizon=horizon
+    )
+    uow.commit()
+    log.info("session rule created", extra={"rule_id": rule.id, "sessions": created})
+    return rule, created
+
+
+def add_session_rule(
+    uow: UnitOfWork,
+    *,
+    draft: SessionRuleDraft,
+    created_by: int,
+    registry: MunicipalityRegistry,
+    now: datetime,
+    horizon: timedelta = DEFAULT_HORIZON,
+) -> tuple[SessionRule, int]:
+    """Save a rule and generate its sessions, uncommitted (ending a rule commits its replacement with it)."""
     pattern = draft.pattern()
     station = uow.session.get(Station, draft.station_id)
     worker = uow.session.get(Worker, draft.worker_id)
@@ -188,8 +215,6 @@ def save_session_rule(
         closing=closing_policy(registry, station.municipality_code),
         now=now,
     )
-    uow.commit()
-    log.info("session rule created", extra={"rule_id": rule.id, "sessions": created})
     return rule, created
 
 
@@ -390,6 +415,55 @@ class AbsenceResult:
     absence_id: int
     cancelled_sessions: int
     orphaned_bookings: int
+    #: sessions the absence covers only in part: they stay, minus its times
+    partly_blocked_sessions: int = 0
+
+
+def orphan_bookings(uow: UnitOfWork, condition: Any, *, reason: str, now: datetime) -> int:
+    """Cancel the booked visits matching ``condition`` for the system and put them on the
+    worklist of the staff who booked them (times to rebook); how many."""
+    result = uow.session.execute(
+        update(Booking)
+        .where(and_(condition, Booking.status == AppointmentStatus.BOOKED.value))
+        .values(
+            status=AppointmentStatus.CANCELLED.value,
+            cancelled_at=now,
+            cancelled_by=CancelledBy.SYSTEM.value,
+            cancel_reason=reason,
+            orphaned_at=now,
+            updated_at=now,
+            sequence=Booking.sequence + 1,
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def cancel_sessions(uow: UnitOfWork, session_ids: list[int], *, reason: str, now: datetime) -> None:
+    """Cancelled, not deleted: calendar feeds keep them as cancelled events for a while."""
+    if session_ids:
+        uow.session.execute(
+            update(GuidanceSession)
+            .where(GuidanceSession.id.in_(session_ids))
+            .values(
+                status=SessionStatus.CANCELLED.value,
+                cancel_reason=reason,
+                sequence=GuidanceSession.sequence + 1,
+                updated_at=now,
+            )
+        )
+
+
+def _covers_whole(session: GuidanceSession, starts_at: datetime, ends_at: datetime) -> bool:
+    """Whether an absence leaves nothing of the session: it spans the session, or it overlaps the
+    walk-in time (a walk-in queue's places cannot be split by the hour)."""
+    if starts_at <= session.starts_at and ends_at >= session.ends_at:
+        return True
+    walk_in_start, walk_in_end = session.walk_in_starts_at, session.walk_in_ends_at
+    return (
+        walk_in_start is not None
+        and walk_in_end is not None
+        and (walk_in_start < ends_at and walk_in_end > starts_at)
+    )
 
 
 def record_absence(
@@ -404,8 +478,11 @@ def record_absence(
 ) -> AbsenceResult:
     """Cancel the worker's sessions in the period; their bookings become orphaned.
 
-    Orphaned bookings are cancelled by the system and wait on the worklist of
-    the staff who booked them, until each is rebooked or dismissed.
+    A session the absence covers only in part (say, the afternoon of a day-long
+    session) stays: only the bookings overlapping the absence are orphaned, and
+    a busy block (source ``absence:<id>``) keeps its times in the absence from
+    being booked. Orphaned bookings are cancelled by the system and wait on the
+    worklist of the staff who booked them, until each is rebooked or dismissed.
     """
     if ends_at <= starts_at:
         raise InputInvalid("the absence ends before it starts", field="ends_at")
@@ -423,9 +500,11 @@ def record_absence(
         recorded_at=now,
     )
     session.add(absence)
-    affected = list(
+    session.flush()
+    assert absence.id is not None
+    overlapping = list(
         session.scalars(
-            select(GuidanceSession.id).where(
+            select(GuidanceSession).where(
                 GuidanceSession.worker_id == worker_id,
                 GuidanceSession.status == SessionStatus.SCHEDULED.value,
                 GuidanceSession.starts_at < ends_at,
@@ -434,36 +513,29 @@ def record_absence(
             )
         )
     )
+    whole = [s.id or 0 for s in overlapping if _covers_whole(s, starts_at, ends_at)]
+    partly = [s.id or 0 for s in overlapping if not _covers_whole(s, starts_at, ends_at)]
+    cancel_sessions(uow, whole, reason="absence", now=now)
     orphaned = 0
-    if affected:
-        session.execute(
-            update(GuidanceSession)
-            .where(GuidanceSession.id.in_(affected))
-            .values(
-                status=SessionStatus.CANCELLED.value,
-                cancel_reason="absence",
-                sequence=GuidanceSession.sequence + 1,
-                updated_at=now,
+    if whole:
+        orphaned += orphan_bookings(uow, Booking.session_id.in_(whole), reason="instructor absent", now=now)
+    if partly:
+        orphaned += orphan_bookings(
+            uow,
+            and_(Booking.session_id.in_(partly), Booking.starts_at < ends_at, Booking.ends_at > starts_at),
+            reason="instructor absent",
+            now=now,
+        )
+        # free-slot search and booking skip slots under a busy block
+        session.add(
+            WorkerBusy(
+                worker_id=worker_id, source=f"absence:{absence.id}", starts_at=starts_at, ends_at=ends_at
             )
         )
-        result = session.execute(
-            update(Booking)
-            .where(and_(Booking.session_id.in_(affected), Booking.status == AppointmentStatus.BOOKED.value))
-            .values(
-                status=AppointmentStatus.CANCELLED.value,
-                cancelled_at=now,
-                cancelled_by=CancelledBy.SYSTEM.value,
-                cancel_reason="instructor absent",
-                orphaned_at=now,
-                updated_at=now,
-                sequence=Booking.sequence + 1,
-            )
-        )
-        orphaned = int(result.rowcount or 0)  # type: ignore[attr-defined]
     session.flush()
-    assert absence.id is not None
     uow.commit()
     log.info(
-        "absence recorded", extra={"worker_id": worker_id, "sessions": len(affected), "orphaned": orphaned}
+        "absence recorded",
+        extra={"worker_id": worker_id, "sessions": len(whole), "partly": len(partly), "orphaned": orphaned},
     )
-    return AbsenceResult(absence.id, len(affected), orphaned)
+    return AbsenceResult(absence.id, len(whole), orphaned, len(partly))

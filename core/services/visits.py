@@ -23,7 +23,7 @@ from ..domain.bookings import (
     VisitOutcome,
     WalkInStatus,
 )
-from ..domain.errors import BookingStateInvalid, CodeUnknown, InputInvalid, RecordNotFound
+from ..domain.errors import BookingStateInvalid, CodeUnknown, DomainError, InputInvalid, RecordNotFound
 from ..domain.events import DomainEvent, EventKind
 from ..domain.privacy import AccessAction, AccessBasis
 from ..persistence.scheduling import (
@@ -41,6 +41,12 @@ from ..plugins.registry import CodeListRegistry
 from . import access
 
 log = logging.getLogger("sotesilta.visits")
+
+
+class RevisionStale(DomainError):
+    kind = "conflict"
+    code = "revision-stale"
+    title = "Changed by someone else meanwhile"
 
 
 @dataclass(frozen=True)
@@ -165,10 +171,14 @@ def record_visit_outcome(
     now: datetime,
     booking_id: int | None = None,
     walk_in_id: int | None = None,
+    expected_revision: int | None = None,
 ) -> VisitView:
     """Record (or correct) the outcome of a booked visit or a walk-in.
 
-    A booked visit's outcome changes the client's booking: it is logged.
+    A booked visit's outcome changes the client's booking: it is logged. A
+    correction that names the revision it corrects (``expected_revision``) is
+    refused when someone else has corrected the visit since (``RevisionStale``);
+    ``0`` means "nothing recorded yet".
     """
     codes = plugins.code_lists
     access.require_role(principal, Role.INSTRUCTOR)
@@ -184,6 +194,11 @@ def record_visit_outcome(
         if booking_id is not None
         else select(Visit).where(Visit.walk_in_id == walk_in_id)
     )
+    if expected_revision is not None and (visit.revision if visit else 0) != expected_revision:
+        raise RevisionStale(
+            "the outcome was changed by someone else meanwhile: look at it again",
+            revision=visit.revision if visit else 0,
+        )
     if visit is None:
         visit = Visit(
             booking_id=booking_id,
@@ -258,7 +273,7 @@ def record_visit_outcome(
             },
         )
     )
-    return _view(uow, visit)
+    return visit_view(uow, visit)
 
 
 def _apply_to_booking(booking: Booking, outcome: VisitOutcome, now: datetime) -> None:
@@ -294,7 +309,7 @@ def _snapshot(uow: UnitOfWork, visit: Visit) -> dict[str, object]:
     }
 
 
-def _view(uow: UnitOfWork, visit: Visit) -> VisitView:
+def visit_view(uow: UnitOfWork, visit: Visit) -> VisitView:
     referrals = tuple(
         (t, m)
         for t, m in uow.session.execute(

@@ -9,7 +9,7 @@ from litestar.datastructures import FormMultiDict
 
 from ..domain.bookings import ReferralMode, VisitOutcome
 from ..domain.errors import DomainError, InputInvalid
-from ..services.visits import OutcomeRecord
+from ..services.visits import OutcomeRecord, VisitView
 from .forms import FormError
 from .i18n import N_
 
@@ -31,6 +31,8 @@ class OutcomeForm:
     shl_notification_to: str = ""
     network_meeting: bool = False
     follow_up: bool = False
+    #: the revision being corrected ("0": none recorded yet); a stale one is refused
+    revision: str = ""
 
     @classmethod
     def from_form(cls, form: FormMultiDict) -> OutcomeForm:
@@ -52,7 +54,27 @@ class OutcomeForm:
             shl_notification_to=text("shl_notification_to", 400),
             network_meeting=form.get("network_meeting") == "yes",
             follow_up=form.get("follow_up") == "yes",
+            revision=text("revision", 6),
         )
+
+    @classmethod
+    def from_visit(cls, kind: str, source_id: int, visit: VisitView) -> OutcomeForm:
+        """The recorded outcome, to correct it."""
+        return cls(
+            kind=kind,
+            id=str(source_id),
+            outcome=visit.outcome,
+            topic=visit.topic or "",
+            referrals=dict(visit.referrals),
+            shl_notification=visit.shl_notification_to is not None,
+            shl_notification_to=visit.shl_notification_to or "",
+            network_meeting=visit.network_meeting_coordinated,
+            follow_up=visit.follow_up_needed,
+            revision=str(visit.revision),
+        )
+
+    def expected_revision(self) -> int | None:
+        return int(self.revision) if self.revision.isdigit() else None
 
     def target(self) -> tuple[int | None, int | None]:
         """``(booking_id, walk_in_id)``."""
@@ -82,6 +104,7 @@ class OutcomeForm:
         )
 
 
+STALE = N_("Someone changed the outcome meanwhile: see its history below. Save again to replace it.")
 FIELD_MESSAGES = {
     "outcome": N_("Choose what happened at the visit."),
     "topic": N_("Choose the main topic of a realised visit."),
@@ -98,6 +121,8 @@ TARGETS = {
 
 
 def outcome_error(exc: DomainError) -> FormError:
+    if exc.code == "revision-stale":
+        return FormError(STALE, {}, "")
     if exc.code == "booking-state":
         return FormError(
             N_(

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from litestar import get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from pydantic import AwareDatetime, BaseModel, Field
 
 from ...domain.accounts import Principal, Role
@@ -14,7 +14,7 @@ from ...domain.clock import require_aware
 from ...domain.scheduling import SessionMode
 from ...persistence.uow import UnitOfWork
 from ...runtime import Runtime
-from ...services import sessions
+from ...services import session_rules, sessions
 from ..security import requires_role
 
 
@@ -82,6 +82,54 @@ class AbsenceOut(BaseModel):
     orphaned_bookings: int
 
 
+class SessionRuleView(BaseModel):
+    id: int
+    worker_id: int
+    worker_name: str
+    station_id: int
+    station_key: str
+    municipality_code: str
+    weekday: int
+    start: time
+    end: time
+    interval_weeks: int
+    first_date: date
+    until: date | None
+    slot_minutes: int
+    breaks: str
+    booked_slots: bool
+    walk_in_start: time | None
+    walk_in_end: time | None
+    walk_in_capacity: int
+    mode: str
+    video_link: str | None
+    active: bool
+    upcoming_sessions: int
+    upcoming_bookings: int
+
+
+class SessionRuleEndIn(BaseModel):
+    from_date: date = Field(description="the first Helsinki day without the rule's sessions")
+    orphan_bookings: bool = Field(
+        default=False,
+        description="cancel the later sessions' bookings onto the bookers' times to rebook; "
+        "without it such bookings refuse the change (409 session-rule-has-bookings)",
+    )
+    replacement: SessionRuleIn | None = Field(
+        default=None, description="a rule to start from `from_date`, in the same transaction"
+    )
+
+
+class SessionRuleEndOut(BaseModel):
+    id: int
+    until: date
+    cancelled_sessions: int
+    orphaned_bookings: int
+    kept_sessions: int
+    replacement_id: int | None
+    replacement_sessions: int
+
+
 SCHEDULERS = [requires_role(Role.ADMIN, Role.INSTRUCTOR)]
 
 
@@ -100,7 +148,20 @@ def create_session_rule(
     runtime: NamedDependency[Runtime],
     now: NamedDependency[datetime],
 ) -> SessionRuleOut:
-    draft = sessions.SessionRuleDraft(
+    rule, created = sessions.create_session_rule(
+        uow, principal=principal, draft=_draft(data), registry=runtime.plugins.municipalities, now=now
+    )
+    return SessionRuleOut(
+        id=rule.id or 0,
+        worker_id=rule.worker_id,
+        station_id=rule.station_id,
+        sessions_created=created,
+        generated_until=rule.generated_until,
+    )
+
+
+def _draft(data: SessionRuleIn) -> sessions.SessionRuleDraft:
+    return sessions.SessionRuleDraft(
         worker_id=data.worker_id,
         station_id=data.station_id,
         weekday=data.weekday,
@@ -117,15 +178,62 @@ def create_session_rule(
         mode=data.mode,
         video_link=data.video_link,
     )
-    rule, created = sessions.create_session_rule(
-        uow, principal=principal, draft=draft, registry=runtime.plugins.municipalities, now=now
+
+
+@get(
+    "/api/v1/session-rules",
+    operation_id="listSessionRules",
+    tags=["sessions"],
+    guards=SCHEDULERS,
+    summary="The session rules of my municipalities, with their upcoming sessions and bookings",
+    sync_to_thread=True,
+)
+def list_session_rules(
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    now: NamedDependency[datetime],
+) -> list[SessionRuleView]:
+    return [
+        SessionRuleView(**vars(r))
+        for r in session_rules.list_session_rules(uow, principal=principal, now=now)
+    ]
+
+
+@post(
+    "/api/v1/session-rules/{rule_id:int}/end",
+    operation_id="endSessionRule",
+    tags=["sessions"],
+    guards=SCHEDULERS,
+    status_code=200,
+    summary="End a rule from a day on (its later sessions cancelled); optionally start its replacement",
+    sync_to_thread=True,
+)
+def end_session_rule(
+    rule_id: FromPath[int],
+    data: JSONBody[SessionRuleEndIn],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+    now: NamedDependency[datetime],
+) -> SessionRuleEndOut:
+    ended = session_rules.end_session_rule(
+        uow,
+        principal=principal,
+        rule_id=rule_id,
+        from_date=data.from_date,
+        registry=runtime.plugins.municipalities,
+        now=now,
+        orphan=data.orphan_bookings,
+        replacement=_draft(data.replacement) if data.replacement else None,
     )
-    return SessionRuleOut(
-        id=rule.id or 0,
-        worker_id=rule.worker_id,
-        station_id=rule.station_id,
-        sessions_created=created,
-        generated_until=rule.generated_until,
+    return SessionRuleEndOut(
+        id=ended.rule_id,
+        until=ended.until,
+        cancelled_sessions=ended.cancelled_sessions,
+        orphaned_bookings=ended.orphaned_bookings,
+        kept_sessions=ended.kept_sessions,
+        replacement_id=ended.replacement_id,
+        replacement_sessions=ended.replacement_sessions,
     )
 
 
@@ -188,4 +296,4 @@ def record_absence(
     )
 
 
-ROUTES = [create_session_rule, list_sessions, record_absence]
+ROUTES = [create_session_rule, list_session_rules, end_session_rule, list_sessions, record_absence]

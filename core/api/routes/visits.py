@@ -6,14 +6,14 @@ from datetime import datetime
 
 from litestar import get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import FromQuery, JSONBody
 from pydantic import BaseModel, Field
 
 from ...domain.accounts import Principal
 from ...domain.bookings import ReferralMode, VisitOutcome
 from ...persistence.uow import UnitOfWork
 from ...runtime import Runtime
-from ...services import visits
+from ...services import visit_history, visits
 
 
 class ReferralIn(BaseModel):
@@ -30,6 +30,12 @@ class OutcomeIn(BaseModel):
     shl_notification_to: str | None = Field(default=None, max_length=200)
     network_meeting_coordinated: bool = False
     follow_up_needed: bool = False
+    expected_revision: int | None = Field(
+        default=None,
+        ge=0,
+        description="the revision this corrects (0: none recorded yet); refused with 409 revision-stale "
+        "when the visit has changed since",
+    )
 
 
 class VisitOut(BaseModel):
@@ -85,9 +91,76 @@ def record_visit_outcome(
         now=now,
         booking_id=data.booking_id,
         walk_in_id=data.walk_in_id,
+        expected_revision=data.expected_revision,
     )
+    return _out(view)
+
+
+def _out(view: visits.VisitView) -> VisitOut:
     return VisitOut(
         **{**vars(view), "referrals": [ReferralIn(target=t, mode=ReferralMode(m)) for t, m in view.referrals]}
+    )
+
+
+class VisitVersionOut(BaseModel):
+    revision: int
+    outcome: str
+    topic: str | None
+    referrals: list[ReferralIn]
+    shl_notification_to: str | None
+    network_meeting_coordinated: bool
+    follow_up_needed: bool
+    recorded_by: str = Field(description="display name of who recorded this version")
+    recorded_at: datetime
+
+
+class VisitHistoryOut(BaseModel):
+    kind: str
+    id: int
+    station_id: int
+    starts_at: datetime
+    visit: VisitOut | None = Field(description="the current outcome; null when none is recorded yet")
+    versions: list[VisitVersionOut] = Field(description="every version, the current one first")
+
+
+@get(
+    "/api/v1/visits/history",
+    operation_id="getVisitHistory",
+    tags=["visits"],
+    summary="A visit's outcome and its corrections (give booking_id or walk_in_id)",
+    sync_to_thread=True,
+)
+def get_visit_history(
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+    now: NamedDependency[datetime],
+    booking_id: FromQuery[int | None] = None,
+    walk_in_id: FromQuery[int | None] = None,
+) -> VisitHistoryOut:
+    found = visit_history.read_visit_history(
+        uow,
+        principal=principal,
+        plugins=runtime.plugins,
+        now=now,
+        booking_id=booking_id,
+        walk_in_id=walk_in_id,
+    )
+    return VisitHistoryOut(
+        kind=found.kind,
+        id=found.id,
+        station_id=found.station_id,
+        starts_at=found.starts_at,
+        visit=_out(found.visit) if found.visit else None,
+        versions=[
+            VisitVersionOut(
+                **{
+                    **vars(v),
+                    "referrals": [ReferralIn(target=t, mode=ReferralMode(m)) for t, m in v.referrals],
+                }
+            )
+            for v in found.versions
+        ],
     )
 
 
@@ -106,4 +179,4 @@ def list_missing_outcomes(
     ]
 
 
-ROUTES = [record_visit_outcome, list_missing_outcomes]
+ROUTES = [record_visit_outcome, get_visit_history, list_missing_outcomes]

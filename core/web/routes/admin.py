@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -24,10 +24,13 @@ from ...runtime import Runtime
 from ...services import accounts, organisations, sessions
 from ...services.accounts import UserSummary
 from ...services.organisations import StationView, WorkerView
-from ...services.sessions import SessionRuleDraft, SessionView
+from ...services.session_rules import RuleView, list_session_rules
+from ...services.sessions import SessionView
+from ..admin_forms import AbsenceForm, RuleForm, schedule_error, text_field
 from ..forms import FormError
 from ..i18n import N_
 from ..rendering import language_of, page, refusal_status, see_other
+from .admin_rules import end_rule, rule_page
 
 ADMINS = [requires_role(Role.ADMIN)]
 #: the sessions page shows this far ahead
@@ -59,151 +62,12 @@ async def admin_page(
 # --- sessions, rules and absences -------------------------------------------------------
 
 
-def _text(form: FormMultiDict, name: str, limit: int) -> str:
-    return str(form.get(name) or "").strip()[:limit]
-
-
-def _day(value: str, field_name: str) -> date:
-    try:
-        if len(value) != 10:
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputInvalid("give the day as YYYY-MM-DD", field=field_name) from None
-
-
-def _time(value: str, field_name: str) -> time:
-    try:
-        if len(value) != 5:
-            raise ValueError(value)
-        return time.fromisoformat(value)
-    except ValueError:
-        raise InputInvalid("give the time as HH:MM", field=field_name) from None
-
-
-def _number(value: str, field_name: str, low: int, high: int) -> int:
-    if not value.isdigit() or not low <= int(value) <= high:
-        raise InputInvalid(f"give a whole number {low}-{high}", field=field_name)
-    return int(value)
-
-
-@dataclass
-class RuleForm:
-    worker_id: str = ""
-    station_id: str = ""
-    first_date: str = ""
-    start: str = "09:00"
-    end: str = "12:00"
-    interval_weeks: str = "1"
-    until: str = ""
-    slot_minutes: str = "45"
-    booked_slots: bool = True
-    walk_in_start: str = ""
-    walk_in_end: str = ""
-    walk_in_capacity: str = "0"
-
-    @classmethod
-    def from_form(cls, form: FormMultiDict) -> RuleForm:
-        return cls(
-            worker_id=_text(form, "worker_id", 12),
-            station_id=_text(form, "station_id", 12),
-            first_date=_text(form, "first_date", 10),
-            start=_text(form, "start", 5),
-            end=_text(form, "end", 5),
-            interval_weeks=_text(form, "interval_weeks", 2),
-            until=_text(form, "until", 10),
-            slot_minutes=_text(form, "slot_minutes", 3),
-            booked_slots=form.get("booked_slots") == "yes",
-            walk_in_start=_text(form, "walk_in_start", 5),
-            walk_in_end=_text(form, "walk_in_end", 5),
-            walk_in_capacity=_text(form, "walk_in_capacity", 3),
-        )
-
-    def to_draft(self) -> SessionRuleDraft:
-        first = _day(self.first_date, "first_date")
-        walk_in = None
-        if self.walk_in_start or self.walk_in_end:
-            walk_in = (_time(self.walk_in_start, "walk_in"), _time(self.walk_in_end, "walk_in"))
-        return SessionRuleDraft(
-            worker_id=_number(self.worker_id, "worker_id", 1, 10**9),
-            station_id=_number(self.station_id, "station_id", 1, 10**9),
-            weekday=first.weekday(),
-            start=_time(self.start, "start"),
-            end=_time(self.end, "end"),
-            first_date=first,
-            interval_weeks=_number(self.interval_weeks, "interval_weeks", 1, 8),
-            until=_day(self.until, "until") if self.until else None,
-            slot_minutes=_number(self.slot_minutes, "slot_minutes", 5, 240),
-            booked_slots=self.booked_slots,
-            walk_in=walk_in,
-            walk_in_capacity=_number(self.walk_in_capacity or "0", "walk_in_capacity", 0, 100),
-        )
-
-
-@dataclass
-class AbsenceForm:
-    worker_id: str = ""
-    first_day: str = ""
-    last_day: str = ""
-    reason: str = ""
-
-    @classmethod
-    def from_form(cls, form: FormMultiDict) -> AbsenceForm:
-        return cls(
-            worker_id=_text(form, "worker_id", 12),
-            first_day=_text(form, "first_day", 10),
-            last_day=_text(form, "last_day", 10),
-            reason=_text(form, "reason", 400),
-        )
-
-    def values(self) -> tuple[int, datetime, datetime, str]:
-        first = _day(self.first_day, "starts_at")
-        last = _day(self.last_day or self.first_day, "ends_at")
-        if last < first:
-            raise InputInvalid("the absence ends before it starts", field="ends_at")
-        # whole Helsinki days, right across a daylight-saving change
-        return (
-            _number(self.worker_id, "worker_id", 1, 10**9),
-            local_to_utc(first, time(0)),
-            local_to_utc(last + timedelta(days=1), time(0)),
-            self.reason,
-        )
-
-
-SCHEDULE_MESSAGES = {
-    "worker_id": N_("Choose a worker of your municipalities."),
-    "station_id": N_("Choose a station of your municipalities."),
-    "first_date": N_("Give the first day as a date."),
-    "until": N_("Give the last day as a date after the first, or leave it empty."),
-    "start": N_("Give the session's hours, the start before the end (HH:MM)."),
-    "end": N_("Give the session's hours, the start before the end (HH:MM)."),
-    "hours": N_("Give the session's hours, the start before the end (HH:MM)."),
-    "interval_weeks": N_("Give the interval in weeks (1–8)."),
-    "slot_minutes": N_("Give the length of a time in minutes (5–240)."),
-    "walk_in": N_("Give the walk-in hours within the session, and its capacity."),
-    "walk_in_capacity": N_("Give the walk-in hours within the session, and its capacity."),
-    "booked_slots": N_("The station takes walk-ins only: leave booked times out."),
-    "starts_at": N_("Give the first day of the absence as a date."),
-    "ends_at": N_("Give the last day of the absence, not before the first."),
-    "reason": N_("Give the reason of the absence (1–200 characters)."),
-}
-
-
-def schedule_error(exc: DomainError, form: str) -> FormError:
-    if exc.kind == "conflict":
-        return FormError(
-            N_("The rule overlaps another session of the worker or at the station."), {}, f"{form}-start"
-        )
-    if exc.field in SCHEDULE_MESSAGES:
-        return FormError(SCHEDULE_MESSAGES[exc.field or ""], {}, "")
-    return FormError(N_("The change was not made: %(reason)s"), {"reason": exc.detail}, "")
-
-
 @dataclass
 class SessionsScreen:
     sessions: list[SessionView]
     workers: list[WorkerView]
     stations: list[StationView]
+    rules: list[RuleView]
     station_names: dict[int, str] = field(default_factory=dict)
 
 
@@ -216,7 +80,8 @@ def sessions_screen(uow: UnitOfWork, runtime: Runtime, principal: Principal, lan
         s for s in organisations.list_stations(uow) if s.municipality_code in principal.municipalities
     ]
     names = {s.id: (s.name_sv if language == "sv" else s.name_fi) for s in stations}
-    return SessionsScreen(found, workers, stations, names)
+    rules = list_session_rules(uow, principal=principal, now=now)
+    return SessionsScreen(found, workers, stations, rules, names)
 
 
 async def _render_sessions(
@@ -244,12 +109,13 @@ async def _render_sessions(
         rule_errors=rule_errors or [],
         absence_errors=absence_errors or [],
         flash=flash or {},
+        today=local_date(runtime.clock.now()),
     )
 
 
 def _flash(request: Request[Any, Any, Any]) -> dict[str, Any]:
     flash: dict[str, Any] = {}
-    for name in ("sessions", "cancelled", "orphaned"):
+    for name in ("sessions", "cancelled", "orphaned", "partly", "ended", "kept"):
         value = request.query_params.get(name)
         if value is not None and value.isdigit() and len(value) < 6:
             flash[name] = int(value)
@@ -324,6 +190,7 @@ async def record_absence(
         )
     return see_other(
         f"/admin/sessions?cancelled={result.cancelled_sessions}&orphaned={result.orphaned_bookings}"
+        f"&partly={result.partly_blocked_sessions}"
     )
 
 
@@ -342,11 +209,11 @@ class UserForm:
     @classmethod
     def from_form(cls, form: FormMultiDict) -> UserForm:
         return cls(
-            username=_text(form, "username", 100),
-            display_name=_text(form, "display_name", 400),
+            username=text_field(form, "username", 100),
+            display_name=text_field(form, "display_name", 400),
             roles=[str(r)[:20] for r in form.getall("roles", [])][:10],
             municipalities=[str(m)[:3] for m in form.getall("municipalities", [])][:40],
-            language=_text(form, "language", 2),
+            language=text_field(form, "language", 2),
             password=str(form.get("password") or "")[:1100],
         )
 
@@ -466,4 +333,14 @@ async def disable_user(
     return see_other("/admin/users?disabled=1")
 
 
-ROUTES = [admin_page, sessions_page, create_rule, record_absence, users_page, add_user, disable_user]
+ROUTES = [
+    admin_page,
+    sessions_page,
+    create_rule,
+    rule_page,
+    end_rule,
+    record_absence,
+    users_page,
+    add_user,
+    disable_user,
+]

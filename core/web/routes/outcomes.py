@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -15,30 +16,55 @@ from ...domain.errors import DomainError, RecordNotFound
 from ...domain.scheduling import local_date
 from ...persistence.uow import UnitOfWork
 from ...runtime import Runtime
-from ...services import organisations, visits
-from ...services.visits import MissingOutcome
+from ...services import organisations, visit_history, visits
+from ...services.visit_history import RecordedVisit, VisitHistory
 from ..forms import FormError
-from ..outcome_form import OutcomeForm, outcome_error
+from ..outcome_form import STALE, OutcomeForm, outcome_error
 from ..rendering import error_page, language_of, page, see_other
 from .work import INSTRUCTORS
 
 
 @dataclass(frozen=True)
+class VisitRef:
+    kind: str  # "booking" or "walk_in"
+    id: int
+    starts_at: datetime
+    station_id: int
+
+
+@dataclass(frozen=True)
 class OutcomeScreen:
-    visit: MissingOutcome
+    visit: VisitRef
     station_name: str
     topics: list[tuple[str, str]]
     targets: list[tuple[str, str]]
+    #: a recorded visit's outcome and its corrections; None while it waits for its first
+    history: VisitHistory | None = None
 
 
 def outcome_screen(
     uow: UnitOfWork, runtime: Runtime, principal: Principal, kind: str, visit_id: int, language: str
 ) -> OutcomeScreen:
-    """The visit from my worklist of missing outcomes, and the code lists of its municipality."""
-    missing = visits.list_missing_outcomes(uow, principal=principal, now=runtime.clock.now())
-    visit = next((m for m in missing if m.kind == kind and m.id == visit_id), None)
-    if visit is None:
-        raise RecordNotFound(f"no visit {kind} {visit_id} waiting for an outcome")
+    """The visit from my worklist of missing outcomes, or one of mine already recorded (to correct
+    it), and the code lists of its municipality."""
+    now = runtime.clock.now()
+    missing = visits.list_missing_outcomes(uow, principal=principal, now=now)
+    waiting = next((m for m in missing if m.kind == kind and m.id == visit_id), None)
+    history = None
+    if waiting is not None:
+        visit = VisitRef(waiting.kind, waiting.id, waiting.starts_at, waiting.station_id)
+    else:
+        history = visit_history.read_visit_history(
+            uow,
+            principal=principal,
+            plugins=runtime.plugins,
+            now=now,
+            booking_id=visit_id if kind == "booking" else None,
+            walk_in_id=visit_id if kind == "walk_in" else None,
+        )
+        if history.visit is None:
+            raise RecordNotFound(f"no visit {kind} {visit_id} waiting for an outcome")
+        visit = VisitRef(kind, visit_id, history.starts_at, history.station_id)
     station = next((s for s in organisations.list_stations(uow) if s.id == visit.station_id), None)
     if station is None:
         raise RecordNotFound(f"no station {visit.station_id}")
@@ -49,6 +75,7 @@ def outcome_screen(
         station.name_sv if language == "sv" else station.name_fi,
         [(e.code, e.label(language)) for e in codes.entries("topic", municipality)],
         [(e.code, e.label(language)) for e in codes.entries("referral_target", municipality)],
+        history,
     )
 
 
@@ -59,6 +86,8 @@ async def _render(
     form: OutcomeForm,
     errors: list[FormError],
     status_code: int = 200,
+    *,
+    prefill: bool = False,
 ) -> Template:
     language = language_of(request)
     booking_id, walk_in_id = form.target()
@@ -66,6 +95,13 @@ async def _render(
     screen = await runtime.run_db(
         outcome_screen, uow, runtime, request.user, kind, int(visit_id or 0), language
     )
+    current = screen.history.visit if screen.history else None
+    if current is not None and prefill:
+        form = OutcomeForm.from_visit(kind, int(visit_id or 0), current)
+    elif current is not None and any(e.message == STALE for e in errors):
+        form.revision = str(current.revision)  # saving again replaces what she has now seen
+    elif current is None and prefill:
+        form.revision = "0"
     return page(
         request,
         "outcome.html",
@@ -75,6 +111,7 @@ async def _render(
         form=form,
         errors=errors,
         field_errors={e.target: e for e in errors if e.target},
+        corrected=request.query_params.get("corrected") == "1",
     )
 
 
@@ -90,7 +127,7 @@ async def outcome_page(
         form = OutcomeForm(kind="booking", id=str(booking))
     else:
         form = OutcomeForm(kind="walk_in", id="" if walk_in is None else str(walk_in))
-    return await _render(request, uow, runtime, form, [])
+    return await _render(request, uow, runtime, form, [], prefill=True)
 
 
 @post("/work/outcome", guards=INSTRUCTORS, name="web-outcome-submit", status_code=303)
@@ -111,6 +148,7 @@ async def record_outcome(
             now=runtime.clock.now(),
             booking_id=booking_id,
             walk_in_id=walk_in_id,
+            expected_revision=form.expected_revision(),
         )
     except DomainError as exc:
         uow.rollback()
@@ -123,8 +161,34 @@ async def record_outcome(
         except RecordNotFound:
             # not on the worklist (e.g. a visit still to come): the refusal on its own page
             return error_page(request, status, detail=None if error.params else error.message)
+    if view.revision > 1:  # a correction: back to the visit, its history grown by one
+        return see_other(f"/work/outcome?{form.kind}={form.id}&corrected=1")
     day = local_date(view.occurred_at).isoformat()
     return see_other(f"/work?day={day}&recorded=1")
 
 
-ROUTES = [outcome_page, record_outcome]
+@dataclass(frozen=True)
+class RecordedScreen:
+    visits: list[RecordedVisit]
+    station_names: dict[int, str]
+
+
+def recorded_screen(uow: UnitOfWork, runtime: Runtime, principal: Principal, language: str) -> RecordedScreen:
+    found = visit_history.list_recorded_visits(uow, principal=principal, now=runtime.clock.now())
+    names = {s.id: (s.name_sv if language == "sv" else s.name_fi) for s in organisations.list_stations(uow)}
+    return RecordedScreen(found, names)
+
+
+@get("/work/outcomes", guards=INSTRUCTORS, name="web-outcomes")
+async def recorded_page(
+    request: Request[Principal, Any, Any],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+) -> Template:
+    """Outcomes recorded in the last two weeks, each with a link to correct it."""
+    language = language_of(request)
+    screen = await runtime.run_db(recorded_screen, uow, runtime, request.user, language)
+    return page(request, "outcome_list.html", language=language, screen=screen)
+
+
+ROUTES = [outcome_page, record_outcome, recorded_page]
