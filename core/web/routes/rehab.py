@@ -23,13 +23,14 @@ from ...domain.rehab import MEASUREMENT_ITEMS, ContactKind, ContactStatus, Measu
 from ...domain.scheduling import local_date, local_to_utc
 from ...persistence.uow import UnitOfWork
 from ...runtime import Runtime
-from ...services import access, contacts, rehab_outcomes, rehab_periods
+from ...services import access, contacts, period_feedback, rehab_outcomes, rehab_periods
 from ...services.contacts import ContactView
-from ...services.rehab_outcomes import DueMeasurement, MeasurementSummary, PeriodIntensity
+from ...services.rehab_outcomes import DueMeasurement, FeedbackView, MeasurementSummary, PeriodIntensity
 from ...services.rehab_periods import PeriodView
 from ..forms import FormError
 from ..i18n import N_
 from ..rendering import language_of, page, refusal_status, see_other
+from . import rehab_end, rehab_groups
 from .work import INSTRUCTORS
 
 #: the kinds an instructor plans one by one (group sessions come from a group's meetings)
@@ -150,6 +151,7 @@ class PeriodScreen:
     bars: list[Bar]
     chart_width: int
     chart_top: int  # the value at the top of the chart
+    feedback: list[FeedbackView]
 
 
 def chart_bars(intensity: PeriodIntensity) -> tuple[list[Bar], int, int]:
@@ -195,8 +197,11 @@ def period_screen(uow: UnitOfWork, runtime: Runtime, principal: Principal, perio
     summary = rehab_outcomes.get_measurements(
         uow, principal=principal, period_id=period_id, plugins=plugins, now=now
     )
+    feedback = period_feedback.list_period_feedback(
+        uow, principal=principal, period_id=period_id, plugins=plugins, now=now
+    )
     bars, width, top = chart_bars(intensity)
-    return PeriodScreen(period, intensity, found, summary, bars, width, top)
+    return PeriodScreen(period, intensity, found, summary, bars, width, top, feedback)
 
 
 PLAN_MESSAGES = {
@@ -259,7 +264,7 @@ async def period_page(
     saved: FromQuery[str | None] = None,
 ) -> Template:
     """A period: goals, week-by-week intensity, contacts, measurements."""
-    flash = saved if saved in ("contact", "outcome", "measurement") else None
+    flash = saved if saved in ("contact", "outcome", "measurement", "closed", "feedback") else None
     return await _render_period(request, uow, runtime, period_id, flash=flash)
 
 
@@ -463,4 +468,7 @@ ROUTES = [
     record_contact_outcome,
     measurement_page,
     record_measurement,
+    # the end of a period and the closed groups live in their own modules
+    *rehab_end.ROUTES,
+    *rehab_groups.ROUTES,
 ]
