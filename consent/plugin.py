@@ -2,8 +2,8 @@
 
 This folder is the ``sotesilta.consent`` package: the consent scopes, the
 consent policy that named consultations and information exchange ask, the
-hash-chained access log every use of client data writes to, and their API
-routes and ``sotesilta audit`` commands.
+hash-chained access log every use of client data writes to, their API
+routes and pages (``web_routes``), and ``sotesilta audit`` commands.
 """
 
 from __future__ import annotations
@@ -60,7 +60,9 @@ def sotesilta_register_commands(register: CommandRegister) -> None:
 
 @hookimpl
 def sotesilta_register_routes(register: RouteRegister) -> None:
+    from . import web_routes
     from .routes import ROUTES
 
     for route in ROUTES:
         register(route)
+    register(web_routes.pages())

@@ -153,6 +153,16 @@ def list_consents(
     return [_view(c) for c in rows]
 
 
+def staff_names(uow: UnitOfWork, user_ids: set[int]) -> dict[int, str]:
+    """Display names of the staff who recorded consents (staff names are not client data)."""
+    if not user_ids:
+        return {}
+    rows = uow.session.execute(
+        select(UserAccount.id, UserAccount.display_name).where(UserAccount.id.in_(sorted(user_ids)))
+    ).all()
+    return {int(user_id): name for user_id, name in rows}
+
+
 @dataclass(frozen=True)
 class AccessReportRow:
     at: datetime

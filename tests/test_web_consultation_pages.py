@@ -179,6 +179,244 @@ def test_a_named_consultation_is_read_here_only_while_its_consent_holds(client, 
     assert client.get(f"/consultations/{made['id']}").status_code == 403
 
 
+# --- named consultations: the client's consent through the consent plugin's pages ----
+
+
+def register_client(client, username: str, municipality: str = "049") -> int:  # type: ignore[no-untyped-def]
+    headers = bearer(login(client, username))
+    made = client.post(
+        "/api/v1/clients",
+        headers=headers,
+        json={"municipality": municipality, "name": "Väinö Testinen", "identity_code": "100190Y999P"},
+    )
+    return int(made.json()["id"])
+
+
+def hidden_fields(text: str) -> dict[str, str]:
+    return dict(
+        re.findall(r'<input type="hidden" name="(next|for_scope|for_recipient)" value="([^"]*)"', text)
+    )
+
+
+def ask_named(test_client, client_id: int, question: str = "Väinön tilanne", **fields):  # type: ignore[no-untyped-def]
+    form = test_client.get(f"/consultations/new?client={client_id}")
+    assert form.status_code == 200
+    data = {
+        "_csrf_token": token_of(form.text),
+        "municipality": "049",
+        "client": str(client_id),
+        "naming": "named",
+        "question": question,
+        **fields,
+    }
+    return test_client.post("/consultations", data=data, follow_redirects=False)
+
+
+def test_a_nurse_records_the_consent_from_the_form_and_opens_the_named_consultation(
+    client, scheduling, runtime
+):
+    client_id = register_client(client, scheduling.nurse.username)
+    sign_in(client, scheduling.nurse.username)
+    form = client.get("/consultations/new").text
+    link = re.search(r'<a href="(/consents\?[^"]+)">Nimeä asiakas', form).group(1).replace("&amp;", "&")
+    assert "for_scope=named_consultation" in link and "for_recipient=049" in link
+    find_page = client.get(link)
+    assert find_page.status_code == 200
+    found = client.post(
+        "/consents/find",
+        data={
+            "_csrf_token": token_of(find_page.text),
+            "identity_code": "100190Y999P",
+            **hidden_fields(find_page.text),
+        },
+        follow_redirects=False,
+    )
+    consents_page = client.get(found.headers["location"])
+    assert '<option value="049" selected>Sosiaalihuolto: Espoo</option>' in consents_page.text
+    recorded = client.post(
+        f"/clients/{client_id}/consents",
+        data={
+            "_csrf_token": token_of(consents_page.text),
+            "scope": "named_consultation",
+            "recipient": "049",
+            "given_how": "oral",
+            **hidden_fields(consents_page.text),
+        },
+        follow_redirects=False,
+    )
+    assert recorded.status_code == 303
+    after = client.get(recorded.headers["location"]).text
+    back = re.search(r'<a class="button-link" href="([^"]+)">Jatka asiakkaan', after).group(1)
+    assert back.replace("&amp;", "&") == f"/consultations/new?municipality=049&client={client_id}"
+
+    named_form = client.get(back.replace("&amp;", "&")).text
+    assert f"Nimeä asiakas nro {client_id}" in named_form
+    assert 'id="client-named" value="named" checked' in named_form
+    assert '<option value="">Kuka tahansa sosiaalihuollosta</option>' in named_form
+    asked = ask_named(client, client_id, to_worker_id=str(scheduling.worker_id))
+    assert asked.status_code == 303
+    with runtime.uow() as uow:
+        stored = uow.session.scalars(select(Consultation)).one()
+        assert (stored.client_id, stored.to_worker_id) == (client_id, scheduling.worker_id)
+        assert stored.consent_id is not None
+    thread = client.get(asked.headers["location"]).text
+    assert "asiakas nimetty (suostumuksella)" in thread and "osoitettu: Elina Ohjaaja" in thread
+    assert f'href="/clients/{client_id}/consents"' in thread
+    # the instructor it was addressed to sees it as hers
+    sign_in(client, scheduling.instructor.username)
+    assert "osoitettu sinulle" in client.get("/consultations").text
+
+
+def test_naming_a_client_without_consent_is_a_409_with_the_form_kept(client, scheduling, runtime):
+    client_id = register_client(client, scheduling.nurse.username)
+    sign_in(client, scheduling.nurse.username)
+    refused = ask_named(client, client_id, to_worker_id=str(scheduling.worker_id))
+    assert refused.status_code == 409
+    assert f"Asiakkaalla nro {client_id} ei ole voimassa olevaa suostumusta" in refused.text
+    assert 'role="alert"' in refused.text and 'href="#client-named"' in refused.text
+    assert ">Väinön tilanne</textarea>" in refused.text
+    assert f'<option value="{scheduling.worker_id}" selected>Elina Ohjaaja</option>' in refused.text
+    assert 'id="client-named" value="named" checked' in refused.text
+    assert (
+        f'href="/clients/{client_id}/consents?for_scope=named_consultation&amp;for_recipient=049" target="_blank"'
+        in refused.text
+    )
+    assert count(runtime, Consultation) == 0
+    # sent anonymously instead, from the same form: no client stored
+    anonymous = ask_named(client, client_id, question="Yleinen kysymys", naming="anonymous")
+    assert anonymous.status_code == 303
+    with runtime.uow() as uow:
+        assert uow.session.scalars(select(Consultation.client_id)).one() is None
+
+
+def test_a_withdrawn_consent_no_longer_lets_a_new_consultation_name_the_client(client, scheduling, runtime):
+    client_id = register_client(client, scheduling.nurse.username)
+    sign_in(client, scheduling.nurse.username)
+    page = client.get(f"/clients/{client_id}/consents")
+    client.post(
+        f"/clients/{client_id}/consents",
+        data={
+            "_csrf_token": token_of(page.text),
+            "scope": "named_consultation",
+            "recipient": "049",
+            "given_how": "written",
+        },
+    )
+    assert ask_named(client, client_id).status_code == 303
+    page = client.get(f"/clients/{client_id}/consents").text
+    consent_id = re.search(r'action="/consents/(\d+)/withdraw"', page).group(1)
+    withdrawn = client.post(
+        f"/consents/{consent_id}/withdraw", data={"_csrf_token": token_of(page), "client_id": str(client_id)}
+    )
+    assert withdrawn.status_code == 200 and "Suostumus peruttiin" in withdrawn.text
+    refused = ask_named(client, client_id, question="Toinen kysymys")
+    assert refused.status_code == 409 and "ei ole voimassa olevaa suostumusta" in refused.text
+    assert ">Toinen kysymys</textarea>" in refused.text
+    assert count(runtime, Consultation) == 1
+
+
+def test_a_consent_to_another_municipalitys_social_care_does_not_cover_the_consultation(
+    client, scheduling, runtime, make_user
+):
+    make_user("west.nurse", ["health_staff"], ["049", "444"])
+    client_id = register_client(client, "west.nurse")
+    sign_in(client, "west.nurse")
+    page = client.get(f"/clients/{client_id}/consents")
+    client.post(
+        f"/clients/{client_id}/consents",
+        data={
+            "_csrf_token": token_of(page.text),
+            "scope": "named_consultation",
+            "recipient": "049",
+            "given_how": "oral",
+        },
+    )
+    refused = ask_named(client, client_id, municipality="444")
+    assert (
+        refused.status_code == 409
+        and "nimelliseen konsultaatioon sosiaalihuollon kanssa (Lohja)" in refused.text
+    )
+    assert ask_named(client, client_id).status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("fields", "message", "target"),
+    [
+        ({"to_worker_id": "lohja"}, "Valitse konsultoitavan kunnan sosiaaliohjaaja", "to-worker"),
+        ({"to_worker_id": "999"}, "Valitse konsultoitavan kunnan sosiaaliohjaaja", "to-worker"),
+        ({"client": "x1"}, "Asiakasta ei löytynyt kunnistasi", "client-named"),
+        ({"client": "²"}, "Asiakasta ei löytynyt kunnistasi", "client-named"),  # a digit, not a number
+        ({"client": "999"}, "Asiakasta ei löytynyt kunnistasi", "client-named"),
+    ],
+)
+def test_a_foreign_instructor_or_client_is_a_422_beside_its_field(
+    client, scheduling, runtime, fields, message, target
+):
+    client_id = register_client(client, scheduling.nurse.username)
+    sign_in(client, scheduling.nurse.username)
+    refused = ask_named(client, client_id, **fields)
+    assert refused.status_code == 422 and message in refused.text and f'href="#{target}"' in refused.text
+    assert count(runtime, Consultation) == 0
+
+
+def test_another_municipalitys_instructor_cannot_be_chosen(client, scheduling, runtime):
+    sign_in(client, scheduling.nurse.username)
+    form = client.get("/consultations/new").text
+    assert f'<option value="{scheduling.worker_id}">Elina Ohjaaja</option>' in form
+    assert "Laura Ohjaaja" not in form  # Lohja's
+    refused = ask(client, to_worker_id=str(scheduling.lohja_worker_id))
+    assert refused.status_code == 422 and "Valitse konsultoitavan kunnan sosiaaliohjaaja" in refused.text
+    assert count(runtime, Consultation) == 0
+
+
+def test_a_nurse_of_another_municipality_cannot_name_the_client(client, scheduling, runtime):
+    client_id = register_client(client, scheduling.nurse.username)
+    nurse = bearer(login(client, scheduling.nurse.username))
+    client.post(
+        f"/api/v1/clients/{client_id}/consents",
+        headers=nurse,
+        json={"scope": "named_consultation", "recipient": "049", "given_how": "oral"},
+    )
+    sign_in(client, scheduling.lohja_nurse.username)
+    refused = ask_named(client, client_id, municipality="444")
+    assert refused.status_code == 422 and "Asiakasta ei löytynyt kunnistasi" in refused.text
+    assert count(runtime, Consultation) == 0
+
+
+def test_the_swedish_form_offers_the_instructors_and_the_way_to_the_consent(client, scheduling):
+    from sotesilta.core.web.i18n import LANGUAGE_COOKIE
+
+    sign_in(client, scheduling.nurse.username)
+    client.cookies.set(LANGUAGE_COOKIE, "sv")
+    form = client.get("/consultations/new").text
+    for text in (
+        "Socialhandledare (valfritt)",
+        "Vem som helst inom socialvården",
+        "Namnge klienten: sök klienten",
+    ):
+        assert text in form, text
+    named = client.get("/consultations/new?client=7").text
+    assert "Namnge klient nr 7" in named and "Anonym: namnge inte klienten" in named
+
+
+def test_without_the_consent_pages_the_form_offers_no_way_to_them(runtime, scheduling, monkeypatch):
+    from litestar import Router
+    from litestar.testing import TestClient
+
+    from sotesilta.core.api.app import create_app
+
+    original = runtime.plugins.routes
+    monkeypatch.setattr(
+        runtime.plugins, "routes", lambda: [r for r in original() if not isinstance(r, Router)]
+    )
+    with TestClient(app=create_app(runtime), raise_server_exceptions=False) as client:
+        sign_in(client, scheduling.nurse.username)
+        assert client.get("/consents").status_code in (403, 404, 405)
+        assert "/consents" not in client.get("/consultations/new").text
+        assert "/consents" not in client.get("/consultations/new?client=3").text
+        assert "/consents" not in client.get("/consultations").text
+
+
 # --- calendar subscriptions ---------------------------------------------------------
 
 

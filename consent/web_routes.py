@@ -1,0 +1,422 @@
+"""The consent plugin's pages: find (or register) the client, record the client's consent, see
+the client's consents and withdraw one.
+
+Registered through ``sotesilta_register_routes`` as a page router of core's web layer (its form
+check and error pages), rendering core's ``consent_find.html`` and ``consent.html``. Every
+reading and change goes through a use case (this plugin's ``services``, core's ``clients``),
+which decides who may see what and writes the access log: staff of the client's municipality
+may; anyone else finds nothing. A client shows as a client number, never a name.
+
+A page that sends the nurse here, such as the consultation form, passes where to return
+(``next``, a path on this site) and the consent it needs (``for_scope``, ``for_recipient``); the
+client's page then leads back there with the client's number (``client=``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Template
+
+from sotesilta.core.domain.accounts import Principal
+from sotesilta.core.domain.errors import DomainError, InputInvalid
+from sotesilta.core.domain.privacy import ConsentGiven, ConsentScope
+from sotesilta.core.domain.scheduling import local_date, local_to_utc
+from sotesilta.core.persistence.uow import UnitOfWork
+from sotesilta.core.runtime import Runtime
+from sotesilta.core.services import clients
+from sotesilta.core.web.app import page_router
+from sotesilta.core.web.rendering import language_of, page, refusal_status, safe_next, see_other
+from sotesilta.core.web.routes.common import BOOKERS, is_number, municipality_choices
+
+from . import services
+from .plugin import CONSENT_SCOPES
+
+FIND_PATH = "/consents"
+GIVEN_HOW = tuple(g.value for g in ConsentGiven)
+#: the form's fields the use cases name, by the input they concern
+RECORD_TARGETS = {
+    "scope": "scope",
+    "recipient": "recipient",
+    "given_how": "given-how",
+    "valid_from": "valid-from",
+    "valid_until": "valid-until",
+}
+
+REGISTER_TARGETS = {"name": "name", "language": "language", "identity_code": "register-identity-code"}
+
+# --- where the nurse came from ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Detour:
+    """The page to return to, and the consent it needs (preselected in the form)."""
+
+    next: str = ""
+    scope: str = ConsentScope.NAMED_CONSULTATION.value
+    recipient: str = ""
+
+    @classmethod
+    def read(cls, values: Mapping[str, Any]) -> Detour:
+        scope = str(values.get("for_scope") or "")
+        return cls(
+            next=safe_next(str(values.get("next") or "")[:500], ""),
+            scope=scope if scope in CONSENT_SCOPES else cls.scope,
+            recipient=str(values.get("for_recipient") or "").strip()[:200],
+        )
+
+    def query(self, **extra: object) -> str:
+        """The detour (and ``extra``) as a query string for the next page."""
+        params = {"next": self.next, "for_scope": self.scope, "for_recipient": self.recipient}
+        params.update({key: str(value) for key, value in extra.items()})
+        kept = {key: value for key, value in params.items() if value}
+        return f"?{urlencode(kept)}" if kept else ""
+
+    def back(self, client_id: int) -> str:
+        """The page to return to, naming the client; empty when none was given."""
+        if not self.next:
+            return ""
+        parts = urlsplit(self.next)
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "client"] + [("client", str(client_id))]
+        return f"{parts.path}?{urlencode(query)}"
+
+
+def _scopes(request: Request[Principal, Any, Any]) -> list[tuple[str, str]]:
+    language = language_of(request)
+    return [(code, labels.get(language) or labels["fi"]) for code, labels in CONSENT_SCOPES.items()]
+
+
+# --- finding or registering the client -------------------------------------------------
+
+
+@dataclass
+class FindForm:
+    identity_code: str = ""
+    name: str = ""
+    municipality: str = ""
+    language: str = "fi"
+    not_found: bool = False  # searched, and nobody: offer to register the client
+    errors: list[str] = field(default_factory=list)
+
+
+def _find_page(
+    request: Request[Principal, Any, Any], detour: Detour, form: FindForm, status_code: int = 200
+) -> Template:
+    return page(
+        request,
+        "consent_find.html",
+        status_code=status_code,
+        detour=detour,
+        form=form,
+        errors=form.errors,
+        municipalities=municipality_choices(request),
+    )
+
+
+@get(FIND_PATH, guards=BOOKERS, name="web-consents")
+async def find_page(request: Request[Principal, Any, Any]) -> Template:
+    """Whose consent: the client is found by identity code (typed, never in an address)."""
+    detour = Detour.read(request.query_params)
+    municipalities = sorted(request.user.municipalities)
+    preferred = detour.recipient if detour.recipient in municipalities else ""
+    return _find_page(request, detour, FindForm(municipality=preferred or next(iter(municipalities), "")))
+
+
+async def _posted(request: Request[Principal, Any, Any]) -> tuple[Detour, Mapping[str, Any]]:
+    posted = await request.form()
+    return Detour.read(posted), posted
+
+
+@post(f"{FIND_PATH}/find", guards=BOOKERS, name="web-consents-find", status_code=303)
+async def find_client(
+    request: Request[Principal, Any, Any],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+) -> Response[Any]:
+    detour, posted = await _posted(request)
+    form = FindForm(
+        identity_code=str(posted.get("identity_code") or "").strip()[:20],
+        municipality=str(posted.get("municipality") or "").strip()[:3],
+    )
+    try:
+        found = await runtime.run_db(
+            clients.find_client_by_identity_code,
+            uow,
+            principal=request.user,
+            identity_code=form.identity_code,
+            sealer=runtime.sealer,
+            index_key=runtime.index_key,
+            plugins=runtime.plugins,
+            now=runtime.clock.now(),
+        )
+    except DomainError as exc:
+        if exc.kind == "not_found":  # nobody of her municipalities has that code: register them
+            uow.rollback()
+            return _find_page(request, detour, replace(form, not_found=True))
+        status = refusal_status(uow, exc)
+        return _find_page(request, detour, replace(form, errors=["find-identity-code"]), status)
+    return see_other(f"/clients/{found.id}/consents{detour.query()}")
+
+
+@post(f"{FIND_PATH}/register", guards=BOOKERS, name="web-consents-register", status_code=303)
+async def register_client(
+    request: Request[Principal, Any, Any],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+) -> Response[Any]:
+    detour, posted = await _posted(request)
+    form = FindForm(
+        identity_code=str(posted.get("identity_code") or "").strip()[:20],
+        name=str(posted.get("name") or "").strip()[:201],
+        municipality=str(posted.get("municipality") or "").strip()[:3],
+        language=str(posted.get("language") or "").strip()[:2],
+        not_found=True,
+    )
+    # found again by identity code: the page registers no one without it
+    blanks = [
+        target
+        for value, target in ((form.name, "name"), (form.identity_code, "register-identity-code"))
+        if not value
+    ]
+    if blanks:
+        return _find_page(request, detour, replace(form, errors=blanks), 422)
+    try:
+        registered = await runtime.run_db(
+            clients.create_client,
+            uow,
+            principal=request.user,
+            municipality=form.municipality,
+            name=form.name,
+            identity_code=form.identity_code,
+            phone=None,
+            language=form.language,
+            sealer=runtime.sealer,
+            index_key=runtime.index_key,
+            now=runtime.clock.now(),
+            plugins=runtime.plugins,
+        )
+    except DomainError as exc:
+        uow.rollback()
+        if exc.kind == "forbidden":
+            raise
+        if exc.kind == "conflict":
+            target = "registered"
+        elif exc.kind == "not_found":
+            target = "municipality"
+        else:
+            target = REGISTER_TARGETS.get(exc.field or "", "register-identity-code")
+        status = 409 if exc.kind == "conflict" else 422
+        return _find_page(request, detour, replace(form, errors=[target]), status)
+    return see_other(f"/clients/{registered.id}/consents{detour.query()}")
+
+
+# --- the client's consents ---------------------------------------------------------------
+
+
+@dataclass
+class ConsentForm:
+    """What the nurse chose, kept to show again when something is refused."""
+
+    scope: str = ""
+    recipient: str = ""
+    recipient_other: str = ""
+    given_how: str = ""
+    valid_from: str = ""
+    valid_until: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_form(cls, posted: Mapping[str, Any]) -> ConsentForm:
+        def text(name: str, limit: int) -> str:
+            return str(posted.get(name) or "").strip()[:limit]
+
+        return cls(
+            scope=text("scope", 40),
+            recipient=text("recipient", 3),
+            recipient_other=text("recipient_other", 201),
+            given_how=text("given_how", 20),
+            valid_from=text("valid_from", 10),
+            valid_until=text("valid_until", 10),
+        )
+
+
+def _day(value: str, name: str) -> date:
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputInvalid("give the day as YYYY-MM-DD", field=name) from None
+
+
+def _validity(form: ConsentForm, now: datetime) -> tuple[datetime | None, datetime | None]:
+    """From the first day's start (from now on, if it is today) to the end of the last day."""
+    start = None
+    if form.valid_from:
+        first = _day(form.valid_from, "valid_from")
+        start = None if first == local_date(now) else local_to_utc(first, time(0))
+    end = None
+    if form.valid_until:
+        end = local_to_utc(_day(form.valid_until, "valid_until") + timedelta(days=1), time(0))
+    return start, end
+
+
+@dataclass(frozen=True)
+class ClientConsents:
+    consents: list[services.ConsentView]
+    names: dict[int, str]
+
+
+def _client_consents(
+    uow: UnitOfWork, runtime: Runtime, principal: Principal, client_id: int
+) -> ClientConsents:
+    listed = services.list_consents(uow, principal=principal, client_id=client_id, now=runtime.clock.now())
+    return ClientConsents(listed, services.staff_names(uow, {c.recorded_by for c in listed}))
+
+
+async def _client_page(
+    request: Request[Principal, Any, Any],
+    uow: UnitOfWork,
+    runtime: Runtime,
+    client_id: int,
+    detour: Detour,
+    form: ConsentForm,
+    *,
+    status_code: int = 200,
+    recorded: int | None = None,
+    withdrawn: int | None = None,
+) -> Template:
+    # not hers (another municipality's client, or none): RecordNotFound, the 404 page
+    screen = await runtime.run_db(_client_consents, uow, runtime, request.user, client_id)
+    return page(
+        request,
+        "consent.html",
+        status_code=status_code,
+        client_id=client_id,
+        consents=screen.consents,
+        names=screen.names,
+        now=runtime.clock.now(),
+        today=local_date(runtime.clock.now()).isoformat(),
+        last_moment=lambda end: end - timedelta(microseconds=1),  # an end is exclusive
+        detour=detour,
+        back=detour.back(client_id),
+        form=form,
+        errors=form.errors,
+        recorded=recorded,
+        withdrawn=withdrawn,
+        scopes=_scopes(request),
+        municipalities=municipality_choices(request),
+        given_how=GIVEN_HOW,
+    )
+
+
+def _blank(request: Request[Principal, Any, Any], detour: Detour) -> ConsentForm:
+    municipalities = sorted(request.user.municipalities)
+    recipient = detour.recipient if detour.recipient in municipalities else ""
+    other = "" if recipient or is_number(detour.recipient) else detour.recipient
+    return ConsentForm(
+        scope=detour.scope,
+        recipient=recipient or next(iter(municipalities), ""),
+        recipient_other=other,
+    )
+
+
+def _flag(request: Request[Principal, Any, Any], name: str) -> int | None:
+    value = request.query_params.get(name) or ""
+    return int(value) if is_number(value) and len(value) < 12 else None
+
+
+@get("/clients/{client_id:int}/consents", guards=BOOKERS, name="web-client-consents")
+async def client_consents(
+    request: Request[Principal, Any, Any],
+    client_id: FromPath[int],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+) -> Template:
+    detour = Detour.read(request.query_params)
+    return await _client_page(
+        request,
+        uow,
+        runtime,
+        client_id,
+        detour,
+        _blank(request, detour),
+        recorded=_flag(request, "recorded"),
+        withdrawn=_flag(request, "withdrawn"),
+    )
+
+
+def _record(
+    uow: UnitOfWork, runtime: Runtime, principal: Principal, client_id: int, form: ConsentForm
+) -> services.ConsentView:
+    now = runtime.clock.now()
+    valid_from, valid_until = _validity(form, now)
+    return services.create_consent(
+        uow,
+        principal=principal,
+        client_id=client_id,
+        scope=form.scope,
+        recipient=form.recipient_other or form.recipient,
+        given_how=form.given_how,
+        now=now,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+
+
+@post("/clients/{client_id:int}/consents", guards=BOOKERS, name="web-client-consents-record", status_code=303)
+async def record_consent(
+    request: Request[Principal, Any, Any],
+    client_id: FromPath[int],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+) -> Response[Any]:
+    detour, posted = await _posted(request)
+    form = ConsentForm.from_form(posted)
+    try:
+        recorded = await runtime.run_db(_record, uow, runtime, request.user, client_id, form)
+    except DomainError as exc:
+        status = refusal_status(uow, exc)  # not hers: the 404 page
+        form.errors = ["live"] if status == 409 else [RECORD_TARGETS.get(exc.field or "", "scope")]
+        return await _client_page(request, uow, runtime, client_id, detour, form, status_code=status)
+    return see_other(f"/clients/{client_id}/consents{detour.query(recorded=recorded.id)}")
+
+
+@post("/consents/{consent_id:int}/withdraw", guards=BOOKERS, name="web-consents-withdraw", status_code=303)
+async def withdraw_consent(
+    request: Request[Principal, Any, Any],
+    consent_id: FromPath[int],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+) -> Response[Any]:
+    detour, posted = await _posted(request)
+    try:
+        withdrawn = await runtime.run_db(
+            services.withdraw_consent,
+            uow,
+            principal=request.user,
+            consent_id=consent_id,
+            now=runtime.clock.now(),
+        )
+    except DomainError as exc:
+        status = refusal_status(uow, exc)  # not hers, or no such consent: the 404 page
+        client_id = str(posted.get("client_id") or "")
+        if not is_number(client_id) or len(client_id) > 12:
+            raise
+        form = replace(_blank(request, detour), errors=["withdrawn"])
+        return await _client_page(request, uow, runtime, int(client_id), detour, form, status_code=status)
+    return see_other(f"/clients/{withdrawn.client_id}/consents{detour.query(withdrawn=withdrawn.id)}")
+
+
+def pages() -> Any:
+    """The router of these pages, for ``sotesilta_register_routes``."""
+    return page_router(
+        [find_page, find_client, register_client, client_consents, record_consent, withdraw_consent]
+    )
