@@ -6,7 +6,8 @@ Seeds 200 stations with a year of weekly sessions (about 100,000 slots), then
 prints: free-slot search p50/p99 for one municipality over the next 8 weeks;
 bookings over HTTP with 32 concurrent clients (bookings/s, p50, p99) beside a
 bare Litestar JSON endpoint served the same way (the ratio); and on PostgreSQL
-the raw psycopg rate of the same insert at the same concurrency. Figures, not
+the raw psycopg rate of the same insert at the same concurrency, and the
+ceiling of the booking's own transaction (``bench/ceiling.py``). Figures, not
 pass/fail: the goals are printed beside them.
 """
 
@@ -28,6 +29,7 @@ import httpx
 from sqlalchemy import create_engine, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).parent))
+from ceiling import FORMS, ceiling_rates
 from databases import scratch_database
 from loadgen import http_request, percentile, run_load
 
@@ -361,6 +363,14 @@ def run(kind: str, args: argparse.Namespace) -> None:
                     f"booking / raw transactions: {booking.rate / raw_rate:.1%} "
                     f"(goal >= 50 %) {'OK' if booking.rate / raw_rate >= 0.5 else 'MISSED'}"
                 )
+                # the booking transaction's own statements, with no server at all: its ceiling
+                rates = ceiling_rates(url, token, connections=args.connections, duration=args.duration)
+                for form in FORMS:
+                    rate, p99 = rates[form]
+                    print(
+                        f"ceiling, the booking's statements in plain psycopg ({form}): {rate:,.0f} tx/s, "
+                        f"p99 {p99:.1f} ms = {rate / raw_rate:.1%} of the raw insert"
+                    )
         finally:
             for process in servers:
                 process.send_signal(signal.SIGTERM)

@@ -20,19 +20,15 @@ import cProfile
 import json
 import os
 import pstats
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-
 sys.path.insert(0, str(Path(__file__).parent))
-from booking import PASSWORD, PG_BASE, SECRET, SOTESILTA, bookable_slots, seed
+from booking import PASSWORD, SECRET, SOTESILTA, bookable_slots, seed
+from databases import scratch_database
 
 
 class Asgi:
@@ -197,40 +193,16 @@ def main() -> None:
     parser.add_argument("--profile", choices=["cprofile", "pyinstrument"])
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="sotesilta-inprocess-"))
-    admin = name = None
-    if args.database == "sqlite":
-        url = f"sqlite:///{work / 'bench.sqlite3'}"
-    else:
-        name = f"sotesilta_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(
-            PG_BASE.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = PG_BASE.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        env = {
-            "SOTESILTA_DATA_DIR": str(work / "data"),
-            "SOTESILTA_DATABASE_URL": url,
-            "SOTESILTA_SECRET_KEY": SECRET,
-            "SOTESILTA_LOG_LEVEL": "WARNING",
-        }
+    with scratch_database(args.database, "sotesilta-inprocess-") as (url, _work, env):
+        env["SOTESILTA_SECRET_KEY"] = SECRET
         for key in [k for k in os.environ if k.startswith("SOTESILTA_")]:
             del os.environ[key]
         os.environ.update(env)
-        subprocess.run(
-            [SOTESILTA, "demo", "--password", PASSWORD], env=dict(os.environ), check=True, capture_output=True
-        )
+        subprocess.run([SOTESILTA, "demo", "--password", PASSWORD], env=env, check=True, capture_output=True)
         sa_url = url.replace("postgresql://", "postgresql+psycopg://")
         seed(sa_url, stations=args.stations, weeks=args.weeks)
         slot_ids = bookable_slots(sa_url, "049", args.bookings * 2)
         asyncio.run(measure(args, slot_ids))
-    finally:
-        if admin is not None:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,221 @@
+"""The database's ceiling for a booking: its own statements in plain psycopg, no server.
+
+Run by ``bench/booking.py`` on PostgreSQL, after the HTTP figures.
+
+``bench/booking.py`` compares booking over HTTP with the raw rate of one
+single-row insert per transaction. This measures what lies between: the
+booking transaction's own statements (the token lookup, the slot query, the
+booking and its reason, and the access-log entry), compiled from the use
+cases' prebuilt statements and run from plain psycopg threads at the same
+concurrency, with no HTTP, no framework and no validation. Whatever the
+server does, it cannot book faster than this.
+
+Three forms of the transaction:
+
+- ``chained``: as built, the access-log entry chained in the transaction
+  (lock the head row, insert the entry, move the head);
+- ``unchained``: the entry inserted without its hashes, as a deferred-chaining
+  design would (a later, ordered step would chain it);
+- ``no log``: the booking alone, which the specification does not allow (every
+  change of a client's data is logged) - shown as the floor of the floor.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import create_engine, text
+
+sys.path.insert(0, str(Path(__file__).parent))
+from loadgen import percentile
+
+from sotesilta.consent import audit
+from sotesilta.core.persistence.prepared import Prepared
+from sotesilta.core.services import accounts, bookings
+
+FORMS = ("chained", "unchained", "no log")
+#: sequence numbers of the stand-in pending entries: far above the chain's, inside an int
+STAND_IN_SEQ = 1_500_000_000
+
+
+class _Statement:
+    """One prebuilt statement as plain psycopg runs it: the SQL text and its parameters."""
+
+    def __init__(self, prepared: Prepared, dialect: Any, sample: dict[str, Any]) -> None:
+        self.prepared = prepared
+        self.form = prepared._form(dialect, sample)
+        self.sql = self.form.sql
+
+    def params(self, values: dict[str, Any]) -> Any:
+        return self.prepared._parameters(self.form, values)
+
+
+def _booking_values(slot: Any, now: datetime, user_id: int, n: int) -> dict[str, Any]:
+    return {
+        "reference": f"ceiling-{n}",
+        "slot_id": slot.slot_id,
+        "session_id": slot.session_id,
+        "station_id": slot.station_id,
+        "worker_id": slot.worker_id,
+        "municipality_code": slot.municipality_code,
+        "starts_at": slot.starts_at,
+        "ends_at": slot.ends_at,
+        "status": "booked",
+        "referrer": "staff",
+        "booked_by": user_id,
+        "booked_at": now,
+        "idempotency_key": None,
+        "request_digest": "0" * 64,
+        "client_name": "v1.k1." + "x" * 40,  # sealed values are opaque text of this size
+        "client_phone": "v1.k1." + "y" * 40,
+        "client_age": 40,
+        "note": None,
+        "preferred_language": "fi",
+        "interpreter_needed": False,
+        "existing_relationship": "unknown",
+        "late_cancellation": False,
+        "rescheduled_from": None,
+        "client_id": None,
+        "sequence": 0,
+        "updated_at": now,
+    }
+
+
+def _log_fields(seq: int, now: datetime, user_id: int, booking_id: int) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        "at": now,
+        "user_id": user_id,
+        "role": "health_staff",
+        "action": "create",
+        "subject_type": "booking",
+        "subject_id": booking_id,
+        "client_id": None,
+        "basis": "task",
+        "consent_id": None,
+        "reason": None,
+    }
+
+
+def ceiling_rates(
+    url: str, token: str, *, connections: int, duration: float
+) -> dict[str, tuple[float, float]]:
+    """Transactions/s and p99 (ms) of each form of the booking transaction, each on
+    the same free slots (what one form booked is removed before the next)."""
+    sa_url = url.replace("postgresql://", "postgresql+psycopg://")
+    engine = create_engine(sa_url)
+    dialect = engine.dialect
+    with engine.connect() as connection:
+        slot_ids = list(
+            connection.scalars(
+                text(
+                    # no checks: the ceiling inserts whatever the slot query finds
+                    "SELECT s.id FROM slot s WHERE s.starts_at > now() AND NOT EXISTS "
+                    "(SELECT 1 FROM booking b WHERE b.slot_id = s.id) ORDER BY s.id"
+                )
+            )
+        )
+    now = datetime.now(UTC)
+    token_hash = accounts.token_digest(token)
+    lookup = _Statement(accounts._TOKEN_LOOKUP, dialect, {"token_hash": token_hash})
+    target = _Statement(bookings._TARGET, dialect, {"slot_id": slot_ids[0]})
+    shape = SimpleNamespace(
+        slot_id=0, session_id=0, station_id=0, worker_id=0, municipality_code="", starts_at=now, ends_at=now
+    )
+    insert_booking = _Statement(bookings._INSERT_BOOKING, dialect, _booking_values(shape, now, 0, 0))
+    insert_reason = _Statement(bookings._INSERT_REASON, dialect, {"booking_id": 0, "code": "x"})
+    advance = _Statement(audit._ADVANCE, dialect, {})
+    entry_sample = {**_log_fields(0, now, 0, 0), "prev_hash": "", "entry_hash": ""}
+    insert_entry = _Statement(audit._INSERT_ENTRY, dialect, entry_sample)
+    set_hash = _Statement(audit._SET_HASH, dialect, {"digest": ""})
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+
+    def transaction(form: str) -> Callable[[Any, int, int], None]:
+        def run(conn: Any, slot_id: int, n: int) -> None:
+            with conn.transaction(), conn.cursor() as cur:
+                cur.execute(lookup.sql, lookup.params({"token_hash": token_hash}))
+                user = cur.fetchone()
+                cur.execute(target.sql, target.params({"slot_id": slot_id}))
+                slot = target.form.row._make(cur.fetchone())
+                cur.execute(insert_booking.sql, insert_booking.params(_booking_values(slot, now, user[1], n)))
+                booking_id = cur.fetchone()[0]
+                cur.execute(
+                    insert_reason.sql, insert_reason.params({"booking_id": booking_id, "code": "loneliness"})
+                )
+                if form == "chained":
+                    cur.execute(advance.sql, advance.params({}))
+                    seq, prev = cur.fetchone()
+                    fields = _log_fields(seq, now, user[1], booking_id)
+                    digest = audit.entry_hash(prev, fields)
+                    cur.execute(
+                        insert_entry.sql,
+                        insert_entry.params({**fields, "prev_hash": prev, "entry_hash": digest}),
+                    )
+                    cur.execute(set_hash.sql, set_hash.params({"digest": digest}))
+                elif form == "unchained":
+                    # a stand-in sequence number far above the chain's: the deferred design's pending entry
+                    fields = _log_fields(STAND_IN_SEQ + n, now, user[1], booking_id)
+                    cur.execute(
+                        insert_entry.sql, insert_entry.params({**fields, "prev_hash": "", "entry_hash": ""})
+                    )
+
+        return run
+
+    results: dict[str, tuple[float, float]] = {}
+    for form in FORMS:
+        results[form] = _drive(dsn, transaction(form), slot_ids, connections, duration)
+        with engine.begin() as connection:
+            mine = "SELECT id FROM booking WHERE reference LIKE 'ceiling-%'"
+            connection.execute(text(f"DELETE FROM booking_reason WHERE booking_id IN ({mine})"))
+            connection.execute(text("DELETE FROM booking WHERE reference LIKE 'ceiling-%'"))
+    with engine.begin() as connection:  # the stand-in entries are not part of the chain
+        connection.execute(text("DELETE FROM access_log WHERE seq >= :far"), {"far": STAND_IN_SEQ})
+    engine.dispose()
+    return results
+
+
+def _drive(
+    dsn: str, run: Callable[[Any, int, int], None], slot_ids: list[int], connections: int, duration: float
+) -> tuple[float, float]:
+    """Run the transaction from ``connections`` threads for ``duration`` seconds, each on
+    slots of its own; returns transactions/s and p99 (ms)."""
+    import psycopg
+
+    counts = [0] * connections
+    latencies: list[list[float]] = [[] for _ in range(connections)]
+    deadline = time.perf_counter() + duration
+
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            _write(n)
+        except BaseException as exc:
+            errors.append(exc)
+
+    def _write(n: int) -> None:
+        mine = slot_ids[n::connections]
+        with psycopg.connect(dsn) as conn:
+            i = 0
+            while time.perf_counter() < deadline and i < len(mine):
+                started = time.perf_counter()
+                run(conn, mine[i], n * 10_000_000 + i)
+                latencies[n].append((time.perf_counter() - started) * 1000)
+                i += 1
+            counts[n] = i
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(connections)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return sum(counts) / elapsed, percentile([x for xs in latencies for x in xs], 99)
