@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from support import PASSWORD, bearer, login
+
+from sotesilta.core.domain.errors import AuthenticationFailed
+from sotesilta.core.services import accounts
 
 
 def test_login_returns_a_token_and_sets_a_secure_cookie(client, make_user):
@@ -243,3 +247,33 @@ def test_tokens_are_stored_only_as_hashes(client, make_user, runtime):
     with runtime.uow() as uow:
         stored = list(uow.session.scalars(select(AuthToken.token_hash)))
     assert stored and token not in stored
+
+
+def test_the_common_case_needs_no_unit_of_work_yet_sees_disabling_at_once(client, make_user, runtime, clock):
+    make_user("espoo.admin", ["admin"], ["049"])
+    nurse = make_user("espoo.nurse", ["health_staff"], ["049"])
+    token = login(client, "espoo.nurse")
+    client.cookies.clear()
+    policy = runtime.settings.session_policy
+
+    def quickly(profiles):  # type: ignore[no-untyped-def]
+        with runtime.engine.connect() as connection:
+            return accounts.authenticate_quickly(
+                connection, token=token, policy=policy, now=clock.now(), profiles=profiles
+            )
+
+    assert quickly(accounts.ProfileCache()) is None  # who the user is: the full path reads it
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200  # ...and caches it
+    principal = quickly(runtime.profiles)
+    assert principal is not None and principal.user_id == nurse.id and principal.username == "espoo.nurse"
+    clock.advance(seconds=accounts.TOKEN_TOUCH_INTERVAL.total_seconds())
+    assert quickly(runtime.profiles) is None  # the touch is due: the full path writes it
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+    assert quickly(runtime.profiles) is not None
+
+    admin_token = login(client, "espoo.admin")
+    client.cookies.clear()
+    assert client.post(f"/api/v1/users/{nurse.id}/disable", headers=bearer(admin_token)).status_code == 200
+    with pytest.raises(AuthenticationFailed):
+        quickly(runtime.profiles)  # the profile is still cached, the user's state is not
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from ..domain.accounts import (
     Principal,
@@ -422,19 +422,8 @@ def _load_profile(uow: UnitOfWork, user_id: int) -> _Profile:
     )
 
 
-def authenticate(
-    uow: UnitOfWork,
-    *,
-    token: str,
-    policy: SessionPolicy,
-    now: datetime,
-    profiles: ProfileCache | None = None,
-) -> Principal:
-    """Resolve a presented token to a principal, or raise ``AuthenticationFailed``."""
-    if not token or len(token) > 256:
-        raise AuthenticationFailed("missing or malformed credentials")
-    connection = uow.session.connection()
-    row = _TOKEN_LOOKUP.first(connection, {"token_hash": token_digest(token)})
+def _checked(row: Any, policy: SessionPolicy, now: datetime) -> TokenKind:
+    """The token's kind, if the looked-up row is a live token of an active user."""
     if row is None:
         raise AuthenticationFailed("unknown or expired credentials")
     kind = TokenKind(row.kind)
@@ -449,14 +438,10 @@ def authenticate(
     )
     if not live or not row.active:
         raise AuthenticationFailed("unknown or expired credentials")
-    if now - row.last_used_at >= TOKEN_TOUCH_INTERVAL:
-        connection.execute(_TOKEN_TOUCH, {"token_id": row.id, "now": now})
-        uow.commit()
-    profile = profiles.get(row.user_id, now) if profiles is not None else None
-    if profile is None:
-        profile = _load_profile(uow, row.user_id)
-        if profiles is not None:
-            profiles.put(row.user_id, profile, now)
+    return kind
+
+
+def _principal(row: Any, kind: TokenKind, profile: _Profile) -> Principal:
     return Principal(
         user_id=row.user_id,
         username=profile.username,
@@ -468,6 +453,54 @@ def authenticate(
         token_id=row.id,
         token_kind=kind,
     )
+
+
+def _well_formed(token: str) -> None:
+    if not token or len(token) > 256:
+        raise AuthenticationFailed("missing or malformed credentials")
+
+
+def authenticate(
+    uow: UnitOfWork,
+    *,
+    token: str,
+    policy: SessionPolicy,
+    now: datetime,
+    profiles: ProfileCache | None = None,
+) -> Principal:
+    """Resolve a presented token to a principal, or raise ``AuthenticationFailed``."""
+    _well_formed(token)
+    connection = uow.session.connection()
+    row = _TOKEN_LOOKUP.first(connection, {"token_hash": token_digest(token)})
+    kind = _checked(row, policy, now)
+    if now - row.last_used_at >= TOKEN_TOUCH_INTERVAL:
+        connection.execute(_TOKEN_TOUCH, {"token_id": row.id, "now": now})
+        uow.commit()
+    profile = profiles.get(row.user_id, now) if profiles is not None else None
+    if profile is None:
+        profile = _load_profile(uow, row.user_id)
+        if profiles is not None:
+            profiles.put(row.user_id, profile, now)
+    return _principal(row, kind, profile)
+
+
+def authenticate_quickly(
+    connection: Connection, *, token: str, policy: SessionPolicy, now: datetime, profiles: ProfileCache
+) -> Principal | None:
+    """The common case of ``authenticate`` on a bare connection, without a unit of work:
+    a live token whose touch is not due, of a user whose profile is cached. None when
+    the full path is needed (it writes the touch, or reads the profile).
+
+    A unit of work's session costs more than the lookup itself (about 0.1 ms a
+    request, measured), and nearly every request is this case.
+    """
+    _well_formed(token)
+    row = _TOKEN_LOOKUP.first(connection, {"token_hash": token_digest(token)})
+    kind = _checked(row, policy, now)
+    profile = profiles.get(row.user_id, now)
+    if profile is None or now - row.last_used_at >= TOKEN_TOUCH_INTERVAL:
+        return None
+    return _principal(row, kind, profile)
 
 
 def logout(uow: UnitOfWork, *, principal: Principal, now: datetime, secret: bytes) -> None:
