@@ -25,7 +25,7 @@ from support import PASSWORD, TEST_SECRET
 from test_serve_process import SOTESILTA, free_port, wait_ready
 
 from sotesilta.core.domain.bookings import ClientDetails
-from sotesilta.core.domain.errors import SlotTaken
+from sotesilta.core.domain.errors import DomainError, SlotTaken
 from sotesilta.core.services import bookings
 
 WRITERS = 50
@@ -214,3 +214,97 @@ def test_two_server_processes_never_double_book(kind, tmp_path):
                 process.kill()
         if drop is not None:
             drop()
+
+
+def test_an_absence_racing_bookings_leaves_no_booked_visit_in_its_time(runtime, scheduling, principal_of):
+    """Bookings and an absence of the same instructor at once, many times: every booking
+    either is refused or lands before the absence and is orphaned by it. (A booking that
+    read its session before the absence committed must not be written after it.)"""
+    from datetime import UTC, datetime, time
+
+    from sotesilta.core.domain.clock import HELSINKI
+    from sotesilta.core.persistence.scheduling import Absence, Booking, GuidanceSession, Slot
+    from sotesilta.core.services import sessions
+
+    nurse, admin = principal_of(scheduling.nurse), principal_of(scheduling.admin)
+    with runtime.uow() as uow:
+        days = list(
+            uow.session.execute(
+                select(GuidanceSession.id, GuidanceSession.starts_at)
+                .order_by(GuidanceSession.starts_at)
+                .limit(12)
+            )
+        )
+    for n, (session_id, starts_at) in enumerate(days):
+        with runtime.uow() as uow:
+            slot_ids = list(uow.session.scalars(select(Slot.id).where(Slot.session_id == session_id)))
+        day = starts_at.astimezone(HELSINKI).date()
+        # whole days and mornings in turn: a session cancelled, or only some of its times taken
+        until = time(12) if n % 2 == 0 else time(10, 30)
+        absent_from = datetime.combine(day, time(9), HELSINKI).astimezone(UTC)
+        absent_until = datetime.combine(day, until, HELSINKI).astimezone(UTC)
+        barrier = threading.Barrier(len(slot_ids) + 1)
+        errors: list[BaseException] = []
+
+        def book(slot_id: int, barrier=barrier, errors=errors) -> None:  # type: ignore[no-untyped-def]
+            request = bookings.BookingRequest(
+                slot_id=slot_id,
+                client=ClientDetails(name="Race", phone=None, age=40),
+                reasons=("loneliness",),
+            )
+            barrier.wait()
+            try:
+                with runtime.uow() as uow:
+                    bookings.create_booking(
+                        uow,
+                        principal=nurse,
+                        request=request,
+                        plugins=runtime.plugins,
+                        sealer=runtime.sealer,
+                        now=runtime.clock.now(),
+                    )
+            except DomainError:
+                pass  # refused: the session is cancelled or the time is blocked
+            except BaseException as exc:
+                errors.append(exc)
+
+        def absent(  # type: ignore[no-untyped-def]
+            barrier=barrier, errors=errors, absent_from=absent_from, absent_until=absent_until
+        ) -> None:
+            barrier.wait()
+            try:
+                with runtime.uow() as uow:
+                    sessions.record_absence(
+                        uow,
+                        principal=admin,
+                        worker_id=scheduling.worker_id,
+                        starts_at=absent_from,
+                        ends_at=absent_until,
+                        reason="sick",
+                        now=runtime.clock.now(),
+                    )
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=book, args=(s,)) for s in slot_ids]
+        threads.append(threading.Thread(target=absent))
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not errors, errors
+    with runtime.uow() as uow:
+        live = uow.session.execute(
+            select(Booking.id, Booking.starts_at, Booking.ends_at, GuidanceSession.status)
+            .join(GuidanceSession, GuidanceSession.id == Booking.session_id)
+            .where(Booking.status == "booked")
+        ).all()
+        absences = uow.session.execute(select(Absence.starts_at, Absence.ends_at)).all()
+    assert len(absences) == len(days)
+    wrong = [
+        row
+        for row in live
+        if row.status != "scheduled"
+        or any(a.starts_at < row.ends_at and a.ends_at > row.starts_at for a in absences)
+    ]
+    assert not wrong, f"booked visits left in a cancelled session or an absence: {wrong}"

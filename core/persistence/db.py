@@ -43,7 +43,7 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-_WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN I")  # BEGIN IMMEDIATE: writes to come
 
 #: set while database work runs on the event loop: there, waiting for the
 #: writer lock could block the very loop that would release it

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.accounts import Principal, Role
@@ -176,6 +176,31 @@ _TARGET = Prepared(
     .outerjoin(SlotHold, SlotHold.slot_id == Slot.id)
     .where(Slot.id == bindparam("slot_id"))
 )
+# What a booking reads of its session (status, busy times) must still hold when it
+# commits: an absence or a rule's end that cancels the session or blocks the time
+# either commits before the booking reads, or waits for the booking and then finds
+# it to orphan. PostgreSQL: the session's row is share-locked before the reading
+# query (a statement of its own, so that query's snapshot starts after the wait;
+# the cancelling side locks the same rows for update). SQLite: the booking takes
+# the writer lock before it reads (BEGIN IMMEDIATE), as the cancelling side holds
+# it from its first write.
+_LOCK_SESSION = Prepared(
+    select(GuidanceSession.id)
+    .join(Slot, Slot.session_id == GuidanceSession.id)
+    .where(Slot.id == bindparam("slot_id"))
+    .with_for_update(read=True, of=GuidanceSession)
+)
+_BEGIN_WRITING = Prepared(text("BEGIN IMMEDIATE"))
+
+
+def _claim_session(connection: Connection, slot_id: int) -> None:
+    if connection.dialect.name == "sqlite":
+        if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+            _BEGIN_WRITING.execute(connection, {})
+    else:
+        _LOCK_SESSION.rows(connection, {"slot_id": slot_id})
+
+
 _BOOKING = Booking.__table__
 # the hot path's statements run straight on the driver (see persistence.prepared)
 _INSERT_BOOKING = Prepared(insert(_BOOKING).returning(_BOOKING.c.id))  # type: ignore[arg-type,attr-defined]
@@ -214,6 +239,7 @@ def create_booking(
         if replay is not None:
             return replay
     connection = uow.session.connection()
+    _claim_session(connection, request.slot_id)
     target = _TARGET.first(connection, {"slot_id": request.slot_id})
     ensure_bookable(
         principal,

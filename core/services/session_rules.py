@@ -192,7 +192,9 @@ def end_session_rule(
         # a session already under way is left to finish
         GuidanceSession.starts_at > now,
     )
-    affected = list(session.scalars(select(GuidanceSession.id).where(later)))
+    # locked: a booking racing this either commits first (and is counted and kept or
+    # orphaned below) or waits and finds its session cancelled (bookings._claim_session)
+    affected = list(session.scalars(select(GuidanceSession.id).where(later).with_for_update()))
     bookings = _count(uow, Booking.session_id.in_(affected), Booking.status == AppointmentStatus.BOOKED.value)
     walk_ins = _count_walk_ins(uow, affected)
     if walk_ins:

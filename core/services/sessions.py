@@ -504,13 +504,18 @@ def record_absence(
     assert absence.id is not None
     overlapping = list(
         session.scalars(
-            select(GuidanceSession).where(
+            select(GuidanceSession)
+            .where(
                 GuidanceSession.worker_id == worker_id,
                 GuidanceSession.status == SessionStatus.SCHEDULED.value,
                 GuidanceSession.starts_at < ends_at,
                 GuidanceSession.ends_at > starts_at,
                 GuidanceSession.ends_at > now,
             )
+            # a booking racing this absence either commits first (and is orphaned
+            # below) or waits and finds the session cancelled or the time blocked
+            # (bookings._claim_session)
+            .with_for_update()
         )
     )
     whole = [s.id or 0 for s in overlapping if _covers_whole(s, starts_at, ends_at)]
