@@ -206,7 +206,7 @@ def test_a_past_visit_waits_on_the_worklist_and_its_outcome_is_recorded_in_one_f
     after = client.get(response.headers["location"])
     # off the worklist; the agenda now offers a correction instead
     assert "Tulos kirjattiin." in after.text and after.text.count(link) == 1
-    assert f'{link}>Korjaa tulos' in after.text and "Kirjaa tulos" not in after.text
+    assert f"{link}>Korjaa tulos" in after.text and "Kirjaa tulos" not in after.text
     with runtime.uow() as uow:
         visit = uow.session.scalars(select(Visit)).one()
         assert (visit.booking_id, visit.outcome, visit.topic) == (booking_id, "realised", "housing")
