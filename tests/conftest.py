@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -62,6 +63,25 @@ def _reset_postgres(engine: Engine) -> None:
         connection.execute(text("CREATE SCHEMA public"))
 
 
+def _empty_postgres(engine: Engine) -> None:
+    """Every table emptied and every id sequence restarted, as a fresh migrated database.
+
+    DELETE, dependent tables first: on these small tables it takes a few milliseconds,
+    where TRUNCATE of all of them took about 70 (each test starts with it).
+    """
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    with engine.begin() as connection:
+        for name in tables:
+            connection.execute(text(f'DELETE FROM "{name}"'))
+        connection.execute(
+            text(
+                "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+            )
+        )
+        connection.execute(text(RESET_ACCESS_LOG_HEAD))
+
+
 @pytest.fixture(scope="session")
 def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database: a SQLite file to copy, or the PostgreSQL database itself."""
@@ -84,10 +104,7 @@ def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
 def database_url(_migrated_template: str, tmp_path: Path) -> Iterator[str]:
     if _migrated_template.startswith("postgresql"):
         engine = make_engine(_migrated_template)
-        tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-        with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            connection.execute(text(RESET_ACCESS_LOG_HEAD))
+        _empty_postgres(engine)
         engine.dispose()
         yield _migrated_template
         return
@@ -101,10 +118,7 @@ def machine_runtime(template: str, plugins: Plugins, tmp_path_factory: pytest.Te
     if template.startswith("postgresql"):
         url = template
         engine = make_engine(url)
-        names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-        with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            connection.execute(text(RESET_ACCESS_LOG_HEAD))
+        _empty_postgres(engine)
         engine.dispose()
     else:
         folder = tmp_path_factory.mktemp("machine")
@@ -168,13 +182,23 @@ def make_user(runtime: Runtime):  # type: ignore[no-untyped-def]
     return make
 
 
+#: one app per set of plugins: building one (routes, OpenAPI, templates) takes about 0.2 s,
+#: and its requests find the test's runtime in its state (``app.state.runtime``)
+_APPS: dict[int, tuple[Plugins, Any]] = {}
+
+
 @pytest.fixture
 def client(runtime: Runtime):  # type: ignore[no-untyped-def]
     from litestar.testing import TestClient
 
     from sotesilta.core.api.app import create_app
 
-    with TestClient(app=create_app(runtime), raise_server_exceptions=False) as test_client:
+    built = _APPS.get(id(runtime.plugins))
+    if built is None or built[0] is not runtime.plugins:
+        built = _APPS[id(runtime.plugins)] = (runtime.plugins, create_app(runtime))
+    app = built[1]
+    app.state.runtime = runtime
+    with TestClient(app=app, raise_server_exceptions=False) as test_client:
         yield test_client
 
 
