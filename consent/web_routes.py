@@ -33,6 +33,7 @@ from sotesilta.core.persistence.uow import UnitOfWork
 from sotesilta.core.runtime import Runtime
 from sotesilta.core.services import clients
 from sotesilta.core.web.app import page_router
+from sotesilta.core.web.forms import text_field
 from sotesilta.core.web.rendering import language_of, page, refusal_status, safe_next, see_other
 from sotesilta.core.web.routes.common import BOOKERS, is_number, municipality_choices
 
@@ -234,16 +235,13 @@ class ConsentForm:
 
     @classmethod
     def from_form(cls, posted: Mapping[str, Any]) -> ConsentForm:
-        def text(name: str, limit: int) -> str:
-            return str(posted.get(name) or "").strip()[:limit]
-
         return cls(
-            scope=text("scope", 40),
-            recipient=text("recipient", 3),
-            recipient_other=text("recipient_other", 201),
-            given_how=text("given_how", 20),
-            valid_from=text("valid_from", 10),
-            valid_until=text("valid_until", 10),
+            scope=text_field(posted, "scope", 40),
+            recipient=text_field(posted, "recipient", 3),
+            recipient_other=text_field(posted, "recipient_other", 201),
+            given_how=text_field(posted, "given_how", 20),
+            valid_from=text_field(posted, "valid_from", 10),
+            valid_until=text_field(posted, "valid_until", 10),
         )
 
 

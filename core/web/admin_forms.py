@@ -13,12 +13,8 @@ from ..domain.errors import DomainError, InputInvalid
 from ..domain.scheduling import local_to_utc
 from ..services.session_rules import RuleView
 from ..services.sessions import SessionRuleDraft
-from .forms import FormError
+from .forms import FormError, text_field
 from .i18n import N_
-
-
-def text_field(form: FormMultiDict, name: str, limit: int) -> str:
-    return str(form.get(name) or "").strip()[:limit]
 
 
 def parse_day(value: str, field_name: str) -> date:

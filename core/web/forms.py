@@ -6,6 +6,7 @@ The rules themselves stay in the use case; this only translates.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,11 @@ from ..services.bookings import BookingRequest
 from .i18n import N_
 
 RELATIONSHIPS = tuple(r.value for r in ClientRelationship)
+
+
+def text_field(form: Mapping[str, Any], name: str, limit: int) -> str:
+    """A posted field as text: trimmed, and cut to ``limit`` so no field can be huge."""
+    return str(form.get(name) or "").strip()[:limit]
 
 
 @dataclass
@@ -38,21 +44,18 @@ class BookingForm:
 
     @classmethod
     def from_form(cls, form: FormMultiDict) -> BookingForm:
-        def text(name: str, limit: int) -> str:
-            return str(form.get(name) or "").strip()[:limit]
-
         return cls(
-            slot_id=text("slot_id", 20),
+            slot_id=text_field(form, "slot_id", 20),
             reasons=[str(r) for r in form.getall("reasons", [])][:20],
-            client_name=text("client_name", 400),
-            client_phone=text("client_phone", 40),
-            client_age=text("client_age", 10),
-            preferred_language=text("preferred_language", 2),
+            client_name=text_field(form, "client_name", 400),
+            client_phone=text_field(form, "client_phone", 40),
+            client_age=text_field(form, "client_age", 10),
+            preferred_language=text_field(form, "preferred_language", 2),
             interpreter_needed=form.get("interpreter_needed") == "yes",
             note=str(form.get("note") or "").strip()[:2000],
-            existing_relationship=text("existing_relationship", 10),
-            hold_id=text("hold_id", 36),
-            idempotency_key=text("idempotency_key", 100),
+            existing_relationship=text_field(form, "existing_relationship", 10),
+            hold_id=text_field(form, "hold_id", 36),
+            idempotency_key=text_field(form, "idempotency_key", 100),
         )
 
     def blanks(self) -> list[InputInvalid]:

@@ -10,7 +10,7 @@ from litestar.datastructures import FormMultiDict
 from ..domain.bookings import ReferralMode, VisitOutcome
 from ..domain.errors import DomainError, InputInvalid
 from ..services.visits import OutcomeRecord, VisitView
-from .forms import FormError
+from .forms import FormError, text_field
 from .i18n import N_
 
 OUTCOMES = tuple(o.value for o in VisitOutcome)
@@ -36,25 +36,22 @@ class OutcomeForm:
 
     @classmethod
     def from_form(cls, form: FormMultiDict) -> OutcomeForm:
-        def text(name: str, limit: int) -> str:
-            return str(form.get(name) or "").strip()[:limit]
-
         referrals = {
             str(key)[len(REFERRAL_PREFIX) :][:64]: str(value)[:20]
             for key, value in form.multi_items()
             if str(key).startswith(REFERRAL_PREFIX) and value
         }
         return cls(
-            kind=text("kind", 10),
-            id=text("id", 12),
-            outcome=text("outcome", 30),
-            topic=text("topic", 64),
+            kind=text_field(form, "kind", 10),
+            id=text_field(form, "id", 12),
+            outcome=text_field(form, "outcome", 30),
+            topic=text_field(form, "topic", 64),
             referrals=dict(list(referrals.items())[:40]),
             shl_notification=form.get("shl_notification") == "yes",
-            shl_notification_to=text("shl_notification_to", 400),
+            shl_notification_to=text_field(form, "shl_notification_to", 400),
             network_meeting=form.get("network_meeting") == "yes",
             follow_up=form.get("follow_up") == "yes",
-            revision=text("revision", 6),
+            revision=text_field(form, "revision", 6),
         )
 
     @classmethod

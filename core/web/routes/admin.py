@@ -26,8 +26,8 @@ from ...services.accounts import UserSummary
 from ...services.organisations import StationView, WorkerView
 from ...services.session_rules import RuleView, list_session_rules
 from ...services.sessions import SessionView
-from ..admin_forms import AbsenceForm, RuleForm, schedule_error, text_field
-from ..forms import FormError
+from ..admin_forms import AbsenceForm, RuleForm, schedule_error
+from ..forms import FormError, text_field
 from ..i18n import N_
 from ..rendering import language_of, page, refusal_status, see_other
 from .admin_rules import end_rule, rule_page

@@ -23,8 +23,8 @@ from ...runtime import Runtime
 from ...services import organisations, session_rules
 from ...services.organisations import StationView, WorkerView
 from ...services.session_rules import RuleView, SessionRuleHasBookings
-from ..admin_forms import RuleForm, parse_day, schedule_error, text_field
-from ..forms import FormError
+from ..admin_forms import RuleForm, parse_day, schedule_error
+from ..forms import FormError, text_field
 from ..i18n import LOCALES, N_
 from ..rendering import language_of, page, refusal_status, see_other
 

@@ -27,7 +27,7 @@ from ...services import access, contacts, period_feedback, rehab_outcomes, rehab
 from ...services.contacts import ContactView
 from ...services.rehab_outcomes import DueMeasurement, FeedbackView, MeasurementSummary, PeriodIntensity
 from ...services.rehab_periods import PeriodView
-from ..forms import FormError
+from ..forms import FormError, text_field
 from ..i18n import N_
 from ..rendering import language_of, page, refusal_status, see_other
 from . import rehab_end, rehab_groups
@@ -102,16 +102,13 @@ class PlanForm:
 
     @classmethod
     def from_form(cls, form: FormMultiDict) -> PlanForm:
-        def text(name: str, limit: int) -> str:
-            return str(form.get(name) or "").strip()[:limit]
-
         return cls(
-            kind=text("kind", 30),
-            day=text("day", 10),
-            start=text("start", 5),
-            minutes=text("minutes", 4),
-            place=text("place", 400),
-            video_link=text("video_link", 600),
+            kind=text_field(form, "kind", 30),
+            day=text_field(form, "day", 10),
+            start=text_field(form, "start", 5),
+            minutes=text_field(form, "minutes", 4),
+            place=text_field(form, "place", 400),
+            video_link=text_field(form, "video_link", 600),
             note=str(form.get("note") or "").strip()[:2000],
         )
 

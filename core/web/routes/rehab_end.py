@@ -28,7 +28,7 @@ from ...runtime import Runtime
 from ...services import rehab_outcomes, rehab_periods
 from ...services.rehab_outcomes import MeasurementSummary
 from ...services.rehab_periods import PeriodView
-from ..forms import FormError
+from ..forms import FormError, text_field
 from ..i18n import N_
 from ..rendering import language_of, page, refusal_status, see_other
 from .work import INSTRUCTORS
@@ -181,14 +181,11 @@ class FeedbackForm:
 
     @classmethod
     def from_form(cls, form: FormMultiDict) -> FeedbackForm:
-        def text(name: str, limit: int) -> str:
-            return str(form.get(name) or "").strip()[:limit]
-
         return cls(
-            kind=text("kind", 20),
-            submitted_on=text("submitted_on", 10),
-            useful=text("useful", 10),
-            towards_goals=text("towards_goals", 10),
+            kind=text_field(form, "kind", 20),
+            submitted_on=text_field(form, "submitted_on", 10),
+            useful=text_field(form, "useful", 10),
+            towards_goals=text_field(form, "towards_goals", 10),
             # kept whole so that too long a text is refused rather than cut
             free_text=str(form.get("free_text") or "")[: MAX_FREE_TEXT * 2],
         )

@@ -27,7 +27,7 @@ from ...services import access, contacts, organisations, rehab_groups, rehab_out
 from ...services.organisations import MunicipalityView, WorkerView
 from ...services.rehab_groups import GroupDetail, MeetingView
 from ...services.rehab_outcomes import PeriodIntensity
-from ..forms import FormError
+from ..forms import FormError, text_field
 from ..i18n import N_
 from ..rendering import page, refusal_status, see_other
 from .work import INSTRUCTORS
@@ -70,20 +70,17 @@ class GroupForm:
 
     @classmethod
     def from_form(cls, form: FormMultiDict) -> GroupForm:
-        def text(name: str, limit: int) -> str:
-            return str(form.get(name) or "").strip()[:limit]
-
         return cls(
-            municipality=text("municipality", 3),
-            name=text("name", 400),
+            municipality=text_field(form, "municipality", 3),
+            name=text_field(form, "name", 400),
             worker_ids=[str(v)[:12] for v in form.getall("worker_ids", [])][:MAX_IDS],
             member_period_ids=[str(v)[:12] for v in form.getall("member_period_ids", [])][:MAX_IDS],
-            weekday=text("weekday", 1),
-            start=text("start", 5),
-            minutes=text("minutes", 4),
-            first_date=text("first_date", 10),
-            meetings=text("meetings", 3),
-            place=text("place", 400),
+            weekday=text_field(form, "weekday", 1),
+            start=text_field(form, "start", 5),
+            minutes=text_field(form, "minutes", 4),
+            first_date=text_field(form, "first_date", 10),
+            meetings=text_field(form, "meetings", 3),
+            place=text_field(form, "place", 400),
         )
 
     def to_draft(self) -> contacts.GroupDraft:
