@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from support import PASSWORD, TEST_SECRET, Staff
 
 from sotesilta.calendar import tables as calendar_tables  # noqa: F401  (its tables join the metadata)
@@ -82,16 +83,39 @@ def _empty_postgres(engine: Engine) -> None:
         connection.execute(text(RESET_ACCESS_LOG_HEAD))
 
 
+@contextmanager
+def _database_of_this_worker(url: str) -> Iterator[str]:
+    """The configured database, or under pytest-xdist one beside it per worker
+    (``<name>_gw0``…), created here and dropped when the worker ends."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        yield url
+        return
+    parsed = make_url(url)
+    own = f"{parsed.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{own}"'))
+        yield parsed.set(database=own).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database: a SQLite file to copy, or the PostgreSQL database itself."""
-    pg = postgres_url()
-    if pg is not None:
-        engine = make_engine(pg)
-        _reset_postgres(engine)
-        migrate.upgrade(engine)
-        engine.dispose()
-        yield pg
+    configured = postgres_url()
+    if configured is not None:
+        with _database_of_this_worker(configured) as pg:
+            engine = make_engine(pg)
+            _reset_postgres(engine)
+            migrate.upgrade(engine)
+            engine.dispose()
+            yield pg
         return
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     engine = make_engine(f"sqlite:///{path}")
