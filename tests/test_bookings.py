@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import types
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
+from conftest import add_worker
 from sqlalchemy import func, select
 from support import bearer, login
 
 from sotesilta.core import plugin_api as api
+from sotesilta.core.domain.scheduling import SessionMode
 from sotesilta.core.persistence.scheduling import Booking
 from sotesilta.core.plugins.manager import load_plugins
-from sotesilta.core.services import organisations
+from sotesilta.core.services import organisations, sessions
 
 PROBLEM = "application/problem+json"
 FIRST_SLOT = datetime(2026, 3, 3, 7, 0, tzinfo=UTC)  # Tuesday 3 March 09:00 in Helsinki (UTC+2)
@@ -57,6 +59,51 @@ def test_the_nurse_finds_the_soonest_free_slots_at_her_station(client, schedulin
     ]
     assert slots[4]["starts_at"] == "2026-03-10T07:00:00Z"
     assert slots[0]["station_key"] == "espoo-leppavaara" and slots[0]["worker_name"] == "Elina Ohjaaja"
+
+
+def test_the_search_filters_by_language_mode_and_instructor_soonest_first(
+    client, scheduling, nurse, runtime, principal_of
+):
+    # a Swedish-only instructor holds remote sessions on Wednesdays at the same station
+    swedish = add_worker(runtime, None, "049", "Sara Handledare", "sv")
+    with runtime.uow() as uow:
+        sessions.create_session_rule(
+            uow,
+            principal=principal_of(scheduling.admin),
+            registry=runtime.plugins.municipalities,
+            now=runtime.clock.now(),
+            draft=sessions.SessionRuleDraft(
+                worker_id=swedish,
+                station_id=scheduling.station_id,
+                weekday=2,
+                start=time(13),
+                end=time(15),
+                first_date=date(2026, 3, 4),
+                slot_minutes=60,
+                mode=SessionMode.REMOTE,
+                video_link="https://video.example/sara",
+            ),
+        )
+    everyone = free_slots(client, nurse, scope="municipality", limit=100)
+    starts = [(s["starts_at"], s["slot_id"]) for s in everyone]
+    assert starts == sorted(starts)
+    assert len(everyone) == 8 * (4 + 2)  # the default 8 weeks of Tuesdays (4 slots) and Wednesdays (2)
+    assert {s["worker_name"] for s in everyone} == {"Elina Ohjaaja", "Sara Handledare"}
+
+    in_swedish = free_slots(client, nurse, scope="municipality", language="sv", limit=100)
+    assert in_swedish == everyone  # Elina speaks fi and sv
+    in_finnish = free_slots(client, nurse, scope="municipality", language="fi", limit=10)
+    assert {s["worker_name"] for s in in_finnish} == {"Elina Ohjaaja"}
+
+    remote = free_slots(client, nurse, scope="municipality", mode="remote", limit=3)
+    assert [(s["worker_id"], s["mode"], s["starts_at"]) for s in remote] == [
+        (swedish, "remote", "2026-03-04T11:00:00Z"),  # Wednesday 13:00 in Helsinki
+        (swedish, "remote", "2026-03-04T12:00:00Z"),
+        (swedish, "remote", "2026-03-11T11:00:00Z"),
+    ]
+    assert remote[0]["worker_languages"] == ["sv"] and remote[0]["station_key"] == "espoo-leppavaara"
+    by_worker = free_slots(client, nurse, scope="municipality", worker_id=scheduling.worker_id, limit=50)
+    assert by_worker == [s for s in everyone if s["worker_id"] == scheduling.worker_id]
 
 
 def test_book_with_a_hold_and_get_the_clients_instructions(client, scheduling, nurse, runtime):

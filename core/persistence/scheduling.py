@@ -109,6 +109,8 @@ class Slot(SQLModel, table=True):
         UniqueConstraint("session_id", "starts_at", name="uq_slot_session_start"),
         # free-slot search: by station and time
         Index("ix_slot_station_start", "station_id", "starts_at"),
+        # ...and across stations (a municipality's soonest): read in order, stopped at the limit
+        Index("ix_slot_start", "starts_at", "id"),
         CheckConstraint("starts_at < ends_at", name="ck_slot_order"),
     )
 

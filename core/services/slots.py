@@ -95,22 +95,8 @@ def free_slot_query(now: datetime, user_id: int):  # type: ignore[no-untyped-def
         and_(SlotHold.slot_id == Slot.id, SlotHold.expires_at > now, SlotHold.user_id != user_id)
     )
     return (
-        select(
-            Slot.id,
-            Slot.starts_at,
-            Slot.ends_at,
-            Station.id,
-            Station.key,
-            Station.name_fi,
-            Station.name_sv,
-            Worker.id,
-            Worker.display_name,
-            Worker.languages,
-            GuidanceSession.mode,
-        )
+        select(Slot.id, Slot.starts_at, Slot.ends_at, Slot.station_id, Slot.worker_id, GuidanceSession.mode)
         .join(GuidanceSession, GuidanceSession.id == Slot.session_id)
-        .join(Station, Station.id == Slot.station_id)
-        .join(Worker, Worker.id == Slot.worker_id)
         .where(GuidanceSession.status == SessionStatus.SCHEDULED.value, ~booked, ~held, ~worker_busy_during())
     )
 
@@ -145,18 +131,43 @@ def find_free_slots(
     if until <= start or until - start > timedelta(days=366):
         raise InputInvalid("the search period must be positive and at most a year", field="until")
     stations = _station_ids(uow, registry, municipality, station_id, scope)
-    query = (
+    chosen = (
         free_slot_query(now, principal.user_id)
         .where(Slot.station_id.in_(stations), Slot.starts_at >= start, Slot.starts_at < until)
         .order_by(Slot.starts_at, Slot.id)
         .limit(limit)
     )
     if language is not None:
-        query = query.where(or_(Worker.languages == language, Worker.languages.contains(language)))
+        speakers = select(Worker.id).where(
+            or_(Worker.languages == language, Worker.languages.contains(language))
+        )
+        chosen = chosen.where(Slot.worker_id.in_(speakers))
     if mode is not None:
-        query = query.where(GuidanceSession.mode == mode)
+        chosen = chosen.where(GuidanceSession.mode == mode)
     if worker_id is not None:
-        query = query.where(Slot.worker_id == worker_id)
+        chosen = chosen.where(Slot.worker_id == worker_id)
+    # The station and worker are joined to the chosen rows only: with them inside,
+    # PostgreSQL spent 5 ms planning a 7-table query that runs in 0.3 ms (a
+    # subquery with LIMIT is planned on its own).
+    found = chosen.subquery()
+    query = (
+        select(
+            found.c.id,
+            found.c.starts_at,
+            found.c.ends_at,
+            Station.id,
+            Station.key,
+            Station.name_fi,
+            Station.name_sv,
+            Worker.id,
+            Worker.display_name,
+            Worker.languages,
+            found.c.mode,
+        )
+        .join(Station, Station.id == found.c.station_id)
+        .join(Worker, Worker.id == found.c.worker_id)
+        .order_by(found.c.starts_at, found.c.id)
+    )
     return [
         FreeSlot(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], tuple(r[9].split(",")), r[10])
         for r in uow.session.execute(query)
