@@ -6,9 +6,10 @@ Seeds 200 stations with a year of weekly sessions (about 100,000 slots), then
 prints: free-slot search p50/p99 for one municipality over the next 8 weeks;
 bookings over HTTP with 32 concurrent clients (bookings/s, p50, p99) beside a
 bare Litestar JSON endpoint served the same way (the ratio); and on PostgreSQL
-the raw psycopg rate of the same insert at the same concurrency, and the
-ceiling of the booking's own transaction (``bench/ceiling.py``). Figures, not
-pass/fail: the goals are printed beside them.
+the raw psycopg rate of the booking's own transaction at the same concurrency
+(``bench/ceiling.py``: its statements, no server), the goal's yardstick, beside
+that of a single-row insert. Figures, not pass/fail: the goals are printed
+beside them.
 """
 
 from __future__ import annotations
@@ -354,23 +355,25 @@ def run(kind: str, args: argparse.Namespace) -> None:
                 ok = ratio >= 0.25 and booking.percentile(99) < 50
                 print(f"goal (SQLite): >= 25 % of bare and p99 < 50 ms: {'OK' if ok else 'MISSED'}")
             else:
-                raw_rate, raw_p99 = raw_psycopg_rate(url, args.connections, args.duration)
-                print(
-                    f"raw psycopg booking insert ({args.connections} connections): {raw_rate:,.0f} tx/s, "
-                    f"p99 {raw_p99:.1f} ms"
-                )
-                print(
-                    f"booking / raw transactions: {booking.rate / raw_rate:.1%} "
-                    f"(goal >= 50 %) {'OK' if booking.rate / raw_rate >= 0.5 else 'MISSED'}"
-                )
-                # the booking transaction's own statements, with no server at all: its ceiling
+                # the booking transaction's own statements, with no server at all
                 rates = ceiling_rates(url, token, connections=args.connections, duration=args.duration)
+                raw_rate, raw_p99 = raw_psycopg_rate(url, args.connections, args.duration)
                 for form in FORMS:
                     rate, p99 = rates[form]
                     print(
-                        f"ceiling, the booking's statements in plain psycopg ({form}): {rate:,.0f} tx/s, "
-                        f"p99 {p99:.1f} ms = {rate / raw_rate:.1%} of the raw insert"
+                        f"the booking's transaction in plain psycopg, {form} ({args.connections} connections): "
+                        f"{rate:,.0f} tx/s, p99 {p99:.1f} ms"
                     )
+                print(
+                    f"a single-row insert per transaction in plain psycopg ({args.connections} connections): "
+                    f"{raw_rate:,.0f} tx/s, p99 {raw_p99:.1f} ms"
+                )
+                own, _ = rates["as built"]
+                print(
+                    f"booking over HTTP / the booking's own transaction in plain psycopg: {booking.rate / own:.1%} "
+                    f"(goal >= 50 %) {'OK' if booking.rate / own >= 0.5 else 'MISSED'}"
+                )
+                print(f"booking over HTTP / the single-row insert: {booking.rate / raw_rate:.1%}")
         finally:
             for process in servers:
                 process.send_signal(signal.SIGTERM)

@@ -4,18 +4,19 @@ Run by ``bench/booking.py`` on PostgreSQL, after the HTTP figures.
 
 ``bench/booking.py`` compares booking over HTTP with the raw rate of one
 single-row insert per transaction. This measures what lies between: the
-booking transaction's own statements (the token lookup, the slot query, the
-booking and its reason, and the access-log entry), compiled from the use
+booking transaction's own statements (the token lookup, the claim of the
+session, the slot query, the booking and its reason, and the access-log entry), compiled from the use
 cases' prebuilt statements and run from plain psycopg threads at the same
 concurrency, with no HTTP, no framework and no validation. Whatever the
 server does, it cannot book faster than this.
 
 Three forms of the transaction:
 
-- ``chained``: as built, the access-log entry chained in the transaction
-  (lock the head row, insert the entry, move the head);
-- ``unchained``: the entry inserted without its hashes, as a deferred-chaining
-  design would (a later, ordered step would chain it);
+- ``as built``: the access-log entry written to ``access_log_pending`` and
+  chained by the database's trigger as the transaction commits;
+- ``chained in the transaction``: the entry chained by the client before it
+  commits (lock the head row, insert the entry, move the head), as SQLite
+  does and as PostgreSQL did before migration 0011;
 - ``no log``: the booking alone, which the specification does not allow (every
   change of a client's data is logged) - shown as the floor of the floor.
 """
@@ -40,9 +41,7 @@ from sotesilta.consent import audit
 from sotesilta.core.persistence.prepared import Prepared
 from sotesilta.core.services import accounts, bookings
 
-FORMS = ("chained", "unchained", "no log")
-#: sequence numbers of the stand-in pending entries: far above the chain's, inside an int
-STAND_IN_SEQ = 1_500_000_000
+FORMS = ("as built", "chained in the transaction", "no log")
 
 
 class _Statement:
@@ -125,6 +124,7 @@ def ceiling_rates(
     now = datetime.now(UTC)
     token_hash = accounts.token_digest(token)
     lookup = _Statement(accounts._TOKEN_LOOKUP, dialect, {"token_hash": token_hash})
+    claim = _Statement(bookings._LOCK_SESSION, dialect, {"slot_id": slot_ids[0]})
     target = _Statement(bookings._TARGET, dialect, {"slot_id": slot_ids[0]})
     shape = SimpleNamespace(
         slot_id=0, session_id=0, station_id=0, worker_id=0, municipality_code="", starts_at=now, ends_at=now
@@ -134,6 +134,8 @@ def ceiling_rates(
     advance = _Statement(audit._ADVANCE, dialect, {})
     entry_sample = {**_log_fields(0, now, 0, 0), "prev_hash": "", "entry_hash": ""}
     insert_entry = _Statement(audit._INSERT_ENTRY, dialect, entry_sample)
+    pending_sample = {k: v for k, v in _log_fields(0, now, 0, 0).items() if k != "seq"}
+    insert_pending = _Statement(audit._INSERT_PENDING, dialect, pending_sample)
     set_hash = _Statement(audit._SET_HASH, dialect, {"digest": ""})
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
 
@@ -142,6 +144,8 @@ def ceiling_rates(
             with conn.transaction(), conn.cursor() as cur:
                 cur.execute(lookup.sql, lookup.params({"token_hash": token_hash}))
                 user = cur.fetchone()
+                cur.execute(claim.sql, claim.params({"slot_id": slot_id}))
+                cur.fetchall()
                 cur.execute(target.sql, target.params({"slot_id": slot_id}))
                 slot = target.form.row._make(cur.fetchone())
                 cur.execute(insert_booking.sql, insert_booking.params(_booking_values(slot, now, user[1], n)))
@@ -149,7 +153,11 @@ def ceiling_rates(
                 cur.execute(
                     insert_reason.sql, insert_reason.params({"booking_id": booking_id, "code": "loneliness"})
                 )
-                if form == "chained":
+                if form == "as built":
+                    fields = _log_fields(0, now, user[1], booking_id)
+                    del fields["seq"]
+                    cur.execute(insert_pending.sql, insert_pending.params(fields))
+                elif form == "chained in the transaction":
                     cur.execute(advance.sql, advance.params({}))
                     seq, prev = cur.fetchone()
                     fields = _log_fields(seq, now, user[1], booking_id)
@@ -159,12 +167,6 @@ def ceiling_rates(
                         insert_entry.params({**fields, "prev_hash": prev, "entry_hash": digest}),
                     )
                     cur.execute(set_hash.sql, set_hash.params({"digest": digest}))
-                elif form == "unchained":
-                    # a stand-in sequence number far above the chain's: the deferred design's pending entry
-                    fields = _log_fields(STAND_IN_SEQ + n, now, user[1], booking_id)
-                    cur.execute(
-                        insert_entry.sql, insert_entry.params({**fields, "prev_hash": "", "entry_hash": ""})
-                    )
 
         return run
 
@@ -175,8 +177,6 @@ def ceiling_rates(
             mine = "SELECT id FROM booking WHERE reference LIKE 'ceiling-%'"
             connection.execute(text(f"DELETE FROM booking_reason WHERE booking_id IN ({mine})"))
             connection.execute(text("DELETE FROM booking WHERE reference LIKE 'ceiling-%'"))
-    with engine.begin() as connection:  # the stand-in entries are not part of the chain
-        connection.execute(text("DELETE FROM access_log WHERE seq >= :far"), {"far": STAND_IN_SEQ})
     engine.dispose()
     return results
 

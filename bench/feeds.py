@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from sotesilta.calendar import feed_content, feeds, serialise, subscriptions
 from sotesilta.core.domain.clock import HELSINKI
 from sotesilta.core.persistence import migrate
-from sotesilta.core.persistence.db import make_engine, make_session_factory
+from sotesilta.core.persistence.db import make_engine
 from sotesilta.core.persistence.scheduling import GuidanceSession
 from sotesilta.core.persistence.tables import Station, UserAccount, Worker
 from sotesilta.core.persistence.uow import UnitOfWork
@@ -97,8 +97,8 @@ def seed(uow: UnitOfWork, count: int) -> tuple[str, list[int]]:
     return token, ids
 
 
-def serve(factory, token: str, etag: str | None = None) -> feeds.FeedAnswer:  # type: ignore[no-untyped-def]
-    with UnitOfWork(factory) as uow:
+def serve(engine, token: str, etag: str | None = None) -> feeds.FeedAnswer:  # type: ignore[no-untyped-def]
+    with UnitOfWork(engine) as uow:
         return feeds.serve_feed(
             uow,
             token=token,
@@ -137,22 +137,21 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="sotesilta-feed-bench-"))
     engine = make_engine(f"sqlite:///{folder / 'bench.sqlite3'}")
     migrate.upgrade(engine)
-    factory = make_session_factory(engine)
-    with UnitOfWork(factory) as uow:
+    with UnitOfWork(engine) as uow:
         organisations.sync_registry(uow, load_plugins().municipalities)
-    with UnitOfWork(factory) as uow:
+    with UnitOfWork(engine) as uow:
         token, ids = seed(uow, args.appointments)
 
     gc.collect()
     gc.freeze()  # as a server process does once its app is built (core.api.app.freeze_startup_objects)
     began = time.perf_counter()
-    first = serve(factory, token)
+    first = serve(engine, token)
     cold = (time.perf_counter() - began) * 1000
     events = first.body.count(b"BEGIN:VEVENT")
 
     full: list[float] = []
     for n in range(args.rounds):
-        with UnitOfWork(factory) as uow:  # one appointment changes between polls
+        with UnitOfWork(engine) as uow:  # one appointment changes between polls
             uow.session.execute(
                 update(GuidanceSession)
                 .where(GuidanceSession.id == ids[n % len(ids)])
@@ -160,17 +159,17 @@ def main() -> None:
             )
             uow.commit()
         began = time.perf_counter()
-        answer = serve(factory, token)
+        answer = serve(engine, token)
         full.append((time.perf_counter() - began) * 1000)
     not_modified: list[float] = []
     for _ in range(args.rounds * 5):
         began = time.perf_counter()
-        same = serve(factory, token, answer.etag)
+        same = serve(engine, token, answer.etag)
         not_modified.append((time.perf_counter() - began) * 1000)
     assert same.status == 304
 
     render = feed_content._Render("fi", False, SECRET)
-    with UnitOfWork(factory) as uow:
+    with UnitOfWork(engine) as uow:
         scope = feeds._scope(uow, feeds._subscription(uow, token))
         items = feed_content.collect(uow, scope, feed_content.window_for(NOW, 30, 180, 30), render)
     hand: list[float] = []

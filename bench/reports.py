@@ -45,7 +45,7 @@ from sotesilta.core.domain.statistics import (
     Title,
     buckets,
 )
-from sotesilta.core.persistence.db import make_engine, make_session_factory
+from sotesilta.core.persistence.db import make_engine
 from sotesilta.core.persistence.scheduling import Booking, Visit, VisitReferral
 from sotesilta.core.persistence.uow import UnitOfWork
 from sotesilta.core.plugins import hookimpl
@@ -241,13 +241,12 @@ def run(kind: str, args: argparse.Namespace) -> None:
         )
         plugins = load_plugins(extra=[("bench-lahti", LahtiGuidance())])
         engine = make_engine(url)
-        factory = make_session_factory(engine)
         operator = report_service.operator_principal(plugins)
 
         def report(
             code: str, year: int, through: int | None = None, group_by: GroupBy = GroupBy.MONTH
         ) -> None:
-            with UnitOfWork(factory) as uow:
+            with UnitOfWork(engine) as uow:
                 report_service.get_report(
                     uow,
                     principal=operator,
@@ -260,7 +259,7 @@ def run(kind: str, args: argparse.Namespace) -> None:
                 )
 
         def count_from_rows(code: str, year: int) -> None:
-            with UnitOfWork(factory) as uow:
+            with UnitOfWork(engine) as uow:
                 read_counts(uow, [code], buckets(year, year, GroupBy.MONTH), set(COUNT_MEASURES))
 
         def by_hand(code: str, year: int) -> None:

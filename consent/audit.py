@@ -1,10 +1,19 @@
 """The hash-chained access log: append, verify, checkpoint, purge.
 
 Each entry commits to the one before: ``entry_hash = SHA-256(prev_hash |
-canonical fields)``. Appending locks the single head row until the writer's
+canonical fields)``. Chaining locks the single head row until the writer's
 transaction ends, so entries are chained in commit order and a killed writer
 leaves nothing half-linked. Checkpoints sign the hash at a sequence number
 with Ed25519, so rewriting the whole chain from some point on is detected too.
+
+Where the chaining happens depends on the database. SQLite has one writer at a
+time: the entry is chained here, in the caller's transaction. On PostgreSQL
+the entry is written to ``access_log_pending`` and chained by the deferred
+trigger ``access_log_chain`` (migration 0011) as the transaction commits, so
+concurrent writers queue on the head row only for their commits, never across
+their round trips to the server process. The trigger hashes the same
+canonical text (``canonical`` here; ``access_log_canonical`` in SQL), and
+``verify`` checks entries the same way whichever side wrote them.
 """
 
 from __future__ import annotations
@@ -16,13 +25,12 @@ from datetime import UTC, datetime
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Engine, bindparam, delete, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 
 from sotesilta.core.domain.privacy import AccessEvent
 from sotesilta.core.persistence.prepared import Prepared
 
-from .tables import AccessLogCheckpoint, AccessLogEntry, AccessLogHead
+from .tables import AccessLogCheckpoint, AccessLogEntry, AccessLogHead, AccessLogPending
 
 GENESIS = "0" * 64
 HASHED_FIELDS = (
@@ -40,14 +48,18 @@ HASHED_FIELDS = (
 )
 
 
-def entry_hash(prev_hash: str, fields: dict[str, object]) -> str:
-    canonical = json.dumps(
+def canonical(fields: dict[str, object]) -> str:
+    """The text an entry's hash covers (the SQL function ``access_log_canonical`` writes the same)."""
+    return json.dumps(
         {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in fields.items()},
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
     )
-    return hashlib.sha256(f"{prev_hash}|{canonical}".encode()).hexdigest()
+
+
+def entry_hash(prev_hash: str, fields: dict[str, object]) -> str:
+    return hashlib.sha256(f"{prev_hash}|{canonical(fields)}".encode()).hexdigest()
 
 
 _HEAD = AccessLogHead.__table__
@@ -60,23 +72,15 @@ _ADVANCE = Prepared(
     .returning(_HEAD.c.last_seq, _HEAD.c.last_hash)  # type: ignore[attr-defined]
 )
 _INSERT_ENTRY = Prepared(_ENTRY.insert())  # type: ignore[attr-defined]
+_INSERT_PENDING = Prepared(AccessLogPending.__table__.insert())  # type: ignore[attr-defined]
 _SET_HASH = Prepared(
     _HEAD.update().where(_HEAD.c.id == 1).values(last_hash=bindparam("digest"))  # type: ignore[attr-defined]
 )
 
 
-def append(session: Session, event: AccessEvent) -> int:
-    """Chain one entry onto the log in the caller's transaction; returns its seq."""
-    connection = session.connection()
-    head = _ADVANCE.first(connection, {})
-    if head is None:  # the first entry ever: create the head (the migration also does)
-        connection.execute(
-            insert(AccessLogHead).values(id=1, last_seq=1, last_hash=GENESIS, base_seq=0, base_hash=GENESIS)
-        )
-        head = (1, GENESIS)
-    seq, prev = head
+def append(connection: Connection, event: AccessEvent) -> None:
+    """Write one entry in the caller's transaction: chained here (SQLite), or at commit (PostgreSQL)."""
     fields = {
-        "seq": seq,
         "at": event.at.astimezone(UTC),
         "user_id": event.user_id,
         "role": event.role,
@@ -88,10 +92,20 @@ def append(session: Session, event: AccessEvent) -> int:
         "consent_id": event.consent_id,
         "reason": event.reason,
     }
+    if connection.dialect.name == "postgresql":
+        _INSERT_PENDING.execute(connection, fields)
+        return
+    head = _ADVANCE.first(connection, {})
+    if head is None:  # the first entry ever: create the head (the migration also does)
+        connection.execute(
+            insert(AccessLogHead).values(id=1, last_seq=1, last_hash=GENESIS, base_seq=0, base_hash=GENESIS)
+        )
+        head = (1, GENESIS)
+    seq, prev = head
+    fields = {"seq": seq, **fields}
     digest = entry_hash(prev, fields)
     _INSERT_ENTRY.execute(connection, {**fields, "prev_hash": prev, "entry_hash": digest})
     _SET_HASH.execute(connection, {"digest": digest})
-    return int(seq)
 
 
 @dataclass(frozen=True)
@@ -145,6 +159,11 @@ def verify(engine: Engine, public_key: Ed25519PublicKey, *, batch: int = 5000) -
             return Verification(
                 False, count, 0, expected_seq, f"entries after {expected_seq - 1} are missing"
             )
+        # every committed transaction leaves it empty (its trigger chains what it wrote)
+        unchained = connection.scalar(select(func.count()).select_from(AccessLogPending))
+        if unchained:
+            problem = f"{unchained} entries were written but never chained (access_log_pending)"
+            return Verification(False, count, 0, None, problem)
         checkpoints = connection.execute(select(AccessLogCheckpoint).order_by(AccessLogCheckpoint.seq)).all()
         for point in checkpoints:
             try:

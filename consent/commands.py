@@ -50,7 +50,7 @@ def purge(user_id: int) -> None:
         removed = audit.purge(runtime.engine, now - timedelta(days=round(365.25 * years)))
         with runtime.uow() as uow:
             runtime.plugins.record_access(
-                uow.session,
+                uow.connection,
                 AccessEvent(
                     at=now,
                     user_id=user_id,

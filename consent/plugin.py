@@ -8,6 +8,7 @@ routes and pages (``web_routes``), and ``sotesilta audit`` commands.
 
 from __future__ import annotations
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from sotesilta.core.domain.privacy import AccessEvent, ConsentDecision, ConsentQuery
@@ -42,8 +43,8 @@ def sotesilta_register_code_lists(register: CodeListRegister) -> None:
 
 
 @hookimpl
-def sotesilta_record_access(session: Session, event: AccessEvent) -> None:
-    audit.append(session, event)
+def sotesilta_record_access(connection: Connection, event: AccessEvent) -> None:
+    audit.append(connection, event)
 
 
 @hookimpl

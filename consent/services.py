@@ -70,7 +70,7 @@ def _log(
     reason: str | None = None,
 ) -> None:
     audit.append(
-        uow.session,
+        uow.connection,
         access_event(principal, action, subject, subject_id, client_id=client_id, now=now, reason=reason),
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, Text, text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, Text, text
 from sqlmodel import Field, SQLModel
 
 from sotesilta.core.persistence.types import UTCDateTime
@@ -68,6 +68,33 @@ class AccessLogEntry(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
     prev_hash: str = Field(max_length=64)
     entry_hash: str = Field(max_length=64)
+
+
+class AccessLogPending(SQLModel, table=True):
+    """An access-log entry written on PostgreSQL, waiting for its transaction to commit.
+
+    The deferred trigger ``access_log_chain`` (migration 0011) moves it into
+    ``access_log`` at commit, chained there, so the head row is locked only
+    while the transaction commits; after any commit this table is empty.
+    SQLite chains in place (``audit.append``) and never uses it.
+    """
+
+    __tablename__ = "access_log_pending"
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    )
+    at: datetime = Field(sa_column=_utc())
+    user_id: int
+    role: str = Field(max_length=32)
+    action: str = Field(max_length=16)
+    subject_type: str = Field(max_length=32)
+    subject_id: int
+    client_id: int | None = Field(default=None)
+    basis: str = Field(max_length=32)
+    consent_id: int | None = Field(default=None)
+    reason: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
 
 
 class AccessLogHead(SQLModel, table=True):

@@ -13,10 +13,9 @@ from typing import Any, TypeVar
 
 import anyio
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from .domain.clock import Clock, SystemClock
-from .persistence.db import NO_WAIT_FOR_WRITER, WriterBusy, make_engine, make_session_factory
+from .persistence.db import NO_WAIT_FOR_WRITER, WriterBusy, make_engine
 from .persistence.uow import UnitOfWork
 from .plugins.manager import Plugins, load_plugins
 from .services.accounts import ProfileCache
@@ -32,13 +31,9 @@ class Runtime:
     engine: Engine
     plugins: Plugins
     clock: Clock = field(default_factory=SystemClock)
-    session_factory: sessionmaker[Session] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.session_factory = make_session_factory(self.engine)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory)
+        return UnitOfWork(self.engine)
 
     @property
     def db_inline(self) -> bool:

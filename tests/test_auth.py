@@ -249,31 +249,57 @@ def test_tokens_are_stored_only_as_hashes(client, make_user, runtime):
     assert stored and token not in stored
 
 
-def test_the_common_case_needs_no_unit_of_work_yet_sees_disabling_at_once(client, make_user, runtime, clock):
+def test_the_common_case_opens_no_orm_session_yet_sees_disabling_at_once(client, make_user, runtime, clock):
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
     make_user("espoo.admin", ["admin"], ["049"])
     nurse = make_user("espoo.nurse", ["health_staff"], ["049"])
     token = login(client, "espoo.nurse")
     client.cookies.clear()
     policy = runtime.settings.session_policy
+    sessions: list[object] = []
 
-    def quickly(profiles):  # type: ignore[no-untyped-def]
-        with runtime.engine.connect() as connection:
-            return accounts.authenticate_quickly(
-                connection, token=token, policy=policy, now=clock.now(), profiles=profiles
+    def count(session, *_):  # type: ignore[no-untyped-def]
+        sessions.append(session)
+
+    def authenticate(profiles):  # type: ignore[no-untyped-def]
+        """(the principal, whether an ORM session was opened for it)"""
+        sessions.clear()
+        with runtime.uow() as uow:
+            principal = accounts.authenticate(
+                uow, token=token, policy=policy, now=clock.now(), profiles=profiles
             )
+        return principal, bool(sessions)
 
-    assert quickly(accounts.ProfileCache()) is None  # who the user is: the full path reads it
-    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200  # ...and caches it
-    principal = quickly(runtime.profiles)
-    assert principal is not None and principal.user_id == nurse.id and principal.username == "espoo.nurse"
-    clock.advance(seconds=accounts.TOKEN_TOUCH_INTERVAL.total_seconds())
-    assert quickly(runtime.profiles) is None  # the touch is due: the full path writes it
-    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
-    assert quickly(runtime.profiles) is not None
+    event.listen(Session, "after_begin", count)
+    try:
+        principal, opened = authenticate(accounts.ProfileCache())
+        assert principal.user_id == nurse.id and opened  # who the user is: read with the ORM...
+        assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200  # ...and cached
+        principal, opened = authenticate(runtime.profiles)
+        assert principal.username == "espoo.nurse" and not opened
+        clock.advance(seconds=accounts.TOKEN_TOUCH_INTERVAL.total_seconds())
+        before = _last_used(runtime, principal.token_id)
+        principal, _ = authenticate(runtime.profiles)  # the touch is due (and the cached profile stale)
+        assert _last_used(runtime, principal.token_id) == clock.now() != before
 
-    admin_token = login(client, "espoo.admin")
-    client.cookies.clear()
-    assert client.post(f"/api/v1/users/{nurse.id}/disable", headers=bearer(admin_token)).status_code == 200
-    with pytest.raises(AuthenticationFailed):
-        quickly(runtime.profiles)  # the profile is still cached, the user's state is not
+        admin_token = login(client, "espoo.admin")
+        client.cookies.clear()
+        assert (
+            client.post(f"/api/v1/users/{nurse.id}/disable", headers=bearer(admin_token)).status_code == 200
+        )
+        with pytest.raises(AuthenticationFailed):
+            authenticate(runtime.profiles)  # the profile is still cached, the user's state is not
+    finally:
+        event.remove(Session, "after_begin", count)
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
+
+
+def _last_used(runtime, token_id):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from sotesilta.core.persistence.tables import AuthToken
+
+    with runtime.engine.connect() as connection:
+        return connection.scalar(select(AuthToken.last_used_at).where(AuthToken.id == token_id))

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from support import TEST_SECRET
 
 from sotesilta.core.cli import main
-from sotesilta.core.persistence.db import make_engine, make_session_factory
+from sotesilta.core.persistence.db import make_engine
 from sotesilta.core.persistence.scheduling import GuidanceSession, Slot
 from sotesilta.core.persistence.tables import Station, UserAccount, Worker
 from sotesilta.core.persistence.uow import UnitOfWork
@@ -30,7 +30,7 @@ def run(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
 
 def count(url: str, table) -> int:  # type: ignore[no-untyped-def]
     engine = make_engine(url)
-    with UnitOfWork(make_session_factory(engine)) as uow:
+    with UnitOfWork(engine) as uow:
         value = uow.session.scalar(select(func.count()).select_from(table))
     engine.dispose()
     return int(value or 0)
@@ -95,7 +95,7 @@ def test_the_demo_gives_a_believable_rehabilitation_outcome_report(cli_env):
     engine = make_engine(cli_env)
     registry = load_plugins().municipalities
     reports = []
-    with UnitOfWork(make_session_factory(engine)) as uow:
+    with UnitOfWork(engine) as uow:
         manager = accounts.principal_of_user(uow, "ph.manager")
         for year in (date.today().year - 1, date.today().year):
             reports.append(

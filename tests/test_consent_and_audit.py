@@ -305,7 +305,7 @@ factory = make_session_factory(engine)
 def write(n):
     while True:
         with factory() as session:
-            audit.append(session, AccessEvent(at=datetime.now(UTC), user_id=1, role="instructor",
+            audit.append(session.connection(), AccessEvent(at=datetime.now(UTC), user_id=1, role="instructor",
                 action=AccessAction.READ, subject_type="booking", subject_id=n, client_id=None,
                 basis=AccessBasis.TASK))
             time.sleep(0.001)  # die with transactions open

@@ -62,6 +62,37 @@ def test_downgrade_to_base_and_back(tmp_path):
     engine.dispose()
 
 
+def test_revision_ids_fit_alembics_version_column():
+    # alembic_version.version_num is VARCHAR(32): SQLite would take a longer id, PostgreSQL refuses it
+    from alembic.script import ScriptDirectory
+
+    revisions = list(ScriptDirectory.from_config(migrate.alembic_config()).walk_revisions())
+    assert revisions and all(len(r.revision) <= 32 for r in revisions)
+
+
+def test_the_newest_migrations_step_down_and_up_again_on_the_test_database(database_url):
+    # on PostgreSQL too (.ci/run): the access log's trigger and functions are dropped and made again
+    from alembic import command
+    from sqlalchemy import text
+
+    engine = make_engine(database_url)
+    config = migrate.alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0009_statistics")
+    assert migrate.current_revision(engine) == "0009_statistics"
+    assert "access_log_pending" not in inspect(engine).get_table_names()
+    migrate.upgrade(engine)
+    assert migrate.is_up_to_date(engine) and _drift(engine) == []
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            assert (
+                connection.scalar(text("SELECT count(*) FROM pg_trigger WHERE tgname = 'access_log_chain'"))
+                == 1
+            )
+    engine.dispose()
+
+
 def test_sqlite_connections_enforce_foreign_keys_and_use_wal(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'pragmas.sqlite3'}")
     with engine.connect() as connection:

@@ -271,7 +271,9 @@ def test_hook_sotesilta_record_access(client, scheduling, runtime):
     from support import bearer, login
 
     seen = []
-    plugin = _module("siem", sotesilta_record_access=api.hookimpl(lambda session, event: seen.append(event)))
+    plugin = _module(
+        "siem", sotesilta_record_access=api.hookimpl(lambda connection, event: seen.append(event))
+    )
     runtime.plugins = load_plugins(extra=[("siem", plugin)])
     nurse = bearer(login(client, "espoo.nurse"))
     created = client.post("/api/v1/clients", headers=nurse, json={"municipality": "049", "name": "A"})
@@ -305,7 +307,7 @@ def test_hook_sotesilta_consent_decision(runtime):
             load_plugins(extra=[("registry", registry)]).consent_decision(uow.session, query).consent_id == 77
         )
         # with neither the consent plugin nor another, the core default refuses
-        silent = _module("silent", sotesilta_record_access=api.hookimpl(lambda session, event: None))
+        silent = _module("silent", sotesilta_record_access=api.hookimpl(lambda connection, event: None))
         alone = load_plugins(blocked=["consent"], extra=[("silent", silent)])
         assert alone.consent_decision(uow.session, query).allowed is False
 

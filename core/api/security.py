@@ -30,18 +30,14 @@ def presented_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | Non
 
 
 def _authenticate(runtime: Runtime, token: str) -> Principal:
-    now, policy = runtime.clock.now(), runtime.settings.session_policy
-    with runtime.engine.connect() as connection:  # the common case needs no unit of work
-        try:
-            found = accounts.authenticate_quickly(
-                connection, token=token, policy=policy, now=now, profiles=runtime.profiles
-            )
-        finally:
-            connection.rollback()
-    if found is not None:
-        return found
     with runtime.uow() as uow:
-        return accounts.authenticate(uow, token=token, policy=policy, now=now, profiles=runtime.profiles)
+        return accounts.authenticate(
+            uow,
+            token=token,
+            policy=runtime.settings.session_policy,
+            now=runtime.clock.now(),
+            profiles=runtime.profiles,
+        )
 
 
 class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):

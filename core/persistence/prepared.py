@@ -7,7 +7,8 @@ a Core statement compiled once per dialect; each call applies the same bind
 and result processors SQLAlchemy would (so values are stored and read exactly
 as through the ORM), fires the engine's ``before_cursor_execute`` listeners
 (SQLite's writer lock, see ``db._serialise_sqlite_writers``), runs in the
-caller's transaction, and raises SQLAlchemy's exception types.
+caller's transaction (beginning it, as SQLAlchemy's execution does), and raises
+SQLAlchemy's exception types.
 """
 
 from __future__ import annotations
@@ -76,6 +77,8 @@ class Prepared:
         return values
 
     def _run(self, connection: Connection, form: _Form, params: Any, *, many: bool = False) -> Any:
+        if not connection.in_transaction():
+            connection.begin()  # as SQLAlchemy's own execution autobegins: commit() then commits this
         cursor = connection.connection.cursor()
         try:
             connection.dispatch.before_cursor_execute(connection, cursor, form.sql, params, None, many)

@@ -14,6 +14,7 @@ from . import hookspec
 from . import hookspec_marker_firstresult as firstresult_hookspec
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
     from sqlalchemy.orm import Session
 
     from ..domain.bookings import BookingDraft
@@ -92,13 +93,15 @@ def sotesilta_validate_booking(draft: BookingDraft) -> str | None:
 
 
 @hookspec
-def sotesilta_record_access(session: Session, event: AccessEvent) -> None:
-    """Write one access-log entry for ``event`` on ``session``, in its transaction.
+def sotesilta_record_access(connection: Connection, event: AccessEvent) -> None:
+    """Write one access-log entry for ``event`` on ``connection``, in its transaction.
 
     Called by every use case that reads or changes a client's data, before it
-    commits: the entry and the access stand or fall together. The built-in
-    consent plugin implements it (hash-chained log); start-up fails when no
-    plugin does. Return nothing; raise to refuse the access.
+    commits: the entry and the access stand or fall together. ``connection`` is
+    the use case's own SQLAlchemy ``Connection`` (Core statements; no ORM
+    session, which the hottest use cases do not open). The built-in consent
+    plugin implements it (hash-chained log); start-up fails when no plugin
+    does. Return nothing; raise to refuse the access.
     """
 
 

@@ -162,8 +162,8 @@ class Plugins:
     def load_demo(self, builder: DemoBuilder) -> None:
         _call_each(self.pm, "sotesilta_load_demo", demo=builder)
 
-    def record_access(self, session: Any, event: AccessEvent) -> None:
-        self.pm.hook.sotesilta_record_access(session=session, event=event)
+    def record_access(self, connection: Any, event: AccessEvent) -> None:
+        self.pm.hook.sotesilta_record_access(connection=connection, event=event)
 
     def consent_decision(self, session: Any, query: ConsentQuery) -> ConsentDecision:
         return self.pm.hook.sotesilta_consent_decision(session=session, query=query)  # type: ignore[no-any-return]

@@ -81,7 +81,7 @@ def log_use(
 ) -> None:
     """Write the access-log entry of this use of a client's data, in the use case's transaction."""
     plugins.record_access(
-        uow.session, access_event(principal, action, subject, subject_id, client_id=client_id, now=now)
+        uow.connection, access_event(principal, action, subject, subject_id, client_id=client_id, now=now)
     )
 
 

@@ -238,7 +238,7 @@ def create_booking(
         replay = _replay(uow, principal, idempotency_key, digest, sealer, plugins, now)
         if replay is not None:
             return replay
-    connection = uow.session.connection()
+    connection = uow.connection
     _claim_session(connection, request.slot_id)
     target = _TARGET.first(connection, {"slot_id": request.slot_id})
     ensure_bookable(
@@ -526,7 +526,7 @@ def _log_access(
     event = access.access_event(
         principal, action, "booking", booking_id, client_id=client_id, now=now, basis=basis
     )
-    plugins.record_access(uow.session, event)
+    plugins.record_access(uow.connection, event)
 
 
 def get_booking(

@@ -100,7 +100,7 @@ def _log(
         basis=basis,
         consent_id=consent_id,
     )
-    plugins.record_access(uow.session, event)
+    plugins.record_access(uow.connection, event)
 
 
 def create_consultation(

@@ -144,7 +144,7 @@ def read_visit_history(
     ]
     if booking is not None:
         plugins.record_access(
-            session,
+            uow.connection,
             access.access_event(
                 principal,
                 AccessAction.READ,

@@ -245,7 +245,7 @@ def record_visit_outcome(
         _apply_to_booking(source.booking, record.outcome, now)
         booking = source.booking
         plugins.record_access(
-            uow.session,
+            uow.connection,
             access.access_event(
                 principal,
                 AccessAction.UPDATE,
