@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -61,6 +62,19 @@ def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
             pass
         time.sleep(0.1)
     raise SystemExit(f"{url} did not become ready")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU of a process and all its threads so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(pid: int, load):  # type: ignore[no-untyped-def]
+    """Run ``load()``; return its result and the server's CPU per request in µs."""
+    before = cpu_seconds(pid)
+    result = load()
+    return result, (cpu_seconds(pid) - before) / max(result.requests, 1) * 1e6
 
 
 def seed(url: str, *, stations: int, weeks: int) -> int:
@@ -308,16 +322,22 @@ def run(kind: str, args: argparse.Namespace) -> None:
                     "127.0.0.1", bare_port, lambda n: bare_request, connections=args.connections, duration=1.0
                 )
             )  # warm-up
-            bare = asyncio.run(
-                run_load(
-                    "127.0.0.1",
-                    bare_port,
-                    lambda n: bare_request,
-                    connections=args.connections,
-                    duration=args.duration,
-                )
+            bare, bare_cpu = measured(
+                servers[1].pid,
+                lambda: asyncio.run(
+                    run_load(
+                        "127.0.0.1",
+                        bare_port,
+                        lambda n: bare_request,
+                        connections=args.connections,
+                        duration=args.duration,
+                    )
+                ),
             )
-            print(f"bare Litestar endpoint ({args.connections} clients): {bare.summary()}")
+            print(
+                f"bare Litestar endpoint ({args.connections} clients): {bare.summary()}; "
+                f"server CPU {bare_cpu:,.0f} µs a request"
+            )
 
             token = httpx.post(
                 f"http://127.0.0.1:{port}/api/v1/auth/login",
@@ -338,18 +358,24 @@ def run(kind: str, args: argparse.Namespace) -> None:
                 ).encode()
                 return http_request("POST", "/api/v1/bookings", host="127.0.0.1", body=body, headers=headers)
 
-            booking = asyncio.run(
-                run_load(
-                    "127.0.0.1",
-                    port,
-                    booking_request,
-                    connections=args.connections,
-                    duration=args.duration,
-                    max_requests=len(slot_ids),
-                )
+            booking, booking_cpu = measured(
+                servers[0].pid,
+                lambda: asyncio.run(
+                    run_load(
+                        "127.0.0.1",
+                        port,
+                        booking_request,
+                        connections=args.connections,
+                        duration=args.duration,
+                        max_requests=len(slot_ids),
+                    )
+                ),
             )
             ratio = booking.rate / bare.rate
-            print(f"booking over HTTP ({args.connections} clients): {booking.summary()}")
+            print(
+                f"booking over HTTP ({args.connections} clients): {booking.summary()}; "
+                f"server CPU {booking_cpu:,.0f} µs a booking"
+            )
             print(f"booking / bare endpoint: {ratio:.1%}")
             if kind == "sqlite":
                 ok = ratio >= 0.25 and booking.percentile(99) < 50

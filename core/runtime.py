@@ -32,8 +32,8 @@ class Runtime:
     plugins: Plugins
     clock: Clock = field(default_factory=SystemClock)
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine)
+    def uow(self, *, autocommit: bool = False) -> UnitOfWork:
+        return UnitOfWork(self.engine, autocommit=autocommit)
 
     @property
     def db_inline(self) -> bool:

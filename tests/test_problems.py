@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conftest import requires_postgres
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -131,3 +132,48 @@ def test_any_json_sent_to_login_gets_a_4xx_never_a_500(client, body):
 def test_arbitrary_bytes_sent_to_login_get_a_4xx(client, raw):
     response = client.post("/api/v1/auth/login", content=raw, headers={"content-type": "application/json"})
     assert 400 <= response.status_code < 500, response.text
+
+
+def _drop_the_servers_connections(runtime) -> None:  # type: ignore[no-untyped-def]
+    """Every connection of the server's pool dies, as when PostgreSQL restarts."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(runtime.engine.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    admin.dispose()
+
+
+@requires_postgres
+def test_a_connection_lost_under_a_request_is_a_503_and_the_next_request_is_served(
+    client, make_user, runtime
+):
+    make_user("nurse.one", ["health_staff"])
+    headers = bearer(login(client, "nurse.one"))
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    _drop_the_servers_connections(runtime)
+    lost = client.get("/api/v1/me", headers=headers)
+    body = _is_problem(lost, 503)
+    assert lost.headers["retry-after"] == "1" and "nothing was saved" in body["detail"]
+    assert client.get("/api/v1/me", headers=headers).status_code == 200  # the pool was renewed
+    _drop_the_servers_connections(runtime)
+    page = client.get("/", headers=headers)  # a page answers with its own error page
+    assert page.status_code == 503 and page.headers["retry-after"] == "1"
+    assert "text/html" in page.headers["content-type"]
+
+
+@requires_postgres
+def test_a_connection_that_died_while_idle_is_replaced_before_use(client, make_user, runtime, monkeypatch):
+    from sotesilta.core.persistence import db
+
+    make_user("nurse.one", ["health_staff"])
+    headers = bearer(login(client, "nurse.one"))
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    monkeypatch.setattr(db, "IDLE_BEFORE_PING_S", 0.0)  # every pooled connection counts as idle
+    _drop_the_servers_connections(runtime)
+    assert client.get("/api/v1/me", headers=headers).status_code == 200

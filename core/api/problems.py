@@ -15,6 +15,8 @@ from litestar.exceptions import (
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ..domain.errors import DomainError
 
@@ -198,6 +200,25 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     return problem(request, status=status, code=code, title=title, detail=detail, headers=exc.headers)
 
 
+def database_unavailable_handler(
+    request: Request[Any, Any, Any], exc: OperationalError | PoolTimeout
+) -> Response[dict[str, Any]]:
+    """The database could not be reached or was too busy: nothing was written; try again."""
+    log.error(
+        "database unavailable",
+        extra={"method": request.method, "path": request.url.path, "error": type(exc).__name__},
+    )
+    code, title = GENERIC_CODES[503]
+    return problem(
+        request,
+        status=503,
+        code=code,
+        title=title,
+        detail="the database is unavailable for a moment; nothing was saved, try again",
+        headers={"Retry-After": "1"},
+    )
+
+
 def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     # A 500 is a bug: log everything for us, reveal nothing to the caller.
     log.exception("unhandled error", extra={"method": request.method, "path": request.url.path})
@@ -209,5 +230,8 @@ EXCEPTION_HANDLERS = {
     DomainError: domain_error_handler,
     ValidationException: validation_error_handler,
     HTTPException: http_error_handler,
+    # a lost or refused database connection, or a pool exhausted: the request is refused whole
+    OperationalError: database_unavailable_handler,
+    PoolTimeout: database_unavailable_handler,
     Exception: unexpected_error_handler,
 }

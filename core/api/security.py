@@ -30,7 +30,8 @@ def presented_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | Non
 
 
 def _authenticate(runtime: Runtime, token: str) -> Principal:
-    with runtime.uow() as uow:
+    # a lookup and at most one write (the token's touch): statements that stand alone
+    with runtime.uow(autocommit=True) as uow:
         return accounts.authenticate(
             uow,
             token=token,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -106,7 +108,41 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         return engine
     # 20 + 20: the server's worker threads (40 by default) hold one connection
     # each; a pool smaller than the concurrency makes calls queue for one
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=20, max_overflow=20)
+    engine = create_engine(url, echo=echo, pool_size=20, max_overflow=20)
+    _ping_after_idling(engine)
+    return engine
+
+
+#: a pooled connection unused for this long is checked before it is handed out
+IDLE_BEFORE_PING_S = 10.0
+
+
+def _ping_after_idling(engine: Engine) -> None:
+    """Check a pooled connection before use only when it has sat idle a while.
+
+    A connection that dies (the database restarted, a firewall dropped it) is
+    nearly always one that has idled; pinging every checkout (pool_pre_ping)
+    cost two round trips a request on PostgreSQL (the ping and the transaction
+    it begins). A connection found dead here is replaced before the caller sees
+    it. One that died within the last seconds surfaces as a disconnect error:
+    SQLAlchemy then discards every pooled connection, and the request gets 503.
+    """
+
+    def checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_BEFORE_PING_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+            dbapi_connection.rollback()  # end the transaction the ping began: hand it out idle
+        except engine.dialect.loaded_dbapi.Error as exc:  # the pool replaces it with a new one
+            raise DisconnectionError("a pooled connection was found closed") from exc
+
+    event.listen(engine, "checkin", checkin)
+    event.listen(engine, "checkout", checkout)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

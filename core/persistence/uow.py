@@ -26,8 +26,13 @@ class UnitOfWork:
     transaction, committed or rolled back as a whole.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, autocommit: bool = False) -> None:
         self._engine = engine
+        # On PostgreSQL each statement then commits alone: no BEGIN and no ROLLBACK
+        # round trips for work that is a lookup and at most one write (signing a
+        # request in). SQLite keeps its transaction: it costs no round trip there,
+        # and the process's writer lock is handed on at commit.
+        self._autocommit = autocommit and engine.dialect.name == "postgresql"
         self._connection: Connection | None = None
         self._session: Session | None = None
         self._open = False
@@ -39,6 +44,8 @@ class UnitOfWork:
             raise RuntimeError("unit of work used outside its 'with' block")
         if self._connection is None:
             self._connection = self._engine.connect()
+            if self._autocommit:
+                self._connection.execution_options(isolation_level="AUTOCOMMIT")
         return self._connection
 
     @property

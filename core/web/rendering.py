@@ -15,6 +15,8 @@ from litestar.exceptions import (
     PermissionDeniedException,
 )
 from litestar.response import Redirect, Template
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ..domain.accounts import Principal
 from ..domain.errors import DomainError
@@ -150,6 +152,7 @@ ERROR_TEXTS = {
     422: (N_("The request could not be read"), N_("Go back and check what you entered.")),
     429: (N_("Too many attempts"), N_("Wait a moment and try again.")),
     500: (N_("Something went wrong"), N_("The error has been logged. Try again in a moment.")),
+    503: (N_("Temporarily unavailable"), N_("Nothing was saved. Try again in a moment.")),
 }
 
 
@@ -215,11 +218,23 @@ def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[A
     return error_page(request, 500)
 
 
+def on_database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.error(
+        "page failed: database unavailable", extra={"path": request.url.path, "error": type(exc).__name__}
+    )
+    answer = error_page(request, 503)
+    answer.headers["Retry-After"] = "1"
+    return answer
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     NotAuthorizedException: on_not_signed_in,
     CsrfRefused: on_csrf_refused,
     HTTPException: on_http_error,
     DomainError: on_domain_error,
+    # a lost or refused database connection, or a pool exhausted: nothing was written
+    OperationalError: on_database_unavailable,
+    PoolTimeout: on_database_unavailable,
     Exception: on_unexpected,
 }
 
