@@ -65,9 +65,23 @@ def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User and system CPU of a process and all its threads so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User and system CPU so far of a process, its threads and its child processes (Linux /proc)."""
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # ended meanwhile
+            stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    family, ticks = {pid}, 0
+    while True:  # the server and every process it started (uvicorn's workers)
+        grown = family | {p for p, (parent, _) in stats.items() if parent in family}
+        if grown == family:
+            break
+        family = grown
+    ticks = sum(stats[p][1] for p in family if p in stats)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def measured(pid: int, load):  # type: ignore[no-untyped-def]
@@ -263,6 +277,7 @@ def raw_psycopg_rate(url: str, connections: int, duration: float) -> tuple[float
 
 
 def run(kind: str, args: argparse.Namespace) -> None:
+    workers = args.workers if args.workers is not None else (1 if kind == "sqlite" else 2)
     with scratch_database(kind, "sotesilta-bench-", keep=args.keep) as (url, work, env):
         sa_url = url.replace("postgresql://", "postgresql+psycopg://")
         env["SOTESILTA_SECRET_KEY"] = SECRET
@@ -287,7 +302,7 @@ def run(kind: str, args: argparse.Namespace) -> None:
             server_log = open(work / "server.log", "wb")  # noqa: SIM115  (closed with the process)
             servers.append(
                 subprocess.Popen(
-                    [SOTESILTA, "serve", "--port", str(port), "--no-access-log"],
+                    [SOTESILTA, "serve", "--port", str(port), "--no-access-log", "--workers", str(workers)],
                     env=env,
                     stdout=server_log,
                     stderr=subprocess.STDOUT,
@@ -307,6 +322,8 @@ def run(kind: str, args: argparse.Namespace) -> None:
                         "--no-access-log",
                         "--log-level",
                         "warning",
+                        "--workers",
+                        str(workers),
                     ],
                     env=env,
                     stdout=subprocess.DEVNULL,
@@ -417,6 +434,12 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per load phase")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="server processes, the same for the bare endpoint (default: 1 on SQLite, its single "
+        "writer; 2 on PostgreSQL, one per core, as production runs several)",
+    )
     parser.add_argument("--stations", type=int, default=200)
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument("--search-runs", type=int, default=300)

@@ -140,33 +140,37 @@ def ceiling_rates(
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
 
     def transaction(form: str) -> Callable[[Any, int, int], None]:
+        # The server's round trips: the token lookup commits alone (autocommit); the
+        # booking runs in pipeline mode, reading answers only where it needs them.
         def run(conn: Any, slot_id: int, n: int) -> None:
-            with conn.transaction(), conn.cursor() as cur:
+            with conn.cursor() as cur:
+                conn.autocommit = True
                 cur.execute(lookup.sql, lookup.params({"token_hash": token_hash}))
                 user = cur.fetchone()
-                cur.execute(claim.sql, claim.params({"slot_id": slot_id}))
-                cur.fetchall()
-                cur.execute(target.sql, target.params({"slot_id": slot_id}))
-                slot = target.form.row._make(cur.fetchone())
-                cur.execute(insert_booking.sql, insert_booking.params(_booking_values(slot, now, user[1], n)))
-                booking_id = cur.fetchone()[0]
-                cur.execute(
-                    insert_reason.sql, insert_reason.params({"booking_id": booking_id, "code": "loneliness"})
-                )
-                if form == "as built":
-                    fields = _log_fields(0, now, user[1], booking_id)
-                    del fields["seq"]
-                    cur.execute(insert_pending.sql, insert_pending.params(fields))
-                elif form == "chained in the transaction":
-                    cur.execute(advance.sql, advance.params({}))
-                    seq, prev = cur.fetchone()
-                    fields = _log_fields(seq, now, user[1], booking_id)
-                    digest = audit.entry_hash(prev, fields)
-                    cur.execute(
-                        insert_entry.sql,
-                        insert_entry.params({**fields, "prev_hash": prev, "entry_hash": digest}),
-                    )
-                    cur.execute(set_hash.sql, set_hash.params({"digest": digest}))
+                conn.autocommit = False
+                with conn.pipeline(), conn.transaction():
+                    cur.execute(claim.sql, claim.params({"slot_id": slot_id}))
+                    cur.execute(target.sql, target.params({"slot_id": slot_id}))
+                    slot = target.form.row._make(cur.fetchone())
+                    values = _booking_values(slot, now, user[1], n)
+                    cur.execute(insert_booking.sql, insert_booking.params(values))
+                    booking_id = cur.fetchone()[0]
+                    reason = {"booking_id": booking_id, "code": "loneliness"}
+                    cur.execute(insert_reason.sql, insert_reason.params(reason))
+                    if form == "as built":
+                        fields = _log_fields(0, now, user[1], booking_id)
+                        del fields["seq"]
+                        cur.execute(insert_pending.sql, insert_pending.params(fields))
+                    elif form == "chained in the transaction":
+                        cur.execute(advance.sql, advance.params({}))
+                        seq, prev = cur.fetchone()
+                        fields = _log_fields(seq, now, user[1], booking_id)
+                        digest = audit.entry_hash(prev, fields)
+                        cur.execute(
+                            insert_entry.sql,
+                            insert_entry.params({**fields, "prev_hash": prev, "entry_hash": digest}),
+                        )
+                        cur.execute(set_hash.sql, set_hash.params({"digest": digest}))
 
         return run
 

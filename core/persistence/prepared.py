@@ -88,9 +88,7 @@ class Prepared:
                 cursor.execute(form.sql, params)
         except connection.dialect.loaded_dbapi.Error as exc:
             cursor.close()
-            raise DBAPIError.instance(
-                form.sql, params, exc, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect
-            ) from exc
+            raise _translated(connection, form.sql, params, exc) from exc
         except BaseException:
             cursor.close()
             raise
@@ -99,9 +97,12 @@ class Prepared:
     def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[Any]:
         """All result rows, as named tuples."""
         form = self._form(connection.dialect, params)
-        cursor = self._run(connection, form, self._parameters(form, params))
+        parameters = self._parameters(form, params)
+        cursor = self._run(connection, form, parameters)
         try:
-            fetched = cursor.fetchall()
+            fetched = cursor.fetchall()  # in pipeline mode (PostgreSQL) the statement's errors arrive here
+        except connection.dialect.loaded_dbapi.Error as exc:
+            raise _translated(connection, form.sql, parameters, exc) from exc
         finally:
             cursor.close()
         make = form.row._make
@@ -129,3 +130,10 @@ class Prepared:
             return
         form = self._form(connection.dialect, params[0])
         self._run(connection, form, [self._parameters(form, p) for p in params], many=True).close()
+
+
+def _translated(connection: Connection, sql: str, params: Any, exc: Exception) -> DBAPIError:
+    """The driver's error as SQLAlchemy's type (IntegrityError, OperationalError…)."""
+    return DBAPIError.instance(
+        sql, params, exc, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect
+    )

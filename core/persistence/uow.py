@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
@@ -26,8 +28,15 @@ class UnitOfWork:
     transaction, committed or rolled back as a whole.
     """
 
-    def __init__(self, engine: Engine, *, autocommit: bool = False) -> None:
+    def __init__(self, engine: Engine, *, autocommit: bool = False, pipelined: bool = False) -> None:
         self._engine = engine
+        # PostgreSQL's pipeline mode (psycopg): statements are sent without waiting
+        # for their answers until one is read; a statement whose result nobody reads
+        # (an insert, a lock) travels with the next, and the last ones with COMMIT.
+        # For prebuilt statements on the connection only: the ORM session reads
+        # row counts at once, so asking for it leaves pipeline mode first.
+        self._pipelined = pipelined and engine.dialect.name == "postgresql"
+        self._pipeline: AbstractContextManager[Any] | None = None
         # On PostgreSQL each statement then commits alone: no BEGIN and no ROLLBACK
         # round trips for work that is a lookup and at most one write (signing a
         # request in). SQLite keeps its transaction: it costs no round trip there,
@@ -46,12 +55,23 @@ class UnitOfWork:
             self._connection = self._engine.connect()
             if self._autocommit:
                 self._connection.execution_options(isolation_level="AUTOCOMMIT")
+            if self._pipelined:
+                self._pipeline = self._connection.connection.dbapi_connection.pipeline()  # type: ignore[union-attr]
+                self._pipeline.__enter__()
         return self._connection
+
+    def _leave_pipeline(self) -> None:
+        """Send what is queued and wait for it (raising its errors), then work one by one."""
+        pipeline, self._pipeline = self._pipeline, None
+        if pipeline is not None:
+            pipeline.__exit__(None, None, None)
 
     @property
     def session(self) -> Session:
         """An ORM session on the unit's connection; its commit and rollback are the unit's."""
         if self._session is None:
+            self.connection  # noqa: B018  (opened first, so that the pipeline is left below)
+            self._leave_pipeline()
             # control_fully: the session commits and rolls back the connection's
             # transaction, even one begun before it was made
             self._session = _SESSIONS(bind=self.connection, join_transaction_mode="control_fully")
@@ -71,6 +91,7 @@ class UnitOfWork:
             self.rollback()
         finally:
             try:
+                self._leave_pipeline()
                 if self._session is not None:
                     self._session.close()
             finally:

@@ -197,8 +197,8 @@ def _claim_session(connection: Connection, slot_id: int) -> None:
     if connection.dialect.name == "sqlite":
         if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
             _BEGIN_WRITING.execute(connection, {})
-    else:
-        _LOCK_SESSION.rows(connection, {"slot_id": slot_id})
+    else:  # nothing to read: in pipeline mode it travels with the slot query
+        _LOCK_SESSION.execute(connection, {"slot_id": slot_id})
 
 
 _BOOKING = Booking.__table__
