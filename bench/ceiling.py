@@ -55,6 +55,11 @@ class _Statement:
     def params(self, values: dict[str, Any]) -> Any:
         return self.prepared._parameters(self.form, values)
 
+    def row(self, raw: Any) -> Any:
+        """A fetched row as the prepared statement returns it (values read as SQLAlchemy reads them)."""
+        procs = self.form.results
+        return self.form.row._make([p(v) if p else v for p, v in zip(procs, raw, strict=True)])
+
 
 def _booking_values(slot: Any, now: datetime, user_id: int, n: int) -> dict[str, Any]:
     return {
@@ -223,3 +228,73 @@ def _drive(
         thread.join()
     elapsed = time.perf_counter() - started
     return sum(counts) / elapsed, percentile([x for xs in latencies for x in xs], 99)
+
+
+def sqlite_ceiling_rate(url: str, token: str, *, duration: float) -> tuple[float, float]:
+    """The booking's transaction as built on SQLite (the entry chained in place), from
+    plain sqlite3 on one connection: SQLite takes one writer at a time, so more threads
+    would only queue. Transactions/s and p99 (ms); what it booked is removed after."""
+    import sqlite3
+
+    engine = create_engine(url)
+    dialect = engine.dialect
+    with engine.connect() as connection:
+        slot_ids = list(
+            connection.scalars(
+                text(
+                    "SELECT s.id FROM slot s WHERE s.starts_at > :now AND NOT EXISTS "
+                    "(SELECT 1 FROM booking b WHERE b.slot_id = s.id) ORDER BY s.id"
+                ),
+                {"now": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")},
+            )
+        )
+    now = datetime.now(UTC)
+    token_hash = accounts.token_digest(token)
+    lookup = _Statement(accounts._TOKEN_LOOKUP, dialect, {"token_hash": token_hash})
+    target = _Statement(bookings._TARGET, dialect, {"slot_id": slot_ids[0]})
+    shape = SimpleNamespace(
+        slot_id=0, session_id=0, station_id=0, worker_id=0, municipality_code="", starts_at=now, ends_at=now
+    )
+    insert_booking = _Statement(bookings._INSERT_BOOKING, dialect, _booking_values(shape, now, 0, 0))
+    insert_reason = _Statement(bookings._INSERT_REASON, dialect, {"booking_id": 0, "code": "x"})
+    advance = _Statement(audit._ADVANCE, dialect, {})
+    insert_entry = _Statement(
+        audit._INSERT_ENTRY, dialect, {**_log_fields(0, now, 0, 0), "prev_hash": "", "entry_hash": ""}
+    )
+    set_hash = _Statement(audit._SET_HASH, dialect, {"digest": ""})
+    # the server's connection settings (persistence.db._sqlite_on_connect)
+    conn = sqlite3.connect(engine.url.database, isolation_level=None, check_same_thread=False)
+    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
+        conn.execute(f"PRAGMA {pragma}")
+    latencies: list[float] = []
+    deadline = time.perf_counter() + duration
+    started = time.perf_counter()
+    for n, slot_id in enumerate(slot_ids):
+        if time.perf_counter() >= deadline:
+            break
+        begun = time.perf_counter()
+        user = conn.execute(lookup.sql, lookup.params({"token_hash": token_hash})).fetchone()
+        conn.execute("BEGIN IMMEDIATE")
+        slot = target.row(conn.execute(target.sql, target.params({"slot_id": slot_id})).fetchone())
+        values = _booking_values(slot, now, user[1], n)
+        booking_id = conn.execute(insert_booking.sql, insert_booking.params(values)).fetchone()[0]
+        conn.execute(
+            insert_reason.sql, insert_reason.params({"booking_id": booking_id, "code": "loneliness"})
+        )
+        seq, prev = conn.execute(advance.sql, advance.params({})).fetchone()
+        fields = _log_fields(seq, now, user[1], booking_id)
+        digest = audit.entry_hash(prev, fields)
+        conn.execute(
+            insert_entry.sql, insert_entry.params({**fields, "prev_hash": prev, "entry_hash": digest})
+        )
+        conn.execute(set_hash.sql, set_hash.params({"digest": digest}))
+        conn.execute("COMMIT")
+        latencies.append((time.perf_counter() - begun) * 1000)
+    elapsed = time.perf_counter() - started
+    conn.close()
+    with engine.begin() as connection:
+        mine = "SELECT id FROM booking WHERE reference LIKE 'ceiling-%'"
+        connection.execute(text(f"DELETE FROM booking_reason WHERE booking_id IN ({mine})"))
+        connection.execute(text("DELETE FROM booking WHERE reference LIKE 'ceiling-%'"))
+    engine.dispose()
+    return len(latencies) / elapsed, percentile(latencies, 99)
