@@ -1,16 +1,14 @@
-"""The database's ceiling for a booking: its own statements in plain psycopg, no server.
+"""The database's ceiling for a booking: its own statements in plain psycopg or sqlite3, no server.
 
-Run by ``bench/booking.py`` on PostgreSQL, after the HTTP figures.
+Run by ``bench/booking.py`` after the HTTP figures. It runs the booking
+transaction's own statements (the token lookup, the claim of the session, the
+slot query, the booking and its reason, and the access-log entry), compiled
+from the use cases' prebuilt statements, with the server's round trips, from
+plain psycopg threads at the same concurrency (PostgreSQL) or one plain
+sqlite3 connection (SQLite, one writer), with no HTTP, no framework and no
+validation. Whatever the server does, it cannot book faster than this.
 
-``bench/booking.py`` compares booking over HTTP with the raw rate of one
-single-row insert per transaction. This measures what lies between: the
-booking transaction's own statements (the token lookup, the claim of the
-session, the slot query, the booking and its reason, and the access-log entry), compiled from the use
-cases' prebuilt statements and run from plain psycopg threads at the same
-concurrency, with no HTTP, no framework and no validation. Whatever the
-server does, it cannot book faster than this.
-
-Three forms of the transaction:
+On PostgreSQL, three forms of the transaction:
 
 - ``as built``: the access-log entry written to ``access_log_pending`` and
   chained by the database's trigger as the transaction commits;
@@ -32,13 +30,14 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, exists, select, text
 
 sys.path.insert(0, str(Path(__file__).parent))
 from loadgen import percentile
 
 from sotesilta.consent import audit
 from sotesilta.core.persistence.prepared import Prepared
+from sotesilta.core.persistence.scheduling import Booking, Slot
 from sotesilta.core.services import accounts, bookings
 
 FORMS = ("as built", "chained in the transaction", "no log")
@@ -108,40 +107,58 @@ def _log_fields(seq: int, now: datetime, user_id: int, booking_id: int) -> dict[
     }
 
 
+def _free_slots(engine: Any) -> list[int]:
+    """Future slots with no booking: no checks, the ceiling books whatever it finds."""
+    booked = exists().where(Booking.slot_id == Slot.id)
+    with engine.connect() as connection:
+        return list(
+            connection.scalars(
+                select(Slot.id).where(Slot.starts_at > datetime.now(UTC), ~booked).order_by(Slot.id)
+            )
+        )
+
+
+def _statements(dialect: Any, token_hash: str, slot_id: int, now: datetime) -> SimpleNamespace:
+    """The booking transaction's prebuilt statements, compiled for ``dialect``."""
+    shape = SimpleNamespace(
+        slot_id=0, session_id=0, station_id=0, worker_id=0, municipality_code="", starts_at=now, ends_at=now
+    )
+    fields = _log_fields(0, now, 0, 0)
+    pending = {k: v for k, v in fields.items() if k != "seq"}
+    return SimpleNamespace(
+        lookup=_Statement(accounts._TOKEN_LOOKUP, dialect, {"token_hash": token_hash}),
+        claim=_Statement(bookings._LOCK_SESSION, dialect, {"slot_id": slot_id}),
+        target=_Statement(bookings._TARGET, dialect, {"slot_id": slot_id}),
+        insert_booking=_Statement(bookings._INSERT_BOOKING, dialect, _booking_values(shape, now, 0, 0)),
+        insert_reason=_Statement(bookings._INSERT_REASON, dialect, {"booking_id": 0, "code": "x"}),
+        advance=_Statement(audit._ADVANCE, dialect, {}),
+        insert_entry=_Statement(audit._INSERT_ENTRY, dialect, {**fields, "prev_hash": "", "entry_hash": ""}),
+        insert_pending=_Statement(audit._INSERT_PENDING, dialect, pending),
+        set_hash=_Statement(audit._SET_HASH, dialect, {"digest": ""}),
+    )
+
+
+def _remove_bookings(engine: Any) -> None:
+    """What a ceiling run booked (its references start with "ceiling-")."""
+    with engine.begin() as connection:
+        mine = "SELECT id FROM booking WHERE reference LIKE 'ceiling-%'"
+        connection.execute(text(f"DELETE FROM booking_reason WHERE booking_id IN ({mine})"))
+        connection.execute(text("DELETE FROM booking WHERE reference LIKE 'ceiling-%'"))
+
+
 def ceiling_rates(
     url: str, token: str, *, connections: int, duration: float
 ) -> dict[str, tuple[float, float]]:
     """Transactions/s and p99 (ms) of each form of the booking transaction, each on
     the same free slots (what one form booked is removed before the next)."""
-    sa_url = url.replace("postgresql://", "postgresql+psycopg://")
-    engine = create_engine(sa_url)
-    dialect = engine.dialect
-    with engine.connect() as connection:
-        slot_ids = list(
-            connection.scalars(
-                text(
-                    # no checks: the ceiling inserts whatever the slot query finds
-                    "SELECT s.id FROM slot s WHERE s.starts_at > now() AND NOT EXISTS "
-                    "(SELECT 1 FROM booking b WHERE b.slot_id = s.id) ORDER BY s.id"
-                )
-            )
-        )
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    slot_ids = _free_slots(engine)
     now = datetime.now(UTC)
     token_hash = accounts.token_digest(token)
-    lookup = _Statement(accounts._TOKEN_LOOKUP, dialect, {"token_hash": token_hash})
-    claim = _Statement(bookings._LOCK_SESSION, dialect, {"slot_id": slot_ids[0]})
-    target = _Statement(bookings._TARGET, dialect, {"slot_id": slot_ids[0]})
-    shape = SimpleNamespace(
-        slot_id=0, session_id=0, station_id=0, worker_id=0, municipality_code="", starts_at=now, ends_at=now
-    )
-    insert_booking = _Statement(bookings._INSERT_BOOKING, dialect, _booking_values(shape, now, 0, 0))
-    insert_reason = _Statement(bookings._INSERT_REASON, dialect, {"booking_id": 0, "code": "x"})
-    advance = _Statement(audit._ADVANCE, dialect, {})
-    entry_sample = {**_log_fields(0, now, 0, 0), "prev_hash": "", "entry_hash": ""}
-    insert_entry = _Statement(audit._INSERT_ENTRY, dialect, entry_sample)
-    pending_sample = {k: v for k, v in _log_fields(0, now, 0, 0).items() if k != "seq"}
-    insert_pending = _Statement(audit._INSERT_PENDING, dialect, pending_sample)
-    set_hash = _Statement(audit._SET_HASH, dialect, {"digest": ""})
+    st = _statements(engine.dialect, token_hash, slot_ids[0], now)
+    lookup, claim, target = st.lookup, st.claim, st.target
+    insert_booking, insert_reason, insert_pending = st.insert_booking, st.insert_reason, st.insert_pending
+    advance, insert_entry, set_hash = st.advance, st.insert_entry, st.set_hash
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
 
     def transaction(form: str) -> Callable[[Any, int, int], None]:
@@ -182,10 +199,7 @@ def ceiling_rates(
     results: dict[str, tuple[float, float]] = {}
     for form in FORMS:
         results[form] = _drive(dsn, transaction(form), slot_ids, connections, duration)
-        with engine.begin() as connection:
-            mine = "SELECT id FROM booking WHERE reference LIKE 'ceiling-%'"
-            connection.execute(text(f"DELETE FROM booking_reason WHERE booking_id IN ({mine})"))
-            connection.execute(text("DELETE FROM booking WHERE reference LIKE 'ceiling-%'"))
+        _remove_bookings(engine)
     engine.dispose()
     return results
 
@@ -237,31 +251,12 @@ def sqlite_ceiling_rate(url: str, token: str, *, duration: float) -> tuple[float
     import sqlite3
 
     engine = create_engine(url)
-    dialect = engine.dialect
-    with engine.connect() as connection:
-        slot_ids = list(
-            connection.scalars(
-                text(
-                    "SELECT s.id FROM slot s WHERE s.starts_at > :now AND NOT EXISTS "
-                    "(SELECT 1 FROM booking b WHERE b.slot_id = s.id) ORDER BY s.id"
-                ),
-                {"now": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")},
-            )
-        )
+    slot_ids = _free_slots(engine)
     now = datetime.now(UTC)
     token_hash = accounts.token_digest(token)
-    lookup = _Statement(accounts._TOKEN_LOOKUP, dialect, {"token_hash": token_hash})
-    target = _Statement(bookings._TARGET, dialect, {"slot_id": slot_ids[0]})
-    shape = SimpleNamespace(
-        slot_id=0, session_id=0, station_id=0, worker_id=0, municipality_code="", starts_at=now, ends_at=now
-    )
-    insert_booking = _Statement(bookings._INSERT_BOOKING, dialect, _booking_values(shape, now, 0, 0))
-    insert_reason = _Statement(bookings._INSERT_REASON, dialect, {"booking_id": 0, "code": "x"})
-    advance = _Statement(audit._ADVANCE, dialect, {})
-    insert_entry = _Statement(
-        audit._INSERT_ENTRY, dialect, {**_log_fields(0, now, 0, 0), "prev_hash": "", "entry_hash": ""}
-    )
-    set_hash = _Statement(audit._SET_HASH, dialect, {"digest": ""})
+    st = _statements(engine.dialect, token_hash, slot_ids[0], now)
+    lookup, target, insert_booking, insert_reason = st.lookup, st.target, st.insert_booking, st.insert_reason
+    advance, insert_entry, set_hash = st.advance, st.insert_entry, st.set_hash
     # the server's connection settings (persistence.db._sqlite_on_connect)
     conn = sqlite3.connect(engine.url.database, isolation_level=None, check_same_thread=False)
     for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
@@ -292,9 +287,6 @@ def sqlite_ceiling_rate(url: str, token: str, *, duration: float) -> tuple[float
         latencies.append((time.perf_counter() - begun) * 1000)
     elapsed = time.perf_counter() - started
     conn.close()
-    with engine.begin() as connection:
-        mine = "SELECT id FROM booking WHERE reference LIKE 'ceiling-%'"
-        connection.execute(text(f"DELETE FROM booking_reason WHERE booking_id IN ({mine})"))
-        connection.execute(text("DELETE FROM booking WHERE reference LIKE 'ceiling-%'"))
+    _remove_bookings(engine)
     engine.dispose()
     return len(latencies) / elapsed, percentile(latencies, 99)

@@ -49,14 +49,10 @@ class Consent(SQLModel, table=True):
     )
 
 
-class AccessLogEntry(SQLModel, table=True):
-    """One reading or change of a client's data. Append-only; hash-chained."""
+class AccessEventFields(SQLModel):
+    """What an access-log entry records: the chained entries and the pending ones alike."""
 
-    __tablename__ = "access_log"
-    __table_args__ = (Index("ix_access_log_client_at", "client_id", "at"),)
-
-    seq: int = Field(primary_key=True)  # gapless, assigned under the head row's lock
-    at: datetime = Field(sa_column=_utc())
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     user_id: int
     role: str = Field(max_length=32)
     action: str = Field(max_length=16)
@@ -65,12 +61,21 @@ class AccessLogEntry(SQLModel, table=True):
     client_id: int | None = Field(default=None)
     basis: str = Field(max_length=32)
     consent_id: int | None = Field(default=None)
-    reason: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
+    reason: str | None = Field(default=None, sa_type=Text)
+
+
+class AccessLogEntry(AccessEventFields, table=True):
+    """One reading or change of a client's data. Append-only; hash-chained."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_client_at", "client_id", "at"),)
+
+    seq: int = Field(primary_key=True)  # gapless, assigned under the head row's lock
     prev_hash: str = Field(max_length=64)
     entry_hash: str = Field(max_length=64)
 
 
-class AccessLogPending(SQLModel, table=True):
+class AccessLogPending(AccessEventFields, table=True):
     """An access-log entry written on PostgreSQL, waiting for its transaction to commit.
 
     The deferred trigger ``access_log_chain`` (migration 0011) moves it into
@@ -85,16 +90,6 @@ class AccessLogPending(SQLModel, table=True):
         default=None,
         sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
     )
-    at: datetime = Field(sa_column=_utc())
-    user_id: int
-    role: str = Field(max_length=32)
-    action: str = Field(max_length=16)
-    subject_type: str = Field(max_length=32)
-    subject_id: int
-    client_id: int | None = Field(default=None)
-    basis: str = Field(max_length=32)
-    consent_id: int | None = Field(default=None)
-    reason: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
 
 
 class AccessLogHead(SQLModel, table=True):

@@ -164,37 +164,22 @@ def test_concurrent_writers_leave_one_gapless_chain(runtime):
 def test_an_entry_left_unchained_fails_verification(runtime):
     with runtime.engine.begin() as connection:
         connection.execute(text("SET CONSTRAINTS access_log_chain IMMEDIATE"))  # chain it now...
-        connection.execute(
-            AccessLogPending.__table__.insert(),  # type: ignore[attr-defined]
-            {
-                "at": datetime.now(UTC),
-                "user_id": 1,
-                "role": "admin",
-                "action": "read",
-                "subject_type": "client",
-                "subject_id": 1,
-                "basis": "task",
-            },
-        )
+        _pending(connection, subject_id=1)
         assert connection.scalar(select(func.count()).select_from(AccessLogPending)) == 0
         assert connection.scalar(select(func.count()).select_from(AccessLogEntry)) == 1
         # ...and then a row the trigger never saw (as with triggers switched off)
         connection.execute(text("ALTER TABLE access_log_pending DISABLE TRIGGER access_log_chain"))
-        connection.execute(
-            AccessLogPending.__table__.insert(),  # type: ignore[attr-defined]
-            {
-                "at": datetime.now(UTC),
-                "user_id": 1,
-                "role": "admin",
-                "action": "read",
-                "subject_type": "client",
-                "subject_id": 2,
-                "basis": "task",
-            },
-        )
+        _pending(connection, subject_id=2)
         connection.execute(text("ALTER TABLE access_log_pending ENABLE TRIGGER access_log_chain"))
     result = audit.verify(runtime.engine, _audit_key(runtime).public_key())
     assert not result.ok and "never chained" in (result.problem or "")
+
+
+def _pending(connection, *, subject_id: int) -> None:  # type: ignore[no-untyped-def]
+    """An entry written as PostgreSQL's use cases write theirs."""
+    row = {"at": datetime.now(UTC), "user_id": 1, "role": "admin", "action": "read"}
+    row |= {"subject_type": "client", "subject_id": subject_id, "basis": "task"}
+    connection.execute(AccessLogPending.__table__.insert(), row)  # type: ignore[attr-defined]
 
 
 def _audit_key(runtime):  # type: ignore[no-untyped-def]

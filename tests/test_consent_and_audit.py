@@ -299,17 +299,17 @@ from datetime import UTC, datetime
 from sotesilta.consent import tables  # noqa: F401
 from sotesilta.consent import audit
 from sotesilta.core.domain.privacy import AccessAction, AccessBasis, AccessEvent
-from sotesilta.core.persistence.db import make_engine, make_session_factory
+from sotesilta.core.persistence.db import make_engine
+from sotesilta.core.persistence.uow import UnitOfWork
 engine = make_engine(sys.argv[1])
-factory = make_session_factory(engine)
 def write(n):
     while True:
-        with factory() as session:
-            audit.append(session.connection(), AccessEvent(at=datetime.now(UTC), user_id=1, role="instructor",
+        with UnitOfWork(engine) as uow:
+            audit.append(uow.connection, AccessEvent(at=datetime.now(UTC), user_id=1, role="instructor",
                 action=AccessAction.READ, subject_type="booking", subject_id=n, client_id=None,
                 basis=AccessBasis.TASK))
             time.sleep(0.001)  # die with transactions open
-            session.commit()
+            uow.commit()
 for n in range(4):
     threading.Thread(target=write, args=(n,), daemon=True).start()
 print("writing", flush=True)

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -143,8 +142,3 @@ def _ping_after_idling(engine: Engine) -> None:
 
     event.listen(engine, "checkin", checkin)
     event.listen(engine, "checkout", checkout)
-
-
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    # expire_on_commit=False: use cases return objects after committing.
-    return sessionmaker(bind=engine, expire_on_commit=False)
