@@ -400,11 +400,12 @@ def run(kind: str, args: argparse.Namespace) -> None:
             if kind == "sqlite":
                 ok = ratio >= 0.25 and booking.percentile(99) < 50
                 print(f"goal (SQLite): >= 25 % of bare and p99 < 50 ms: {'OK' if ok else 'MISSED'}")
-                own, own_p99 = sqlite_ceiling_rate(url, token, duration=args.duration)
+                own, own_p99, steps = sqlite_ceiling_rate(url, token, duration=args.duration)
                 print(
                     f"the booking's transaction in plain sqlite3, as built (one writer): {own:,.0f} tx/s, "
                     f"p99 {own_p99:.1f} ms; booking over HTTP is {booking.rate / own:.1%} of it"
                 )
+                print("  its steps, mean µs: " + ", ".join(f"{k} {v:.0f}" for k, v in steps.items()))
             else:
                 # the booking transaction's own statements, with no server at all
                 rates = ceiling_rates(url, token, connections=args.connections, duration=args.duration)
