@@ -106,6 +106,7 @@ def test_a_past_visit_waits_for_its_outcome_and_a_correction_keeps_history(
         headers=instructor,
     )
     assert early.status_code == 409  # not started yet
+    assert early.json()["type"] == "/problems/booking-state"  # the code API clients switch on
     clock.advance(days=1, hours=1)  # Tuesday 10:00 local
     instructor = bearer(login(client, "espoo.instructor"))
     missing = client.get("/api/v1/visits/missing", headers=instructor).json()

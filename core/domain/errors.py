@@ -28,6 +28,10 @@ class InputInvalid(DomainError):
     title = "Invalid input"
 
 
+class NotGroupMember(InputInvalid):
+    """Attendance given for a period that has no contact at the group's meeting."""
+
+
 class AuthenticationFailed(DomainError):
     kind = "unauthenticated"
     code = "authentication-failed"
@@ -142,6 +146,16 @@ class BookingStateInvalid(DomainError):
     kind = "conflict"
     code = "booking-state"
     title = "Not possible in the booking's current state"
+
+
+class NotStartedYet(BookingStateInvalid):
+    """Only a cancellation can be recorded before a visit or contact has begun.
+
+    Same problem code as its base: API clients see no change; pages word it apart."""
+
+
+class AfterPeriodEnd(BookingStateInvalid):
+    """A contact after its intensive period's last day stays cancelled (closing cancelled it)."""
 
 
 class IdempotencyMismatch(DomainError):

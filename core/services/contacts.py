@@ -18,7 +18,15 @@ from sqlalchemy import Select, String, bindparam, cast, literal, select, union_a
 from ..domain.accounts import Principal, Role
 from ..domain.bookings import SLOT_HOLDING_STATUSES
 from ..domain.clock import ensure_utc, require_aware
-from ..domain.errors import BookingStateInvalid, InputInvalid, RecordNotFound, ScheduleConflict
+from ..domain.errors import (
+    AfterPeriodEnd,
+    BookingStateInvalid,
+    InputInvalid,
+    NotGroupMember,
+    NotStartedYet,
+    RecordNotFound,
+    ScheduleConflict,
+)
 from ..domain.privacy import AccessAction
 from ..domain.rehab import CONTACT_OUTCOMES, ContactKind, ContactStatus
 from ..domain.scheduling import SessionStatus, local_date, local_to_utc
@@ -303,14 +311,14 @@ def _set_outcome(contact: Contact, period: IntensivePeriod, status: ContactStatu
     if status not in CONTACT_OUTCOMES:
         raise InputInvalid("an outcome is fulfilled, cancelled or noshow", field="status")
     if status is not ContactStatus.CANCELLED and contact.starts_at > now:
-        raise BookingStateInvalid(f"contact {contact.id} has not started yet", field="status")
+        raise NotStartedYet(f"contact {contact.id} has not started yet", field="status")
     end = period.last_day
     if (
         status is not ContactStatus.CANCELLED
         and local_date(contact.ends_at - timedelta(microseconds=1)) > end
     ):
         # the period was closed before this contact (closing cancelled it): it stays cancelled
-        raise BookingStateInvalid(f"contact {contact.id} lies after its period's end, {end}", field="status")
+        raise AfterPeriodEnd(f"contact {contact.id} lies after its period's end, {end}", field="status")
     if contact.status != status.value:
         contact.status = status.value
         contact.sequence += 1
@@ -508,7 +516,7 @@ def record_group_attendance(
         seen.add(period_id)
         contact = contacts.get(period_id)
         if contact is None:
-            raise InputInvalid(f"period {period_id} is not a member at this meeting", field="attendance")
+            raise NotGroupMember(f"period {period_id} is not a member at this meeting", field="attendance")
         _set_outcome(contact, periods[period_id], status, now)
     uow.session.flush()
     clients = {period_id: period.client_id for period_id, period in periods.items()}

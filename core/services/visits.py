@@ -23,7 +23,14 @@ from ..domain.bookings import (
     VisitOutcome,
     WalkInStatus,
 )
-from ..domain.errors import BookingStateInvalid, CodeUnknown, DomainError, InputInvalid, RecordNotFound
+from ..domain.errors import (
+    BookingStateInvalid,
+    CodeUnknown,
+    DomainError,
+    InputInvalid,
+    NotStartedYet,
+    RecordNotFound,
+)
 from ..domain.events import DomainEvent, EventKind
 from ..domain.privacy import AccessAction, AccessBasis
 from ..persistence.scheduling import (
@@ -124,7 +131,7 @@ def _source(
         if booking is None or not mine(booking.worker_id, booking.station_id, booking.municipality_code):
             raise RecordNotFound(f"no booking {booking_id}")
         if booking.starts_at > now:
-            raise BookingStateInvalid(f"booking {booking_id} has not started yet")
+            raise NotStartedYet(f"booking {booking_id} has not started yet")
         if booking.status in (
             AppointmentStatus.CANCELLED.value,
             AppointmentStatus.ENTERED_IN_ERROR.value,

@@ -18,7 +18,14 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from ...domain.accounts import Principal
-from ...domain.errors import DomainError, InputInvalid, RecordNotFound
+from ...domain.errors import (
+    AfterPeriodEnd,
+    DomainError,
+    InputInvalid,
+    NotGroupMember,
+    NotStartedYet,
+    RecordNotFound,
+)
 from ...domain.rehab import ContactStatus
 from ...domain.scheduling import local_date
 from ...persistence.uow import UnitOfWork
@@ -341,15 +348,15 @@ def attendance_values(chosen: dict[str, str]) -> list[tuple[int, ContactStatus]]
 
 
 def attendance_error(exc: DomainError) -> FormError:
-    if exc.field == "status" and "not started" in exc.detail:
+    if isinstance(exc, NotStartedYet):
         return FormError(
             N_("Only a cancellation can be marked before the meeting has started."), {}, "attendance"
         )
-    if exc.field == "status":  # the meeting lies after the end of a member's closed period
+    if isinstance(exc, AfterPeriodEnd):
         return FormError(
             N_("A member's period ended before this meeting: the contact stays cancelled."), {}, "attendance"
         )
-    if "not a member" in exc.detail:
+    if isinstance(exc, NotGroupMember):
         return FormError(N_("Someone marked is not a member of the group at this meeting."), {}, "attendance")
     if exc.field == "attendance":
         return FormError(N_("Mark the attendance of at least one member."), {}, "attendance")
