@@ -693,6 +693,32 @@ def test_attendance_that_is_refused_writes_nothing(client, runtime, clock, ph, s
     assert group_session_statuses(runtime) == {ph.period_id: ["booked"] * 3}
 
 
+def test_attendance_for_a_member_whose_period_ended_before_the_meeting_is_refused(
+    client, runtime, clock, ph, second
+):
+    sign_in(client, "ph.instructor")
+    assert create_group(client, runtime, [ph.period_id, second]).status_code == 303
+    group_id, meeting_id = group_and_meeting(runtime)
+    close(client, ph)  # ended on Monday 2 March: closing cancelled the group's contacts after it
+    clock.advance(days=1, hours=5)  # the first meeting is over
+    sign_in(client, "ph.instructor")
+    path = f"/rehab/groups/{group_id}/meetings/{meeting_id}"
+    refused = client.post(
+        path,
+        data={
+            "_csrf_token": token_of(client.get(path).text),
+            f"attendance-{ph.period_id}": "fulfilled",
+            f"attendance-{second}": "fulfilled",
+        },
+        follow_redirects=False,
+    )
+    assert refused.status_code == 409, refused.text
+    message = "A member's period ended before this meeting: the contact stays cancelled."
+    assert translate("fi", message) in refused.text
+    statuses = group_session_statuses(runtime)
+    assert statuses[ph.period_id][0] == "cancelled" and statuses[second][0] == "booked"  # nothing written
+
+
 def test_groups_are_listed_for_the_instructors_who_lead_them(client, runtime, ph):
     sign_in(client, "ph.instructor")
     assert create_group(client, runtime, [ph.period_id]).status_code == 303
