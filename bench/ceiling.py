@@ -173,7 +173,7 @@ def ceiling_rates(
                 with conn.pipeline(), conn.transaction():
                     cur.execute(claim.sql, claim.params({"slot_id": slot_id}))
                     cur.execute(target.sql, target.params({"slot_id": slot_id}))
-                    slot = target.form.row._make(cur.fetchone())
+                    slot = target.row(cur.fetchone())
                     values = _booking_values(slot, now, user[1], n)
                     cur.execute(insert_booking.sql, insert_booking.params(values))
                     booking_id = cur.fetchone()[0]

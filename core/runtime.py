@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 
 from .domain.clock import Clock, SystemClock
-from .persistence.db import NO_WAIT_FOR_WRITER, WriterBusy, make_engine
+from .persistence.db import NO_WAIT_FOR_WRITER, POOL_OVERFLOW, POOL_SIZE, WriterBusy, make_engine
 from .persistence.uow import UnitOfWork
 from .plugins.manager import Plugins, load_plugins
 from .services.accounts import ProfileCache
@@ -25,8 +25,8 @@ from .services.sealing import Sealer
 from .settings import Settings
 
 T = TypeVar("T")
-#: one per pooled connection (20 + 20, see persistence.db.make_engine)
-DB_THREADS = 40
+#: one per pooled connection (see persistence.db.make_engine)
+DB_THREADS = POOL_SIZE + POOL_OVERFLOW
 
 
 @dataclass

@@ -13,6 +13,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+#: connections a process keeps, and how many more it opens under load; the
+#: runtime gives database work one thread per connection (runtime.DB_THREADS)
+POOL_SIZE = 20
+POOL_OVERFLOW = 20
 
 
 def sqlite_url(data_dir: Path) -> str:
@@ -99,15 +103,15 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             url,
             echo=echo,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-            pool_size=20,
-            max_overflow=20,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
         )
         event.listen(engine, "connect", _sqlite_on_connect)
         _serialise_sqlite_writers(engine)
         return engine
-    # 20 + 20: the server's worker threads (40 by default) hold one connection
-    # each; a pool smaller than the concurrency makes calls queue for one
-    engine = create_engine(url, echo=echo, pool_size=20, max_overflow=20)
+    # the server's database threads hold one connection each; a pool smaller
+    # than the concurrency makes calls queue for one
+    engine = create_engine(url, echo=echo, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
     _ping_after_idling(engine)
     return engine
 
