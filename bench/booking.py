@@ -35,9 +35,9 @@ from ceiling import FORMS, ceiling_rates, sqlite_ceiling_rate
 from databases import scratch_database
 from loadgen import http_request, percentile, run_load
 
-from sotesilta.core.domain.clock import HELSINKI
-from sotesilta.core.persistence.scheduling import GuidanceSession, Slot
-from sotesilta.core.persistence.tables import Municipality, Station, Worker
+from sotesilta.core.kernel.clock import HELSINKI
+from sotesilta.core.organisations.tables import Municipality, Station, Worker
+from sotesilta.core.scheduling.tables import GuidanceSession, Slot
 
 ROOT = Path(__file__).resolve().parents[1]
 SOTESILTA = str(Path(sys.executable).parent / "sotesilta")
@@ -191,9 +191,10 @@ def search_timings(env: dict[str, str], runs: int) -> dict[str, tuple[float, flo
     code = f"""
 import json, time, os
 from datetime import timedelta
-from sotesilta.core.settings import load_settings
-from sotesilta.core.runtime import build_runtime
-from sotesilta.core.services import accounts, slots
+from sotesilta.core.kernel.settings import load_settings
+from sotesilta.core.kernel.runtime import build_runtime
+from sotesilta.core.accounts import service as accounts
+from sotesilta.core.scheduling.service import slots
 rt = build_runtime(load_settings())
 with rt.uow() as uow:
     token = accounts.login(uow, username="espoo.nurse", password="{PASSWORD}", secret=rt.secret,

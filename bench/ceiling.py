@@ -36,9 +36,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from loadgen import percentile
 
 from sotesilta.consent import audit
-from sotesilta.core.persistence.prepared import Prepared
-from sotesilta.core.persistence.scheduling import Booking, Slot
-from sotesilta.core.services import accounts, bookings
+from sotesilta.core.accounts import service as accounts
+from sotesilta.core.kernel.prepared import Prepared
+from sotesilta.core.scheduling.service import bookings
+from sotesilta.core.scheduling.tables import Booking, Slot
 
 FORMS = ("as built", "chained in the transaction", "no log")
 

@@ -23,14 +23,15 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from sotesilta.calendar import feed_content, feeds, serialise, subscriptions
-from sotesilta.core.domain.clock import HELSINKI
-from sotesilta.core.persistence import migrate
-from sotesilta.core.persistence.db import make_engine
-from sotesilta.core.persistence.scheduling import GuidanceSession
-from sotesilta.core.persistence.tables import Station, UserAccount, Worker
-from sotesilta.core.persistence.uow import UnitOfWork
-from sotesilta.core.plugins.manager import load_plugins
-from sotesilta.core.services import organisations
+from sotesilta.core.accounts.tables import UserAccount
+from sotesilta.core.kernel import migrate
+from sotesilta.core.kernel.clock import HELSINKI
+from sotesilta.core.kernel.db import make_engine
+from sotesilta.core.kernel.plugins.manager import load_plugins
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.organisations import service as organisations
+from sotesilta.core.organisations.tables import Station, Worker
+from sotesilta.core.scheduling.tables import GuidanceSession
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 SECRET = b"bench-secret-" + b"x" * 40

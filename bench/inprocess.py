@@ -116,7 +116,7 @@ def _profile(kind: str | None):  # type: ignore[no-untyped-def]
 async def measure(args: argparse.Namespace, slot_ids: list[int]) -> None:
     from bare_app import app as bare_app
 
-    from sotesilta.core.api.app import create_app
+    from sotesilta.core.app import create_app
 
     app = Asgi(create_app())
     await app.lifespan("startup")

@@ -9,7 +9,7 @@ Then prints, p50 of 5 runs each: every municipality's yearly report (all its
 tables: the data its charts are drawn from) through the use case, beside the
 same aggregates as hand-written SQL on the same database (the ratio); and the
 8-year trend (grouped by year) of all three. Closed months are read from the
-monthly rollup (core/services/statistics_rollup.py), which the first report
+monthly rollup (core/statistics/service/rollup.py), which the first report
 after seeding fills: that one-off cost is printed too. Figures, not pass/fail: the
 goals are printed beside them.
 
@@ -35,8 +35,13 @@ from pathlib import Path
 from databases import scratch_database
 from sqlalchemy import create_engine, insert
 
-from sotesilta.core.domain.clock import HELSINKI
-from sotesilta.core.domain.statistics import (
+from sotesilta.core.kernel.clock import HELSINKI
+from sotesilta.core.kernel.db import make_engine
+from sotesilta.core.kernel.plugins import hookimpl
+from sotesilta.core.kernel.plugins.manager import load_plugins
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.scheduling.tables import Booking
+from sotesilta.core.statistics.domain.reports import (
     COUNT_MEASURES,
     GroupBy,
     Measure,
@@ -45,13 +50,9 @@ from sotesilta.core.domain.statistics import (
     Title,
     buckets,
 )
-from sotesilta.core.persistence.db import make_engine
-from sotesilta.core.persistence.scheduling import Booking, Visit, VisitReferral
-from sotesilta.core.persistence.uow import UnitOfWork
-from sotesilta.core.plugins import hookimpl
-from sotesilta.core.plugins.manager import load_plugins
-from sotesilta.core.services import statistics as report_service
-from sotesilta.core.services.statistics_data import read_counts
+from sotesilta.core.statistics.service import reports as report_service
+from sotesilta.core.statistics.service.data import read_counts
+from sotesilta.core.visits.tables import Visit, VisitReferral
 
 SOTESILTA = str(Path(sys.executable).parent / "sotesilta")
 YEARS = range(2018, 2026)

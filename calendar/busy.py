@@ -17,8 +17,8 @@ import icalendar
 import recurring_ical_events
 from icalendar.parser import Contentlines
 
-from sotesilta.core.domain.clock import HELSINKI
-from sotesilta.core.domain.errors import InputInvalid
+from sotesilta.core.kernel.clock import HELSINKI
+from sotesilta.core.kernel.errors import InputInvalid
 
 if TYPE_CHECKING:
     from recurring_ical_events.occurrence import Occurrence

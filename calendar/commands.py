@@ -6,9 +6,8 @@ import sys
 
 import click
 
+from sotesilta.calendar import external
 from sotesilta.core.plugin_api import open_runtime
-
-from . import external
 
 
 @click.group("calendars", help="Linked external calendars (busy times in).")

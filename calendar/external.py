@@ -16,16 +16,16 @@ from datetime import datetime, timedelta
 import httpx
 from sqlalchemy import delete, select, update
 
-from sotesilta.core.domain.accounts import Principal, Role
-from sotesilta.core.domain.errors import InputInvalid, RecordNotFound, StateConflict
-from sotesilta.core.persistence.scheduling import WorkerBusy
-from sotesilta.core.persistence.uow import UnitOfWork
-from sotesilta.core.services import access
-from sotesilta.core.services.sealing import Sealer
-
-from .busy import Block, parse_busy
-from .fetching import check_origin, fetch_ics, origin_of
-from .tables import ExternalCalendar
+from sotesilta.calendar.busy import Block, parse_busy
+from sotesilta.calendar.fetching import check_origin, fetch_ics, origin_of
+from sotesilta.calendar.tables import ExternalCalendar
+from sotesilta.core.accounts.domain import Principal, Role
+from sotesilta.core.kernel import access
+from sotesilta.core.kernel.errors import InputInvalid, RecordNotFound, StateConflict
+from sotesilta.core.kernel.sealing import Sealer
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.organisations import service as organisations
+from sotesilta.core.scheduling.tables import WorkerBusy
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +78,8 @@ def _view(calendar: ExternalCalendar, sealer: Sealer) -> ExternalCalendarView:
 def _managed_worker(uow: UnitOfWork, principal: Principal, worker_id: int) -> None:
     """Admins of the worker's municipality, or the instructor who is the worker."""
     access.require_role(principal, Role.INSTRUCTOR, Role.ADMIN)
-    worker = access.worker_in_scope(uow, principal, worker_id)
-    access.may_manage_worker(uow, principal, worker)
+    worker = organisations.worker_in_scope(uow, principal, worker_id)
+    organisations.may_manage_worker(uow, principal, worker)
 
 
 def _managed_calendar(uow: UnitOfWork, principal: Principal, calendar_id: int) -> ExternalCalendar:

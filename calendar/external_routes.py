@@ -9,11 +9,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, Field
 
-from sotesilta.core.domain.accounts import Principal
-from sotesilta.core.persistence.uow import UnitOfWork
-from sotesilta.core.runtime import Runtime
-
-from . import external
+from sotesilta.calendar import external
+from sotesilta.core.accounts.domain import Principal
+from sotesilta.core.kernel.runtime import Runtime
+from sotesilta.core.kernel.uow import UnitOfWork
 
 
 class ExternalCalendarIn(BaseModel):

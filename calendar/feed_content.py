@@ -11,18 +11,17 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, or_, select, union_all
 
-from sotesilta.core.domain.bookings import SLOT_HOLDING_STATUSES, AppointmentStatus
-from sotesilta.core.domain.clock import HELSINKI
-from sotesilta.core.domain.rehab import ContactStatus
-from sotesilta.core.domain.scheduling import SessionStatus, local_to_utc
-from sotesilta.core.persistence.rehab import Contact, ContactWorker, IntensivePeriod, RehabGroup
-from sotesilta.core.persistence.rehab import GroupMeeting as Meeting
-from sotesilta.core.persistence.scheduling import Booking, GuidanceSession
-from sotesilta.core.persistence.tables import Station
-from sotesilta.core.persistence.uow import UnitOfWork
-from sotesilta.core.services.secrets import keyed_digest
-
-from .serialise import UID_DOMAIN, FeedItem
+from sotesilta.calendar.serialise import UID_DOMAIN, FeedItem
+from sotesilta.core.kernel.clock import HELSINKI, local_to_utc
+from sotesilta.core.kernel.secrets import keyed_digest
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.organisations.tables import Station
+from sotesilta.core.rehab.domain import ContactStatus
+from sotesilta.core.rehab.tables import Contact, ContactWorker, IntensivePeriod, RehabGroup
+from sotesilta.core.rehab.tables import GroupMeeting as Meeting
+from sotesilta.core.scheduling.domain.bookings import SLOT_HOLDING_STATUSES, AppointmentStatus
+from sotesilta.core.scheduling.domain.sessions import SessionStatus
+from sotesilta.core.scheduling.tables import Booking, GuidanceSession
 
 _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 

@@ -10,14 +10,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, Field
 
-from sotesilta.core.api.security import EXCLUDE_FROM_AUTH
-from sotesilta.core.domain.accounts import Principal
-from sotesilta.core.persistence.uow import UnitOfWork
-from sotesilta.core.runtime import Runtime
-from sotesilta.core.services import bookings
-
-from . import feeds, invitations, subscriptions
-from .subscriptions import SubscriptionView
+from sotesilta.calendar import feeds, invitations, subscriptions
+from sotesilta.calendar.subscriptions import SubscriptionView
+from sotesilta.core.accounts.domain import Principal
+from sotesilta.core.kernel.runtime import Runtime
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.kernel.web.security import EXCLUDE_FROM_AUTH
+from sotesilta.core.scheduling.service import bookings
 
 CALENDAR = "text/calendar; charset=utf-8"
 TAGS = ["calendar"]

@@ -26,15 +26,15 @@ from email.utils import format_datetime as http_date
 
 from sqlalchemy import bindparam, select, update
 
-from sotesilta.core.domain.errors import RecordNotFound
-from sotesilta.core.domain.scheduling import local_to_utc
-from sotesilta.core.persistence.tables import UserStation, Worker
-from sotesilta.core.persistence.uow import UnitOfWork
-
-from .feed_content import _EPOCH, TEXTS, Scope, _Render, collect, version_of, window_for
-from .serialise import assemble
-from .subscriptions import token_hash
-from .tables import FeedSubscription
+from sotesilta.calendar.feed_content import _EPOCH, TEXTS, Scope, _Render, collect, version_of, window_for
+from sotesilta.calendar.serialise import assemble
+from sotesilta.calendar.subscriptions import token_hash
+from sotesilta.calendar.tables import FeedSubscription
+from sotesilta.core.accounts.tables import UserStation
+from sotesilta.core.kernel.clock import local_to_utc
+from sotesilta.core.kernel.errors import RecordNotFound
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.organisations.tables import Worker
 
 #: a poll updates "last fetched" at most this often (a write per poll would cost more than the poll)
 FETCH_TOUCH_INTERVAL = timedelta(minutes=1)

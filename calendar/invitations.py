@@ -12,13 +12,12 @@ from datetime import UTC, datetime
 import icalendar
 from sqlalchemy import select
 
-from sotesilta.core.domain.bookings import AppointmentStatus
-from sotesilta.core.domain.clock import HELSINKI
-from sotesilta.core.persistence.scheduling import Booking
-from sotesilta.core.persistence.uow import UnitOfWork
-from sotesilta.core.services.bookings import BookingView
-
-from .serialise import PRODID, UID_DOMAIN, timezone_bytes, wall_clock
+from sotesilta.calendar.serialise import PRODID, UID_DOMAIN, timezone_bytes, wall_clock
+from sotesilta.core.kernel.clock import HELSINKI
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.scheduling.domain.bookings import AppointmentStatus
+from sotesilta.core.scheduling.service.bookings import BookingView
+from sotesilta.core.scheduling.tables import Booking
 
 #: a reschedule chain longer than this is not followed further (it never is in practice)
 MAX_CHAIN = 100

@@ -11,10 +11,9 @@ instructor's subscription page (``web_routes``) and the
 
 from __future__ import annotations
 
-from sotesilta.core.plugins import hookimpl
-from sotesilta.core.plugins.registry import CodeListRegister, CommandRegister, RouteRegister
-
-from . import tables  # noqa: F401  (its tables join the metadata whenever the plugin loads)
+from sotesilta.calendar import tables  # noqa: F401  (its tables join the metadata whenever the plugin loads)
+from sotesilta.core.kernel.plugins import hookimpl
+from sotesilta.core.kernel.plugins.registry import CodeListRegister, CommandRegister, RouteRegister
 
 FEED_PRIVACY_MODES: dict[str, dict[str, str]] = {
     "busy_only": {"fi": "Vain varattu-aika", "sv": "Endast upptagen", "en": "Busy only"},
@@ -34,7 +33,7 @@ def sotesilta_register_code_lists(register: CodeListRegister) -> None:
 
 @hookimpl
 def sotesilta_register_routes(register: RouteRegister) -> None:
-    from . import external_routes, feed_routes, web_routes
+    from sotesilta.calendar import external_routes, feed_routes, web_routes
 
     for route in (*feed_routes.ROUTES, *external_routes.ROUTES):
         register(route)
@@ -43,6 +42,6 @@ def sotesilta_register_routes(register: RouteRegister) -> None:
 
 @hookimpl
 def sotesilta_register_commands(register: CommandRegister) -> None:
-    from .commands import calendars_group
+    from sotesilta.calendar.commands import calendars_group
 
     register(calendars_group)

@@ -9,13 +9,13 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from sotesilta.core.domain.accounts import Principal, Role
-from sotesilta.core.domain.errors import InputInvalid, RecordNotFound
-from sotesilta.core.persistence.uow import UnitOfWork
-from sotesilta.core.services import access
-
-from .feed_content import TEXTS
-from .tables import FeedSubscription
+from sotesilta.calendar.feed_content import TEXTS
+from sotesilta.calendar.tables import FeedSubscription
+from sotesilta.core.accounts.domain import Principal, Role
+from sotesilta.core.kernel import access
+from sotesilta.core.kernel.errors import InputInvalid, RecordNotFound
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.organisations import service as organisations
 
 FEEDS = ("mine", "stations")
 PRIVACY_MODES = ("busy_only", "pseudonymous")
@@ -85,7 +85,7 @@ def create_feed_subscription(
     language = language or principal.language
     if language not in TEXTS:
         raise InputInvalid("language is fi, sv or en", field="language")
-    if feed == "mine" and access.own_worker_id(uow, principal) is None:
+    if feed == "mine" and organisations.own_worker_id(uow, principal) is None:
         raise InputInvalid("'mine' needs a worker record linked to your account", field="feed")
     live = uow.session.scalar(
         select(func.count()).where(

@@ -16,16 +16,15 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
-from sotesilta.core.api.security import requires_role
-from sotesilta.core.domain.accounts import Principal, Role
-from sotesilta.core.domain.errors import InputInvalid
-from sotesilta.core.persistence.uow import UnitOfWork
-from sotesilta.core.runtime import Runtime
-from sotesilta.core.web.app import page_router
-from sotesilta.core.web.rendering import language_of, page, see_other
-
-from . import subscriptions
-from .subscriptions import FEEDS, MAX_LIVE_SUBSCRIPTIONS, PRIVACY_MODES, IssuedSubscription
+from sotesilta.calendar import subscriptions
+from sotesilta.calendar.subscriptions import FEEDS, MAX_LIVE_SUBSCRIPTIONS, PRIVACY_MODES, IssuedSubscription
+from sotesilta.core.accounts.domain import Principal, Role
+from sotesilta.core.kernel.errors import InputInvalid
+from sotesilta.core.kernel.runtime import Runtime
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.kernel.web.rendering import language_of, page, see_other
+from sotesilta.core.kernel.web.security import requires_role
+from sotesilta.core.kernel.web.shell import page_router
 
 INSTRUCTORS = [requires_role(Role.INSTRUCTOR)]
 FEEDS_PATH = "/work/feeds"

@@ -27,10 +27,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 
-from sotesilta.core.domain.privacy import AccessEvent
-from sotesilta.core.persistence.prepared import Prepared
-
-from .tables import AccessLogCheckpoint, AccessLogEntry, AccessLogHead, AccessLogPending
+from sotesilta.consent.tables import AccessLogCheckpoint, AccessLogEntry, AccessLogHead, AccessLogPending
+from sotesilta.core.kernel.prepared import Prepared
+from sotesilta.core.kernel.privacy import AccessEvent
 
 GENESIS = "0" * 64
 HASHED_FIELDS = (

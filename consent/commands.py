@@ -8,10 +8,9 @@ from datetime import timedelta
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from sotesilta.core.domain.privacy import AccessAction, AccessBasis, AccessEvent
+from sotesilta.consent import audit
+from sotesilta.core.kernel.privacy import AccessAction, AccessBasis, AccessEvent
 from sotesilta.core.plugin_api import open_runtime
-
-from . import audit
 
 
 @click.group("audit", help="The tamper-evident access log of client data.")

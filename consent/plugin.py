@@ -11,11 +11,10 @@ from __future__ import annotations
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from sotesilta.core.domain.privacy import AccessEvent, ConsentDecision, ConsentQuery
-from sotesilta.core.plugins import hookimpl
-from sotesilta.core.plugins.registry import CodeListRegister, CommandRegister, RouteRegister
-
-from . import audit, policy
+from sotesilta.consent import audit, policy
+from sotesilta.core.kernel.plugins import hookimpl
+from sotesilta.core.kernel.plugins.registry import CodeListRegister, CommandRegister, RouteRegister
+from sotesilta.core.kernel.privacy import AccessEvent, ConsentDecision, ConsentQuery
 
 CONSENT_SCOPES: dict[str, dict[str, str]] = {
     "named_consultation": {
@@ -54,15 +53,15 @@ def sotesilta_consent_decision(session: Session, query: ConsentQuery) -> Consent
 
 @hookimpl
 def sotesilta_register_commands(register: CommandRegister) -> None:
-    from .commands import audit_group
+    from sotesilta.consent.commands import audit_group
 
     register(audit_group)
 
 
 @hookimpl
 def sotesilta_register_routes(register: RouteRegister) -> None:
-    from . import web_routes
-    from .routes import ROUTES
+    from sotesilta.consent import web_routes
+    from sotesilta.consent.routes import ROUTES
 
     for route in ROUTES:
         register(route)

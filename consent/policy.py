@@ -5,9 +5,8 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from sotesilta.core.domain.privacy import ConsentDecision, ConsentQuery
-
-from .tables import Consent
+from sotesilta.consent.tables import Consent
+from sotesilta.core.kernel.privacy import ConsentDecision, ConsentQuery
 
 
 def decide(session: Session, query: ConsentQuery) -> ConsentDecision:

@@ -11,12 +11,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from pydantic import BaseModel, Field
 
-from sotesilta.core.domain.accounts import Principal
-from sotesilta.core.domain.clock import HELSINKI, require_aware
-from sotesilta.core.domain.errors import InputInvalid
-from sotesilta.core.persistence.uow import UnitOfWork
-
-from . import services
+from sotesilta.consent import services
+from sotesilta.core.accounts.domain import Principal
+from sotesilta.core.kernel.clock import HELSINKI, require_aware
+from sotesilta.core.kernel.errors import InputInvalid
+from sotesilta.core.kernel.uow import UnitOfWork
 
 
 class ConsentIn(BaseModel):

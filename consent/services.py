@@ -7,17 +7,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from sotesilta.core.domain.accounts import Principal, Role
-from sotesilta.core.domain.errors import InputInvalid, RecordConflict, RecordNotFound, StateConflict
-from sotesilta.core.domain.privacy import AccessAction, ConsentGiven, ConsentScope
-from sotesilta.core.persistence.clients import ClientRecord
-from sotesilta.core.persistence.tables import UserAccount
-from sotesilta.core.persistence.uow import UnitOfWork
-from sotesilta.core.services import access
-from sotesilta.core.services.access import access_event
-
-from . import audit
-from .tables import AccessLogEntry, Consent
+from sotesilta.consent import audit
+from sotesilta.consent.tables import AccessLogEntry, Consent
+from sotesilta.core.accounts.domain import Principal, Role
+from sotesilta.core.accounts.tables import UserAccount
+from sotesilta.core.clients import service as clients
+from sotesilta.core.clients.tables import ClientRecord
+from sotesilta.core.kernel.access import access_event
+from sotesilta.core.kernel.errors import InputInvalid, RecordConflict, RecordNotFound, StateConflict
+from sotesilta.core.kernel.privacy import AccessAction, ConsentGiven, ConsentScope
+from sotesilta.core.kernel.uow import UnitOfWork
 
 #: a report reaching further back than this needs a recorded reason
 REPORT_FREE_REACH = timedelta(days=730)
@@ -56,7 +55,7 @@ def _view(c: Consent) -> ConsentView:
 def _client(uow: UnitOfWork, principal: Principal, client_id: int) -> ClientRecord:
     if not principal.has_any_role(*_STAFF):
         raise RecordNotFound(f"no client {client_id}")
-    return access.client_in_scope(uow, principal, client_id)
+    return clients.client_in_scope(uow, principal, client_id)
 
 
 def _log(

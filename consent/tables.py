@@ -1,7 +1,7 @@
 """Tables of the consent plugin: consents and the hash-chained access log.
 
 They live on the shared metadata; their migration is part of the one
-migration history (core/persistence/migrations, revision 0004), which refers
+migration history (core/migrations, revision 0004), which refers
 to table names only and imports nothing from here.
 """
 
@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, Text, text
 from sqlmodel import Field, SQLModel
 
-from sotesilta.core.persistence.types import UTCDateTime
+from sotesilta.core.kernel.types import UTCDateTime
 
 
 def _utc(*, nullable: bool = False) -> Column:  # type: ignore[type-arg]

@@ -25,20 +25,19 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
-from sotesilta.core.domain.accounts import Principal
-from sotesilta.core.domain.errors import DomainError, InputInvalid
-from sotesilta.core.domain.privacy import ConsentGiven, ConsentScope
-from sotesilta.core.domain.scheduling import local_date, local_to_utc
-from sotesilta.core.persistence.uow import UnitOfWork
-from sotesilta.core.runtime import Runtime
-from sotesilta.core.services import clients
-from sotesilta.core.web.app import page_router
-from sotesilta.core.web.forms import text_field
-from sotesilta.core.web.rendering import language_of, page, refusal_status, safe_next, see_other
-from sotesilta.core.web.routes.common import BOOKERS, is_number, municipality_choices
-
-from . import services
-from .plugin import CONSENT_SCOPES
+from sotesilta.consent import services
+from sotesilta.consent.plugin import CONSENT_SCOPES
+from sotesilta.core.accounts.domain import Principal
+from sotesilta.core.clients import service as clients
+from sotesilta.core.kernel.clock import local_date, local_to_utc
+from sotesilta.core.kernel.errors import DomainError, InputInvalid
+from sotesilta.core.kernel.privacy import ConsentGiven, ConsentScope
+from sotesilta.core.kernel.runtime import Runtime
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.kernel.web.common import BOOKERS, is_number, municipality_choices
+from sotesilta.core.kernel.web.forms import text_field
+from sotesilta.core.kernel.web.rendering import language_of, page, refusal_status, safe_next, see_other
+from sotesilta.core.kernel.web.shell import page_router
 
 FIND_PATH = "/consents"
 GIVEN_HOW = tuple(g.value for g in ConsentGiven)

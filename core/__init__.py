@@ -2,7 +2,7 @@
 
 Nothing in this package imports ``sotesilta.consent``, ``sotesilta.calendar`` or a
 municipality plugin: core reaches them only through the hooks in
-``sotesilta.core.plugins.hookspecs``.
+``sotesilta.core.kernel.plugins.hookspecs``.
 """
 
 __version__ = "0.1.0"

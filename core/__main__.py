@@ -1,5 +1,5 @@
 """``python -m sotesilta.core`` is the ``sotesilta`` command."""
 
-from .cli import main
+from sotesilta.core.cli import main
 
 main()

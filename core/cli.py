@@ -12,31 +12,28 @@ from typing import Any, TypeVar
 
 import click
 
-from . import scaffold
-from .api.routes.statistics import report_out
-from .domain.clock import HELSINKI
-from .domain.errors import DomainError, InputInvalid
-from .domain.organisations import CountyProfile, Language
-from .domain.statistics import GroupBy
-from .logging import configure_logging
-from .persistence import migrate
-from .plugins.manager import PluginError, load_plugins
-from .runtime import Runtime, build_runtime
-from .services import (
-    accounts,
-    charts,
-    key_rotation,
-    organisations,
-    statistics,
-    statistics_import,
-)
-from .services import demo as demo_service
-from .services import sessions as session_service
-from .services.charts import ChartFormat
-from .services.readiness import check_database
-from .services.secrets import generate_password
-from .services.statistics_export import report_csv
-from .settings import Settings, SettingsError, load_settings
+from sotesilta.core import scaffold
+from sotesilta.core.accounts import service as accounts
+from sotesilta.core.demo import builder as demo_service
+from sotesilta.core.kernel import key_rotation, migrate
+from sotesilta.core.kernel.clock import HELSINKI
+from sotesilta.core.kernel.errors import DomainError, InputInvalid
+from sotesilta.core.kernel.logging import configure_logging
+from sotesilta.core.kernel.plugins.manager import PluginError, load_plugins
+from sotesilta.core.kernel.readiness import check_database
+from sotesilta.core.kernel.runtime import Runtime, build_runtime
+from sotesilta.core.kernel.secrets import generate_password
+from sotesilta.core.kernel.settings import Settings, SettingsError, load_settings
+from sotesilta.core.organisations import service as organisations
+from sotesilta.core.organisations.domain import CountyProfile, Language
+from sotesilta.core.scheduling.service import sessions as session_service
+from sotesilta.core.statistics.api.reports import report_out
+from sotesilta.core.statistics.domain.reports import GroupBy
+from sotesilta.core.statistics.service import charts
+from sotesilta.core.statistics.service import history as statistics_import
+from sotesilta.core.statistics.service import reports as statistics
+from sotesilta.core.statistics.service.charts import ChartFormat
+from sotesilta.core.statistics.service.export import report_csv
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -132,7 +129,7 @@ def serve(host: str, port: int, workers: int, run_migrations: bool, access_log: 
     # with status 0, which is what service managers expect from a clean stop.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
     uvicorn.run(
-        "sotesilta.core.api.app:create_app",
+        "sotesilta.core.app:create_app",
         factory=True,
         host=host,
         port=port,

@@ -7,13 +7,26 @@ deeper, so the core may reorganise its modules without breaking them.
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .domain.accounts import Role
-from .domain.events import DomainEvent, EventKind
-from .domain.feedback import Audience as FeedbackAudience
-from .domain.feedback import FeedbackForm, Texts
-from .domain.feedback import Option as FeedbackOption
-from .domain.feedback import Question as FeedbackQuestion
-from .domain.organisations import (
+from sotesilta.core.accounts.domain import Role
+from sotesilta.core.feedback.domain import Audience as FeedbackAudience
+from sotesilta.core.feedback.domain import FeedbackForm, Texts
+from sotesilta.core.feedback.domain import Option as FeedbackOption
+from sotesilta.core.feedback.domain import Question as FeedbackQuestion
+from sotesilta.core.kernel.events import DomainEvent, EventKind
+from sotesilta.core.kernel.plugins import hookimpl
+from sotesilta.core.kernel.plugins.feedback_forms import FeedbackFormRegister
+from sotesilta.core.kernel.plugins.registry import (
+    CodeListRegister,
+    CommandRegister,
+    DemoBuilder,
+    MunicipalityRegister,
+    RouteRegister,
+    StatisticsReportRegister,
+)
+from sotesilta.core.kernel.privacy import AccessEvent, ConsentDecision, ConsentQuery
+from sotesilta.core.kernel.runtime import Runtime, build_runtime
+from sotesilta.core.kernel.settings import load_settings
+from sotesilta.core.organisations.domain import (
     AgeGroup,
     BookingMode,
     CountyProfile,
@@ -23,22 +36,16 @@ from .domain.organisations import (
     StationProfile,
     WorkerTitle,
 )
-from .domain.privacy import AccessEvent, ConsentDecision, ConsentQuery
-from .domain.rehab import RehabPolicy
-from .domain.scheduling import ClosingDayPolicy
-from .domain.statistics import ChartKind, Measure, ReportDefinition, TableSpec, Title, standard_table
-from .plugins import hookimpl
-from .plugins.feedback_forms import FeedbackFormRegister
-from .plugins.registry import (
-    CodeListRegister,
-    CommandRegister,
-    DemoBuilder,
-    MunicipalityRegister,
-    RouteRegister,
-    StatisticsReportRegister,
+from sotesilta.core.rehab.domain import RehabPolicy
+from sotesilta.core.scheduling.domain.sessions import ClosingDayPolicy
+from sotesilta.core.statistics.domain.reports import (
+    ChartKind,
+    Measure,
+    ReportDefinition,
+    TableSpec,
+    Title,
+    standard_table,
 )
-from .runtime import Runtime, build_runtime
-from .settings import load_settings
 
 __all__ = [
     "AccessEvent",

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-from .domain.errors import InputInvalid
-from .domain.organisations import CountyProfile, Language, MunicipalityProfile, StationProfile
+from sotesilta.core.kernel.errors import InputInvalid
+from sotesilta.core.organisations.domain import CountyProfile, Language, MunicipalityProfile, StationProfile
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
@@ -145,7 +145,7 @@ from __future__ import annotations
 
 import $module
 from sotesilta.core import plugin_api as api
-from sotesilta.core.plugins.manager import build_plugin_manager, load_plugins
+from sotesilta.core.kernel.plugins.manager import build_plugin_manager, load_plugins
 
 
 def load():

@@ -1,4 +1,4 @@
-"""Helpers of the browser tests (tests/browser): where Chromium and axe-core are,
+"""Helpers of the browser tests (tests/system/browser): where Chromium and axe-core are,
 screenshots kept as artifacts, the accessibility scan."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-AXE = REPO_ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+AXE = REPO_ROOT / "tests" / "system" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "browser"
 
 

@@ -18,13 +18,14 @@ from support import PASSWORD, TEST_SECRET, Staff
 
 from sotesilta.calendar import tables as calendar_tables  # noqa: F401  (its tables join the metadata)
 from sotesilta.consent import tables as consent_tables  # noqa: F401  (its tables join the metadata)
-from sotesilta.core.persistence import migrate
-from sotesilta.core.persistence.db import make_engine, normalise_url
-from sotesilta.core.persistence.metadata import metadata
-from sotesilta.core.plugins.manager import Plugins, load_plugins
-from sotesilta.core.runtime import Runtime
-from sotesilta.core.services import accounts, organisations
-from sotesilta.core.settings import load_settings
+from sotesilta.core.accounts import service as accounts
+from sotesilta.core.kernel import migrate
+from sotesilta.core.kernel.db import make_engine, normalise_url
+from sotesilta.core.kernel.plugins.manager import Plugins, load_plugins
+from sotesilta.core.kernel.runtime import Runtime
+from sotesilta.core.kernel.settings import load_settings
+from sotesilta.core.metadata import metadata
+from sotesilta.core.organisations import service as organisations
 
 PG_URL_ENV = "SOTESILTA_TEST_DATABASE_URL"
 
@@ -215,7 +216,7 @@ _APPS: dict[int, tuple[Plugins, Any]] = {}
 def client(runtime: Runtime):  # type: ignore[no-untyped-def]
     from litestar.testing import TestClient
 
-    from sotesilta.core.api.app import create_app
+    from sotesilta.core.app import create_app
 
     built = _APPS.get(id(runtime.plugins))
     if built is None or built[0] is not runtime.plugins:
@@ -245,7 +246,7 @@ class Scheduling:
 def station_id(runtime: Runtime, key: str) -> int:
     from sqlalchemy import select
 
-    from sotesilta.core.persistence.tables import Station
+    from sotesilta.core.organisations.tables import Station
 
     with runtime.uow() as uow:
         return int(uow.session.scalar(select(Station.id).where(Station.key == key)))
@@ -254,7 +255,7 @@ def station_id(runtime: Runtime, key: str) -> int:
 def add_worker(
     runtime: Runtime, user_id: int | None, municipality: str, name: str, languages: str = "fi,sv"
 ) -> int:
-    from sotesilta.core.persistence.tables import Worker
+    from sotesilta.core.organisations.tables import Worker
 
     with runtime.uow() as uow:
         worker = Worker(
@@ -275,7 +276,7 @@ def add_worker(
 def scheduling(runtime: Runtime, make_user) -> Scheduling:  # type: ignore[no-untyped-def]
     from datetime import date, time
 
-    from sotesilta.core.services import sessions
+    from sotesilta.core.scheduling.service import sessions
 
     leppavaara = station_id(runtime, "espoo-leppavaara")
     lohja = station_id(runtime, "lohja-keskusta")
@@ -357,7 +358,7 @@ def _cheap_password_hashing() -> Iterator[None]:
     passwords. Server processes started by tests keep the real cost."""
     from argon2 import PasswordHasher
 
-    from sotesilta.core.services import secrets
+    from sotesilta.core.kernel import secrets
 
     real = secrets._hasher
     secrets._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)

@@ -30,6 +30,6 @@ def bearer(token: str) -> dict[str, str]:
 
 def identity_code(birth: Any, individual: int = 901) -> str:
     """A valid (temporary-range by default) personal identity code for a birth date."""
-    from sotesilta.core.domain.identity_codes import identity_code_for
+    from sotesilta.core.clients.domain import identity_code_for
 
     return identity_code_for(birth, individual)

@@ -8,8 +8,7 @@ Target group: working-age adults.
 from __future__ import annotations
 
 from sotesilta.core import plugin_api as api
-
-from .feedback import FORMS as FEEDBACK_FORMS
+from sotesilta.plugins.espoo.feedback import FORMS as FEEDBACK_FORMS
 
 COUNTY = api.CountyProfile("03", "Länsi-Uudenmaan hyvinvointialue", "Västra Nylands välfärdsområde")
 

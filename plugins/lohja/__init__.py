@@ -7,8 +7,7 @@ without a booking, or health staff book a time together with the patient.
 from __future__ import annotations
 
 from sotesilta.core import plugin_api as api
-
-from .feedback import FORMS as FEEDBACK_FORMS
+from sotesilta.plugins.lohja.feedback import FORMS as FEEDBACK_FORMS
 
 COUNTY = api.CountyProfile("03", "Länsi-Uudenmaan hyvinvointialue", "Västra Nylands välfärdsområde")
 

@@ -7,8 +7,7 @@ with several contacts a week; 8 social instructors and 2 psychiatric nurses.
 from __future__ import annotations
 
 from sotesilta.core import plugin_api as api
-
-from .feedback import rehab_feedback
+from sotesilta.plugins.paijat_hame.feedback import rehab_feedback
 
 COUNTY = api.CountyProfile("09", "Päijät-Hämeen hyvinvointialue", "Päijänne-Tavastlands välfärdsområde")
 YOUNG_ADULTS = api.AgeGroup(18, 29)

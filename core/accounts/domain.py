@@ -1,0 +1,95 @@
+"""Staff accounts: roles, usernames, password policy, session lifetimes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sotesilta.core.kernel.errors import InputInvalid
+
+
+class Role(StrEnum):
+    HEALTH_STAFF = "health_staff"  # nurses and doctors at a health station
+    INSTRUCTOR = "instructor"  # social instructor, social worker, psychiatric nurse
+    MANAGER = "manager"  # reads statistics: numbers, never people
+    ADMIN = "admin"  # manages accounts and organisation, not client content
+
+
+class TokenKind(StrEnum):
+    SESSION = "session"  # from a login: idle timeout and absolute lifetime
+    API = "api"  # personal API token: revocable, optional expiry, no idle timeout
+
+
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
+MIN_PASSWORD_LENGTH = 12
+
+
+def validate_username(username: str) -> str:
+    normalised = username.strip().lower()
+    if not _USERNAME.match(normalised):
+        raise InputInvalid(
+            "username must be 3-64 characters: letters a-z, digits, '.', '_', '@' or '-'",
+            field="username",
+        )
+    return normalised
+
+
+def validate_password(password: str) -> None:
+    # Length over composition rules (NIST SP 800-63B); the upper bound stops
+    # hashing-cost abuse.
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InputInvalid(f"password must be at least {MIN_PASSWORD_LENGTH} characters", field="password")
+    if len(password) > 1024:
+        raise InputInvalid("password is too long", field="password")
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle_timeout: timedelta = timedelta(minutes=30)
+    absolute_lifetime: timedelta = timedelta(hours=12)
+    max_failed_logins: int = 5
+    failure_window: timedelta = timedelta(minutes=15)
+    lockout: timedelta = timedelta(minutes=15)
+
+
+def token_is_live(
+    *,
+    kind: TokenKind,
+    now: datetime,
+    created_at: datetime,
+    last_used_at: datetime,
+    expires_at: datetime | None,
+    revoked_at: datetime | None,
+    policy: SessionPolicy,
+) -> bool:
+    """Whether a token may still authenticate at ``now``."""
+    if revoked_at is not None:
+        return False
+    if expires_at is not None and now >= expires_at:
+        return False
+    if kind is TokenKind.SESSION:
+        if now >= created_at + policy.absolute_lifetime:
+            return False
+        if now >= last_used_at + policy.idle_timeout:
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated staff member, as use cases see them."""
+
+    user_id: int
+    username: str
+    display_name: str
+    roles: frozenset[Role]
+    municipalities: frozenset[str]
+    station_ids: frozenset[int]
+    language: str
+    token_id: int
+    token_kind: TokenKind
+
+    def has_any_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))

@@ -1,0 +1,173 @@
+"""Signing in and out, the start page, and choosing the pages' language."""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+from typing import Annotated, Any
+
+import anyio
+from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+from litestar.response import Template
+
+from sotesilta.core.accounts import service as accounts
+from sotesilta.core.accounts import service as preferences
+from sotesilta.core.accounts.domain import Principal, Role
+from sotesilta.core.accounts.service import IssuedToken
+from sotesilta.core.kernel.errors import AuthenticationFailed, InputInvalid, LoginThrottled
+from sotesilta.core.kernel.runtime import Runtime
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.kernel.web.common import PUBLIC
+from sotesilta.core.kernel.web.i18n import LANGUAGES, N_
+from sotesilta.core.kernel.web.rendering import language_cookie, page, principal_of, safe_next, see_other
+from sotesilta.core.kernel.web.security import SESSION_COOKIE
+
+
+def session_cookie(runtime: Runtime, issued: IssuedToken) -> Cookie:
+    """The same session cookie the JSON API's login sets (core/accounts/api/auth.py)."""
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=issued.token,
+        httponly=True,
+        samesite="lax",
+        secure=runtime.settings.secure_cookies,
+        path="/",
+        max_age=int(runtime.settings.session_policy.absolute_lifetime.total_seconds()),
+    )
+
+
+def _home_of(principal: Principal) -> str:
+    if principal.has_any_role(Role.INSTRUCTOR):
+        return "/work"
+    if principal.has_any_role(Role.HEALTH_STAFF):
+        return "/book"
+    if principal.has_any_role(Role.MANAGER):
+        return "/statistics"
+    return "/admin"  # every account has a role: here, the administrator
+
+
+@get("/", name="web-home")
+async def home(request: Request[Principal, Any, Any]) -> Response[Any]:
+    return see_other(_home_of(request.user))
+
+
+@get("/login", opt=PUBLIC, name="web-login")
+async def login_page(
+    request: Request[Any, Any, Any], next_path: Annotated[str | None, QueryParameter(name="next")] = None
+) -> Template:
+    return page(request, "login.html", next_path=safe_next(next_path, "/"), username="", error=None)
+
+
+def _sign_in(
+    uow: UnitOfWork, runtime: Runtime, username: str, password: str, remote_addr: str
+) -> tuple[IssuedToken, Principal]:
+    now = runtime.clock.now()
+    policy = runtime.settings.session_policy
+    issued = accounts.login(
+        uow,
+        username=username,
+        password=password,
+        secret=runtime.secret,
+        policy=policy,
+        now=now,
+        remote_addr=remote_addr,
+    )
+    principal = accounts.authenticate(
+        uow, token=issued.token, policy=policy, now=now, profiles=runtime.profiles
+    )
+    return issued, principal
+
+
+@post("/login", opt=PUBLIC, name="web-login-submit", status_code=200)
+async def login(
+    request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork], runtime: NamedDependency[Runtime]
+) -> Response[Any]:
+    form = await request.form()
+    username = str(form.get("username") or "").strip()[:200]
+    password = str(form.get("password") or "")[:1024]
+    target = safe_next(str(form.get("next_path") or ""), "/")
+
+    def again(status: int, error: str, **params: Any) -> Template:
+        return page(
+            request,
+            "login.html",
+            status_code=status,
+            next_path=target,
+            username=username,
+            error=error,
+            error_params=params,
+        )
+
+    if not username or not password:
+        return again(422, N_("Enter your username and password."))
+    remote = request.client.host if request.client else ""
+    try:
+        # argon2 is slow on purpose: keep it off the event loop
+        issued, principal = await anyio.to_thread.run_sync(
+            partial(_sign_in, uow, runtime, username, password, remote)
+        )
+    except LoginThrottled as exc:
+        response = again(
+            429,
+            N_("Too many failed logins. Try again in %(minutes)s minutes."),
+            minutes=math.ceil(exc.retry_after_seconds / 60),
+        )
+        response.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return response
+    except AuthenticationFailed:
+        return again(422, N_("Wrong username or password, or the account is disabled."))
+    secure = runtime.settings.secure_cookies
+    # the user's own language from now on, whatever the login page was shown in
+    cookies = [session_cookie(runtime, issued), language_cookie(principal.language, secure=secure)]
+    return see_other(target if target != "/" else _home_of(principal), cookies)
+
+
+@post("/logout", name="web-logout", status_code=303)
+async def logout(
+    request: Request[Principal, Any, Any],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+) -> Response[Any]:
+    await runtime.run_db(
+        accounts.logout, uow, principal=request.user, now=runtime.clock.now(), secret=runtime.secret
+    )
+    return see_other("/login", [Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")])
+
+
+async def _chosen_language(request: Request[Any, Any, Any]) -> tuple[str, str]:
+    form = await request.form()
+    language = str(form.get("language") or "")
+    if language not in LANGUAGES:
+        raise InputInvalid("language must be fi, sv or en", field="language")
+    return language, safe_next(str(form.get("next_path") or ""), "/")
+
+
+@post("/language", opt=PUBLIC, name="web-language", status_code=303)
+async def choose_language(
+    request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+) -> Response[Any]:
+    """Before signing in: the choice lives in a cookie only."""
+    language, target = await _chosen_language(request)
+    return see_other(target, [language_cookie(language, secure=runtime.settings.secure_cookies)])
+
+
+@post("/me/language", name="web-my-language", status_code=303)
+async def choose_my_language(
+    request: Request[Principal, Any, Any],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+) -> Response[Any]:
+    """Signed in: stored as the user's preference, and in the cookie for every instance at once."""
+    language, target = await _chosen_language(request)
+    principal = principal_of(request)
+    assert principal is not None
+    await runtime.run_db(
+        preferences.set_language, uow, principal=principal, language=language, profiles=runtime.profiles
+    )
+    return see_other(target, [language_cookie(language, secure=runtime.settings.secure_cookies)])
+
+
+ROUTES = [home, login_page, login, logout, choose_language, choose_my_language]

@@ -1,0 +1,617 @@
+"""Use cases for staff accounts: users, login, sessions, API tokens."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, delete, func, select, update
+
+from sotesilta.core.accounts.domain import (
+    Principal,
+    Role,
+    SessionPolicy,
+    TokenKind,
+    token_is_live,
+    validate_password,
+    validate_username,
+)
+from sotesilta.core.accounts.tables import (
+    AuthToken,
+    SecurityEvent,
+    UserAccount,
+    UserMunicipality,
+    UserRole,
+    UserStation,
+)
+from sotesilta.core.kernel.cache import ExpiringCache
+from sotesilta.core.kernel.errors import (
+    AccessDenied,
+    AuthenticationFailed,
+    InputInvalid,
+    LoginThrottled,
+    RecordConflict,
+    RecordNotFound,
+)
+from sotesilta.core.kernel.prepared import Prepared
+from sotesilta.core.kernel.secrets import (
+    hash_password,
+    keyed_digest,
+    new_token,
+    token_digest,
+    verify_password,
+)
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.organisations.tables import Municipality, Station
+
+log = logging.getLogger("sotesilta.security")
+
+#: refresh ``last_used_at`` at most this often: a write per request would make
+#: every read a write
+TOKEN_TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class UserSummary:
+    id: int
+    username: str
+    display_name: str
+    language: str
+    active: bool
+    roles: tuple[str, ...]
+    municipalities: tuple[str, ...]
+    station_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str  # shown once, never stored
+    token_id: int
+    kind: TokenKind
+    expires_at: datetime | None
+
+
+def _roles(values: Iterable[str]) -> list[Role]:
+    roles = []
+    for value in values:
+        try:
+            roles.append(Role(value))
+        except ValueError:
+            allowed = ", ".join(r.value for r in Role)
+            raise InputInvalid(f"unknown role {value!r}; use one of: {allowed}", field="roles") from None
+    if not roles:
+        raise InputInvalid("a user needs at least one role", field="roles")
+    return sorted(set(roles))
+
+
+def add_user(
+    uow: UnitOfWork,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    roles: Iterable[str],
+    municipalities: Iterable[str],
+    station_keys: Iterable[str] = (),
+    language: str = "fi",
+    now: datetime,
+) -> UserSummary:
+    username = validate_username(username)
+    validate_password(password)
+    role_list = _roles(roles)
+    if language not in ("fi", "sv", "en"):
+        raise InputInvalid("language must be fi, sv or en", field="language")
+    if not display_name.strip() or len(display_name) > 200:
+        raise InputInvalid("display name must be 1-200 characters", field="display_name")
+    session = uow.session
+    if session.scalar(select(UserAccount.id).where(UserAccount.username == username)) is not None:
+        raise RecordConflict(f"user {username!r} already exists", field="username")
+    codes = _known_municipalities(uow, municipalities)
+    stations = _known_stations(uow, station_keys, codes)
+    user = UserAccount(
+        username=username,
+        display_name=display_name.strip(),
+        password_hash=hash_password(password),
+        language=language,
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    assert user.id is not None
+    session.add_all(UserRole(user_id=user.id, role=r.value) for r in role_list)
+    session.add_all(UserMunicipality(user_id=user.id, municipality_code=c) for c in codes)
+    session.add_all(UserStation(user_id=user.id, station_id=s.id) for s in stations)
+    session.flush()
+    summary = _summary(uow, user)
+    uow.commit()
+    log.info("user added", extra={"user_id": user.id, "roles": [r.value for r in role_list]})
+    return summary
+
+
+def _known_municipalities(uow: UnitOfWork, codes: Iterable[str]) -> list[str]:
+    wanted = sorted(set(codes))
+    if not wanted:
+        raise InputInvalid("a user belongs to at least one municipality", field="municipalities")
+    found = set(uow.session.scalars(select(Municipality.code).where(Municipality.code.in_(wanted))))
+    missing = [c for c in wanted if c not in found]
+    if missing:
+        raise InputInvalid(f"unknown municipality code(s): {', '.join(missing)}", field="municipalities")
+    return wanted
+
+
+def _known_stations(uow: UnitOfWork, keys: Iterable[str], codes: list[str]) -> list[Station]:
+    wanted = sorted(set(keys))
+    if not wanted:
+        return []
+    stations = list(uow.session.scalars(select(Station).where(Station.key.in_(wanted))))
+    missing = sorted(set(wanted) - {s.key for s in stations})
+    if missing:
+        raise InputInvalid(f"unknown station(s): {', '.join(missing)}", field="stations")
+    foreign = [s.key for s in stations if s.municipality_code not in codes]
+    if foreign:
+        raise InputInvalid(
+            f"station(s) outside the user's municipalities: {', '.join(foreign)}", field="stations"
+        )
+    return stations
+
+
+def _summary(uow: UnitOfWork, user: UserAccount) -> UserSummary:
+    session = uow.session
+    roles = tuple(sorted(session.scalars(select(UserRole.role).where(UserRole.user_id == user.id))))
+    codes = tuple(
+        sorted(
+            session.scalars(
+                select(UserMunicipality.municipality_code).where(UserMunicipality.user_id == user.id)
+            )
+        )
+    )
+    keys = tuple(
+        sorted(
+            session.scalars(
+                select(Station.key)
+                .join(UserStation, UserStation.station_id == Station.id)
+                .where(UserStation.user_id == user.id)
+            )
+        )
+    )
+    assert user.id is not None
+    return UserSummary(
+        user.id, user.username, user.display_name, user.language, user.active, roles, codes, keys
+    )
+
+
+def list_users(uow: UnitOfWork, *, municipalities: Iterable[str] | None = None) -> list[UserSummary]:
+    """All users, or those sharing one of ``municipalities`` (an admin's scope)."""
+    query = select(UserAccount).order_by(UserAccount.username)
+    if municipalities is not None:
+        query = query.where(
+            UserAccount.id.in_(
+                select(UserMunicipality.user_id).where(
+                    UserMunicipality.municipality_code.in_(list(municipalities))
+                )
+            )
+        )
+    return [_summary(uow, user) for user in uow.session.scalars(query)]
+
+
+def get_user(uow: UnitOfWork, user_id: int) -> UserSummary:
+    user = uow.session.get(UserAccount, user_id)
+    if user is None:
+        raise RecordNotFound(f"no user {user_id}")
+    return _summary(uow, user)
+
+
+def disable_user(
+    uow: UnitOfWork, *, username: str | None = None, user_id: int | None = None, now: datetime
+) -> UserSummary:
+    """Disable an account and revoke every token it holds, in one transaction."""
+    query = select(UserAccount)
+    query = (
+        query.where(UserAccount.id == user_id)
+        if user_id is not None
+        else query.where(UserAccount.username == (username or "").strip().lower())
+    )
+    user = uow.session.scalar(query)
+    if user is None:
+        raise RecordNotFound(f"no user {username or user_id!r}")
+    user.active = False
+    user.disabled_at = user.disabled_at or now
+    for token in uow.session.scalars(
+        select(AuthToken).where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None))
+    ):
+        token.revoked_at = now
+    uow.session.flush()
+    summary = _summary(uow, user)
+    uow.commit()
+    log.info("user disabled", extra={"user_id": user.id})
+    return summary
+
+
+def set_password(uow: UnitOfWork, *, username: str, password: str) -> None:
+    validate_password(password)
+    user = uow.session.scalar(select(UserAccount).where(UserAccount.username == username))
+    if user is None:
+        raise RecordNotFound(f"no user {username!r}")
+    user.password_hash = hash_password(password)
+    uow.commit()
+
+
+def _record(
+    uow: UnitOfWork, *, kind: str, now: datetime, digest: str, user_id: int | None, remote_addr: str
+) -> None:
+    uow.session.add(
+        SecurityEvent(
+            at=now, kind=kind, user_id=user_id, username_digest=digest, remote_addr=remote_addr[:64]
+        )
+    )
+
+
+def login(
+    uow: UnitOfWork,
+    *,
+    username: str,
+    password: str,
+    secret: bytes,
+    policy: SessionPolicy,
+    now: datetime,
+    remote_addr: str = "",
+) -> IssuedToken:
+    """Check a password and open a session; throttle repeated failures.
+
+    The throttle counts failures for this username since its last success
+    inside the window; once over the limit every attempt is refused until the
+    lockout passes, even with the right password.
+    """
+    normalised = username.strip().lower()
+    digest = keyed_digest(secret, f"username:{normalised}")
+    session = uow.session
+    window_start = now - policy.failure_window
+    last_success = session.scalar(
+        select(func.max(SecurityEvent.at)).where(
+            SecurityEvent.username_digest == digest, SecurityEvent.kind == "login_success"
+        )
+    )
+    since = max(window_start, last_success) if last_success else window_start
+    failures = list(
+        session.scalars(
+            select(SecurityEvent.at)
+            .where(
+                SecurityEvent.username_digest == digest,
+                SecurityEvent.kind == "login_failure",
+                SecurityEvent.at > since,
+            )
+            .order_by(SecurityEvent.at.desc())
+            .limit(policy.max_failed_logins)
+        )
+    )
+    if len(failures) >= policy.max_failed_logins:
+        unlock_at = failures[0] + policy.lockout
+        if now < unlock_at:
+            _record(
+                uow, kind="login_throttled", now=now, digest=digest, user_id=None, remote_addr=remote_addr
+            )
+            uow.commit()
+            log.warning("login throttled", extra={"username_digest": digest[:16], "remote_addr": remote_addr})
+            raise LoginThrottled(
+                "too many failed logins; try again later",
+                retry_after_seconds=max(1, int((unlock_at - now).total_seconds())),
+            )
+    user = session.scalar(select(UserAccount).where(UserAccount.username == normalised))
+    password_ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not password_ok or not user.active:
+        _record(
+            uow,
+            kind="login_failure",
+            now=now,
+            digest=digest,
+            user_id=user.id if user else None,
+            remote_addr=remote_addr,
+        )
+        uow.commit()
+        log.warning("login failed", extra={"username_digest": digest[:16], "remote_addr": remote_addr})
+        # one message for every cause: do not reveal which usernames exist
+        raise AuthenticationFailed("wrong username or password, or the account is disabled")
+    assert user.id is not None
+    issued = _issue(
+        uow,
+        user_id=user.id,
+        kind=TokenKind.SESSION,
+        name="login",
+        now=now,
+        expires_at=now + policy.absolute_lifetime,
+    )
+    _record(uow, kind="login_success", now=now, digest=digest, user_id=user.id, remote_addr=remote_addr)
+    uow.commit()
+    log.info("login", extra={"user_id": user.id, "remote_addr": remote_addr})
+    return issued
+
+
+def _issue(
+    uow: UnitOfWork, *, user_id: int, kind: TokenKind, name: str, now: datetime, expires_at: datetime | None
+) -> IssuedToken:
+    token = new_token()
+    row = AuthToken(
+        user_id=user_id,
+        kind=kind.value,
+        token_hash=token_digest(token),
+        name=name,
+        created_at=now,
+        last_used_at=now,
+        expires_at=expires_at,
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    assert row.id is not None
+    return IssuedToken(token, row.id, kind, expires_at)
+
+
+#: one indexed lookup per request: the token, its user's state, nothing else;
+#: run straight on the driver (persistence.prepared)
+_TOKEN_LOOKUP = Prepared(
+    select(
+        AuthToken.id,
+        AuthToken.user_id,
+        AuthToken.kind,
+        AuthToken.created_at,
+        AuthToken.last_used_at,
+        AuthToken.expires_at,
+        AuthToken.revoked_at,
+        UserAccount.active,
+    )
+    .join(UserAccount, UserAccount.id == AuthToken.user_id)
+    .where(AuthToken.token_hash == bindparam("token_hash"))
+)
+_TOKEN_TOUCH = (
+    update(AuthToken.__table__)  # type: ignore[arg-type]
+    .where(AuthToken.__table__.c.id == bindparam("token_id"))  # type: ignore[attr-defined]
+    .values(last_used_at=bindparam("now"))
+)
+
+
+@dataclass(frozen=True)
+class _Profile:
+    username: str
+    display_name: str
+    language: str
+    roles: frozenset[Role]
+    municipalities: frozenset[str]
+    station_ids: frozenset[int]
+
+
+#: Who a user is (roles, municipalities, stations), kept briefly per process.
+#: Whether a token is live and its user active is read from the database on
+#: every request, so logout, revocation and disabling take effect at once; only
+#: role and scope changes may take up to the cache's ``ttl`` to reach a running
+#: process.
+ProfileCache = ExpiringCache[int, _Profile]
+
+
+def _load_profile(uow: UnitOfWork, user_id: int) -> _Profile:
+    user = uow.session.get(UserAccount, user_id)
+    assert user is not None
+    summary = _summary(uow, user)
+    station_ids = frozenset(
+        uow.session.scalars(select(UserStation.station_id).where(UserStation.user_id == user_id))
+    )
+    return _Profile(
+        summary.username,
+        summary.display_name,
+        summary.language,
+        frozenset(Role(r) for r in summary.roles),
+        frozenset(summary.municipalities),
+        station_ids,
+    )
+
+
+def _checked(row: Any, policy: SessionPolicy, now: datetime) -> TokenKind:
+    """The token's kind, if the looked-up row is a live token of an active user."""
+    if row is None:
+        raise AuthenticationFailed("unknown or expired credentials")
+    kind = TokenKind(row.kind)
+    live = token_is_live(
+        kind=kind,
+        now=now,
+        created_at=row.created_at,
+        last_used_at=row.last_used_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+        policy=policy,
+    )
+    if not live or not row.active:
+        raise AuthenticationFailed("unknown or expired credentials")
+    return kind
+
+
+def _principal(row: Any, kind: TokenKind, profile: _Profile) -> Principal:
+    return Principal(
+        user_id=row.user_id,
+        username=profile.username,
+        display_name=profile.display_name,
+        roles=profile.roles,
+        municipalities=profile.municipalities,
+        station_ids=profile.station_ids,
+        language=profile.language,
+        token_id=row.id,
+        token_kind=kind,
+    )
+
+
+def _well_formed(token: str) -> None:
+    if not token or len(token) > 256:
+        raise AuthenticationFailed("missing or malformed credentials")
+
+
+def authenticate(
+    uow: UnitOfWork,
+    *,
+    token: str,
+    policy: SessionPolicy,
+    now: datetime,
+    profiles: ProfileCache | None = None,
+) -> Principal:
+    """Resolve a presented token to a principal, or raise ``AuthenticationFailed``."""
+    _well_formed(token)
+    # the common case (touch not due, profile cached) is one lookup on the unit's
+    # connection: no ORM session is opened (it would cost more than the lookup)
+    connection = uow.connection
+    row = _TOKEN_LOOKUP.first(connection, {"token_hash": token_digest(token)})
+    kind = _checked(row, policy, now)
+    if now - row.last_used_at >= TOKEN_TOUCH_INTERVAL:
+        connection.execute(_TOKEN_TOUCH, {"token_id": row.id, "now": now})
+        uow.commit()
+    profile = profiles.get(row.user_id, now) if profiles is not None else None
+    if profile is None:
+        profile = _load_profile(uow, row.user_id)
+        if profiles is not None:
+            profiles.put(row.user_id, profile, now)
+    return _principal(row, kind, profile)
+
+
+def logout(uow: UnitOfWork, *, principal: Principal, now: datetime, secret: bytes) -> None:
+    row = uow.session.get(AuthToken, principal.token_id)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = now
+    _record(
+        uow,
+        kind="logout",
+        now=now,
+        digest=keyed_digest(secret, f"username:{principal.username}"),
+        user_id=principal.user_id,
+        remote_addr="",
+    )
+    uow.commit()
+    log.info("logout", extra={"user_id": principal.user_id})
+
+
+@dataclass(frozen=True)
+class TokenSummary:
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime | None
+
+
+def create_api_token(
+    uow: UnitOfWork, *, principal: Principal, name: str, now: datetime, valid_days: int | None
+) -> IssuedToken:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InputInvalid("token name must be 1-100 characters", field="name")
+    if valid_days is not None and not 1 <= valid_days <= 366:
+        raise InputInvalid("valid_days must be between 1 and 366", field="valid_days")
+    expires = now + timedelta(days=valid_days) if valid_days else None
+    issued = _issue(
+        uow, user_id=principal.user_id, kind=TokenKind.API, name=name, now=now, expires_at=expires
+    )
+    uow.commit()
+    log.info("api token created", extra={"user_id": principal.user_id, "token_id": issued.token_id})
+    return issued
+
+
+def list_api_tokens(uow: UnitOfWork, *, principal: Principal, now: datetime) -> list[TokenSummary]:
+    rows = uow.session.scalars(
+        select(AuthToken)
+        .where(
+            AuthToken.user_id == principal.user_id,
+            AuthToken.kind == TokenKind.API.value,
+            AuthToken.revoked_at.is_(None),
+        )
+        .order_by(AuthToken.id)
+    )
+    return [
+        TokenSummary(r.id or 0, r.name, r.created_at, r.last_used_at, r.expires_at)
+        for r in rows
+        if r.expires_at is None or r.expires_at > now
+    ]
+
+
+def revoke_api_token(uow: UnitOfWork, *, principal: Principal, token_id: int, now: datetime) -> None:
+    row = uow.session.get(AuthToken, token_id)
+    # another user's token is "not found": its existence is not ours to reveal
+    if row is None or row.user_id != principal.user_id or row.kind != TokenKind.API.value or row.revoked_at:
+        raise RecordNotFound(f"no API token {token_id}")
+    row.revoked_at = now
+    uow.commit()
+    log.info("api token revoked", extra={"user_id": principal.user_id, "token_id": token_id})
+
+
+def purge_expired_tokens(uow: UnitOfWork, *, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
+    result = uow.session.execute(
+        delete(AuthToken).where(AuthToken.revoked_at.is_not(None), AuthToken.revoked_at < now - keep)
+    )
+    uow.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _admin_scope(principal: Principal, municipalities: Iterable[str]) -> None:
+    if Role.ADMIN not in principal.roles:
+        raise AccessDenied("this needs the admin role")
+    outside = sorted(set(municipalities) - principal.municipalities)
+    if outside:
+        raise AccessDenied(
+            f"you administer no users of municipality {', '.join(outside)}", field="municipalities"
+        )
+
+
+def create_user_as_admin(uow: UnitOfWork, *, principal: Principal, now: datetime, **user: Any) -> UserSummary:
+    """An admin creates a user within their own municipalities only."""
+    _admin_scope(principal, user.get("municipalities", ()))
+    return add_user(uow, now=now, **user)
+
+
+def disable_user_as_admin(
+    uow: UnitOfWork, *, principal: Principal, user_id: int, now: datetime
+) -> UserSummary:
+    """An admin disables a user all of whose municipalities they administer.
+
+    A user of no shared municipality is "not found": not ours to know about.
+    """
+    target = get_user(uow, user_id)
+    if not set(target.municipalities) & principal.municipalities:
+        raise RecordNotFound(f"no user {user_id}")
+    _admin_scope(principal, target.municipalities)
+    return disable_user(uow, user_id=user_id, now=now)
+
+
+def principal_of_user(uow: UnitOfWork, username: str) -> Principal:
+    """A user as use cases see them, for trusted in-process jobs (the demo loader) with no token."""
+    user_id = uow.session.scalar(
+        select(UserAccount.id).where(UserAccount.username == username, UserAccount.active.is_(True))
+    )
+    if user_id is None:
+        raise RecordNotFound(f"no active user {username!r}")
+    profile = _load_profile(uow, user_id)
+    return Principal(
+        user_id=user_id,
+        username=profile.username,
+        display_name=profile.display_name,
+        roles=profile.roles,
+        municipalities=profile.municipalities,
+        station_ids=profile.station_ids,
+        language=profile.language,
+        token_id=0,
+        token_kind=TokenKind.API,
+    )
+
+
+LANGUAGES = ("fi", "sv", "en")
+
+
+def set_language(
+    uow: UnitOfWork, *, principal: Principal, language: str, profiles: ProfileCache | None = None
+) -> None:
+    """Store the user's language. This process sees it at once; others within
+    the profile cache's lifetime (the pages also keep it in a cookie)."""
+    if language not in LANGUAGES:
+        raise InputInvalid("language must be fi, sv or en", field="language")
+    user = uow.session.get(UserAccount, principal.user_id)
+    if user is None:
+        raise RecordNotFound(f"no user {principal.user_id}")
+    user.language = language
+    uow.commit()
+    if profiles is not None:
+        profiles.forget(principal.user_id)

@@ -1,1 +1,0 @@
-"""The HTTP API: the only part of the code that knows Litestar."""

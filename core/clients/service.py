@@ -1,0 +1,144 @@
+"""Client records: the minimum about a client, sealed at rest.
+
+An identity code is validated, sealed, and indexed by a keyed hash (HMAC):
+the whole code space has under 2^27 values, so a plain hash would be
+reversible by enumeration. Finding a client by identity code compares keyed
+hashes; the code itself is never stored or logged in plain text.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from sotesilta.core.accounts.domain import Principal, Role
+from sotesilta.core.clients.domain import parse_identity_code
+from sotesilta.core.clients.tables import ClientRecord
+from sotesilta.core.kernel import access
+from sotesilta.core.kernel.errors import InputInvalid, RecordConflict, RecordNotFound
+from sotesilta.core.kernel.plugins.manager import Plugins
+from sotesilta.core.kernel.privacy import AccessAction
+from sotesilta.core.kernel.sealing import Sealer
+from sotesilta.core.kernel.secrets import keyed_digest
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.scheduling.domain.bookings import normalise_phone
+
+log = logging.getLogger("sotesilta.clients")
+
+
+@dataclass(frozen=True)
+class ClientView:
+    id: int
+    municipality_code: str
+    name: str
+    identity_code: str | None
+    temporary_identity: bool
+    phone: str | None
+    language: str
+
+
+def identity_index(index_key: bytes, code: str) -> str:
+    return keyed_digest(index_key, f"henkilotunnus:{code}")
+
+
+def _seal(sealer: Sealer, value: str | None, column: str) -> str | None:
+    return sealer.seal_optional(value, context=f"client_record.{column}")
+
+
+def _view(record: ClientRecord, sealer: Sealer) -> ClientView:
+    def open_(value: str | None, column: str) -> str | None:
+        return sealer.open_optional(value, context=f"client_record.{column}")
+
+    return ClientView(
+        record.id or 0,
+        record.municipality_code,
+        open_(record.name, "name") or "",
+        open_(record.identity_code, "identity_code"),
+        record.temporary_identity,
+        open_(record.phone, "phone"),
+        record.language,
+    )
+
+
+def create_client(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    municipality: str,
+    name: str,
+    identity_code: str | None,
+    phone: str | None,
+    language: str,
+    sealer: Sealer,
+    index_key: bytes,
+    now: datetime,
+    plugins: Plugins,
+) -> ClientView:
+    access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
+    if municipality not in principal.municipalities:
+        raise RecordNotFound(f"no municipality {municipality} for you")
+    if not name.strip() or len(name) > 200:
+        raise InputInvalid("name must be 1-200 characters", field="name")
+    if language not in ("fi", "sv", "en"):
+        raise InputInvalid("language must be fi, sv or en", field="language")
+    parsed = parse_identity_code(identity_code) if identity_code else None
+    record = ClientRecord(
+        municipality_code=municipality,
+        name=_seal(sealer, name.strip(), "name") or "",
+        identity_code=_seal(sealer, parsed.code if parsed else None, "identity_code"),
+        identity_index=identity_index(index_key, parsed.code) if parsed else None,
+        temporary_identity=bool(parsed and parsed.temporary),
+        phone=_seal(sealer, normalise_phone(phone, field="phone") if phone else None, "phone"),
+        language=language,
+        created_by=principal.user_id,
+        created_at=now,
+    )
+    uow.add_unique(
+        record,
+        RecordConflict(
+            "a client with this identity code is already registered in the municipality",
+            field="identity_code",
+        ),
+    )
+    view = _view(record, sealer)
+    access.log_use(plugins, uow, principal, AccessAction.CREATE, "client", view.id, view.id, now)
+    uow.commit()
+    log.info("client registered", extra={"client_id": view.id, "by": principal.user_id})
+    return view
+
+
+def find_client_by_identity_code(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    identity_code: str,
+    sealer: Sealer,
+    index_key: bytes,
+    plugins: Plugins,
+    now: datetime,
+) -> ClientView:
+    access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
+    parsed = parse_identity_code(identity_code)
+    record = uow.session.scalar(
+        select(ClientRecord).where(
+            ClientRecord.identity_index == identity_index(index_key, parsed.code),
+            ClientRecord.municipality_code.in_(principal.municipalities),
+        )
+    )
+    if record is None:
+        raise RecordNotFound("no client with that identity code in your municipalities")
+    view = _view(record, sealer)
+    access.log_use(plugins, uow, principal, AccessAction.SEARCH, "client", view.id, view.id, now)
+    uow.commit()
+    return view
+
+
+def client_in_scope(uow: UnitOfWork, principal: Principal, client_id: int) -> ClientRecord:
+    """A client of the person's municipalities; any other is "not found"."""
+    client = uow.session.get(ClientRecord, client_id)
+    if client is None or client.municipality_code not in principal.municipalities:
+        raise RecordNotFound(f"no client {client_id}", field="client_id")
+    return client

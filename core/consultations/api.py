@@ -1,0 +1,269 @@
+"""Consultations (anonymous by default, named under consent) and SHL notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from litestar import get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+from pydantic import BaseModel, Field
+
+from sotesilta.core.accounts.domain import Principal
+from sotesilta.core.consultations import service as consultations
+from sotesilta.core.consultations.service import Channel
+from sotesilta.core.kernel.runtime import Runtime
+from sotesilta.core.kernel.uow import UnitOfWork
+
+
+class ConsultationIn(BaseModel):
+    municipality: str = Field(min_length=3, max_length=3, description="whose social care is consulted")
+    channel: Channel
+    question: str = Field(min_length=1, max_length=4000)
+    client_id: int | None = Field(
+        default=None, description="name the client: needs a named_consultation consent"
+    )
+    to_worker_id: int | None = None
+
+
+class MessageIn(BaseModel):
+    body: str = Field(min_length=1, max_length=4000)
+
+
+class MessageOut(BaseModel):
+    id: int
+    author_id: int
+    body: str
+    at: datetime
+
+
+class ConsultationOut(BaseModel):
+    id: int
+    municipality_code: str
+    channel: str
+    asked_by: int
+    to_worker_id: int | None
+    client_id: int | None
+    consent_id: int | None
+    question: str
+    created_at: datetime
+    answered_at: datetime | None
+    messages: list[MessageOut]
+    unread: int
+
+
+class ShlIn(BaseModel):
+    municipality: str = Field(min_length=3, max_length=3)
+    to_organisation: str = Field(min_length=1, max_length=200)
+    summary: str = Field(min_length=1, max_length=4000)
+    client_id: int | None = None
+    ground_without_consent: str | None = Field(
+        default=None,
+        max_length=4000,
+        description="without consent: the documented ground (SHL §35: cannot look after own care)",
+    )
+
+
+class ShlOut(BaseModel):
+    id: int
+    municipality_code: str
+    to_organisation: str
+    client_id: int | None
+    consent_id: int | None
+    ground_without_consent: str | None
+    status: str
+    created_at: datetime
+    summary: str
+
+
+def _out(view: consultations.ConsultationView) -> ConsultationOut:
+    return ConsultationOut(**{**vars(view), "messages": [MessageOut(**vars(m)) for m in view.messages]})
+
+
+@post(
+    "/api/v1/consultations",
+    operation_id="createConsultation",
+    tags=["consultations"],
+    status_code=201,
+    summary="Consult social care; anonymous unless client_id is given under consent",
+    sync_to_thread=True,
+)
+def create_consultation(
+    data: JSONBody[ConsultationIn],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+    now: NamedDependency[datetime],
+) -> ConsultationOut:
+    view = consultations.create_consultation(
+        uow,
+        principal=principal,
+        municipality=data.municipality,
+        channel=data.channel,
+        question=data.question,
+        plugins=runtime.plugins,
+        sealer=runtime.sealer,
+        now=now,
+        client_id=data.client_id,
+        to_worker_id=data.to_worker_id,
+    )
+    return _out(view)
+
+
+@post(
+    "/api/v1/consultations/{consultation_id:int}/messages",
+    operation_id="postConsultationMessage",
+    tags=["consultations"],
+    status_code=201,
+    summary="Write in a consultation's thread",
+    sync_to_thread=True,
+)
+def post_consultation_message(
+    consultation_id: FromPath[int],
+    data: JSONBody[MessageIn],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+    now: NamedDependency[datetime],
+) -> MessageOut:
+    message = consultations.post_message(
+        uow,
+        principal=principal,
+        consultation_id=consultation_id,
+        body=data.body,
+        plugins=runtime.plugins,
+        sealer=runtime.sealer,
+        now=now,
+    )
+    return MessageOut(**vars(message))
+
+
+@get(
+    "/api/v1/consultations/{consultation_id:int}/messages",
+    operation_id="listConsultationMessages",
+    tags=["consultations"],
+    summary="The thread, with how many messages were unread",
+    sync_to_thread=True,
+)
+def list_consultation_messages(
+    consultation_id: FromPath[int],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+    now: NamedDependency[datetime],
+) -> ConsultationOut:
+    view = consultations.read_thread(
+        uow,
+        principal=principal,
+        consultation_id=consultation_id,
+        plugins=runtime.plugins,
+        sealer=runtime.sealer,
+        now=now,
+    )
+    return _out(view)
+
+
+@get(
+    "/api/v1/consultations/unread",
+    operation_id="getUnreadConsultations",
+    tags=["consultations"],
+    summary="Unread message counts per consultation (poll this)",
+    sync_to_thread=True,
+)
+def get_unread_consultations(
+    principal: NamedDependency[Principal], uow: NamedDependency[UnitOfWork]
+) -> dict[str, int]:
+    return {str(k): v for k, v in consultations.unread_counts(uow, principal=principal).items()}
+
+
+@post(
+    "/api/v1/shl-notifications",
+    operation_id="createShlNotification",
+    tags=["consultations"],
+    status_code=201,
+    summary="Notify social care of a need (SHL §35)",
+    sync_to_thread=True,
+)
+def create_shl_notification(
+    data: JSONBody[ShlIn],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+    now: NamedDependency[datetime],
+) -> ShlOut:
+    view = consultations.create_shl_notification(
+        uow,
+        principal=principal,
+        municipality=data.municipality,
+        to_organisation=data.to_organisation,
+        summary=data.summary,
+        plugins=runtime.plugins,
+        sealer=runtime.sealer,
+        now=now,
+        client_id=data.client_id,
+        ground_without_consent=data.ground_without_consent,
+    )
+    return ShlOut(**vars(view))
+
+
+@get(
+    "/api/v1/consultations",
+    operation_id="listConsultations",
+    tags=["consultations"],
+    summary="Consultations I asked, or (social care) my municipalities'; unanswered first",
+    sync_to_thread=True,
+)
+def list_consultations(
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+    unanswered: FromQuery[bool] = False,
+    limit: FromQuery[int] = 50,
+) -> list[ConsultationOut]:
+    found = consultations.list_consultations(
+        uow, principal=principal, sealer=runtime.sealer, unanswered_only=unanswered, limit=limit
+    )
+    return [_out(c) for c in found]
+
+
+class ShlStatusIn(BaseModel):
+    status: consultations.ShlStatus
+
+
+@post(
+    "/api/v1/shl-notifications/{notification_id:int}/status",
+    operation_id="updateShlNotificationStatus",
+    tags=["consultations"],
+    status_code=200,
+    summary="Follow up an SHL notification (received, in progress, closed)",
+    sync_to_thread=True,
+)
+def update_shl_notification_status(
+    notification_id: FromPath[int],
+    data: JSONBody[ShlStatusIn],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+    now: NamedDependency[datetime],
+) -> ShlOut:
+    view = consultations.update_shl_status(
+        uow,
+        principal=principal,
+        notification_id=notification_id,
+        status=data.status,
+        plugins=runtime.plugins,
+        sealer=runtime.sealer,
+        now=now,
+    )
+    return ShlOut(**vars(view))
+
+
+ROUTES = [
+    list_consultations,
+    create_consultation,
+    post_consultation_message,
+    list_consultation_messages,
+    get_unread_consultations,
+    create_shl_notification,
+    update_shl_notification_status,
+]

@@ -1,0 +1,525 @@
+"""Consultations from health staff to social care, and SHL §35 notifications.
+
+A consultation is anonymous by default: no client identity is stored at all.
+Naming the client needs the client's consent of scope ``named_consultation``
+to the municipality's social care, active at the moment of each use; the
+decision comes from the consent policy (a plugin hook), and every use of a
+named consultation is written to the access log.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import func, select
+
+from sotesilta.core.accounts.domain import Principal, Role
+from sotesilta.core.clients import service as clients
+from sotesilta.core.consultations.tables import (
+    Consultation,
+    ConsultationMessage,
+    ConsultationRead,
+    ShlNotification,
+)
+from sotesilta.core.kernel import access
+from sotesilta.core.kernel.errors import ConsentMissing, InputInvalid, RecordNotFound, StateConflict
+from sotesilta.core.kernel.events import DomainEvent, EventKind
+from sotesilta.core.kernel.plugins.manager import Plugins
+from sotesilta.core.kernel.privacy import AccessAction, AccessBasis, ConsentQuery, ConsentScope
+from sotesilta.core.kernel.sealing import Sealer
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.organisations.tables import Worker
+
+log = logging.getLogger("sotesilta.consultations")
+TEXT_MAX = 4000
+
+
+class Channel(StrEnum):
+    PHONE = "phone"
+    EMAIL = "email"
+    CHAT = "chat"
+    IN_PERSON = "in_person"
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: int
+    author_id: int
+    body: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ConsultationView:
+    id: int
+    municipality_code: str
+    channel: str
+    asked_by: int
+    to_worker_id: int | None
+    client_id: int | None
+    consent_id: int | None
+    question: str
+    created_at: datetime
+    answered_at: datetime | None
+    messages: tuple[MessageView, ...] = ()
+    unread: int = 0
+
+
+def _text(value: str, field: str) -> str:
+    value = value.strip()
+    if not value or len(value) > TEXT_MAX:
+        raise InputInvalid(f"{field} must be 1-{TEXT_MAX} characters", field=field)
+    return value
+
+
+def _require_consent(
+    uow: UnitOfWork, plugins: Plugins, client_id: int, scope: ConsentScope, recipient: str, now: datetime
+) -> int:
+    decision = plugins.consent_decision(uow.session, ConsentQuery(client_id, scope, recipient, now))
+    if not decision.allowed or decision.consent_id is None:
+        raise ConsentMissing(decision.reason, scope=scope.value, recipient=recipient, client_id=client_id)
+    return decision.consent_id
+
+
+def _log(
+    plugins: Plugins,
+    uow: UnitOfWork,
+    principal: Principal,
+    action: AccessAction,
+    subject: str,
+    subject_id: int,
+    client_id: int,
+    consent_id: int | None,
+    now: datetime,
+) -> None:
+    basis = AccessBasis.CONSENT if consent_id else AccessBasis.TASK
+    event = access.access_event(
+        principal,
+        action,
+        subject,
+        subject_id,
+        client_id=client_id,
+        now=now,
+        basis=basis,
+        consent_id=consent_id,
+    )
+    plugins.record_access(uow.connection, event)
+
+
+def create_consultation(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    municipality: str,
+    channel: Channel,
+    question: str,
+    plugins: Plugins,
+    sealer: Sealer,
+    now: datetime,
+    client_id: int | None = None,
+    to_worker_id: int | None = None,
+) -> ConsultationView:
+    access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
+    if municipality not in principal.municipalities:
+        raise RecordNotFound(f"no municipality {municipality} for you", field="municipality")
+    question = _text(question, "question")
+    if to_worker_id is not None:
+        worker = uow.session.get(Worker, to_worker_id)
+        if worker is None or worker.municipality_code != municipality:
+            raise RecordNotFound(f"no worker {to_worker_id} in {municipality}", field="to_worker_id")
+    consent_id = None
+    if client_id is not None:
+        clients.client_in_scope(uow, principal, client_id)
+        consent_id = _require_consent(
+            uow, plugins, client_id, ConsentScope.NAMED_CONSULTATION, municipality, now
+        )
+    consultation = Consultation(
+        municipality_code=municipality,
+        channel=channel.value,
+        asked_by=principal.user_id,
+        to_worker_id=to_worker_id,
+        client_id=client_id,
+        consent_id=consent_id,
+        question=sealer.seal(question, context="consultation.question"),
+        created_at=now,
+    )
+    uow.session.add(consultation)
+    uow.session.flush()
+    assert consultation.id is not None
+    if client_id is not None:
+        _log(
+            plugins,
+            uow,
+            principal,
+            AccessAction.CREATE,
+            "consultation",
+            consultation.id,
+            client_id,
+            consent_id,
+            now,
+        )
+    uow.commit()
+    log.info(
+        "consultation opened", extra={"consultation_id": consultation.id, "named": client_id is not None}
+    )
+    plugins.notify(
+        DomainEvent(
+            EventKind.CONSULTATION_OPENED,
+            consultation.municipality_code,
+            consultation.id or 0,
+            now,
+            {"channel": consultation.channel, "named": client_id is not None},
+        )
+    )
+    return _view(consultation, question, (), 0)
+
+
+def _view(c: Consultation, question: str, messages: tuple[MessageView, ...], unread: int) -> ConsultationView:
+    return ConsultationView(
+        c.id or 0,
+        c.municipality_code,
+        c.channel,
+        c.asked_by,
+        c.to_worker_id,
+        c.client_id,
+        c.consent_id,
+        question,
+        c.created_at,
+        c.answered_at,
+        messages,
+        unread,
+    )
+
+
+def _participant(uow: UnitOfWork, principal: Principal, consultation_id: int) -> Consultation:
+    """The asker, or social care of the municipality (instructors); others: not found."""
+    consultation = uow.session.get(Consultation, consultation_id)
+    if consultation is None or consultation.municipality_code not in principal.municipalities:
+        raise RecordNotFound(f"no consultation {consultation_id}")
+    if consultation.asked_by == principal.user_id or principal.has_any_role(Role.INSTRUCTOR):
+        return consultation
+    raise RecordNotFound(f"no consultation {consultation_id}")
+
+
+def _named_use(
+    uow: UnitOfWork,
+    plugins: Plugins,
+    principal: Principal,
+    consultation: Consultation,
+    action: AccessAction,
+    now: datetime,
+) -> None:
+    """A named consultation may be used only while its consent holds."""
+    if consultation.client_id is None:
+        return
+    consent_id = _require_consent(
+        uow,
+        plugins,
+        consultation.client_id,
+        ConsentScope.NAMED_CONSULTATION,
+        consultation.municipality_code,
+        now,
+    )
+    _log(
+        plugins,
+        uow,
+        principal,
+        action,
+        "consultation",
+        consultation.id or 0,
+        consultation.client_id,
+        consent_id,
+        now,
+    )
+
+
+def post_message(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    consultation_id: int,
+    body: str,
+    plugins: Plugins,
+    sealer: Sealer,
+    now: datetime,
+) -> MessageView:
+    access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
+    consultation = _participant(uow, principal, consultation_id)
+    body = _text(body, "body")
+    _named_use(uow, plugins, principal, consultation, AccessAction.UPDATE, now)
+    message = ConsultationMessage(
+        consultation_id=consultation_id,
+        author_id=principal.user_id,
+        body=sealer.seal(body, context="consultation_message.body"),
+        at=now,
+    )
+    uow.session.add(message)
+    first_answer = consultation.answered_at is None and principal.user_id != consultation.asked_by
+    if first_answer:
+        consultation.answered_at, consultation.answered_by = now, principal.user_id
+    uow.session.flush()
+    _mark_read(uow, consultation_id, principal.user_id, message.id or 0)
+    uow.commit()
+    if first_answer:
+        plugins.notify(
+            DomainEvent(
+                EventKind.CONSULTATION_ANSWERED,
+                consultation.municipality_code,
+                consultation_id,
+                now,
+                {"channel": consultation.channel, "named": consultation.client_id is not None},
+            )
+        )
+    return MessageView(message.id or 0, principal.user_id, body, now)
+
+
+def _mark_read(uow: UnitOfWork, consultation_id: int, user_id: int, last_id: int) -> None:
+    marker = uow.session.get(ConsultationRead, (consultation_id, user_id))
+    if marker is None:
+        uow.session.add(
+            ConsultationRead(consultation_id=consultation_id, user_id=user_id, last_message_id=last_id)
+        )
+    else:
+        marker.last_message_id = max(marker.last_message_id, last_id)
+
+
+def read_thread(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    consultation_id: int,
+    plugins: Plugins,
+    sealer: Sealer,
+    now: datetime,
+) -> ConsultationView:
+    """The question and messages; the unread count is what this reader had not seen before."""
+    access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
+    consultation = _participant(uow, principal, consultation_id)
+    _named_use(uow, plugins, principal, consultation, AccessAction.READ, now)
+    marker = uow.session.get(ConsultationRead, (consultation_id, principal.user_id))
+    seen = marker.last_message_id if marker else 0
+    rows = uow.session.scalars(
+        select(ConsultationMessage)
+        .where(ConsultationMessage.consultation_id == consultation_id)
+        .order_by(ConsultationMessage.id)
+    ).all()
+    messages = tuple(
+        MessageView(m.id or 0, m.author_id, sealer.open(m.body, context="consultation_message.body"), m.at)
+        for m in rows
+    )
+    unread = sum(1 for m in messages if m.id > seen and m.author_id != principal.user_id)
+    if messages:
+        _mark_read(uow, consultation_id, principal.user_id, messages[-1].id)
+    question = sealer.open(consultation.question, context="consultation.question")
+    view = _view(consultation, question, messages, unread)
+    uow.commit()
+    return view
+
+
+def unread_counts(uow: UnitOfWork, *, principal: Principal) -> dict[int, int]:
+    """Unread messages per consultation this person takes part in (for polling)."""
+    marker = (
+        select(ConsultationRead.last_message_id)
+        .where(
+            ConsultationRead.consultation_id == ConsultationMessage.consultation_id,
+            ConsultationRead.user_id == principal.user_id,
+        )
+        .scalar_subquery()
+    )
+    query = (
+        select(ConsultationMessage.consultation_id, func.count())
+        .join(Consultation, Consultation.id == ConsultationMessage.consultation_id)
+        .where(
+            Consultation.municipality_code.in_(principal.municipalities),
+            ConsultationMessage.author_id != principal.user_id,
+            ConsultationMessage.id > func.coalesce(marker, 0),
+        )
+        .group_by(ConsultationMessage.consultation_id)
+    )
+    if not principal.has_any_role(Role.INSTRUCTOR):
+        query = query.where(Consultation.asked_by == principal.user_id)
+    rows = uow.session.execute(query).all()
+    return {consultation_id: int(n) for consultation_id, n in rows}
+
+
+@dataclass(frozen=True)
+class ShlView:
+    id: int
+    municipality_code: str
+    to_organisation: str
+    client_id: int | None
+    consent_id: int | None
+    ground_without_consent: str | None
+    status: str
+    created_at: datetime
+    summary: str
+
+
+def create_shl_notification(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    municipality: str,
+    to_organisation: str,
+    summary: str,
+    plugins: Plugins,
+    sealer: Sealer,
+    now: datetime,
+    client_id: int | None = None,
+    ground_without_consent: str | None = None,
+) -> ShlView:
+    """With the client's consent to contact social care, or with the documented
+    ground for acting without it (the person evidently cannot look after their
+    own care, health or safety)."""
+    access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
+    if municipality not in principal.municipalities:
+        raise RecordNotFound(f"no municipality {municipality} for you", field="municipality")
+    to_organisation = _text(to_organisation, "to_organisation")[:200]
+    summary = _text(summary, "summary")
+    consent_id = None
+    ground = ground_without_consent.strip() if ground_without_consent else None
+    if client_id is not None:
+        clients.client_in_scope(uow, principal, client_id)
+        if ground:
+            if len(ground) < 20:
+                raise InputInvalid(
+                    "document the ground for acting without consent (20+ characters)",
+                    field="ground_without_consent",
+                )
+        else:
+            consent_id = _require_consent(
+                uow, plugins, client_id, ConsentScope.CONTACT_SOCIAL_CARE, to_organisation, now
+            )
+    notification = ShlNotification(
+        municipality_code=municipality,
+        from_user=principal.user_id,
+        to_organisation=to_organisation,
+        client_id=client_id,
+        consent_id=consent_id,
+        ground_without_consent=sealer.seal_optional(
+            ground, context="shl_notification.ground_without_consent"
+        ),
+        summary=sealer.seal(summary, context="shl_notification.summary"),
+        created_at=now,
+    )
+    uow.session.add(notification)
+    uow.session.flush()
+    if client_id is not None:
+        _log(
+            plugins,
+            uow,
+            principal,
+            AccessAction.CREATE,
+            "shl_notification",
+            notification.id or 0,
+            client_id,
+            consent_id,
+            now,
+        )
+    uow.commit()
+    return ShlView(
+        notification.id or 0,
+        municipality,
+        to_organisation,
+        client_id,
+        consent_id,
+        ground,
+        notification.status,
+        now,
+        summary,
+    )
+
+
+class ShlStatus(StrEnum):
+    SENT = "sent"
+    RECEIVED = "received"
+    IN_PROGRESS = "in_progress"
+    CLOSED = "closed"
+
+
+_SHL_NEXT = {
+    ShlStatus.SENT: {ShlStatus.RECEIVED, ShlStatus.CLOSED},
+    ShlStatus.RECEIVED: {ShlStatus.IN_PROGRESS, ShlStatus.CLOSED},
+    ShlStatus.IN_PROGRESS: {ShlStatus.CLOSED},
+    ShlStatus.CLOSED: set(),
+}
+
+
+def update_shl_status(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    notification_id: int,
+    status: ShlStatus,
+    plugins: Plugins,
+    sealer: Sealer,
+    now: datetime,
+) -> ShlView:
+    """Follow-up of a notification: its sender and social care of the municipality may move it on."""
+    access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
+    notification = uow.session.get(ShlNotification, notification_id)
+    if (
+        notification is None
+        or notification.municipality_code not in principal.municipalities
+        or (notification.from_user != principal.user_id and not principal.has_any_role(Role.INSTRUCTOR))
+    ):
+        raise RecordNotFound(f"no SHL notification {notification_id}")
+    current = ShlStatus(notification.status)
+    if status not in _SHL_NEXT[current]:
+        raise StateConflict(f"an SHL notification that is {current.value} cannot become {status.value}")
+    notification.status = status.value
+    if notification.client_id is not None:
+        _log(
+            plugins,
+            uow,
+            principal,
+            AccessAction.UPDATE,
+            "shl_notification",
+            notification_id,
+            notification.client_id,
+            notification.consent_id,
+            now,
+        )
+    uow.commit()
+    return ShlView(
+        notification.id or 0,
+        notification.municipality_code,
+        notification.to_organisation,
+        notification.client_id,
+        notification.consent_id,
+        sealer.open_optional(
+            notification.ground_without_consent, context="shl_notification.ground_without_consent"
+        ),
+        notification.status,
+        notification.created_at,
+        sealer.open(notification.summary, context="shl_notification.summary"),
+    )
+
+
+def list_consultations(
+    uow: UnitOfWork, *, principal: Principal, sealer: Sealer, unanswered_only: bool = False, limit: int = 50
+) -> list[ConsultationView]:
+    """Health staff see the consultations they asked; social care (instructors)
+    sees the municipality's, so a new question is found before anyone writes
+    in its thread. Unanswered first, newest first. Named ones show only their
+    client id, not the client's data."""
+    access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
+    if not 1 <= limit <= 200:
+        raise InputInvalid("limit must be 1-200", field="limit")
+    query = select(Consultation).where(Consultation.municipality_code.in_(principal.municipalities))
+    if not principal.has_any_role(Role.INSTRUCTOR):
+        query = query.where(Consultation.asked_by == principal.user_id)
+    if unanswered_only:
+        query = query.where(Consultation.answered_at.is_(None))
+    query = query.order_by(
+        Consultation.answered_at.is_not(None), Consultation.created_at.desc(), Consultation.id.desc()
+    ).limit(limit)
+    return [
+        _view(
+            c, sealer.open(c.question, context="consultation.question") if c.client_id is None else "", (), 0
+        )
+        for c in uow.session.scalars(query)
+    ]

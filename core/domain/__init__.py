@@ -1,1 +1,0 @@
-"""Pure domain rules: no I/O, no framework, nothing else of ours imported."""

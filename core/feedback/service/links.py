@@ -1,0 +1,124 @@
+"""The client's feedback link: a secret URL on the instructions, one per booking.
+
+The token is the booking's random reference and an HMAC-SHA-256 of it under the
+server secret (like the client's instructions link, with its own label): only
+the server can make one, and nothing is stored when it is handed out, so
+``createBooking``, ``getBooking`` and a reprint show the same URL. When the
+link is used, only the SHA-256 of its token is kept (``feedback_link_used``),
+which names no booking to anyone without the secret.
+
+A link opens when the visit begins and closes ``VALID_DAYS`` later; a moved
+booking's link leads to the new visit. Changing the server secret invalidates
+the links handed out before.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from hashlib import sha256
+
+from sqlalchemy import select
+
+from sotesilta.core.feedback.domain import Audience
+from sotesilta.core.kernel.errors import RecordNotFound
+from sotesilta.core.kernel.plugins.feedback_forms import FeedbackFormRegistry
+from sotesilta.core.kernel.secrets import token_digest
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.organisations.tables import Station
+from sotesilta.core.scheduling.domain.bookings import AppointmentStatus
+from sotesilta.core.scheduling.tables import Booking
+
+#: the client's page; it reads the form with getFeedbackForm and the same token
+LINK_PATH = "/feedback/"
+VALID_DAYS = 30
+#: a chain of moves longer than this is not followed (it never is in practice)
+MAX_MOVES = 20
+_REFERENCE_LENGTH, _MAC_LENGTH = 36, 43  # a UUID; 32 bytes in unpadded base64url
+
+
+def link_token(secret: bytes, reference: str) -> str:
+    mac = hmac.new(secret, f"feedback-link:{reference}".encode(), sha256).digest()
+    return f"{reference}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
+
+
+def feedback_url(
+    secret: bytes,
+    base_url: str,
+    forms: FeedbackFormRegistry,
+    *,
+    reference: str,
+    municipality: str,
+    status: str,
+) -> str | None:
+    """The URL for the booking's instructions, where its municipality has a client form."""
+    if (
+        status == AppointmentStatus.CANCELLED.value
+        or forms.current(Audience.CLIENT_VISIT, municipality) is None
+    ):
+        return None
+    return f"{base_url.rstrip('/')}{LINK_PATH}{link_token(secret, reference)}"
+
+
+@dataclass(frozen=True)
+class LinkedVisit:
+    """What a valid token leads to: the (latest) booking's facts, never the client."""
+
+    status: str
+    starts_at: datetime
+    municipality: str
+    station_key: str
+    language: str
+    #: SHA-256 of the visit's own token: a moved booking's old and new links are one link
+    used_key: str
+
+    @property
+    def closes_at(self) -> datetime:
+        return self.starts_at + timedelta(days=VALID_DAYS)
+
+
+def _visit(uow: UnitOfWork, **where: object):  # type: ignore[no-untyped-def]
+    query = select(
+        Booking.id,
+        Booking.reference,
+        Booking.status,
+        Booking.starts_at,
+        Booking.municipality_code,
+        Booking.preferred_language,
+        Station.key,
+    ).join(Station, Station.id == Booking.station_id)
+    for column, value in where.items():
+        query = query.where(getattr(Booking, column) == value)
+    return uow.session.execute(query.order_by(Booking.id.desc()).limit(1)).first()
+
+
+def visit_of(uow: UnitOfWork, secret: bytes, token: str) -> LinkedVisit:
+    """The visit a token names, following moves; ``RecordNotFound`` for anything else."""
+    reference, dot, mac = token.partition(".")
+    if (
+        len(reference) != _REFERENCE_LENGTH
+        or not dot
+        or len(mac) != _MAC_LENGTH
+        or not hmac.compare_digest(token, link_token(secret, reference))
+    ):
+        raise RecordNotFound("no such feedback link")  # checked before any query
+    row = _visit(uow, reference=reference)
+    for _ in range(MAX_MOVES):
+        if row is None or row.status != AppointmentStatus.CANCELLED.value:
+            break
+        moved = _visit(uow, rescheduled_from=row.id)
+        if moved is None:
+            break
+        row = moved
+    if row is None:
+        raise RecordNotFound("no such feedback link")
+    return LinkedVisit(
+        row.status,
+        row.starts_at,
+        row.municipality_code,
+        row.key,
+        row.preferred_language,
+        token_digest(link_token(secret, row.reference)),
+    )

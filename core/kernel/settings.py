@@ -1,0 +1,283 @@
+"""Settings from the environment and an optional TOML file, validated at start-up.
+
+Precedence: environment (``SOTESILTA_*``) over the TOML file named by
+``SOTESILTA_CONFIG`` over defaults.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import stat
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from sotesilta.core.accounts.domain import SessionPolicy
+from sotesilta.core.kernel.db import normalise_url, sqlite_url
+from sotesilta.core.kernel.sealing import generate_key, parse_keyring
+
+SECRET_KEY_FILE = "secret.key"  # noqa: S105  (a file name)
+DATA_KEYS_FILE = "data.keys"
+INDEX_KEY_FILE = "index.key"
+AUDIT_KEY_FILE = "audit.key"
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(Exception):
+    """Configuration is wrong; the message lists every problem, one per line."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOTESILTA_", extra="forbid", frozen=True)
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    secret_key: SecretStr | None = None
+    #: encryption keys for personal data: "id:base64key,..."; the first seals
+    data_keys: SecretStr | None = None
+    #: key of the keyed hash that finds identity codes; never rotated with data keys
+    index_key: SecretStr | None = None
+    #: Ed25519 private key (base64 of 32 bytes) that signs access-log checkpoints
+    audit_key: SecretStr | None = None
+    #: access-log retention, years (Act 703/2023: 12 is the safe default)
+    access_log_retention_years: int = Field(default=12, ge=1, le=100)
+    public_base_url: str = "http://127.0.0.1:8000"
+    default_language: Literal["fi", "sv", "en"] = "fi"
+    blocked_plugins: Annotated[tuple[str, ...], NoDecode] = ()
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_absolute_hours: int = Field(default=12, ge=1, le=24 * 30)
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    #: how long a nurse's hold protects a slot while she fills the form
+    hold_minutes: int = Field(default=5, ge=1, le=60)
+    #: calendar feeds: how far back and ahead they reach, and how long a cancelled event stays
+    feed_past_days: int = Field(default=30, ge=0, le=366)
+    feed_future_days: int = Field(default=180, ge=1, le=730)
+    feed_tombstone_days: int = Field(default=30, ge=1, le=366)
+    #: external calendars (busy times in) are fetched only from these origins,
+    #: e.g. "https://outlook.office365.com,https://calendar.google.com"
+    calendar_allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    calendar_fetch_max_bytes: int = Field(default=2_000_000, ge=10_000, le=50_000_000)
+    calendar_fetch_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = os.environ.get("SOTESILTA_CONFIG")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if config_file:
+            if not Path(config_file).is_file():
+                raise ValueError(f"{config_file} does not exist or is not a file")
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+    @field_validator("calendar_allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = tuple(o.strip() for o in value.split(",") if o.strip())
+        for origin in value:
+            if not str(origin).startswith(("http://", "https://")) or str(origin).count("/") != 2:
+                raise ValueError(f"{origin!r} is not an origin like https://calendar.example.org")
+        return tuple(str(o).lower() for o in value)
+
+    @field_validator("blocked_plugins", mode="before")
+    @classmethod
+    def _split_names(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(name.strip() for name in value.split(",") if name.strip())
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            return normalise_url(value.strip())
+        except Exception as exc:
+            raise ValueError(f"not a usable database URL ({exc})") from None
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _production_needs_explicit_secrets(self) -> Settings:
+        if self.env == "production":
+            if self.secret_key is None:
+                raise ValueError(
+                    "SOTESILTA_SECRET_KEY is required when SOTESILTA_ENV=production "
+                    "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                )
+            if self.index_key is None:
+                raise ValueError(
+                    "SOTESILTA_INDEX_KEY is required when SOTESILTA_ENV=production (at least 32 random "
+                    "characters; changing it later makes stored identity codes unfindable)"
+                )
+            if self.audit_key is None:
+                raise ValueError(
+                    "SOTESILTA_AUDIT_KEY is required when SOTESILTA_ENV=production (base64 of a "
+                    "32-byte Ed25519 private key; it signs the access log's checkpoints)"
+                )
+            if self.data_keys is None:
+                raise ValueError(
+                    "SOTESILTA_DATA_KEYS is required when SOTESILTA_ENV=production "
+                    "(generate one with: python -c 'from sotesilta.core.kernel.sealing import "
+                    'generate_key; print("k1:" + generate_key())\')'
+                )
+            if self.database_url is None or self.database_url.startswith("sqlite"):
+                raise ValueError(
+                    "SOTESILTA_DATABASE_URL must name a PostgreSQL database when SOTESILTA_ENV=production"
+                )
+        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < MIN_SECRET_LENGTH:
+            raise ValueError(f"SOTESILTA_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
+        if self.index_key is not None and len(self.index_key.get_secret_value()) < MIN_SECRET_LENGTH:
+            raise ValueError(f"SOTESILTA_INDEX_KEY must be at least {MIN_SECRET_LENGTH} characters")
+        if self.data_keys is not None:
+            try:
+                parse_keyring(self.data_keys.get_secret_value())
+            except ValueError as exc:
+                raise ValueError(f"SOTESILTA_DATA_KEYS: {exc}") from None
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or sqlite_url(self.data_dir)
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.env == "production" or self.public_base_url.startswith("https://")
+
+    @property
+    def session_policy(self) -> SessionPolicy:
+
+        return SessionPolicy(
+            idle_timeout=timedelta(minutes=self.session_idle_minutes),
+            absolute_lifetime=timedelta(hours=self.session_absolute_hours),
+            max_failed_logins=self.login_max_failures,
+            failure_window=timedelta(minutes=self.login_window_minutes),
+            lockout=timedelta(minutes=self.login_lockout_minutes),
+        )
+
+    @property
+    def hold_duration(self) -> timedelta:
+        return timedelta(minutes=self.hold_minutes)
+
+    def secret(self) -> bytes:
+        """The server secret: configured, or generated once into the data folder.
+
+        Generating is allowed only outside production (validated above).
+        """
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        value = _read_or_create(self.data_dir / SECRET_KEY_FILE, lambda: secrets.token_urlsafe(48))
+        if len(value) < MIN_SECRET_LENGTH:
+            raise SettingsError(f"{self.data_dir / SECRET_KEY_FILE}: secret key file is too short or empty")
+        return value.encode()
+
+    def identity_index_key(self) -> bytes:
+        """The HMAC key that finds identity codes: configured, or generated once."""
+        if self.index_key is not None:
+            return self.index_key.get_secret_value().encode()
+        return _read_or_create(self.data_dir / INDEX_KEY_FILE, lambda: secrets.token_urlsafe(48)).encode()
+
+    def audit_signing_key(self) -> bytes:
+        """Raw Ed25519 private key bytes: configured, or generated once."""
+        import base64
+
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        if self.audit_key is not None:
+            encoded = self.audit_key.get_secret_value()
+        else:
+            encoded = _read_or_create(
+                self.data_dir / AUDIT_KEY_FILE,
+                lambda: base64.b64encode(Ed25519PrivateKey.generate().private_bytes_raw()).decode(),
+            )
+        raw = base64.b64decode(encoded)
+        if len(raw) != 32:
+            raise SettingsError("SOTESILTA_AUDIT_KEY must be the base64 of a 32-byte Ed25519 private key")
+        return raw
+
+    def keyring(self) -> dict[str, bytes]:
+        """Data-encryption keys: configured, or generated once into the data folder."""
+        if self.data_keys is not None:
+            return parse_keyring(self.data_keys.get_secret_value())
+        path = self.data_dir / DATA_KEYS_FILE
+        spec = _read_or_create(path, lambda: f"k1:{generate_key()}")
+        try:
+            return parse_keyring(spec)
+        except ValueError as exc:
+            raise SettingsError(f"{path}: {exc}") from None
+
+
+def _read_or_create(path: Path, make: Callable[[], str]) -> str:
+    """Read a private file, creating it (mode 0600) on first use.
+
+    Written to a private temporary file and linked into place, so two
+    processes starting together never see a half-written key and never both
+    write one: the second link fails and that process reads the first's.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(make())
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+    return path.read_text().strip()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate settings; raise ``SettingsError`` naming each bad value."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            location = ".".join(str(part) for part in error["loc"]) or "settings"
+            if error["type"] == "extra_forbidden":
+                # only the TOML file can carry unknown keys; env vars are matched by name
+                lines.append(f"{location}: unknown setting in {os.environ.get('SOTESILTA_CONFIG')}")
+                continue
+            name = f"SOTESILTA_{location.upper()}" if error["loc"] else location
+            message = error["msg"].removeprefix("Value error, ")
+            lines.append(f"{name}: {message}")
+        raise SettingsError("\n".join(lines)) from None
+    except (OSError, ValueError) as exc:  # unreadable or malformed TOML file
+        raise SettingsError(f"SOTESILTA_CONFIG: {exc}") from None

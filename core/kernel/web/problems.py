@@ -1,0 +1,237 @@
+"""One mapping from errors to RFC 9457 problem details (application/problem+json)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from sotesilta.core.kernel.errors import DomainError
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("sotesilta.api")
+security_log = logging.getLogger("sotesilta.security")
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every error of this API is answered."""
+
+    type: str
+    title: str
+    status: int
+    instance: str
+    detail: str | None = None
+    errors: list[FieldError] | None = None
+
+
+PROBLEM_RESPONSE = ResponseSpec(
+    data_container=Problem, description="Problem details", media_type=PROBLEM_JSON
+)
+
+
+def _problem_spec(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=Problem, description=description, media_type=PROBLEM_JSON)
+
+
+#: documented on every operation: what a client must expect besides success
+COMMON_PROBLEMS = {
+    400: _problem_spec("Malformed request (e.g. a body that is not JSON)"),
+    401: _problem_spec("Not signed in, or the session or token has expired"),
+    403: _problem_spec("Signed in, but not allowed"),
+    404: _problem_spec("No such resource (or not yours to know about)"),
+    409: _problem_spec("Conflicts with the current state (e.g. slot already booked)"),
+    422: _problem_spec("Invalid input; `errors` names the fields"),
+    429: _problem_spec("Too many attempts; see Retry-After"),
+}
+
+STATUS_BY_KIND = {
+    "invalid": 422,
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "gone": 410,
+    "throttled": 429,
+}
+GENERIC_CODES = {
+    400: ("malformed-request", "Malformed request"),
+    401: ("authentication-required", "Authentication required"),
+    403: ("access-denied", "Access denied"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    409: ("conflict", "Conflict"),
+    410: ("gone", "Gone"),
+    413: ("request-too-large", "Request too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("invalid-input", "Invalid input"),
+    429: ("too-many-requests", "Too many requests"),
+    500: ("internal-error", "Internal server error"),
+    503: ("service-unavailable", "Service unavailable"),
+}
+
+
+def problem(
+    request: Request[Any, Any, Any],
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": f"/problems/{code}",
+        "title": title,
+        "status": status,
+        "instance": request.url.path,
+    }
+    if detail:
+        body["detail"] = detail
+    body.update({k: v for k, v in extra.items() if v is not None})
+    if status == 401:
+        headers = {"WWW-Authenticate": 'Bearer realm="sotesilta"', **(headers or {})}
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _log_refusal(request: Request[Any, Any, Any], status: int, detail: str | None) -> None:
+    user = request.scope.get("user")
+    security_log.warning(
+        "access refused",
+        extra={
+            "status": status,
+            "method": request.method,
+            "path": request.url.path,
+            "user_id": getattr(user, "user_id", None),
+            "reason": detail,
+        },
+    )
+
+
+def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
+    status = STATUS_BY_KIND[exc.kind]
+    headers = None
+    if status == 429:
+        headers = {"Retry-After": str(exc.extra.get("retry_after_seconds", 60))}
+    if status in (401, 403):
+        _log_refusal(request, status, exc.detail)
+    errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
+    extra = {k: v for k, v in exc.extra.items() if _plain(v)}
+    return problem(
+        request,
+        status=status,
+        code=exc.code,
+        title=exc.title,
+        detail=exc.detail,
+        headers=headers,
+        errors=errors,
+        **extra,
+    )
+
+
+def _plain(value: object) -> bool:
+    """Scalars, and lists of scalars or of flat scalar maps: safe to put in a problem body."""
+    scalar = (str, int, float, bool)
+    if isinstance(value, scalar):
+        return True
+    if isinstance(value, list):
+        return all(
+            isinstance(v, scalar) or (isinstance(v, dict) and all(isinstance(x, scalar) for x in v.values()))
+            for v in value
+        )
+    return False
+
+
+def _field_name(item: dict[str, Any]) -> str:
+    key = item.get("key")
+    return str(key) if key else str(item.get("source") or "body")
+
+
+def validation_error_handler(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[dict[str, Any]]:
+    items = exc.extra if isinstance(exc.extra, list) else []
+    errors = [
+        {"field": _field_name(i), "message": str(i.get("message", ""))} for i in items if isinstance(i, dict)
+    ]
+    if not errors:
+        # litestar reports an undecodable body this way too
+        return problem(
+            request,
+            status=400,
+            code="malformed-request",
+            title="Malformed request",
+            detail="the request body could not be read as JSON",
+        )
+    fields = ", ".join(e["field"] for e in errors)
+    return problem(
+        request,
+        status=422,
+        code="invalid-input",
+        title="Invalid input",
+        detail=f"invalid value for: {fields}",
+        errors=errors,
+    )
+
+
+def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    status = exc.status_code
+    code, title = GENERIC_CODES.get(status, ("http-error", "HTTP error"))
+    if isinstance(exc, (NotAuthorizedException, PermissionDeniedException)):
+        _log_refusal(request, status, exc.detail)
+    detail = exc.detail if exc.detail and exc.detail != title else None
+    return problem(request, status=status, code=code, title=title, detail=detail, headers=exc.headers)
+
+
+def database_unavailable_handler(
+    request: Request[Any, Any, Any], exc: OperationalError | PoolTimeout
+) -> Response[dict[str, Any]]:
+    """The database could not be reached or was too busy: nothing was written; try again."""
+    log.error(
+        "database unavailable",
+        extra={"method": request.method, "path": request.url.path, "error": type(exc).__name__},
+    )
+    code, title = GENERIC_CODES[503]
+    return problem(
+        request,
+        status=503,
+        code=code,
+        title=title,
+        detail="the database is unavailable for a moment; nothing was saved, try again",
+        headers={"Retry-After": "1"},
+    )
+
+
+def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    # A 500 is a bug: log everything for us, reveal nothing to the caller.
+    log.exception("unhandled error", extra={"method": request.method, "path": request.url.path})
+    code, title = GENERIC_CODES[500]
+    return problem(request, status=HTTP_500_INTERNAL_SERVER_ERROR, code=code, title=title)
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: domain_error_handler,
+    ValidationException: validation_error_handler,
+    HTTPException: http_error_handler,
+    # a lost or refused database connection, or a pool exhausted: the request is refused whole
+    OperationalError: database_unavailable_handler,
+    PoolTimeout: database_unavailable_handler,
+    Exception: unexpected_error_handler,
+}

@@ -1,1 +1,0 @@
-"""Persistence: SQLModel tables, engines, the unit of work and migrations."""

@@ -1,0 +1,96 @@
+"""The client's own link to their appointment's instructions: no login, nothing to guess.
+
+The link is the booking's random reference with an HMAC of it under the server
+secret, so only the server can make one and no column needs to be stored.
+What it shows is the printable instructions — time, place, address, video
+link — and never the client's name, phone or reasons. A moved booking's old
+link leads to the new time; a link stops working a while after the visit.
+Changing the server secret invalidates every link made before.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from hashlib import sha256
+
+from sqlalchemy import select
+
+from sotesilta.core.kernel.errors import RecordNotFound
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.organisations.tables import Station
+from sotesilta.core.scheduling.domain.bookings import AppointmentStatus
+from sotesilta.core.scheduling.service.instructions import Instructions, client_instructions
+from sotesilta.core.scheduling.tables import Booking, GuidanceSession
+
+#: how long after the visit the link still answers
+LINK_LIFETIME_AFTER_VISIT = timedelta(days=14)
+#: a chain of moves longer than this is not followed (it never is in practice)
+MAX_MOVES = 20
+
+
+def link_token(secret: bytes, reference: str) -> str:
+    mac = hmac.new(secret, f"client-link:{reference}".encode(), sha256).digest()[:16]
+    return f"{reference}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
+
+
+@dataclass(frozen=True)
+class ClientAppointment:
+    instructions: Instructions
+    cancelled: bool
+    starts_at: datetime
+    ends_at: datetime
+
+
+def _row(uow: UnitOfWork, **where: object):  # type: ignore[no-untyped-def]
+    query = (
+        select(
+            Booking.id,
+            Booking.status,
+            Booking.starts_at,
+            Booking.ends_at,
+            Booking.preferred_language,
+            Station.name_fi,
+            Station.name_sv,
+            Station.address,
+            GuidanceSession.video_link,
+        )
+        .join(Station, Station.id == Booking.station_id)
+        .join(GuidanceSession, GuidanceSession.id == Booking.session_id)
+    )
+    for column, value in where.items():
+        query = query.where(getattr(Booking, column) == value)
+    return uow.session.execute(query.order_by(Booking.id.desc()).limit(1)).first()
+
+
+def appointment_by_link(
+    uow: UnitOfWork, *, secret: bytes, token: str, now: datetime, language: str | None = None
+) -> ClientAppointment:
+    """The appointment a link names, following moves; ``RecordNotFound`` for anything else.
+
+    In the client's own language unless ``language`` asks for another."""
+    reference = token.partition(".")[0]
+    if not reference or len(token) > 100 or not hmac.compare_digest(token, link_token(secret, reference)):
+        raise RecordNotFound("no such link")
+    row = _row(uow, reference=reference)
+    for _ in range(MAX_MOVES):
+        if row is None or row.status != AppointmentStatus.CANCELLED.value:
+            break
+        moved = _row(uow, rescheduled_from=row.id)
+        if moved is None:
+            break
+        row = moved
+    if row is None or now > row.ends_at + LINK_LIFETIME_AFTER_VISIT:
+        raise RecordNotFound("no such link")
+    instructions = client_instructions(
+        language=language or row.preferred_language,
+        starts_at=row.starts_at,
+        station_name_fi=row.name_fi,
+        station_name_sv=row.name_sv,
+        address=row.address,
+        video_link=row.video_link,
+    )
+    cancelled = row.status == AppointmentStatus.CANCELLED.value
+    return ClientAppointment(instructions, cancelled, row.starts_at, row.ends_at)

@@ -1,0 +1,546 @@
+"""Use cases for guidance sessions: repeat rules, generation, absences, listing."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from sotesilta.core.accounts.domain import Principal
+from sotesilta.core.kernel.clock import HELSINKI
+from sotesilta.core.kernel.errors import BookingModeNotAllowed, InputInvalid, SessionOverlap
+from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.organisations import service as organisations
+from sotesilta.core.organisations.domain import BookingMode
+from sotesilta.core.organisations.tables import Station, Worker
+from sotesilta.core.scheduling.domain.bookings import AppointmentStatus, CancelledBy
+from sotesilta.core.scheduling.domain.sessions import (
+    ClosingDayPolicy,
+    SessionMode,
+    SessionPattern,
+    SessionStatus,
+    TimeRange,
+    plan_sessions,
+)
+from sotesilta.core.scheduling.tables import (
+    Absence,
+    Booking,
+    GuidanceSession,
+    SessionRule,
+    Slot,
+    WalkInPlace,
+    WorkerBusy,
+)
+
+log = logging.getLogger("sotesilta.sessions")
+DEFAULT_HORIZON = timedelta(weeks=12)
+
+
+@dataclass(frozen=True)
+class SessionRuleDraft:
+    worker_id: int
+    station_id: int
+    weekday: int
+    start: time
+    end: time
+    first_date: date
+    interval_weeks: int = 1
+    until: date | None = None
+    slot_minutes: int = 45
+    breaks: tuple[tuple[time, time], ...] = ()
+    booked_slots: bool = True
+    walk_in: tuple[time, time] | None = None
+    walk_in_capacity: int = 0
+    mode: SessionMode = SessionMode.ON_SITE
+    video_link: str | None = None
+
+    def pattern(self) -> SessionPattern:
+        return SessionPattern(
+            weekday=self.weekday,
+            hours=TimeRange(self.start, self.end),
+            interval_weeks=self.interval_weeks,
+            anchor=self.first_date,
+            until=self.until,
+            slot_minutes=self.slot_minutes,
+            breaks=tuple(TimeRange(a, b) for a, b in self.breaks),
+            walk_in=TimeRange(*self.walk_in) if self.walk_in else None,
+            walk_in_capacity=self.walk_in_capacity,
+            booked_slots=self.booked_slots,
+        )
+
+
+def _format_breaks(breaks: tuple[tuple[time, time], ...]) -> str:
+    return ",".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in breaks)
+
+
+def _parse_breaks(text: str) -> tuple[tuple[time, time], ...]:
+    pairs = []
+    for part in filter(None, text.split(",")):
+        a, b = part.split("-")
+        pairs.append((time.fromisoformat(a), time.fromisoformat(b)))
+    return tuple(pairs)
+
+
+def rule_pattern(rule: SessionRule) -> SessionPattern:
+    walk_in = (rule.walk_in_start, rule.walk_in_end) if rule.walk_in_start and rule.walk_in_end else None
+    return SessionRuleDraft(
+        worker_id=rule.worker_id,
+        station_id=rule.station_id,
+        weekday=rule.weekday,
+        start=rule.start_local,
+        end=rule.end_local,
+        first_date=rule.first_date,
+        interval_weeks=rule.interval_weeks,
+        until=rule.until_date,
+        slot_minutes=rule.slot_minutes,
+        breaks=_parse_breaks(rule.breaks),
+        booked_slots=rule.booked_slots,
+        walk_in=walk_in,
+        walk_in_capacity=rule.walk_in_capacity,
+        mode=SessionMode(rule.mode),
+        video_link=rule.video_link,
+    ).pattern()
+
+
+def _check_station_mode(station: Station, pattern: SessionPattern) -> None:
+    mode = BookingMode(station.booking_mode)
+    if mode is BookingMode.BOOKED and pattern.walk_in is not None:
+        raise BookingModeNotAllowed(
+            f"{station.name_fi} takes booked visits only: no walk-in time", field="walk_in"
+        )
+    if mode is BookingMode.WALK_IN and pattern.booked_slots:
+        raise BookingModeNotAllowed(
+            f"{station.name_fi} takes walk-ins only: no booked slots", field="booked_slots"
+        )
+
+
+def closing_policy(registry: MunicipalityRegistry, municipality_code: str) -> ClosingDayPolicy:
+    profile = registry.get(municipality_code)
+    return profile.closing_days if profile else ClosingDayPolicy()
+
+
+def create_session_rule(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    draft: SessionRuleDraft,
+    registry: MunicipalityRegistry,
+    now: datetime,
+    horizon: timedelta = DEFAULT_HORIZON,
+) -> tuple[SessionRule, int]:
+    """Save a rule and generate its sessions for the horizon; refuse overlaps.
+
+    Admins of the station's municipality, or the worker themself, may do this.
+    """
+    organisations.station_in_scope(uow, principal, draft.station_id)
+    worker = organisations.worker_in_scope(uow, principal, draft.worker_id)
+    organisations.may_manage_worker(uow, principal, worker)
+    return save_session_rule(
+        uow, draft=draft, created_by=principal.user_id, registry=registry, now=now, horizon=horizon
+    )
+
+
+def save_session_rule(
+    uow: UnitOfWork,
+    *,
+    draft: SessionRuleDraft,
+    created_by: int,
+    registry: MunicipalityRegistry,
+    now: datetime,
+    horizon: timedelta = DEFAULT_HORIZON,
+) -> tuple[SessionRule, int]:
+    """The rule itself, once the caller is authorised (the demo loader calls this too)."""
+    rule, created = add_session_rule(
+        uow, draft=draft, created_by=created_by, registry=registry, now=now, horizon=horizon
+    )
+    uow.commit()
+    log.info("session rule created", extra={"rule_id": rule.id, "sessions": created})
+    return rule, created
+
+
+def add_session_rule(
+    uow: UnitOfWork,
+    *,
+    draft: SessionRuleDraft,
+    created_by: int,
+    registry: MunicipalityRegistry,
+    now: datetime,
+    horizon: timedelta = DEFAULT_HORIZON,
+) -> tuple[SessionRule, int]:
+    """Save a rule and generate its sessions, uncommitted (ending a rule commits its replacement with it)."""
+    pattern = draft.pattern()
+    station = uow.session.get(Station, draft.station_id)
+    worker = uow.session.get(Worker, draft.worker_id)
+    if station is None or not station.active:
+        raise InputInvalid("no such active station", field="station_id")
+    if worker is None:
+        raise InputInvalid("no such worker", field="worker_id")
+    _check_station_mode(station, pattern)
+    if draft.mode is SessionMode.REMOTE and not draft.video_link:
+        raise InputInvalid("a remote session needs a video link", field="video_link")
+    if draft.video_link and not draft.video_link.startswith("https://"):
+        raise InputInvalid("the video link must be an https:// address", field="video_link")
+    rule = SessionRule(
+        worker_id=worker.id or 0,
+        station_id=station.id or 0,
+        weekday=draft.weekday,
+        start_local=draft.start,
+        end_local=draft.end,
+        interval_weeks=draft.interval_weeks,
+        first_date=draft.first_date,
+        until_date=draft.until,
+        slot_minutes=draft.slot_minutes,
+        breaks=_format_breaks(draft.breaks),
+        booked_slots=draft.booked_slots,
+        walk_in_start=draft.walk_in[0] if draft.walk_in else None,
+        walk_in_end=draft.walk_in[1] if draft.walk_in else None,
+        walk_in_capacity=draft.walk_in_capacity,
+        mode=draft.mode.value,
+        video_link=draft.video_link,
+        created_by=created_by,
+        created_at=now,
+    )
+    uow.session.add(rule)
+    uow.session.flush()
+    created = generate_sessions(
+        uow,
+        rule,
+        pattern,
+        until=(now + horizon).astimezone(HELSINKI).date(),
+        closing=closing_policy(registry, station.municipality_code),
+        now=now,
+    )
+    return rule, created
+
+
+def generate_sessions(
+    uow: UnitOfWork,
+    rule: SessionRule,
+    pattern: SessionPattern,
+    *,
+    until: date,
+    closing: ClosingDayPolicy,
+    now: datetime,
+    skip_overlaps: bool = False,
+) -> int:
+    """Insert the rule's sessions up to ``until`` (exclusive) that do not exist yet.
+
+    Sessions already past are not created. An overlap with the worker's other
+    sessions is refused by the database: reported with its date (a new rule is
+    refused whole), or, when extending the horizon, skipped and logged.
+    """
+    session = uow.session
+    start = max(rule.generated_until or rule.first_date, now.astimezone(HELSINKI).date())
+    existing = set(
+        session.scalars(select(GuidanceSession.local_date).where(GuidanceSession.rule_id == rule.id))
+    )
+    created = 0
+    for planned in plan_sessions(pattern, start, until, closing):
+        if planned.day in existing or planned.ends_at <= now:
+            continue
+        statement = (
+            insert(GuidanceSession)
+            .values(
+                rule_id=rule.id,
+                worker_id=rule.worker_id,
+                station_id=rule.station_id,
+                local_date=planned.day,
+                starts_at=planned.starts_at,
+                ends_at=planned.ends_at,
+                walk_in_starts_at=planned.walk_in_starts_at,
+                walk_in_ends_at=planned.walk_in_ends_at,
+                walk_in_capacity=pattern.walk_in_capacity,
+                mode=rule.mode,
+                video_link=rule.video_link,
+                status=SessionStatus.SCHEDULED.value,
+            )
+            .returning(GuidanceSession.id)
+        )
+        try:
+            if skip_overlaps:
+                with session.begin_nested():
+                    session_id = session.execute(statement).scalar_one()
+            else:
+                session_id = session.execute(statement).scalar_one()
+        except IntegrityError as exc:
+            if "overlap" not in str(exc.orig).lower():
+                raise
+            if skip_overlaps:
+                log.warning(
+                    "session skipped: overlaps the worker's other sessions",
+                    extra={"rule_id": rule.id, "date": planned.day.isoformat()},
+                )
+                continue
+            raise SessionOverlap(
+                f"the worker already has a session overlapping {planned.day.isoformat()}",
+                date=planned.day.isoformat(),
+            ) from None
+        if planned.slots:
+            session.execute(
+                insert(Slot),
+                [
+                    {
+                        "session_id": session_id,
+                        "station_id": rule.station_id,
+                        "worker_id": rule.worker_id,
+                        "starts_at": a,
+                        "ends_at": b,
+                    }
+                    for a, b in planned.slots
+                ],
+            )
+        if pattern.walk_in_capacity:
+            session.execute(
+                insert(WalkInPlace),
+                [
+                    {"session_id": session_id, "number": n, "status": "free"}
+                    for n in range(1, pattern.walk_in_capacity + 1)
+                ],
+            )
+        created += 1
+    rule.generated_until = max(until, rule.generated_until or until)
+    session.add(rule)
+    return created
+
+
+def extend_horizon(
+    uow: UnitOfWork, *, registry: MunicipalityRegistry, now: datetime, horizon: timedelta = DEFAULT_HORIZON
+) -> int:
+    """Roll every active rule forward to ``now + horizon`` (run daily)."""
+    until = (now + horizon).astimezone(HELSINKI).date()
+    total = 0
+    rules = list(uow.session.scalars(select(SessionRule).where(SessionRule.active.is_(True))))
+    for rule in rules:
+        if rule.generated_until and rule.generated_until >= until:
+            continue
+        station = uow.session.get(Station, rule.station_id)
+        assert station is not None
+        total += generate_sessions(
+            uow,
+            rule,
+            rule_pattern(rule),
+            until=until,
+            closing=closing_policy(registry, station.municipality_code),
+            now=now,
+            skip_overlaps=True,
+        )
+    uow.commit()
+    return total
+
+
+@dataclass(frozen=True)
+class SessionView:
+    id: int
+    rule_id: int | None
+    worker_id: int
+    worker_name: str
+    station_id: int
+    station_key: str
+    starts_at: datetime
+    ends_at: datetime
+    walk_in_starts_at: datetime | None
+    walk_in_ends_at: datetime | None
+    walk_in_capacity: int
+    mode: str
+    video_link: str | None
+    status: str
+    cancel_reason: str | None
+    slots: int
+    booked: int
+
+
+def list_sessions(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    start: datetime,
+    end: datetime,
+    station_id: int | None = None,
+    worker_id: int | None = None,
+) -> list[SessionView]:
+    if end <= start or end - start > timedelta(days=366):
+        raise InputInvalid("the period must be positive and at most a year", field="until")
+    slots = select(func.count()).where(Slot.session_id == GuidanceSession.id).scalar_subquery()
+    booked = (
+        select(func.count())
+        .where(Booking.session_id == GuidanceSession.id, Booking.status == AppointmentStatus.BOOKED.value)
+        .scalar_subquery()
+    )
+    query = (
+        select(GuidanceSession, Worker.display_name, Station.key, slots, booked)
+        .join(Station, Station.id == GuidanceSession.station_id)
+        .join(Worker, Worker.id == GuidanceSession.worker_id)
+        .where(
+            Station.municipality_code.in_(principal.municipalities),
+            GuidanceSession.starts_at < end,
+            GuidanceSession.ends_at > start,
+        )
+        .order_by(GuidanceSession.starts_at, GuidanceSession.id)
+    )
+    if station_id is not None:
+        query = query.where(GuidanceSession.station_id == station_id)
+    if worker_id is not None:
+        query = query.where(GuidanceSession.worker_id == worker_id)
+    return [
+        SessionView(
+            s.id or 0,
+            s.rule_id,
+            s.worker_id,
+            worker_name,
+            s.station_id,
+            key,
+            s.starts_at,
+            s.ends_at,
+            s.walk_in_starts_at,
+            s.walk_in_ends_at,
+            s.walk_in_capacity,
+            s.mode,
+            s.video_link,
+            s.status,
+            s.cancel_reason,
+            n_slots,
+            n_booked,
+        )
+        for s, worker_name, key, n_slots, n_booked in uow.session.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
+class AbsenceResult:
+    absence_id: int
+    cancelled_sessions: int
+    orphaned_bookings: int
+    #: sessions the absence covers only in part: they stay, minus its times
+    partly_blocked_sessions: int = 0
+
+
+def orphan_bookings(uow: UnitOfWork, condition: Any, *, reason: str, now: datetime) -> int:
+    """Cancel the booked visits matching ``condition`` for the system and put them on the
+    worklist of the staff who booked them (times to rebook); how many."""
+    result = uow.session.execute(
+        update(Booking)
+        .where(and_(condition, Booking.status == AppointmentStatus.BOOKED.value))
+        .values(
+            status=AppointmentStatus.CANCELLED.value,
+            cancelled_at=now,
+            cancelled_by=CancelledBy.SYSTEM.value,
+            cancel_reason=reason,
+            orphaned_at=now,
+            updated_at=now,
+            sequence=Booking.sequence + 1,
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def cancel_sessions(uow: UnitOfWork, session_ids: list[int], *, reason: str, now: datetime) -> None:
+    """Cancelled, not deleted: calendar feeds keep them as cancelled events for a while."""
+    if session_ids:
+        uow.session.execute(
+            update(GuidanceSession)
+            .where(GuidanceSession.id.in_(session_ids))
+            .values(
+                status=SessionStatus.CANCELLED.value,
+                cancel_reason=reason,
+                sequence=GuidanceSession.sequence + 1,
+                updated_at=now,
+            )
+        )
+
+
+def _covers_whole(session: GuidanceSession, starts_at: datetime, ends_at: datetime) -> bool:
+    """Whether an absence leaves nothing of the session: it spans the session, or it overlaps the
+    walk-in time (a walk-in queue's places cannot be split by the hour)."""
+    if starts_at <= session.starts_at and ends_at >= session.ends_at:
+        return True
+    walk_in_start, walk_in_end = session.walk_in_starts_at, session.walk_in_ends_at
+    return (
+        walk_in_start is not None
+        and walk_in_end is not None
+        and (walk_in_start < ends_at and walk_in_end > starts_at)
+    )
+
+
+def record_absence(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    worker_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str,
+    now: datetime,
+) -> AbsenceResult:
+    """Cancel the worker's sessions in the period; their bookings become orphaned.
+
+    A session the absence covers only in part (say, the afternoon of a day-long
+    session) stays: only the bookings overlapping the absence are orphaned, and
+    a busy block (source ``absence:<id>``) keeps its times in the absence from
+    being booked. Orphaned bookings are cancelled by the system and wait on the
+    worklist of the staff who booked them, until each is rebooked or dismissed.
+    """
+    if ends_at <= starts_at:
+        raise InputInvalid("the absence ends before it starts", field="ends_at")
+    if not reason.strip() or len(reason) > 200:
+        raise InputInvalid("reason must be 1-200 characters", field="reason")
+    worker = organisations.worker_in_scope(uow, principal, worker_id)
+    organisations.may_manage_worker(uow, principal, worker)
+    session = uow.session
+    absence = Absence(
+        worker_id=worker_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        reason=reason.strip(),
+        recorded_by=principal.user_id,
+        recorded_at=now,
+    )
+    session.add(absence)
+    session.flush()
+    assert absence.id is not None
+    overlapping = list(
+        session.scalars(
+            select(GuidanceSession)
+            .where(
+                GuidanceSession.worker_id == worker_id,
+                GuidanceSession.status == SessionStatus.SCHEDULED.value,
+                GuidanceSession.starts_at < ends_at,
+                GuidanceSession.ends_at > starts_at,
+                GuidanceSession.ends_at > now,
+            )
+            # a booking racing this absence either commits first (and is orphaned
+            # below) or waits and finds the session cancelled or the time blocked
+            # (bookings._claim_session)
+            .with_for_update()
+        )
+    )
+    whole = [s.id or 0 for s in overlapping if _covers_whole(s, starts_at, ends_at)]
+    partly = [s.id or 0 for s in overlapping if not _covers_whole(s, starts_at, ends_at)]
+    cancel_sessions(uow, whole, reason="absence", now=now)
+    orphaned = 0
+    if whole:
+        orphaned += orphan_bookings(uow, Booking.session_id.in_(whole), reason="instructor absent", now=now)
+    if partly:
+        orphaned += orphan_bookings(
+            uow,
+            and_(Booking.session_id.in_(partly), Booking.starts_at < ends_at, Booking.ends_at > starts_at),
+            reason="instructor absent",
+            now=now,
+        )
+        # free-slot search and booking skip slots under a busy block
+        session.add(
+            WorkerBusy(
+                worker_id=worker_id, source=f"absence:{absence.id}", starts_at=starts_at, ends_at=ends_at
+            )
+        )
+    session.flush()
+    uow.commit()
+    log.info(
+        "absence recorded",
+        extra={"worker_id": worker_id, "sessions": len(whole), "partly": len(partly), "orphaned": orphaned},
+    )
+    return AbsenceResult(absence.id, len(whole), orphaned, len(partly))

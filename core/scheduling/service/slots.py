@@ -1,0 +1,268 @@
+"""Finding free slots and holding one while the booking form is filled."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import and_, delete, exists, insert, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from sotesilta.core.accounts.domain import Principal, Role
+from sotesilta.core.kernel import access
+from sotesilta.core.kernel.errors import InputInvalid, RecordNotFound, SlotHeld, SlotTaken, SlotUnavailable
+from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.organisations.tables import Station, Worker
+from sotesilta.core.scheduling.domain.bookings import SLOT_HOLDING_STATUSES
+from sotesilta.core.scheduling.domain.sessions import SessionStatus
+from sotesilta.core.scheduling.tables import Booking, GuidanceSession, Slot, SlotHold, WorkerBusy
+
+HOLDING = [s.value for s in SLOT_HOLDING_STATUSES]
+DEFAULT_HOLD = timedelta(minutes=5)
+MAX_RESULTS = 100
+
+
+class SearchScope(StrEnum):
+    STATION = "station"
+    NEARBY = "nearby"
+    MUNICIPALITY = "municipality"
+
+
+@dataclass(frozen=True)
+class FreeSlot:
+    slot_id: int
+    starts_at: datetime
+    ends_at: datetime
+    station_id: int
+    station_key: str
+    station_name_fi: str
+    station_name_sv: str
+    worker_id: int
+    worker_name: str
+    worker_languages: tuple[str, ...]
+    mode: str
+
+
+def _station_ids(
+    uow: UnitOfWork,
+    registry: MunicipalityRegistry,
+    municipality: str,
+    station_id: int | None,
+    scope: SearchScope,
+) -> list[int]:
+    rows = {
+        key: (sid, code)
+        for sid, key, code in uow.session.execute(
+            select(Station.id, Station.key, Station.municipality_code).where(
+                Station.municipality_code == municipality, Station.active.is_(True)
+            )
+        )
+    }
+    if scope is SearchScope.MUNICIPALITY or station_id is None:
+        return [sid for sid, _ in rows.values()]
+    own = next((key for key, (sid, _) in rows.items() if sid == station_id), None)
+    if own is None:
+        raise InputInvalid(
+            f"station {station_id} is not an active station of {municipality}", field="station_id"
+        )
+    if scope is SearchScope.STATION:
+        return [station_id]
+    profile = registry.get(municipality)
+    declared = next((s.nearby for s in profile.stations if s.key == own), ()) if profile else ()
+    # without a declared neighbourhood, "nearby" is the rest of the municipality
+    neighbours = [rows[k][0] for k in declared if k in rows] or [sid for sid, _ in rows.values()]
+    return [station_id, *(n for n in neighbours if n != station_id)]
+
+
+def worker_busy_during():  # type: ignore[no-untyped-def]
+    """True when the slot's worker is busy elsewhere then (e.g. their linked calendar)."""
+    return exists().where(
+        and_(
+            WorkerBusy.worker_id == Slot.worker_id,
+            WorkerBusy.starts_at < Slot.ends_at,
+            WorkerBusy.ends_at > Slot.starts_at,
+        )
+    )
+
+
+def free_slot_query(now: datetime, user_id: int):  # type: ignore[no-untyped-def]
+    """Slots in the future, on scheduled sessions, not booked, not held by others."""
+    booked = exists().where(and_(Booking.slot_id == Slot.id, Booking.status.in_(HOLDING)))
+    held = exists().where(
+        and_(SlotHold.slot_id == Slot.id, SlotHold.expires_at > now, SlotHold.user_id != user_id)
+    )
+    return (
+        select(Slot.id, Slot.starts_at, Slot.ends_at, Slot.station_id, Slot.worker_id, GuidanceSession.mode)
+        .join(GuidanceSession, GuidanceSession.id == Slot.session_id)
+        .where(GuidanceSession.status == SessionStatus.SCHEDULED.value, ~booked, ~held, ~worker_busy_during())
+    )
+
+
+def find_free_slots(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    registry: MunicipalityRegistry,
+    municipality: str,
+    now: datetime,
+    station_id: int | None = None,
+    scope: SearchScope = SearchScope.STATION,
+    language: str | None = None,
+    mode: str | None = None,
+    worker_id: int | None = None,
+    start: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 20,
+) -> list[FreeSlot]:
+    """The soonest free slots, for a nurse booking during her appointment."""
+    if municipality not in principal.municipalities:
+        raise RecordNotFound(f"no municipality {municipality} for you")
+    if not 1 <= limit <= MAX_RESULTS:
+        raise InputInvalid(f"limit must be 1-{MAX_RESULTS}", field="limit")
+    if language is not None and language not in ("fi", "sv", "en"):
+        raise InputInvalid("language must be fi, sv or en", field="language")
+    if mode is not None and mode not in ("on_site", "remote"):
+        raise InputInvalid("mode must be on_site or remote", field="mode")
+    start = max(start or now, now)
+    until = until or start + timedelta(weeks=8)
+    if until <= start or until - start > timedelta(days=366):
+        raise InputInvalid("the search period must be positive and at most a year", field="until")
+    stations = _station_ids(uow, registry, municipality, station_id, scope)
+    chosen = (
+        free_slot_query(now, principal.user_id)
+        .where(Slot.station_id.in_(stations), Slot.starts_at >= start, Slot.starts_at < until)
+        .order_by(Slot.starts_at, Slot.id)
+        .limit(limit)
+    )
+    if language is not None:
+        speakers = select(Worker.id).where(
+            or_(Worker.languages == language, Worker.languages.contains(language))
+        )
+        chosen = chosen.where(Slot.worker_id.in_(speakers))
+    if mode is not None:
+        chosen = chosen.where(GuidanceSession.mode == mode)
+    if worker_id is not None:
+        chosen = chosen.where(Slot.worker_id == worker_id)
+    # The station and worker are joined to the chosen rows only: with them inside,
+    # PostgreSQL spent 5 ms planning a 7-table query that runs in 0.3 ms (a
+    # subquery with LIMIT is planned on its own).
+    found = chosen.subquery()
+    query = (
+        select(
+            found.c.id,
+            found.c.starts_at,
+            found.c.ends_at,
+            Station.id,
+            Station.key,
+            Station.name_fi,
+            Station.name_sv,
+            Worker.id,
+            Worker.display_name,
+            Worker.languages,
+            found.c.mode,
+        )
+        .join(Station, Station.id == found.c.station_id)
+        .join(Worker, Worker.id == found.c.worker_id)
+        .order_by(found.c.starts_at, found.c.id)
+    )
+    return [
+        FreeSlot(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], tuple(r[9].split(",")), r[10])
+        for r in uow.session.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
+class BookableSlot:
+    slot: Slot
+    session: GuidanceSession
+    station: Station
+
+
+def load_bookable_slot(uow: UnitOfWork, principal: Principal, slot_id: int, now: datetime) -> BookableSlot:
+    """The slot with its session and station, or the reason it cannot be booked."""
+    row = uow.session.execute(
+        select(Slot, GuidanceSession, Station, worker_busy_during())
+        .join(GuidanceSession, GuidanceSession.id == Slot.session_id)
+        .join(Station, Station.id == Slot.station_id)
+        .where(Slot.id == slot_id)
+    ).first()
+    ensure_bookable(
+        principal,
+        slot_id,
+        now,
+        municipality=row[2].municipality_code if row else None,
+        starts_at=row[0].starts_at if row else None,
+        session_status=row[1].status if row else None,
+        worker_busy=bool(row[3]) if row else False,
+    )
+    assert row is not None
+    slot, guidance_session, station, _ = row
+    return BookableSlot(slot, guidance_session, station)
+
+
+def ensure_bookable(
+    principal: Principal,
+    slot_id: int,
+    now: datetime,
+    *,
+    municipality: str | None,
+    starts_at: datetime | None,
+    session_status: str | None,
+    worker_busy: bool = False,
+) -> None:
+    """Why a slot cannot be booked (or held), if it cannot: not found for
+    this person (another municipality's too), in the past, or on a cancelled
+    session. The facts come from whichever query the caller already ran."""
+    if municipality is None or starts_at is None or municipality not in principal.municipalities:
+        raise RecordNotFound(f"no slot {slot_id}", slot_id=slot_id)
+    if starts_at <= now:
+        raise SlotUnavailable(f"slot {slot_id} is in the past", field="slot_id", slot_id=slot_id)
+    if session_status != SessionStatus.SCHEDULED.value:
+        raise SlotUnavailable(
+            f"slot {slot_id} belongs to a cancelled session", field="slot_id", slot_id=slot_id
+        )
+    if worker_busy:
+        raise SlotUnavailable(
+            f"slot {slot_id}: the instructor is busy then (their calendar)", field="slot_id", slot_id=slot_id
+        )
+
+
+@dataclass(frozen=True)
+class Hold:
+    hold_id: str
+    slot_id: int
+    expires_at: datetime
+
+
+def hold_slot(
+    uow: UnitOfWork, *, principal: Principal, slot_id: int, now: datetime, duration: timedelta = DEFAULT_HOLD
+) -> Hold:
+    """Protect a slot for a few minutes; an expired or own earlier hold is replaced."""
+    access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
+    load_bookable_slot(uow, principal, slot_id, now)
+    session = uow.session
+    taken = session.scalar(
+        select(Booking.id).where(Booking.slot_id == slot_id, Booking.status.in_(HOLDING)).limit(1)
+    )
+    if taken is not None:
+        raise SlotTaken(f"slot {slot_id} is already booked", slot_id=slot_id)
+    session.execute(
+        delete(SlotHold).where(
+            SlotHold.slot_id == slot_id,
+            or_(SlotHold.expires_at <= now, SlotHold.user_id == principal.user_id),
+        )
+    )
+    hold = Hold(str(uuid.uuid4()), slot_id, now + duration)
+    try:
+        session.execute(
+            insert(SlotHold).values(
+                slot_id=slot_id, hold_id=hold.hold_id, user_id=principal.user_id, expires_at=hold.expires_at
+            )
+        )
+        uow.commit()
+    except IntegrityError:
+        raise SlotHeld(f"slot {slot_id} is held by someone else for a few minutes", slot_id=slot_id) from None
+    return hold

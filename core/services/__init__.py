@@ -1,1 +1,0 @@
-"""Use cases: functions that take a unit of work. No HTTP here."""

@@ -1,0 +1,164 @@
+"""The manager's statistics: the municipality's reports as tables and charts, by year,
+compared with the year before. Aggregates only, small numbers already hidden by the
+use case; the charts and the CSV are the JSON API's, which the session cookie opens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from litestar import Request, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+from litestar.response import Template
+
+from sotesilta.core.accounts.domain import Principal, Role
+from sotesilta.core.kernel.clock import local_date
+from sotesilta.core.kernel.errors import InputInvalid, RecordNotFound
+from sotesilta.core.kernel.runtime import Runtime
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.kernel.web.rendering import language_of, page
+from sotesilta.core.kernel.web.security import requires_role
+from sotesilta.core.statistics.domain.reports import FIRST_YEAR, LAST_YEAR, ReportDefinition
+from sotesilta.core.statistics.service import reports as statistics
+from sotesilta.core.statistics.service.reports import Report
+
+READERS = [requires_role(Role.MANAGER, Role.INSTRUCTOR)]
+#: how many years back the year selector offers
+YEARS_OFFERED = 6
+API = "/api/v1/statistics/reports"
+
+
+@dataclass(frozen=True)
+class StatisticsScreen:
+    reports: list[ReportDefinition]
+    chosen: ReportDefinition | None
+    areas: list[tuple[str, str]]  # (area, name): the municipalities, and the county, the reader may read
+    area: str | None  # a municipality's code, or "county-<code>"
+    report: Report | None
+    year: int
+    years: list[int]
+    compare: bool
+
+    def query(self, **extra: str) -> str:
+        assert self.chosen is not None and self.area is not None
+        scope = area_scope(self.area)
+        params = {"year": str(self.year), **{k: v for k, v in scope.items() if v}, **extra}
+        if self.compare:
+            params["compare"] = "true"
+        return urlencode(params)
+
+    def csv_url(self, language: str) -> str:
+        assert self.chosen is not None
+        return f"{API}/{quote(self.chosen.key)}?{self.query(format='csv', language=language)}"
+
+    def chart_url(self, table: str, language: str) -> str:
+        assert self.chosen is not None
+        return (
+            f"{API}/{quote(self.chosen.key)}/charts/{quote(table)}"
+            f"?{self.query(format='svg', language=language)}"
+        )
+
+
+COUNTY_PREFIX = "county-"
+
+
+def area_scope(area: str) -> dict[str, str | None]:
+    """``municipality=`` or ``county=`` of the use case and the API, from the page's area."""
+    if area.startswith(COUNTY_PREFIX):
+        return {"municipality": None, "county": area[len(COUNTY_PREFIX) :]}
+    return {"municipality": area, "county": None}
+
+
+def parse_year(value: str | None, current: int) -> int:
+    if not value:
+        return current
+    if not (value.isdigit() and len(value) == 4) or not FIRST_YEAR <= int(value) <= LAST_YEAR:
+        raise InputInvalid(f"give a year {FIRST_YEAR}-{LAST_YEAR}", field="year")
+    return int(value)
+
+
+def statistics_screen(
+    uow: UnitOfWork,
+    runtime: Runtime,
+    principal: Principal,
+    *,
+    key: str | None,
+    area: str | None,
+    year: int,
+    compare: bool,
+    language: str,
+) -> StatisticsScreen:
+    now = runtime.clock.now()
+    current = local_date(now).year
+    years = sorted({*range(current - YEARS_OFFERED + 1, current + 1), year}, reverse=True)
+    plugins = runtime.plugins
+    reports = statistics.list_reports(principal, plugins)
+    chosen = next((r for r in reports if r.key == key), None) if key else next(iter(reports), None)
+    if key and chosen is None:
+        raise RecordNotFound(f"no statistics report {key!r} for you", field="report")
+    if chosen is None:
+        return StatisticsScreen(reports, None, [], None, None, year, years, compare)
+    mine = [c for c in chosen.municipalities if c in principal.municipalities]
+    areas = []
+    for code in mine:
+        profile = plugins.municipalities.get(code)
+        name = (profile.name_sv if language == "sv" else profile.name_fi) if profile else code
+        areas.append((code, name))
+    if chosen.county is not None:
+        in_county = [p for p in plugins.municipalities.all() if p.county.code == chosen.county]
+        if in_county and {p.code for p in in_county} <= principal.municipalities:
+            county = in_county[0].county
+            areas.append(
+                (COUNTY_PREFIX + county.code, county.name_sv if language == "sv" else county.name_fi)
+            )
+    offered = [a for a, _ in areas]
+    wanted = area or (offered[0] if offered else None)
+    if area is not None and area not in offered and area in principal.municipalities and offered:
+        wanted = offered[0]  # another report's municipality of hers: this report's first instead
+    scope = area_scope(wanted or "")
+    report = statistics.get_report(
+        uow,
+        principal=principal,
+        plugins=plugins,
+        key=chosen.key,
+        year=year,
+        municipality=scope["municipality"],
+        county=scope["county"],
+        compare=compare,
+        today=local_date(now),
+        now=now,
+    )
+    return StatisticsScreen(reports, chosen, areas, wanted, report, year, years, compare)
+
+
+@get("/statistics", guards=READERS, name="web-statistics")
+async def statistics_page(
+    request: Request[Principal, Any, Any],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+    report: FromQuery[str | None] = None,
+    year: FromQuery[str | None] = None,
+    area: FromQuery[str | None] = None,
+    municipality: FromQuery[str | None] = None,
+    compare: FromQuery[str | None] = None,
+) -> Template:
+    """``area`` is a municipality's code or ``county-<code>``; ``municipality`` is the same as an area."""
+    language = language_of(request)
+    current = local_date(runtime.clock.now()).year
+    screen = await runtime.run_db(
+        statistics_screen,
+        uow,
+        runtime,
+        request.user,
+        key=(report or "")[:100] or None,
+        area=(area or municipality or "")[:20] or None,
+        year=parse_year(year, current),
+        compare=compare in ("1", "true", "on", "yes"),
+        language=language,
+    )
+    return page(request, "statistics.html", language=language, screen=screen)
+
+
+ROUTES = [statistics_page]

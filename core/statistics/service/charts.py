@@ -1,0 +1,157 @@
+"""Charts of a statistics table, as PNG or SVG (matplotlib, no screen needed).
+
+Only what the table shows is drawn: a suppressed cell ("<5") is left out and
+the chart says so underneath, so a chart never reveals more than its table.
+Figures are built with matplotlib's object API (no pyplot state), so requests
+may draw at the same time.
+"""
+
+from __future__ import annotations
+
+import io
+from enum import StrEnum
+
+from sotesilta.core.statistics.domain.disclosure import TOTAL, Cell
+from sotesilta.core.statistics.domain.reports import ChartKind
+from sotesilta.core.statistics.service.reports import Report, TableView
+
+PERCENT_COLUMNS = frozenset({"mean_change_of_mean", "useful_yes_share", "goals_yes_share"})
+COLOURS = ("#1f5fa8", "#d0711b", "#2e8540", "#8a3b9c", "#b3261e", "#5c6670", "#0f7c80", "#9c6b00")
+
+NOTES = {
+    "fi": "Alle 5 tapauksen luvut on jätetty pois.",
+    "sv": "Tal under 5 har lämnats bort.",
+    "en": "Figures under 5 are left out.",
+}
+TARGET = {"fi": "tavoite", "sv": "mål", "en": "target"}
+
+
+class ChartFormat(StrEnum):
+    PNG = "png"
+    SVG = "svg"
+
+
+MEDIA_TYPES = {ChartFormat.PNG: "image/png", ChartFormat.SVG: "image/svg+xml"}
+
+
+def _value(cell: Cell) -> float | None:
+    return None if cell.suppressed or cell.value is None else float(cell.value)
+
+
+def render(report: Report, table: TableView, language: str, fmt: ChartFormat) -> bytes:
+    # imported here: matplotlib takes a moment to load and only charts need it
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    # the same constant every time, so setting the shared parameter is safe between threads
+    matplotlib.rcParams["svg.hashsalt"] = "sotesilta"
+    # text stays text in SVG: screen readers and search can read the labels
+    matplotlib.rcParams["svg.fonttype"] = "none"
+
+    figure = Figure(figsize=(9, 5), dpi=100, layout="constrained")
+    axes = figure.subplots()
+    hidden = False
+    columns = [c for c in table.columns if c.key != TOTAL]
+    labels = [label for label, _ in table.rows]
+    if table.chart is ChartKind.TOTALS:
+        hidden = _totals(axes, report, table, columns, language)
+    elif table.chart is ChartKind.TARGETS:
+        hidden = _targets(axes, table, columns, labels, language)
+    else:
+        hidden = _bars(axes, table, columns, labels, language, stacked=table.chart is ChartKind.STACKED)
+    where = f"{report.title.get(language)} · {report.scope_title.get(language)} · {report.span}"
+    axes.set_title(f"{table.title.get(language)}\n{where}", fontsize=11)
+    axes.spines[["top", "right"]].set_visible(False)
+    if hidden:
+        figure.supxlabel(NOTES.get(language, NOTES["en"]), fontsize=8, color="#444444", x=0.01, ha="left")
+    out = io.BytesIO()
+    # fixed metadata and ids: the same table gives the same file
+    metadata = {"Date": None} if fmt is ChartFormat.SVG else {"Software": None}
+    figure.savefig(out, format=fmt.value, metadata=metadata)
+    return out.getvalue()
+
+
+def _bars(axes, table: TableView, columns, labels, language: str, *, stacked: bool) -> bool:  # type: ignore[no-untyped-def]
+    hidden = False
+    count = max(len(columns), 1)
+    width = 0.8 if stacked else 0.8 / count
+    bottoms = [0.0] * len(labels)
+    for n, column in enumerate(columns):
+        values = []
+        for _, cells in table.rows:
+            value = _value(cells[column.key])
+            hidden |= value is None and cells[column.key].suppressed
+            values.append(value or 0.0)
+        positions = [i + (0 if stacked else (n - (count - 1) / 2) * width) for i in range(len(labels))]
+        axes.bar(
+            positions,
+            values,
+            width,
+            bottom=bottoms if stacked else None,
+            label=column.title.get(language),
+            color=COLOURS[n % len(COLOURS)],
+        )
+        if stacked:
+            bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
+    axes.set_xticks(range(len(labels)), labels, rotation=45 if len(labels) > 6 else 0, ha="right")
+    axes.legend(frameon=False, fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return hidden
+
+
+def _totals(axes, report: Report, table: TableView, columns, language: str) -> bool:  # type: ignore[no-untyped-def]
+    shown = [(c, _value(table.total[c.key])) for c in columns]
+    hidden = any(table.total[c.key].suppressed for c in columns)
+    shown = sorted(((c, v) for c, v in shown if v), key=lambda cv: cv[1])
+    positions = list(range(len(shown)))
+    has_previous = table.previous is not None
+    height = 0.4 if has_previous else 0.8
+    axes.barh(
+        [p + (height / 2 if has_previous else 0) for p in positions],
+        [v for _, v in shown],
+        height,
+        color=COLOURS[0],
+        label=report.span if has_previous else None,
+    )
+    if table.previous is not None:
+        before = [_value(table.previous[c.key]) or 0.0 for c, _ in shown]
+        axes.barh(
+            [p - height / 2 for p in positions],
+            before,
+            height,
+            color="#9aa5b1",
+            label=report.previous_span,
+        )
+        axes.legend(frameon=False, fontsize=9)
+    axes.set_yticks(positions, [c.title.get(language) for c, _ in shown], fontsize=9)
+    return hidden
+
+
+def _targets(axes, table: TableView, columns, labels, language: str) -> bool:  # type: ignore[no-untyped-def]
+    hidden = False
+    for n, column in enumerate(columns):
+        scale = 100.0 if column.key in PERCENT_COLUMNS else 1.0
+        values = []
+        for _, cells in table.rows:
+            value = _value(cells[column.key])
+            hidden |= cells[column.key].suppressed
+            values.append(None if value is None else value * scale)
+        colour = COLOURS[n % len(COLOURS)]
+        axes.plot(
+            range(len(labels)),
+            [float("nan") if v is None else v for v in values],
+            marker="o",
+            color=colour,
+            label=column.title.get(language) + (" %" if scale == 100.0 else ""),
+        )
+        target = table.targets.get(column.key)
+        if target is not None:
+            axes.axhline(
+                target * scale,
+                color=colour,
+                linestyle="--",
+                linewidth=1,
+                label=f"{TARGET.get(language, TARGET['en'])}: {column.title.get(language)}",
+            )
+    axes.set_xticks(range(len(labels)), labels, rotation=45 if len(labels) > 6 else 0, ha="right")
+    axes.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return hidden

@@ -1,0 +1,63 @@
+"""A statistics report as CSV: one line per table, period and category, suppressed cells as "<5"."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sotesilta.core.statistics.domain.disclosure import TOTAL
+from sotesilta.core.statistics.domain.reports import CATEGORY_TITLES
+from sotesilta.core.statistics.service.reports import Report
+
+HEADER = {
+    "fi": ("taulukko", "jakso", "luokka", "luokan nimi", "arvo"),
+    "sv": ("tabell", "period", "kategori", "kategorins namn", "värde"),
+    "en": ("table", "period", "category", "category name", "value"),
+}
+
+
+def report_csv(report: Report, language: str) -> str:
+    """RFC 4180 CSV, one value per line, so a spreadsheet can pivot it any way.
+
+    A byte-order mark leads, so spreadsheet programs read the Finnish and
+    Swedish letters right; the total row's period is the span ("2025").
+    """
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADER.get(language, HEADER["en"]))
+    for table in report.tables:
+        titles = {c.key: c.title.get(language) for c in table.columns}
+        titles[TOTAL] = CATEGORY_TITLES[TOTAL].get(language)
+        keys = [c.key for c in table.columns] + ([TOTAL] if TOTAL in table.total else [])
+        total_label = report.span
+        for label, cells in [*table.rows, (total_label, table.total)]:
+            for key in keys:
+                writer.writerow((table.key, label, key, titles[key], _shown(cells[key].shown)))
+        if table.previous is not None:
+            for key in keys:
+                writer.writerow(
+                    (table.key, report.previous_span, key, titles[key], _shown(table.previous[key].shown))
+                )
+    for form in report.feedback:
+        table = f"feedback:{form.form_key}"
+        writer.writerow(
+            (table, report.span, "responses", form.title.get(language), _shown(form.responses.shown))
+        )
+        for question in form.questions:
+            for value, cell in question.counts.items():
+                label = CATEGORY_TITLES[TOTAL] if value == TOTAL else question.answer_titles[value]
+                writer.writerow(
+                    (table, report.span, f"{question.key}={value}", label.get(language), _shown(cell.shown))
+                )
+            if question.mean.value is not None or question.mean.suppressed:
+                writer.writerow((table, report.span, f"{question.key}:mean", "", _shown(question.mean.shown)))
+    return out.getvalue()
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    return str(value)

@@ -1,0 +1,101 @@
+"""Feedback in a statistics report: answers per question, small numbers suppressed.
+
+Free texts are shown to managers only, sorted so their order hints at
+nothing, and only when at least five people answered the form in the span.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sotesilta.core.accounts.domain import Principal, Role
+from sotesilta.core.feedback.domain import YES_PARTLY_NO_TEXTS, QuestionKind, Texts
+from sotesilta.core.kernel.plugins.manager import Plugins
+from sotesilta.core.kernel.sealing import Sealer
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.statistics.domain import disclosure
+from sotesilta.core.statistics.domain.disclosure import Cell
+from sotesilta.core.statistics.domain.reports import Bucket, Title
+from sotesilta.core.statistics.service.feedback_summary import feedback_summary
+
+ANSWER_TITLES = {value: Title(t.fi, t.sv, t.en) for value, t in YES_PARTLY_NO_TEXTS.items()}
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    key: str
+    kind: str
+    text: Title
+    answered: Cell
+    counts: dict[str, Cell]  # answer value -> count, with "total"
+    answer_titles: dict[str, Title]
+    mean: Cell  # scale questions; undefined otherwise
+    texts: tuple[str, ...]  # free text questions, for managers
+
+
+@dataclass(frozen=True)
+class FeedbackView:
+    form_key: str
+    version: int
+    audience: str
+    title: Title
+    responses: Cell
+    questions: tuple[QuestionView, ...]
+
+
+def _title(texts: Texts | None, fallback: str) -> Title:
+    return Title(texts.fi, texts.sv, texts.en) if texts is not None else Title(fallback, fallback, fallback)
+
+
+def read_feedback(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    plugins: Plugins,
+    sealer: Sealer,
+    codes: Sequence[str],
+    buckets: Sequence[Bucket],
+) -> tuple[FeedbackView, ...]:
+    summaries = feedback_summary(
+        uow, codes, buckets[0].starts_at, buckets[-1].ends_at, forms=plugins.feedback_forms, sealer=sealer
+    )
+    may_read_texts = principal.has_any_role(Role.MANAGER)
+    views = []
+    for summary in summaries:
+        questions = {q.key: q for q in summary.form.questions} if summary.form else {}
+        enough = summary.responses >= disclosure.THRESHOLD
+        items = []
+        for q in summary.questions:
+            definition = questions.get(q.key)
+            titles: dict[str, Title] = {}
+            if definition is not None and definition.kind is QuestionKind.CHOICE:
+                titles = {o.key: _title(o.label, o.key) for o in definition.options}
+            titles = {
+                value: titles.get(value) or ANSWER_TITLES.get(value) or Title(value, value, value)
+                for value in q.counts
+            }
+            counts = disclosure.row({**q.counts, disclosure.TOTAL: q.answered}) if q.counts else {}
+            items.append(
+                QuestionView(
+                    key=q.key,
+                    kind=(q.kind.value if q.kind else "retired"),
+                    text=_title(definition.text if definition else None, q.key),
+                    answered=disclosure.count(q.answered),
+                    counts=counts,
+                    answer_titles=titles,
+                    mean=disclosure.statistic(q.mean, q.answered),
+                    texts=q.texts if (may_read_texts and enough) else (),
+                )
+            )
+        views.append(
+            FeedbackView(
+                form_key=summary.form_key,
+                version=summary.version,
+                audience=summary.audience.value,
+                title=_title(summary.form.title if summary.form else None, summary.form_key),
+                responses=disclosure.count(summary.responses),
+                questions=tuple(items),
+            )
+        )
+    return tuple(views)

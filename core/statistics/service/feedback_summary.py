@@ -1,0 +1,195 @@
+"""Feedback in numbers, for the statistics: counts per form, question and answer, and the
+free texts with no link to anyone.
+
+Client and staff responses come from ``feedback_response``; the Päijät-Häme
+period feedback that workers enter (``period_feedback``) is read as answers to
+the municipality's registered ``rehab`` form. Counts are raw: suppressing small
+numbers is the report's job, and so is deciding who may read the free texts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+
+from sotesilta.core.feedback.domain import Audience, FeedbackForm, QuestionKind
+from sotesilta.core.feedback.service.responses import FREE_TEXT_CONTEXT
+from sotesilta.core.feedback.tables import FeedbackAnswer, FeedbackResponse
+from sotesilta.core.kernel.clock import local_date
+from sotesilta.core.kernel.plugins.feedback_forms import FeedbackFormRegistry
+from sotesilta.core.kernel.sealing import Sealer
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.rehab.tables import IntensivePeriod, PeriodFeedback
+
+
+@dataclass(frozen=True)
+class QuestionSummary:
+    key: str
+    kind: QuestionKind | None  # None: no registered version of the form has this question any more
+    answered: int
+    #: closed questions: answer value ("1".."5", "yes", an option key) -> count, every allowed value included
+    counts: dict[str, int]
+    #: free text, opened and sorted: no order that could hint at when or by whom
+    texts: tuple[str, ...] = ()
+
+    @property
+    def mean(self) -> float | None:
+        """The mean of a scale question's answers."""
+        if self.kind is not QuestionKind.SCALE or not self.answered:
+            return None
+        return sum(int(value) * n for value, n in self.counts.items()) / self.answered
+
+
+@dataclass(frozen=True)
+class FormSummary:
+    form_key: str
+    version: int
+    audience: Audience
+    responses: int
+    questions: tuple[QuestionSummary, ...]
+    #: the registered definition (titles and labels), None for a version no plugin registers any more
+    form: FeedbackForm | None = field(default=None, compare=False)
+
+
+@dataclass
+class _Tally:
+    audience: Audience
+    responses: int = 0
+    counts: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    texts: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    def count(self, question: str, value: str, n: int = 1) -> None:
+        self.counts[question][value] = self.counts[question].get(value, 0) + n
+
+
+def _day(value: date | datetime) -> date:
+    """A Helsinki day; an aware instant (e.g. a bucket's bound at Helsinki midnight) becomes its day."""
+    return local_date(value) if isinstance(value, datetime) else value
+
+
+def feedback_summary(
+    uow: UnitOfWork,
+    municipality_codes: Sequence[str],
+    start: date | datetime,
+    end: date | datetime,
+    *,
+    forms: FeedbackFormRegistry,
+    sealer: Sealer,
+    audience: Audience | None = None,
+) -> list[FormSummary]:
+    """Feedback given in ``municipality_codes`` from ``start`` to ``end`` (exclusive), per form version.
+
+    Days are Helsinki days. Every registered form of these municipalities
+    appears, with zero responses if none came, so a report can show "0".
+    """
+    codes, first, stop = list(municipality_codes), _day(start), _day(end)
+    tallies: dict[tuple[str, int], _Tally] = {}
+
+    def tally(key: str, version: int, of: Audience) -> _Tally:
+        return tallies.setdefault((key, version), _Tally(of))
+
+    for form in forms.all():
+        if set(form.municipalities) & set(codes) and form == forms.get(form.key):
+            tally(form.key, form.version, form.audience)
+    scope = (
+        FeedbackResponse.municipality_code.in_(codes),
+        FeedbackResponse.submitted_on >= first,
+        FeedbackResponse.submitted_on < stop,
+    )
+    response_counts = select(
+        FeedbackResponse.form_key, FeedbackResponse.form_version, FeedbackResponse.audience, func.count()
+    ).where(*scope)
+    for key, version, of, n in uow.session.execute(
+        response_counts.group_by(*response_counts.selected_columns[:3])
+    ):
+        tally(key, version, Audience(of)).responses += n
+    closed = (
+        select(
+            FeedbackResponse.form_key,
+            FeedbackResponse.form_version,
+            FeedbackAnswer.question_key,
+            FeedbackAnswer.number,
+            FeedbackAnswer.choice,
+            func.count(),
+        )
+        .join(FeedbackResponse, FeedbackResponse.id == FeedbackAnswer.response_id)
+        .where(*scope, FeedbackAnswer.free_text.is_(None))
+    )
+    for key, version, question, number, choice, n in uow.session.execute(
+        closed.group_by(*closed.selected_columns[:5])
+    ):
+        tallies[(key, version)].count(question, str(number) if number is not None else choice, n)
+    texts = (
+        select(
+            FeedbackResponse.form_key,
+            FeedbackResponse.form_version,
+            FeedbackAnswer.question_key,
+            FeedbackAnswer.free_text,
+        )
+        .join(FeedbackResponse, FeedbackResponse.id == FeedbackAnswer.response_id)
+        .where(*scope, FeedbackAnswer.free_text.is_not(None))
+    )
+    for key, version, question, sealed in uow.session.execute(texts):
+        tallies[(key, version)].texts[question].append(sealer.open(sealed, context=FREE_TEXT_CONTEXT))
+    if audience in (None, Audience.REHAB):
+        _period_feedback(uow, codes, first, stop, forms, sealer, tally)
+    return [
+        _summary(key, version, t, forms.get(key, version))
+        for (key, version), t in sorted(tallies.items())
+        if audience is None or t.audience is audience
+    ]
+
+
+def _period_feedback(uow, codes, first, stop, forms, sealer, tally) -> None:  # type: ignore[no-untyped-def]
+    """Period feedback counts as answers to the municipality's rehab form, if it registers one."""
+    rows = uow.session.execute(
+        select(
+            IntensivePeriod.municipality_code,
+            PeriodFeedback.useful,
+            PeriodFeedback.towards_goals,
+            PeriodFeedback.free_text,
+        )
+        .join(IntensivePeriod, IntensivePeriod.id == PeriodFeedback.period_id)
+        .where(
+            IntensivePeriod.municipality_code.in_(codes),
+            PeriodFeedback.submitted_on >= first,
+            PeriodFeedback.submitted_on < stop,
+        )
+    )
+    for municipality, useful, towards_goals, sealed in rows:
+        form = forms.current(Audience.REHAB, municipality)
+        if form is None:
+            continue
+        t = tally(form.key, form.version, Audience.REHAB)
+        t.responses += 1
+        t.count("useful", useful)
+        t.count("towards_goals", towards_goals)
+        if sealed is not None:
+            t.texts["free_text"].append(sealer.open(sealed, context="period_feedback.free_text"))
+
+
+def _summary(key: str, version: int, t: _Tally, form: FeedbackForm | None) -> FormSummary:
+    questions: list[QuestionSummary] = []
+    known = {q.key for q in form.questions} if form else set()
+    for question in form.questions if form else ():
+        if question.kind is QuestionKind.FREE_TEXT:
+            texts = tuple(sorted(t.texts.get(question.key, ())))
+            questions.append(QuestionSummary(question.key, question.kind, len(texts), {}, texts))
+            continue
+        seen = t.counts.get(question.key, {})
+        counts = {value: seen.get(value, 0) for value in question.values()}
+        counts |= {
+            value: n for value, n in sorted(seen.items()) if value not in counts
+        }  # never drop an answer
+        questions.append(QuestionSummary(question.key, question.kind, sum(counts.values()), counts))
+    for question_key in sorted((set(t.counts) | set(t.texts)) - known):
+        counts = dict(sorted(t.counts.get(question_key, {}).items()))
+        texts = tuple(sorted(t.texts.get(question_key, ())))
+        questions.append(
+            QuestionSummary(question_key, None, sum(counts.values()) + len(texts), counts, texts)
+        )
+    return FormSummary(key, version, t.audience, t.responses, tuple(questions), form)

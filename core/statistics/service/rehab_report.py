@@ -1,0 +1,205 @@
+"""The outcome report of intensive rehabilitation: aggregates only, small numbers suppressed.
+
+The kind of table in the Päijät-Häme model's "Arvioinnin tulokset": periods
+started and ended (and why ended early), the mean change of the 3X10D mean
+against its 25 % target, the shares of satisfied clients against their 100 %
+targets, and realised contacts per week, by quarter or year.
+
+Definitions (docs/api.md repeats them):
+- a period *ended early* when it ended before its planned end;
+- the 3X10D change of a client is the relative change of the mean of answered
+  items from the start to the follow-up measurement; the report gives the
+  mean over clients whose follow-up falls in the bucket and whose change is
+  defined;
+- a client is *satisfied* when they answered "yes" ("partly" is shown apart);
+- contacts per week = realised contacts / (days of open periods / 7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import and_, or_, select
+
+from sotesilta.core.accounts.domain import Principal, Role
+from sotesilta.core.kernel import access
+from sotesilta.core.kernel.access import report_scope
+from sotesilta.core.kernel.clock import HELSINKI
+from sotesilta.core.kernel.errors import InputInvalid
+from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.rehab.domain import ContactStatus, EndReason, MeasurementPoint, change_of_mean
+from sotesilta.core.rehab.service.outcomes import answers_by_point
+from sotesilta.core.rehab.tables import Contact, IntensivePeriod, PeriodFeedback
+from sotesilta.core.statistics.domain import disclosure
+from sotesilta.core.statistics.domain import reports as statistics
+from sotesilta.core.statistics.domain.disclosure import Cell
+
+CHANGE_TARGET = 0.25
+SATISFACTION_TARGET = 1.0
+
+
+class GroupBy(StrEnum):
+    QUARTER = "quarter"
+    YEAR = "year"
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    label: str  # "2025-Q1" or "2025"
+    first: date
+    last: date
+    periods_started: Cell
+    periods_ended: Cell
+    ended_early: Cell
+    ended_early_by_reason: dict[str, Cell]
+    measured_pairs: Cell
+    mean_change_of_mean: Cell
+    feedback_answers: Cell
+    useful_yes_share: Cell
+    useful_partly_share: Cell
+    goals_yes_share: Cell
+    goals_partly_share: Cell
+    contacts_per_week: Cell
+
+
+@dataclass(frozen=True)
+class OutcomeReport:
+    scope: str  # "municipality 398" or "county 09"
+    municipalities: tuple[str, ...]
+    year: int
+    group_by: str
+    rows: tuple[ReportRow, ...]
+    total: ReportRow
+    change_target: float = CHANGE_TARGET
+    satisfaction_target: float = SATISFACTION_TARGET
+
+
+def _buckets(year: int, group_by: GroupBy) -> list[tuple[str, date, date]]:
+    return [(b.label, b.first, b.last) for b in statistics.buckets(year, year, statistics.GroupBy(group_by))]
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _row(
+    label: str,
+    first: date,
+    last: date,
+    periods: list[IntensivePeriod],
+    changes: dict[int, tuple[date, float | None]],
+    feedback: list[tuple[date, str, str]],
+    contacts: list[date],
+    today: date,
+) -> ReportRow:
+    def inside(day: date | None) -> bool:
+        return day is not None and first <= day <= last
+
+    started = sum(inside(p.starts_on) for p in periods)
+    ended = [p for p in periods if inside(p.ended_on)]
+    early = [p for p in ended if p.ended_on is not None and p.ended_on < p.planned_end]
+    reasons = {r.value: sum(p.end_reason == r.value for p in early) for r in EndReason}
+    pairs = [c for on, c in changes.values() if inside(on) and c is not None]
+    answers = [(u, g) for on, u, g in feedback if inside(on)]
+    n = len(answers)
+    open_days = 0
+    active = 0
+    for p in periods:
+        # days not yet lived have no contacts yet: count open days up to today
+        a, b = max(p.starts_on, first), min(p.last_day, last, today)
+        if a <= b:
+            open_days += (b - a).days + 1
+            active += 1
+    realised = sum(inside(day) for day in contacts)
+    return ReportRow(
+        label=label,
+        first=first,
+        last=last,
+        periods_started=disclosure.count(started),
+        periods_ended=disclosure.count(len(ended)),
+        ended_early=disclosure.count(len(early)),
+        ended_early_by_reason=disclosure.row(reasons),
+        measured_pairs=disclosure.count(len(pairs)),
+        mean_change_of_mean=disclosure.statistic(sum(pairs) / len(pairs) if pairs else None, len(pairs)),
+        feedback_answers=disclosure.count(n),
+        useful_yes_share=disclosure.statistic(_share(sum(u == "yes" for u, _ in answers), n), n),
+        useful_partly_share=disclosure.statistic(_share(sum(u == "partly" for u, _ in answers), n), n),
+        goals_yes_share=disclosure.statistic(_share(sum(g == "yes" for _, g in answers), n), n),
+        goals_partly_share=disclosure.statistic(_share(sum(g == "partly" for _, g in answers), n), n),
+        contacts_per_week=disclosure.statistic(realised / (open_days / 7) if open_days else None, active),
+    )
+
+
+def get_rehab_outcome_report(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    registry: MunicipalityRegistry,
+    year: int,
+    group_by: GroupBy = GroupBy.QUARTER,
+    municipality: str | None = None,
+    county: str | None = None,
+    today: date | None = None,
+) -> OutcomeReport:
+    access.require_role(principal, Role.MANAGER, Role.INSTRUCTOR)
+    if not 2000 <= year <= 2100:
+        raise InputInvalid("year must be 2000-2100", field="year")
+    scope, codes = report_scope(principal, registry, municipality, county)
+    rows, total = outcome_rows(uow, codes, _buckets(year, group_by), str(year), today)
+    return OutcomeReport(scope, codes, year, group_by.value, tuple(rows), total)
+
+
+def outcome_rows(
+    uow: UnitOfWork,
+    codes: Sequence[str],
+    spans: Sequence[tuple[str, date, date]],
+    total_label: str,
+    today: date | None = None,
+) -> tuple[list[ReportRow], ReportRow]:
+    """The outcome rows of ``spans`` (label, first day, last day, in order) and their total."""
+    first, last = spans[0][1], spans[-1][2]
+    periods = list(
+        uow.session.scalars(
+            select(IntensivePeriod).where(
+                IntensivePeriod.municipality_code.in_(codes),
+                IntensivePeriod.starts_on <= last,
+                or_(
+                    IntensivePeriod.ended_on.is_(None) & (IntensivePeriod.planned_end >= first),
+                    IntensivePeriod.ended_on >= first,
+                ),
+            )
+        )
+    )
+    ids = [p.id or 0 for p in periods]
+    measured = answers_by_point(uow, ids)
+    changes: dict[int, tuple[date, float | None]] = {}
+    for period_id in ids:
+        follow = measured.get((period_id, MeasurementPoint.FOLLOW_UP.value))
+        start = measured.get((period_id, MeasurementPoint.START.value))
+        if follow is not None:
+            changes[period_id] = (follow[0], change_of_mean(start[1] if start else None, follow[1]))
+    feedback = [
+        (on, useful, goals)
+        for on, useful, goals in uow.session.execute(
+            select(PeriodFeedback.submitted_on, PeriodFeedback.useful, PeriodFeedback.towards_goals).where(
+                PeriodFeedback.period_id.in_(ids), PeriodFeedback.submitted_on.between(first, last)
+            )
+        )
+    ]
+    contacts = _realised_days(uow, ids)
+    today = today or date.max
+    rows = [_row(label, a, b, periods, changes, feedback, contacts, today) for label, a, b in spans]
+    return rows, _row(total_label, first, last, periods, changes, feedback, contacts, today)
+
+
+def _realised_days(uow: UnitOfWork, period_ids: Iterable[int]) -> list[date]:
+    rows = uow.session.scalars(
+        select(Contact.starts_at).where(
+            and_(Contact.period_id.in_(list(period_ids)), Contact.status == ContactStatus.FULFILLED.value)
+        )
+    )
+    return [at.astimezone(HELSINKI).date() for at in rows]

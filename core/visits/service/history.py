@@ -1,0 +1,209 @@
+"""Reading a recorded visit outcome with its corrections, newest first.
+
+``record_visit_outcome`` keeps what each correction replaced in ``visit_revision``
+(a JSON snapshot); this turns those snapshots and the current values into one
+list of versions, each with who recorded it and when.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from sotesilta.core.accounts.domain import Principal, Role
+from sotesilta.core.accounts.tables import UserAccount
+from sotesilta.core.kernel import access
+from sotesilta.core.kernel.errors import InputInvalid, RecordNotFound
+from sotesilta.core.kernel.plugins.manager import Plugins
+from sotesilta.core.kernel.privacy import AccessAction, AccessBasis
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.organisations import service as organisations
+from sotesilta.core.organisations.tables import Station
+from sotesilta.core.scheduling.tables import Booking, GuidanceSession, WalkInPlace
+from sotesilta.core.visits.service.outcomes import VisitView, visit_view
+from sotesilta.core.visits.tables import Visit, VisitRevision
+
+
+@dataclass(frozen=True)
+class VisitVersion:
+    revision: int
+    outcome: str
+    topic: str | None
+    referrals: tuple[tuple[str, str], ...]
+    shl_notification_to: str | None
+    network_meeting_coordinated: bool
+    follow_up_needed: bool
+    recorded_by: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class VisitHistory:
+    kind: str  # "booking" or "walk_in"
+    id: int
+    station_id: int
+    starts_at: datetime
+    #: the current outcome; None when none is recorded yet
+    visit: VisitView | None
+    #: every version, the current one first
+    versions: tuple[VisitVersion, ...]
+
+
+def _in_scope(
+    uow: UnitOfWork, principal: Principal, booking_id: int | None, walk_in_id: int | None
+) -> tuple[int, datetime, Booking | None]:
+    """The visit's station and start, if it is mine to see (as for recording); else not found."""
+    own_worker = organisations.own_worker_id(uow, principal)
+
+    def mine(worker_id: int, station_id: int, municipality: str) -> bool:
+        return municipality in principal.municipalities and (
+            worker_id == own_worker or station_id in principal.station_ids
+        )
+
+    if booking_id is not None:
+        booking = uow.session.get(Booking, booking_id)
+        if booking is None or not mine(booking.worker_id, booking.station_id, booking.municipality_code):
+            raise RecordNotFound(f"no booking {booking_id}")
+        return booking.station_id, booking.starts_at, booking
+    row = uow.session.execute(
+        select(GuidanceSession, Station.municipality_code, WalkInPlace.called_at, WalkInPlace.registered_at)
+        .join(WalkInPlace, WalkInPlace.session_id == GuidanceSession.id)
+        .join(Station, Station.id == GuidanceSession.station_id)
+        .where(WalkInPlace.id == walk_in_id)
+    ).first()
+    if row is None or not mine(row[0].worker_id, row[0].station_id, row[1]):
+        raise RecordNotFound(f"no walk-in {walk_in_id}")
+    return row[0].station_id, row[2] or row[3] or row[0].starts_at, None
+
+
+def read_visit_history(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    plugins: Plugins,
+    now: datetime,
+    booking_id: int | None = None,
+    walk_in_id: int | None = None,
+) -> VisitHistory:
+    """The outcome of one of my visits and every earlier version of it.
+
+    Reading a booked visit's outcome reads the client's data: it is logged.
+    """
+    access.require_role(principal, Role.INSTRUCTOR)
+    if (booking_id is None) == (walk_in_id is None):
+        raise InputInvalid("give exactly one of booking_id and walk_in_id", field="booking_id")
+    station_id, starts_at, booking = _in_scope(uow, principal, booking_id, walk_in_id)
+    session = uow.session
+    visit = session.scalar(
+        select(Visit).where(Visit.booking_id == booking_id)
+        if booking_id is not None
+        else select(Visit).where(Visit.walk_in_id == walk_in_id)
+    )
+    kind, source_id = ("booking", booking_id) if booking_id is not None else ("walk_in", walk_in_id)
+    if visit is None:
+        return VisitHistory(kind, source_id or 0, station_id, starts_at, None, ())
+    current = visit_view(uow, visit)
+    revisions = session.scalars(
+        select(VisitRevision)
+        .where(VisitRevision.visit_id == visit.id)
+        .order_by(VisitRevision.revision.desc())
+    ).all()
+    snapshots = [(r.revision, json.loads(r.snapshot)) for r in revisions]
+    user_ids = {visit.recorded_by, *(int(s.get("recorded_by") or 0) for _, s in snapshots)}
+    names = dict(
+        session.execute(
+            select(UserAccount.id, UserAccount.display_name).where(UserAccount.id.in_(user_ids))
+        ).all()
+    )
+    versions = [
+        VisitVersion(
+            visit.revision,
+            current.outcome,
+            current.topic,
+            current.referrals,
+            current.shl_notification_to,
+            current.network_meeting_coordinated,
+            current.follow_up_needed,
+            names.get(visit.recorded_by, "?"),
+            visit.recorded_at,
+        )
+    ]
+    versions += [
+        VisitVersion(
+            revision,
+            str(s.get("outcome")),
+            s.get("topic"),
+            tuple(sorted((str(t), str(m)) for t, m in s.get("referrals", []))),
+            s.get("shl_notification_to"),
+            bool(s.get("network_meeting_coordinated")),
+            bool(s.get("follow_up_needed")),
+            names.get(int(s.get("recorded_by") or 0), "?"),
+            datetime.fromisoformat(str(s.get("recorded_at"))),
+        )
+        for revision, s in snapshots
+    ]
+    if booking is not None:
+        plugins.record_access(
+            uow.connection,
+            access.access_event(
+                principal,
+                AccessAction.READ,
+                "booking",
+                booking.id or 0,
+                client_id=booking.client_id,
+                now=now,
+                basis=AccessBasis.CLIENT_RELATIONSHIP,
+            ),
+        )
+        uow.commit()
+    return VisitHistory(kind, source_id or 0, station_id, starts_at, current, tuple(versions))
+
+
+@dataclass(frozen=True)
+class RecordedVisit:
+    kind: str  # "booking" or "walk_in"
+    id: int
+    occurred_at: datetime
+    station_id: int
+    outcome: str
+    revision: int
+
+
+def list_recorded_visits(
+    uow: UnitOfWork, *, principal: Principal, now: datetime, days: int = 14
+) -> list[RecordedVisit]:
+    """Visits of my worker record or my stations with an outcome, of the last ``days`` days, newest
+    first: where a correction starts. Outcomes only, no client: like the worklist, not logged."""
+    access.require_role(principal, Role.INSTRUCTOR)
+    own_worker = organisations.own_worker_id(uow, principal)
+    rows = uow.session.execute(
+        select(
+            Visit.booking_id,
+            Visit.walk_in_id,
+            Visit.occurred_at,
+            Visit.station_id,
+            Visit.outcome,
+            Visit.revision,
+        )
+        .where(
+            Visit.municipality_code.in_(principal.municipalities),
+            (Visit.worker_id == own_worker) | Visit.station_id.in_(list(principal.station_ids)),
+            Visit.occurred_at >= now - timedelta(days=days),
+        )
+        .order_by(Visit.occurred_at.desc(), Visit.id.desc())
+        .limit(200)
+    ).all()
+    return [
+        RecordedVisit(
+            "booking" if booking_id is not None else "walk_in",
+            int(booking_id if booking_id is not None else walk_in_id),
+            occurred_at,
+            station_id,
+            outcome,
+            revision,
+        )
+        for booking_id, walk_in_id, occurred_at, station_id, outcome, revision in rows
+    ]

@@ -1,0 +1,375 @@
+"""Visit outcomes: what happened at a guidance meeting, with corrections kept.
+
+Statistics read from here. An outcome is never recorded automatically: a past
+visit without one waits on the instructor's worklist.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select
+
+from sotesilta.core.accounts.domain import Principal, Role
+from sotesilta.core.kernel import access
+from sotesilta.core.kernel.errors import (
+    BookingStateInvalid,
+    CodeUnknown,
+    DomainError,
+    InputInvalid,
+    NotStartedYet,
+    RecordNotFound,
+)
+from sotesilta.core.kernel.events import DomainEvent, EventKind
+from sotesilta.core.kernel.plugins.manager import Plugins
+from sotesilta.core.kernel.plugins.registry import CodeListRegistry
+from sotesilta.core.kernel.privacy import AccessAction, AccessBasis
+from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.organisations import service as organisations
+from sotesilta.core.organisations.tables import Station
+from sotesilta.core.scheduling.domain.bookings import (
+    OUTCOME_STATUS,
+    AppointmentStatus,
+    CancelledBy,
+    ReferralMode,
+    Referrer,
+    VisitOutcome,
+    WalkInStatus,
+)
+from sotesilta.core.scheduling.tables import Booking, GuidanceSession, WalkInPlace
+from sotesilta.core.visits.tables import Visit, VisitReferral, VisitRevision
+
+log = logging.getLogger("sotesilta.visits")
+
+
+class RevisionStale(DomainError):
+    kind = "conflict"
+    code = "revision-stale"
+    title = "Changed by someone else meanwhile"
+
+
+@dataclass(frozen=True)
+class OutcomeRecord:
+    outcome: VisitOutcome
+    topic: str | None = None
+    referrals: tuple[tuple[str, ReferralMode], ...] = ()
+    shl_notification_to: str | None = None
+    network_meeting_coordinated: bool = False
+    follow_up_needed: bool = False
+
+
+@dataclass(frozen=True)
+class VisitView:
+    id: int
+    booking_id: int | None
+    walk_in_id: int | None
+    occurred_at: datetime
+    outcome: str
+    topic: str | None
+    referrals: tuple[tuple[str, str], ...]
+    shl_notification_to: str | None
+    network_meeting_coordinated: bool
+    follow_up_needed: bool
+    revision: int
+
+
+@dataclass(frozen=True)
+class _Source:
+    booking: Booking | None
+    place: WalkInPlace | None
+    municipality: str
+    station_id: int
+    worker_id: int
+    occurred_at: datetime
+    referrer: str
+
+
+def _validate(record: OutcomeRecord, codes: CodeListRegistry, municipality: str) -> None:
+    if record.outcome is VisitOutcome.REALISED and not record.topic:
+        raise InputInvalid("a realised visit needs its main topic", field="topic")
+    if record.topic is not None:
+        topics = {e.code for e in codes.entries("topic", municipality)}
+        if record.topic not in topics:
+            raise CodeUnknown(f"unknown topic {record.topic!r}", field="topic")
+    targets = {e.code for e in codes.entries("referral_target", municipality)}
+    named = [t for t, _ in record.referrals]
+    if len(named) != len(set(named)):
+        raise InputInvalid("a referral target appears twice", field="referrals")
+    unknown = sorted(set(named) - targets)
+    if unknown:
+        raise CodeUnknown(f"unknown referral target(s): {', '.join(unknown)}", field="referrals")
+    if record.outcome is not VisitOutcome.REALISED and (
+        record.referrals or record.shl_notification_to or record.network_meeting_coordinated
+    ):
+        raise InputInvalid("referrals and notifications belong to realised visits", field="outcome")
+    if record.shl_notification_to is not None and not 1 <= len(record.shl_notification_to.strip()) <= 200:
+        raise InputInvalid(
+            "say to whom the SHL notification went (1-200 characters)", field="shl_notification_to"
+        )
+
+
+def _source(
+    uow: UnitOfWork, principal: Principal, booking_id: int | None, walk_in_id: int | None, now: datetime
+) -> _Source:
+    own_worker = organisations.own_worker_id(uow, principal)
+
+    def mine(worker_id: int, station_id: int, municipality: str) -> bool:
+        return municipality in principal.municipalities and (
+            worker_id == own_worker or station_id in principal.station_ids
+        )
+
+    if booking_id is not None:
+        booking = uow.session.get(Booking, booking_id)
+        if booking is None or not mine(booking.worker_id, booking.station_id, booking.municipality_code):
+            raise RecordNotFound(f"no booking {booking_id}")
+        if booking.starts_at > now:
+            raise NotStartedYet(f"booking {booking_id} has not started yet")
+        if booking.status in (
+            AppointmentStatus.CANCELLED.value,
+            AppointmentStatus.ENTERED_IN_ERROR.value,
+        ) and (not booking.late_cancellation):
+            raise BookingStateInvalid(f"booking {booking_id} was cancelled in time: there was no visit")
+        return _Source(
+            booking,
+            None,
+            booking.municipality_code,
+            booking.station_id,
+            booking.worker_id,
+            booking.starts_at,
+            booking.referrer,
+        )
+    assert walk_in_id is not None
+    row = uow.session.execute(
+        select(WalkInPlace, GuidanceSession, Station.municipality_code)
+        .join(GuidanceSession, GuidanceSession.id == WalkInPlace.session_id)
+        .join(Station, Station.id == GuidanceSession.station_id)
+        .where(WalkInPlace.id == walk_in_id)
+    ).first()
+    if row is None or not mine(row[1].worker_id, row[1].station_id, row[2]):
+        raise RecordNotFound(f"no walk-in {walk_in_id}")
+    place, guidance_session, municipality = row
+    if place.status == WalkInStatus.FREE.value:
+        raise BookingStateInvalid(f"walk-in place {walk_in_id} was never taken")
+    return _Source(
+        None,
+        place,
+        municipality,
+        guidance_session.station_id,
+        guidance_session.worker_id,
+        place.called_at or place.registered_at or guidance_session.starts_at,
+        place.referrer or Referrer.SELF.value,
+    )
+
+
+def record_visit_outcome(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    record: OutcomeRecord,
+    plugins: Plugins,
+    now: datetime,
+    booking_id: int | None = None,
+    walk_in_id: int | None = None,
+    expected_revision: int | None = None,
+) -> VisitView:
+    """Record (or correct) the outcome of a booked visit or a walk-in.
+
+    A booked visit's outcome changes the client's booking: it is logged. A
+    correction that names the revision it corrects (``expected_revision``) is
+    refused when someone else has corrected the visit since (``RevisionStale``);
+    ``0`` means "nothing recorded yet".
+    """
+    codes = plugins.code_lists
+    access.require_role(principal, Role.INSTRUCTOR)
+    if (booking_id is None) == (walk_in_id is None):
+        raise InputInvalid("give exactly one of booking_id and walk_in_id", field="booking_id")
+    source = _source(uow, principal, booking_id, walk_in_id, now)
+    _validate(record, codes, source.municipality)
+    if source.place is not None and record.outcome is VisitOutcome.LATE_CANCELLATION:
+        raise InputInvalid("a walk-in cannot be cancelled late", field="outcome")
+    session = uow.session
+    visit = session.scalar(
+        select(Visit).where(Visit.booking_id == booking_id)
+        if booking_id is not None
+        else select(Visit).where(Visit.walk_in_id == walk_in_id)
+    )
+    if expected_revision is not None and (visit.revision if visit else 0) != expected_revision:
+        raise RevisionStale(
+            "the outcome was changed by someone else meanwhile: look at it again",
+            revision=visit.revision if visit else 0,
+        )
+    if visit is None:
+        visit = Visit(
+            booking_id=booking_id,
+            walk_in_id=walk_in_id,
+            municipality_code=source.municipality,
+            station_id=source.station_id,
+            worker_id=source.worker_id,
+            occurred_at=source.occurred_at,
+            referrer=source.referrer,
+            outcome=record.outcome.value,
+            recorded_by=principal.user_id,
+            recorded_at=now,
+        )
+    else:
+        # a correction: keep what it replaces
+        session.add(
+            VisitRevision(
+                visit_id=visit.id or 0,
+                revision=visit.revision,
+                snapshot=json.dumps(_snapshot(uow, visit)),
+                changed_by=principal.user_id,
+                changed_at=now,
+            )
+        )
+        visit.revision += 1
+        visit.recorded_by, visit.recorded_at = principal.user_id, now
+        session.execute(delete(VisitReferral).where(VisitReferral.visit_id == visit.id))
+    visit.outcome = record.outcome.value
+    visit.topic = record.topic
+    visit.shl_notification_to = record.shl_notification_to.strip() if record.shl_notification_to else None
+    visit.network_meeting_coordinated = record.network_meeting_coordinated
+    visit.follow_up_needed = record.follow_up_needed
+    session.add(visit)
+    session.flush()
+    if record.referrals:
+        session.execute(
+            insert(VisitReferral),
+            [
+                {"visit_id": visit.id, "target": target, "mode": mode.value}
+                for target, mode in record.referrals
+            ],
+        )
+    if source.booking is not None:
+        _apply_to_booking(source.booking, record.outcome, now)
+        booking = source.booking
+        plugins.record_access(
+            uow.connection,
+            access.access_event(
+                principal,
+                AccessAction.UPDATE,
+                "booking",
+                booking.id or 0,
+                client_id=booking.client_id,
+                now=now,
+                basis=AccessBasis.CLIENT_RELATIONSHIP,
+            ),
+        )
+    uow.commit()
+    log.info("visit outcome recorded", extra={"visit_id": visit.id, "revision": visit.revision})
+    plugins.notify(
+        DomainEvent(
+            EventKind.VISIT_RECORDED,
+            source.municipality,
+            visit.id or 0,
+            now,
+            {
+                "outcome": record.outcome.value,
+                "topic": record.topic,
+                "referrals": len(record.referrals),
+                "revision": visit.revision,
+                "walk_in": source.booking is None,
+            },
+        )
+    )
+    return visit_view(uow, visit)
+
+
+def _apply_to_booking(booking: Booking, outcome: VisitOutcome, now: datetime) -> None:
+    status = OUTCOME_STATUS[outcome]
+    if booking.status == status.value:
+        return
+    booking.status = status.value
+    if outcome is VisitOutcome.LATE_CANCELLATION:
+        booking.cancelled_at = booking.cancelled_at or now
+        booking.cancelled_by = booking.cancelled_by or CancelledBy.CLIENT.value
+        booking.late_cancellation = True
+    elif booking.late_cancellation:
+        # a correction away from "late cancellation": the visit was not cancelled
+        booking.cancelled_at = booking.cancelled_by = booking.cancel_reason = None
+        booking.late_cancellation = False
+    booking.sequence += 1
+    booking.updated_at = now
+
+
+def _snapshot(uow: UnitOfWork, visit: Visit) -> dict[str, object]:
+    referrals = uow.session.execute(
+        select(VisitReferral.target, VisitReferral.mode).where(VisitReferral.visit_id == visit.id)
+    ).all()
+    return {
+        "outcome": visit.outcome,
+        "topic": visit.topic,
+        "shl_notification_to": visit.shl_notification_to,
+        "network_meeting_coordinated": visit.network_meeting_coordinated,
+        "follow_up_needed": visit.follow_up_needed,
+        "referrals": [list(r) for r in referrals],
+        "recorded_by": visit.recorded_by,
+        "recorded_at": visit.recorded_at.isoformat(),
+    }
+
+
+def visit_view(uow: UnitOfWork, visit: Visit) -> VisitView:
+    referrals = tuple(
+        (t, m)
+        for t, m in uow.session.execute(
+            select(VisitReferral.target, VisitReferral.mode)
+            .where(VisitReferral.visit_id == visit.id)
+            .order_by(VisitReferral.target)
+        )
+    )
+    return VisitView(
+        visit.id or 0,
+        visit.booking_id,
+        visit.walk_in_id,
+        visit.occurred_at,
+        visit.outcome,
+        visit.topic,
+        referrals,
+        visit.shl_notification_to,
+        visit.network_meeting_coordinated,
+        visit.follow_up_needed,
+        visit.revision,
+    )
+
+
+@dataclass(frozen=True)
+class MissingOutcome:
+    kind: str  # "booking" or "walk_in"
+    id: int
+    starts_at: datetime
+    station_id: int
+    worker_id: int
+
+
+def list_missing_outcomes(uow: UnitOfWork, *, principal: Principal, now: datetime) -> list[MissingOutcome]:
+    """Past visits of my clients or my stations that have no outcome yet."""
+    access.require_role(principal, Role.INSTRUCTOR)
+    own_worker = organisations.own_worker_id(uow, principal)
+    stations = list(principal.station_ids)
+    session = uow.session
+    bookings = session.execute(
+        select(Booking.id, Booking.starts_at, Booking.station_id, Booking.worker_id).where(
+            Booking.status == AppointmentStatus.BOOKED.value,
+            Booking.starts_at <= now,
+            Booking.municipality_code.in_(principal.municipalities),
+            (Booking.worker_id == own_worker) | Booking.station_id.in_(stations),
+            ~select(Visit.id).where(Visit.booking_id == Booking.id).exists(),
+        )
+    ).all()
+    walk_ins = session.execute(
+        select(WalkInPlace.id, WalkInPlace.called_at, GuidanceSession.station_id, GuidanceSession.worker_id)
+        .join(GuidanceSession, GuidanceSession.id == WalkInPlace.session_id)
+        .join(Station, Station.id == GuidanceSession.station_id)
+        .where(
+            WalkInPlace.status == WalkInStatus.CALLED.value,
+            Station.municipality_code.in_(principal.municipalities),
+            (GuidanceSession.worker_id == own_worker) | GuidanceSession.station_id.in_(stations),
+            ~select(Visit.id).where(Visit.walk_in_id == WalkInPlace.id).exists(),
+        )
+    ).all()
+    found = [MissingOutcome("booking", *row) for row in bookings]
+    found += [MissingOutcome("walk_in", *row) for row in walk_ins]
+    return sorted(found, key=lambda m: (m.starts_at, m.kind, m.id))

@@ -1,1 +1,0 @@
-"""Page handlers, one module per area."""

@@ -1,0 +1,143 @@
+"""A consent state machine: grant, expire, withdraw and use in random order; a
+named consultation goes through exactly when a consent was active at the time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
+
+from sotesilta.consent import services as consent_services
+from sotesilta.core.clients import service as clients
+from sotesilta.core.consultations import service as consultations
+from sotesilta.core.kernel.errors import ConsentMissing, RecordConflict, StateConflict
+
+
+@pytest.mark.slow
+def test_named_consultations_never_pass_without_an_active_consent(runtime, scheduling, principal_of, clock):
+    nurse = principal_of(scheduling.nurse)
+    with runtime.uow() as uow:
+        client_id = clients.create_client(
+            uow,
+            principal=nurse,
+            municipality="049",
+            name="Aino",
+            identity_code=None,
+            phone=None,
+            language="fi",
+            sealer=runtime.sealer,
+            index_key=runtime.index_key,
+            now=clock.now(),
+            plugins=runtime.plugins,
+        ).id
+
+    class Consents(RuleBasedStateMachine):
+        @initialize()
+        def start(self) -> None:
+            # each example starts from no live consent (withdraw what earlier examples left)
+            with runtime.uow() as uow:
+                for c in consent_services.list_consents(
+                    uow, principal=nurse, client_id=client_id, now=clock.now()
+                ):
+                    if c.withdrawn_at is None:
+                        with runtime.uow() as inner:
+                            consent_services.withdraw_consent(
+                                inner, principal=nurse, consent_id=c.id, now=clock.now()
+                            )
+            self.model: dict[int, tuple[object, object | None, bool, str]] = {}
+            self.uses = 0
+
+        def active(self, recipient: str = "049") -> bool:
+            now = clock.now()
+            return any(
+                not withdrawn and start <= now and (until is None or now < until) and rec == recipient
+                for start, until, withdrawn, rec in self.model.values()
+            )
+
+        @rule(
+            starts_in=st.integers(-60, 60),
+            lasts=st.none() | st.integers(1, 240),
+            recipient=st.sampled_from(["049", "444"]),
+        )
+        def grant(self, starts_in, lasts, recipient):  # type: ignore[no-untyped-def]
+            start = clock.now() + timedelta(minutes=starts_in)
+            until = start + timedelta(minutes=lasts) if lasts else None
+            try:
+                with runtime.uow() as uow:
+                    made = consent_services.create_consent(
+                        uow,
+                        principal=nurse,
+                        client_id=client_id,
+                        scope="named_consultation",
+                        recipient=recipient,
+                        given_how="oral",
+                        now=clock.now(),
+                        valid_from=start,
+                        valid_until=until,
+                    )
+            except RecordConflict:
+                live = [k for k, (_s, _u, w, r) in self.model.items() if not w and r == recipient]
+                assert live, "refused as a duplicate with no live consent of that recipient"
+                return
+            self.model[made.id] = (start, until, False, recipient)
+
+        @rule(pick=st.integers(0, 50))
+        def withdraw(self, pick):  # type: ignore[no-untyped-def]
+            if not self.model:
+                return
+            consent_id = sorted(self.model)[pick % len(self.model)]
+            start, until, withdrawn, recipient = self.model[consent_id]
+            try:
+                with runtime.uow() as uow:
+                    consent_services.withdraw_consent(
+                        uow, principal=nurse, consent_id=consent_id, now=clock.now()
+                    )
+            except StateConflict:
+                assert withdrawn
+                return
+            assert not withdrawn
+            self.model[consent_id] = (start, until, True, recipient)
+
+        @rule(minutes=st.integers(1, 120))
+        def advance(self, minutes):  # type: ignore[no-untyped-def]
+            clock.advance(minutes=minutes)
+
+        @rule()
+        def use(self) -> None:
+            expected = self.active()
+            try:
+                with runtime.uow() as uow:
+                    consultations.create_consultation(
+                        uow,
+                        principal=nurse,
+                        municipality="049",
+                        channel=consultations.Channel.PHONE,
+                        question="?",
+                        plugins=runtime.plugins,
+                        sealer=runtime.sealer,
+                        now=clock.now(),
+                        client_id=client_id,
+                    )
+                allowed = True
+            except ConsentMissing:
+                allowed = False
+            assert allowed == expected
+            self.uses += 1
+
+        def teardown(self) -> None:
+            usages.append(self.uses)
+
+    usages: list[int] = []
+    run_state_machine_as_test(
+        Consents,
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        ),
+    )
+    assert sum(usages) > 20  # the machine really exercised uses

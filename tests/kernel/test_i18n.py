@@ -1,0 +1,106 @@
+"""The pages' languages: catalogues complete and consistent, language choice, Helsinki times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from support import REPO_ROOT
+
+from sotesilta.core.kernel.web.i18n import LANGUAGES, Dates, choose_language, translate
+
+CORE = REPO_ROOT / "core"
+#: the shell's folder: the catalogues of every core page
+WEB = CORE / "kernel" / "web"
+METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
+OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+
+
+def used_messages() -> set[str]:
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(CORE), METHODS, OPTIONS, keywords=keywords
+    ):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def catalogue(language: str):  # type: ignore[no-untyped-def]
+    with (WEB / "locale" / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        return read_po(po, locale=language)
+
+
+def test_the_pages_use_messages_at_all():
+    # guards the test below against an extractor that finds nothing
+    assert {"Log in", "Book guidance", "Choose at least one reason."} <= used_messages()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_message_of_the_pages_is_in_each_catalogue(language):
+    messages = {m.id for m in catalogue(language) if m.id}
+    missing = used_messages() - messages
+    assert not missing, f"run pybabel extract/update (docs/operators.md); missing in {language}: {missing}"
+    unused = messages - used_messages()
+    assert not unused, f"obsolete messages in {language}: {unused}"
+
+
+@pytest.mark.parametrize("language", ["fi", "sv"])
+def test_finnish_and_swedish_are_fully_translated_with_the_same_placeholders(language):
+    po = catalogue(language)
+    untranslated = [m.id for m in po if m.id and (not m.string or m.fuzzy)]
+    assert not untranslated, untranslated
+    problems = [(m.id, [str(e) for e in errors]) for m, errors in po.check()]
+    assert not problems, problems
+
+
+def test_the_installed_package_carries_the_catalogues_and_templates():
+    web = files("sotesilta.core.kernel.web")
+    for language in LANGUAGES:
+        assert (web / "locale" / language / "LC_MESSAGES" / "messages.po").is_file()
+    assert (web / "templates" / "base.html").is_file() and (web / "static" / "site.css").is_file()
+    assert (files("sotesilta.core.scheduling") / "templates" / "book.html").is_file()
+
+
+def test_catalogues_load_at_run_time_without_a_compile_step():
+    assert translate("fi", "Log in") == "Kirjaudu sisään"
+    assert translate("sv", "Log in") == "Logga in"
+    assert translate("en", "Log in") == "Log in"
+    assert (
+        translate("sv", "The user %(username)s was added.", username="eeva") == "Användaren eeva lades till."
+    )
+    assert not any(Path(str(files("sotesilta.core.kernel.web"))).rglob("*.mo"))
+
+
+@pytest.mark.parametrize(
+    ("cookie", "user", "header", "expected"),
+    [
+        (None, None, "", "fi"),  # Finnish by default
+        (None, None, "de-DE, en;q=0.3", "en"),
+        (None, None, "en;q=0.3, sv-FI;q=0.8", "sv"),
+        (None, None, "sv;q=0, en;q=0.1", "en"),  # q=0 means "not this"
+        (None, None, "fi;q=nonsense, sv", "sv"),
+        (None, "sv", "en", "sv"),  # the user's preference over the browser's
+        ("en", "sv", "fi", "en"),  # the cookie, set at login and on every change, first
+        ("xx", None, "", "fi"),
+    ],
+)
+def test_the_language_is_chosen_in_order(cookie, user, header, expected):
+    assert (
+        choose_language(cookie=cookie, user_language=user, accept_language=header, default="fi") == expected
+    )
+
+
+def test_times_are_shown_in_helsinki_in_finnish_formats_across_daylight_saving():
+    winter = datetime(2026, 3, 28, 7, 0, tzinfo=UTC)  # Saturday, UTC+2
+    summer = datetime(2026, 3, 29, 7, 0, tzinfo=UTC)  # Sunday, after the change: UTC+3
+    fi = Dates("fi")
+    assert (fi.date(winter), fi.time(winter)) == ("la 28.3.2026", "9.00")
+    assert (fi.date(summer), fi.time(summer)) == ("su 29.3.2026", "10.00")
+    assert Dates("sv").long_date(summer) == "söndag 29.3.2026"
+    assert Dates("en").date(summer) == "Sun 29.3.2026"
+    assert fi.iso(summer) == "2026-03-29T10:00+03:00"
