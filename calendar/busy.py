@@ -17,8 +17,7 @@ import icalendar
 import recurring_ical_events
 from icalendar.parser import Contentlines
 
-from sotesilta.core.kernel.clock import HELSINKI
-from sotesilta.core.kernel.errors import InputInvalid
+from sotesilta.core.plugin_api import HELSINKI, InputInvalid
 
 if TYPE_CHECKING:
     from recurring_ical_events.occurrence import Occurrence

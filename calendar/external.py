@@ -19,13 +19,15 @@ from sqlalchemy import delete, select, update
 from sotesilta.calendar.busy import Block, parse_busy
 from sotesilta.calendar.fetching import check_origin, fetch_ics, origin_of
 from sotesilta.calendar.tables import ExternalCalendar
-from sotesilta.core.accounts.domain import Principal, Role
-from sotesilta.core.kernel import access
-from sotesilta.core.kernel.errors import InputInvalid, RecordNotFound, StateConflict
-from sotesilta.core.kernel.sealing import Sealer
-from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations import service as organisations
-from sotesilta.core.scheduling.tables import WorkerBusy
+from sotesilta.core.plugin_api import InputInvalid, Principal, RecordNotFound, Role, StateConflict
+from sotesilta.core.plugin_api.data import (
+    Sealer,
+    UnitOfWork,
+    WorkerBusy,
+    may_manage_worker,
+    require_role,
+    worker_in_scope,
+)
 
 log = logging.getLogger(__name__)
 
@@ -77,13 +79,13 @@ def _view(calendar: ExternalCalendar, sealer: Sealer) -> ExternalCalendarView:
 
 def _managed_worker(uow: UnitOfWork, principal: Principal, worker_id: int) -> None:
     """Admins of the worker's municipality, or the instructor who is the worker."""
-    access.require_role(principal, Role.INSTRUCTOR, Role.ADMIN)
-    worker = organisations.worker_in_scope(uow, principal, worker_id)
-    organisations.may_manage_worker(uow, principal, worker)
+    require_role(principal, Role.INSTRUCTOR, Role.ADMIN)
+    worker = worker_in_scope(uow, principal, worker_id)
+    may_manage_worker(uow, principal, worker)
 
 
 def _managed_calendar(uow: UnitOfWork, principal: Principal, calendar_id: int) -> ExternalCalendar:
-    access.require_role(principal, Role.INSTRUCTOR, Role.ADMIN)
+    require_role(principal, Role.INSTRUCTOR, Role.ADMIN)
     calendar = uow.session.get(ExternalCalendar, calendar_id)
     if calendar is None:
         raise RecordNotFound(f"no external calendar {calendar_id}")

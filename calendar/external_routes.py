@@ -10,9 +10,8 @@ from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, Field
 
 from sotesilta.calendar import external
-from sotesilta.core.accounts.domain import Principal
-from sotesilta.core.kernel.runtime import Runtime
-from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.plugin_api import Principal, Runtime
+from sotesilta.core.plugin_api.data import UnitOfWork
 
 
 class ExternalCalendarIn(BaseModel):

@@ -12,16 +12,23 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, func, or_, select, union_all
 
 from sotesilta.calendar.serialise import UID_DOMAIN, FeedItem
-from sotesilta.core.kernel.clock import HELSINKI, local_to_utc
-from sotesilta.core.kernel.secrets import keyed_digest
-from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations.tables import Station
-from sotesilta.core.rehab.domain import ContactStatus
-from sotesilta.core.rehab.tables import Contact, ContactWorker, IntensivePeriod, RehabGroup
-from sotesilta.core.rehab.tables import GroupMeeting as Meeting
-from sotesilta.core.scheduling.domain.bookings import SLOT_HOLDING_STATUSES, AppointmentStatus
-from sotesilta.core.scheduling.domain.sessions import SessionStatus
-from sotesilta.core.scheduling.tables import Booking, GuidanceSession
+from sotesilta.core.plugin_api import HELSINKI, local_to_utc
+from sotesilta.core.plugin_api.data import (
+    SLOT_HOLDING_STATUSES,
+    AppointmentStatus,
+    Booking,
+    Contact,
+    ContactStatus,
+    ContactWorker,
+    GuidanceSession,
+    IntensivePeriod,
+    RehabGroup,
+    SessionStatus,
+    Station,
+    UnitOfWork,
+    keyed_digest,
+)
+from sotesilta.core.plugin_api.data import GroupMeeting as Meeting
 
 _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 

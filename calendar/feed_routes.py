@@ -12,11 +12,9 @@ from pydantic import BaseModel, Field
 
 from sotesilta.calendar import feeds, invitations, subscriptions
 from sotesilta.calendar.subscriptions import SubscriptionView
-from sotesilta.core.accounts.domain import Principal
-from sotesilta.core.kernel.runtime import Runtime
-from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.kernel.web.security import EXCLUDE_FROM_AUTH
-from sotesilta.core.scheduling.service import bookings
+from sotesilta.core.plugin_api import Principal, Runtime
+from sotesilta.core.plugin_api.data import UnitOfWork, get_booking
+from sotesilta.core.plugin_api.web import EXCLUDE_FROM_AUTH
 
 CALENDAR = "text/calendar; charset=utf-8"
 TAGS = ["calendar"]
@@ -155,7 +153,7 @@ def get_booking_invitation(
     runtime: NamedDependency[Runtime],
     now: NamedDependency[datetime],
 ) -> Response[bytes]:
-    view = bookings.get_booking(
+    view = get_booking(
         uow,
         principal=principal,
         booking_id=booking_id,

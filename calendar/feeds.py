@@ -30,11 +30,8 @@ from sotesilta.calendar.feed_content import _EPOCH, TEXTS, Scope, _Render, colle
 from sotesilta.calendar.serialise import assemble
 from sotesilta.calendar.subscriptions import token_hash
 from sotesilta.calendar.tables import FeedSubscription
-from sotesilta.core.accounts.tables import UserStation
-from sotesilta.core.kernel.clock import local_to_utc
-from sotesilta.core.kernel.errors import RecordNotFound
-from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations.tables import Worker
+from sotesilta.core.plugin_api import RecordNotFound, local_to_utc
+from sotesilta.core.plugin_api.data import UnitOfWork, UserStation, Worker
 
 #: a poll updates "last fetched" at most this often (a write per poll would cost more than the poll)
 FETCH_TOUCH_INTERVAL = timedelta(minutes=1)

@@ -11,7 +11,7 @@ from time import monotonic
 
 import httpx
 
-from sotesilta.core.kernel.errors import InputInvalid
+from sotesilta.core.plugin_api import InputInvalid
 
 # httpx logs every request with its full URL at INFO; a private ICS URL is a secret
 logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -13,11 +13,8 @@ import icalendar
 from sqlalchemy import select
 
 from sotesilta.calendar.serialise import PRODID, UID_DOMAIN, timezone_bytes, wall_clock
-from sotesilta.core.kernel.clock import HELSINKI
-from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.scheduling.domain.bookings import AppointmentStatus
-from sotesilta.core.scheduling.service.bookings import BookingView
-from sotesilta.core.scheduling.tables import Booking
+from sotesilta.core.plugin_api import HELSINKI
+from sotesilta.core.plugin_api.data import AppointmentStatus, Booking, BookingView, UnitOfWork
 
 #: a reschedule chain longer than this is not followed further (it never is in practice)
 MAX_CHAIN = 100

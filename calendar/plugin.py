@@ -12,8 +12,7 @@ instructor's subscription page (``web_routes``) and the
 from __future__ import annotations
 
 from sotesilta.calendar import tables  # noqa: F401  (its tables join the metadata whenever the plugin loads)
-from sotesilta.core.kernel.plugins import hookimpl
-from sotesilta.core.kernel.plugins.registry import CodeListRegister, CommandRegister, RouteRegister
+from sotesilta.core.plugin_api import CodeListRegister, CommandRegister, RouteRegister, hookimpl
 
 FEED_PRIVACY_MODES: dict[str, dict[str, str]] = {
     "busy_only": {"fi": "Vain varattu-aika", "sv": "Endast upptagen", "en": "Busy only"},

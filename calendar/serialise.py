@@ -13,7 +13,7 @@ from threading import Lock
 
 import icalendar
 
-from sotesilta.core.kernel.clock import HELSINKI
+from sotesilta.core.plugin_api import HELSINKI
 
 REFRESH = "PT1H"  # what the feed asks for; Google and Outlook decide for themselves
 PRODID = "-//sotesilta//calendar feed//FI"

@@ -11,11 +11,8 @@ from sqlalchemy import func, select
 
 from sotesilta.calendar.feed_content import TEXTS
 from sotesilta.calendar.tables import FeedSubscription
-from sotesilta.core.accounts.domain import Principal, Role
-from sotesilta.core.kernel import access
-from sotesilta.core.kernel.errors import InputInvalid, RecordNotFound
-from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations import service as organisations
+from sotesilta.core.plugin_api import InputInvalid, Principal, RecordNotFound, Role
+from sotesilta.core.plugin_api.data import UnitOfWork, own_worker_id, require_role
 
 FEEDS = ("mine", "stations")
 PRIVACY_MODES = ("busy_only", "pseudonymous")
@@ -74,7 +71,7 @@ def create_feed_subscription(
     now: datetime,
 ) -> IssuedSubscription:
     """A secret feed URL for one device or app: 256 random bits, kept only as a hash."""
-    access.require_role(principal, Role.INSTRUCTOR)
+    require_role(principal, Role.INSTRUCTOR)
     name = name.strip()
     if not 1 <= len(name) <= 100:
         raise InputInvalid("name the subscription, e.g. 'work phone' (1-100 characters)", field="name")
@@ -85,7 +82,7 @@ def create_feed_subscription(
     language = language or principal.language
     if language not in TEXTS:
         raise InputInvalid("language is fi, sv or en", field="language")
-    if feed == "mine" and organisations.own_worker_id(uow, principal) is None:
+    if feed == "mine" and own_worker_id(uow, principal) is None:
         raise InputInvalid("'mine' needs a worker record linked to your account", field="feed")
     live = uow.session.scalar(
         select(func.count()).where(

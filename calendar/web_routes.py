@@ -18,13 +18,9 @@ from litestar.response import Template
 
 from sotesilta.calendar import subscriptions
 from sotesilta.calendar.subscriptions import FEEDS, MAX_LIVE_SUBSCRIPTIONS, PRIVACY_MODES, IssuedSubscription
-from sotesilta.core.accounts.domain import Principal, Role
-from sotesilta.core.kernel.errors import InputInvalid
-from sotesilta.core.kernel.runtime import Runtime
-from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.kernel.web.rendering import language_of, page, see_other
-from sotesilta.core.kernel.web.security import requires_role
-from sotesilta.core.kernel.web.shell import page_router
+from sotesilta.core.plugin_api import InputInvalid, Principal, Role, Runtime
+from sotesilta.core.plugin_api.data import UnitOfWork
+from sotesilta.core.plugin_api.web import language_of, page, page_router, requires_role, see_other
 
 INSTRUCTORS = [requires_role(Role.INSTRUCTOR)]
 FEEDS_PATH = "/work/feeds"

@@ -28,8 +28,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 
 from sotesilta.consent.tables import AccessLogCheckpoint, AccessLogEntry, AccessLogHead, AccessLogPending
-from sotesilta.core.kernel.prepared import Prepared
-from sotesilta.core.kernel.privacy import AccessEvent
+from sotesilta.core.plugin_api import AccessEvent
+from sotesilta.core.plugin_api.data import Prepared
 
 GENESIS = "0" * 64
 HASHED_FIELDS = (

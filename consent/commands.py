@@ -9,8 +9,7 @@ import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sotesilta.consent import audit
-from sotesilta.core.kernel.privacy import AccessAction, AccessBasis, AccessEvent
-from sotesilta.core.plugin_api import open_runtime
+from sotesilta.core.plugin_api import AccessAction, AccessBasis, AccessEvent, open_runtime
 
 
 @click.group("audit", help="The tamper-evident access log of client data.")

@@ -12,9 +12,15 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from sotesilta.consent import audit, policy
-from sotesilta.core.kernel.plugins import hookimpl
-from sotesilta.core.kernel.plugins.registry import CodeListRegister, CommandRegister, RouteRegister
-from sotesilta.core.kernel.privacy import AccessEvent, ConsentDecision, ConsentQuery
+from sotesilta.core.plugin_api import (
+    AccessEvent,
+    CodeListRegister,
+    CommandRegister,
+    ConsentDecision,
+    ConsentQuery,
+    RouteRegister,
+    hookimpl,
+)
 
 CONSENT_SCOPES: dict[str, dict[str, str]] = {
     "named_consultation": {

@@ -6,7 +6,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from sotesilta.consent.tables import Consent
-from sotesilta.core.kernel.privacy import ConsentDecision, ConsentQuery
+from sotesilta.core.plugin_api import ConsentDecision, ConsentQuery
 
 
 def decide(session: Session, query: ConsentQuery) -> ConsentDecision:

@@ -12,10 +12,8 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from pydantic import BaseModel, Field
 
 from sotesilta.consent import services
-from sotesilta.core.accounts.domain import Principal
-from sotesilta.core.kernel.clock import HELSINKI, require_aware
-from sotesilta.core.kernel.errors import InputInvalid
-from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.plugin_api import HELSINKI, InputInvalid, Principal, require_aware
+from sotesilta.core.plugin_api.data import UnitOfWork
 
 
 class ConsentIn(BaseModel):

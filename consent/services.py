@@ -9,14 +9,24 @@ from sqlalchemy import select
 
 from sotesilta.consent import audit
 from sotesilta.consent.tables import AccessLogEntry, Consent
-from sotesilta.core.accounts.domain import Principal, Role
-from sotesilta.core.accounts.tables import UserAccount
-from sotesilta.core.clients import service as clients
-from sotesilta.core.clients.tables import ClientRecord
-from sotesilta.core.kernel.access import access_event
-from sotesilta.core.kernel.errors import InputInvalid, RecordConflict, RecordNotFound, StateConflict
-from sotesilta.core.kernel.privacy import AccessAction, ConsentGiven, ConsentScope
-from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.plugin_api import (
+    AccessAction,
+    ConsentGiven,
+    ConsentScope,
+    InputInvalid,
+    Principal,
+    RecordConflict,
+    RecordNotFound,
+    Role,
+    StateConflict,
+)
+from sotesilta.core.plugin_api.data import (
+    ClientRecord,
+    UnitOfWork,
+    UserAccount,
+    access_event,
+    client_in_scope,
+)
 
 #: a report reaching further back than this needs a recorded reason
 REPORT_FREE_REACH = timedelta(days=730)
@@ -55,7 +65,7 @@ def _view(c: Consent) -> ConsentView:
 def _client(uow: UnitOfWork, principal: Principal, client_id: int) -> ClientRecord:
     if not principal.has_any_role(*_STAFF):
         raise RecordNotFound(f"no client {client_id}")
-    return clients.client_in_scope(uow, principal, client_id)
+    return client_in_scope(uow, principal, client_id)
 
 
 def _log(

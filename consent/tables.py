@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, Text, text
 from sqlmodel import Field, SQLModel
 
-from sotesilta.core.kernel.types import UTCDateTime
+from sotesilta.core.plugin_api.data import UTCDateTime
 
 
 def _utc(*, nullable: bool = False) -> Column:  # type: ignore[type-arg]

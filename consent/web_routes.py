@@ -27,17 +27,29 @@ from litestar.response import Template
 
 from sotesilta.consent import services
 from sotesilta.consent.plugin import CONSENT_SCOPES
-from sotesilta.core.accounts.domain import Principal
-from sotesilta.core.clients import service as clients
-from sotesilta.core.kernel.clock import local_date, local_to_utc
-from sotesilta.core.kernel.errors import DomainError, InputInvalid
-from sotesilta.core.kernel.privacy import ConsentGiven, ConsentScope
-from sotesilta.core.kernel.runtime import Runtime
-from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.kernel.web.common import BOOKERS, is_number, municipality_choices
-from sotesilta.core.kernel.web.forms import text_field
-from sotesilta.core.kernel.web.rendering import language_of, page, refusal_status, safe_next, see_other
-from sotesilta.core.kernel.web.shell import page_router
+from sotesilta.core.plugin_api import (
+    ConsentGiven,
+    ConsentScope,
+    DomainError,
+    InputInvalid,
+    Principal,
+    Runtime,
+    local_date,
+    local_to_utc,
+)
+from sotesilta.core.plugin_api.data import UnitOfWork, create_client, find_client_by_identity_code
+from sotesilta.core.plugin_api.web import (
+    BOOKERS,
+    is_number,
+    language_of,
+    municipality_choices,
+    page,
+    page_router,
+    refusal_status,
+    safe_next,
+    see_other,
+    text_field,
+)
 
 FIND_PATH = "/consents"
 GIVEN_HOW = tuple(g.value for g in ConsentGiven)
@@ -147,7 +159,7 @@ async def find_client(
     )
     try:
         found = await runtime.run_db(
-            clients.find_client_by_identity_code,
+            find_client_by_identity_code,
             uow,
             principal=request.user,
             identity_code=form.identity_code,
@@ -189,7 +201,7 @@ async def register_client(
         return _find_page(request, detour, replace(form, errors=blanks), 422)
     try:
         registered = await runtime.run_db(
-            clients.create_client,
+            create_client,
             uow,
             principal=request.user,
             municipality=form.municipality,

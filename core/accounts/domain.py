@@ -5,22 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from sotesilta.core.kernel.errors import InputInvalid
-
-
-class Role(StrEnum):
-    HEALTH_STAFF = "health_staff"  # nurses and doctors at a health station
-    INSTRUCTOR = "instructor"  # social instructor, social worker, psychiatric nurse
-    MANAGER = "manager"  # reads statistics: numbers, never people
-    ADMIN = "admin"  # manages accounts and organisation, not client content
-
-
-class TokenKind(StrEnum):
-    SESSION = "session"  # from a login: idle timeout and absolute lifetime
-    API = "api"  # personal API token: revocable, optional expiry, no idle timeout
-
+from sotesilta.core.kernel.principals import TokenKind
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
 MIN_PASSWORD_LENGTH = 12
@@ -75,21 +62,3 @@ def token_is_live(
         if now >= last_used_at + policy.idle_timeout:
             return False
     return True
-
-
-@dataclass(frozen=True)
-class Principal:
-    """An authenticated staff member, as use cases see them."""
-
-    user_id: int
-    username: str
-    display_name: str
-    roles: frozenset[Role]
-    municipalities: frozenset[str]
-    station_ids: frozenset[int]
-    language: str
-    token_id: int
-    token_kind: TokenKind
-
-    def has_any_role(self, *roles: Role) -> bool:
-        return bool(self.roles.intersection(roles))

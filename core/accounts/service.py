@@ -10,15 +10,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
 
-from sotesilta.core.accounts.domain import (
-    Principal,
-    Role,
-    SessionPolicy,
-    TokenKind,
-    token_is_live,
-    validate_password,
-    validate_username,
-)
+from sotesilta.core.accounts.domain import SessionPolicy, token_is_live, validate_password, validate_username
 from sotesilta.core.accounts.tables import (
     AuthToken,
     SecurityEvent,
@@ -37,6 +29,7 @@ from sotesilta.core.kernel.errors import (
     RecordNotFound,
 )
 from sotesilta.core.kernel.prepared import Prepared
+from sotesilta.core.kernel.principals import Principal, Role, TokenKind
 from sotesilta.core.kernel.secrets import (
     hash_password,
     keyed_digest,
@@ -45,7 +38,7 @@ from sotesilta.core.kernel.secrets import (
     verify_password,
 )
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations.tables import Municipality, Station
+from sotesilta.core.organisations.public import Municipality, Station
 
 log = logging.getLogger("sotesilta.security")
 

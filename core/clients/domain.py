@@ -66,3 +66,19 @@ def parse_identity_code(raw: str, *, field: str = "identity_code") -> IdentityCo
     if check_character(day + month + year + individual) != check:
         raise InputInvalid("the identity code's check character does not match", field=field)
     return IdentityCode(code, born, int(individual) >= 900)
+
+
+_PHONE = re.compile(r"^\+?[0-9]{6,15}$")
+
+
+def normalise_phone(raw: str, *, field: str = "client.phone") -> str:
+    """A Finnish or international number: digits with an optional leading +.
+
+    Spaces, dashes and brackets are allowed on input; a leading 0 becomes +358.
+    """
+    compact = re.sub(r"[\s\-()]", "", raw)
+    if not _PHONE.match(compact):
+        raise InputInvalid("phone number must have 6-15 digits, optionally with a leading +", field=field)
+    if compact.startswith("0"):
+        compact = "+358" + compact[1:]
+    return compact

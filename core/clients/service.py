@@ -14,17 +14,16 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from sotesilta.core.accounts.domain import Principal, Role
-from sotesilta.core.clients.domain import parse_identity_code
+from sotesilta.core.clients.domain import normalise_phone, parse_identity_code
 from sotesilta.core.clients.tables import ClientRecord
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.errors import InputInvalid, RecordConflict, RecordNotFound
 from sotesilta.core.kernel.plugins.manager import Plugins
+from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction
 from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.secrets import keyed_digest
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.scheduling.domain.bookings import normalise_phone
 
 log = logging.getLogger("sotesilta.clients")
 

@@ -9,9 +9,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from pydantic import BaseModel, Field
 
-from sotesilta.core.accounts.domain import Principal
 from sotesilta.core.consultations import service as consultations
 from sotesilta.core.consultations.service import Channel
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 

@@ -24,10 +24,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
-from sotesilta.core.accounts.domain import Principal
 from sotesilta.core.consultations import service as consultations
 from sotesilta.core.consultations.service import TEXT_MAX, Channel, ConsultationView
 from sotesilta.core.kernel.errors import ConsentMissing, DomainError, InputInvalid
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.privacy import ConsentScope
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
@@ -35,9 +35,8 @@ from sotesilta.core.kernel.web.common import BOOKERS, is_number, municipality_ch
 from sotesilta.core.kernel.web.forms import FormError
 from sotesilta.core.kernel.web.i18n import N_
 from sotesilta.core.kernel.web.rendering import page, page_exists, see_other
-from sotesilta.core.organisations import service as organisations
-from sotesilta.core.organisations.domain import WorkerTitle
-from sotesilta.core.organisations.service import WorkerView
+from sotesilta.core.organisations import public as organisations
+from sotesilta.core.organisations.public import WorkerTitle, WorkerView
 
 #: how many consultations the list shows
 LISTED = 100

@@ -16,8 +16,7 @@ from enum import StrEnum
 
 from sqlalchemy import func, select
 
-from sotesilta.core.accounts.domain import Principal, Role
-from sotesilta.core.clients import service as clients
+from sotesilta.core.clients import public as clients
 from sotesilta.core.consultations.tables import (
     Consultation,
     ConsultationMessage,
@@ -28,10 +27,11 @@ from sotesilta.core.kernel import access
 from sotesilta.core.kernel.errors import ConsentMissing, InputInvalid, RecordNotFound, StateConflict
 from sotesilta.core.kernel.events import DomainEvent, EventKind
 from sotesilta.core.kernel.plugins.manager import Plugins
+from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction, AccessBasis, ConsentQuery, ConsentScope
 from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations.tables import Worker
+from sotesilta.core.organisations.public import Worker
 
 log = logging.getLogger("sotesilta.consultations")
 TEXT_MAX = 4000

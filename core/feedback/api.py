@@ -12,10 +12,10 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from pydantic import BaseModel, Field
 
-from sotesilta.core.accounts.domain import Principal
 from sotesilta.core.feedback.domain import MAX_QUESTIONS, YES_PARTLY_NO_TEXTS, FeedbackForm, QuestionKind
 from sotesilta.core.feedback.service import responses as feedback
 from sotesilta.core.feedback.service.responses import Receipt
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.problems import COMMON_PROBLEMS, PROBLEM_JSON, Problem

@@ -16,7 +16,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from sotesilta.core.accounts.domain import Principal, Role
 from sotesilta.core.feedback.domain import YES_PARTLY_NO_TEXTS, FeedbackForm, QuestionKind
 from sotesilta.core.feedback.service import responses as feedback
 from sotesilta.core.kernel.errors import (
@@ -27,6 +26,7 @@ from sotesilta.core.kernel.errors import (
     InputInvalid,
     RecordNotFound,
 )
+from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.common import PUBLIC

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sotesilta.core.accounts.domain import Principal, Role
 from sotesilta.core.kernel.errors import AccessDenied, InputInvalid, RecordNotFound
 from sotesilta.core.kernel.plugins.manager import Plugins
 from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
+from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction, AccessBasis, AccessEvent
 from sotesilta.core.kernel.uow import UnitOfWork
 

@@ -7,7 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from pydantic import BaseModel
 
-from sotesilta.core.accounts.domain import Principal
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.organisations import service as organisations

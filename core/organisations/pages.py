@@ -9,8 +9,8 @@ from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
-from sotesilta.core.accounts.domain import Principal
 from sotesilta.core.kernel.plugins.manager import PluginInfo
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.common import ADMINS

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from sotesilta.core.accounts.domain import Principal, Role
 from sotesilta.core.kernel.errors import AccessDenied, InputInvalid, RecordNotFound
 from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
+from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.upsert import upsert
 from sotesilta.core.organisations.tables import County, Municipality, Station, Worker

@@ -13,9 +13,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from sotesilta.core.accounts.domain import Principal, Role
 from sotesilta.core.kernel.clock import local_date
 from sotesilta.core.kernel.errors import InputInvalid, RecordNotFound
+from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.rendering import language_of, page

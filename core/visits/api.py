@@ -9,10 +9,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 from pydantic import BaseModel, Field
 
-from sotesilta.core.accounts.domain import Principal
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.scheduling.domain.bookings import ReferralMode, VisitOutcome
+from sotesilta.core.scheduling.public import ReferralMode, VisitOutcome
 from sotesilta.core.visits.service import history as visit_history
 from sotesilta.core.visits.service import outcomes as visits
 

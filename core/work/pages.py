@@ -16,22 +16,22 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from sotesilta.core.accounts.domain import Principal
 from sotesilta.core.kernel.clock import HELSINKI, local_date
 from sotesilta.core.kernel.errors import DomainError, InputInvalid
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.common import INSTRUCTORS
 from sotesilta.core.kernel.web.rendering import language_of, page, see_other
-from sotesilta.core.organisations import service as organisations
-from sotesilta.core.organisations.service import station_names
-from sotesilta.core.rehab.service import contacts
-from sotesilta.core.rehab.service.contacts import Appointment
-from sotesilta.core.scheduling.service import sessions, walk_ins
-from sotesilta.core.scheduling.service.sessions import SessionView
-from sotesilta.core.scheduling.service.walk_ins import Queue
-from sotesilta.core.visits.service import outcomes as visits
-from sotesilta.core.visits.service.outcomes import MissingOutcome
+from sotesilta.core.organisations import public as organisations
+from sotesilta.core.organisations.public import station_names
+from sotesilta.core.rehab import public as contacts
+from sotesilta.core.rehab.public import Appointment
+from sotesilta.core.scheduling import public as sessions
+from sotesilta.core.scheduling import public as walk_ins
+from sotesilta.core.scheduling.public import Queue, SessionView
+from sotesilta.core.visits import public as visits
+from sotesilta.core.visits.public import MissingOutcome
 
 #: how far from today the day and week pages go
 MAX_DAYS_AWAY = 400

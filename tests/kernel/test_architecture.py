@@ -68,3 +68,41 @@ def test_the_code_passes_the_linter_and_formatter():
     for command in ([ruff, "check", "."], [ruff, "format", "--check", "."]):
         result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+LAYERS = ("domain", "tables", "service", "api", "pages")
+
+
+def _core_children() -> set[str]:
+    core = REPO_ROOT / "core"
+    return {
+        p.stem if p.is_file() else p.name
+        for p in core.iterdir()
+        if p.name != "__init__.py" and (p.suffix == ".py" or (p / "__init__.py").exists())
+    }
+
+
+def _features() -> set[str]:
+    core = REPO_ROOT / "core"
+    return {
+        name
+        for name in _core_children()
+        if any((core / name / f"{layer}.py").exists() or (core / name / layer).is_dir() for layer in LAYERS)
+    }
+
+
+def test_the_import_contracts_name_every_feature_and_every_module_of_core():
+    contracts = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    last = {c["name"]: c for c in contracts}
+
+    def tails(modules: list[str]) -> set[str]:
+        return {m.removeprefix("sotesilta.core.") for m in modules}
+
+    features = _features()
+    assert {"scheduling", "rehab", "statistics", "accounts"} <= features
+    layered = next(c for c in contracts if c["type"] == "layers")
+    assert tails(layered["containers"]) == features
+    independent = next(c for c in contracts if c["type"] == "independence")
+    assert tails(independent["modules"]) == features
+    plugins = next(c for name, c in last.items() if "only through sotesilta.core.plugin_api" in name)
+    assert tails(plugins["forbidden_modules"]) == _core_children() - {"plugin_api"}

@@ -18,7 +18,7 @@ from rehab_support import PH_CODES, Rehab, api_token, decision, new_client, peri
 from sqlalchemy import func, select
 
 from sotesilta.consent.tables import AccessLogEntry
-from sotesilta.core.accounts.domain import Principal
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.web.i18n import LANGUAGE_COOKIE, translate
 from sotesilta.core.rehab.tables import (
     Contact,

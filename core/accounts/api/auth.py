@@ -15,8 +15,8 @@ from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, Field
 
 from sotesilta.core.accounts import service as accounts
-from sotesilta.core.accounts.domain import Principal
 from sotesilta.core.kernel.errors import AuthenticationFailed
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.security import EXCLUDE_FROM_AUTH, SESSION_COOKIE, presented_token

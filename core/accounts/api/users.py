@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, Field
 
 from sotesilta.core.accounts import service as accounts
-from sotesilta.core.accounts.domain import Principal, Role
+from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.security import requires_role
 

@@ -15,9 +15,9 @@ from litestar.response import Template
 
 from sotesilta.core.accounts import service as accounts
 from sotesilta.core.accounts import service as preferences
-from sotesilta.core.accounts.domain import Principal, Role
 from sotesilta.core.accounts.service import IssuedToken
 from sotesilta.core.kernel.errors import AuthenticationFailed, InputInvalid, LoginThrottled
+from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.common import PUBLIC

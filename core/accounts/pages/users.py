@@ -13,9 +13,9 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from sotesilta.core.accounts import service as accounts
-from sotesilta.core.accounts.domain import Principal, Role
 from sotesilta.core.accounts.service import UserSummary
 from sotesilta.core.kernel.errors import DomainError, InputInvalid
+from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.common import ADMINS

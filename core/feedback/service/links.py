@@ -27,9 +27,8 @@ from sotesilta.core.kernel.errors import RecordNotFound
 from sotesilta.core.kernel.plugins.feedback_forms import FeedbackFormRegistry
 from sotesilta.core.kernel.secrets import token_digest
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations.tables import Station
-from sotesilta.core.scheduling.domain.bookings import AppointmentStatus
-from sotesilta.core.scheduling.tables import Booking
+from sotesilta.core.organisations.public import Station
+from sotesilta.core.scheduling.public import AppointmentStatus, Booking
 
 #: the client's page; it reads the form with getFeedbackForm and the same token
 LINK_PATH = "/feedback/"

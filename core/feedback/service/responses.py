@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sotesilta.core.accounts.domain import Principal, Role
 from sotesilta.core.feedback.domain import Answer, Audience, FeedbackForm, answer_rows, survey_year
 from sotesilta.core.feedback.service import links as feedback_links
 from sotesilta.core.feedback.tables import (
@@ -31,9 +30,10 @@ from sotesilta.core.kernel.errors import (
     StateConflict,
 )
 from sotesilta.core.kernel.plugins.feedback_forms import FeedbackFormRegistry
+from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.scheduling.domain.bookings import AppointmentStatus
+from sotesilta.core.scheduling.public import AppointmentStatus
 
 #: a visit in one of these states took no place to give feedback on
 _NO_VISIT = frozenset(

@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Request
 
-from sotesilta.core.accounts.domain import Role
+from sotesilta.core.kernel.principals import Role
 from sotesilta.core.kernel.web.rendering import language_of, runtime_of
 from sotesilta.core.kernel.web.security import EXCLUDE_FROM_AUTH, requires_role
 

@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Request
 from litestar.di import NamedDependency, Provide
 
-from sotesilta.core.accounts.domain import Principal
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 

@@ -18,8 +18,8 @@ from litestar.response import Redirect, Template
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from sotesilta.core.accounts.domain import Principal
 from sotesilta.core.kernel.errors import DomainError
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.web.csrf import CSRF_COOKIE, CsrfRefused, csrf_cookie, form_token, new_cookie_value
 from sotesilta.core.kernel.web.i18n import LANGUAGE_COOKIE, N_, choose_language, template_context

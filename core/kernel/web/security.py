@@ -8,7 +8,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from sotesilta.core.accounts.domain import Principal, Role
+from sotesilta.core.kernel.principals import Principal, Role
 
 SESSION_COOKIE = "sotesilta_session"
 #: handlers with ``opt={EXCLUDE_FROM_AUTH: True}`` are public

@@ -9,8 +9,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from pydantic import BaseModel, Field
 
-from sotesilta.core.accounts.domain import Principal
 from sotesilta.core.kernel.clock import require_aware
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.rehab.domain import ContactKind, ContactStatus, EndReason

@@ -17,7 +17,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from sotesilta.core.accounts.domain import Principal
 from sotesilta.core.kernel.clock import local_date
 from sotesilta.core.kernel.errors import (
     AfterPeriodEnd,
@@ -27,14 +26,15 @@ from sotesilta.core.kernel.errors import (
     NotStartedYet,
     RecordNotFound,
 )
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.common import INSTRUCTORS
 from sotesilta.core.kernel.web.forms import FormError, text_field
 from sotesilta.core.kernel.web.i18n import N_
 from sotesilta.core.kernel.web.rendering import page, refusal_status, see_other
-from sotesilta.core.organisations import service as organisations
-from sotesilta.core.organisations.service import MunicipalityView, WorkerView
+from sotesilta.core.organisations import public as organisations
+from sotesilta.core.organisations.public import MunicipalityView, WorkerView
 from sotesilta.core.rehab.domain import ContactStatus
 from sotesilta.core.rehab.service import contacts
 from sotesilta.core.rehab.service import groups as rehab_groups

@@ -18,10 +18,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
-from sotesilta.core.accounts.domain import Principal
-from sotesilta.core.feedback.domain import YES_PARTLY_NO, YES_PARTLY_NO_TEXTS, Audience
+from sotesilta.core.feedback.public import YES_PARTLY_NO, YES_PARTLY_NO_TEXTS, Audience
 from sotesilta.core.kernel.clock import local_date
 from sotesilta.core.kernel.errors import DomainError, InputInvalid
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.common import INSTRUCTORS

@@ -17,16 +17,16 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from sotesilta.core.accounts.domain import Principal
 from sotesilta.core.kernel.clock import local_date, local_to_utc
 from sotesilta.core.kernel.errors import DomainError, InputInvalid
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.common import INSTRUCTORS
 from sotesilta.core.kernel.web.forms import FormError, text_field
 from sotesilta.core.kernel.web.i18n import N_
 from sotesilta.core.kernel.web.rendering import language_of, page, refusal_status, see_other
-from sotesilta.core.organisations import service as organisations
+from sotesilta.core.organisations import public as organisations
 from sotesilta.core.rehab.domain import MEASUREMENT_ITEMS, ContactKind, ContactStatus, MeasurementPoint
 from sotesilta.core.rehab.service import (
     contacts,

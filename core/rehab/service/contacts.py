@@ -15,7 +15,6 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Select, String, bindparam, cast, literal, select, union_all
 
-from sotesilta.core.accounts.domain import Principal, Role
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.clock import ensure_utc, local_date, local_to_utc, require_aware
 from sotesilta.core.kernel.errors import (
@@ -28,11 +27,12 @@ from sotesilta.core.kernel.errors import (
     ScheduleConflict,
 )
 from sotesilta.core.kernel.plugins.manager import Plugins
+from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction
 from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations import service as organisations
-from sotesilta.core.organisations.tables import Worker
+from sotesilta.core.organisations import public as organisations
+from sotesilta.core.organisations.public import Worker
 from sotesilta.core.rehab.domain import CONTACT_OUTCOMES, ContactKind, ContactStatus
 from sotesilta.core.rehab.service.periods import period_in_scope
 from sotesilta.core.rehab.tables import (
@@ -44,9 +44,14 @@ from sotesilta.core.rehab.tables import (
     IntensivePeriod,
     RehabGroup,
 )
-from sotesilta.core.scheduling.domain.bookings import SLOT_HOLDING_STATUSES
-from sotesilta.core.scheduling.domain.sessions import SessionStatus
-from sotesilta.core.scheduling.tables import Absence, Booking, GuidanceSession, WorkerBusy
+from sotesilta.core.scheduling.public import (
+    SLOT_HOLDING_STATUSES,
+    Absence,
+    Booking,
+    GuidanceSession,
+    SessionStatus,
+    WorkerBusy,
+)
 
 log = logging.getLogger("sotesilta.contacts")
 

@@ -9,9 +9,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from sotesilta.core.accounts.domain import Principal
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.plugins.manager import Plugins
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.privacy import AccessAction
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.rehab.service.outcomes import FeedbackView

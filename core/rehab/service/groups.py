@@ -13,14 +13,14 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select
 
-from sotesilta.core.accounts.domain import Principal, Role
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.errors import RecordNotFound
 from sotesilta.core.kernel.plugins.manager import Plugins
+from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations import service as organisations
-from sotesilta.core.organisations.tables import Worker
+from sotesilta.core.organisations import public as organisations
+from sotesilta.core.organisations.public import Worker
 from sotesilta.core.rehab.tables import (
     Contact,
     GroupMeeting,

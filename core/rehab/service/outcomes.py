@@ -8,16 +8,16 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select
 
-from sotesilta.core.accounts.domain import Principal, Role
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.clock import HELSINKI, local_date
 from sotesilta.core.kernel.errors import InputInvalid, StateConflict
 from sotesilta.core.kernel.plugins.manager import Plugins
 from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
+from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction
 from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations import service as organisations
+from sotesilta.core.organisations import public as organisations
 from sotesilta.core.rehab.domain import (
     END_FEEDBACK_DAYS_AFTER,
     END_FEEDBACK_DAYS_BEFORE,

@@ -14,10 +14,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from sotesilta.core.accounts.domain import Principal, Role
-from sotesilta.core.clients import service as clients
-from sotesilta.core.clients.domain import parse_identity_code
-from sotesilta.core.clients.tables import ClientRecord
+from sotesilta.core.clients import public as clients
+from sotesilta.core.clients.public import ClientRecord, parse_identity_code
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.clock import local_date, local_to_utc
 from sotesilta.core.kernel.errors import (
@@ -29,10 +27,11 @@ from sotesilta.core.kernel.errors import (
 )
 from sotesilta.core.kernel.plugins.manager import Plugins
 from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
+from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction
 from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations.tables import Worker
+from sotesilta.core.organisations.public import Worker
 from sotesilta.core.rehab.domain import (
     SOCIAL_REHABILITATION,
     ContactStatus,

@@ -11,8 +11,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from msgspec import Meta
 
-from sotesilta.core.accounts.domain import Principal
-from sotesilta.core.feedback.service import links as feedback_links
+from sotesilta.core.feedback import public as feedback_links
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.scheduling.domain.bookings import CancelledBy, ClientDetails, ClientRelationship, Referrer

@@ -10,8 +10,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 from pydantic import BaseModel
 
-from sotesilta.core.accounts.domain import Principal
 from sotesilta.core.kernel.clock import require_aware
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.scheduling.service import slots

@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel
 
-from sotesilta.core.accounts.domain import Principal
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.scheduling.domain.bookings import Referrer
 from sotesilta.core.scheduling.service import walk_ins

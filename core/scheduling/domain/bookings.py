@@ -7,7 +7,6 @@ Saapumatta -> noshow).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -85,20 +84,6 @@ OUTCOME_STATUS = {
 }
 
 LATE_CANCELLATION = timedelta(hours=24)
-_PHONE = re.compile(r"^\+?[0-9]{6,15}$")
-
-
-def normalise_phone(raw: str, *, field: str = "client.phone") -> str:
-    """A Finnish or international number: digits with an optional leading +.
-
-    Spaces, dashes and brackets are allowed on input; a leading 0 becomes +358.
-    """
-    compact = re.sub(r"[\s\-()]", "", raw)
-    if not _PHONE.match(compact):
-        raise InputInvalid("phone number must have 6-15 digits, optionally with a leading +", field=field)
-    if compact.startswith("0"):
-        compact = "+358" + compact[1:]
-    return compact
 
 
 def is_late_cancellation(

@@ -16,18 +16,17 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from sotesilta.core.accounts.domain import Principal
-from sotesilta.core.feedback.service import links as feedback_links
+from sotesilta.core.feedback import public as feedback_links
 from sotesilta.core.kernel.clock import HELSINKI
 from sotesilta.core.kernel.errors import DomainError
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.common import BOOKERS
 from sotesilta.core.kernel.web.forms import FormError
 from sotesilta.core.kernel.web.rendering import language_of, page, see_other
-from sotesilta.core.organisations import service as organisations
-from sotesilta.core.organisations.domain import BookingMode
-from sotesilta.core.organisations.service import StationView, station_names
+from sotesilta.core.organisations import public as organisations
+from sotesilta.core.organisations.public import BookingMode, StationView, station_names
 from sotesilta.core.scheduling.pages.booking_form import BookingForm, form_error
 from sotesilta.core.scheduling.service import bookings, client_links, sessions, slots
 from sotesilta.core.scheduling.service.bookings import OrphanedBooking

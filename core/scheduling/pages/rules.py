@@ -14,17 +14,17 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
-from sotesilta.core.accounts.domain import Principal
 from sotesilta.core.kernel.clock import local_date
 from sotesilta.core.kernel.errors import DomainError, RecordNotFound
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.common import ADMINS
 from sotesilta.core.kernel.web.forms import FormError, text_field
 from sotesilta.core.kernel.web.i18n import LOCALES, N_
 from sotesilta.core.kernel.web.rendering import language_of, page, refusal_status, see_other
-from sotesilta.core.organisations import service as organisations
-from sotesilta.core.organisations.service import StationView, WorkerView
+from sotesilta.core.organisations import public as organisations
+from sotesilta.core.organisations.public import StationView, WorkerView
 from sotesilta.core.scheduling.pages.schedule_forms import RuleForm, parse_day, schedule_error
 from sotesilta.core.scheduling.service import rules as session_rules
 from sotesilta.core.scheduling.service.rules import RuleView, SessionRuleHasBookings

@@ -10,16 +10,16 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.response import Template
 
-from sotesilta.core.accounts.domain import Principal
 from sotesilta.core.kernel.clock import local_date, local_to_utc
 from sotesilta.core.kernel.errors import DomainError
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.common import ADMINS
 from sotesilta.core.kernel.web.forms import FormError
 from sotesilta.core.kernel.web.rendering import language_of, page, refusal_status, see_other
-from sotesilta.core.organisations import service as organisations
-from sotesilta.core.organisations.service import StationView, WorkerView
+from sotesilta.core.organisations import public as organisations
+from sotesilta.core.organisations.public import StationView, WorkerView
 from sotesilta.core.scheduling.pages.schedule_forms import AbsenceForm, RuleForm, schedule_error
 from sotesilta.core.scheduling.service import sessions
 from sotesilta.core.scheduling.service.rules import RuleView, list_session_rules

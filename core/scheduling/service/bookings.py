@@ -17,8 +17,7 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
-from sotesilta.core.accounts.domain import Principal, Role
-from sotesilta.core.clients.tables import ClientRecord
+from sotesilta.core.clients.public import ClientRecord, normalise_phone
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.errors import (
     AgeNotEligible,
@@ -36,12 +35,12 @@ from sotesilta.core.kernel.errors import (
 from sotesilta.core.kernel.events import DomainEvent, EventKind
 from sotesilta.core.kernel.plugins.manager import Plugins
 from sotesilta.core.kernel.prepared import Prepared
+from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction, AccessBasis
 from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations import service as organisations
-from sotesilta.core.organisations.domain import BookingMode
-from sotesilta.core.organisations.tables import Station, Worker
+from sotesilta.core.organisations import public as organisations
+from sotesilta.core.organisations.public import BookingMode, Station, Worker
 from sotesilta.core.scheduling.domain.bookings import (
     AppointmentStatus,
     BookingDraft,
@@ -50,7 +49,6 @@ from sotesilta.core.scheduling.domain.bookings import (
     ClientRelationship,
     Referrer,
     is_late_cancellation,
-    normalise_phone,
 )
 from sotesilta.core.scheduling.service.instructions import Instructions, client_instructions
 from sotesilta.core.scheduling.service.slots import (

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from sotesilta.core.kernel.errors import RecordNotFound
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations.tables import Station
+from sotesilta.core.organisations.public import Station
 from sotesilta.core.scheduling.domain.bookings import AppointmentStatus
 from sotesilta.core.scheduling.service.instructions import Instructions, client_instructions
 from sotesilta.core.scheduling.tables import Booking, GuidanceSession

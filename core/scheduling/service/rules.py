@@ -14,14 +14,14 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, select, update
 
-from sotesilta.core.accounts.domain import Principal, Role
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.clock import HELSINKI
 from sotesilta.core.kernel.errors import DomainError, InputInvalid, RecordNotFound
 from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
+from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations import service as organisations
-from sotesilta.core.organisations.tables import Station, Worker
+from sotesilta.core.organisations import public as organisations
+from sotesilta.core.organisations.public import Station, Worker
 from sotesilta.core.scheduling.domain.bookings import AppointmentStatus, WalkInStatus
 from sotesilta.core.scheduling.domain.sessions import SessionStatus
 from sotesilta.core.scheduling.service.sessions import (

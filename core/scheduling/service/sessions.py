@@ -10,14 +10,13 @@ from typing import Any
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from sotesilta.core.accounts.domain import Principal
 from sotesilta.core.kernel.clock import HELSINKI
 from sotesilta.core.kernel.errors import BookingModeNotAllowed, InputInvalid, SessionOverlap
 from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations import service as organisations
-from sotesilta.core.organisations.domain import BookingMode
-from sotesilta.core.organisations.tables import Station, Worker
+from sotesilta.core.organisations import public as organisations
+from sotesilta.core.organisations.public import BookingMode, Station, Worker
 from sotesilta.core.scheduling.domain.bookings import AppointmentStatus, CancelledBy
 from sotesilta.core.scheduling.domain.sessions import (
     ClosingDayPolicy,

@@ -10,12 +10,12 @@ from enum import StrEnum
 from sqlalchemy import and_, delete, exists, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from sotesilta.core.accounts.domain import Principal, Role
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.errors import InputInvalid, RecordNotFound, SlotHeld, SlotTaken, SlotUnavailable
 from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
+from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations.tables import Station, Worker
+from sotesilta.core.organisations.public import Station, Worker
 from sotesilta.core.scheduling.domain.bookings import SLOT_HOLDING_STATUSES
 from sotesilta.core.scheduling.domain.sessions import SessionStatus
 from sotesilta.core.scheduling.tables import Booking, GuidanceSession, Slot, SlotHold, WorkerBusy

@@ -13,13 +13,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from sotesilta.core.accounts.domain import Principal, Role
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.errors import BookingModeNotAllowed, RecordNotFound, WalkInClosed, WalkInFull
+from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations import service as organisations
-from sotesilta.core.organisations.domain import BookingMode
-from sotesilta.core.organisations.tables import Station
+from sotesilta.core.organisations import public as organisations
+from sotesilta.core.organisations.public import BookingMode, Station
 from sotesilta.core.scheduling.domain.bookings import Referrer, WalkInStatus
 from sotesilta.core.scheduling.domain.sessions import SessionStatus
 from sotesilta.core.scheduling.tables import GuidanceSession, WalkInPlace

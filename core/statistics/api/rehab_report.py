@@ -9,8 +9,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from pydantic import BaseModel
 
-from sotesilta.core.accounts.domain import Principal
 from sotesilta.core.kernel.clock import local_date
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.statistics.domain.disclosure import Cell

@@ -10,11 +10,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from pydantic import BaseModel
 
-from sotesilta.core.accounts.domain import Principal
 from sotesilta.core.kernel.clock import local_date
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations.domain import Language
+from sotesilta.core.organisations.public import Language
 from sotesilta.core.statistics.domain.reports import GroupBy, ReportDefinition, Title
 from sotesilta.core.statistics.service import charts
 from sotesilta.core.statistics.service import reports as statistics

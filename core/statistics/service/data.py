@@ -17,11 +17,10 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.scheduling.domain.bookings import AppointmentStatus, Referrer, VisitOutcome
-from sotesilta.core.scheduling.tables import Booking
+from sotesilta.core.scheduling.public import AppointmentStatus, Booking, Referrer, VisitOutcome
 from sotesilta.core.statistics.domain.reports import Bucket, Measure
 from sotesilta.core.statistics.tables import StatisticHistory
-from sotesilta.core.visits.tables import Visit, VisitReferral
+from sotesilta.core.visits.public import Visit, VisitReferral
 
 #: counts[measure][bucket index][category]
 Counts = dict[Measure, dict[int, dict[str, int]]]

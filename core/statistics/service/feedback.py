@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sotesilta.core.accounts.domain import Principal, Role
-from sotesilta.core.feedback.domain import YES_PARTLY_NO_TEXTS, QuestionKind, Texts
+from sotesilta.core.feedback.public import YES_PARTLY_NO_TEXTS, QuestionKind, Texts
 from sotesilta.core.kernel.plugins.manager import Plugins
+from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.statistics.domain import disclosure

@@ -16,14 +16,19 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from sotesilta.core.feedback.domain import Audience, FeedbackForm, QuestionKind
-from sotesilta.core.feedback.service.responses import FREE_TEXT_CONTEXT
-from sotesilta.core.feedback.tables import FeedbackAnswer, FeedbackResponse
+from sotesilta.core.feedback.public import (
+    FREE_TEXT_CONTEXT,
+    Audience,
+    FeedbackAnswer,
+    FeedbackForm,
+    FeedbackResponse,
+    QuestionKind,
+)
 from sotesilta.core.kernel.clock import local_date
 from sotesilta.core.kernel.plugins.feedback_forms import FeedbackFormRegistry
 from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.rehab.tables import IntensivePeriod, PeriodFeedback
+from sotesilta.core.rehab.public import IntensivePeriod, PeriodFeedback
 
 
 @dataclass(frozen=True)

@@ -24,16 +24,23 @@ from enum import StrEnum
 
 from sqlalchemy import and_, or_, select
 
-from sotesilta.core.accounts.domain import Principal, Role
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.access import report_scope
 from sotesilta.core.kernel.clock import HELSINKI
 from sotesilta.core.kernel.errors import InputInvalid
 from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
+from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.rehab.domain import ContactStatus, EndReason, MeasurementPoint, change_of_mean
-from sotesilta.core.rehab.service.outcomes import answers_by_point
-from sotesilta.core.rehab.tables import Contact, IntensivePeriod, PeriodFeedback
+from sotesilta.core.rehab.public import (
+    Contact,
+    ContactStatus,
+    EndReason,
+    IntensivePeriod,
+    MeasurementPoint,
+    PeriodFeedback,
+    answers_by_point,
+    change_of_mean,
+)
 from sotesilta.core.statistics.domain import disclosure
 from sotesilta.core.statistics.domain import reports as statistics
 from sotesilta.core.statistics.domain.disclosure import Cell

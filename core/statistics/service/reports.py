@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sotesilta.core.accounts.domain import Principal, Role, TokenKind
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.errors import InputInvalid, RecordNotFound
 from sotesilta.core.kernel.plugins.manager import Plugins
+from sotesilta.core.kernel.principals import Principal, Role, TokenKind
 from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.statistics.domain import disclosure

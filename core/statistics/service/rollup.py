@@ -22,11 +22,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from sotesilta.core.kernel.clock import HELSINKI
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.scheduling.tables import Booking
+from sotesilta.core.scheduling.public import Booking
 from sotesilta.core.statistics.domain.reports import COUNT_MEASURES, Bucket, GroupBy, Measure, buckets
 from sotesilta.core.statistics.service.data import Counts, empty_counts, read_counts, read_history
 from sotesilta.core.statistics.tables import StatisticRollup, StatisticRollupMonth, StatisticRollupState
-from sotesilta.core.visits.tables import Visit
+from sotesilta.core.visits.public import Visit
 
 #: how late a commit may land after its timestamp and still be seen
 SETTLE = timedelta(minutes=15)

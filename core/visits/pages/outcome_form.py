@@ -10,7 +10,7 @@ from litestar.datastructures import FormMultiDict
 from sotesilta.core.kernel.errors import DomainError, InputInvalid
 from sotesilta.core.kernel.web.forms import FormError, text_field
 from sotesilta.core.kernel.web.i18n import N_
-from sotesilta.core.scheduling.domain.bookings import ReferralMode, VisitOutcome
+from sotesilta.core.scheduling.public import ReferralMode, VisitOutcome
 from sotesilta.core.visits.service.outcomes import OutcomeRecord, VisitView
 
 OUTCOMES = tuple(o.value for o in VisitOutcome)

@@ -11,15 +11,15 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from sotesilta.core.accounts.domain import Principal
 from sotesilta.core.kernel.clock import local_date
 from sotesilta.core.kernel.errors import DomainError, RecordNotFound
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.common import INSTRUCTORS
 from sotesilta.core.kernel.web.forms import FormError
 from sotesilta.core.kernel.web.rendering import error_page, language_of, page, see_other
-from sotesilta.core.organisations import service as organisations
+from sotesilta.core.organisations import public as organisations
 from sotesilta.core.visits.pages.outcome_form import STALE, OutcomeForm, outcome_error
 from sotesilta.core.visits.service import history as visit_history
 from sotesilta.core.visits.service import outcomes as visits

@@ -13,16 +13,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from sotesilta.core.accounts.domain import Principal, Role
-from sotesilta.core.accounts.tables import UserAccount
+from sotesilta.core.accounts.public import UserAccount
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.errors import InputInvalid, RecordNotFound
 from sotesilta.core.kernel.plugins.manager import Plugins
+from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction, AccessBasis
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations import service as organisations
-from sotesilta.core.organisations.tables import Station
-from sotesilta.core.scheduling.tables import Booking, GuidanceSession, WalkInPlace
+from sotesilta.core.organisations import public as organisations
+from sotesilta.core.organisations.public import Station
+from sotesilta.core.scheduling.public import Booking, GuidanceSession, WalkInPlace
 from sotesilta.core.visits.service.outcomes import VisitView, visit_view
 from sotesilta.core.visits.tables import Visit, VisitRevision
 

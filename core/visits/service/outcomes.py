@@ -13,7 +13,6 @@ from datetime import datetime
 
 from sqlalchemy import delete, insert, select
 
-from sotesilta.core.accounts.domain import Principal, Role
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.errors import (
     BookingStateInvalid,
@@ -26,20 +25,23 @@ from sotesilta.core.kernel.errors import (
 from sotesilta.core.kernel.events import DomainEvent, EventKind
 from sotesilta.core.kernel.plugins.manager import Plugins
 from sotesilta.core.kernel.plugins.registry import CodeListRegistry
+from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction, AccessBasis
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations import service as organisations
-from sotesilta.core.organisations.tables import Station
-from sotesilta.core.scheduling.domain.bookings import (
+from sotesilta.core.organisations import public as organisations
+from sotesilta.core.organisations.public import Station
+from sotesilta.core.scheduling.public import (
     OUTCOME_STATUS,
     AppointmentStatus,
+    Booking,
     CancelledBy,
+    GuidanceSession,
     ReferralMode,
     Referrer,
     VisitOutcome,
+    WalkInPlace,
     WalkInStatus,
 )
-from sotesilta.core.scheduling.tables import Booking, GuidanceSession, WalkInPlace
 from sotesilta.core.visits.tables import Visit, VisitReferral, VisitRevision
 
 log = logging.getLogger("sotesilta.visits")

@@ -1,17 +1,26 @@
 """The public names a plugin may import: a stable surface over core internals.
 
 Municipality plugins import ``sotesilta.core.plugin_api as api`` and nothing
-deeper, so the core may reorganise its modules without breaking them.
+deeper, so the core may reorganise its modules without breaking them. Pages and
+routes use ``plugin_api.web``; the built-in plugins, which keep the access log and
+the calendars, also read core's records through ``plugin_api.data``.
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sotesilta.core.accounts.domain import Role
 from sotesilta.core.feedback.domain import Audience as FeedbackAudience
 from sotesilta.core.feedback.domain import FeedbackForm, Texts
 from sotesilta.core.feedback.domain import Option as FeedbackOption
 from sotesilta.core.feedback.domain import Question as FeedbackQuestion
+from sotesilta.core.kernel.clock import HELSINKI, local_date, local_to_utc, require_aware
+from sotesilta.core.kernel.errors import (
+    DomainError,
+    InputInvalid,
+    RecordConflict,
+    RecordNotFound,
+    StateConflict,
+)
 from sotesilta.core.kernel.events import DomainEvent, EventKind
 from sotesilta.core.kernel.plugins import hookimpl
 from sotesilta.core.kernel.plugins.feedback_forms import FeedbackFormRegister
@@ -23,7 +32,16 @@ from sotesilta.core.kernel.plugins.registry import (
     RouteRegister,
     StatisticsReportRegister,
 )
-from sotesilta.core.kernel.privacy import AccessEvent, ConsentDecision, ConsentQuery
+from sotesilta.core.kernel.principals import Principal, Role
+from sotesilta.core.kernel.privacy import (
+    AccessAction,
+    AccessBasis,
+    AccessEvent,
+    ConsentDecision,
+    ConsentGiven,
+    ConsentQuery,
+    ConsentScope,
+)
 from sotesilta.core.kernel.runtime import Runtime, build_runtime
 from sotesilta.core.kernel.settings import load_settings
 from sotesilta.core.organisations.domain import (
@@ -48,6 +66,9 @@ from sotesilta.core.statistics.domain.reports import (
 )
 
 __all__ = [
+    "HELSINKI",
+    "AccessAction",
+    "AccessBasis",
     "AccessEvent",
     "AgeGroup",
     "BookingMode",
@@ -56,9 +77,12 @@ __all__ = [
     "CodeListRegister",
     "CommandRegister",
     "ConsentDecision",
+    "ConsentGiven",
     "ConsentQuery",
+    "ConsentScope",
     "CountyProfile",
     "DemoBuilder",
+    "DomainError",
     "DomainEvent",
     "EventKind",
     "FeedbackAudience",
@@ -66,14 +90,20 @@ __all__ = [
     "FeedbackFormRegister",
     "FeedbackOption",
     "FeedbackQuestion",
+    "InputInvalid",
     "Language",
     "Measure",
     "MunicipalityProfile",
     "MunicipalityRegister",
+    "Principal",
+    "RecordConflict",
+    "RecordNotFound",
     "RehabPolicy",
     "ReportDefinition",
     "Role",
     "RouteRegister",
+    "Runtime",
+    "StateConflict",
     "StationKind",
     "StationProfile",
     "StatisticsReportRegister",
@@ -82,7 +112,10 @@ __all__ = [
     "Title",
     "WorkerTitle",
     "hookimpl",
+    "local_date",
+    "local_to_utc",
     "open_runtime",
+    "require_aware",
     "standard_table",
 ]
 

@@ -1,0 +1,7 @@
+"""What other features may use of this one: the only module they import from it."""
+
+from sotesilta.core.accounts.tables import UserAccount
+
+__all__ = [
+    "UserAccount",
+]

@@ -1,0 +1,44 @@
+"""What other features may use of this one: the only module they import from it."""
+
+from sotesilta.core.scheduling.domain.bookings import (
+    OUTCOME_STATUS,
+    SLOT_HOLDING_STATUSES,
+    AppointmentStatus,
+    CancelledBy,
+    ReferralMode,
+    Referrer,
+    VisitOutcome,
+    WalkInStatus,
+)
+from sotesilta.core.scheduling.domain.sessions import SessionStatus
+from sotesilta.core.scheduling.service.sessions import SessionView, list_sessions
+from sotesilta.core.scheduling.service.walk_ins import (
+    Queue,
+    WalkInQueueEmpty,
+    call_next_walk_in,
+    walk_in_queue,
+)
+from sotesilta.core.scheduling.tables import Absence, Booking, GuidanceSession, WalkInPlace, WorkerBusy
+
+__all__ = [
+    "OUTCOME_STATUS",
+    "SLOT_HOLDING_STATUSES",
+    "Absence",
+    "AppointmentStatus",
+    "Booking",
+    "CancelledBy",
+    "GuidanceSession",
+    "Queue",
+    "ReferralMode",
+    "Referrer",
+    "SessionStatus",
+    "SessionView",
+    "VisitOutcome",
+    "WalkInPlace",
+    "WalkInQueueEmpty",
+    "WalkInStatus",
+    "WorkerBusy",
+    "call_next_walk_in",
+    "list_sessions",
+    "walk_in_queue",
+]
