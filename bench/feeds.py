@@ -99,11 +99,10 @@ def seed(uow: UnitOfWork, count: int) -> tuple[str, list[int]]:
 
 
 def serve(engine, token: str, etag: str | None = None) -> feeds.FeedAnswer:  # type: ignore[no-untyped-def]
-    with UnitOfWork(engine) as uow:
+    with UnitOfWork(engine, now=NOW) as uow:
         return feeds.serve_feed(
             uow,
             token=token,
-            now=NOW,
             secret=SECRET,
             past_days=30,
             future_days=180,
@@ -138,8 +137,8 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="sotesilta-feed-bench-"))
     engine = make_engine(f"sqlite:///{folder / 'bench.sqlite3'}")
     migrate.upgrade(engine)
-    with UnitOfWork(engine) as uow:
-        organisations.sync_registry(uow, load_plugins().municipalities)
+    with UnitOfWork(engine, plugins=load_plugins()) as uow:
+        organisations.sync_registry(uow)
     with UnitOfWork(engine) as uow:
         token, ids = seed(uow, args.appointments)
 

@@ -35,10 +35,11 @@ from pathlib import Path
 from databases import scratch_database
 from sqlalchemy import create_engine, insert
 
-from sotesilta.core.kernel.clock import HELSINKI
+from sotesilta.core.kernel.clock import HELSINKI, SystemClock
 from sotesilta.core.kernel.db import make_engine
 from sotesilta.core.kernel.plugins import hookimpl
 from sotesilta.core.kernel.plugins.manager import load_plugins
+from sotesilta.core.kernel.sealing import Sealer, generate_key, parse_keyring
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.scheduling.tables import Booking
 from sotesilta.core.statistics.domain.reports import (
@@ -243,15 +244,15 @@ def run(kind: str, args: argparse.Namespace) -> None:
         plugins = load_plugins(extra=[("bench-lahti", LahtiGuidance())])
         engine = make_engine(url)
         operator = report_service.operator_principal(plugins)
+        sealer = Sealer(parse_keyring(f"bench:{generate_key()}"))
 
         def report(
             code: str, year: int, through: int | None = None, group_by: GroupBy = GroupBy.MONTH
         ) -> None:
-            with UnitOfWork(engine) as uow:
+            with UnitOfWork(engine, plugins=plugins, sealer=sealer, clock=SystemClock()) as uow:
                 report_service.get_report(
                     uow,
                     principal=operator,
-                    plugins=plugins,
                     key=REPORTS[code],
                     year=year,
                     through_year=through,

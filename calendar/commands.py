@@ -29,8 +29,6 @@ def refresh() -> None:
                 max_bytes=settings.calendar_fetch_max_bytes,
                 timeout=settings.calendar_fetch_timeout_seconds,
             ),
-            sealer=runtime.sealer,
-            clock=runtime.clock.now,
         )
     click.echo(
         f"external calendars: {summary.refreshed} refreshed ({summary.busy_blocks} busy times), "

@@ -123,9 +123,9 @@ def _busy_from_url(url: str, limits: FetchLimits, now: datetime) -> list[Block]:
         raise InputInvalid(f"the calendar at {origin_of(url)}: {exc.detail}", field="url") from None
 
 
-def _replace_busy(uow: UnitOfWork, calendar_id: int, blocks: list[Block], now: datetime) -> ExternalCalendar:
+def _replace_busy(uow: UnitOfWork, calendar_id: int, blocks: list[Block]) -> ExternalCalendar:
     """Swap the calendar's busy rows for new ones; the caller commits (one transaction)."""
-    calendar = _locked(uow, calendar_id, now)
+    calendar = _locked(uow, calendar_id)
     source = f"external:{calendar_id}"
     uow.session.execute(delete(WorkerBusy).where(WorkerBusy.source == source))
     uow.session.add_all(
@@ -135,12 +135,13 @@ def _replace_busy(uow: UnitOfWork, calendar_id: int, blocks: list[Block], now: d
     return calendar
 
 
-def _locked(uow: UnitOfWork, calendar_id: int, now: datetime) -> ExternalCalendar:
+def _locked(uow: UnitOfWork, calendar_id: int) -> ExternalCalendar:
     """The linked calendar, read after taking its lock: two refreshes of one calendar take turns.
 
     A write comes first, since it takes PostgreSQL's row lock and SQLite's writer
     lock alike (SQLite ignores SELECT … FOR UPDATE); what is read after it is current.
     """
+    now = uow.now
     written = uow.session.execute(
         update(ExternalCalendar)
         .where(ExternalCalendar.id == calendar_id, ExternalCalendar.active.is_(True))
@@ -161,12 +162,11 @@ def link_external_calendar(
     worker_id: int,
     name: str,
     limits: FetchLimits,
-    sealer: Sealer,
-    now: datetime,
     url: str | None = None,
     ics: str | None = None,
 ) -> ExternalCalendarView:
     """Link a calendar by URL or by an uploaded file; store it only when it reads cleanly."""
+    sealer, now = uow.sealer, uow.now
     name = name.strip()
     if not 1 <= len(name) <= 100:
         raise InputInvalid("name must be 1-100 characters", field="name")
@@ -201,7 +201,7 @@ def link_external_calendar(
     )
     uow.session.add(calendar)
     uow.session.flush()
-    _replace_busy(uow, calendar.id or 0, blocks, now)
+    _replace_busy(uow, calendar.id or 0, blocks)
     view = _view(calendar, sealer)
     uow.commit()
     log.info(
@@ -217,8 +217,6 @@ def refresh_external_calendar(
     principal: Principal | None,
     calendar_id: int,
     limits: FetchLimits,
-    sealer: Sealer,
-    now: datetime,
     ics: str | None = None,
 ) -> ExternalCalendarView:
     """Read the calendar again and replace its busy rows.
@@ -228,6 +226,7 @@ def refresh_external_calendar(
     recorded in ``last_error``, and the error is raised. ``principal`` None is
     the system (the refresh command).
     """
+    sealer, now = uow.sealer, uow.now
     if principal is None:
         calendar = uow.session.get(ExternalCalendar, calendar_id)
         if calendar is None:
@@ -250,7 +249,7 @@ def refresh_external_calendar(
         except InputInvalid as exc:
             _record_error(uow, calendar_id, exc.detail)
             raise
-    calendar = _replace_busy(uow, calendar_id, blocks, now)
+    calendar = _replace_busy(uow, calendar_id, blocks)
     view = _view(calendar, sealer)
     uow.commit()
     return view
@@ -265,8 +264,9 @@ def _record_error(uow: UnitOfWork, calendar_id: int, detail: str) -> None:
 
 
 def list_external_calendars(
-    uow: UnitOfWork, *, principal: Principal, worker_id: int, sealer: Sealer
+    uow: UnitOfWork, *, principal: Principal, worker_id: int
 ) -> list[ExternalCalendarView]:
+    sealer = uow.sealer
     _managed_worker(uow, principal, worker_id)
     rows = uow.session.scalars(
         select(ExternalCalendar).where(ExternalCalendar.worker_id == worker_id).order_by(ExternalCalendar.id)
@@ -275,9 +275,10 @@ def list_external_calendars(
 
 
 def unlink_external_calendar(
-    uow: UnitOfWork, *, principal: Principal, calendar_id: int, sealer: Sealer
+    uow: UnitOfWork, *, principal: Principal, calendar_id: int
 ) -> ExternalCalendarView:
     """Stop using the calendar: it no longer blocks slots. Unlinking twice changes nothing."""
+    sealer = uow.sealer
     _managed_calendar(uow, principal, calendar_id)
     # written first, so that it waits for a refresh under way (see _locked)
     uow.session.execute(
@@ -307,8 +308,6 @@ def refresh_all(
     uow_factory: Callable[[], UnitOfWork],
     *,
     limits: FetchLimits,
-    sealer: Sealer,
-    clock: Callable[[], datetime],
 ) -> RefreshSummary:
     """Refresh every linked URL calendar, one transaction each; a failure never stops the rest."""
     with uow_factory() as uow:
@@ -325,7 +324,10 @@ def refresh_all(
         try:
             with uow_factory() as uow:
                 view = refresh_external_calendar(
-                    uow, principal=None, calendar_id=calendar_id, limits=limits, sealer=sealer, now=clock()
+                    uow,
+                    principal=None,
+                    calendar_id=calendar_id,
+                    limits=limits,
                 )
         except InputInvalid as exc:
             errors.append((calendar_id, exc.detail))

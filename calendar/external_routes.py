@@ -65,7 +65,6 @@ def link_external_calendar(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> ExternalCalendarOut:
     view = external.link_external_calendar(
         uow,
@@ -75,8 +74,6 @@ def link_external_calendar(
         url=data.url,
         ics=data.ics,
         limits=_limits(runtime),
-        sealer=runtime.sealer,
-        now=now,
     )
     return _out(view)
 
@@ -94,7 +91,6 @@ def refresh_external_calendar(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
     data: JSONBody[ExternalCalendarRefreshIn | None] = None,
 ) -> ExternalCalendarOut:
     view = external.refresh_external_calendar(
@@ -103,8 +99,6 @@ def refresh_external_calendar(
         calendar_id=calendar_id,
         ics=data.ics if data is not None else None,
         limits=_limits(runtime),
-        sealer=runtime.sealer,
-        now=now,
     )
     return _out(view)
 
@@ -120,11 +114,8 @@ def list_external_calendars(
     worker_id: FromPath[int],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
 ) -> list[ExternalCalendarOut]:
-    views = external.list_external_calendars(
-        uow, principal=principal, worker_id=worker_id, sealer=runtime.sealer
-    )
+    views = external.list_external_calendars(uow, principal=principal, worker_id=worker_id)
     return [_out(v) for v in views]
 
 
@@ -140,11 +131,8 @@ def unlink_external_calendar(
     calendar_id: FromPath[int],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
 ) -> ExternalCalendarOut:
-    view = external.unlink_external_calendar(
-        uow, principal=principal, calendar_id=calendar_id, sealer=runtime.sealer
-    )
+    view = external.unlink_external_calendar(uow, principal=principal, calendar_id=calendar_id)
     return _out(view)
 
 

@@ -47,9 +47,8 @@ def create_feed_subscription(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> IssuedOut:
-    issued = subscriptions.create_feed_subscription(uow, principal=principal, now=now, **data.model_dump())
+    issued = subscriptions.create_feed_subscription(uow, principal=principal, **data.model_dump())
     return IssuedOut(
         subscription=issued.subscription,
         token=issued.token,
@@ -82,11 +81,8 @@ def revoke_feed_subscription(
     subscription_id: FromPath[int],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    now: NamedDependency[datetime],
 ) -> SubscriptionView:
-    return subscriptions.revoke_feed_subscription(
-        uow, principal=principal, subscription_id=subscription_id, now=now
-    )
+    return subscriptions.revoke_feed_subscription(uow, principal=principal, subscription_id=subscription_id)
 
 
 def _since(value: str | None) -> datetime | None:
@@ -112,13 +108,11 @@ def get_feed(
     request: Request,  # type: ignore[type-arg]
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> Response[bytes]:
     settings = runtime.settings
     answer = feeds.serve_feed(
         uow,
         token=token.removesuffix(".ics"),
-        now=now,
         secret=runtime.secret,
         past_days=settings.feed_past_days,
         future_days=settings.feed_future_days,
@@ -150,16 +144,12 @@ def get_booking_invitation(
     booking_id: FromPath[int],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
     now: NamedDependency[datetime],
 ) -> Response[bytes]:
     view = get_booking(
         uow,
         principal=principal,
         booking_id=booking_id,
-        sealer=runtime.sealer,
-        plugins=runtime.plugins,
-        now=now,
     )
     root, sequence = invitations.chain_position(uow, booking_id)
     body = invitations.invitation_ics(view, root, sequence, now)

@@ -89,7 +89,6 @@ def serve_feed(
     uow: UnitOfWork,
     *,
     token: str,
-    now: datetime,
     secret: bytes,
     past_days: int,
     future_days: int,
@@ -98,6 +97,7 @@ def serve_feed(
     if_none_match: str | None = None,
     if_modified_since: datetime | None = None,
 ) -> FeedAnswer:
+    now = uow.now
     subscription = _subscription(uow, token)
     scope = _scope(uow, subscription)
     w = window_for(now, past_days, future_days, tombstone_days)
@@ -119,7 +119,7 @@ def serve_feed(
     modified = max(changed or _EPOCH, local_to_utc(w.day, time()))
     modified_utc = modified.astimezone(UTC).replace(microsecond=0)
     last_modified = http_date(modified_utc, usegmt=True)
-    _touch(uow, subscription, now, user_agent)
+    _touch(uow, subscription, user_agent)
     if if_none_match is not None:
         if etag in {t.strip() for t in if_none_match.split(",")} or if_none_match.strip() == "*":
             return FeedAnswer(304, b"", etag, last_modified)
@@ -132,7 +132,8 @@ def serve_feed(
     return FeedAnswer(200, body, etag, last_modified)
 
 
-def _touch(uow: UnitOfWork, subscription, now: datetime, user_agent: str | None) -> None:  # type: ignore[no-untyped-def]
+def _touch(uow: UnitOfWork, subscription, user_agent: str | None) -> None:  # type: ignore[no-untyped-def]
+    now = uow.now
     agent = (user_agent or "")[:200] or None
     last = subscription.last_fetched_at
     if last is None or now - last >= FETCH_TOUCH_INTERVAL or agent != subscription.last_user_agent:

@@ -68,9 +68,9 @@ def create_feed_subscription(
     feed: str,
     privacy: str,
     language: str | None,
-    now: datetime,
 ) -> IssuedSubscription:
     """A secret feed URL for one device or app: 256 random bits, kept only as a hash."""
+    now = uow.now
     require_role(principal, Role.INSTRUCTOR)
     name = name.strip()
     if not 1 <= len(name) <= 100:
@@ -120,8 +120,9 @@ def list_feed_subscriptions(uow: UnitOfWork, *, principal: Principal) -> list[Su
 
 
 def revoke_feed_subscription(
-    uow: UnitOfWork, *, principal: Principal, subscription_id: int, now: datetime
+    uow: UnitOfWork, *, principal: Principal, subscription_id: int
 ) -> SubscriptionView:
+    now = uow.now
     subscription = uow.session.get(FeedSubscription, subscription_id)
     if subscription is None or subscription.user_id != principal.user_id:
         raise RecordNotFound(f"no feed subscription {subscription_id}")

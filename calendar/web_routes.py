@@ -85,7 +85,6 @@ async def create_feed(
             feed=form["feed"],
             privacy=form["privacy"],
             language=form["language"] or None,
-            now=runtime.clock.now(),
         )
     except InputInvalid as exc:
         uow.rollback()
@@ -120,7 +119,6 @@ async def revoke_feed(
         uow,
         principal=request.user,
         subscription_id=subscription_id,
-        now=runtime.clock.now(),
     )
     return see_other(f"{FEEDS_PATH}?revoked=1")
 

@@ -60,7 +60,6 @@ def create_consent(
     data: JSONBody[ConsentIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    now: NamedDependency[datetime],
 ) -> ConsentOut:
     view = services.create_consent(
         uow,
@@ -69,7 +68,6 @@ def create_consent(
         scope=data.scope,
         recipient=data.recipient,
         given_how=data.given_how,
-        now=now,
         valid_from=require_aware(data.valid_from, "valid_from"),
         valid_until=require_aware(data.valid_until, "valid_until"),
     )
@@ -88,11 +86,8 @@ def withdraw_consent(
     consent_id: FromPath[int],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    now: NamedDependency[datetime],
 ) -> ConsentOut:
-    return ConsentOut(
-        **vars(services.withdraw_consent(uow, principal=principal, consent_id=consent_id, now=now))
-    )
+    return ConsentOut(**vars(services.withdraw_consent(uow, principal=principal, consent_id=consent_id)))
 
 
 @get(
@@ -106,11 +101,9 @@ def list_consents(
     client_id: FromPath[int],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    now: NamedDependency[datetime],
 ) -> list[ConsentOut]:
     return [
-        ConsentOut(**vars(c))
-        for c in services.list_consents(uow, principal=principal, client_id=client_id, now=now)
+        ConsentOut(**vars(c)) for c in services.list_consents(uow, principal=principal, client_id=client_id)
     ]
 
 
@@ -136,7 +129,7 @@ def get_client_access_log(
     begin = require_aware(start, "start") or now - timedelta(days=365)
     end = require_aware(until, "until") or now + timedelta(seconds=1)
     rows = services.access_report(
-        uow, principal=principal, client_id=client_id, start=begin, end=end, now=now, reason=reason
+        uow, principal=principal, client_id=client_id, start=begin, end=end, reason=reason
     )
     if format == "html":
         return Response(printable_report(client_id, begin, end, rows), media_type="text/html; charset=utf-8")

@@ -75,9 +75,9 @@ def _log(
     subject: str,
     subject_id: int,
     client_id: int,
-    now: datetime,
     reason: str | None = None,
 ) -> None:
+    now = uow.now
     audit.append(
         uow.connection,
         access_event(principal, action, subject, subject_id, client_id=client_id, now=now, reason=reason),
@@ -100,10 +100,10 @@ def create_consent(
     scope: str,
     recipient: str,
     given_how: str,
-    now: datetime,
     valid_from: datetime | None = None,
     valid_until: datetime | None = None,
 ) -> ConsentView:
+    now = uow.now
     scope_ = _enum(ConsentScope, scope, "scope")
     given = _enum(ConsentGiven, given_how, "given_how")
     recipient = recipient.strip()
@@ -131,13 +131,14 @@ def create_consent(
             field="scope",
         ),
     )
-    _log(uow, principal, AccessAction.CREATE, "consent", consent.id or 0, client_id, now)
+    _log(uow, principal, AccessAction.CREATE, "consent", consent.id or 0, client_id)
     uow.commit()
     return _view(consent)
 
 
-def withdraw_consent(uow: UnitOfWork, *, principal: Principal, consent_id: int, now: datetime) -> ConsentView:
+def withdraw_consent(uow: UnitOfWork, *, principal: Principal, consent_id: int) -> ConsentView:
     """What was done under the consent stays logged; nothing new may use it."""
+    now = uow.now
     consent = uow.session.get(Consent, consent_id)
     if consent is None:
         raise RecordNotFound(f"no consent {consent_id}")
@@ -145,19 +146,17 @@ def withdraw_consent(uow: UnitOfWork, *, principal: Principal, consent_id: int, 
     if consent.withdrawn_at is not None:
         raise StateConflict(f"consent {consent_id} was already withdrawn")
     consent.withdrawn_at, consent.withdrawn_by = now, principal.user_id
-    _log(uow, principal, AccessAction.UPDATE, "consent", consent_id, consent.client_id, now)
+    _log(uow, principal, AccessAction.UPDATE, "consent", consent_id, consent.client_id)
     uow.commit()
     return _view(consent)
 
 
-def list_consents(
-    uow: UnitOfWork, *, principal: Principal, client_id: int, now: datetime
-) -> list[ConsentView]:
+def list_consents(uow: UnitOfWork, *, principal: Principal, client_id: int) -> list[ConsentView]:
     _client(uow, principal, client_id)
     rows = uow.session.scalars(
         select(Consent).where(Consent.client_id == client_id).order_by(Consent.id)
     ).all()
-    _log(uow, principal, AccessAction.READ, "consent", 0, client_id, now)
+    _log(uow, principal, AccessAction.READ, "consent", 0, client_id)
     uow.commit()
     return [_view(c) for c in rows]
 
@@ -190,10 +189,10 @@ def access_report(
     client_id: int,
     start: datetime,
     end: datetime,
-    now: datetime,
     reason: str | None = None,
 ) -> list[AccessReportRow]:
     """ "Who has seen my data": every logged use of the client's data in the period."""
+    now = uow.now
     if end <= start:
         raise InputInvalid("the period must end after it starts", field="until")
     if start < now - REPORT_FREE_REACH and not (reason and reason.strip()):
@@ -226,7 +225,6 @@ def access_report(
         "access_log",
         0,
         client_id,
-        now,
         reason=(reason.strip() if reason else None),
     )
     uow.commit()

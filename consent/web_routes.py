@@ -163,10 +163,7 @@ async def find_client(
             uow,
             principal=request.user,
             identity_code=form.identity_code,
-            sealer=runtime.sealer,
             index_key=runtime.index_key,
-            plugins=runtime.plugins,
-            now=runtime.clock.now(),
         )
     except DomainError as exc:
         if exc.kind == "not_found":  # nobody of her municipalities has that code: register them
@@ -209,10 +206,7 @@ async def register_client(
             identity_code=form.identity_code,
             phone=None,
             language=form.language,
-            sealer=runtime.sealer,
             index_key=runtime.index_key,
-            now=runtime.clock.now(),
-            plugins=runtime.plugins,
         )
     except DomainError as exc:
         uow.rollback()
@@ -286,7 +280,7 @@ class ClientConsents:
 def _client_consents(
     uow: UnitOfWork, runtime: Runtime, principal: Principal, client_id: int
 ) -> ClientConsents:
-    listed = services.list_consents(uow, principal=principal, client_id=client_id, now=runtime.clock.now())
+    listed = services.list_consents(uow, principal=principal, client_id=client_id)
     return ClientConsents(listed, services.staff_names(uow, {c.recorded_by for c in listed}))
 
 
@@ -374,7 +368,6 @@ def _record(
         scope=form.scope,
         recipient=form.recipient_other or form.recipient,
         given_how=form.given_how,
-        now=now,
         valid_from=valid_from,
         valid_until=valid_until,
     )
@@ -412,7 +405,6 @@ async def withdraw_consent(
             uow,
             principal=request.user,
             consent_id=consent_id,
-            now=runtime.clock.now(),
         )
     except DomainError as exc:
         status = refusal_status(uow, exc)  # not hers, or no such consent: the 404 page

@@ -122,7 +122,7 @@ def serve(host: str, port: int, workers: int, run_migrations: bool, access_log: 
             migrate.upgrade(runtime.engine)
         _require_migrated(runtime)
         with runtime.uow() as uow:
-            organisations.sync_registry(uow, runtime.plugins.municipalities)
+            organisations.sync_registry(uow)
     click.echo(f"sotesilta serving on http://{host}:{port} (docs: /api/schema)", err=True)
     # uvicorn shuts down gracefully on SIGTERM and then re-raises the signal to
     # whatever handler was there before; with this no-op one the process ends
@@ -152,7 +152,7 @@ def db_upgrade() -> None:
     with _runtime() as runtime:
         migrate.upgrade(runtime.engine)
         with runtime.uow() as uow:
-            report = organisations.sync_registry(uow, runtime.plugins.municipalities)
+            report = organisations.sync_registry(uow)
         click.echo(
             f"database at revision {migrate.current_revision(runtime.engine)}; "
             f"{report.municipalities} municipalities, {report.stations} stations"
@@ -176,7 +176,7 @@ def demo(password: str | None) -> None:
         password_for = demo_service.fixed_password(password) if password else (lambda _u: generate_password())
         migrate.upgrade(runtime.engine)
         with runtime.uow() as uow:
-            organisations.sync_registry(uow, runtime.plugins.municipalities)
+            organisations.sync_registry(uow)
         loader = demo_service.DemoLoader(
             uow_factory=runtime.uow,
             now=runtime.clock.now(),
@@ -210,8 +210,6 @@ def sessions_extend(weeks: int) -> None:
         with runtime.uow() as uow:
             created = session_service.extend_horizon(
                 uow,
-                registry=runtime.plugins.municipalities,
-                now=runtime.clock.now(),
                 horizon=timedelta(weeks=weeks),
             )
     click.echo(f"{created} sessions generated")
@@ -285,7 +283,6 @@ def users_add(
                 municipalities=municipalities,
                 station_keys=stations,
                 language=language,
-                now=runtime.clock.now(),
             )
     click.echo(f"created user {user.username} (id {user.id})")
     if generated:
@@ -312,7 +309,7 @@ def users_disable(username: str) -> None:
     with _runtime() as runtime:
         _require_migrated(runtime)
         with runtime.uow() as uow:
-            user = accounts.disable_user(uow, username=username, now=runtime.clock.now())
+            user = accounts.disable_user(uow, username=username)
     click.echo(f"disabled {user.username}")
 
 
@@ -440,7 +437,6 @@ def stats(
             report = statistics.get_report(
                 uow,
                 principal=principal,
-                plugins=runtime.plugins,
                 key=report_key,
                 year=year,
                 through_year=through_year,
@@ -449,8 +445,6 @@ def stats(
                 county=county,
                 compare=compare,
                 today=runtime.clock.now().astimezone(HELSINKI).date(),
-                now=runtime.clock.now(),
-                sealer=runtime.sealer,
             )
         if fmt in ("csv", "json"):
             text = (
@@ -482,11 +476,9 @@ def stats_import(file: Path, municipality: str) -> None:
         with runtime.uow() as uow:
             result = statistics_import.import_history(
                 uow,
-                registry=runtime.plugins.municipalities,
                 municipality=code,
                 text=file.read_text(encoding="utf-8-sig"),
                 source=file.name,
-                now=runtime.clock.now(),
             )
         click.echo(
             f"imported {result.lines} figures for {code} "

@@ -153,7 +153,7 @@ def machine_runtime(template: str, plugins: Plugins, tmp_path_factory: pytest.Te
     settings_ = load_settings(data_dir=data, database_url=url, secret_key=TEST_SECRET)
     runtime = Runtime(settings=settings_, engine=make_engine(url), plugins=plugins, clock=FakeClock())
     with runtime.uow() as uow:
-        organisations.sync_registry(uow, plugins.municipalities)
+        organisations.sync_registry(uow)
     return runtime
 
 
@@ -178,7 +178,7 @@ def runtime(settings, plugins: Plugins, clock: FakeClock) -> Iterator[Runtime]: 
         settings=settings, engine=make_engine(settings.resolved_database_url), plugins=plugins, clock=clock
     )
     with rt.uow() as uow:
-        organisations.sync_registry(uow, plugins.municipalities)
+        organisations.sync_registry(uow)
     yield rt
     rt.engine.dispose()
 
@@ -200,7 +200,6 @@ def make_user(runtime: Runtime):  # type: ignore[no-untyped-def]
                 roles=roles,
                 municipalities=municipalities or ["049"],
                 station_keys=stations or [],
-                now=runtime.clock.now(),
             )
         return Staff(user.id, user.username)
 
@@ -292,14 +291,11 @@ def scheduling(runtime: Runtime, make_user) -> Scheduling:  # type: ignore[no-un
             uow,
             token=_token(runtime, instructor),
             policy=runtime.settings.session_policy,
-            now=runtime.clock.now(),
         )
         # every Tuesday 9-12 with 45-minute slots from 3 March 2026 (the clock says Monday 2 March)
         rule, _ = sessions.create_session_rule(
             uow,
             principal=principal,
-            registry=runtime.plugins.municipalities,
-            now=runtime.clock.now(),
             draft=sessions.SessionRuleDraft(
                 worker_id=worker,
                 station_id=leppavaara,
@@ -332,7 +328,6 @@ def _token(runtime: Runtime, staff: Staff) -> str:
             password=staff.password,
             secret=runtime.secret,
             policy=runtime.settings.session_policy,
-            now=runtime.clock.now(),
         ).token
 
 
@@ -346,7 +341,6 @@ def principal_of(runtime: Runtime):  # type: ignore[no-untyped-def]
                 uow,
                 token=_token(runtime, staff),
                 policy=runtime.settings.session_policy,
-                now=runtime.clock.now(),
             )
 
     return resolve

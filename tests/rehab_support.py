@@ -33,10 +33,7 @@ def new_client(runtime, principal, name: str, birth: date, individual: int) -> i
             identity_code=identity_code(birth, individual),
             phone=None,
             language="fi",
-            sealer=runtime.sealer,
             index_key=runtime.index_key,
-            now=runtime.clock.now(),
-            plugins=runtime.plugins,
         ).id
 
 

@@ -90,8 +90,8 @@ def add_user(
     municipalities: Iterable[str],
     station_keys: Iterable[str] = (),
     language: str = "fi",
-    now: datetime,
 ) -> UserSummary:
+    now = uow.now
     username = validate_username(username)
     validate_password(password)
     role_list = _roles(roles)
@@ -197,10 +197,9 @@ def get_user(uow: UnitOfWork, user_id: int) -> UserSummary:
     return _summary(uow, user)
 
 
-def disable_user(
-    uow: UnitOfWork, *, username: str | None = None, user_id: int | None = None, now: datetime
-) -> UserSummary:
+def disable_user(uow: UnitOfWork, *, username: str | None = None, user_id: int | None = None) -> UserSummary:
     """Disable an account and revoke every token it holds, in one transaction."""
+    now = uow.now
     query = select(UserAccount)
     query = (
         query.where(UserAccount.id == user_id)
@@ -232,9 +231,8 @@ def set_password(uow: UnitOfWork, *, username: str, password: str) -> None:
     uow.commit()
 
 
-def _record(
-    uow: UnitOfWork, *, kind: str, now: datetime, digest: str, user_id: int | None, remote_addr: str
-) -> None:
+def _record(uow: UnitOfWork, *, kind: str, digest: str, user_id: int | None, remote_addr: str) -> None:
+    now = uow.now
     uow.session.add(
         SecurityEvent(
             at=now, kind=kind, user_id=user_id, username_digest=digest, remote_addr=remote_addr[:64]
@@ -249,7 +247,6 @@ def login(
     password: str,
     secret: bytes,
     policy: SessionPolicy,
-    now: datetime,
     remote_addr: str = "",
 ) -> IssuedToken:
     """Check a password and open a session; throttle repeated failures.
@@ -258,6 +255,7 @@ def login(
     inside the window; once over the limit every attempt is refused until the
     lockout passes, even with the right password.
     """
+    now = uow.now
     normalised = username.strip().lower()
     digest = keyed_digest(secret, f"username:{normalised}")
     session = uow.session
@@ -283,9 +281,7 @@ def login(
     if len(failures) >= policy.max_failed_logins:
         unlock_at = failures[0] + policy.lockout
         if now < unlock_at:
-            _record(
-                uow, kind="login_throttled", now=now, digest=digest, user_id=None, remote_addr=remote_addr
-            )
+            _record(uow, kind="login_throttled", digest=digest, user_id=None, remote_addr=remote_addr)
             uow.commit()
             log.warning("login throttled", extra={"username_digest": digest[:16], "remote_addr": remote_addr})
             raise LoginThrottled(
@@ -298,7 +294,6 @@ def login(
         _record(
             uow,
             kind="login_failure",
-            now=now,
             digest=digest,
             user_id=user.id if user else None,
             remote_addr=remote_addr,
@@ -313,18 +308,18 @@ def login(
         user_id=user.id,
         kind=TokenKind.SESSION,
         name="login",
-        now=now,
         expires_at=now + policy.absolute_lifetime,
     )
-    _record(uow, kind="login_success", now=now, digest=digest, user_id=user.id, remote_addr=remote_addr)
+    _record(uow, kind="login_success", digest=digest, user_id=user.id, remote_addr=remote_addr)
     uow.commit()
     log.info("login", extra={"user_id": user.id, "remote_addr": remote_addr})
     return issued
 
 
 def _issue(
-    uow: UnitOfWork, *, user_id: int, kind: TokenKind, name: str, now: datetime, expires_at: datetime | None
+    uow: UnitOfWork, *, user_id: int, kind: TokenKind, name: str, expires_at: datetime | None
 ) -> IssuedToken:
+    now = uow.now
     token = new_token()
     row = AuthToken(
         user_id=user_id,
@@ -442,10 +437,10 @@ def authenticate(
     *,
     token: str,
     policy: SessionPolicy,
-    now: datetime,
     profiles: ProfileCache | None = None,
 ) -> Principal:
     """Resolve a presented token to a principal, or raise ``AuthenticationFailed``."""
+    now = uow.now
     _well_formed(token)
     # the common case (touch not due, profile cached) is one lookup on the unit's
     # connection: no ORM session is opened (it would cost more than the lookup)
@@ -463,14 +458,14 @@ def authenticate(
     return _principal(row, kind, profile)
 
 
-def logout(uow: UnitOfWork, *, principal: Principal, now: datetime, secret: bytes) -> None:
+def logout(uow: UnitOfWork, *, principal: Principal, secret: bytes) -> None:
+    now = uow.now
     row = uow.session.get(AuthToken, principal.token_id)
     if row is not None and row.revoked_at is None:
         row.revoked_at = now
     _record(
         uow,
         kind="logout",
-        now=now,
         digest=keyed_digest(secret, f"username:{principal.username}"),
         user_id=principal.user_id,
         remote_addr="",
@@ -489,23 +484,23 @@ class TokenSummary:
 
 
 def create_api_token(
-    uow: UnitOfWork, *, principal: Principal, name: str, now: datetime, valid_days: int | None
+    uow: UnitOfWork, *, principal: Principal, name: str, valid_days: int | None
 ) -> IssuedToken:
+    now = uow.now
     name = name.strip()
     if not name or len(name) > 100:
         raise InputInvalid("token name must be 1-100 characters", field="name")
     if valid_days is not None and not 1 <= valid_days <= 366:
         raise InputInvalid("valid_days must be between 1 and 366", field="valid_days")
     expires = now + timedelta(days=valid_days) if valid_days else None
-    issued = _issue(
-        uow, user_id=principal.user_id, kind=TokenKind.API, name=name, now=now, expires_at=expires
-    )
+    issued = _issue(uow, user_id=principal.user_id, kind=TokenKind.API, name=name, expires_at=expires)
     uow.commit()
     log.info("api token created", extra={"user_id": principal.user_id, "token_id": issued.token_id})
     return issued
 
 
-def list_api_tokens(uow: UnitOfWork, *, principal: Principal, now: datetime) -> list[TokenSummary]:
+def list_api_tokens(uow: UnitOfWork, *, principal: Principal) -> list[TokenSummary]:
+    now = uow.now
     rows = uow.session.scalars(
         select(AuthToken)
         .where(
@@ -522,7 +517,8 @@ def list_api_tokens(uow: UnitOfWork, *, principal: Principal, now: datetime) -> 
     ]
 
 
-def revoke_api_token(uow: UnitOfWork, *, principal: Principal, token_id: int, now: datetime) -> None:
+def revoke_api_token(uow: UnitOfWork, *, principal: Principal, token_id: int) -> None:
+    now = uow.now
     row = uow.session.get(AuthToken, token_id)
     # another user's token is "not found": its existence is not ours to reveal
     if row is None or row.user_id != principal.user_id or row.kind != TokenKind.API.value or row.revoked_at:
@@ -532,7 +528,8 @@ def revoke_api_token(uow: UnitOfWork, *, principal: Principal, token_id: int, no
     log.info("api token revoked", extra={"user_id": principal.user_id, "token_id": token_id})
 
 
-def purge_expired_tokens(uow: UnitOfWork, *, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
+def purge_expired_tokens(uow: UnitOfWork, *, keep: timedelta = timedelta(days=30)) -> int:
+    now = uow.now
     result = uow.session.execute(
         delete(AuthToken).where(AuthToken.revoked_at.is_not(None), AuthToken.revoked_at < now - keep)
     )
@@ -550,15 +547,13 @@ def _admin_scope(principal: Principal, municipalities: Iterable[str]) -> None:
         )
 
 
-def create_user_as_admin(uow: UnitOfWork, *, principal: Principal, now: datetime, **user: Any) -> UserSummary:
+def create_user_as_admin(uow: UnitOfWork, *, principal: Principal, **user: Any) -> UserSummary:
     """An admin creates a user within their own municipalities only."""
     _admin_scope(principal, user.get("municipalities", ()))
-    return add_user(uow, now=now, **user)
+    return add_user(uow, **user)
 
 
-def disable_user_as_admin(
-    uow: UnitOfWork, *, principal: Principal, user_id: int, now: datetime
-) -> UserSummary:
+def disable_user_as_admin(uow: UnitOfWork, *, principal: Principal, user_id: int) -> UserSummary:
     """An admin disables a user all of whose municipalities they administer.
 
     A user of no shared municipality is "not found": not ours to know about.
@@ -567,7 +562,7 @@ def disable_user_as_admin(
     if not set(target.municipalities) & principal.municipalities:
         raise RecordNotFound(f"no user {user_id}")
     _admin_scope(principal, target.municipalities)
-    return disable_user(uow, user_id=user_id, now=now)
+    return disable_user(uow, user_id=user_id)
 
 
 def principal_of_user(uow: UnitOfWork, username: str) -> Principal:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from litestar import post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
@@ -50,7 +48,6 @@ def create_client(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> ClientOut:
     view = clients.create_client(
         uow,
@@ -60,10 +57,7 @@ def create_client(
         identity_code=data.identity_code,
         phone=data.phone,
         language=data.language,
-        sealer=runtime.sealer,
         index_key=runtime.index_key,
-        now=now,
-        plugins=runtime.plugins,
     )
     return ClientOut(**vars(view))
 
@@ -81,16 +75,12 @@ def find_client_by_identity_code(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> ClientOut:
     view = clients.find_client_by_identity_code(
         uow,
         principal=principal,
         identity_code=data.identity_code,
-        sealer=runtime.sealer,
         index_key=runtime.index_key,
-        plugins=runtime.plugins,
-        now=now,
     )
     return ClientOut(**vars(view))
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 
@@ -18,7 +17,6 @@ from sotesilta.core.clients.domain import normalise_phone, parse_identity_code
 from sotesilta.core.clients.tables import ClientRecord
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.errors import InputInvalid, RecordConflict, RecordNotFound
-from sotesilta.core.kernel.plugins.manager import Plugins
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction
 from sotesilta.core.kernel.sealing import Sealer
@@ -71,11 +69,9 @@ def create_client(
     identity_code: str | None,
     phone: str | None,
     language: str,
-    sealer: Sealer,
     index_key: bytes,
-    now: datetime,
-    plugins: Plugins,
 ) -> ClientView:
+    sealer, now = uow.sealer, uow.now
     access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
     if municipality not in principal.municipalities:
         raise RecordNotFound(f"no municipality {municipality} for you")
@@ -103,7 +99,7 @@ def create_client(
         ),
     )
     view = _view(record, sealer)
-    access.log_use(plugins, uow, principal, AccessAction.CREATE, "client", view.id, view.id, now)
+    access.log_use(uow, principal, AccessAction.CREATE, "client", view.id, view.id)
     uow.commit()
     log.info("client registered", extra={"client_id": view.id, "by": principal.user_id})
     return view
@@ -114,11 +110,9 @@ def find_client_by_identity_code(
     *,
     principal: Principal,
     identity_code: str,
-    sealer: Sealer,
     index_key: bytes,
-    plugins: Plugins,
-    now: datetime,
 ) -> ClientView:
+    sealer = uow.sealer
     access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
     parsed = parse_identity_code(identity_code)
     record = uow.session.scalar(
@@ -130,7 +124,7 @@ def find_client_by_identity_code(
     if record is None:
         raise RecordNotFound("no client with that identity code in your municipalities")
     view = _view(record, sealer)
-    access.log_use(plugins, uow, principal, AccessAction.SEARCH, "client", view.id, view.id, now)
+    access.log_use(uow, principal, AccessAction.SEARCH, "client", view.id, view.id)
     uow.commit()
     return view
 

@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field
 from sotesilta.core.consultations import service as consultations
 from sotesilta.core.consultations.service import Channel
 from sotesilta.core.kernel.principals import Principal
-from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 
 
@@ -92,8 +91,6 @@ def create_consultation(
     data: JSONBody[ConsultationIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> ConsultationOut:
     view = consultations.create_consultation(
         uow,
@@ -101,9 +98,6 @@ def create_consultation(
         municipality=data.municipality,
         channel=data.channel,
         question=data.question,
-        plugins=runtime.plugins,
-        sealer=runtime.sealer,
-        now=now,
         client_id=data.client_id,
         to_worker_id=data.to_worker_id,
     )
@@ -123,17 +117,12 @@ def post_consultation_message(
     data: JSONBody[MessageIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> MessageOut:
     message = consultations.post_message(
         uow,
         principal=principal,
         consultation_id=consultation_id,
         body=data.body,
-        plugins=runtime.plugins,
-        sealer=runtime.sealer,
-        now=now,
     )
     return MessageOut(**vars(message))
 
@@ -149,16 +138,11 @@ def list_consultation_messages(
     consultation_id: FromPath[int],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> ConsultationOut:
     view = consultations.read_thread(
         uow,
         principal=principal,
         consultation_id=consultation_id,
-        plugins=runtime.plugins,
-        sealer=runtime.sealer,
-        now=now,
     )
     return _out(view)
 
@@ -188,8 +172,6 @@ def create_shl_notification(
     data: JSONBody[ShlIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> ShlOut:
     view = consultations.create_shl_notification(
         uow,
@@ -197,9 +179,6 @@ def create_shl_notification(
         municipality=data.municipality,
         to_organisation=data.to_organisation,
         summary=data.summary,
-        plugins=runtime.plugins,
-        sealer=runtime.sealer,
-        now=now,
         client_id=data.client_id,
         ground_without_consent=data.ground_without_consent,
     )
@@ -216,12 +195,11 @@ def create_shl_notification(
 def list_consultations(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
     unanswered: FromQuery[bool] = False,
     limit: FromQuery[int] = 50,
 ) -> list[ConsultationOut]:
     found = consultations.list_consultations(
-        uow, principal=principal, sealer=runtime.sealer, unanswered_only=unanswered, limit=limit
+        uow, principal=principal, unanswered_only=unanswered, limit=limit
     )
     return [_out(c) for c in found]
 
@@ -243,17 +221,12 @@ def update_shl_notification_status(
     data: JSONBody[ShlStatusIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> ShlOut:
     view = consultations.update_shl_status(
         uow,
         principal=principal,
         notification_id=notification_id,
         status=data.status,
-        plugins=runtime.plugins,
-        sealer=runtime.sealer,
-        now=now,
     )
     return ShlOut(**vars(view))
 

@@ -127,7 +127,7 @@ def _workers(uow: UnitOfWork, principal: Principal) -> dict[int, WorkerView]:
 def _list(
     uow: UnitOfWork, runtime: Runtime, principal: Principal
 ) -> tuple[list[tuple[ConsultationView, int]], dict[int, WorkerView]]:
-    found = consultations.list_consultations(uow, principal=principal, sealer=runtime.sealer, limit=LISTED)
+    found = consultations.list_consultations(uow, principal=principal, limit=LISTED)
     unread = consultations.unread_counts(uow, principal=principal)
     return [(c, unread.get(c.id, 0)) for c in found], _workers(uow, principal)
 
@@ -216,9 +216,6 @@ def _open(uow: UnitOfWork, runtime: Runtime, principal: Principal, form: Questio
         municipality=form.municipality,
         channel=Channel.CHAT,
         question=form.question,
-        plugins=runtime.plugins,
-        sealer=runtime.sealer,
-        now=runtime.clock.now(),
         client_id=form.client_id(),
         to_worker_id=form.worker_id(),
     )
@@ -256,9 +253,6 @@ def _thread(
         uow,
         principal=principal,
         consultation_id=consultation_id,
-        plugins=runtime.plugins,
-        sealer=runtime.sealer,
-        now=runtime.clock.now(),
     )
     return view, _workers(uow, principal)
 
@@ -318,9 +312,6 @@ async def reply(
             principal=request.user,
             consultation_id=consultation_id,
             body=body,
-            plugins=runtime.plugins,
-            sealer=runtime.sealer,
-            now=runtime.clock.now(),
         )
     except DomainError as exc:
         uow.rollback()

@@ -26,10 +26,8 @@ from sotesilta.core.consultations.tables import (
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.errors import ConsentMissing, InputInvalid, RecordNotFound, StateConflict
 from sotesilta.core.kernel.events import DomainEvent, EventKind
-from sotesilta.core.kernel.plugins.manager import Plugins
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction, AccessBasis, ConsentQuery, ConsentScope
-from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.organisations.public import Worker
 
@@ -75,9 +73,8 @@ def _text(value: str, field: str) -> str:
     return value
 
 
-def _require_consent(
-    uow: UnitOfWork, plugins: Plugins, client_id: int, scope: ConsentScope, recipient: str, now: datetime
-) -> int:
+def _require_consent(uow: UnitOfWork, client_id: int, scope: ConsentScope, recipient: str) -> int:
+    plugins, now = uow.plugins, uow.now
     decision = plugins.consent_decision(uow.session, ConsentQuery(client_id, scope, recipient, now))
     if not decision.allowed or decision.consent_id is None:
         raise ConsentMissing(decision.reason, scope=scope.value, recipient=recipient, client_id=client_id)
@@ -85,7 +82,6 @@ def _require_consent(
 
 
 def _log(
-    plugins: Plugins,
     uow: UnitOfWork,
     principal: Principal,
     action: AccessAction,
@@ -93,8 +89,8 @@ def _log(
     subject_id: int,
     client_id: int,
     consent_id: int | None,
-    now: datetime,
 ) -> None:
+    plugins, now = uow.plugins, uow.now
     basis = AccessBasis.CONSENT if consent_id else AccessBasis.TASK
     event = access.access_event(
         principal,
@@ -116,12 +112,10 @@ def create_consultation(
     municipality: str,
     channel: Channel,
     question: str,
-    plugins: Plugins,
-    sealer: Sealer,
-    now: datetime,
     client_id: int | None = None,
     to_worker_id: int | None = None,
 ) -> ConsultationView:
+    sealer, plugins, now = uow.sealer, uow.plugins, uow.now
     access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
     if municipality not in principal.municipalities:
         raise RecordNotFound(f"no municipality {municipality} for you", field="municipality")
@@ -133,9 +127,7 @@ def create_consultation(
     consent_id = None
     if client_id is not None:
         clients.client_in_scope(uow, principal, client_id)
-        consent_id = _require_consent(
-            uow, plugins, client_id, ConsentScope.NAMED_CONSULTATION, municipality, now
-        )
+        consent_id = _require_consent(uow, client_id, ConsentScope.NAMED_CONSULTATION, municipality)
     consultation = Consultation(
         municipality_code=municipality,
         channel=channel.value,
@@ -151,7 +143,6 @@ def create_consultation(
     assert consultation.id is not None
     if client_id is not None:
         _log(
-            plugins,
             uow,
             principal,
             AccessAction.CREATE,
@@ -159,7 +150,6 @@ def create_consultation(
             consultation.id,
             client_id,
             consent_id,
-            now,
         )
     uow.commit()
     log.info(
@@ -206,25 +196,20 @@ def _participant(uow: UnitOfWork, principal: Principal, consultation_id: int) ->
 
 def _named_use(
     uow: UnitOfWork,
-    plugins: Plugins,
     principal: Principal,
     consultation: Consultation,
     action: AccessAction,
-    now: datetime,
 ) -> None:
     """A named consultation may be used only while its consent holds."""
     if consultation.client_id is None:
         return
     consent_id = _require_consent(
         uow,
-        plugins,
         consultation.client_id,
         ConsentScope.NAMED_CONSULTATION,
         consultation.municipality_code,
-        now,
     )
     _log(
-        plugins,
         uow,
         principal,
         action,
@@ -232,7 +217,6 @@ def _named_use(
         consultation.id or 0,
         consultation.client_id,
         consent_id,
-        now,
     )
 
 
@@ -242,14 +226,12 @@ def post_message(
     principal: Principal,
     consultation_id: int,
     body: str,
-    plugins: Plugins,
-    sealer: Sealer,
-    now: datetime,
 ) -> MessageView:
+    sealer, plugins, now = uow.sealer, uow.plugins, uow.now
     access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
     consultation = _participant(uow, principal, consultation_id)
     body = _text(body, "body")
-    _named_use(uow, plugins, principal, consultation, AccessAction.UPDATE, now)
+    _named_use(uow, principal, consultation, AccessAction.UPDATE)
     message = ConsultationMessage(
         consultation_id=consultation_id,
         author_id=principal.user_id,
@@ -291,14 +273,12 @@ def read_thread(
     *,
     principal: Principal,
     consultation_id: int,
-    plugins: Plugins,
-    sealer: Sealer,
-    now: datetime,
 ) -> ConsultationView:
     """The question and messages; the unread count is what this reader had not seen before."""
+    sealer = uow.sealer
     access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
     consultation = _participant(uow, principal, consultation_id)
-    _named_use(uow, plugins, principal, consultation, AccessAction.READ, now)
+    _named_use(uow, principal, consultation, AccessAction.READ)
     marker = uow.session.get(ConsultationRead, (consultation_id, principal.user_id))
     seen = marker.last_message_id if marker else 0
     rows = uow.session.scalars(
@@ -365,15 +345,13 @@ def create_shl_notification(
     municipality: str,
     to_organisation: str,
     summary: str,
-    plugins: Plugins,
-    sealer: Sealer,
-    now: datetime,
     client_id: int | None = None,
     ground_without_consent: str | None = None,
 ) -> ShlView:
     """With the client's consent to contact social care, or with the documented
     ground for acting without it (the person evidently cannot look after their
     own care, health or safety)."""
+    sealer, now = uow.sealer, uow.now
     access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
     if municipality not in principal.municipalities:
         raise RecordNotFound(f"no municipality {municipality} for you", field="municipality")
@@ -390,9 +368,7 @@ def create_shl_notification(
                     field="ground_without_consent",
                 )
         else:
-            consent_id = _require_consent(
-                uow, plugins, client_id, ConsentScope.CONTACT_SOCIAL_CARE, to_organisation, now
-            )
+            consent_id = _require_consent(uow, client_id, ConsentScope.CONTACT_SOCIAL_CARE, to_organisation)
     notification = ShlNotification(
         municipality_code=municipality,
         from_user=principal.user_id,
@@ -409,7 +385,6 @@ def create_shl_notification(
     uow.session.flush()
     if client_id is not None:
         _log(
-            plugins,
             uow,
             principal,
             AccessAction.CREATE,
@@ -417,7 +392,6 @@ def create_shl_notification(
             notification.id or 0,
             client_id,
             consent_id,
-            now,
         )
     uow.commit()
     return ShlView(
@@ -454,11 +428,9 @@ def update_shl_status(
     principal: Principal,
     notification_id: int,
     status: ShlStatus,
-    plugins: Plugins,
-    sealer: Sealer,
-    now: datetime,
 ) -> ShlView:
     """Follow-up of a notification: its sender and social care of the municipality may move it on."""
+    sealer = uow.sealer
     access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
     notification = uow.session.get(ShlNotification, notification_id)
     if (
@@ -473,7 +445,6 @@ def update_shl_status(
     notification.status = status.value
     if notification.client_id is not None:
         _log(
-            plugins,
             uow,
             principal,
             AccessAction.UPDATE,
@@ -481,7 +452,6 @@ def update_shl_status(
             notification_id,
             notification.client_id,
             notification.consent_id,
-            now,
         )
     uow.commit()
     return ShlView(
@@ -500,12 +470,13 @@ def update_shl_status(
 
 
 def list_consultations(
-    uow: UnitOfWork, *, principal: Principal, sealer: Sealer, unanswered_only: bool = False, limit: int = 50
+    uow: UnitOfWork, *, principal: Principal, unanswered_only: bool = False, limit: int = 50
 ) -> list[ConsultationView]:
     """Health staff see the consultations they asked; social care (instructors)
     sees the municipality's, so a new question is found before anyone writes
     in its thread. Unanswered first, newest first. Named ones show only their
     client id, not the client's data."""
+    sealer = uow.sealer
     access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
     if not 1 <= limit <= 200:
         raise InputInvalid("limit must be 1-200", field="limit")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from functools import partial
 
 from sqlalchemy import select
 
@@ -43,7 +44,8 @@ class DemoLoader:
     ``--password`` the password is reset, so the README's command always works).
     """
 
-    uow_factory: Callable[[], UnitOfWork]
+    #: makes units of work (``Runtime.uow``); the loader's run at its moment, ``now``
+    uow_factory: Callable[..., UnitOfWork]
     now: datetime
     password_for: Callable[[str], str]
     reset_passwords: bool
@@ -53,6 +55,9 @@ class DemoLoader:
     plugins: Plugins | None = None
     sealer: Sealer | None = None
     index_key: bytes = b""
+
+    def __post_init__(self) -> None:
+        self.uow_factory = partial(self.uow_factory, now=self.now)
 
     def rehab_history(self, *, username: str, municipality: str, clients: int = 30, seed: int = 9) -> int:
         if self.plugins is None or self.sealer is None:
@@ -94,7 +99,6 @@ class DemoLoader:
         return write_demo_feedback(
             self.uow_factory,
             self.plugins.feedback_forms,
-            self.sealer,
             form_key=form_key,
             municipality=municipality,
             responses=responses,
@@ -132,7 +136,6 @@ class DemoLoader:
                 municipalities=municipalities,
                 station_keys=station_keys,
                 language=language,
-                now=self.now,
             )
         self.users.append(DemoUser(username, password, tuple(roles), tuple(municipalities)))
         return created.id
@@ -230,7 +233,9 @@ class DemoLoader:
                 walk_in_capacity=walk_in_capacity,
             )
             rule, _ = sessions.save_session_rule(
-                uow, draft=draft, created_by=admin or 0, registry=self.registry, now=self.now
+                uow,
+                draft=draft,
+                created_by=admin or 0,
             )
             return rule.id or 0
 

@@ -17,7 +17,6 @@ from sotesilta.core.feedback.tables import FeedbackResponse
 from sotesilta.core.kernel.clock import HELSINKI, local_to_utc
 from sotesilta.core.kernel.errors import InputInvalid
 from sotesilta.core.kernel.plugins.feedback_forms import FeedbackFormRegistry
-from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.uow import UnitOfWork
 
 #: neutral sentences of our own (the demo holds no real feedback)
@@ -44,9 +43,8 @@ def _answer(rng: random.Random, question: Question) -> Answer | None:
 
 
 def write_demo_feedback(
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: Callable[..., UnitOfWork],
     forms: FeedbackFormRegistry,
-    sealer: Sealer,
     *,
     form_key: str,
     municipality: str,
@@ -64,24 +62,19 @@ def write_demo_feedback(
                 FeedbackResponse.form_key == form_key, FeedbackResponse.municipality_code == municipality
             )
         )
-        if existing:
-            return 0
-        rng = random.Random(seed)
-        today = now.astimezone(HELSINKI).date()
-        for _ in range(responses):
-            answers = {q.key: a for q in form.questions if (a := _answer(rng, q)) is not None}
-            day = today - timedelta(days=rng.randint(0, 364))
-            station = (
-                rng.choice(station_keys) if station_keys and form.audience is Audience.CLIENT_VISIT else None
-            )
+    if existing:
+        return 0
+    rng = random.Random(seed)
+    today = now.astimezone(HELSINKI).date()
+    for _ in range(responses):
+        answers = {q.key: a for q in form.questions if (a := _answer(rng, q)) is not None}
+        day = today - timedelta(days=rng.randint(0, 364))
+        station = (
+            rng.choice(station_keys) if station_keys and form.audience is Audience.CLIENT_VISIT else None
+        )
+        with uow_factory(now=local_to_utc(day, time(12))) as uow:
             record_response(
-                uow,
-                form,
-                form.check_answers(answers),
-                municipality=municipality,
-                station_key=station,
-                sealer=sealer,
-                now=local_to_utc(day, time(12)),
+                uow, form, form.check_answers(answers), municipality=municipality, station_key=station
             )
-        uow.commit()
+            uow.commit()
     return responses

@@ -91,7 +91,6 @@ class RehabHistory:
         planned_end = min(
             add_months(starts_on, 6) - timedelta(days=rng.randint(0, 20)), add_months(starts_on, 6)
         )
-        common = {"plugins": self.plugins, "now": self.now}
         with self.uow_factory() as uow:
             client = clients.create_client(
                 uow,
@@ -101,9 +100,7 @@ class RehabHistory:
                 identity_code=identity_code_for(birth, 900 + n),
                 phone=None,
                 language="fi",
-                sealer=self.sealer,
                 index_key=self.index_key,
-                **common,
             )
         with self.uow_factory() as uow:
             decision = rehab_periods.create_service_decision(
@@ -114,8 +111,6 @@ class RehabHistory:
                 valid_from=starts_on,
                 valid_until=add_months(starts_on, 6),
                 decision_maker="Asiakasohjaus (demo)",
-                registry=self.registry,
-                **common,
             )
         worker, co_worker = rng.sample(workers, 2)
         with self.uow_factory() as uow:
@@ -135,9 +130,6 @@ class RehabHistory:
                         rehab_periods.GoalDraft("Opiskelu- tai työpolku (demo)", ("Tutustumiskäynti",)),
                     ),
                 ),
-                registry=self.registry,
-                sealer=self.sealer,
-                **common,
             )
         ends_early = rng.random() < 0.15
         last_day = planned_end
@@ -159,9 +151,6 @@ class RehabHistory:
                 period_id=period.id,
                 ended_on=last_day,
                 reason=rng.choice(_EARLY_REASONS) if ends_early else EndReason.COMPLETED,
-                sealer=self.sealer,
-                plugins=self.plugins,
-                now=self.now,
             )
         gain = rng.gauss(0.24, 0.12)
         follow = {
@@ -202,9 +191,6 @@ class RehabHistory:
                             if kind is ContactKind.VIDEO_CALL
                             else None,
                         ),
-                        sealer=self.sealer,
-                        plugins=self.plugins,
-                        now=self.now,
                     )
                 if starts_at + timedelta(minutes=minutes) < self.now:
                     status = rng.choices(
@@ -218,9 +204,6 @@ class RehabHistory:
                             contact_id=contact.id,
                             status=status,
                             note=None,
-                            sealer=self.sealer,
-                            plugins=self.plugins,
-                            now=self.now,
                         )
             day += timedelta(days=7)
 
@@ -233,8 +216,6 @@ class RehabHistory:
                 point=point,
                 measured_on=on,
                 answers=answers,
-                plugins=self.plugins,
-                now=self.now,
             )
 
     def _feedback(self, rng, principal, period_id, kind, on) -> None:  # type: ignore[no-untyped-def]
@@ -258,9 +239,6 @@ class RehabHistory:
                 useful=answer(0.97),
                 towards_goals=answer(0.9),
                 free_text=None,
-                sealer=self.sealer,
-                plugins=self.plugins,
-                now=self.now,
             )
 
     def _quarterly_feedback(self, rng, principal, period_id, first, last) -> None:  # type: ignore[no-untyped-def]

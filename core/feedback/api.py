@@ -3,7 +3,6 @@ yearly survey of health staff."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import get, post
@@ -156,11 +155,10 @@ def get_feedback_form(
     token: FromPath[str],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
     lang: Language = None,
 ) -> FormOut:
     found = feedback.get_client_form(
-        uow, secret=runtime.secret, token=token, forms=runtime.plugins.feedback_forms, now=now, language=lang
+        uow, secret=runtime.secret, token=token, forms=runtime.plugins.feedback_forms, language=lang
     )
     return FormOut(**form_out(found.form, found.language))
 
@@ -181,7 +179,6 @@ def submit_feedback(
     data: JSONBody[FeedbackIn],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
     lang: Language = None,
 ) -> ReceiptOut:
     receipt = feedback.submit_client_feedback(
@@ -192,8 +189,6 @@ def submit_feedback(
         version=data.version,
         answers=data.answers,
         forms=runtime.plugins.feedback_forms,
-        sealer=runtime.sealer,
-        now=now,
     )
     return _receipt(receipt, lang or receipt.language)
 
@@ -211,11 +206,10 @@ def get_staff_survey(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
     lang: Language = None,
 ) -> StaffSurveyOut:
     survey = feedback.get_staff_survey(
-        uow, principal=principal, municipality=municipality, forms=runtime.plugins.feedback_forms, now=now
+        uow, principal=principal, municipality=municipality, forms=runtime.plugins.feedback_forms
     )
     return StaffSurveyOut(
         **form_out(survey.form, lang or principal.language),
@@ -241,7 +235,6 @@ def submit_staff_survey(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> ReceiptOut:
     receipt = feedback.submit_staff_survey(
         uow,
@@ -251,8 +244,6 @@ def submit_staff_survey(
         version=data.version,
         answers=data.answers,
         forms=runtime.plugins.feedback_forms,
-        sealer=runtime.sealer,
-        now=now,
     )
     return _receipt(receipt, receipt.language)
 

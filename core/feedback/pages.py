@@ -7,7 +7,6 @@ the only key and it works once. The rules live in the feedback use cases.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from litestar import Request, get, post
@@ -66,7 +65,7 @@ class Answers:
 
 
 async def _client_form(
-    uow: UnitOfWork, runtime: Runtime, token: str, language: str | None, now: datetime
+    uow: UnitOfWork, runtime: Runtime, token: str, language: str | None
 ) -> feedback.ClientForm:
     return await runtime.run_db(
         feedback.get_client_form,
@@ -74,7 +73,6 @@ async def _client_form(
         secret=runtime.secret,
         token=token,
         forms=runtime.plugins.feedback_forms,
-        now=now,
         language=language,
     )
 
@@ -140,7 +138,7 @@ async def feedback_page(
 ) -> Template:
     language = lang if lang in LANGUAGES else None
     try:
-        found = await _client_form(uow, runtime, token, language, runtime.clock.now())
+        found = await _client_form(uow, runtime, token, language)
     except DomainError as exc:
         return _link_refused(request, exc, language)
     return _render(request, token, found, Answers(), [])
@@ -155,9 +153,8 @@ async def submit_feedback_page(
     lang: FromQuery[str | None] = None,
 ) -> Template:
     language = lang if lang in LANGUAGES else None
-    now = runtime.clock.now()
     try:
-        found = await _client_form(uow, runtime, token, language, now)
+        found = await _client_form(uow, runtime, token, language)
     except DomainError as exc:
         return _link_refused(request, exc, language)
     posted = await request.form()
@@ -172,8 +169,6 @@ async def submit_feedback_page(
             version=found.form.version,
             answers=answers.values,
             forms=runtime.plugins.feedback_forms,
-            sealer=runtime.sealer,
-            now=now,
         )
     except InputInvalid as exc:
         uow.rollback()
@@ -213,7 +208,6 @@ async def _survey(
             principal=request.user,
             municipality=municipality,
             forms=runtime.plugins.feedback_forms,
-            now=runtime.clock.now(),
         )
     except RecordNotFound:
         return page(
@@ -271,7 +265,6 @@ async def submit_staff_survey_page(
             principal=request.user,
             municipality=municipality,
             forms=runtime.plugins.feedback_forms,
-            now=runtime.clock.now(),
         )
         answers = Answers.from_form(survey.form, posted)
         await runtime.run_db(
@@ -283,8 +276,6 @@ async def submit_staff_survey_page(
             version=survey.form.version,
             answers=answers.values,
             forms=runtime.plugins.feedback_forms,
-            sealer=runtime.sealer,
-            now=runtime.clock.now(),
         )
     except InputInvalid as exc:
         uow.rollback()

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sotesilta.core.kernel.errors import AccessDenied, InputInvalid, RecordNotFound
-from sotesilta.core.kernel.plugins.manager import Plugins
 from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction, AccessBasis, AccessEvent
@@ -30,16 +29,15 @@ def acting_role(principal: Principal) -> str:
 
 
 def log_use(
-    plugins: Plugins,
     uow: UnitOfWork,
     principal: Principal,
     action: AccessAction,
     subject: str,
     subject_id: int,
     client_id: int | None,
-    now: datetime,
 ) -> None:
     """Write the access-log entry of this use of a client's data, in the use case's transaction."""
+    plugins, now = uow.plugins, uow.now
     plugins.record_access(
         uow.connection, access_event(principal, action, subject, subject_id, client_id=client_id, now=now)
     )

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property, partial
 from typing import Any, TypeVar
 
@@ -36,8 +37,20 @@ class Runtime:
     plugins: Plugins
     clock: Clock = field(default_factory=SystemClock)
 
-    def uow(self, *, autocommit: bool = False, pipelined: bool = False) -> UnitOfWork:
-        return UnitOfWork(self.engine, autocommit=autocommit, pipelined=pipelined)
+    def uow(
+        self, *, autocommit: bool = False, pipelined: bool = False, now: datetime | None = None
+    ) -> UnitOfWork:
+        """A unit of work with the runtime's plugins, sealer and clock bound to it; ``now``
+        fixes its moment (the demo's history, a test's past) instead of the clock."""
+        return UnitOfWork(
+            self.engine,
+            plugins=self.plugins,
+            sealer=self.sealer,
+            clock=self.clock,
+            now=now,
+            autocommit=autocommit,
+            pipelined=pipelined,
+        )
 
     @property
     def db_inline(self) -> bool:

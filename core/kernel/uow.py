@@ -1,14 +1,21 @@
-"""Unit of work: one transaction per use case, on one connection."""
+"""Unit of work: one transaction per use case, on one connection, with what the use case
+may use bound to it (the plugins, the sealer, the moment it runs)."""
 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from sotesilta.core.kernel.clock import Clock
+    from sotesilta.core.kernel.plugins.manager import Plugins
+    from sotesilta.core.kernel.sealing import Sealer
 
 # expire_on_commit=False: use cases return objects after committing
 _SESSIONS = sessionmaker(expire_on_commit=False)
@@ -26,10 +33,30 @@ class UnitOfWork:
     never pay for a session's set-up, flush and tear-down (about 0.1 ms a use
     case, measured). Whichever is used, there is one connection and one
     transaction, committed or rolled back as a whole.
+
+    The runtime binds the use case's dependencies when it makes the unit
+    (``Runtime.uow``), so no call passes them by hand: ``plugins``, ``sealer``
+    (personal data at rest) and ``now``, the moment the use case runs, read from
+    the clock once, at its first use, so every rule of one use case sees the same
+    time.
     """
 
-    def __init__(self, engine: Engine, *, autocommit: bool = False, pipelined: bool = False) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        plugins: Plugins | None = None,
+        sealer: Sealer | None = None,
+        clock: Clock | None = None,
+        now: datetime | None = None,
+        autocommit: bool = False,
+        pipelined: bool = False,
+    ) -> None:
         self._engine = engine
+        self._plugins = plugins
+        self._sealer = sealer
+        self._clock = clock
+        self._now = now
         # PostgreSQL's pipeline mode (psycopg): statements are sent without waiting
         # for their answers until one is read; a statement whose result nobody reads
         # (an insert, a lock) travels with the next, and the last ones with COMMIT.
@@ -45,6 +72,27 @@ class UnitOfWork:
         self._connection: Connection | None = None
         self._session: Session | None = None
         self._open = False
+
+    @property
+    def plugins(self) -> Plugins:
+        if self._plugins is None:
+            raise RuntimeError("this unit of work has no plugins bound (make it with Runtime.uow)")
+        return self._plugins
+
+    @property
+    def sealer(self) -> Sealer:
+        if self._sealer is None:
+            raise RuntimeError("this unit of work has no sealer bound (make it with Runtime.uow)")
+        return self._sealer
+
+    @property
+    def now(self) -> datetime:
+        """The moment of this use case: the clock read once, at first use (or the time given)."""
+        if self._now is None:
+            if self._clock is None:
+                raise RuntimeError("this unit of work has no clock bound (make it with Runtime.uow)")
+            self._now = self._clock.now()
+        return self._now
 
     @property
     def connection(self) -> Connection:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from sotesilta.core.kernel.errors import AccessDenied, InputInvalid, RecordNotFound
-from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.upsert import upsert
@@ -22,13 +21,14 @@ class SyncReport:
     stations: int
 
 
-def sync_registry(uow: UnitOfWork, registry: MunicipalityRegistry) -> SyncReport:
+def sync_registry(uow: UnitOfWork) -> SyncReport:
     """Bring the database in line with what the installed plugins register.
 
     Idempotent and safe to run from several instances at once: rows are
     upserted by their natural keys in single statements. A station dropped by
     its plugin is marked inactive, never deleted (bookings refer to it).
     """
+    registry = uow.plugins.municipalities
     session = uow.session
     counties = {p.county.code: p.county for p in registry.all()}
     for county in counties.values():

@@ -121,14 +121,12 @@ def statistics_screen(
     report = statistics.get_report(
         uow,
         principal=principal,
-        plugins=plugins,
         key=chosen.key,
         year=year,
         municipality=scope["municipality"],
         county=scope["county"],
         compare=compare,
         today=local_date(now),
-        now=now,
     )
     return StatisticsScreen(reports, chosen, areas, wanted, report, year, years, compare)
 

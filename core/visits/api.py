@@ -10,7 +10,6 @@ from litestar.params import FromQuery, JSONBody
 from pydantic import BaseModel, Field
 
 from sotesilta.core.kernel.principals import Principal
-from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.scheduling.public import ReferralMode, VisitOutcome
 from sotesilta.core.visits.service import history as visit_history
@@ -73,8 +72,6 @@ def record_visit_outcome(
     data: JSONBody[OutcomeIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> VisitOut:
     record = visits.OutcomeRecord(
         outcome=data.outcome,
@@ -88,8 +85,6 @@ def record_visit_outcome(
         uow,
         principal=principal,
         record=record,
-        plugins=runtime.plugins,
-        now=now,
         booking_id=data.booking_id,
         walk_in_id=data.walk_in_id,
         expected_revision=data.expected_revision,
@@ -134,16 +129,12 @@ class VisitHistoryOut(BaseModel):
 def get_visit_history(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
     booking_id: FromQuery[int | None] = None,
     walk_in_id: FromQuery[int | None] = None,
 ) -> VisitHistoryOut:
     found = visit_history.read_visit_history(
         uow,
         principal=principal,
-        plugins=runtime.plugins,
-        now=now,
         booking_id=booking_id,
         walk_in_id=walk_in_id,
     )
@@ -173,11 +164,9 @@ def get_visit_history(
     sync_to_thread=True,
 )
 def list_missing_outcomes(
-    principal: NamedDependency[Principal], uow: NamedDependency[UnitOfWork], now: NamedDependency[datetime]
+    principal: NamedDependency[Principal], uow: NamedDependency[UnitOfWork]
 ) -> list[MissingOutcomeOut]:
-    return [
-        MissingOutcomeOut(**vars(m)) for m in visits.list_missing_outcomes(uow, principal=principal, now=now)
-    ]
+    return [MissingOutcomeOut(**vars(m)) for m in visits.list_missing_outcomes(uow, principal=principal)]
 
 
 ROUTES = [record_visit_outcome, get_visit_history, list_missing_outcomes]

@@ -86,12 +86,11 @@ def work_screen(
     *,
     with_queues: bool,
 ) -> WorkScreen:
-    now = runtime.clock.now()
     all_days = [first_day + timedelta(days=n) for n in range(days)]
     start, end = local_midnight(all_days[0]), local_midnight(all_days[-1] + timedelta(days=1))
     names = station_names(uow, language)
     worker_id = organisations.own_worker_id(uow, principal)
-    missing = visits.list_missing_outcomes(uow, principal=principal, now=now)
+    missing = visits.list_missing_outcomes(uow, principal=principal)
     screen = WorkScreen(first_day, all_days, worker_id is not None, missing=missing, station_names=names)
     if worker_id is None:
         return screen
@@ -212,7 +211,6 @@ async def call_next(
             uow,
             principal=request.user,
             session_id=session_id,
-            now=runtime.clock.now(),
         )
     except walk_ins.WalkInQueueEmpty:
         uow.rollback()

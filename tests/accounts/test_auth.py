@@ -267,9 +267,7 @@ def test_the_common_case_opens_no_orm_session_yet_sees_disabling_at_once(client,
         """(the principal, whether an ORM session was opened for it)"""
         sessions.clear()
         with runtime.uow() as uow:
-            principal = accounts.authenticate(
-                uow, token=token, policy=policy, now=clock.now(), profiles=profiles
-            )
+            principal = accounts.authenticate(uow, token=token, policy=policy, profiles=profiles)
         return principal, bool(sessions)
 
     event.listen(Session, "after_begin", count)

@@ -642,8 +642,6 @@ def test_refreshes_racing_on_one_calendar_leave_exactly_one_files_busy_times(
             name="paper",
             ics=files[0].decode(),
             limits=limits,
-            sealer=runtime.sealer,
-            now=runtime.clock.now(),
         ).id
     start = threading.Barrier(len(files))
     failures: list[BaseException] = []
@@ -659,8 +657,6 @@ def test_refreshes_racing_on_one_calendar_leave_exactly_one_files_busy_times(
                         calendar_id=calendar_id,
                         ics=data.decode(),
                         limits=limits,
-                        sealer=runtime.sealer,
-                        now=runtime.clock.now(),
                     )
         except BaseException as exc:  # reported below
             failures.append(exc)
@@ -702,8 +698,6 @@ def test_the_refresh_command_refreshes_every_url_calendar_and_fails_when_one_fai
                 name=path,
                 url=server.url(path),
                 limits=limits,
-                sealer=runtime.sealer,
-                now=runtime.clock.now(),
             )
         ids.append(view.id)
     with runtime.uow() as uow:  # an uploaded calendar is not fetched
@@ -714,8 +708,6 @@ def test_the_refresh_command_refreshes_every_url_calendar_and_fails_when_one_fai
             name="upload",
             ics=ics().decode(),
             limits=limits,
-            sealer=runtime.sealer,
-            now=runtime.clock.now(),
         )
     server.routes.pop("/b.ics")  # now 404
     server.requests.clear()

@@ -40,7 +40,6 @@ def test_feed_histories_keep_uids_and_raise_sequences(_migrated_template, plugin
         def setup(self) -> None:
             self.runtime = machine_runtime(_migrated_template, plugins, tmp_path_factory)
             self.clock = self.runtime.clock
-            now = self.clock.now()
             with self.runtime.uow() as uow:
                 for name, role in (("espoo.nurse", "health_staff"), ("espoo.instructor", "instructor")):
                     accounts.add_user(
@@ -51,7 +50,6 @@ def test_feed_histories_keep_uids_and_raise_sequences(_migrated_template, plugin
                         roles=[role],
                         municipalities=["049"],
                         station_keys=["espoo-leppavaara"],
-                        now=now,
                     )
             with self.runtime.uow() as uow:
                 self.nurse = accounts.principal_of_user(uow, "espoo.nurse")
@@ -61,8 +59,6 @@ def test_feed_histories_keep_uids_and_raise_sequences(_migrated_template, plugin
                 sessions.create_session_rule(
                     uow,
                     principal=self.instructor,
-                    registry=self.runtime.plugins.municipalities,
-                    now=now,
                     draft=sessions.SessionRuleDraft(
                         worker_id=self.worker,
                         station_id=station_id(self.runtime, "espoo-leppavaara"),
@@ -82,7 +78,6 @@ def test_feed_histories_keep_uids_and_raise_sequences(_migrated_template, plugin
                     feed="mine",
                     privacy="pseudonymous",
                     language="fi",
-                    now=now,
                 )
             self.token = issued.token
             self.bookings: list[int] = []
@@ -102,18 +97,13 @@ def test_feed_histories_keep_uids_and_raise_sequences(_migrated_template, plugin
             except DomainError:
                 return None
 
-        def common(self) -> dict[str, object]:
-            return {"plugins": self.runtime.plugins, "sealer": self.runtime.sealer, "now": self.clock.now()}
-
         @rule(slot=st.integers(0, 23))
         def book(self, slot):  # type: ignore[no-untyped-def]
             request = bookings.BookingRequest(
                 slot_id=self.slots[slot], client=ClientDetails("Asiakas", None, 40), reasons=("loneliness",)
             )
             made = self.attempt(
-                lambda uow: bookings.create_booking(
-                    uow, principal=self.nurse, request=request, **self.common()
-                )
+                lambda uow: bookings.create_booking(uow, principal=self.nurse, request=request)
             )
             if made is not None:
                 self.bookings.append(made.id)
@@ -124,7 +114,7 @@ def test_feed_histories_keep_uids_and_raise_sequences(_migrated_template, plugin
             booking_id = self.bookings[index % len(self.bookings)]
             self.attempt(
                 lambda uow: bookings.cancel_booking(
-                    uow, principal=self.nurse, booking_id=booking_id, reason="x", **self.common()
+                    uow, principal=self.nurse, booking_id=booking_id, reason="x"
                 )
             )
 
@@ -139,7 +129,6 @@ def test_feed_histories_keep_uids_and_raise_sequences(_migrated_template, plugin
                     booking_id=booking_id,
                     slot_id=self.slots[slot],
                     hold_id=None,
-                    **self.common(),
                 )
             )
             if moved is not None:
@@ -156,7 +145,6 @@ def test_feed_histories_keep_uids_and_raise_sequences(_migrated_template, plugin
                     starts_at=start,
                     ends_at=start + timedelta(days=3),
                     reason="sairas",
-                    now=self.clock.now(),
                 )
             )
 
@@ -173,7 +161,6 @@ def test_feed_histories_keep_uids_and_raise_sequences(_migrated_template, plugin
                 answer = feeds.serve_feed(
                     uow,
                     token=self.token,
-                    now=self.clock.now(),
                     secret=self.runtime.secret,
                     past_days=settings_.feed_past_days,
                     future_days=settings_.feed_future_days,

@@ -262,7 +262,6 @@ def test_intensive_contacts_appear_pseudonymously_and_a_group_meeting_once(
     instructor = make_user("ph.feed", ["instructor"], ["398"])
     worker = add_worker(runtime, instructor.id, "398", "Paula")
     principal = principal_of(instructor)
-    now = runtime.clock.now()
     periods = []
     for n, name in enumerate(("Onni Salainen", "Helmi Piilossa")):
         with runtime.uow() as uow:
@@ -274,10 +273,7 @@ def test_intensive_contacts_appear_pseudonymously_and_a_group_meeting_once(
                 identity_code=identity_code(date(2001, 2, 3 + n), 930 + n),
                 phone=PHONE,
                 language="fi",
-                sealer=runtime.sealer,
                 index_key=runtime.index_key,
-                now=now,
-                plugins=runtime.plugins,
             ).id
         with runtime.uow() as uow:
             decision = rehab_periods.create_service_decision(
@@ -288,9 +284,6 @@ def test_intensive_contacts_appear_pseudonymously_and_a_group_meeting_once(
                 valid_from=date(2026, 3, 2),
                 valid_until=date(2026, 8, 31),
                 decision_maker="X",
-                registry=runtime.plugins.municipalities,
-                plugins=runtime.plugins,
-                now=now,
             )
         with runtime.uow() as uow:
             periods.append(
@@ -298,10 +291,6 @@ def test_intensive_contacts_appear_pseudonymously_and_a_group_meeting_once(
                     uow,
                     principal=principal,
                     draft=rehab_periods.PeriodDraft(decision.id, date(2026, 3, 2), date(2026, 6, 1), worker),
-                    registry=runtime.plugins.municipalities,
-                    sealer=runtime.sealer,
-                    plugins=runtime.plugins,
-                    now=now,
                 ).id
             )
     with runtime.uow() as uow:
@@ -315,9 +304,6 @@ def test_intensive_contacts_appear_pseudonymously_and_a_group_meeting_once(
                 minutes=15,
                 note="Onni kertoi päihteistä",
             ),
-            sealer=runtime.sealer,
-            plugins=runtime.plugins,
-            now=now,
         )
     with runtime.uow() as uow:
         contacts.create_group(
@@ -335,8 +321,6 @@ def test_intensive_contacts_appear_pseudonymously_and_a_group_meeting_once(
                 2,
                 "Ryhmätila",
             ),
-            plugins=runtime.plugins,
-            now=now,
         )
     headers = bearer(login(client, "ph.feed"))
     url = subscribe(client, headers, privacy="pseudonymous")["url"]

@@ -95,14 +95,13 @@ def test_the_demo_gives_a_believable_rehabilitation_outcome_report(cli_env):
 
     assert run("demo", "--password", "demo-password-1").exit_code == 0
     engine = make_engine(cli_env)
-    registry = load_plugins().municipalities
     reports = []
-    with UnitOfWork(engine) as uow:
+    with UnitOfWork(engine, plugins=load_plugins()) as uow:
         manager = accounts.principal_of_user(uow, "ph.manager")
         for year in (date.today().year - 1, date.today().year):
             reports.append(
                 rehab_report.get_rehab_outcome_report(
-                    uow, principal=manager, registry=registry, year=year, county="09", today=date.today()
+                    uow, principal=manager, year=year, county="09", today=date.today()
                 ).total
             )
     engine.dispose()

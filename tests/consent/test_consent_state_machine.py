@@ -28,10 +28,7 @@ def test_named_consultations_never_pass_without_an_active_consent(runtime, sched
             identity_code=None,
             phone=None,
             language="fi",
-            sealer=runtime.sealer,
             index_key=runtime.index_key,
-            now=clock.now(),
-            plugins=runtime.plugins,
         ).id
 
     class Consents(RuleBasedStateMachine):
@@ -39,14 +36,10 @@ def test_named_consultations_never_pass_without_an_active_consent(runtime, sched
         def start(self) -> None:
             # each example starts from no live consent (withdraw what earlier examples left)
             with runtime.uow() as uow:
-                for c in consent_services.list_consents(
-                    uow, principal=nurse, client_id=client_id, now=clock.now()
-                ):
+                for c in consent_services.list_consents(uow, principal=nurse, client_id=client_id):
                     if c.withdrawn_at is None:
                         with runtime.uow() as inner:
-                            consent_services.withdraw_consent(
-                                inner, principal=nurse, consent_id=c.id, now=clock.now()
-                            )
+                            consent_services.withdraw_consent(inner, principal=nurse, consent_id=c.id)
             self.model: dict[int, tuple[object, object | None, bool, str]] = {}
             self.uses = 0
 
@@ -74,7 +67,6 @@ def test_named_consultations_never_pass_without_an_active_consent(runtime, sched
                         scope="named_consultation",
                         recipient=recipient,
                         given_how="oral",
-                        now=clock.now(),
                         valid_from=start,
                         valid_until=until,
                     )
@@ -92,9 +84,7 @@ def test_named_consultations_never_pass_without_an_active_consent(runtime, sched
             start, until, withdrawn, recipient = self.model[consent_id]
             try:
                 with runtime.uow() as uow:
-                    consent_services.withdraw_consent(
-                        uow, principal=nurse, consent_id=consent_id, now=clock.now()
-                    )
+                    consent_services.withdraw_consent(uow, principal=nurse, consent_id=consent_id)
             except StateConflict:
                 assert withdrawn
                 return
@@ -116,9 +106,6 @@ def test_named_consultations_never_pass_without_an_active_consent(runtime, sched
                         municipality="049",
                         channel=consultations.Channel.PHONE,
                         question="?",
-                        plugins=runtime.plugins,
-                        sealer=runtime.sealer,
-                        now=clock.now(),
                         client_id=client_id,
                     )
                 allowed = True

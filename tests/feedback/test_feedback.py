@@ -424,10 +424,8 @@ def test_a_survey_outside_its_months_is_not_open(runtime, scheduling, principal_
         form("espoo_staff_survey", audience=Audience.STAFF_SURVEY, open_months=(11,))
     )
     nurse = principal_of(scheduling.nurse)
-    with runtime.uow() as uow:
-        survey = feedback.get_staff_survey(
-            uow, principal=nurse, municipality="049", forms=november, now=VISIT
-        )
+    with runtime.uow(now=VISIT) as uow:
+        survey = feedback.get_staff_survey(uow, principal=nurse, municipality="049", forms=november)
         assert survey.is_open is False
         with pytest.raises(FeedbackNotOpen):
             feedback.submit_staff_survey(
@@ -438,8 +436,6 @@ def test_a_survey_outside_its_months_is_not_open(runtime, scheduling, principal_
                 version=1,
                 answers={"overall": 3},
                 forms=november,
-                sealer=runtime.sealer,
-                now=VISIT,
             )
 
 
@@ -469,22 +465,15 @@ def test_the_summary_counts_every_answer_and_opens_the_free_texts(client, nurse,
 
     with runtime.uow() as uow:
         forms = runtime.plugins.feedback_forms
-        summaries = feedback_summary(
-            uow, ["049"], date(2026, 3, 1), date(2026, 4, 1), forms=forms, sealer=runtime.sealer
-        )
-        nothing = feedback_summary(
-            uow, ["049"], date(2026, 4, 1), date(2026, 5, 1), forms=forms, sealer=runtime.sealer
-        )
-        lohja = feedback_summary(
-            uow, ["444"], date(2026, 3, 1), date(2026, 4, 1), forms=forms, sealer=runtime.sealer
-        )
+        summaries = feedback_summary(uow, ["049"], date(2026, 3, 1), date(2026, 4, 1), forms=forms)
+        nothing = feedback_summary(uow, ["049"], date(2026, 4, 1), date(2026, 5, 1), forms=forms)
+        lohja = feedback_summary(uow, ["444"], date(2026, 3, 1), date(2026, 4, 1), forms=forms)
         clients_only = feedback_summary(
             uow,
             ["049"],
             datetime(2026, 2, 28, 22, tzinfo=UTC),  # Helsinki midnight, as the statistics' buckets give it
             datetime(2026, 3, 31, 21, tzinfo=UTC),
             forms=forms,
-            sealer=runtime.sealer,
             audience=Audience.CLIENT_VISIT,
         )
     visit, staff = summaries
@@ -576,7 +565,6 @@ def test_the_summary_reads_period_feedback_as_the_rehab_form(runtime, scheduling
             date(2026, 1, 1),
             date(2027, 1, 1),
             forms=runtime.plugins.feedback_forms,
-            sealer=runtime.sealer,
             audience=Audience.REHAB,
         )
     assert (rehab.form_key, rehab.responses) == ("paijat_hame_rehab", 2)
@@ -674,7 +662,7 @@ def test_a_stored_survey_reads_back_as_given_or_leaves_nothing(answers, runtime,
     nurse = principal_of(scheduling.nurse)
     forms = runtime.plugins.feedback_forms
     survey = forms.get("espoo_staff_survey")
-    with runtime.uow() as uow:
+    with runtime.uow(now=now) as uow:
         try:
             expected = survey.check_answers(answers)
             feedback.submit_staff_survey(
@@ -685,8 +673,6 @@ def test_a_stored_survey_reads_back_as_given_or_leaves_nothing(answers, runtime,
                 version=1,
                 answers=answers,
                 forms=forms,
-                sealer=runtime.sealer,
-                now=now,
             )
         except InputInvalid as refused:
             assert refused.field
@@ -699,7 +685,6 @@ def test_a_stored_survey_reads_back_as_given_or_leaves_nothing(answers, runtime,
             date(year, 1, 1),
             date(year + 1, 1, 1),
             forms=forms,
-            sealer=runtime.sealer,
             audience=Audience.STAFF_SURVEY,
         )
     if expected is None:
@@ -737,7 +722,6 @@ def test_the_demo_writes_a_year_of_feedback_once(runtime):
             today - timedelta(days=366),
             today + timedelta(days=1),
             forms=runtime.plugins.feedback_forms,
-            sealer=runtime.sealer,
             audience=Audience.CLIENT_VISIT,
         )
     questions = {q.key: q for q in visit.questions}

@@ -104,7 +104,7 @@ def test_the_server_discovers_and_uses_an_installed_plugin(raasepori_installed, 
     )
     try:
         with runtime.uow() as uow:
-            organisations.sync_registry(uow, plugins.municipalities)
+            organisations.sync_registry(uow)
         with runtime.uow() as uow:
             accounts.add_user(
                 uow,
@@ -114,7 +114,6 @@ def test_the_server_discovers_and_uses_an_installed_plugin(raasepori_installed, 
                 roles=["health_staff"],
                 municipalities=["710"],
                 station_keys=["raasepori-main"],
-                now=runtime.clock.now(),
             )
         with TestClient(app=create_app(runtime)) as client:
             headers = {"Authorization": f"Bearer {login(client, 'raasepori.nurse')}"}

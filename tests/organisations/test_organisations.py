@@ -10,6 +10,7 @@ from support import bearer, login
 
 from sotesilta.core import plugin_api as api
 from sotesilta.core.kernel.plugins.manager import load_plugins
+from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.organisations import service as organisations
 from sotesilta.core.organisations.tables import Municipality, Station
 
@@ -17,7 +18,7 @@ from sotesilta.core.organisations.tables import Municipality, Station
 def test_sync_is_idempotent(runtime):
     with runtime.uow() as uow:
         before = organisations.list_stations(uow)
-        report = organisations.sync_registry(uow, runtime.plugins.municipalities)
+        report = organisations.sync_registry(uow)
         after = organisations.list_stations(uow)
     assert report.municipalities == 12 and report.counties == 2 and report.stations == 7
     assert before == after
@@ -29,9 +30,9 @@ def test_a_station_dropped_by_its_plugin_becomes_inactive_not_deleted(runtime):
     fewer = dataclasses.replace(espoo.ESPOO, stations=espoo.ESPOO.stations[:4])
     plugin = types.ModuleType("espoo_v2")
     plugin.sotesilta_register_municipalities = api.hookimpl(lambda register: register(fewer))  # type: ignore[attr-defined]
-    registry = load_plugins(blocked=["espoo"], extra=[("espoo-v2", plugin)]).municipalities
-    with runtime.uow() as uow:
-        organisations.sync_registry(uow, registry)
+    without_kivenlahti = load_plugins(blocked=["espoo"], extra=[("espoo-v2", plugin)])
+    with UnitOfWork(runtime.engine, plugins=without_kivenlahti) as uow:
+        organisations.sync_registry(uow)
         kivenlahti = uow.session.scalar(select(Station).where(Station.key == "espoo-kivenlahti"))
         assert kivenlahti is not None and kivenlahti.active is False
         assert "espoo-kivenlahti" not in {s.key for s in organisations.list_stations(uow, municipality="049")}

@@ -137,10 +137,7 @@ def test_a_municipality_without_intensive_rehabilitation_refuses_a_decision(
             identity_code=None,
             phone=None,
             language="fi",
-            sealer=runtime.sealer,
             index_key=runtime.index_key,
-            now=runtime.clock.now(),
-            plugins=runtime.plugins,
         ).id
     response = client.post(
         "/api/v1/service-decisions",
@@ -631,10 +628,6 @@ def test_parallel_attempts_open_exactly_one_period(client, runtime, ph, principa
                         planned_end=date(2026, 6, 1),
                         responsible_worker_id=ph.worker_id,
                     ),
-                    registry=runtime.plugins.municipalities,
-                    sealer=runtime.sealer,
-                    plugins=runtime.plugins,
-                    now=runtime.clock.now(),
                 )
             return "opened"
         except PeriodActive:

@@ -53,7 +53,6 @@ def test_rehab_invariants_hold_under_random_operations(_migrated_template, plugi
                     roles=["instructor"],
                     municipalities=["398"],
                     station_keys=[],
-                    now=self.clock.now(),
                 )
             with self.runtime.uow() as uow:
                 self.principal = accounts.principal_of_user(uow, "ph.machine")
@@ -70,10 +69,7 @@ def test_rehab_invariants_hold_under_random_operations(_migrated_template, plugi
                             identity_code=identity_code(birth, 950 + n),
                             phone=None,
                             language="fi",
-                            sealer=self.runtime.sealer,
                             index_key=self.runtime.index_key,
-                            now=self.clock.now(),
-                            plugins=self.runtime.plugins,
                         ).id
                     )
             self.periods: list[int] = []
@@ -98,8 +94,6 @@ def test_rehab_invariants_hold_under_random_operations(_migrated_template, plugi
         def today(self) -> date:
             return self.clock.now().astimezone(HELSINKI).date()
 
-        common = property(lambda self: {"plugins": self.runtime.plugins, "now": self.clock.now()})
-
         # -- operations --------------------------------------------------------------
         @rule(
             client=st.integers(0, 2),
@@ -118,8 +112,6 @@ def test_rehab_invariants_hold_under_random_operations(_migrated_template, plugi
                     valid_from=start,
                     valid_until=add_months(start, 7),
                     decision_maker="Machine",
-                    registry=self.runtime.plugins.municipalities,
-                    **self.common,
                 )
             )
             if decision is None:
@@ -135,9 +127,6 @@ def test_rehab_invariants_hold_under_random_operations(_migrated_template, plugi
                         responsible_worker_id=self.workers[client % 2],
                         age_exception_reason="machine" if exception else None,
                     ),
-                    registry=self.runtime.plugins.municipalities,
-                    sealer=self.runtime.sealer,
-                    **self.common,
                 )
             )
             if period is not None:
@@ -160,8 +149,6 @@ def test_rehab_invariants_hold_under_random_operations(_migrated_template, plugi
                     period_id=period_id,
                     ended_on=starts_on + timedelta(days=after),
                     reason=reason,
-                    sealer=self.runtime.sealer,
-                    **self.common,
                 )
             )
 
@@ -190,8 +177,6 @@ def test_rehab_invariants_hold_under_random_operations(_migrated_template, plugi
                         place="Lahti",
                         video_link="https://video.example.invalid/x",
                     ),
-                    sealer=self.runtime.sealer,
-                    **self.common,
                 )
             )
             if contact is not None:
@@ -222,7 +207,6 @@ def test_rehab_invariants_hold_under_random_operations(_migrated_template, plugi
                         meetings=meetings,
                         place="Ryhmätila",
                     ),
-                    **self.common,
                 )
             )
             if group is not None:
@@ -240,7 +224,6 @@ def test_rehab_invariants_hold_under_random_operations(_migrated_template, plugi
                     principal=self.principal,
                     meeting_id=meeting_id,
                     attendance=[(member, status) for member in members],
-                    **self.common,
                 )
             )
 
@@ -255,8 +238,6 @@ def test_rehab_invariants_hold_under_random_operations(_migrated_template, plugi
                     contact_id=contact_id,
                     status=status,
                     note=None,
-                    sealer=self.runtime.sealer,
-                    **self.common,
                 )
             )
 
@@ -319,9 +300,6 @@ def test_rehab_invariants_hold_under_random_operations(_migrated_template, plugi
                         uow,
                         principal=self.principal,
                         period_id=period_id,
-                        registry=self.runtime.plugins.municipalities,
-                        plugins=self.runtime.plugins,
-                        now=self.clock.now(),
                     )
                     statuses = Counter(
                         uow.session.scalars(select(Contact.status).where(Contact.period_id == period_id))

@@ -325,8 +325,6 @@ def test_todays_walk_in_times_are_shown(client, runtime, scheduling, principal_o
         sessions.create_session_rule(
             uow,
             principal=principal_of(scheduling.lohja_instructor),
-            registry=runtime.plugins.municipalities,
-            now=runtime.clock.now(),
             draft=sessions.SessionRuleDraft(
                 worker_id=scheduling.lohja_worker_id,
                 station_id=scheduling.lohja_station_id,

@@ -42,7 +42,6 @@ def test_scheduling_invariants_hold_under_random_operations(_migrated_template, 
         def setup(self) -> None:
             self.runtime = fresh_runtime()
             self.clock = self.runtime.clock
-            now = self.clock.now()
 
             def user(name: str, roles: list[str], code: str, station: str) -> object:
                 with self.runtime.uow() as uow:
@@ -54,7 +53,6 @@ def test_scheduling_invariants_hold_under_random_operations(_migrated_template, 
                         roles=roles,
                         municipalities=[code],
                         station_keys=[station],
-                        now=now,
                     )
                 with self.runtime.uow() as uow:
                     issued = accounts.login(
@@ -63,10 +61,9 @@ def test_scheduling_invariants_hold_under_random_operations(_migrated_template, 
                         password="correct-horse-battery",
                         secret=self.runtime.secret,
                         policy=self.runtime.settings.session_policy,
-                        now=now,
                     )
                     return accounts.authenticate(
-                        uow, token=issued.token, policy=self.runtime.settings.session_policy, now=now
+                        uow, token=issued.token, policy=self.runtime.settings.session_policy
                     )
 
             self.admin = user("lohja.admin", ["admin"], "444", "lohja-keskusta")
@@ -120,8 +117,6 @@ def test_scheduling_invariants_hold_under_random_operations(_migrated_template, 
                     uow,
                     principal=self.admin,
                     draft=draft,
-                    registry=self.runtime.plugins.municipalities,
-                    now=self.clock.now(),
                     horizon=timedelta(weeks=3),
                 )
             )
@@ -139,9 +134,7 @@ def test_scheduling_invariants_hold_under_random_operations(_migrated_template, 
                         for s in slots.find_free_slots(
                             uow,
                             principal=self.nurse,
-                            registry=self.runtime.plugins.municipalities,
                             municipality="444",
-                            now=self.clock.now(),
                             scope=slots.SearchScope.MUNICIPALITY,
                             limit=20,
                         )
@@ -160,9 +153,6 @@ def test_scheduling_invariants_hold_under_random_operations(_migrated_template, 
                     uow,
                     principal=self.nurse,
                     request=request,
-                    plugins=self.runtime.plugins,
-                    sealer=self.runtime.sealer,
-                    now=self.clock.now(),
                 )
             )
             if made is not None:
@@ -173,9 +163,7 @@ def test_scheduling_invariants_hold_under_random_operations(_migrated_template, 
             ids = self._slot_ids()
             if ids:
                 self.attempt(
-                    lambda uow: slots.hold_slot(
-                        uow, principal=self.nurse, slot_id=ids[pick % len(ids)], now=self.clock.now()
-                    )
+                    lambda uow: slots.hold_slot(uow, principal=self.nurse, slot_id=ids[pick % len(ids)])
                 )
 
         @rule(pick=st.integers(0, 10_000))
@@ -188,9 +176,6 @@ def test_scheduling_invariants_hold_under_random_operations(_migrated_template, 
                         principal=self.nurse,
                         booking_id=booking_id,
                         reason="random",
-                        now=self.clock.now(),
-                        sealer=self.runtime.sealer,
-                        plugins=self.runtime.plugins,
                     )
                 )
 
@@ -206,9 +191,6 @@ def test_scheduling_invariants_hold_under_random_operations(_migrated_template, 
                         booking_id=booking_id,
                         slot_id=ids[destination % len(ids)],
                         hold_id=None,
-                        plugins=self.runtime.plugins,
-                        sealer=self.runtime.sealer,
-                        now=self.clock.now(),
                     )
                 )
                 if made is not None:
@@ -225,7 +207,6 @@ def test_scheduling_invariants_hold_under_random_operations(_migrated_template, 
                     starts_at=start,
                     ends_at=start + timedelta(days=days),
                     reason="random",
-                    now=self.clock.now(),
                 )
             )
 
@@ -244,7 +225,6 @@ def test_scheduling_invariants_hold_under_random_operations(_migrated_template, 
                         principal=self.nurse,
                         session_id=ids[pick % len(ids)],
                         referrer=Referrer.SELF,
-                        now=self.clock.now(),
                     )
                 )
 
@@ -271,7 +251,6 @@ def test_scheduling_invariants_hold_under_random_operations(_migrated_template, 
                         principal=self.nurse,
                         session_id=session_id,
                         referrer=Referrer.STAFF,
-                        now=self.clock.now(),
                     )
                 )
 
@@ -287,8 +266,6 @@ def test_scheduling_invariants_hold_under_random_operations(_migrated_template, 
                         uow,
                         principal=self.instructor,
                         record=record,
-                        plugins=self.runtime.plugins,
-                        now=self.clock.now(),
                         booking_id=booking_id,
                     )
                 )

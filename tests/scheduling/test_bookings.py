@@ -71,8 +71,6 @@ def test_the_search_filters_by_language_mode_and_instructor_soonest_first(
         sessions.create_session_rule(
             uow,
             principal=principal_of(scheduling.admin),
-            registry=runtime.plugins.municipalities,
-            now=runtime.clock.now(),
             draft=sessions.SessionRuleDraft(
                 worker_id=swedish,
                 station_id=scheduling.station_id,
@@ -351,8 +349,6 @@ def test_a_station_that_turned_walk_in_only_refuses_bookings(client, scheduling,
         sessions.create_session_rule(
             uow,
             principal=principal_of(scheduling.lohja_instructor),
-            registry=runtime.plugins.municipalities,
-            now=runtime.clock.now(),
             draft=sessions.SessionRuleDraft(
                 worker_id=scheduling.lohja_worker_id,
                 station_id=scheduling.lohja_station_id,
@@ -372,7 +368,7 @@ def test_a_station_that_turned_walk_in_only_refuses_bookings(client, scheduling,
     )
     runtime.plugins = load_plugins(blocked=["lohja"], extra=[("lohja-v2", plugin)])
     with runtime.uow() as uow:
-        organisations.sync_registry(uow, runtime.plugins.municipalities)
+        organisations.sync_registry(uow)
     nurse = bearer(login(client, "lohja.nurse"))
     slot_id = free_slots(client, nurse, municipality="444", station_id=scheduling.lohja_station_id)[0][
         "slot_id"

@@ -49,8 +49,6 @@ def new_thursday_rule(runtime, admin, worker_id: int, station_id: int) -> int:  
         rule, _ = sessions.create_session_rule(
             uow,
             principal=admin,
-            registry=runtime.plugins.municipalities,
-            now=runtime.clock.now(),
             draft=sessions.SessionRuleDraft(
                 worker_id=worker_id,
                 station_id=station_id,
@@ -71,8 +69,6 @@ def end(runtime, principal, rule_id: int, from_date: date, **kwargs):  # type: i
             principal=principal,
             rule_id=rule_id,
             from_date=from_date,
-            registry=runtime.plugins.municipalities,
-            now=runtime.clock.now(),
             **kwargs,
         )
 
@@ -101,7 +97,9 @@ def test_ending_a_rule_cancels_its_later_sessions_and_stops_generation(
     assert ended.cancelled_sessions == len(later)
     clock.advance(weeks=8)
     with runtime.uow() as uow:
-        sessions.extend_horizon(uow, registry=runtime.plugins.municipalities, now=clock.now())
+        sessions.extend_horizon(
+            uow,
+        )
     assert not [
         d for d, s in statuses(runtime, scheduling.rule_id).items() if s == "scheduled" and d > ended.until
     ]
@@ -251,7 +249,6 @@ def absence(runtime, principal, worker_id: int, day: date, start: time, stop: ti
             starts_at=local_to_utc(day, start),
             ends_at=local_to_utc(day, stop),
             reason="Lääkäri",
-            now=runtime.clock.now(),
         )
 
 

@@ -214,9 +214,13 @@ def test_extending_the_horizon_is_idempotent(runtime, scheduling, clock):
 
     clock.advance(weeks=4)
     with runtime.uow() as uow:
-        added = sessions.extend_horizon(uow, registry=runtime.plugins.municipalities, now=clock.now())
+        added = sessions.extend_horizon(
+            uow,
+        )
     with runtime.uow() as uow:
-        again = sessions.extend_horizon(uow, registry=runtime.plugins.municipalities, now=clock.now())
+        again = sessions.extend_horizon(
+            uow,
+        )
     assert added == 4 and again == 0
 
 

@@ -119,11 +119,9 @@ def test_imported_history_adds_to_the_months_before_the_system(client, espoo_yea
     with runtime.uow() as uow:
         result = import_history(
             uow,
-            registry=runtime.plugins.municipalities,
             municipality="049",
             text=text,
             source="espoo.csv",
-            now=runtime.clock.now(),
         )
     assert result.lines == 2
     response = client.get(
@@ -138,11 +136,9 @@ def test_imported_history_adds_to_the_months_before_the_system(client, espoo_yea
     with runtime.uow() as uow:
         import_history(
             uow,
-            registry=runtime.plugins.municipalities,
             municipality="049",
             text="month,measure,category,value\n2025-03,staff_referrals,staff,12\n",
             source="espoo-fixed.csv",
-            now=runtime.clock.now(),
         )
     again = client.get(
         f"{REPORT}/espoo-guidance",
@@ -173,11 +169,9 @@ def test_a_bad_history_file_is_refused_whole_naming_the_line(runtime, text, need
     with runtime.uow() as uow, pytest.raises(InputInvalid, match=needle):
         import_history(
             uow,
-            registry=runtime.plugins.municipalities,
             municipality="049",
             text=text,
             source="x",
-            now=runtime.clock.now(),
         )
     with runtime.uow() as uow:
         assert uow.session.scalar(select(func.count()).select_from(StatisticHistory)) == 0

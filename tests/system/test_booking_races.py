@@ -49,9 +49,6 @@ def _race_once(runtime, principal, slot_id):  # type: ignore[no-untyped-def]
                     uow,
                     principal=principal,
                     request=request,
-                    plugins=runtime.plugins,
-                    sealer=runtime.sealer,
-                    now=runtime.clock.now(),
                 )
             outcome: object = view.id
         except SlotTaken as exc:
@@ -229,9 +226,6 @@ def _book_or_be_refused(runtime, nurse, slot_id, barrier, errors) -> None:  # ty
                 uow,
                 principal=nurse,
                 request=request,
-                plugins=runtime.plugins,
-                sealer=runtime.sealer,
-                now=runtime.clock.now(),
             )
     except DomainError:
         pass  # refused: the session is cancelled or the time is blocked
@@ -282,7 +276,6 @@ def test_an_absence_racing_bookings_leaves_no_booked_visit_in_its_time(runtime, 
                         starts_at=absent_from,
                         ends_at=absent_until,
                         reason="sick",
-                        now=runtime.clock.now(),
                     )
             except BaseException as exc:
                 errors.append(exc)
@@ -356,8 +349,6 @@ def test_ending_a_rule_racing_bookings_loses_none_and_leaves_none_in_a_cancelled
                         principal=admin,
                         rule_id=scheduling.rule_id,
                         from_date=from_day,
-                        registry=runtime.plugins.municipalities,
-                        now=runtime.clock.now(),
                         orphan=orphan,
                     )
             except session_rules.SessionRuleHasBookings:

@@ -19,8 +19,6 @@ def lohja_session(runtime, scheduling, principal_of):  # type: ignore[no-untyped
         sessions.create_session_rule(
             uow,
             principal=principal_of(scheduling.lohja_instructor),
-            registry=runtime.plugins.municipalities,
-            now=runtime.clock.now(),
             draft=sessions.SessionRuleDraft(
                 worker_id=scheduling.lohja_worker_id,
                 station_id=scheduling.lohja_station_id,

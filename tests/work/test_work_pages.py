@@ -275,8 +275,6 @@ def test_the_walk_in_queue_calls_the_next_number_and_the_walk_in_waits_for_its_o
         _, _ = sessions.create_session_rule(
             uow,
             principal=principal_of(scheduling.lohja_instructor),
-            registry=runtime.plugins.municipalities,
-            now=runtime.clock.now(),
             draft=sessions.SessionRuleDraft(
                 worker_id=scheduling.lohja_worker_id,
                 station_id=scheduling.lohja_station_id,
@@ -299,9 +297,7 @@ def test_the_walk_in_queue_calls_the_next_number_and_the_walk_in_waits_for_its_o
     nurse = principal_of(scheduling.lohja_nurse)
     for _ in range(2):
         with runtime.uow() as uow:
-            walk_ins.register_walk_in(
-                uow, principal=nurse, session_id=session_id, referrer=Referrer.SELF, now=runtime.clock.now()
-            )
+            walk_ins.register_walk_in(uow, principal=nurse, session_id=session_id, referrer=Referrer.SELF)
     sign_in(client, scheduling.lohja_instructor.username)
     day = client.get("/work")
     assert (
@@ -358,7 +354,6 @@ def test_a_nurse_sees_her_bookings_whose_session_was_cancelled(client, schedulin
             starts_at=datetime(2026, 3, 3, 6, tzinfo=UTC),
             ends_at=datetime(2026, 3, 3, 12, tzinfo=UTC),
             reason="sick",
-            now=runtime.clock.now(),
         )
     page = client.get("/orphaned")
     assert page.status_code == 200

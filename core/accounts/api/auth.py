@@ -87,7 +87,6 @@ def login(
         password=data.password,
         secret=runtime.secret,
         policy=runtime.settings.session_policy,
-        now=runtime.clock.now(),
         remote_addr=_client_addr(request),
     )
     cookie = Cookie(
@@ -114,9 +113,8 @@ def logout(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> Response[None]:
-    accounts.logout(uow, principal=principal, now=now, secret=runtime.secret)
+    accounts.logout(uow, principal=principal, secret=runtime.secret)
     return Response(
         None, status_code=204, cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")]
     )
@@ -148,11 +146,8 @@ def create_api_token(
     data: JSONBody[TokenRequest],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    now: NamedDependency[datetime],
 ) -> CreatedToken:
-    issued = accounts.create_api_token(
-        uow, principal=principal, name=data.name, now=now, valid_days=data.valid_days
-    )
+    issued = accounts.create_api_token(uow, principal=principal, name=data.name, valid_days=data.valid_days)
     return CreatedToken(id=issued.token_id, token=issued.token, expires_at=issued.expires_at)
 
 
@@ -164,9 +159,9 @@ def create_api_token(
     sync_to_thread=True,
 )
 def list_api_tokens(
-    principal: NamedDependency[Principal], uow: NamedDependency[UnitOfWork], now: NamedDependency[datetime]
+    principal: NamedDependency[Principal], uow: NamedDependency[UnitOfWork]
 ) -> list[TokenInfo]:
-    return [TokenInfo(**vars(t)) for t in accounts.list_api_tokens(uow, principal=principal, now=now)]
+    return [TokenInfo(**vars(t)) for t in accounts.list_api_tokens(uow, principal=principal)]
 
 
 @delete(
@@ -180,9 +175,8 @@ def revoke_api_token(
     token_id: FromPath[int],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    now: NamedDependency[datetime],
 ) -> None:
-    accounts.revoke_api_token(uow, principal=principal, token_id=token_id, now=now)
+    accounts.revoke_api_token(uow, principal=principal, token_id=token_id)
 
 
 ROUTES = [login, logout, get_me, create_api_token, list_api_tokens, revoke_api_token]
@@ -195,7 +189,6 @@ def _authenticate(runtime: Runtime, token: str) -> Principal:
             uow,
             token=token,
             policy=runtime.settings.session_policy,
-            now=runtime.clock.now(),
             profiles=runtime.profiles,
         )
 

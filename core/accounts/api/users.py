@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
@@ -76,7 +74,6 @@ def create_user(
     data: JSONBody[UserIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    now: NamedDependency[datetime],
 ) -> UserOut:
     user = accounts.create_user_as_admin(
         uow,
@@ -88,7 +85,6 @@ def create_user(
         municipalities=data.municipalities,
         station_keys=data.stations,
         language=data.language,
-        now=now,
     )
     return _out(user)
 
@@ -106,9 +102,8 @@ def disable_user(
     user_id: FromPath[int],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    now: NamedDependency[datetime],
 ) -> UserOut:
-    return _out(accounts.disable_user_as_admin(uow, principal=principal, user_id=user_id, now=now))
+    return _out(accounts.disable_user_as_admin(uow, principal=principal, user_id=user_id))
 
 
 ROUTES = [list_users, create_user, disable_user]

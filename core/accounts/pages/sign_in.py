@@ -64,7 +64,6 @@ async def login_page(
 def _sign_in(
     uow: UnitOfWork, runtime: Runtime, username: str, password: str, remote_addr: str
 ) -> tuple[IssuedToken, Principal]:
-    now = runtime.clock.now()
     policy = runtime.settings.session_policy
     issued = accounts.login(
         uow,
@@ -72,12 +71,9 @@ def _sign_in(
         password=password,
         secret=runtime.secret,
         policy=policy,
-        now=now,
         remote_addr=remote_addr,
     )
-    principal = accounts.authenticate(
-        uow, token=issued.token, policy=policy, now=now, profiles=runtime.profiles
-    )
+    principal = accounts.authenticate(uow, token=issued.token, policy=policy, profiles=runtime.profiles)
     return issued, principal
 
 
@@ -131,9 +127,7 @@ async def logout(
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
 ) -> Response[Any]:
-    await runtime.run_db(
-        accounts.logout, uow, principal=request.user, now=runtime.clock.now(), secret=runtime.secret
-    )
+    await runtime.run_db(accounts.logout, uow, principal=request.user, secret=runtime.secret)
     return see_other("/login", [Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")])
 
 

@@ -125,7 +125,6 @@ async def add_user(
             accounts.create_user_as_admin,
             uow,
             principal=request.user,
-            now=runtime.clock.now(),
             username=form.username,
             display_name=form.display_name,
             password=password,
@@ -156,9 +155,7 @@ async def disable_user(
 ) -> Response[Any]:
     if user_id == request.user.user_id:
         raise InputInvalid("you cannot disable yourself", field="user_id")
-    await runtime.run_db(
-        accounts.disable_user_as_admin, uow, principal=request.user, user_id=user_id, now=runtime.clock.now()
-    )
+    await runtime.run_db(accounts.disable_user_as_admin, uow, principal=request.user, user_id=user_id)
     return see_other("/admin/users?disabled=1")
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 from sotesilta.core.feedback.domain import Answer, Audience, FeedbackForm, answer_rows, survey_year
 from sotesilta.core.feedback.service import links as feedback_links
@@ -31,7 +30,6 @@ from sotesilta.core.kernel.errors import (
 )
 from sotesilta.core.kernel.plugins.feedback_forms import FeedbackFormRegistry
 from sotesilta.core.kernel.principals import Principal, Role
-from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.scheduling.public import AppointmentStatus
 
@@ -79,10 +77,9 @@ class _Link:
     form: FeedbackForm
 
 
-def _live_link(
-    uow: UnitOfWork, secret: bytes, token: str, forms: FeedbackFormRegistry, now: datetime
-) -> _Link:
+def _live_link(uow: UnitOfWork, secret: bytes, token: str, forms: FeedbackFormRegistry) -> _Link:
     """The link behind ``token`` if it may be answered now; each refusal says only what the holder needs."""
+    now = uow.now
     visit = feedback_links.visit_of(uow, secret, token)
     if uow.session.get(FeedbackLinkUsed, visit.used_key) is not None:
         raise FeedbackGiven("feedback has been given through this link already")
@@ -112,10 +109,9 @@ def record_response(
     *,
     municipality: str,
     station_key: str | None,
-    sealer: Sealer,
-    now: datetime,
 ) -> None:
     """Store checked answers as one anonymous response; the caller decides who may answer."""
+    sealer, now = uow.sealer, uow.now
     response = FeedbackResponse(
         form_key=form.key,
         form_version=form.version,
@@ -145,11 +141,10 @@ def get_client_form(
     secret: bytes,
     token: str,
     forms: FeedbackFormRegistry,
-    now: datetime,
     language: str | None = None,
 ) -> ClientForm:
     """The form behind a client's link (anonymous: the link is the key)."""
-    link = _live_link(uow, secret, token, forms, now)
+    link = _live_link(uow, secret, token, forms)
     return ClientForm(link.form, language or link.language)
 
 
@@ -162,11 +157,9 @@ def submit_client_feedback(
     version: int,
     answers: Mapping[str, object],
     forms: FeedbackFormRegistry,
-    sealer: Sealer,
-    now: datetime,
 ) -> Receipt:
     """Store the client's answers once; the response keeps no trace of the booking."""
-    link = _live_link(uow, secret, token, forms, now)
+    link = _live_link(uow, secret, token, forms)
     _same_form(link.form, form_key, version)
     clean = link.form.check_answers(answers)
     # two submissions at once: the primary key lets one through
@@ -180,8 +173,6 @@ def submit_client_feedback(
         clean,
         municipality=link.municipality,
         station_key=link.station_key,
-        sealer=sealer,
-        now=now,
     )
     uow.commit()
     return Receipt(link.form.key, link.form.version, link.language)
@@ -204,9 +195,10 @@ def _answered(uow: UnitOfWork, form: FeedbackForm, year: int, user_id: int) -> b
 
 
 def get_staff_survey(
-    uow: UnitOfWork, *, principal: Principal, municipality: str, forms: FeedbackFormRegistry, now: datetime
+    uow: UnitOfWork, *, principal: Principal, municipality: str, forms: FeedbackFormRegistry
 ) -> StaffSurvey:
     """This year's survey of health staff in a municipality, and whether the caller has answered it."""
+    now = uow.now
     form = _staff_form(principal, municipality, forms)
     today = local_date(now)
     year = survey_year(today)
@@ -224,10 +216,9 @@ def submit_staff_survey(
     version: int,
     answers: Mapping[str, object],
     forms: FeedbackFormRegistry,
-    sealer: Sealer,
-    now: datetime,
 ) -> Receipt:
     """Once per person, form and year; who answered is kept apart from what was answered."""
+    now = uow.now
     form = _staff_form(principal, municipality, forms)
     _same_form(form, form_key, version)
     today = local_date(now)
@@ -240,6 +231,12 @@ def submit_staff_survey(
         FeedbackRespondent(form_key=form.key, survey_year=year, user_id=principal.user_id),
         FeedbackGiven(f"you have answered the survey {form.key} of {year} already"),
     )
-    record_response(uow, form, clean, municipality=municipality, station_key=None, sealer=sealer, now=now)
+    record_response(
+        uow,
+        form,
+        clean,
+        municipality=municipality,
+        station_key=None,
+    )
     uow.commit()
     return Receipt(form.key, form.version, principal.language)

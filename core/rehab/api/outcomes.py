@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from litestar import get, post
 from litestar.di import NamedDependency
@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 
 from sotesilta.core.kernel.errors import InputInvalid
 from sotesilta.core.kernel.principals import Principal
-from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.rehab.api.periods import TAGS
 from sotesilta.core.rehab.domain import FeedbackAnswer, FeedbackKind, MeasurementPoint
@@ -58,8 +57,6 @@ def record_measurement(
     data: JSONBody[MeasurementIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> MeasurementSummary:
     return rehab_outcomes.record_measurement(
         uow,
@@ -68,8 +65,6 @@ def record_measurement(
         point=data.point,
         measured_on=data.measured_on,
         answers=data.answers,
-        plugins=runtime.plugins,
-        now=now,
     )
 
 
@@ -84,11 +79,11 @@ def get_measurements(
     period_id: FromPath[int],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> MeasurementSummary:
     return rehab_outcomes.get_measurements(
-        uow, principal=principal, period_id=period_id, plugins=runtime.plugins, now=now
+        uow,
+        principal=principal,
+        period_id=period_id,
     )
 
 
@@ -102,11 +97,10 @@ def get_measurements(
 def list_due_measurements(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> list[DueMeasurement]:
     return rehab_outcomes.list_due_measurements(
-        uow, principal=principal, registry=runtime.plugins.municipalities, now=now
+        uow,
+        principal=principal,
     )
 
 
@@ -122,16 +116,11 @@ def submit_period_feedback(
     data: JSONBody[FeedbackIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> FeedbackView:
     return rehab_outcomes.submit_period_feedback(
         uow,
         principal=principal,
         period_id=period_id,
-        sealer=runtime.sealer,
-        plugins=runtime.plugins,
-        now=now,
         **data.model_dump(),
     )
 
@@ -146,26 +135,22 @@ def submit_period_feedback(
 def get_intensity(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
     period_id: FromQuery[int | None] = None,
     worker_id: FromQuery[int | None] = None,
 ) -> IntensityOut:
     if (period_id is None) == (worker_id is None):
         raise InputInvalid("give either period_id or worker_id", field="period_id")
-    registry = runtime.plugins.municipalities
     if period_id is not None:
         period = rehab_outcomes.get_period_intensity(
-            uow, principal=principal, period_id=period_id, registry=registry, plugins=runtime.plugins, now=now
+            uow,
+            principal=principal,
+            period_id=period_id,
         )
         return IntensityOut(period=period)
     worker = rehab_outcomes.get_worker_intensity(
         uow,
         principal=principal,
         worker_id=worker_id or 0,
-        registry=registry,
-        plugins=runtime.plugins,
-        now=now,
     )
     return IntensityOut(worker=worker)
 

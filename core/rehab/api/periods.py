@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 
 from sotesilta.core.kernel.clock import require_aware
 from sotesilta.core.kernel.principals import Principal
-from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.rehab.domain import ContactKind, ContactStatus, EndReason
 from sotesilta.core.rehab.service import contacts
@@ -101,15 +100,10 @@ def create_service_decision(
     data: JSONBody[DecisionIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> DecisionView:
     return rehab_periods.create_service_decision(
         uow,
         principal=principal,
-        registry=runtime.plugins.municipalities,
-        plugins=runtime.plugins,
-        now=now,
         **data.model_dump(),
     )
 
@@ -125,8 +119,6 @@ def open_intensive_period(
     data: JSONBody[PeriodIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> PeriodView:
     draft = rehab_periods.PeriodDraft(
         **{
@@ -138,10 +130,6 @@ def open_intensive_period(
         uow,
         principal=principal,
         draft=draft,
-        registry=runtime.plugins.municipalities,
-        sealer=runtime.sealer,
-        plugins=runtime.plugins,
-        now=now,
     )
 
 
@@ -156,11 +144,11 @@ def get_intensive_period(
     period_id: FromPath[int],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> PeriodView:
     return rehab_periods.get_intensive_period(
-        uow, principal=principal, period_id=period_id, sealer=runtime.sealer, plugins=runtime.plugins, now=now
+        uow,
+        principal=principal,
+        period_id=period_id,
     )
 
 
@@ -177,8 +165,6 @@ def close_intensive_period(
     data: JSONBody[CloseIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> PeriodView:
     return rehab_periods.close_intensive_period(
         uow,
@@ -186,9 +172,6 @@ def close_intensive_period(
         period_id=period_id,
         ended_on=data.ended_on,
         reason=data.reason,
-        sealer=runtime.sealer,
-        plugins=runtime.plugins,
-        now=now,
     )
 
 
@@ -204,8 +187,6 @@ def plan_contact(
     data: JSONBody[ContactIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> ContactView:
     require_aware(data.starts_at, "starts_at")
     draft = contacts.ContactDraft(**{**data.model_dump(), "worker_ids": tuple(data.worker_ids)})
@@ -214,9 +195,6 @@ def plan_contact(
         principal=principal,
         period_id=period_id,
         draft=draft,
-        sealer=runtime.sealer,
-        plugins=runtime.plugins,
-        now=now,
     )
 
 
@@ -233,8 +211,6 @@ def record_contact_outcome(
     data: JSONBody[OutcomeIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> ContactView:
     return contacts.record_contact_outcome(
         uow,
@@ -242,9 +218,6 @@ def record_contact_outcome(
         contact_id=contact_id,
         status=data.status,
         note=data.note,
-        sealer=runtime.sealer,
-        plugins=runtime.plugins,
-        now=now,
     )
 
 
@@ -259,8 +232,6 @@ def create_group(
     data: JSONBody[GroupIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> GroupView:
     draft = contacts.GroupDraft(
         **{
@@ -269,7 +240,11 @@ def create_group(
             "member_period_ids": tuple(data.member_period_ids),
         }
     )
-    return contacts.create_group(uow, principal=principal, draft=draft, plugins=runtime.plugins, now=now)
+    return contacts.create_group(
+        uow,
+        principal=principal,
+        draft=draft,
+    )
 
 
 @post(
@@ -285,16 +260,12 @@ def record_group_attendance(
     data: JSONBody[AttendanceListIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> AttendanceView:
     return contacts.record_group_attendance(
         uow,
         principal=principal,
         meeting_id=meeting_id,
         attendance=[(a.period_id, a.status) for a in data.attendance],
-        plugins=runtime.plugins,
-        now=now,
     )
 
 

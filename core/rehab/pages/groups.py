@@ -56,9 +56,7 @@ async def groups_page(
     runtime: NamedDependency[Runtime],
 ) -> Template:
     """The closed groups I lead or made."""
-    groups = await runtime.run_db(
-        rehab_groups.list_groups, uow, principal=request.user, now=runtime.clock.now()
-    )
+    groups = await runtime.run_db(rehab_groups.list_groups, uow, principal=request.user)
     return page(request, "rehab_groups.html", groups=groups)
 
 
@@ -142,7 +140,7 @@ class GroupChoices:
 
 
 def group_choices(uow: UnitOfWork, runtime: Runtime, principal: Principal) -> GroupChoices:
-    now, plugins = runtime.clock.now(), runtime.plugins
+    plugins = runtime.plugins
     registered = {m.code for m in plugins.municipalities.all()}
     municipalities = organisations.list_municipalities(
         uow, registered=[c for c in principal.municipalities if c in registered]
@@ -155,9 +153,6 @@ def group_choices(uow: UnitOfWork, runtime: Runtime, principal: Principal) -> Gr
             uow,
             principal=principal,
             worker_id=worker_id,
-            registry=plugins.municipalities,
-            plugins=plugins,
-            now=now,
         ).periods
     own = next((w.municipality_code for w in workers if w.id == worker_id), None)
     return GroupChoices(municipalities, workers, periods, worker_id, own)
@@ -243,8 +238,6 @@ async def create_group(
             uow,
             principal=request.user,
             draft=draft,
-            plugins=runtime.plugins,
-            now=runtime.clock.now(),
         )
     except DomainError as exc:
         status = refusal_status(uow, exc)
@@ -257,7 +250,9 @@ async def create_group(
 
 def read_group(uow: UnitOfWork, runtime: Runtime, principal: Principal, group_id: int) -> GroupDetail:
     return rehab_groups.get_group(
-        uow, principal=principal, group_id=group_id, plugins=runtime.plugins, now=runtime.clock.now()
+        uow,
+        principal=principal,
+        group_id=group_id,
     )
 
 
@@ -389,8 +384,6 @@ async def record_attendance(
             principal=request.user,
             meeting_id=meeting_id,
             attendance=attendance_values(chosen),
-            plugins=runtime.plugins,
-            now=runtime.clock.now(),
         )
     except DomainError as exc:
         status = refusal_status(uow, exc)

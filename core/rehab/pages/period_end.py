@@ -57,12 +57,15 @@ class PeriodEnd:
 
 
 def period_end(uow: UnitOfWork, runtime: Runtime, principal: Principal, period_id: int) -> PeriodEnd:
-    now, plugins = runtime.clock.now(), runtime.plugins
     period = rehab_periods.get_intensive_period(
-        uow, principal=principal, period_id=period_id, sealer=runtime.sealer, plugins=plugins, now=now
+        uow,
+        principal=principal,
+        period_id=period_id,
     )
     summary = rehab_outcomes.get_measurements(
-        uow, principal=principal, period_id=period_id, plugins=plugins, now=now
+        uow,
+        principal=principal,
+        period_id=period_id,
     )
     return PeriodEnd(period, summary)
 
@@ -159,9 +162,6 @@ async def close_period(
             period_id=period_id,
             ended_on=ended_on,
             reason=reason,
-            sealer=runtime.sealer,
-            plugins=runtime.plugins,
-            now=runtime.clock.now(),
         )
     except DomainError as exc:
         status = refusal_status(uow, exc)
@@ -309,9 +309,6 @@ async def submit_feedback(
             uow,
             principal=request.user,
             period_id=period_id,
-            sealer=runtime.sealer,
-            plugins=runtime.plugins,
-            now=runtime.clock.now(),
             **values,
         )
     except DomainError as exc:

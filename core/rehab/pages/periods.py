@@ -67,14 +67,17 @@ class PeriodsScreen:
 
 
 def periods_screen(uow: UnitOfWork, runtime: Runtime, principal: Principal) -> PeriodsScreen:
-    now = runtime.clock.now()
-    registry = runtime.plugins.municipalities
     worker_id = organisations.own_worker_id(uow, principal)
-    due = rehab_outcomes.list_due_measurements(uow, principal=principal, registry=registry, now=now)
+    due = rehab_outcomes.list_due_measurements(
+        uow,
+        principal=principal,
+    )
     if worker_id is None:
         return PeriodsScreen(False, due=due)
     mine = rehab_outcomes.get_worker_intensity(
-        uow, principal=principal, worker_id=worker_id, registry=registry, plugins=runtime.plugins, now=now
+        uow,
+        principal=principal,
+        worker_id=worker_id,
     )
     return PeriodsScreen(True, mine.periods, due)
 
@@ -192,26 +195,30 @@ def chart_bars(intensity: PeriodIntensity) -> tuple[list[Bar], int, int]:
 
 
 def period_screen(uow: UnitOfWork, runtime: Runtime, principal: Principal, period_id: int) -> PeriodScreen:
-    now, plugins, sealer = runtime.clock.now(), runtime.plugins, runtime.sealer
     period = rehab_periods.get_intensive_period(
-        uow, principal=principal, period_id=period_id, sealer=sealer, plugins=plugins, now=now
+        uow,
+        principal=principal,
+        period_id=period_id,
     )
     intensity = rehab_outcomes.get_period_intensity(
         uow,
         principal=principal,
         period_id=period_id,
-        registry=plugins.municipalities,
-        plugins=plugins,
-        now=now,
     )
     found = contacts.list_period_contacts(
-        uow, principal=principal, period_id=period_id, sealer=sealer, plugins=plugins, now=now
+        uow,
+        principal=principal,
+        period_id=period_id,
     )
     summary = rehab_outcomes.get_measurements(
-        uow, principal=principal, period_id=period_id, plugins=plugins, now=now
+        uow,
+        principal=principal,
+        period_id=period_id,
     )
     feedback = period_feedback.list_period_feedback(
-        uow, principal=principal, period_id=period_id, plugins=plugins, now=now
+        uow,
+        principal=principal,
+        period_id=period_id,
     )
     bars, width, top = chart_bars(intensity)
     return PeriodScreen(period, intensity, found, summary, bars, width, top, feedback)
@@ -297,9 +304,6 @@ async def plan_contact(
             principal=request.user,
             period_id=period_id,
             draft=draft,
-            sealer=runtime.sealer,
-            plugins=runtime.plugins,
-            now=runtime.clock.now(),
         )
     except DomainError as exc:
         status = refusal_status(uow, exc)
@@ -330,9 +334,6 @@ async def record_contact_outcome(
         contact_id=contact_id,
         status=ContactStatus(status),
         note=None,
-        sealer=runtime.sealer,
-        plugins=runtime.plugins,
-        now=runtime.clock.now(),
     )
     return see_other(f"/rehab/periods/{period}?saved=outcome#contacts")
 
@@ -404,9 +405,6 @@ async def _render_measurement(
             uow,
             principal=request.user,
             period_id=period_id,
-            sealer=runtime.sealer,
-            plugins=runtime.plugins,
-            now=runtime.clock.now(),
         )
 
     period = await runtime.run_db(read, uow)
@@ -463,8 +461,6 @@ async def record_measurement(
             point=point,
             measured_on=measured_on,
             answers=answers,
-            plugins=runtime.plugins,
-            now=runtime.clock.now(),
         )
     except DomainError as exc:
         status = refusal_status(uow, exc)

@@ -26,7 +26,6 @@ from sotesilta.core.kernel.errors import (
     RecordNotFound,
     ScheduleConflict,
 )
-from sotesilta.core.kernel.plugins.manager import Plugins
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction
 from sotesilta.core.kernel.sealing import Sealer
@@ -235,7 +234,8 @@ def _refuse_conflicts(
             )
 
 
-def _view(uow: UnitOfWork, contact: Contact, sealer: Sealer) -> ContactView:
+def _view(uow: UnitOfWork, contact: Contact) -> ContactView:
+    sealer = uow.sealer
     workers = tuple(
         uow.session.scalars(
             select(ContactWorker.worker_id)
@@ -274,10 +274,8 @@ def plan_contact(
     principal: Principal,
     period_id: int,
     draft: ContactDraft,
-    sealer: Sealer,
-    plugins: Plugins,
-    now: datetime,
 ) -> ContactView:
+    sealer, now = uow.sealer, uow.now
     period = period_in_scope(uow, principal, period_id)
     if draft.kind is ContactKind.GROUP_SESSION:
         raise InputInvalid("group sessions come from a group's meetings (createGroup)", field="kind")
@@ -305,10 +303,8 @@ def plan_contact(
         ),
         workers,
     )
-    access.log_use(
-        plugins, uow, principal, AccessAction.CREATE, "contact", contact.id or 0, period.client_id, now
-    )
-    view = _view(uow, contact, sealer)
+    access.log_use(uow, principal, AccessAction.CREATE, "contact", contact.id or 0, period.client_id)
+    view = _view(uow, contact)
     uow.commit()
     return view
 
@@ -338,11 +334,9 @@ def record_contact_outcome(
     contact_id: int,
     status: ContactStatus,
     note: str | None,
-    sealer: Sealer,
-    plugins: Plugins,
-    now: datetime,
 ) -> ContactView:
     """Realised, cancelled or no-show; a later call corrects it (the sequence grows)."""
+    sealer, now = uow.sealer, uow.now
     contact = uow.session.get(Contact, contact_id)
     if contact is None:
         raise RecordNotFound(f"no contact {contact_id}")
@@ -354,22 +348,25 @@ def record_contact_outcome(
     if note is not None:
         contact.note = _note(sealer, note)
     uow.session.flush()
-    access.log_use(plugins, uow, principal, AccessAction.UPDATE, "contact", contact_id, period.client_id, now)
-    view = _view(uow, contact, sealer)
+    access.log_use(uow, principal, AccessAction.UPDATE, "contact", contact_id, period.client_id)
+    view = _view(uow, contact)
     uow.commit()
     return view
 
 
 def list_period_contacts(
-    uow: UnitOfWork, *, principal: Principal, period_id: int, sealer: Sealer, plugins: Plugins, now: datetime
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    period_id: int,
 ) -> list[ContactView]:
     """A period's contacts in time order, for its instructors; the read is logged."""
     period = period_in_scope(uow, principal, period_id)
     found = uow.session.scalars(
         select(Contact).where(Contact.period_id == period_id).order_by(Contact.starts_at, Contact.id)
     ).all()
-    views = [_view(uow, contact, sealer) for contact in found]
-    access.log_use(plugins, uow, principal, AccessAction.READ, "contact", period_id, period.client_id, now)
+    views = [_view(uow, contact) for contact in found]
+    access.log_use(uow, principal, AccessAction.READ, "contact", period_id, period.client_id)
     uow.commit()
     return views
 
@@ -406,10 +403,9 @@ def create_group(
     *,
     principal: Principal,
     draft: GroupDraft,
-    plugins: Plugins,
-    now: datetime,
 ) -> GroupView:
     """A closed group with its members and weekly meetings; members get a contact per meeting."""
+    now = uow.now
     access.require_role(principal, Role.INSTRUCTOR)
     if draft.municipality not in principal.municipalities:
         raise RecordNotFound(f"no municipality {draft.municipality} for you", field="municipality")
@@ -471,14 +467,12 @@ def create_group(
                 )
     for period in periods:
         access.log_use(
-            plugins,
             uow,
             principal,
             AccessAction.UPDATE,
             "intensive_period",
             period.id or 0,
             period.client_id,
-            now,
         )
     uow.commit()
     return GroupView(group.id or 0, group.municipality_code, name, workers, members, tuple(meetings))
@@ -496,10 +490,9 @@ def record_group_attendance(
     principal: Principal,
     meeting_id: int,
     attendance: Sequence[tuple[int, ContactStatus]],
-    plugins: Plugins,
-    now: datetime,
 ) -> AttendanceView:
     """Attendance per member: fulfilled (came), noshow, or cancelled (told in advance)."""
+    now = uow.now
     access.require_role(principal, Role.INSTRUCTOR)
     meeting = uow.session.get(GroupMeeting, meeting_id)
     group = uow.session.get(RehabGroup, meeting.group_id) if meeting else None
@@ -528,14 +521,12 @@ def record_group_attendance(
     clients = {period_id: period.client_id for period_id, period in periods.items()}
     for period_id in sorted(seen):
         access.log_use(
-            plugins,
             uow,
             principal,
             AccessAction.UPDATE,
             "contact",
             contacts[period_id].id or 0,
             clients[period_id],
-            now,
         )
     result = AttendanceView(meeting_id, tuple(sorted((p, c.status) for p, c in contacts.items())))
     uow.commit()

@@ -5,12 +5,9 @@ only whether there is one, as the submission's answer does.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import select
 
 from sotesilta.core.kernel import access
-from sotesilta.core.kernel.plugins.manager import Plugins
 from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.privacy import AccessAction
 from sotesilta.core.kernel.uow import UnitOfWork
@@ -20,7 +17,10 @@ from sotesilta.core.rehab.tables import PeriodFeedback
 
 
 def list_period_feedback(
-    uow: UnitOfWork, *, principal: Principal, period_id: int, plugins: Plugins, now: datetime
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    period_id: int,
 ) -> list[FeedbackView]:
     """The period's feedback, oldest first, for the instructors of its municipality; logged."""
     period = period_in_scope(uow, principal, period_id)
@@ -42,8 +42,6 @@ def list_period_feedback(
         )
         for f in rows
     ]
-    access.log_use(
-        plugins, uow, principal, AccessAction.READ, "period_feedback", period_id, period.client_id, now
-    )
+    access.log_use(uow, principal, AccessAction.READ, "period_feedback", period_id, period.client_id)
     uow.commit()
     return views

@@ -15,7 +15,6 @@ from sqlalchemy import func, or_, select
 
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.errors import RecordNotFound
-from sotesilta.core.kernel.plugins.manager import Plugins
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction
 from sotesilta.core.kernel.uow import UnitOfWork
@@ -42,11 +41,12 @@ class GroupSummary:
     last_meeting: datetime | None
 
 
-def list_groups(uow: UnitOfWork, *, principal: Principal, now: datetime) -> list[GroupSummary]:
+def list_groups(uow: UnitOfWork, *, principal: Principal) -> list[GroupSummary]:
     """The groups the instructor leads (as one of its workers) or made, in their municipalities.
 
     Counts only, no client: nothing here is logged.
     """
+    now = uow.now
     access.require_role(principal, Role.INSTRUCTOR)
     worker_id = organisations.own_worker_id(uow, principal)
     led = select(GroupWorker.group_id).where(GroupWorker.worker_id == (worker_id or -1))
@@ -122,7 +122,10 @@ class GroupDetail:
 
 
 def get_group(
-    uow: UnitOfWork, *, principal: Principal, group_id: int, plugins: Plugins, now: datetime
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    group_id: int,
 ) -> GroupDetail:
     """A group of the instructor's municipalities (as ``record_group_attendance`` allows); the
     members' reads are logged."""
@@ -162,8 +165,6 @@ def get_group(
         for m in found
     )
     for member in members:
-        access.log_use(
-            plugins, uow, principal, AccessAction.READ, "rehab_group", group_id, member.client_id, now
-        )
+        access.log_use(uow, principal, AccessAction.READ, "rehab_group", group_id, member.client_id)
     uow.commit()
     return GroupDetail(group.id or 0, group.municipality_code, group.name, workers, members, meetings)

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import or_, select
 
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.clock import HELSINKI, local_date
 from sotesilta.core.kernel.errors import InputInvalid, StateConflict
-from sotesilta.core.kernel.plugins.manager import Plugins
-from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction
-from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.organisations import public as organisations
 from sotesilta.core.rehab.domain import (
@@ -115,9 +112,8 @@ def record_measurement(
     point: MeasurementPoint,
     measured_on: date,
     answers: Mapping[str, int],
-    plugins: Plugins,
-    now: datetime,
 ) -> MeasurementSummary:
+    now = uow.now
     period = period_in_scope(uow, principal, period_id)
     clean = validate_answers(dict(answers))
     latest = period.last_day + timedelta(days=END_FEEDBACK_DAYS_AFTER)
@@ -145,14 +141,12 @@ def record_measurement(
     )
     uow.session.flush()
     access.log_use(
-        plugins,
         uow,
         principal,
         AccessAction.CREATE,
         "measurement",
         measurement.id or 0,
         period.client_id,
-        now,
     )
     summary = measurement_summary(uow, period_id)
     uow.commit()
@@ -160,13 +154,14 @@ def record_measurement(
 
 
 def get_measurements(
-    uow: UnitOfWork, *, principal: Principal, period_id: int, plugins: Plugins, now: datetime
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    period_id: int,
 ) -> MeasurementSummary:
     period = period_in_scope(uow, principal, period_id)
     summary = measurement_summary(uow, period_id)
-    access.log_use(
-        plugins, uow, principal, AccessAction.READ, "measurement", period_id, period.client_id, now
-    )
+    access.log_use(uow, principal, AccessAction.READ, "measurement", period_id, period.client_id)
     uow.commit()
     return summary
 
@@ -200,8 +195,11 @@ def _scoped_periods(uow: UnitOfWork, principal: Principal, today: date) -> list[
 
 
 def list_due_measurements(
-    uow: UnitOfWork, *, principal: Principal, registry: MunicipalityRegistry, now: datetime
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
 ) -> list[DueMeasurement]:
+    registry, now = uow.plugins.municipalities, uow.now
     today = local_date(now)
     horizon = today + timedelta(days=DUE_HORIZON_DAYS)
     periods = _scoped_periods(uow, principal, today)
@@ -257,11 +255,9 @@ def submit_period_feedback(
     useful: FeedbackAnswer,
     towards_goals: FeedbackAnswer,
     free_text: str | None,
-    sealer: Sealer,
-    plugins: Plugins,
-    now: datetime,
 ) -> FeedbackView:
     """The client's written feedback, entered by the worker: at the end, or in a quarter's window."""
+    sealer, now = uow.sealer, uow.now
     period = period_in_scope(uow, principal, period_id)
     if submitted_on > local_date(now):
         raise InputInvalid("feedback cannot be dated in the future", field="submitted_on")
@@ -301,14 +297,12 @@ def submit_period_feedback(
         StateConflict(f"feedback for window {window} of period {period_id} is already recorded"),
     )
     access.log_use(
-        plugins,
         uow,
         principal,
         AccessAction.CREATE,
         "period_feedback",
         feedback.id or 0,
         period.client_id,
-        now,
     )
     uow.commit()
     return FeedbackView(
@@ -387,18 +381,14 @@ def get_period_intensity(
     *,
     principal: Principal,
     period_id: int,
-    registry: MunicipalityRegistry,
-    plugins: Plugins,
-    now: datetime,
 ) -> PeriodIntensity:
+    registry, now = uow.plugins.municipalities, uow.now
     period = period_in_scope(uow, principal, period_id)
     policy = policy_for(registry, period.municipality_code)
     view = intensity_of(
         period, _moments(uow, [period_id])[period_id], policy.days_without_contact_alert, local_date(now)
     )
-    access.log_use(
-        plugins, uow, principal, AccessAction.READ, "intensive_period", period_id, period.client_id, now
-    )
+    access.log_use(uow, principal, AccessAction.READ, "intensive_period", period_id, period.client_id)
     uow.commit()
     return view
 
@@ -416,11 +406,9 @@ def get_worker_intensity(
     *,
     principal: Principal,
     worker_id: int,
-    registry: MunicipalityRegistry,
-    plugins: Plugins,
-    now: datetime,
 ) -> WorkerIntensity:
     """The worker's open periods (responsible or co-worker), each week by week."""
+    registry, now = uow.plugins.municipalities, uow.now
     access.require_role(principal, Role.INSTRUCTOR)
     worker = organisations.worker_in_scope(uow, principal, worker_id)
     periods = list(
@@ -453,14 +441,12 @@ def get_worker_intensity(
             cell[1] += week.realised
     for period in periods:
         access.log_use(
-            plugins,
             uow,
             principal,
             AccessAction.READ,
             "intensive_period",
             period.id or 0,
             period.client_id,
-            now,
         )
     uow.commit()
     return WorkerIntensity(worker_id, views, tuple((w, p, r) for w, (p, r) in sorted(totals.items())))

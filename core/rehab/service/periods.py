@@ -25,7 +25,6 @@ from sotesilta.core.kernel.errors import (
     RecordNotFound,
     ServiceNotOffered,
 )
-from sotesilta.core.kernel.plugins.manager import Plugins
 from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction
@@ -135,11 +134,9 @@ def create_service_decision(
     valid_from: date,
     valid_until: date,
     decision_maker: str,
-    registry: MunicipalityRegistry,
-    plugins: Plugins,
-    now: datetime,
     service: str = SOCIAL_REHABILITATION,
 ) -> DecisionView:
+    registry, now = uow.plugins.municipalities, uow.now
     access.require_role(principal, Role.INSTRUCTOR)
     client = clients.client_in_scope(uow, principal, client_id)
     policy_for(registry, client.municipality_code)
@@ -162,9 +159,7 @@ def create_service_decision(
     )
     uow.session.add(decision)
     uow.session.flush()
-    access.log_use(
-        plugins, uow, principal, AccessAction.CREATE, "service_decision", decision.id or 0, client_id, now
-    )
+    access.log_use(uow, principal, AccessAction.CREATE, "service_decision", decision.id or 0, client_id)
     uow.commit()
     return DecisionView(
         decision.id or 0,
@@ -218,11 +213,8 @@ def open_intensive_period(
     *,
     principal: Principal,
     draft: PeriodDraft,
-    registry: MunicipalityRegistry,
-    sealer: Sealer,
-    plugins: Plugins,
-    now: datetime,
 ) -> PeriodView:
+    sealer, registry, now = uow.sealer, uow.plugins.municipalities, uow.now
     access.require_role(principal, Role.INSTRUCTOR)
     decision = uow.session.get(ServiceDecision, draft.decision_id)
     if decision is None or decision.municipality_code not in principal.municipalities:
@@ -267,17 +259,17 @@ def open_intensive_period(
             "the client already has an active intensive period: close it first", field="decision_id"
         ),
     )
-    _add_goals(uow, period.id or 0, draft.goals, sealer)
-    access.log_use(
-        plugins, uow, principal, AccessAction.CREATE, "intensive_period", period.id or 0, client.id or 0, now
-    )
-    view = period_view(uow, period, sealer)
+    _add_goals(uow, period.id or 0, draft.goals)
+    access.log_use(uow, principal, AccessAction.CREATE, "intensive_period", period.id or 0, client.id or 0)
+    view = period_view(uow, period)
     uow.commit()
     log.info("intensive period opened", extra={"period_id": view.id, "by": principal.user_id})
     return view
 
 
-def _add_goals(uow: UnitOfWork, period_id: int, goals: tuple[GoalDraft, ...], sealer: Sealer) -> None:
+def _add_goals(uow: UnitOfWork, period_id: int, goals: tuple[GoalDraft, ...]) -> None:
+    sealer = uow.sealer
+
     def seal(text: str, field: str) -> str:
         return sealer.seal(_text(text, field), context="period_goal.text")
 
@@ -297,7 +289,8 @@ def _add_goals(uow: UnitOfWork, period_id: int, goals: tuple[GoalDraft, ...], se
     uow.session.flush()
 
 
-def period_view(uow: UnitOfWork, period: IntensivePeriod, sealer: Sealer) -> PeriodView:
+def period_view(uow: UnitOfWork, period: IntensivePeriod) -> PeriodView:
+    sealer = uow.sealer
     rows = uow.session.scalars(
         select(PeriodGoal)
         .where(PeriodGoal.period_id == period.id)
@@ -336,13 +329,14 @@ def period_view(uow: UnitOfWork, period: IntensivePeriod, sealer: Sealer) -> Per
 
 
 def get_intensive_period(
-    uow: UnitOfWork, *, principal: Principal, period_id: int, sealer: Sealer, plugins: Plugins, now: datetime
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    period_id: int,
 ) -> PeriodView:
     period = period_in_scope(uow, principal, period_id)
-    view = period_view(uow, period, sealer)
-    access.log_use(
-        plugins, uow, principal, AccessAction.READ, "intensive_period", view.id, period.client_id, now
-    )
+    view = period_view(uow, period)
+    access.log_use(uow, principal, AccessAction.READ, "intensive_period", view.id, period.client_id)
     uow.commit()
     return view
 
@@ -354,11 +348,9 @@ def close_intensive_period(
     period_id: int,
     ended_on: date,
     reason: EndReason,
-    sealer: Sealer,
-    plugins: Plugins,
-    now: datetime,
 ) -> PeriodView:
     """End the period; planned contacts after the end are cancelled, so none falls outside it."""
+    now = uow.now
     period = period_in_scope(uow, principal, period_id)
     if period.ended_on is not None:
         raise PeriodActive(f"intensive period {period_id} ended on {period.ended_on}", field="period_id")
@@ -396,9 +388,7 @@ def close_intensive_period(
         .values(status=ContactStatus.CANCELLED.value, sequence=Contact.sequence + 1, updated_at=now)
     )
     uow.session.flush()
-    access.log_use(
-        plugins, uow, principal, AccessAction.UPDATE, "intensive_period", period_id, period.client_id, now
-    )
-    view = period_view(uow, period, sealer)
+    access.log_use(uow, principal, AccessAction.UPDATE, "intensive_period", period_id, period.client_id)
+    view = period_view(uow, period)
     uow.commit()
     return view

@@ -208,9 +208,6 @@ async def create_booking(
         bookings.create_booking,
         principal=request.user,
         request=booking,
-        plugins=runtime.plugins,
-        sealer=runtime.sealer,
-        now=runtime.clock.now(),
         idempotency_key=idempotency_key,
     )
     return _created_or_replayed(view, runtime)
@@ -228,15 +225,11 @@ def get_booking(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> BookingOut:
     view = bookings.get_booking(
         uow,
         principal=principal,
         booking_id=booking_id,
-        sealer=runtime.sealer,
-        plugins=runtime.plugins,
-        now=now,
     )
     return booking_out(view, _feedback_url(view, runtime))
 
@@ -254,17 +247,12 @@ def cancel_booking(
     data: JSONBody[CancelIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> BookingOut:
     view = bookings.cancel_booking(
         uow,
         principal=principal,
         booking_id=booking_id,
         reason=data.reason,
-        now=now,
-        sealer=runtime.sealer,
-        plugins=runtime.plugins,
         cancelled_by=data.cancelled_by,
     )
     return booking_out(view)
@@ -284,7 +272,6 @@ def reschedule_booking(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
     idempotency_key: IdempotencyKey = None,
 ) -> Response[BookingOut]:
     view = bookings.reschedule_booking(
@@ -293,9 +280,6 @@ def reschedule_booking(
         booking_id=booking_id,
         slot_id=data.slot_id,
         hold_id=data.hold_id,
-        plugins=runtime.plugins,
-        sealer=runtime.sealer,
-        now=now,
         idempotency_key=idempotency_key,
     )
     return _created_or_replayed(view, runtime)
@@ -311,11 +295,10 @@ def reschedule_booking(
 def list_orphaned_bookings(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> list[OrphanedOut]:
     found = bookings.list_orphaned_bookings(
-        uow, principal=principal, plugins=runtime.plugins, sealer=runtime.sealer, now=now
+        uow,
+        principal=principal,
     )
     return [OrphanedOut(booking=booking_out(o.booking), options=list(o.options)) for o in found]
 

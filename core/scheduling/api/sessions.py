@@ -11,7 +11,6 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from sotesilta.core.kernel.clock import require_aware
 from sotesilta.core.kernel.principals import Principal, Role
-from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.security import requires_role
 from sotesilta.core.scheduling.domain.sessions import SessionMode
@@ -146,11 +145,11 @@ def create_session_rule(
     data: JSONBody[SessionRuleIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> SessionRuleOut:
     rule, created = sessions.create_session_rule(
-        uow, principal=principal, draft=_draft(data), registry=runtime.plugins.municipalities, now=now
+        uow,
+        principal=principal,
+        draft=_draft(data),
     )
     return SessionRuleOut(
         id=rule.id or 0,
@@ -192,12 +191,8 @@ def _draft(data: SessionRuleIn) -> sessions.SessionRuleDraft:
 def list_session_rules(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    now: NamedDependency[datetime],
 ) -> list[SessionRuleView]:
-    return [
-        SessionRuleView(**vars(r))
-        for r in session_rules.list_session_rules(uow, principal=principal, now=now)
-    ]
+    return [SessionRuleView(**vars(r)) for r in session_rules.list_session_rules(uow, principal=principal)]
 
 
 @post(
@@ -214,16 +209,12 @@ def end_session_rule(
     data: JSONBody[SessionRuleEndIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> SessionRuleEndOut:
     ended = session_rules.end_session_rule(
         uow,
         principal=principal,
         rule_id=rule_id,
         from_date=data.from_date,
-        registry=runtime.plugins.municipalities,
-        now=now,
         orphan=data.orphan_bookings,
         replacement=_draft(data.replacement) if data.replacement else None,
     )
@@ -279,7 +270,6 @@ def record_absence(
     data: JSONBody[AbsenceIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    now: NamedDependency[datetime],
 ) -> AbsenceOut:
     result = sessions.record_absence(
         uow,
@@ -288,7 +278,6 @@ def record_absence(
         starts_at=data.starts_at,
         ends_at=data.ends_at,
         reason=data.reason,
-        now=now,
     )
     return AbsenceOut(
         id=result.absence_id,

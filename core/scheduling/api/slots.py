@@ -48,7 +48,6 @@ async def list_free_slots(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
     municipality: FromQuery[str],
     station_id: FromQuery[int | None] = None,
     search_scope: Annotated[SearchScope, QueryParameter(name="scope")] = SearchScope.STATION,
@@ -63,9 +62,7 @@ async def list_free_slots(
         slots.find_free_slots,
         uow,
         principal=principal,
-        registry=runtime.plugins.municipalities,
         municipality=municipality,
-        now=now,
         station_id=station_id,
         scope=search_scope,
         language=language,
@@ -91,11 +88,8 @@ def hold_slot(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
 ) -> HoldOut:
-    hold = slots.hold_slot(
-        uow, principal=principal, slot_id=slot_id, now=now, duration=runtime.settings.hold_duration
-    )
+    hold = slots.hold_slot(uow, principal=principal, slot_id=slot_id, duration=runtime.settings.hold_duration)
     return HoldOut(hold_id=hold.hold_id, slot_id=hold.slot_id, expires_at=hold.expires_at)
 
 

@@ -48,11 +48,8 @@ def register_walk_in(
     data: JSONBody[WalkInIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    now: NamedDependency[datetime],
 ) -> QueueEntryOut:
-    entry = walk_ins.register_walk_in(
-        uow, principal=principal, session_id=session_id, referrer=data.referrer, now=now
-    )
+    entry = walk_ins.register_walk_in(uow, principal=principal, session_id=session_id, referrer=data.referrer)
     return QueueEntryOut(**vars(entry))
 
 
@@ -87,11 +84,8 @@ def call_next_walk_in(
     session_id: FromPath[int],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    now: NamedDependency[datetime],
 ) -> QueueEntryOut:
-    return QueueEntryOut(
-        **vars(walk_ins.call_next_walk_in(uow, principal=principal, session_id=session_id, now=now))
-    )
+    return QueueEntryOut(**vars(walk_ins.call_next_walk_in(uow, principal=principal, session_id=session_id)))
 
 
 ROUTES = [register_walk_in, get_walk_in_queue, call_next_walk_in]

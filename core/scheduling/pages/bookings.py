@@ -78,8 +78,7 @@ def book_screen(
     if station is None:
         return BookScreen(stations, None, [], [], [], [])
     municipality = station.municipality_code
-    registry = runtime.plugins.municipalities
-    search = {"principal": principal, "registry": registry, "municipality": municipality, "now": now}
+    search = {"principal": principal, "municipality": municipality}
     here = slots.find_free_slots(uow, **search, station_id=station.id, limit=SLOTS_SHOWN)
     nearby = [
         s
@@ -156,9 +155,6 @@ async def book(
             uow,
             principal=request.user,
             request=form.to_request(),
-            plugins=runtime.plugins,
-            sealer=runtime.sealer,
-            now=runtime.clock.now(),
             idempotency_key=form.idempotency_key or None,
         )
     except DomainError as exc:
@@ -192,9 +188,6 @@ async def booking_page(
         uow,
         principal=request.user,
         booking_id=booking_id,
-        sealer=runtime.sealer,
-        plugins=runtime.plugins,
-        now=runtime.clock.now(),
     )
     # the printed instructions carry the client's feedback link (and its QR code)
     url = feedback_links.feedback_url(
@@ -242,9 +235,6 @@ async def orphaned_page(
         found = bookings.list_orphaned_bookings(
             uow,
             principal=request.user,
-            plugins=runtime.plugins,
-            sealer=runtime.sealer,
-            now=runtime.clock.now(),
         )
         return found, station_names(uow, language)
 

@@ -30,7 +30,6 @@ async def client_instructions_page(
         uow,
         secret=runtime.secret,
         token=token,
-        now=runtime.clock.now(),
         language=lang if lang in LANGUAGES else None,  # the client may pick another on the page
     )
     language = appointment.instructions.language

@@ -61,7 +61,7 @@ class RuleScreen:
 def rule_screen(
     uow: UnitOfWork, runtime: Runtime, principal: Principal, rule_id: int, language: str
 ) -> RuleScreen:
-    rules = session_rules.list_session_rules(uow, principal=principal, now=runtime.clock.now())
+    rules = session_rules.list_session_rules(uow, principal=principal)
     rule = next((r for r in rules if r.id == rule_id), None)
     if rule is None:
         raise RecordNotFound(f"no session rule {rule_id}")
@@ -162,8 +162,6 @@ async def end_rule(
             principal=request.user,
             rule_id=rule_id,
             from_date=from_date,
-            registry=runtime.plugins.municipalities,
-            now=runtime.clock.now(),
             orphan=form.orphan,
             replacement=replacement,
         )

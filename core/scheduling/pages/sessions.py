@@ -47,7 +47,7 @@ def sessions_screen(uow: UnitOfWork, runtime: Runtime, principal: Principal, lan
         s for s in organisations.list_stations(uow) if s.municipality_code in principal.municipalities
     ]
     names = {s.id: (s.name_sv if language == "sv" else s.name_fi) for s in stations}
-    rules = list_session_rules(uow, principal=principal, now=now)
+    rules = list_session_rules(uow, principal=principal)
     return SessionsScreen(found, workers, stations, rules, names)
 
 
@@ -113,8 +113,6 @@ async def create_rule(
             uow,
             principal=request.user,
             draft=draft,
-            registry=runtime.plugins.municipalities,
-            now=runtime.clock.now(),
         )
     except DomainError as exc:
         status = refusal_status(uow, exc)
@@ -141,7 +139,6 @@ async def record_absence(
             starts_at=starts_at,
             ends_at=ends_at,
             reason=reason,
-            now=runtime.clock.now(),
         )
     except DomainError as exc:
         uow.rollback()

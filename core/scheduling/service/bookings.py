@@ -221,9 +221,6 @@ def create_booking(
     *,
     principal: Principal,
     request: BookingRequest,
-    plugins: Plugins,
-    sealer: Sealer,
-    now: datetime,
     idempotency_key: str | None = None,
     rescheduled_from: int | None = None,
 ) -> BookingView:
@@ -234,12 +231,18 @@ def create_booking(
     slot is taken. A retry with the same idempotency key returns the booking
     made the first time. Three statements and a commit: this is the hot path.
     """
+    sealer, plugins, now = uow.sealer, uow.plugins, uow.now
     access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 100:
         raise InputInvalid("Idempotency-Key must be 1-100 characters", field="Idempotency-Key")
     digest = request.digest()
     if idempotency_key is not None:
-        replay = _replay(uow, principal, idempotency_key, digest, sealer, plugins, now)
+        replay = _replay(
+            uow,
+            principal,
+            idempotency_key,
+            digest,
+        )
         if replay is not None:
             return replay
     connection = uow.connection
@@ -330,7 +333,12 @@ def create_booking(
         # lost a race: either to our own retry, or to someone else's booking
         uow.rollback()
         if idempotency_key is not None:
-            replay = _replay(uow, principal, idempotency_key, digest, sealer, plugins, now)
+            replay = _replay(
+                uow,
+                principal,
+                idempotency_key,
+                digest,
+            )
             if replay is not None:
                 return replay
         raise SlotTaken(f"slot {request.slot_id} is already booked", slot_id=request.slot_id) from None
@@ -338,9 +346,7 @@ def create_booking(
     _INSERT_REASON.executemany(connection, [{"booking_id": booking_id, "code": code} for code in reasons])
     if target.hold_id is not None:
         _DELETE_HOLD.execute(connection, {"slot_id": request.slot_id})
-    _log_access(
-        plugins, uow, principal, AccessAction.CREATE, booking_id, request.client_id, now, booked_by_me=True
-    )
+    _log_access(uow, principal, AccessAction.CREATE, booking_id, request.client_id, booked_by_me=True)
     uow.commit()
     log.info(
         "booking created",
@@ -406,9 +412,6 @@ def _replay(
     principal: Principal,
     key: str,
     digest: str,
-    sealer: Sealer,
-    plugins: Plugins,
-    now: datetime,
 ) -> BookingView | None:
     """The booking an earlier attempt with this key made; answering it is a read (logged)."""
     found = uow.session.execute(
@@ -420,22 +423,27 @@ def _replay(
         return None
     if found[1] != digest:
         raise IdempotencyMismatch(f"Idempotency-Key {key!r} was used for a different booking")
-    return _replayed(uow, principal, found[0], sealer, plugins, now)
+    return _replayed(
+        uow,
+        principal,
+        found[0],
+    )
 
 
 def _replayed(
-    uow: UnitOfWork, principal: Principal, booking_id: int, sealer: Sealer, plugins: Plugins, now: datetime
+    uow: UnitOfWork,
+    principal: Principal,
+    booking_id: int,
 ) -> BookingView:
     """A booking returned again to a retried request: a read of client data (logged)."""
-    view = _view(uow, booking_id, sealer)
-    _log_access(
-        plugins, uow, principal, AccessAction.READ, booking_id, view.client_id, now, booked_by_me=True
-    )
+    view = _view(uow, booking_id)
+    _log_access(uow, principal, AccessAction.READ, booking_id, view.client_id, booked_by_me=True)
     uow.commit()
     return BookingView(**{**view.__dict__, "replayed": True})
 
 
-def _view(uow: UnitOfWork, booking_id: int, sealer: Sealer) -> BookingView:
+def _view(uow: UnitOfWork, booking_id: int) -> BookingView:
+    sealer = uow.sealer
     row = uow.session.execute(
         select(Booking, Station, Worker.display_name, GuidanceSession.mode, GuidanceSession.video_link)
         .join(Station, Station.id == Booking.station_id)
@@ -515,17 +523,16 @@ def _visible_booking(uow: UnitOfWork, principal: Principal, booking_id: int) -> 
 
 
 def _log_access(
-    plugins: Plugins,
     uow: UnitOfWork,
     principal: Principal,
     action: AccessAction,
     booking_id: int,
     client_id: int | None,
-    now: datetime,
     *,
     booked_by_me: bool,
 ) -> None:
     """One access-log entry, in the use case's transaction."""
+    plugins, now = uow.plugins, uow.now
     basis = AccessBasis.TASK if booked_by_me else AccessBasis.CLIENT_RELATIONSHIP
     event = access.access_event(
         principal, action, "booking", booking_id, client_id=client_id, now=now, basis=basis
@@ -534,18 +541,19 @@ def _log_access(
 
 
 def get_booking(
-    uow: UnitOfWork, *, principal: Principal, booking_id: int, sealer: Sealer, plugins: Plugins, now: datetime
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    booking_id: int,
 ) -> BookingView:
     booking = _visible_booking(uow, principal, booking_id)
-    view = _view(uow, booking_id, sealer)
+    view = _view(uow, booking_id)
     _log_access(
-        plugins,
         uow,
         principal,
         AccessAction.READ,
         booking_id,
         booking.client_id,
-        now,
         booked_by_me=booking.booked_by == principal.user_id,
     )
     uow.commit()
@@ -566,14 +574,12 @@ def cancel_booking(
     principal: Principal,
     booking_id: int,
     reason: str,
-    now: datetime,
-    sealer: Sealer,
-    plugins: Plugins,
     cancelled_by: CancelledBy | None = None,
 ) -> BookingView:
     """Cancel a booked visit (late when under 24 h before it), or dismiss an
     orphaned one from the worklist. A visit that has begun gets an outcome
     instead (recordVisitOutcome: late cancellation or no-show)."""
+    plugins, now = uow.plugins, uow.now
     if not reason.strip() or len(reason) > 500:
         raise InputInvalid("reason must be 1-500 characters", field="reason")
     booking = _visible_booking(uow, principal, booking_id)
@@ -594,13 +600,11 @@ def cancel_booking(
     booking.sequence += 1
     booking.updated_at = now
     _log_access(
-        plugins,
         uow,
         principal,
         AccessAction.UPDATE,
         booking_id,
         booking.client_id,
-        now,
         booked_by_me=booking.booked_by == principal.user_id,
     )
     uow.commit()
@@ -618,7 +622,7 @@ def cancel_booking(
             },
         )
     )
-    return _view(uow, booking_id, sealer)
+    return _view(uow, booking_id)
 
 
 def reschedule_booking(
@@ -628,9 +632,6 @@ def reschedule_booking(
     booking_id: int,
     slot_id: int,
     hold_id: str | None,
-    plugins: Plugins,
-    sealer: Sealer,
-    now: datetime,
     idempotency_key: str | None = None,
 ) -> BookingView:
     """Move a booking to another slot: a new booking linked to the old, which
@@ -639,6 +640,7 @@ def reschedule_booking(
     A retry with the same ``Idempotency-Key`` returns the booking the first
     attempt made, whatever the old booking's state is by now.
     """
+    now = uow.now
     old = _visible_booking(uow, principal, booking_id)
     if idempotency_key is not None:
         earlier = uow.session.scalar(
@@ -649,13 +651,17 @@ def reschedule_booking(
             )
         )
         if earlier is not None:
-            return _replayed(uow, principal, earlier, sealer, plugins, now)
+            return _replayed(
+                uow,
+                principal,
+                earlier,
+            )
     orphaned = old.orphaned_at is not None and old.orphan_resolved_at is None
     if old.status != AppointmentStatus.BOOKED.value and not orphaned:
         raise BookingStateInvalid(f"booking {booking_id} is {old.status} and cannot be moved")
     if slot_id == old.slot_id:
         raise InputInvalid("choose a different slot", field="slot_id")
-    current = _view(uow, booking_id, sealer)
+    current = _view(uow, booking_id)
     request = BookingRequest(
         slot_id=slot_id,
         client=current.client,
@@ -681,13 +687,11 @@ def reschedule_booking(
     old.updated_at = now
     uow.session.flush()
     _log_access(
-        plugins,
         uow,
         principal,
         AccessAction.UPDATE,
         booking_id,
         old.client_id,
-        now,
         booked_by_me=old.booked_by == principal.user_id,
     )
     # create_booking commits the whole move, or nothing if the new slot fails
@@ -695,9 +699,6 @@ def reschedule_booking(
         uow,
         principal=principal,
         request=request,
-        plugins=plugins,
-        sealer=sealer,
-        now=now,
         idempotency_key=idempotency_key,
         rescheduled_from=booking_id,
     )
@@ -710,7 +711,9 @@ class OrphanedBooking:
 
 
 def list_orphaned_bookings(
-    uow: UnitOfWork, *, principal: Principal, plugins: Plugins, sealer: Sealer, now: datetime
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
 ) -> list[OrphanedBooking]:
     """Bookings whose session was cancelled under them, on the booker's worklist."""
     ids = list(
@@ -726,18 +729,14 @@ def list_orphaned_bookings(
     )
     found = []
     for booking_id in ids:
-        view = _view(uow, booking_id, sealer)
-        _log_access(
-            plugins, uow, principal, AccessAction.READ, booking_id, view.client_id, now, booked_by_me=True
-        )
+        view = _view(uow, booking_id)
+        _log_access(uow, principal, AccessAction.READ, booking_id, view.client_id, booked_by_me=True)
         options = find_free_slots(
             uow,
             principal=principal,
-            registry=plugins.municipalities,
             municipality=view.municipality_code,
             station_id=view.station_id,
             scope=SearchScope.NEARBY,
-            now=now,
             limit=3,
         )
         found.append(OrphanedBooking(view, tuple(o.slot_id for o in options)))

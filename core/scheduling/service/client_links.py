@@ -66,11 +66,12 @@ def _row(uow: UnitOfWork, **where: object):  # type: ignore[no-untyped-def]
 
 
 def appointment_by_link(
-    uow: UnitOfWork, *, secret: bytes, token: str, now: datetime, language: str | None = None
+    uow: UnitOfWork, *, secret: bytes, token: str, language: str | None = None
 ) -> ClientAppointment:
     """The appointment a link names, following moves; ``RecordNotFound`` for anything else.
 
     In the client's own language unless ``language`` asks for another."""
+    now = uow.now
     reference = token.partition(".")[0]
     if not reference or len(token) > 100 or not hmac.compare_digest(token, link_token(secret, reference)):
         raise RecordNotFound("no such link")

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import and_, func, select, update
 
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.clock import HELSINKI
 from sotesilta.core.kernel.errors import DomainError, InputInvalid, RecordNotFound
-from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.organisations import public as organisations
@@ -74,9 +73,10 @@ class RuleView:
     upcoming_bookings: int
 
 
-def list_session_rules(uow: UnitOfWork, *, principal: Principal, now: datetime) -> list[RuleView]:
+def list_session_rules(uow: UnitOfWork, *, principal: Principal) -> list[RuleView]:
     """The rules of my municipalities' stations, by worker, weekday and first day (a worker's
     rotation between stations reads as consecutive rows)."""
+    now = uow.now
     access.require_role(principal, Role.ADMIN, Role.INSTRUCTOR)
     upcoming = (
         select(func.count())
@@ -165,8 +165,6 @@ def end_session_rule(
     principal: Principal,
     rule_id: int,
     from_date: date,
-    registry: MunicipalityRegistry,
-    now: datetime,
     orphan: bool = False,
     replacement: SessionRuleDraft | None = None,
     horizon: timedelta = DEFAULT_HORIZON,
@@ -179,6 +177,7 @@ def end_session_rule(
     absence does. A taken walk-in place cannot be rebooked, so it always refuses.
     A session that gains a booking while this runs is kept, with its booking.
     """
+    now = uow.now
     rule = rule_in_scope(uow, principal, rule_id)
     today = now.astimezone(HELSINKI).date()
     if from_date < today:
@@ -208,7 +207,7 @@ def end_session_rule(
             bookings=bookings,
         )
     if orphan:
-        orphaned = orphan_bookings(uow, Booking.session_id.in_(affected), reason=RULE_ENDED, now=now)
+        orphaned = orphan_bookings(uow, Booking.session_id.in_(affected), reason=RULE_ENDED)
         cancelled = affected
     else:
         # only sessions still without a booking: one booked meanwhile is kept, never lost
@@ -232,7 +231,7 @@ def end_session_rule(
             )
         )
     if orphan:
-        cancel_sessions(uow, cancelled, reason=RULE_ENDED, now=now)
+        cancel_sessions(uow, cancelled, reason=RULE_ENDED)
     rule.until_date = from_date - timedelta(days=1)
     # a rule ended before its first day makes nothing: out of the daily generation
     rule.active = rule.until_date >= rule.first_date
@@ -240,7 +239,7 @@ def end_session_rule(
     session.flush()
     ended = RuleEnded(rule.id or 0, rule.until_date, len(cancelled), orphaned, len(affected) - len(cancelled))
     if replacement is not None:
-        ended = _start_replacement(uow, principal, ended, replacement, from_date, registry, now, horizon)
+        ended = _start_replacement(uow, principal, ended, replacement, from_date, horizon)
     uow.commit()
     log.info(
         "session rule ended",
@@ -255,8 +254,6 @@ def _start_replacement(
     ended: RuleEnded,
     draft: SessionRuleDraft,
     from_date: date,
-    registry: MunicipalityRegistry,
-    now: datetime,
     horizon: timedelta,
 ) -> RuleEnded:
     if draft.first_date < from_date:
@@ -264,9 +261,7 @@ def _start_replacement(
     organisations.station_in_scope(uow, principal, draft.station_id)
     worker = organisations.worker_in_scope(uow, principal, draft.worker_id)
     organisations.may_manage_worker(uow, principal, worker)
-    new_rule, created = add_session_rule(
-        uow, draft=draft, created_by=principal.user_id, registry=registry, now=now, horizon=horizon
-    )
+    new_rule, created = add_session_rule(uow, draft=draft, created_by=principal.user_id, horizon=horizon)
     return RuleEnded(
         ended.rule_id,
         ended.until,

@@ -128,8 +128,6 @@ def create_session_rule(
     *,
     principal: Principal,
     draft: SessionRuleDraft,
-    registry: MunicipalityRegistry,
-    now: datetime,
     horizon: timedelta = DEFAULT_HORIZON,
 ) -> tuple[SessionRule, int]:
     """Save a rule and generate its sessions for the horizon; refuse overlaps.
@@ -139,9 +137,7 @@ def create_session_rule(
     organisations.station_in_scope(uow, principal, draft.station_id)
     worker = organisations.worker_in_scope(uow, principal, draft.worker_id)
     organisations.may_manage_worker(uow, principal, worker)
-    return save_session_rule(
-        uow, draft=draft, created_by=principal.user_id, registry=registry, now=now, horizon=horizon
-    )
+    return save_session_rule(uow, draft=draft, created_by=principal.user_id, horizon=horizon)
 
 
 def save_session_rule(
@@ -149,14 +145,10 @@ def save_session_rule(
     *,
     draft: SessionRuleDraft,
     created_by: int,
-    registry: MunicipalityRegistry,
-    now: datetime,
     horizon: timedelta = DEFAULT_HORIZON,
 ) -> tuple[SessionRule, int]:
     """The rule itself, once the caller is authorised (the demo loader calls this too)."""
-    rule, created = add_session_rule(
-        uow, draft=draft, created_by=created_by, registry=registry, now=now, horizon=horizon
-    )
+    rule, created = add_session_rule(uow, draft=draft, created_by=created_by, horizon=horizon)
     uow.commit()
     log.info("session rule created", extra={"rule_id": rule.id, "sessions": created})
     return rule, created
@@ -167,11 +159,10 @@ def add_session_rule(
     *,
     draft: SessionRuleDraft,
     created_by: int,
-    registry: MunicipalityRegistry,
-    now: datetime,
     horizon: timedelta = DEFAULT_HORIZON,
 ) -> tuple[SessionRule, int]:
     """Save a rule and generate its sessions, uncommitted (ending a rule commits its replacement with it)."""
+    registry, now = uow.plugins.municipalities, uow.now
     pattern = draft.pattern()
     station = uow.session.get(Station, draft.station_id)
     worker = uow.session.get(Worker, draft.worker_id)
@@ -212,7 +203,6 @@ def add_session_rule(
         pattern,
         until=(now + horizon).astimezone(HELSINKI).date(),
         closing=closing_policy(registry, station.municipality_code),
-        now=now,
     )
     return rule, created
 
@@ -224,7 +214,6 @@ def generate_sessions(
     *,
     until: date,
     closing: ClosingDayPolicy,
-    now: datetime,
     skip_overlaps: bool = False,
 ) -> int:
     """Insert the rule's sessions up to ``until`` (exclusive) that do not exist yet.
@@ -233,6 +222,7 @@ def generate_sessions(
     sessions is refused by the database: reported with its date (a new rule is
     refused whole), or, when extending the horizon, skipped and logged.
     """
+    now = uow.now
     session = uow.session
     start = max(rule.generated_until or rule.first_date, now.astimezone(HELSINKI).date())
     existing = set(
@@ -307,10 +297,9 @@ def generate_sessions(
     return created
 
 
-def extend_horizon(
-    uow: UnitOfWork, *, registry: MunicipalityRegistry, now: datetime, horizon: timedelta = DEFAULT_HORIZON
-) -> int:
+def extend_horizon(uow: UnitOfWork, *, horizon: timedelta = DEFAULT_HORIZON) -> int:
     """Roll every active rule forward to ``now + horizon`` (run daily)."""
+    registry, now = uow.plugins.municipalities, uow.now
     until = (now + horizon).astimezone(HELSINKI).date()
     total = 0
     rules = list(uow.session.scalars(select(SessionRule).where(SessionRule.active.is_(True))))
@@ -325,7 +314,6 @@ def extend_horizon(
             rule_pattern(rule),
             until=until,
             closing=closing_policy(registry, station.municipality_code),
-            now=now,
             skip_overlaps=True,
         )
     uow.commit()
@@ -418,9 +406,10 @@ class AbsenceResult:
     partly_blocked_sessions: int = 0
 
 
-def orphan_bookings(uow: UnitOfWork, condition: Any, *, reason: str, now: datetime) -> int:
+def orphan_bookings(uow: UnitOfWork, condition: Any, *, reason: str) -> int:
     """Cancel the booked visits matching ``condition`` for the system and put them on the
     worklist of the staff who booked them (times to rebook); how many."""
+    now = uow.now
     result = uow.session.execute(
         update(Booking)
         .where(and_(condition, Booking.status == AppointmentStatus.BOOKED.value))
@@ -437,8 +426,9 @@ def orphan_bookings(uow: UnitOfWork, condition: Any, *, reason: str, now: dateti
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def cancel_sessions(uow: UnitOfWork, session_ids: list[int], *, reason: str, now: datetime) -> None:
+def cancel_sessions(uow: UnitOfWork, session_ids: list[int], *, reason: str) -> None:
     """Cancelled, not deleted: calendar feeds keep them as cancelled events for a while."""
+    now = uow.now
     if session_ids:
         uow.session.execute(
             update(GuidanceSession)
@@ -473,7 +463,6 @@ def record_absence(
     starts_at: datetime,
     ends_at: datetime,
     reason: str,
-    now: datetime,
 ) -> AbsenceResult:
     """Cancel the worker's sessions in the period; their bookings become orphaned.
 
@@ -483,6 +472,7 @@ def record_absence(
     being booked. Orphaned bookings are cancelled by the system and wait on the
     worklist of the staff who booked them, until each is rebooked or dismissed.
     """
+    now = uow.now
     if ends_at <= starts_at:
         raise InputInvalid("the absence ends before it starts", field="ends_at")
     if not reason.strip() or len(reason) > 200:
@@ -519,16 +509,15 @@ def record_absence(
     )
     whole = [s.id or 0 for s in overlapping if _covers_whole(s, starts_at, ends_at)]
     partly = [s.id or 0 for s in overlapping if not _covers_whole(s, starts_at, ends_at)]
-    cancel_sessions(uow, whole, reason="absence", now=now)
+    cancel_sessions(uow, whole, reason="absence")
     orphaned = 0
     if whole:
-        orphaned += orphan_bookings(uow, Booking.session_id.in_(whole), reason="instructor absent", now=now)
+        orphaned += orphan_bookings(uow, Booking.session_id.in_(whole), reason="instructor absent")
     if partly:
         orphaned += orphan_bookings(
             uow,
             and_(Booking.session_id.in_(partly), Booking.starts_at < ends_at, Booking.ends_at > starts_at),
             reason="instructor absent",
-            now=now,
         )
         # free-slot search and booking skip slots under a busy block
         session.add(

@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.errors import InputInvalid, RecordNotFound, SlotHeld, SlotTaken, SlotUnavailable
-from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.organisations.public import Station, Worker
@@ -48,11 +47,11 @@ class FreeSlot:
 
 def _station_ids(
     uow: UnitOfWork,
-    registry: MunicipalityRegistry,
     municipality: str,
     station_id: int | None,
     scope: SearchScope,
 ) -> list[int]:
+    registry = uow.plugins.municipalities
     rows = {
         key: (sid, code)
         for sid, key, code in uow.session.execute(
@@ -105,9 +104,7 @@ def find_free_slots(
     uow: UnitOfWork,
     *,
     principal: Principal,
-    registry: MunicipalityRegistry,
     municipality: str,
-    now: datetime,
     station_id: int | None = None,
     scope: SearchScope = SearchScope.STATION,
     language: str | None = None,
@@ -118,6 +115,7 @@ def find_free_slots(
     limit: int = 20,
 ) -> list[FreeSlot]:
     """The soonest free slots, for a nurse booking during her appointment."""
+    now = uow.now
     if municipality not in principal.municipalities:
         raise RecordNotFound(f"no municipality {municipality} for you")
     if not 1 <= limit <= MAX_RESULTS:
@@ -130,7 +128,7 @@ def find_free_slots(
     until = until or start + timedelta(weeks=8)
     if until <= start or until - start > timedelta(days=366):
         raise InputInvalid("the search period must be positive and at most a year", field="until")
-    stations = _station_ids(uow, registry, municipality, station_id, scope)
+    stations = _station_ids(uow, municipality, station_id, scope)
     chosen = (
         free_slot_query(now, principal.user_id)
         .where(Slot.station_id.in_(stations), Slot.starts_at >= start, Slot.starts_at < until)
@@ -181,8 +179,9 @@ class BookableSlot:
     station: Station
 
 
-def load_bookable_slot(uow: UnitOfWork, principal: Principal, slot_id: int, now: datetime) -> BookableSlot:
+def load_bookable_slot(uow: UnitOfWork, principal: Principal, slot_id: int) -> BookableSlot:
     """The slot with its session and station, or the reason it cannot be booked."""
+    now = uow.now
     row = uow.session.execute(
         select(Slot, GuidanceSession, Station, worker_busy_during())
         .join(GuidanceSession, GuidanceSession.id == Slot.session_id)
@@ -238,11 +237,12 @@ class Hold:
 
 
 def hold_slot(
-    uow: UnitOfWork, *, principal: Principal, slot_id: int, now: datetime, duration: timedelta = DEFAULT_HOLD
+    uow: UnitOfWork, *, principal: Principal, slot_id: int, duration: timedelta = DEFAULT_HOLD
 ) -> Hold:
     """Protect a slot for a few minutes; an expired or own earlier hold is replaced."""
+    now = uow.now
     access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
-    load_bookable_slot(uow, principal, slot_id, now)
+    load_bookable_slot(uow, principal, slot_id)
     session = uow.session
     taken = session.scalar(
         select(Booking.id).where(Booking.slot_id == slot_id, Booking.status.in_(HOLDING)).limit(1)

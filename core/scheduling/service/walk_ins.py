@@ -66,9 +66,10 @@ def _walk_in_session(uow: UnitOfWork, principal: Principal, session_id: int) -> 
 
 
 def register_walk_in(
-    uow: UnitOfWork, *, principal: Principal, session_id: int, referrer: Referrer, now: datetime
+    uow: UnitOfWork, *, principal: Principal, session_id: int, referrer: Referrer
 ) -> QueueEntry:
     """Give an arriving client the next queue number, if the walk-in is open."""
+    now = uow.now
     access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
     guidance_session = _walk_in_session(uow, principal, session_id)
     opens, closes = guidance_session.walk_in_starts_at, guidance_session.walk_in_ends_at
@@ -151,8 +152,9 @@ def walk_in_queue(uow: UnitOfWork, *, principal: Principal, session_id: int) -> 
     )
 
 
-def call_next_walk_in(uow: UnitOfWork, *, principal: Principal, session_id: int, now: datetime) -> QueueEntry:
+def call_next_walk_in(uow: UnitOfWork, *, principal: Principal, session_id: int) -> QueueEntry:
     """The instructor calls the lowest waiting number."""
+    now = uow.now
     access.require_role(principal, Role.INSTRUCTOR)
     guidance_session = _walk_in_session(uow, principal, session_id)
     if (

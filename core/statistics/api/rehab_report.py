@@ -11,7 +11,6 @@ from pydantic import BaseModel
 
 from sotesilta.core.kernel.clock import local_date
 from sotesilta.core.kernel.principals import Principal
-from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.statistics.domain.disclosure import Cell
 from sotesilta.core.statistics.service import rehab_report
@@ -75,7 +74,6 @@ def _row_out(row: ReportRow) -> ReportRowOut:
 def get_rehab_outcome_report(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
     now: NamedDependency[datetime],
     year: FromQuery[int],
     municipality: FromQuery[str | None] = None,
@@ -85,7 +83,6 @@ def get_rehab_outcome_report(
     report = rehab_report.get_rehab_outcome_report(
         uow,
         principal=principal,
-        registry=runtime.plugins.municipalities,
         year=year,
         group_by=group_by,
         municipality=municipality,

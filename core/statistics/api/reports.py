@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 from litestar import Response, get
@@ -200,7 +199,6 @@ def _read(
     uow: UnitOfWork,
     principal: Principal,
     runtime: Runtime,
-    now: datetime,
     key: str,
     year: int,
     through_year: int | None,
@@ -209,10 +207,10 @@ def _read(
     county: str | None,
     compare: bool,
 ) -> Report:
+    now = uow.now
     return statistics.get_report(
         uow,
         principal=principal,
-        plugins=runtime.plugins,
         key=key,
         year=year,
         through_year=through_year,
@@ -221,8 +219,6 @@ def _read(
         county=county,
         compare=compare,
         today=local_date(now),
-        now=now,
-        sealer=runtime.sealer,
     )
 
 
@@ -241,7 +237,6 @@ def get_statistics_report(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
     key: FromPath[str],
     year: FromQuery[int],
     through_year: FromQuery[int | None] = None,
@@ -252,9 +247,7 @@ def get_statistics_report(
     format: FromQuery[ReportFormat] = ReportFormat.JSON,
     language: FromQuery[Language] = Language.FI,
 ) -> Response[ReportOut] | Response[str]:
-    report = _read(
-        uow, principal, runtime, now, key, year, through_year, group_by, municipality, county, compare
-    )
+    report = _read(uow, principal, runtime, key, year, through_year, group_by, municipality, county, compare)
     if format is ReportFormat.CSV:
         name = f"{report.key}-{report.first_year}.csv"
         return Response(
@@ -276,7 +269,6 @@ def get_statistics_chart(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-    now: NamedDependency[datetime],
     key: FromPath[str],
     table: FromPath[str],
     year: FromQuery[int],
@@ -288,9 +280,7 @@ def get_statistics_chart(
     format: FromQuery[ChartFormat] = ChartFormat.SVG,
     language: FromQuery[Language] = Language.FI,
 ) -> Response[bytes]:
-    report = _read(
-        uow, principal, runtime, now, key, year, through_year, group_by, municipality, county, compare
-    )
+    report = _read(uow, principal, runtime, key, year, through_year, group_by, municipality, county, compare)
     body = charts.render(report, report.table(table), language.value, format)
     return Response(body, media_type=charts.MEDIA_TYPES[format])
 

@@ -10,9 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sotesilta.core.feedback.public import YES_PARTLY_NO_TEXTS, QuestionKind, Texts
-from sotesilta.core.kernel.plugins.manager import Plugins
 from sotesilta.core.kernel.principals import Principal, Role
-from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.statistics.domain import disclosure
 from sotesilta.core.statistics.domain.disclosure import Cell
@@ -52,13 +50,12 @@ def read_feedback(
     uow: UnitOfWork,
     *,
     principal: Principal,
-    plugins: Plugins,
-    sealer: Sealer,
     codes: Sequence[str],
     buckets: Sequence[Bucket],
 ) -> tuple[FeedbackView, ...]:
+    plugins = uow.plugins
     summaries = feedback_summary(
-        uow, codes, buckets[0].starts_at, buckets[-1].ends_at, forms=plugins.feedback_forms, sealer=sealer
+        uow, codes, buckets[0].starts_at, buckets[-1].ends_at, forms=plugins.feedback_forms
     )
     may_read_texts = principal.has_any_role(Role.MANAGER)
     views = []

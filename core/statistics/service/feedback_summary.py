@@ -26,7 +26,6 @@ from sotesilta.core.feedback.public import (
 )
 from sotesilta.core.kernel.clock import local_date
 from sotesilta.core.kernel.plugins.feedback_forms import FeedbackFormRegistry
-from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.rehab.public import IntensivePeriod, PeriodFeedback
 
@@ -83,7 +82,6 @@ def feedback_summary(
     end: date | datetime,
     *,
     forms: FeedbackFormRegistry,
-    sealer: Sealer,
     audience: Audience | None = None,
 ) -> list[FormSummary]:
     """Feedback given in ``municipality_codes`` from ``start`` to ``end`` (exclusive), per form version.
@@ -91,6 +89,7 @@ def feedback_summary(
     Days are Helsinki days. Every registered form of these municipalities
     appears, with zero responses if none came, so a report can show "0".
     """
+    sealer = uow.sealer
     codes, first, stop = list(municipality_codes), _day(start), _day(end)
     tallies: dict[tuple[str, int], _Tally] = {}
 
@@ -141,7 +140,7 @@ def feedback_summary(
     for key, version, question, sealed in uow.session.execute(texts):
         tallies[(key, version)].texts[question].append(sealer.open(sealed, context=FREE_TEXT_CONTEXT))
     if audience in (None, Audience.REHAB):
-        _period_feedback(uow, codes, first, stop, forms, sealer, tally)
+        _period_feedback(uow, codes, first, stop, forms, tally)
     return [
         _summary(key, version, t, forms.get(key, version))
         for (key, version), t in sorted(tallies.items())
@@ -149,8 +148,9 @@ def feedback_summary(
     ]
 
 
-def _period_feedback(uow, codes, first, stop, forms, sealer, tally) -> None:  # type: ignore[no-untyped-def]
+def _period_feedback(uow, codes, first, stop, forms, tally) -> None:  # type: ignore[no-untyped-def]
     """Period feedback counts as answers to the municipality's rehab form, if it registers one."""
+    sealer = uow.sealer
     rows = uow.session.execute(
         select(
             IntensivePeriod.municipality_code,

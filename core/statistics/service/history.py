@@ -13,12 +13,11 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import delete, tuple_
 
 from sotesilta.core.kernel.errors import InputInvalid
-from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.statistics.domain.reports import FIRST_YEAR, HISTORICAL_MEASURES, LAST_YEAR, Measure
 from sotesilta.core.statistics.tables import StatisticHistory
@@ -84,12 +83,11 @@ def parse_history(text: str) -> list[tuple[date, Measure, str, int]]:
 def import_history(
     uow: UnitOfWork,
     *,
-    registry: MunicipalityRegistry,
     municipality: str,
     text: str,
     source: str,
-    now: datetime,
 ) -> ImportResult:
+    registry, now = uow.plugins.municipalities, uow.now
     if registry.get(municipality) is None:
         raise InputInvalid(f"no municipality {municipality} is registered", field="municipality")
     rows = parse_history(text)

@@ -28,7 +28,6 @@ from sotesilta.core.kernel import access
 from sotesilta.core.kernel.access import report_scope
 from sotesilta.core.kernel.clock import HELSINKI
 from sotesilta.core.kernel.errors import InputInvalid
-from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.rehab.public import (
@@ -145,13 +144,13 @@ def get_rehab_outcome_report(
     uow: UnitOfWork,
     *,
     principal: Principal,
-    registry: MunicipalityRegistry,
     year: int,
     group_by: GroupBy = GroupBy.QUARTER,
     municipality: str | None = None,
     county: str | None = None,
     today: date | None = None,
 ) -> OutcomeReport:
+    registry = uow.plugins.municipalities
     access.require_role(principal, Role.MANAGER, Role.INSTRUCTOR)
     if not 2000 <= year <= 2100:
         raise InputInvalid("year must be 2000-2100", field="year")

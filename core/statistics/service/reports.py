@@ -9,13 +9,12 @@ the span's totals beside the same span one period earlier.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.errors import InputInvalid, RecordNotFound
 from sotesilta.core.kernel.plugins.manager import Plugins
 from sotesilta.core.kernel.principals import Principal, Role, TokenKind
-from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.statistics.domain import disclosure
 from sotesilta.core.statistics.domain import reports as statistics
@@ -136,7 +135,6 @@ def get_report(
     uow: UnitOfWork,
     *,
     principal: Principal,
-    plugins: Plugins,
     key: str,
     year: int,
     through_year: int | None = None,
@@ -145,9 +143,8 @@ def get_report(
     county: str | None = None,
     compare: bool = False,
     today: date | None = None,
-    now: datetime | None = None,
-    sealer: Sealer | None = None,
 ) -> Report:
+    plugins = uow.plugins
     access.require_role(principal, Role.MANAGER, Role.INSTRUCTOR)
     last_year = year if through_year is None else through_year
     if not statistics.FIRST_YEAR <= year <= last_year <= statistics.LAST_YEAR:
@@ -171,10 +168,9 @@ def get_report(
     if compare and year - span >= statistics.FIRST_YEAR:
         previous = statistics.buckets(year - span, last_year - span, group_by)
     measures = {spec.measure for spec in definition.tables}
-    moment = now or datetime.now(UTC)
     read = _Read(
-        counts=monthly_counts(uow, codes, buckets, measures & COUNT_MEASURES, moment),
-        before=monthly_counts(uow, codes, previous, measures & COUNT_MEASURES, moment) if previous else None,
+        counts=monthly_counts(uow, codes, buckets, measures & COUNT_MEASURES),
+        before=monthly_counts(uow, codes, previous, measures & COUNT_MEASURES) if previous else None,
     )
     if Measure.REHAB_OUTCOMES in measures:
         # read once for all of the report's outcome tables (each shows some of the columns)
@@ -186,10 +182,8 @@ def get_report(
         if spec.measure is not Measure.FEEDBACK
     )
     feedback: tuple[FeedbackView, ...] = ()
-    if Measure.FEEDBACK in measures and sealer is not None:
-        feedback = read_feedback(
-            uow, principal=principal, plugins=plugins, sealer=sealer, codes=codes, buckets=buckets
-        )
+    if Measure.FEEDBACK in measures:
+        feedback = read_feedback(uow, principal=principal, codes=codes, buckets=buckets)
     return Report(
         key,
         definition.title,

@@ -64,8 +64,9 @@ def _changed_months(uow: UnitOfWork, code: str, since: datetime) -> set[date]:
     return {_month_of(at) for at in instants}
 
 
-def refresh(uow: UnitOfWork, code: str, months: Sequence[Bucket], now: datetime) -> int:
+def refresh(uow: UnitOfWork, code: str, months: Sequence[Bucket]) -> int:
     """Bring the rollup of ``code`` up to date for the closed ``months``; returns how many were counted."""
+    now = uow.now
     session = uow.session
     state = session.get(StatisticRollupState, code)
     done = set(
@@ -138,9 +139,9 @@ def monthly_counts(
     codes: Sequence[str],
     report_buckets: Sequence[Bucket],
     measures: set[Measure],
-    now: datetime,
 ) -> Counts:
     """The same counts as ``read_counts``, with closed months read from the rollup."""
+    now = uow.now
     counts = empty_counts()
     if not measures:
         return counts
@@ -154,7 +155,7 @@ def monthly_counts(
                 index_of[month.first] = index
     if closed:
         for code in codes:
-            refresh(uow, code, closed, now)
+            refresh(uow, code, closed)
         uow.commit()
         rows = uow.session.execute(
             select(

@@ -49,8 +49,7 @@ def outcome_screen(
 ) -> OutcomeScreen:
     """The visit from my worklist of missing outcomes, or one of mine already recorded (to correct
     it), and the code lists of its municipality."""
-    now = runtime.clock.now()
-    missing = visits.list_missing_outcomes(uow, principal=principal, now=now)
+    missing = visits.list_missing_outcomes(uow, principal=principal)
     waiting = next((m for m in missing if m.kind == kind and m.id == visit_id), None)
     history = None
     if waiting is not None:
@@ -59,8 +58,6 @@ def outcome_screen(
         history = visit_history.read_visit_history(
             uow,
             principal=principal,
-            plugins=runtime.plugins,
-            now=now,
             booking_id=visit_id if kind == "booking" else None,
             walk_in_id=visit_id if kind == "walk_in" else None,
         )
@@ -146,8 +143,6 @@ async def record_outcome(
             uow,
             principal=request.user,
             record=form.to_record(),
-            plugins=runtime.plugins,
-            now=runtime.clock.now(),
             booking_id=booking_id,
             walk_in_id=walk_in_id,
             expected_revision=form.expected_revision(),
@@ -176,7 +171,7 @@ class RecordedScreen:
 
 
 def recorded_screen(uow: UnitOfWork, runtime: Runtime, principal: Principal, language: str) -> RecordedScreen:
-    found = visit_history.list_recorded_visits(uow, principal=principal, now=runtime.clock.now())
+    found = visit_history.list_recorded_visits(uow, principal=principal)
     names = {s.id: (s.name_sv if language == "sv" else s.name_fi) for s in organisations.list_stations(uow)}
     return RecordedScreen(found, names)
 

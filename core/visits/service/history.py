@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sotesilta.core.accounts.public import UserAccount
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.errors import InputInvalid, RecordNotFound
-from sotesilta.core.kernel.plugins.manager import Plugins
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction, AccessBasis
 from sotesilta.core.kernel.uow import UnitOfWork
@@ -83,8 +82,6 @@ def read_visit_history(
     uow: UnitOfWork,
     *,
     principal: Principal,
-    plugins: Plugins,
-    now: datetime,
     booking_id: int | None = None,
     walk_in_id: int | None = None,
 ) -> VisitHistory:
@@ -92,6 +89,7 @@ def read_visit_history(
 
     Reading a booked visit's outcome reads the client's data: it is logged.
     """
+    plugins, now = uow.plugins, uow.now
     access.require_role(principal, Role.INSTRUCTOR)
     if (booking_id is None) == (walk_in_id is None):
         raise InputInvalid("give exactly one of booking_id and walk_in_id", field="booking_id")
@@ -172,11 +170,10 @@ class RecordedVisit:
     revision: int
 
 
-def list_recorded_visits(
-    uow: UnitOfWork, *, principal: Principal, now: datetime, days: int = 14
-) -> list[RecordedVisit]:
+def list_recorded_visits(uow: UnitOfWork, *, principal: Principal, days: int = 14) -> list[RecordedVisit]:
     """Visits of my worker record or my stations with an outcome, of the last ``days`` days, newest
     first: where a correction starts. Outcomes only, no client: like the worklist, not logged."""
+    now = uow.now
     access.require_role(principal, Role.INSTRUCTOR)
     own_worker = organisations.own_worker_id(uow, principal)
     rows = uow.session.execute(

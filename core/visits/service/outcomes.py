@@ -23,7 +23,6 @@ from sotesilta.core.kernel.errors import (
     RecordNotFound,
 )
 from sotesilta.core.kernel.events import DomainEvent, EventKind
-from sotesilta.core.kernel.plugins.manager import Plugins
 from sotesilta.core.kernel.plugins.registry import CodeListRegistry
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction, AccessBasis
@@ -113,9 +112,8 @@ def _validate(record: OutcomeRecord, codes: CodeListRegistry, municipality: str)
         )
 
 
-def _source(
-    uow: UnitOfWork, principal: Principal, booking_id: int | None, walk_in_id: int | None, now: datetime
-) -> _Source:
+def _source(uow: UnitOfWork, principal: Principal, booking_id: int | None, walk_in_id: int | None) -> _Source:
+    now = uow.now
     own_worker = organisations.own_worker_id(uow, principal)
 
     def mine(worker_id: int, station_id: int, municipality: str) -> bool:
@@ -171,8 +169,6 @@ def record_visit_outcome(
     *,
     principal: Principal,
     record: OutcomeRecord,
-    plugins: Plugins,
-    now: datetime,
     booking_id: int | None = None,
     walk_in_id: int | None = None,
     expected_revision: int | None = None,
@@ -184,11 +180,12 @@ def record_visit_outcome(
     refused when someone else has corrected the visit since (``RevisionStale``);
     ``0`` means "nothing recorded yet".
     """
+    plugins, now = uow.plugins, uow.now
     codes = plugins.code_lists
     access.require_role(principal, Role.INSTRUCTOR)
     if (booking_id is None) == (walk_in_id is None):
         raise InputInvalid("give exactly one of booking_id and walk_in_id", field="booking_id")
-    source = _source(uow, principal, booking_id, walk_in_id, now)
+    source = _source(uow, principal, booking_id, walk_in_id)
     _validate(record, codes, source.municipality)
     if source.place is not None and record.outcome is VisitOutcome.LATE_CANCELLATION:
         raise InputInvalid("a walk-in cannot be cancelled late", field="outcome")
@@ -346,8 +343,9 @@ class MissingOutcome:
     worker_id: int
 
 
-def list_missing_outcomes(uow: UnitOfWork, *, principal: Principal, now: datetime) -> list[MissingOutcome]:
+def list_missing_outcomes(uow: UnitOfWork, *, principal: Principal) -> list[MissingOutcome]:
     """Past visits of my clients or my stations that have no outcome yet."""
+    now = uow.now
     access.require_role(principal, Role.INSTRUCTOR)
     own_worker = organisations.own_worker_id(uow, principal)
     stations = list(principal.station_ids)

@@ -77,7 +77,7 @@ def _prepare_database(data_dir: Path, plugins):  # type: ignore[no-untyped-def]
     runtime = Runtime(settings=settings, engine=engine, plugins=plugins)
     now = datetime.now(UTC)
     with runtime.uow() as uow:
-        organisations.sync_registry(uow, plugins.municipalities)
+        organisations.sync_registry(uow)
     for username, name, roles, language in [
         ("espoo.nurse", "Eeva Hoitaja", ["health_staff"], "fi"),
         ("esbo.nurse", "Stina Sjuksköterska", ["health_staff"], "sv"),
@@ -94,7 +94,6 @@ def _prepare_database(data_dir: Path, plugins):  # type: ignore[no-untyped-def]
                 municipalities=["049"],
                 station_keys=["espoo-leppavaara"],
                 language=language,
-                now=now,
             )
     with runtime.uow() as uow:
         instructor = accounts.principal_of_user(uow, "espoo.instructor")
@@ -123,8 +122,6 @@ def _prepare_database(data_dir: Path, plugins):  # type: ignore[no-untyped-def]
             sessions.create_session_rule(
                 uow,
                 principal=accounts.principal_of_user(uow, "espoo.instructor"),
-                registry=plugins.municipalities,
-                now=now,
                 draft=sessions.SessionRuleDraft(
                     worker_id=worker_id,
                     station_id=int(station_ids[station] or 0),
@@ -166,7 +163,6 @@ def _seed_rehab_and_admin(runtime, plugins, now: datetime) -> None:  # type: ign
                 password=PASSWORD,
                 roles=roles,
                 municipalities=[code],
-                now=now,
             )
     with runtime.uow() as uow:
         principal = accounts.principal_of_user(uow, "lahti.instructor")
@@ -191,10 +187,7 @@ def _seed_rehab_and_admin(runtime, plugins, now: datetime) -> None:  # type: ign
             identity_code=identity_code(date(today.year - 24, 5, 15)),
             phone=None,
             language="fi",
-            sealer=runtime.sealer,
             index_key=runtime.index_key,
-            now=now,
-            plugins=plugins,
         ).id
     with runtime.uow() as uow:
         decision = rehab_periods.create_service_decision(
@@ -205,9 +198,6 @@ def _seed_rehab_and_admin(runtime, plugins, now: datetime) -> None:  # type: ign
             valid_from=today - timedelta(days=8),
             valid_until=today + timedelta(days=200),
             decision_maker="Asiakasohjaus",
-            registry=plugins.municipalities,
-            plugins=plugins,
-            now=now,
         )
     with runtime.uow() as uow:
         rehab_periods.open_intensive_period(
@@ -220,10 +210,6 @@ def _seed_rehab_and_admin(runtime, plugins, now: datetime) -> None:  # type: ign
                 responsible_worker_id=worker_id,
                 goals=(rehab_periods.GoalDraft("Arjen rytmi"),),
             ),
-            registry=plugins.municipalities,
-            sealer=runtime.sealer,
-            plugins=plugins,
-            now=now,
         )
 
 
@@ -244,12 +230,10 @@ def _seed_past_visits(runtime, plugins, worker_id: int, station_id: int, now: da
     topic = plugins.code_lists.entries("topic", "049")[0].code
     for back in range(7, 20):  # the first working day a week or more ago with a session
         day = today - timedelta(days=back)
-        with runtime.uow() as uow:
+        with runtime.uow(now=then) as uow:
             _, generated = sessions.create_session_rule(
                 uow,
                 principal=accounts.principal_of_user(uow, "espoo.instructor"),
-                registry=plugins.municipalities,
-                now=then,
                 draft=sessions.SessionRuleDraft(
                     worker_id=worker_id,
                     station_id=station_id,
@@ -265,14 +249,12 @@ def _seed_past_visits(runtime, plugins, worker_id: int, station_id: int, now: da
             break
     else:
         raise AssertionError("no past day took a session")
-    with runtime.uow() as uow:
+    with runtime.uow(now=then) as uow:
         nurse = accounts.principal_of_user(uow, "espoo.nurse")
         free = slots.find_free_slots(
             uow,
             principal=nurse,
-            registry=plugins.municipalities,
             municipality="049",
-            now=then,
             station_id=station_id,
             until=datetime.combine(day + timedelta(days=1), clock_time(0), tzinfo=HELSINKI),
             limit=PAST_REALISED + PAST_OPEN,
@@ -280,7 +262,7 @@ def _seed_past_visits(runtime, plugins, worker_id: int, station_id: int, now: da
     assert len(free) == PAST_REALISED + PAST_OPEN, free
     booked = []
     for n, slot in enumerate(free):
-        with runtime.uow() as uow:
+        with runtime.uow(now=then) as uow:
             view = bookings.create_booking(
                 uow,
                 principal=accounts.principal_of_user(uow, "espoo.nurse"),
@@ -289,9 +271,6 @@ def _seed_past_visits(runtime, plugins, worker_id: int, station_id: int, now: da
                     client=ClientDetails(name=f"Menneen Asiakas {n}", phone=None, age=40),
                     reasons=("loneliness",),
                 ),
-                plugins=plugins,
-                sealer=runtime.sealer,
-                now=then,
             )
             booked.append(view.id)
     for booking_id in booked[PAST_OPEN:]:
@@ -300,8 +279,6 @@ def _seed_past_visits(runtime, plugins, worker_id: int, station_id: int, now: da
                 uow,
                 principal=accounts.principal_of_user(uow, "espoo.instructor"),
                 record=visits.OutcomeRecord(VisitOutcome.REALISED, topic=topic),
-                plugins=plugins,
-                now=now,
                 booking_id=booking_id,
             )
     return day
