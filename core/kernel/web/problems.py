@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import Request, Response
@@ -159,9 +160,16 @@ def _plain(value: object) -> bool:
     return False
 
 
+#: msgspec's path steps, ``[0]`` and ``['key']``, written as the dotted steps of every other field
+_PATH_STEP = re.compile(r"\[(?:'([^']*)'|(\d+))\]")
+
+
 def _field_name(item: dict[str, Any]) -> str:
+    """The field an error is about, as a dotted path (``reasons.0``, ``answers.health``)."""
     key = item.get("key")
-    return str(key) if key else str(item.get("source") or "body")
+    if not key:
+        return str(item.get("source") or "body")
+    return _PATH_STEP.sub(lambda m: "." + (m.group(1) if m.group(1) is not None else m.group(2)), str(key))
 
 
 def validation_error_handler(
