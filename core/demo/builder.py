@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from functools import partial
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from sotesilta.core.accounts import service as accounts
 from sotesilta.core.accounts.domain import validate_password
@@ -118,7 +119,7 @@ class DemoLoader:
         language: str = "fi",
     ) -> int:
         with self.uow_factory() as uow:
-            existing = uow.session.scalar(select(UserAccount).where(UserAccount.username == username))
+            existing = uow.session.scalar(select(UserAccount).where(col(UserAccount.username) == username))
             if existing is not None:
                 password = self.password_for(username) if self.reset_passwords else None
                 if password is not None:
@@ -157,12 +158,14 @@ class DemoLoader:
             session = uow.session
             user_id = None
             if username is not None:
-                user_id = session.scalar(select(UserAccount.id).where(UserAccount.username == username))
+                user_id = session.scalar(
+                    select(col(UserAccount.id)).where(col(UserAccount.username) == username)
+                )
                 if user_id is None:
                     raise InputInvalid(f"demo worker refers to unknown user {username!r}")
             existing = session.scalar(
                 select(Worker).where(
-                    Worker.display_name == display_name, Worker.municipality_code == municipality
+                    col(Worker.display_name) == display_name, col(Worker.municipality_code) == municipality
                 )
             )
             if existing is not None:
@@ -203,22 +206,22 @@ class DemoLoader:
         first = today + timedelta(days=(weekday - today.weekday()) % 7 + 7 * week_offset)
         with self.uow_factory() as uow:
             session = uow.session
-            worker_id = session.scalar(select(Worker.id).where(Worker.display_name == worker))
-            station_id = session.scalar(select(Station.id).where(Station.key == station_key))
+            worker_id = session.scalar(select(col(Worker.id)).where(col(Worker.display_name) == worker))
+            station_id = session.scalar(select(col(Station.id)).where(col(Station.key) == station_key))
             if worker_id is None or station_id is None:
                 raise InputInvalid(
                     f"demo session refers to unknown worker {worker!r} or station {station_key!r}"
                 )
             existing = session.scalar(
-                select(SessionRule.id).where(
-                    SessionRule.worker_id == worker_id,
-                    SessionRule.station_id == station_id,
-                    SessionRule.weekday == weekday,
+                select(col(SessionRule.id)).where(
+                    col(SessionRule.worker_id) == worker_id,
+                    col(SessionRule.station_id) == station_id,
+                    col(SessionRule.weekday) == weekday,
                 )
             )
             if existing is not None:
                 return existing
-            admin = session.scalar(select(UserAccount.id).order_by(UserAccount.id).limit(1))
+            admin = session.scalar(select(col(UserAccount.id)).order_by(col(UserAccount.id)).limit(1))
             draft = sessions.SessionRuleDraft(
                 worker_id=worker_id,
                 station_id=station_id,

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from sotesilta.core.feedback.domain import Answer, Audience, FeedbackForm, Question, QuestionKind
 from sotesilta.core.feedback.service.responses import record_response
@@ -59,7 +60,8 @@ def write_demo_feedback(
     with uow_factory() as uow:
         existing = uow.session.scalar(
             select(func.count()).where(
-                FeedbackResponse.form_key == form_key, FeedbackResponse.municipality_code == municipality
+                col(FeedbackResponse.form_key) == form_key,
+                col(FeedbackResponse.municipality_code) == municipality,
             )
         )
     if existing:

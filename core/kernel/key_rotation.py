@@ -69,7 +69,7 @@ def rotate_keys(engine: Engine, sealer: Sealer) -> RotationReport:
                         .where(pk == row_id, value_col == sealed)
                         .values({column_name: sealer.seal(plain, context=context)})
                     )
-                    done += int(result.rowcount or 0)  # type: ignore[attr-defined]
+                    done += int(result.rowcount or 0)
         resealed[context] = done
         log.info("column re-sealed", extra={"column": context, "rows": done})
     return RotationReport(resealed, current)

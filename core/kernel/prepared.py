@@ -9,6 +9,12 @@ as through the ORM), fires the engine's ``before_cursor_execute`` listeners
 (SQLite's writer lock, see ``db._serialise_sqlite_writers``), runs in the
 caller's transaction (beginning it, as SQLAlchemy's execution does), and raises
 SQLAlchemy's exception types.
+
+It reads what SQLAlchemy's compiled statement keeps for its own execution
+(``_bind_processors``, ``_result_columns``, a column's
+``_cached_result_processor``): private attributes, so pyproject.toml bounds
+SQLAlchemy below its next minor version, and the whole suite runs every
+prepared statement of the hot path on both databases.
 """
 
 from __future__ import annotations
@@ -20,8 +26,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Insert
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql import Executable
+from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.sql import ClauseElement
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,7 @@ class Prepared:
     """A Core statement compiled once per dialect and, for an INSERT, per set of
     columns given (as SQLAlchemy does: a column left out gets its default)."""
 
-    def __init__(self, statement: Executable) -> None:
+    def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
         self._by_columns = isinstance(statement, Insert)
         self._forms: dict[tuple[str, tuple[str, ...]], _Form] = {}
@@ -61,9 +67,9 @@ class Prepared:
             if value is not None
         }
         binds = {name: proc for name, proc in compiled._bind_processors.items() if proc is not None}
-        columns = compiled._result_columns or []
-        results = tuple(column[3]._cached_result_processor(dialect, None) for column in columns)
-        row = namedtuple("Row", [column[0] for column in columns]) if columns else None  # type: ignore[misc]
+        result_columns = compiled._result_columns or []
+        results = tuple(column[3]._cached_result_processor(dialect, None) for column in result_columns)
+        row = namedtuple("Row", [column[0] for column in result_columns]) if result_columns else None
         positions = tuple(compiled.positiontup) if compiled.positional else None
         return _Form(compiled.string, positions, constants, binds, row, results, any(results))
 
@@ -132,7 +138,7 @@ class Prepared:
         self._run(connection, form, [self._parameters(form, p) for p in params], many=True).close()
 
 
-def _translated(connection: Connection, sql: str, params: Any, exc: Exception) -> DBAPIError:
+def _translated(connection: Connection, sql: str, params: Any, exc: Exception) -> StatementError:
     """The driver's error as SQLAlchemy's type (IntegrityError, OperationalError…)."""
     return DBAPIError.instance(
         sql, params, exc, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect

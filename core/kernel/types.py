@@ -1,13 +1,15 @@
-"""Column types shared by every table."""
+"""Column types shared by every table, and a table model's ``Table``."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Table
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import SQLModel
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -39,3 +41,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's ``Table``, for Core statements (typed, unlike ``Model.__table__``)."""
+    table = sa_inspect(model).local_table
+    assert isinstance(table, Table)
+    return table

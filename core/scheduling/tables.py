@@ -37,11 +37,11 @@ _HOLDING = ", ".join(f"'{s.value}'" for s in SLOT_HOLDING_STATUSES)
 SLOT_HOLDING_PREDICATE = text(f"status IN ({_HOLDING})")
 
 
-def _utc(*, nullable: bool = False) -> Column:  # type: ignore[type-arg]
+def _utc(*, nullable: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable)
 
 
-def _fk(target: str, *, nullable: bool = False, ondelete: str | None = None) -> Column:  # type: ignore[type-arg]
+def _fk(target: str, *, nullable: bool = False, ondelete: str | None = None) -> Column[int]:
     return Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable)
 
 

@@ -106,7 +106,7 @@ def test_feed_histories_keep_uids_and_raise_sequences(_migrated_template, plugin
                 lambda uow: bookings.create_booking(uow, principal=self.nurse, request=request)
             )
             if made is not None:
-                self.bookings.append(made.id)
+                self.bookings.append(made.booking.id)
 
         @precondition(lambda self: bool(self.bookings))
         @rule(index=st.integers(0, 30))
@@ -132,7 +132,7 @@ def test_feed_histories_keep_uids_and_raise_sequences(_migrated_template, plugin
                 )
             )
             if moved is not None:
-                self.bookings.append(moved.id)
+                self.bookings.append(moved.booking.id)
 
         @rule(week=st.integers(0, 5))
         def absence(self, week):  # type: ignore[no-untyped-def]

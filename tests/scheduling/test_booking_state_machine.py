@@ -156,7 +156,7 @@ def test_scheduling_invariants_hold_under_random_operations(_migrated_template, 
                 )
             )
             if made is not None:
-                self.booked.add(made.id)
+                self.booked.add(made.booking.id)
 
         @rule(pick=st.integers(0, 10_000))
         def hold(self, pick):  # type: ignore[no-untyped-def]
@@ -194,7 +194,7 @@ def test_scheduling_invariants_hold_under_random_operations(_migrated_template, 
                     )
                 )
                 if made is not None:
-                    self.booked.add(made.id)
+                    self.booked.add(made.booking.id)
 
         @rule(worker=st.integers(0, 1), offset_days=st.integers(0, 14), days=st.integers(1, 3))
         def absence(self, worker, offset_days, days):  # type: ignore[no-untyped-def]

@@ -50,7 +50,7 @@ def _race_once(runtime, principal, slot_id):  # type: ignore[no-untyped-def]
                     principal=principal,
                     request=request,
                 )
-            outcome: object = view.id
+            outcome: object = view.booking.id
         except SlotTaken as exc:
             outcome = ("taken", exc.extra["slot_id"])
         except Exception as exc:  # anything else is a bug the test must show

@@ -15,7 +15,7 @@ from sotesilta.core.kernel.uow import UnitOfWork
 
 
 def provide_runtime(request: Request[Any, Any, Any]) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+    return request.app.state.runtime
 
 
 async def provide_uow(runtime: NamedDependency[Runtime]) -> AsyncIterator[UnitOfWork]:

@@ -56,7 +56,7 @@ PAGE_HEADERS = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
 
 
 def runtime_of(request: Request[Any, Any, Any]) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+    return request.app.state.runtime
 
 
 def principal_of(request: Request[Any, Any, Any]) -> Principal | None:

@@ -3,45 +3,50 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Annotated
 
+import msgspec
 from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
-from pydantic import AwareDatetime, BaseModel, Field
+from msgspec import Meta
 
 from sotesilta.core.kernel.clock import require_aware
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.kernel.web.fields import ClockTime, clock_time
 from sotesilta.core.kernel.web.security import requires_role
 from sotesilta.core.scheduling.domain.sessions import SessionMode
 from sotesilta.core.scheduling.service import rules as session_rules
 from sotesilta.core.scheduling.service import sessions
+from sotesilta.core.scheduling.service.rules import RuleEnded, RuleView
+from sotesilta.core.scheduling.service.sessions import SessionView
 
 
-class TimeSpan(BaseModel):
-    start: time
-    end: time
+class TimeSpan(msgspec.Struct):
+    start: ClockTime
+    end: ClockTime
 
 
-class SessionRuleIn(BaseModel):
+class SessionRuleIn(msgspec.Struct, kw_only=True):
     worker_id: int
     station_id: int
-    weekday: int = Field(ge=0, le=6, description="0 = Monday")
-    start: time = Field(description="local time, Europe/Helsinki")
-    end: time
-    first_date: date = Field(description="the first occurrence; must fall on `weekday`")
-    interval_weeks: int = Field(default=1, ge=1, le=8, description="2 = every second week")
+    weekday: Annotated[int, Meta(ge=0, le=6, description="0 = Monday")]
+    start: Annotated[ClockTime, Meta(description="local time, Europe/Helsinki")]
+    end: ClockTime
+    first_date: Annotated[date, Meta(description="the first occurrence; must fall on `weekday`")]
+    interval_weeks: Annotated[int, Meta(ge=1, le=8, description="2 = every second week")] = 1
     until: date | None = None
-    slot_minutes: int = Field(default=45, ge=10, le=240)
-    breaks: list[TimeSpan] = Field(default_factory=list, max_length=10)
+    slot_minutes: Annotated[int, Meta(ge=10, le=240)] = 45
+    breaks: Annotated[list[TimeSpan], Meta(max_length=10)] = msgspec.field(default_factory=list)
     booked_slots: bool = True
     walk_in: TimeSpan | None = None
-    walk_in_capacity: int = Field(default=0, ge=0, le=200)
+    walk_in_capacity: Annotated[int, Meta(ge=0, le=200)] = 0
     mode: SessionMode = SessionMode.ON_SITE
-    video_link: str | None = Field(default=None, max_length=500)
+    video_link: Annotated[str, Meta(max_length=500)] | None = None
 
 
-class SessionRuleOut(BaseModel):
+class SessionRuleCreated(msgspec.Struct):
     id: int
     worker_id: int
     station_id: int
@@ -49,85 +54,39 @@ class SessionRuleOut(BaseModel):
     generated_until: date | None
 
 
-class SessionOut(BaseModel):
-    id: int
-    rule_id: int | None
+class AbsenceIn(msgspec.Struct):
     worker_id: int
-    worker_name: str
-    station_id: int
-    station_key: str
-    starts_at: datetime
-    ends_at: datetime
-    walk_in_starts_at: datetime | None
-    walk_in_ends_at: datetime | None
-    walk_in_capacity: int
-    mode: str
-    video_link: str | None
-    status: str
-    cancel_reason: str | None
-    slots: int
-    booked: int
+    starts_at: Annotated[datetime, Meta(tz=True)]
+    ends_at: Annotated[datetime, Meta(tz=True)]
+    reason: Annotated[str, Meta(min_length=1, max_length=200)]
 
 
-class AbsenceIn(BaseModel):
-    worker_id: int
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    reason: str = Field(min_length=1, max_length=200)
+Replacement = Annotated[
+    SessionRuleIn, Meta(description="a rule to start from `from_date`, in the same transaction")
+]
 
 
-class AbsenceOut(BaseModel):
-    id: int
+class AbsenceRecorded(msgspec.Struct, rename={"absence_id": "id"}):
+    absence_id: int
     cancelled_sessions: int
     orphaned_bookings: int
 
 
-class SessionRuleView(BaseModel):
-    id: int
-    worker_id: int
-    worker_name: str
-    station_id: int
-    station_key: str
-    municipality_code: str
-    weekday: int
-    start: time
-    end: time
-    interval_weeks: int
-    first_date: date
-    until: date | None
-    slot_minutes: int
-    breaks: str
-    booked_slots: bool
-    walk_in_start: time | None
-    walk_in_end: time | None
-    walk_in_capacity: int
-    mode: str
-    video_link: str | None
-    active: bool
-    upcoming_sessions: int
-    upcoming_bookings: int
-
-
-class SessionRuleEndIn(BaseModel):
-    from_date: date = Field(description="the first Helsinki day without the rule's sessions")
-    orphan_bookings: bool = Field(
-        default=False,
-        description="cancel the later sessions' bookings onto the bookers' times to rebook; "
-        "without it such bookings refuse the change (409 session-rule-has-bookings)",
-    )
-    replacement: SessionRuleIn | None = Field(
-        default=None, description="a rule to start from `from_date`, in the same transaction"
-    )
-
-
-class SessionRuleEndOut(BaseModel):
-    id: int
-    until: date
-    cancelled_sessions: int
-    orphaned_bookings: int
-    kept_sessions: int
-    replacement_id: int | None
-    replacement_sessions: int
+class SessionRuleEndIn(msgspec.Struct, kw_only=True):
+    from_date: Annotated[date, Meta(description="the first Helsinki day without the rule's sessions")]
+    orphan_bookings: Annotated[
+        bool,
+        Meta(
+            description="cancel the later sessions' bookings onto the bookers' times to rebook; "
+            "without it such bookings refuse the change (409 session-rule-has-bookings)"
+        ),
+    ] = False
+    replacement: (
+        Annotated[
+            SessionRuleIn, Meta(description="a rule to start from `from_date`, in the same transaction")
+        ]
+        | None
+    ) = None
 
 
 SCHEDULERS = [requires_role(Role.ADMIN, Role.INSTRUCTOR)]
@@ -145,13 +104,9 @@ def create_session_rule(
     data: JSONBody[SessionRuleIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-) -> SessionRuleOut:
-    rule, created = sessions.create_session_rule(
-        uow,
-        principal=principal,
-        draft=_draft(data),
-    )
-    return SessionRuleOut(
+) -> SessionRuleCreated:
+    rule, created = sessions.create_session_rule(uow, principal=principal, draft=_draft(data))
+    return SessionRuleCreated(
         id=rule.id or 0,
         worker_id=rule.worker_id,
         station_id=rule.station_id,
@@ -161,23 +116,20 @@ def create_session_rule(
 
 
 def _draft(data: SessionRuleIn) -> sessions.SessionRuleDraft:
+    """The rule as the use case takes it: the same fields, its times as pairs."""
     return sessions.SessionRuleDraft(
-        worker_id=data.worker_id,
-        station_id=data.station_id,
-        weekday=data.weekday,
-        start=data.start,
-        end=data.end,
-        first_date=data.first_date,
-        interval_weeks=data.interval_weeks,
-        until=data.until,
-        slot_minutes=data.slot_minutes,
-        breaks=tuple((b.start, b.end) for b in data.breaks),
-        booked_slots=data.booked_slots,
-        walk_in=(data.walk_in.start, data.walk_in.end) if data.walk_in else None,
-        walk_in_capacity=data.walk_in_capacity,
-        mode=data.mode,
-        video_link=data.video_link,
+        **{
+            **msgspec.structs.asdict(data),
+            "start": clock_time(data.start),
+            "end": clock_time(data.end),
+            "breaks": tuple(_pair(b) for b in data.breaks),
+            "walk_in": _pair(data.walk_in) if data.walk_in else None,
+        }
     )
+
+
+def _pair(span: TimeSpan) -> tuple[time, time]:
+    return clock_time(span.start), clock_time(span.end)
 
 
 @get(
@@ -191,8 +143,8 @@ def _draft(data: SessionRuleIn) -> sessions.SessionRuleDraft:
 def list_session_rules(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-) -> list[SessionRuleView]:
-    return [SessionRuleView(**vars(r)) for r in session_rules.list_session_rules(uow, principal=principal)]
+) -> list[RuleView]:
+    return session_rules.list_session_rules(uow, principal=principal)
 
 
 @post(
@@ -209,23 +161,14 @@ def end_session_rule(
     data: JSONBody[SessionRuleEndIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-) -> SessionRuleEndOut:
-    ended = session_rules.end_session_rule(
+) -> RuleEnded:
+    return session_rules.end_session_rule(
         uow,
         principal=principal,
         rule_id=rule_id,
         from_date=data.from_date,
         orphan=data.orphan_bookings,
         replacement=_draft(data.replacement) if data.replacement else None,
-    )
-    return SessionRuleEndOut(
-        id=ended.rule_id,
-        until=ended.until,
-        cancelled_sessions=ended.cancelled_sessions,
-        orphaned_bookings=ended.orphaned_bookings,
-        kept_sessions=ended.kept_sessions,
-        replacement_id=ended.replacement_id,
-        replacement_sessions=ended.replacement_sessions,
     )
 
 
@@ -244,10 +187,10 @@ def list_sessions(
     until: FromQuery[datetime | None] = None,
     station_id: FromQuery[int | None] = None,
     worker_id: FromQuery[int | None] = None,
-) -> list[SessionOut]:
+) -> list[SessionView]:
     begin = require_aware(start, "start") or now
     until = require_aware(until, "until")
-    found = sessions.list_sessions(
+    return sessions.list_sessions(
         uow,
         principal=principal,
         start=begin,
@@ -255,7 +198,6 @@ def list_sessions(
         station_id=station_id,
         worker_id=worker_id,
     )
-    return [SessionOut(**vars(s)) for s in found]
 
 
 @post(
@@ -270,7 +212,7 @@ def record_absence(
     data: JSONBody[AbsenceIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-) -> AbsenceOut:
+) -> AbsenceRecorded:
     result = sessions.record_absence(
         uow,
         principal=principal,
@@ -279,11 +221,7 @@ def record_absence(
         ends_at=data.ends_at,
         reason=data.reason,
     )
-    return AbsenceOut(
-        id=result.absence_id,
-        cancelled_sessions=result.cancelled_sessions,
-        orphaned_bookings=result.orphaned_bookings,
-    )
+    return msgspec.convert(result, AbsenceRecorded, from_attributes=True)
 
 
 ROUTES = [create_session_rule, list_session_rules, end_session_rule, list_sessions, record_absence]

@@ -8,34 +8,13 @@ from typing import Annotated
 from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
-from pydantic import BaseModel
 
 from sotesilta.core.kernel.clock import require_aware
 from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.scheduling.service import slots
-from sotesilta.core.scheduling.service.slots import SearchScope
-
-
-class FreeSlotOut(BaseModel):
-    slot_id: int
-    starts_at: datetime
-    ends_at: datetime
-    station_id: int
-    station_key: str
-    station_name_fi: str
-    station_name_sv: str
-    worker_id: int
-    worker_name: str
-    worker_languages: list[str]
-    mode: str
-
-
-class HoldOut(BaseModel):
-    hold_id: str
-    slot_id: int
-    expires_at: datetime
+from sotesilta.core.scheduling.service.slots import FreeSlot, Hold, SearchScope
 
 
 @get(
@@ -57,8 +36,8 @@ async def list_free_slots(
     start: FromQuery[datetime | None] = None,
     until: FromQuery[datetime | None] = None,
     limit: FromQuery[int] = 20,
-) -> list[FreeSlotOut]:
-    found = await runtime.run_db(
+) -> list[FreeSlot]:
+    return await runtime.run_db(
         slots.find_free_slots,
         uow,
         principal=principal,
@@ -72,7 +51,6 @@ async def list_free_slots(
         until=require_aware(until, "until"),
         limit=limit,
     )
-    return [FreeSlotOut(**{**vars(s), "worker_languages": list(s.worker_languages)}) for s in found]
 
 
 @post(
@@ -88,9 +66,8 @@ def hold_slot(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-) -> HoldOut:
-    hold = slots.hold_slot(uow, principal=principal, slot_id=slot_id, duration=runtime.settings.hold_duration)
-    return HoldOut(hold_id=hold.hold_id, slot_id=hold.slot_id, expires_at=hold.expires_at)
+) -> Hold:
+    return slots.hold_slot(uow, principal=principal, slot_id=slot_id, duration=runtime.settings.hold_duration)
 
 
 ROUTES = [list_free_slots, hold_slot]

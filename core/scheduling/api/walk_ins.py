@@ -2,37 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
+import msgspec
 from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from pydantic import BaseModel
 
 from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.scheduling.domain.bookings import Referrer
 from sotesilta.core.scheduling.service import walk_ins
+from sotesilta.core.scheduling.service.walk_ins import Queue, QueueEntry
 
 
-class WalkInIn(BaseModel):
+class WalkInIn(msgspec.Struct):
     referrer: Referrer = Referrer.SELF
-
-
-class QueueEntryOut(BaseModel):
-    place_id: int
-    number: int
-    status: str
-    referrer: str | None
-    registered_at: datetime | None
-    called_at: datetime | None
-
-
-class QueueOut(BaseModel):
-    session_id: int
-    capacity: int
-    free: int
-    entries: list[QueueEntryOut]
 
 
 @post(
@@ -48,9 +31,8 @@ def register_walk_in(
     data: JSONBody[WalkInIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-) -> QueueEntryOut:
-    entry = walk_ins.register_walk_in(uow, principal=principal, session_id=session_id, referrer=data.referrer)
-    return QueueEntryOut(**vars(entry))
+) -> QueueEntry:
+    return walk_ins.register_walk_in(uow, principal=principal, session_id=session_id, referrer=data.referrer)
 
 
 @get(
@@ -62,14 +44,8 @@ def register_walk_in(
 )
 def get_walk_in_queue(
     session_id: FromPath[int], principal: NamedDependency[Principal], uow: NamedDependency[UnitOfWork]
-) -> QueueOut:
-    queue = walk_ins.walk_in_queue(uow, principal=principal, session_id=session_id)
-    return QueueOut(
-        session_id=queue.session_id,
-        capacity=queue.capacity,
-        free=queue.free,
-        entries=[QueueEntryOut(**vars(e)) for e in queue.entries],
-    )
+) -> Queue:
+    return walk_ins.walk_in_queue(uow, principal=principal, session_id=session_id)
 
 
 @post(
@@ -84,8 +60,8 @@ def call_next_walk_in(
     session_id: FromPath[int],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-) -> QueueEntryOut:
-    return QueueEntryOut(**vars(walk_ins.call_next_walk_in(uow, principal=principal, session_id=session_id)))
+) -> QueueEntry:
+    return walk_ins.call_next_walk_in(uow, principal=principal, session_id=session_id)
 
 
 ROUTES = [register_walk_in, get_walk_in_queue, call_next_walk_in]

@@ -1,4 +1,5 @@
-"""Bookings, walk-ins and visit outcomes: statuses and the rules between them.
+"""Bookings, walk-ins and visit outcomes: statuses and the rules between them, and the
+rules a booking must pass before it is made (unit-tested without a database).
 
 Statuses are FHIR Appointment codes; HL7 Finland's scheduling guide maps the
 national ones onto them (Varattu -> booked, Peruttu -> cancelled,
@@ -7,11 +8,27 @@ Saapumatta -> noshow).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sotesilta.core.kernel.errors import BookingStateInvalid, InputInvalid
+from sotesilta.core.clients.domain import normalise_phone
+from sotesilta.core.kernel.errors import (
+    AgeNotEligible,
+    BookingModeNotAllowed,
+    BookingStateInvalid,
+    BookingVetoed,
+    CodeUnknown,
+    HoldExpired,
+    InputInvalid,
+    RecordNotFound,
+    SlotHeld,
+    SlotUnavailable,
+)
+from sotesilta.core.organisations.domain import BookingMode, MunicipalityProfile
+from sotesilta.core.scheduling.domain.sessions import SessionStatus
 
 
 class AppointmentStatus(StrEnum):
@@ -128,3 +145,204 @@ class BookingDraft:
     reasons: tuple[str, ...]
     preferred_language: str
     interpreter_needed: bool
+
+
+NOTE_MAX = 1000
+IDEMPOTENCY_KEY_MAX = 100
+LANGUAGES = ("fi", "sv", "en")
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """What the booker asks for: a slot, the client in front of her, why, and how."""
+
+    slot_id: int
+    client: ClientDetails
+    reasons: tuple[str, ...]
+    preferred_language: str = "fi"
+    interpreter_needed: bool = False
+    note: str | None = None
+    existing_relationship: ClientRelationship = ClientRelationship.UNKNOWN
+    referrer: Referrer = Referrer.STAFF
+    hold_id: str | None = None
+    client_id: int | None = None  # a registered client record, when there is one
+
+    def digest(self) -> str:
+        """A fingerprint of what was asked, to recognise an honest retry."""
+        # the fields spelt out (what dataclasses.asdict gives, at a fraction of
+        # its cost); the hold is left out: a retry may come under a new one
+        client = self.client
+        payload = {
+            "slot_id": self.slot_id,
+            "client": {"name": client.name, "phone": client.phone, "age": client.age},
+            "reasons": self.reasons,
+            "preferred_language": self.preferred_language,
+            "interpreter_needed": self.interpreter_needed,
+            "note": self.note,
+            "existing_relationship": self.existing_relationship,
+            "referrer": self.referrer,
+            "hold_id": None,
+            "client_id": self.client_id,
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SlotHoldFacts:
+    hold_id: str
+    user_id: int
+    expires_at: datetime
+
+    def live(self, now: datetime) -> bool:
+        return self.expires_at > now
+
+
+@dataclass(frozen=True)
+class SlotFacts:
+    """What a booking reads of its slot, session, station and any hold (one query)."""
+
+    slot_id: int
+    municipality: str
+    station_key: str
+    station_name: str
+    booking_mode: BookingMode
+    starts_at: datetime
+    mode: str
+    session_status: str
+    worker_busy: bool
+    hold: SlotHoldFacts | None = None
+
+
+@dataclass(frozen=True)
+class CheckedBooking:
+    """A booking the rules let through: the draft the plugins see, and the client's
+    details as they will be kept (the name trimmed, the phone normalised)."""
+
+    draft: BookingDraft
+    client: ClientDetails
+
+
+def check_idempotency_key(key: str | None) -> None:
+    if key is not None and not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX:
+        raise InputInvalid(
+            f"Idempotency-Key must be 1-{IDEMPOTENCY_KEY_MAX} characters", field="Idempotency-Key"
+        )
+
+
+def ensure_bookable(
+    slot_id: int,
+    now: datetime,
+    *,
+    municipalities: frozenset[str],
+    municipality: str | None,
+    starts_at: datetime | None,
+    session_status: str | None,
+    worker_busy: bool = False,
+) -> None:
+    """Why a slot cannot be booked (or held) by someone of ``municipalities``, if it
+    cannot: not found for them (another municipality's is "not found" too), in the
+    past, on a cancelled session, or its instructor busy then."""
+    if municipality is None or starts_at is None or municipality not in municipalities:
+        raise RecordNotFound(f"no slot {slot_id}", slot_id=slot_id)
+    if starts_at <= now:
+        raise SlotUnavailable(f"slot {slot_id} is in the past", field="slot_id", slot_id=slot_id)
+    if session_status != SessionStatus.SCHEDULED.value:
+        raise SlotUnavailable(
+            f"slot {slot_id} belongs to a cancelled session", field="slot_id", slot_id=slot_id
+        )
+    if worker_busy:
+        raise SlotUnavailable(
+            f"slot {slot_id}: the instructor is busy then (their calendar)", field="slot_id", slot_id=slot_id
+        )
+
+
+def check_request(request: BookingRequest, known_reasons: frozenset[str]) -> None:
+    """The request's own fields: reasons from the municipality's list, a language, a note's length."""
+    if not request.reasons:
+        raise InputInvalid("choose at least one reason", field="reasons")
+    unknown = sorted(set(request.reasons) - known_reasons)
+    if unknown:
+        raise CodeUnknown(f"unknown reason code(s): {', '.join(unknown)}", field="reasons")
+    if request.preferred_language not in LANGUAGES:
+        raise InputInvalid("preferred language must be fi, sv or en", field="preferred_language")
+    if request.note is not None and len(request.note) > NOTE_MAX:
+        raise InputInvalid(f"the note may have at most {NOTE_MAX} characters", field="note")
+
+
+def ensure_client_of(client_id: int | None, owner: str | None, municipality: str) -> None:
+    """A registered client record named in a booking must be the slot's municipality's."""
+    if client_id is not None and owner != municipality:
+        raise RecordNotFound(f"no client {client_id} in {municipality}", field="client_id")
+
+
+def ensure_takes_bookings(booking_mode: BookingMode, station_name: str) -> None:
+    if booking_mode is BookingMode.WALK_IN:
+        raise BookingModeNotAllowed(f"{station_name} takes walk-ins only", field="slot_id")
+
+
+def ensure_age_eligible(profile: MunicipalityProfile | None, age: int) -> None:
+    """The municipality's age group (each sets its own); an unregistered one has none."""
+    if profile is not None and not profile.accepts_age(age):
+        groups = ", ".join(f"{g.minimum}-{g.maximum}" for g in profile.age_groups)
+        raise AgeNotEligible(f"{profile.name_fi} serves ages {groups}", field="client.age")
+
+
+def check_booking(
+    slot: SlotFacts | None,
+    request: BookingRequest,
+    *,
+    slot_id: int,
+    now: datetime,
+    municipalities: frozenset[str],
+    known_reasons: frozenset[str],
+    profile: MunicipalityProfile | None,
+    client_owner: str | None,
+) -> CheckedBooking:
+    """Every rule a booking must pass before the municipality's plugins are asked, in the
+    order a refusal is reported: the slot, the request, the client record, the station's
+    booking mode, the age group."""
+    ensure_bookable(
+        slot_id,
+        now,
+        municipalities=municipalities,
+        municipality=slot.municipality if slot else None,
+        starts_at=slot.starts_at if slot else None,
+        session_status=slot.session_status if slot else None,
+        worker_busy=slot.worker_busy if slot else False,
+    )
+    assert slot is not None  # ensure_bookable refused a missing slot
+    check_request(request, known_reasons)
+    ensure_client_of(request.client_id, client_owner, slot.municipality)
+    phone = normalise_phone(request.client.phone) if request.client.phone else None
+    ensure_takes_bookings(slot.booking_mode, slot.station_name)
+    ensure_age_eligible(profile, request.client.age)
+    draft = BookingDraft(
+        municipality=slot.municipality,
+        station_key=slot.station_key,
+        starts_at=slot.starts_at,
+        mode=slot.mode,
+        client_age=request.client.age,
+        reasons=tuple(request.reasons),
+        preferred_language=request.preferred_language,
+        interpreter_needed=request.interpreter_needed,
+    )
+    client = ClientDetails(name=request.client.name.strip(), phone=phone, age=request.client.age)
+    return CheckedBooking(draft, client)
+
+
+def ensure_not_vetoed(vetoes: list[str]) -> None:
+    """A municipality plugin's refusal, in its own words."""
+    if vetoes:
+        raise BookingVetoed("; ".join(vetoes))
+
+
+def check_hold(
+    hold: SlotHoldFacts | None, requested: str | None, *, slot_id: int, user_id: int, now: datetime
+) -> None:
+    """The booker's own live hold lets her book; someone else's live hold stops her; a hold
+    she names must still be live and on this slot."""
+    live = hold is not None and hold.live(now)
+    if requested is not None and (not live or hold is None or hold.hold_id != requested):
+        raise HoldExpired(f"hold {requested} has expired or is not for slot {slot_id}", field="hold_id")
+    if live and hold is not None and hold.user_id != user_id:
+        raise SlotHeld(f"slot {slot_id} is held by someone else for a few minutes", slot_id=slot_id)

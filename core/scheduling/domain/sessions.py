@@ -81,7 +81,7 @@ class ClosingDayPolicy:
 
 @lru_cache(maxsize=64)
 def _finnish_holidays(year: int) -> dict[date, str]:
-    return dict(holidays.Finland(years=year, language="en_US").items())
+    return dict(holidays.country_holidays("FI", years=year, language="en_US").items())
 
 
 @dataclass(frozen=True)

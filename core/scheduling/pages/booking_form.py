@@ -14,8 +14,7 @@ from sotesilta.core.kernel.errors import DomainError, InputInvalid
 from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
 from sotesilta.core.kernel.web.forms import FormError, text_field
 from sotesilta.core.kernel.web.i18n import N_
-from sotesilta.core.scheduling.domain.bookings import ClientDetails, ClientRelationship
-from sotesilta.core.scheduling.service.bookings import BookingRequest
+from sotesilta.core.scheduling.domain.bookings import BookingRequest, ClientDetails, ClientRelationship
 
 RELATIONSHIPS = tuple(r.value for r in ClientRelationship)
 

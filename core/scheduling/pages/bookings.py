@@ -7,7 +7,7 @@ its refusals come back as errors beside their fields with what was typed kept.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,7 +16,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from sotesilta.core.feedback import public as feedback_links
 from sotesilta.core.kernel.clock import HELSINKI
 from sotesilta.core.kernel.errors import DomainError
 from sotesilta.core.kernel.principals import Principal
@@ -30,7 +29,6 @@ from sotesilta.core.organisations.public import BookingMode, StationView, statio
 from sotesilta.core.scheduling.pages.booking_form import BookingForm, form_error
 from sotesilta.core.scheduling.service import bookings, client_links, sessions, slots
 from sotesilta.core.scheduling.service.bookings import OrphanedBooking
-from sotesilta.core.scheduling.service.instructions import with_feedback
 from sotesilta.core.scheduling.service.sessions import SessionView
 from sotesilta.core.scheduling.service.slots import FreeSlot, SearchScope
 
@@ -78,12 +76,18 @@ def book_screen(
     if station is None:
         return BookScreen(stations, None, [], [], [], [])
     municipality = station.municipality_code
-    search = {"principal": principal, "municipality": municipality}
-    here = slots.find_free_slots(uow, **search, station_id=station.id, limit=SLOTS_SHOWN)
+    here = slots.find_free_slots(
+        uow, principal=principal, municipality=municipality, station_id=station.id, limit=SLOTS_SHOWN
+    )
     nearby = [
         s
         for s in slots.find_free_slots(
-            uow, **search, station_id=station.id, scope=SearchScope.NEARBY, limit=SLOTS_SHOWN * 3
+            uow,
+            principal=principal,
+            municipality=municipality,
+            station_id=station.id,
+            scope=SearchScope.NEARBY,
+            limit=SLOTS_SHOWN * 3,
         )
         if s.station_id != station.id
     ][:SLOTS_SHOWN]
@@ -150,7 +154,7 @@ async def book(
         errors = [form_error(e, registry=runtime.plugins.municipalities, municipality=None) for e in blanks]
         return await _render(request, uow, runtime, wanted, form, errors, 422)
     try:
-        view = await runtime.run_db(
+        booked = await runtime.run_db(
             bookings.create_booking,
             uow,
             principal=request.user,
@@ -167,7 +171,7 @@ async def book(
             form.slot_id = form.hold_id = ""  # that time is gone: do not offer it again
         status = 409 if exc.kind == "conflict" else 422
         return await _render(request, uow, runtime, wanted, form, [error], status)
-    return see_other(f"/bookings/{view.id}")
+    return see_other(f"/bookings/{booked.booking.id}")
 
 
 def _station_municipality(uow: UnitOfWork, station_id: int | None) -> str | None:
@@ -190,15 +194,12 @@ async def booking_page(
         booking_id=booking_id,
     )
     # the printed instructions carry the client's feedback link (and its QR code)
-    url = feedback_links.feedback_url(
-        runtime.secret,
-        runtime.settings.public_base_url,
-        runtime.plugins.feedback_forms,
-        reference=view.reference,
-        municipality=view.municipality_code,
-        status=view.status,
+    view = bookings.with_feedback_link(
+        view,
+        secret=runtime.secret,
+        base_url=runtime.settings.public_base_url,
+        forms=runtime.plugins.feedback_forms,
     )
-    view = replace(view, instructions=with_feedback(view.instructions, url))
     language = language_of(request)
     stations = await runtime.run_db(organisations.list_stations, uow, municipality=view.municipality_code)
     station = next((s for s in stations if s.id == view.station_id), None)

@@ -7,97 +7,60 @@ those who may see them (the booker and the instructors of the station).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import datetime
+from typing import Annotated, Any, cast
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, text
+import msgspec
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
-from sotesilta.core.clients.public import ClientRecord, normalise_phone
+from sotesilta.core.clients.public import ClientRecord
+from sotesilta.core.feedback import public as feedback
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.errors import (
-    AgeNotEligible,
-    BookingModeNotAllowed,
     BookingStateInvalid,
-    BookingVetoed,
-    CodeUnknown,
-    HoldExpired,
     IdempotencyMismatch,
     InputInvalid,
     RecordNotFound,
-    SlotHeld,
     SlotTaken,
 )
 from sotesilta.core.kernel.events import DomainEvent, EventKind
-from sotesilta.core.kernel.plugins.manager import Plugins
+from sotesilta.core.kernel.plugins.feedback_forms import FeedbackFormRegistry
 from sotesilta.core.kernel.prepared import Prepared
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction, AccessBasis
 from sotesilta.core.kernel.sealing import Sealer
+from sotesilta.core.kernel.types import table_of
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.organisations import public as organisations
 from sotesilta.core.organisations.public import BookingMode, Station, Worker
 from sotesilta.core.scheduling.domain.bookings import (
     AppointmentStatus,
-    BookingDraft,
+    BookingRequest,
     CancelledBy,
     ClientDetails,
-    ClientRelationship,
-    Referrer,
+    SlotFacts,
+    SlotHoldFacts,
+    check_booking,
+    check_hold,
+    check_idempotency_key,
+    ensure_not_vetoed,
     is_late_cancellation,
 )
-from sotesilta.core.scheduling.service.instructions import Instructions, client_instructions
-from sotesilta.core.scheduling.service.slots import (
-    SearchScope,
-    ensure_bookable,
-    find_free_slots,
-    worker_busy_during,
-)
+from sotesilta.core.scheduling.service.instructions import Instructions, client_instructions, with_feedback
+from sotesilta.core.scheduling.service.slots import SearchScope, find_free_slots, worker_busy_during
 from sotesilta.core.scheduling.tables import Booking, BookingReason, GuidanceSession, Slot, SlotHold
 
 log = logging.getLogger("sotesilta.bookings")
-NOTE_MAX = 1000
 
 
-@dataclass(frozen=True)
-class BookingRequest:
-    slot_id: int
-    client: ClientDetails
-    reasons: tuple[str, ...]
-    preferred_language: str = "fi"
-    interpreter_needed: bool = False
-    note: str | None = None
-    existing_relationship: ClientRelationship = ClientRelationship.UNKNOWN
-    referrer: Referrer = Referrer.STAFF
-    hold_id: str | None = None
-    client_id: int | None = None  # a registered client record, when there is one
+class BookingView(msgspec.Struct, frozen=True, kw_only=True):
+    """A booking as its booker and its instructors see it (the API sends it as it is)."""
 
-    def digest(self) -> str:
-        """A fingerprint of what was asked, to recognise an honest retry."""
-        # the fields spelt out (what dataclasses.asdict gives, at a fraction of
-        # its cost); the hold is left out: a retry may come under a new one
-        client = self.client
-        payload = {
-            "slot_id": self.slot_id,
-            "client": {"name": client.name, "phone": client.phone, "age": client.age},
-            "reasons": self.reasons,
-            "preferred_language": self.preferred_language,
-            "interpreter_needed": self.interpreter_needed,
-            "note": self.note,
-            "existing_relationship": self.existing_relationship,
-            "referrer": self.referrer,
-            "hold_id": None,
-            "client_id": self.client_id,
-        }
-        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class BookingView:
     id: int
     reference: str
     status: str
@@ -125,21 +88,33 @@ class BookingView:
     late_cancellation: bool
     rescheduled_from: int | None
     orphaned: bool
-    instructions: Instructions
     client_id: int | None = None
-    replayed: bool = field(default=False, compare=False)
+    instructions: Instructions
 
 
-def _validate(request: BookingRequest, plugins: Plugins, municipality: str) -> None:
-    if not request.reasons:
-        raise InputInvalid("choose at least one reason", field="reasons")
-    unknown = sorted(set(request.reasons) - plugins.code_lists.codes("guidance_reason", municipality))
-    if unknown:
-        raise CodeUnknown(f"unknown reason code(s): {', '.join(unknown)}", field="reasons")
-    if request.preferred_language not in ("fi", "sv", "en"):
-        raise InputInvalid("preferred language must be fi, sv or en", field="preferred_language")
-    if request.note is not None and len(request.note) > NOTE_MAX:
-        raise InputInvalid(f"the note may have at most {NOTE_MAX} characters", field="note")
+class Booked(msgspec.Struct, frozen=True):
+    """What booking (or moving a booking) gave: the booking, and whether it was made by an
+    earlier attempt with the same idempotency key (a retry is answered with it again)."""
+
+    booking: BookingView
+    replayed: bool = False
+
+
+def with_feedback_link(
+    view: BookingView, *, secret: bytes, base_url: str, forms: FeedbackFormRegistry
+) -> BookingView:
+    """The booking with the client's feedback link in its printed instructions, where the
+    municipality has a client form (the link is derived from the booking's reference and
+    the server's secret: nothing is stored for it)."""
+    url = feedback.feedback_url(
+        secret,
+        base_url,
+        forms,
+        reference=view.reference,
+        municipality=view.municipality_code,
+        status=view.status,
+    )
+    return msgspec.structs.replace(view, instructions=with_feedback(view.instructions, url))
 
 
 def _seal(sealer: Sealer, value: str | None, column: str) -> str | None:
@@ -153,32 +128,32 @@ def _open(sealer: Sealer, value: str | None, column: str) -> str | None:
 #: the slot, its session, station, instructor and any hold: one query
 _TARGET = Prepared(
     select(
-        Slot.id.label("slot_id"),
-        Slot.starts_at,
-        Slot.ends_at,
-        Slot.worker_id,
-        GuidanceSession.id.label("session_id"),
-        GuidanceSession.status.label("session_status"),
-        GuidanceSession.mode,
-        GuidanceSession.video_link,
-        Station.id.label("station_id"),
-        Station.key.label("station_key"),
-        Station.municipality_code,
-        Station.name_fi,
-        Station.name_sv,
-        Station.address,
-        Station.booking_mode,
-        Worker.display_name.label("worker_name"),
-        SlotHold.hold_id,
-        SlotHold.user_id.label("hold_user_id"),
-        SlotHold.expires_at.label("hold_expires_at"),
+        col(Slot.id).label("slot_id"),
+        col(Slot.starts_at),
+        col(Slot.ends_at),
+        col(Slot.worker_id),
+        col(GuidanceSession.id).label("session_id"),
+        col(GuidanceSession.status).label("session_status"),
+        col(GuidanceSession.mode),
+        col(GuidanceSession.video_link),
+        col(Station.id).label("station_id"),
+        col(Station.key).label("station_key"),
+        col(Station.municipality_code),
+        col(Station.name_fi),
+        col(Station.name_sv),
+        col(Station.address),
+        col(Station.booking_mode),
+        col(Worker.display_name).label("worker_name"),
+        col(SlotHold.hold_id),
+        col(SlotHold.user_id).label("hold_user_id"),
+        col(SlotHold.expires_at).label("hold_expires_at"),
         worker_busy_during().label("worker_busy"),
     )
-    .join(GuidanceSession, GuidanceSession.id == Slot.session_id)
-    .join(Station, Station.id == Slot.station_id)
-    .join(Worker, Worker.id == Slot.worker_id)
-    .outerjoin(SlotHold, SlotHold.slot_id == Slot.id)
-    .where(Slot.id == bindparam("slot_id"))
+    .join(GuidanceSession, col(GuidanceSession.id) == col(Slot.session_id))
+    .join(Station, col(Station.id) == col(Slot.station_id))
+    .join(Worker, col(Worker.id) == col(Slot.worker_id))
+    .outerjoin(SlotHold, col(SlotHold.slot_id) == col(Slot.id))
+    .where(col(Slot.id) == bindparam("slot_id"))
 )
 # What a booking reads of its session (status, busy times) must still hold when it
 # commits: an absence or a rule's end that cancels the session or blocks the time
@@ -189,9 +164,9 @@ _TARGET = Prepared(
 # the writer lock before it reads (BEGIN IMMEDIATE), as the cancelling side holds
 # it from its first write.
 _LOCK_SESSION = Prepared(
-    select(GuidanceSession.id)
-    .join(Slot, Slot.session_id == GuidanceSession.id)
-    .where(Slot.id == bindparam("slot_id"))
+    select(col(GuidanceSession.id))
+    .join(Slot, col(Slot.session_id) == col(GuidanceSession.id))
+    .where(col(Slot.id) == bindparam("slot_id"))
     .with_for_update(read=True, of=GuidanceSession)
 )
 _BEGIN_WRITING = Prepared(text("BEGIN IMMEDIATE"))
@@ -199,21 +174,52 @@ _BEGIN_WRITING = Prepared(text("BEGIN IMMEDIATE"))
 
 def _claim_session(connection: Connection, slot_id: int) -> None:
     if connection.dialect.name == "sqlite":
-        if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]  # sqlite3's connection has it
             _BEGIN_WRITING.execute(connection, {})
     else:  # nothing to read: in pipeline mode it travels with the slot query
         _LOCK_SESSION.execute(connection, {"slot_id": slot_id})
 
 
-_BOOKING = Booking.__table__
-# the hot path's statements run straight on the driver (see persistence.prepared)
-_INSERT_BOOKING = Prepared(insert(_BOOKING).returning(_BOOKING.c.id))  # type: ignore[arg-type,attr-defined]
-_INSERT_REASON = Prepared(insert(BookingReason.__table__))  # type: ignore[arg-type]
-_DELETE_HOLD = Prepared(
-    delete(SlotHold.__table__).where(  # type: ignore[arg-type]
-        SlotHold.__table__.c.slot_id == bindparam("slot_id")  # type: ignore[attr-defined]
+def _read_slot(uow: UnitOfWork, slot_id: int) -> Row[Any] | None:
+    """The slot the booking is for, read after claiming its session."""
+    _claim_session(uow.connection, slot_id)
+    return _TARGET.first(uow.connection, {"slot_id": slot_id})
+
+
+def _facts(row: Row[Any] | None) -> SlotFacts | None:
+    """What the booking rules need to know of the slot."""
+    if row is None:
+        return None
+    hold = None if row.hold_id is None else SlotHoldFacts(row.hold_id, row.hold_user_id, row.hold_expires_at)
+    return SlotFacts(
+        slot_id=row.slot_id,
+        municipality=row.municipality_code,
+        station_key=row.station_key,
+        station_name=row.name_fi,
+        booking_mode=BookingMode(row.booking_mode),
+        starts_at=row.starts_at,
+        mode=row.mode,
+        session_status=row.session_status,
+        worker_busy=bool(row.worker_busy),
+        hold=hold,
     )
-)
+
+
+def _client_owner(uow: UnitOfWork, client_id: int | None) -> str | None:
+    """The municipality of a registered client record named in the booking."""
+    if client_id is None:
+        return None
+    return uow.session.scalar(
+        select(col(ClientRecord.municipality_code)).where(col(ClientRecord.id) == client_id)
+    )
+
+
+_BOOKING = table_of(Booking)
+# the hot path's statements run straight on the driver (see kernel.prepared)
+_INSERT_BOOKING = Prepared(insert(_BOOKING).returning(_BOOKING.c.id))
+_INSERT_REASON = Prepared(insert(table_of(BookingReason)))
+_HOLDS = table_of(SlotHold)
+_DELETE_HOLD = Prepared(delete(_HOLDS).where(_HOLDS.c.slot_id == bindparam("slot_id")))
 
 
 def create_booking(
@@ -223,165 +229,80 @@ def create_booking(
     request: BookingRequest,
     idempotency_key: str | None = None,
     rescheduled_from: int | None = None,
-) -> BookingView:
+) -> Booked:
     """Book a slot for the client in front of the nurse: one transaction.
 
-    The database's partial unique index decides races: of any number of
-    concurrent attempts at one slot exactly one commits; the rest are told the
-    slot is taken. A retry with the same idempotency key returns the booking
-    made the first time. Three statements and a commit: this is the hot path.
+    The rules are the domain's (``check_booking``, the municipality's plugins,
+    ``check_hold``). The database's partial unique index decides races: of any
+    number of concurrent attempts at one slot exactly one commits; the rest are
+    told the slot is taken. A retry with the same idempotency key returns the
+    booking made the first time. A few statements and a commit: the hot path.
     """
-    sealer, plugins, now = uow.sealer, uow.plugins, uow.now
     access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
-    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 100:
-        raise InputInvalid("Idempotency-Key must be 1-100 characters", field="Idempotency-Key")
+    check_idempotency_key(idempotency_key)
     digest = request.digest()
-    if idempotency_key is not None:
-        replay = _replay(
-            uow,
-            principal,
-            idempotency_key,
-            digest,
-        )
-        if replay is not None:
-            return replay
-    connection = uow.connection
-    _claim_session(connection, request.slot_id)
-    target = _TARGET.first(connection, {"slot_id": request.slot_id})
-    ensure_bookable(
-        principal,
-        request.slot_id,
-        now,
-        municipality=target.municipality_code if target else None,
-        starts_at=target.starts_at if target else None,
-        session_status=target.session_status if target else None,
-        worker_busy=bool(target.worker_busy) if target else False,
+    replay = _replay(uow, principal, idempotency_key, digest)
+    if replay is not None:
+        return replay
+    row = _read_slot(uow, request.slot_id)
+    slot = _facts(row)
+    plugins, municipality = uow.plugins, slot.municipality if slot else ""
+    checked = check_booking(
+        slot,
+        request,
+        slot_id=request.slot_id,
+        now=uow.now,
+        municipalities=principal.municipalities,
+        known_reasons=plugins.code_lists.codes("guidance_reason", municipality),
+        profile=plugins.municipalities.get(municipality),
+        client_owner=_client_owner(uow, request.client_id),
     )
-    assert target is not None
-    municipality = target.municipality_code
-    _validate(request, plugins, municipality)
-    if request.client_id is not None:
-        owner = uow.session.scalar(
-            select(ClientRecord.municipality_code).where(ClientRecord.id == request.client_id)
-        )
-        if owner != municipality:
-            raise RecordNotFound(f"no client {request.client_id} in {municipality}", field="client_id")
-    phone = normalise_phone(request.client.phone) if request.client.phone else None
-    if BookingMode(target.booking_mode) is BookingMode.WALK_IN:
-        raise BookingModeNotAllowed(f"{target.name_fi} takes walk-ins only", field="slot_id")
-    profile = plugins.municipalities.get(municipality)
-    if profile is not None and not profile.accepts_age(request.client.age):
-        groups = ", ".join(f"{g.minimum}-{g.maximum}" for g in profile.age_groups)
-        raise AgeNotEligible(f"{profile.name_fi} serves ages {groups}", field="client.age")
-    draft = BookingDraft(
-        municipality=municipality,
-        station_key=target.station_key,
-        starts_at=target.starts_at,
-        mode=target.mode,
-        client_age=request.client.age,
-        reasons=tuple(request.reasons),
-        preferred_language=request.preferred_language,
-        interpreter_needed=request.interpreter_needed,
-    )
-    vetoes = plugins.booking_vetoes(draft)
-    if vetoes:
-        raise BookingVetoed("; ".join(vetoes))
-    hold_live = target.hold_id is not None and target.hold_expires_at > now
-    if request.hold_id is not None and (not hold_live or target.hold_id != request.hold_id):
-        raise HoldExpired(
-            f"hold {request.hold_id} has expired or is not for slot {request.slot_id}", field="hold_id"
-        )
-    if hold_live and target.hold_user_id != principal.user_id:
-        raise SlotHeld(
-            f"slot {request.slot_id} is held by someone else for a few minutes", slot_id=request.slot_id
-        )
-    reference = str(uuid.uuid4())
-    name = request.client.name.strip()
+    ensure_not_vetoed(plugins.booking_vetoes(checked.draft))
+    assert row is not None and slot is not None  # check_booking refused a missing slot
+    check_hold(slot.hold, request.hold_id, slot_id=request.slot_id, user_id=principal.user_id, now=uow.now)
     try:
-        booking_id = _INSERT_BOOKING.first(
-            connection,
-            {
-                "reference": reference,
-                "slot_id": request.slot_id,
-                "session_id": target.session_id,
-                "station_id": target.station_id,
-                "worker_id": target.worker_id,
-                "municipality_code": municipality,
-                "starts_at": target.starts_at,
-                "ends_at": target.ends_at,
-                "status": AppointmentStatus.BOOKED.value,
-                "referrer": request.referrer.value,
-                "booked_by": principal.user_id,
-                "booked_at": now,
-                "idempotency_key": idempotency_key,
-                "request_digest": digest,
-                "client_name": _seal(sealer, name, "client_name"),
-                "client_phone": _seal(sealer, phone, "client_phone"),
-                "client_age": request.client.age,
-                "note": _seal(sealer, request.note, "note"),
-                "preferred_language": request.preferred_language,
-                "interpreter_needed": request.interpreter_needed,
-                "existing_relationship": request.existing_relationship.value,
-                "late_cancellation": False,
-                "rescheduled_from": rescheduled_from,
-                "client_id": request.client_id,
-                "sequence": 0,
-                "updated_at": now,
-            },
-        ).id
+        new = _new_view(row, request, checked.client, principal, uow.now, rescheduled_from)
+        view = _insert(uow, row, new, digest, idempotency_key)
     except IntegrityError:
         # lost a race: either to our own retry, or to someone else's booking
         uow.rollback()
-        if idempotency_key is not None:
-            replay = _replay(
-                uow,
-                principal,
-                idempotency_key,
-                digest,
-            )
-            if replay is not None:
-                return replay
+        replay = _replay(uow, principal, idempotency_key, digest)
+        if replay is not None:
+            return replay
         raise SlotTaken(f"slot {request.slot_id} is already booked", slot_id=request.slot_id) from None
-    reasons = tuple(sorted(set(request.reasons)))
-    _INSERT_REASON.executemany(connection, [{"booking_id": booking_id, "code": code} for code in reasons])
-    if target.hold_id is not None:
-        _DELETE_HOLD.execute(connection, {"slot_id": request.slot_id})
-    _log_access(uow, principal, AccessAction.CREATE, booking_id, request.client_id, booked_by_me=True)
+    _log_access(uow, principal, AccessAction.CREATE, view.id, request.client_id, booked_by_me=True)
     uow.commit()
     log.info(
-        "booking created",
-        extra={"booking_id": booking_id, "slot_id": request.slot_id, "booked_by": principal.user_id},
+        "booking created", extra={"booking_id": view.id, "slot_id": view.slot_id, "booked_by": view.booked_by}
     )
-    plugins.notify(
-        DomainEvent(
-            EventKind.BOOKING_RESCHEDULED if rescheduled_from else EventKind.BOOKING_CREATED,
-            municipality,
-            booking_id,
-            now,
-            {
-                "station": target.station_key,
-                "starts_at": target.starts_at.isoformat(),
-                "mode": target.mode,
-                "referrer": request.referrer.value,
-                "from": rescheduled_from,
-            },
-        )
-    )
+    plugins.notify(_booked_event(view, uow.now))
+    return Booked(view)
+
+
+def _new_view(
+    row: Row[Any],
+    request: BookingRequest,
+    client: ClientDetails,
+    principal: Principal,
+    now: datetime,
+    rescheduled_from: int | None,
+) -> BookingView:
+    """The booking about to be inserted (its id comes with the insert)."""
     return BookingView(
-        id=booking_id,
-        reference=reference,
+        id=0,
+        reference=str(uuid.uuid4()),
         status=AppointmentStatus.BOOKED.value,
-        slot_id=request.slot_id,
-        starts_at=target.starts_at,
-        ends_at=target.ends_at,
-        station_id=target.station_id,
-        station_key=target.station_key,
-        worker_id=target.worker_id,
-        worker_name=target.worker_name,
-        municipality_code=municipality,
-        mode=target.mode,
-        reasons=reasons,
-        client=ClientDetails(name=name, phone=phone, age=request.client.age),
+        slot_id=row.slot_id,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        station_id=row.station_id,
+        station_key=row.station_key,
+        worker_id=row.worker_id,
+        worker_name=row.worker_name,
+        municipality_code=row.municipality_code,
+        mode=row.mode,
+        reasons=tuple(sorted(set(request.reasons))),
+        client=client,
         preferred_language=request.preferred_language,
         interpreter_needed=request.interpreter_needed,
         note=request.note,
@@ -398,65 +319,122 @@ def create_booking(
         client_id=request.client_id,
         instructions=client_instructions(
             language=request.preferred_language,
-            starts_at=target.starts_at,
-            station_name_fi=target.name_fi,
-            station_name_sv=target.name_sv,
-            address=target.address,
-            video_link=target.video_link,
+            starts_at=row.starts_at,
+            station_name_fi=row.name_fi,
+            station_name_sv=row.name_sv,
+            address=row.address,
+            video_link=row.video_link,
         ),
     )
 
 
-def _replay(
-    uow: UnitOfWork,
-    principal: Principal,
-    key: str,
-    digest: str,
-) -> BookingView | None:
+def _booked_event(view: BookingView, now: datetime) -> DomainEvent:
+    """What plugins hear of a new (or moved) booking: facts, never the client."""
+    return DomainEvent(
+        EventKind.BOOKING_RESCHEDULED if view.rescheduled_from else EventKind.BOOKING_CREATED,
+        view.municipality_code,
+        view.id,
+        now,
+        {
+            "station": view.station_key,
+            "starts_at": view.starts_at.isoformat(),
+            "mode": view.mode,
+            "referrer": view.referrer,
+            "from": view.rescheduled_from,
+        },
+    )
+
+
+def _insert(uow: UnitOfWork, slot: Row[Any], view: BookingView, digest: str, key: str | None) -> BookingView:
+    """The booking's rows: the booking (sealed client fields), its reasons, the hold gone.
+    Returns the view with the booking's id; the unique index refuses a taken slot."""
+    sealer, connection = uow.sealer, uow.connection
+    row = _INSERT_BOOKING.first(
+        connection,
+        {
+            "reference": view.reference,
+            "slot_id": view.slot_id,
+            "session_id": slot.session_id,
+            "station_id": view.station_id,
+            "worker_id": view.worker_id,
+            "municipality_code": view.municipality_code,
+            "starts_at": view.starts_at,
+            "ends_at": view.ends_at,
+            "status": view.status,
+            "referrer": view.referrer,
+            "booked_by": view.booked_by,
+            "booked_at": view.booked_at,
+            "idempotency_key": key,
+            "request_digest": digest,
+            "client_name": _seal(sealer, view.client.name, "client_name"),
+            "client_phone": _seal(sealer, view.client.phone, "client_phone"),
+            "client_age": view.client.age,
+            "note": _seal(sealer, view.note, "note"),
+            "preferred_language": view.preferred_language,
+            "interpreter_needed": view.interpreter_needed,
+            "existing_relationship": view.existing_relationship,
+            "late_cancellation": False,
+            "rescheduled_from": view.rescheduled_from,
+            "client_id": view.client_id,
+            "sequence": 0,
+            "updated_at": view.booked_at,
+        },
+    )
+    assert row is not None  # INSERT ... RETURNING gives the row
+    booking_id = int(row.id)
+    _INSERT_REASON.executemany(
+        connection, [{"booking_id": booking_id, "code": code} for code in view.reasons]
+    )
+    if slot.hold_id is not None:
+        _DELETE_HOLD.execute(connection, {"slot_id": view.slot_id})
+    return msgspec.structs.replace(view, id=booking_id)
+
+
+def _replay(uow: UnitOfWork, principal: Principal, key: str | None, digest: str) -> Booked | None:
     """The booking an earlier attempt with this key made; answering it is a read (logged)."""
+    if key is None:
+        return None
     found = uow.session.execute(
-        select(Booking.id, Booking.request_digest).where(
-            Booking.booked_by == principal.user_id, Booking.idempotency_key == key
+        select(col(Booking.id), col(Booking.request_digest)).where(
+            col(Booking.booked_by) == principal.user_id, col(Booking.idempotency_key) == key
         )
     ).first()
     if found is None:
         return None
     if found[1] != digest:
         raise IdempotencyMismatch(f"Idempotency-Key {key!r} was used for a different booking")
-    return _replayed(
-        uow,
-        principal,
-        found[0],
-    )
+    return _replayed(uow, principal, cast(int, found[0]))  # a primary key read back
 
 
-def _replayed(
-    uow: UnitOfWork,
-    principal: Principal,
-    booking_id: int,
-) -> BookingView:
+def _replayed(uow: UnitOfWork, principal: Principal, booking_id: int) -> Booked:
     """A booking returned again to a retried request: a read of client data (logged)."""
     view = _view(uow, booking_id)
     _log_access(uow, principal, AccessAction.READ, booking_id, view.client_id, booked_by_me=True)
     uow.commit()
-    return BookingView(**{**view.__dict__, "replayed": True})
+    return Booked(view, replayed=True)
 
 
 def _view(uow: UnitOfWork, booking_id: int) -> BookingView:
     sealer = uow.sealer
     row = uow.session.execute(
-        select(Booking, Station, Worker.display_name, GuidanceSession.mode, GuidanceSession.video_link)
-        .join(Station, Station.id == Booking.station_id)
-        .join(Worker, Worker.id == Booking.worker_id)
-        .join(GuidanceSession, GuidanceSession.id == Booking.session_id)
-        .where(Booking.id == booking_id)
+        select(
+            Booking,
+            Station,
+            col(Worker.display_name),
+            col(GuidanceSession.mode),
+            col(GuidanceSession.video_link),
+        )
+        .join(Station, col(Station.id) == col(Booking.station_id))
+        .join(Worker, col(Worker.id) == col(Booking.worker_id))
+        .join(GuidanceSession, col(GuidanceSession.id) == col(Booking.session_id))
+        .where(col(Booking.id) == booking_id)
     ).one()
     booking, station, worker_name, mode, video_link = row
     reasons = tuple(
         uow.session.scalars(
-            select(BookingReason.code)
-            .where(BookingReason.booking_id == booking_id)
-            .order_by(BookingReason.code)
+            select(col(BookingReason.code))
+            .where(col(BookingReason.booking_id) == booking_id)
+            .order_by(col(BookingReason.code))
         )
     )
     client = ClientDetails(
@@ -633,7 +611,7 @@ def reschedule_booking(
     slot_id: int,
     hold_id: str | None,
     idempotency_key: str | None = None,
-) -> BookingView:
+) -> Booked:
     """Move a booking to another slot: a new booking linked to the old, which
     is cancelled; an orphaned booking is resolved this way. One transaction.
 
@@ -644,36 +622,22 @@ def reschedule_booking(
     old = _visible_booking(uow, principal, booking_id)
     if idempotency_key is not None:
         earlier = uow.session.scalar(
-            select(Booking.id).where(
-                Booking.booked_by == principal.user_id,
-                Booking.idempotency_key == idempotency_key,
-                Booking.rescheduled_from == booking_id,
+            select(col(Booking.id)).where(
+                col(Booking.booked_by) == principal.user_id,
+                col(Booking.idempotency_key) == idempotency_key,
+                col(Booking.rescheduled_from) == booking_id,
             )
         )
         if earlier is not None:
-            return _replayed(
-                uow,
-                principal,
-                earlier,
-            )
+            return _replayed(uow, principal, earlier)
     orphaned = old.orphaned_at is not None and old.orphan_resolved_at is None
     if old.status != AppointmentStatus.BOOKED.value and not orphaned:
         raise BookingStateInvalid(f"booking {booking_id} is {old.status} and cannot be moved")
     if slot_id == old.slot_id:
         raise InputInvalid("choose a different slot", field="slot_id")
-    current = _view(uow, booking_id)
-    request = BookingRequest(
-        slot_id=slot_id,
-        client=current.client,
-        reasons=current.reasons,
-        preferred_language=current.preferred_language,
-        interpreter_needed=current.interpreter_needed,
-        note=current.note,
-        existing_relationship=ClientRelationship(current.existing_relationship),
-        referrer=Referrer(current.referrer),
-        hold_id=hold_id,
-        client_id=old.client_id,
-    )
+    # the same client, reasons and wishes, at the new slot
+    asked = msgspec.convert(_view(uow, booking_id), BookingRequest, from_attributes=True)
+    request = replace(asked, slot_id=slot_id, hold_id=hold_id)
     by = _cancelled_by_for(principal, None)
     if orphaned:
         old.orphan_resolved_at = now
@@ -704,10 +668,11 @@ def reschedule_booking(
     )
 
 
-@dataclass(frozen=True)
-class OrphanedBooking:
+class OrphanedBooking(msgspec.Struct, frozen=True):
+    """A booking whose session was cancelled under it, and where the client could go instead."""
+
     booking: BookingView
-    options: tuple[int, ...]  # slot ids: the client's next options at the same station or nearby
+    options: Annotated[tuple[int, ...], msgspec.Meta(description="slot ids of the client's next options")]
 
 
 def list_orphaned_bookings(
@@ -716,16 +681,19 @@ def list_orphaned_bookings(
     principal: Principal,
 ) -> list[OrphanedBooking]:
     """Bookings whose session was cancelled under them, on the booker's worklist."""
-    ids = list(
-        uow.session.scalars(
-            select(Booking.id)
-            .where(
-                Booking.booked_by == principal.user_id,
-                Booking.orphaned_at.is_not(None),
-                Booking.orphan_resolved_at.is_(None),
+    ids = cast(  # primary keys read back are never None
+        "list[int]",
+        list(
+            uow.session.scalars(
+                select(col(Booking.id))
+                .where(
+                    col(Booking.booked_by) == principal.user_id,
+                    col(Booking.orphaned_at).is_not(None),
+                    col(Booking.orphan_resolved_at).is_(None),
+                )
+                .order_by(col(Booking.starts_at))
             )
-            .order_by(Booking.starts_at)
-        )
+        ),
     )
     found = []
     for booking_id in ids:

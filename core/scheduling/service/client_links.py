@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from hashlib import sha256
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from sotesilta.core.kernel.errors import RecordNotFound
 from sotesilta.core.kernel.uow import UnitOfWork
@@ -47,22 +48,22 @@ class ClientAppointment:
 def _row(uow: UnitOfWork, **where: object):  # type: ignore[no-untyped-def]
     query = (
         select(
-            Booking.id,
-            Booking.status,
-            Booking.starts_at,
-            Booking.ends_at,
-            Booking.preferred_language,
-            Station.name_fi,
-            Station.name_sv,
-            Station.address,
-            GuidanceSession.video_link,
+            col(Booking.id),
+            col(Booking.status),
+            col(Booking.starts_at),
+            col(Booking.ends_at),
+            col(Booking.preferred_language),
+            col(Station.name_fi),
+            col(Station.name_sv),
+            col(Station.address),
+            col(GuidanceSession.video_link),
         )
-        .join(Station, Station.id == Booking.station_id)
-        .join(GuidanceSession, GuidanceSession.id == Booking.session_id)
+        .join(Station, col(Station.id) == col(Booking.station_id))
+        .join(GuidanceSession, col(GuidanceSession.id) == col(Booking.session_id))
     )
     for column, value in where.items():
         query = query.where(getattr(Booking, column) == value)
-    return uow.session.execute(query.order_by(Booking.id.desc()).limit(1)).first()
+    return uow.session.execute(query.order_by(col(Booking.id).desc()).limit(1)).first()
 
 
 def appointment_by_link(

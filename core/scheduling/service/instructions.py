@@ -5,10 +5,10 @@ Place, address, time and video link only: nothing about why the client comes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 
+import msgspec
 from babel import Locale
 from babel.dates import format_datetime
 
@@ -51,8 +51,9 @@ TEXTS = {
 }
 
 
-@dataclass(frozen=True)
-class Instructions:
+class Instructions(msgspec.Struct, frozen=True):
+    """Where and when, in the client's language: printed, sent, or shown behind a link."""
+
     language: str
     title: str
     when: str
@@ -104,4 +105,4 @@ def with_feedback(instructions: Instructions, feedback_url: str | None) -> Instr
         return instructions
     texts = TEXTS.get(instructions.language, TEXTS["fi"])
     line = f"{texts['feedback']}: {feedback_url}"
-    return replace(instructions, lines=(*instructions.lines, line), feedback_url=feedback_url)
+    return msgspec.structs.replace(instructions, lines=(*instructions.lines, line), feedback_url=feedback_url)

@@ -9,10 +9,12 @@ from that day in the same transaction, so the change happens whole or not at all
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import date, time, timedelta
+from typing import cast
 
+import msgspec
 from sqlalchemy import and_, func, select, update
+from sqlmodel import col
 
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.clock import HELSINKI
@@ -45,8 +47,9 @@ class SessionRuleHasBookings(DomainError):
     title = "The rule's later sessions have bookings"
 
 
-@dataclass(frozen=True)
-class RuleView:
+class RuleView(msgspec.Struct, frozen=True):
+    """A session rule of the admin's municipalities, with its upcoming sessions and bookings."""
+
     id: int
     worker_id: int
     worker_name: str
@@ -81,29 +84,41 @@ def list_session_rules(uow: UnitOfWork, *, principal: Principal) -> list[RuleVie
     upcoming = (
         select(func.count())
         .where(
-            GuidanceSession.rule_id == SessionRule.id,
-            GuidanceSession.status == SessionStatus.SCHEDULED.value,
-            GuidanceSession.ends_at > now,
+            col(GuidanceSession.rule_id) == col(SessionRule.id),
+            col(GuidanceSession.status) == SessionStatus.SCHEDULED.value,
+            col(GuidanceSession.ends_at) > now,
         )
         .scalar_subquery()
     )
     booked = (
         select(func.count())
         .select_from(Booking)
-        .join(GuidanceSession, GuidanceSession.id == Booking.session_id)
+        .join(GuidanceSession, col(GuidanceSession.id) == col(Booking.session_id))
         .where(
-            GuidanceSession.rule_id == SessionRule.id,
-            GuidanceSession.ends_at > now,
-            Booking.status == AppointmentStatus.BOOKED.value,
+            col(GuidanceSession.rule_id) == col(SessionRule.id),
+            col(GuidanceSession.ends_at) > now,
+            col(Booking.status) == AppointmentStatus.BOOKED.value,
         )
         .scalar_subquery()
     )
     query = (
-        select(SessionRule, Worker.display_name, Station.key, Station.municipality_code, upcoming, booked)
-        .join(Station, Station.id == SessionRule.station_id)
-        .join(Worker, Worker.id == SessionRule.worker_id)
-        .where(Station.municipality_code.in_(principal.municipalities))
-        .order_by(Worker.display_name, SessionRule.worker_id, SessionRule.weekday, SessionRule.first_date)
+        select(
+            SessionRule,
+            col(Worker.display_name),
+            col(Station.key),
+            col(Station.municipality_code),
+            upcoming,
+            booked,
+        )
+        .join(Station, col(Station.id) == col(SessionRule.station_id))
+        .join(Worker, col(Worker.id) == col(SessionRule.worker_id))
+        .where(col(Station.municipality_code).in_(principal.municipalities))
+        .order_by(
+            col(Worker.display_name),
+            col(SessionRule.worker_id),
+            col(SessionRule.weekday),
+            col(SessionRule.first_date),
+        )
     )
     return [
         RuleView(
@@ -146,8 +161,9 @@ def rule_in_scope(uow: UnitOfWork, principal: Principal, rule_id: int) -> Sessio
     return rule
 
 
-@dataclass(frozen=True)
-class RuleEnded:
+class RuleEnded(msgspec.Struct, frozen=True, rename={"rule_id": "id"}):
+    """What ending a rule did (``rule_id`` is sent as ``id``)."""
+
     rule_id: int
     #: the rule's last day, now
     until: date
@@ -186,16 +202,19 @@ def end_session_rule(
         raise InputInvalid(f"the rule already ends on {rule.until_date.isoformat()}", field="from_date")
     session = uow.session
     later = and_(
-        GuidanceSession.rule_id == rule.id,
-        GuidanceSession.local_date >= from_date,
-        GuidanceSession.status == SessionStatus.SCHEDULED.value,
+        col(GuidanceSession.rule_id) == rule.id,
+        col(GuidanceSession.local_date) >= from_date,
+        col(GuidanceSession.status) == SessionStatus.SCHEDULED.value,
         # a session already under way is left to finish
-        GuidanceSession.starts_at > now,
+        col(GuidanceSession.starts_at) > now,
     )
     # locked: a booking racing this either commits first (and is counted and kept or
     # orphaned below) or waits and finds its session cancelled (bookings._claim_session)
-    affected = list(session.scalars(select(GuidanceSession.id).where(later).with_for_update()))
-    bookings = _count(uow, Booking.session_id.in_(affected), Booking.status == AppointmentStatus.BOOKED.value)
+    found = session.scalars(select(col(GuidanceSession.id)).where(later).with_for_update())
+    affected = cast("list[int]", list(found))  # primary keys read back are never None
+    bookings = _count(
+        uow, col(Booking.session_id).in_(affected), col(Booking.status) == AppointmentStatus.BOOKED.value
+    )
     walk_ins = _count_walk_ins(uow, affected)
     if walk_ins:
         raise SessionRuleHasBookings(
@@ -207,27 +226,30 @@ def end_session_rule(
             bookings=bookings,
         )
     if orphan:
-        orphaned = orphan_bookings(uow, Booking.session_id.in_(affected), reason=RULE_ENDED)
+        orphaned = orphan_bookings(uow, col(Booking.session_id).in_(affected), reason=RULE_ENDED)
         cancelled = affected
     else:
         # only sessions still without a booking: one booked meanwhile is kept, never lost
         has_booking = (
-            select(Booking.id)
-            .where(Booking.session_id == GuidanceSession.id, Booking.status == AppointmentStatus.BOOKED.value)
+            select(col(Booking.id))
+            .where(
+                col(Booking.session_id) == col(GuidanceSession.id),
+                col(Booking.status) == AppointmentStatus.BOOKED.value,
+            )
             .exists()
         )
         orphaned = 0
         cancelled = list(
             session.scalars(
                 update(GuidanceSession)
-                .where(later, GuidanceSession.id.in_(affected), ~has_booking)
+                .where(later, col(GuidanceSession.id).in_(affected), ~has_booking)
                 .values(
                     status=SessionStatus.CANCELLED.value,
                     cancel_reason=RULE_ENDED,
-                    sequence=GuidanceSession.sequence + 1,
+                    sequence=col(GuidanceSession.sequence) + 1,
                     updated_at=now,
                 )
-                .returning(GuidanceSession.id)
+                .returning(col(GuidanceSession.id))
             )
         )
     if orphan:
@@ -279,6 +301,6 @@ def _count(uow: UnitOfWork, *conditions: object) -> int:
 
 def _count_walk_ins(uow: UnitOfWork, session_ids: list[int]) -> int:
     query = select(func.count()).where(
-        WalkInPlace.session_id.in_(session_ids), WalkInPlace.status != WalkInStatus.FREE.value
+        col(WalkInPlace.session_id).in_(session_ids), col(WalkInPlace.status) != WalkInStatus.FREE.value
     )
     return int(uow.session.scalar(query) or 0)

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import msgspec
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from sotesilta.core.kernel.clock import HELSINKI
 from sotesilta.core.kernel.errors import BookingModeNotAllowed, InputInvalid, SessionOverlap
@@ -226,7 +228,9 @@ def generate_sessions(
     session = uow.session
     start = max(rule.generated_until or rule.first_date, now.astimezone(HELSINKI).date())
     existing = set(
-        session.scalars(select(GuidanceSession.local_date).where(GuidanceSession.rule_id == rule.id))
+        session.scalars(
+            select(col(GuidanceSession.local_date)).where(col(GuidanceSession.rule_id) == rule.id)
+        )
     )
     created = 0
     for planned in plan_sessions(pattern, start, until, closing):
@@ -248,7 +252,7 @@ def generate_sessions(
                 video_link=rule.video_link,
                 status=SessionStatus.SCHEDULED.value,
             )
-            .returning(GuidanceSession.id)
+            .returning(col(GuidanceSession.id))
         )
         try:
             if skip_overlaps:
@@ -302,7 +306,7 @@ def extend_horizon(uow: UnitOfWork, *, horizon: timedelta = DEFAULT_HORIZON) -> 
     registry, now = uow.plugins.municipalities, uow.now
     until = (now + horizon).astimezone(HELSINKI).date()
     total = 0
-    rules = list(uow.session.scalars(select(SessionRule).where(SessionRule.active.is_(True))))
+    rules = list(uow.session.scalars(select(SessionRule).where(col(SessionRule.active).is_(True))))
     for rule in rules:
         if rule.generated_until and rule.generated_until >= until:
             continue
@@ -320,8 +324,9 @@ def extend_horizon(uow: UnitOfWork, *, horizon: timedelta = DEFAULT_HORIZON) -> 
     return total
 
 
-@dataclass(frozen=True)
-class SessionView:
+class SessionView(msgspec.Struct, frozen=True):
+    """A generated session with its station, walk-in time and how many of its slots are booked."""
+
     id: int
     rule_id: int | None
     worker_id: int
@@ -352,27 +357,30 @@ def list_sessions(
 ) -> list[SessionView]:
     if end <= start or end - start > timedelta(days=366):
         raise InputInvalid("the period must be positive and at most a year", field="until")
-    slots = select(func.count()).where(Slot.session_id == GuidanceSession.id).scalar_subquery()
+    slots = select(func.count()).where(col(Slot.session_id) == col(GuidanceSession.id)).scalar_subquery()
     booked = (
         select(func.count())
-        .where(Booking.session_id == GuidanceSession.id, Booking.status == AppointmentStatus.BOOKED.value)
+        .where(
+            col(Booking.session_id) == col(GuidanceSession.id),
+            col(Booking.status) == AppointmentStatus.BOOKED.value,
+        )
         .scalar_subquery()
     )
     query = (
-        select(GuidanceSession, Worker.display_name, Station.key, slots, booked)
-        .join(Station, Station.id == GuidanceSession.station_id)
-        .join(Worker, Worker.id == GuidanceSession.worker_id)
+        select(GuidanceSession, col(Worker.display_name), col(Station.key), slots, booked)
+        .join(Station, col(Station.id) == col(GuidanceSession.station_id))
+        .join(Worker, col(Worker.id) == col(GuidanceSession.worker_id))
         .where(
-            Station.municipality_code.in_(principal.municipalities),
-            GuidanceSession.starts_at < end,
-            GuidanceSession.ends_at > start,
+            col(Station.municipality_code).in_(principal.municipalities),
+            col(GuidanceSession.starts_at) < end,
+            col(GuidanceSession.ends_at) > start,
         )
-        .order_by(GuidanceSession.starts_at, GuidanceSession.id)
+        .order_by(col(GuidanceSession.starts_at), col(GuidanceSession.id))
     )
     if station_id is not None:
-        query = query.where(GuidanceSession.station_id == station_id)
+        query = query.where(col(GuidanceSession.station_id) == station_id)
     if worker_id is not None:
-        query = query.where(GuidanceSession.worker_id == worker_id)
+        query = query.where(col(GuidanceSession.worker_id) == worker_id)
     return [
         SessionView(
             s.id or 0,
@@ -397,8 +405,9 @@ def list_sessions(
     ]
 
 
-@dataclass(frozen=True)
-class AbsenceResult:
+class AbsenceResult(msgspec.Struct, frozen=True):
+    """What an absence did."""
+
     absence_id: int
     cancelled_sessions: int
     orphaned_bookings: int
@@ -412,7 +421,7 @@ def orphan_bookings(uow: UnitOfWork, condition: Any, *, reason: str) -> int:
     now = uow.now
     result = uow.session.execute(
         update(Booking)
-        .where(and_(condition, Booking.status == AppointmentStatus.BOOKED.value))
+        .where(and_(condition, col(Booking.status) == AppointmentStatus.BOOKED.value))
         .values(
             status=AppointmentStatus.CANCELLED.value,
             cancelled_at=now,
@@ -420,7 +429,7 @@ def orphan_bookings(uow: UnitOfWork, condition: Any, *, reason: str) -> int:
             cancel_reason=reason,
             orphaned_at=now,
             updated_at=now,
-            sequence=Booking.sequence + 1,
+            sequence=col(Booking.sequence) + 1,
         )
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -432,11 +441,11 @@ def cancel_sessions(uow: UnitOfWork, session_ids: list[int], *, reason: str) -> 
     if session_ids:
         uow.session.execute(
             update(GuidanceSession)
-            .where(GuidanceSession.id.in_(session_ids))
+            .where(col(GuidanceSession.id).in_(session_ids))
             .values(
                 status=SessionStatus.CANCELLED.value,
                 cancel_reason=reason,
-                sequence=GuidanceSession.sequence + 1,
+                sequence=col(GuidanceSession.sequence) + 1,
                 updated_at=now,
             )
         )
@@ -495,11 +504,11 @@ def record_absence(
         session.scalars(
             select(GuidanceSession)
             .where(
-                GuidanceSession.worker_id == worker_id,
-                GuidanceSession.status == SessionStatus.SCHEDULED.value,
-                GuidanceSession.starts_at < ends_at,
-                GuidanceSession.ends_at > starts_at,
-                GuidanceSession.ends_at > now,
+                col(GuidanceSession.worker_id) == worker_id,
+                col(GuidanceSession.status) == SessionStatus.SCHEDULED.value,
+                col(GuidanceSession.starts_at) < ends_at,
+                col(GuidanceSession.ends_at) > starts_at,
+                col(GuidanceSession.ends_at) > now,
             )
             # a booking racing this absence either commits first (and is orphaned
             # below) or waits and finds the session cancelled or the time blocked
@@ -512,11 +521,15 @@ def record_absence(
     cancel_sessions(uow, whole, reason="absence")
     orphaned = 0
     if whole:
-        orphaned += orphan_bookings(uow, Booking.session_id.in_(whole), reason="instructor absent")
+        orphaned += orphan_bookings(uow, col(Booking.session_id).in_(whole), reason="instructor absent")
     if partly:
         orphaned += orphan_bookings(
             uow,
-            and_(Booking.session_id.in_(partly), Booking.starts_at < ends_at, Booking.ends_at > starts_at),
+            and_(
+                col(Booking.session_id).in_(partly),
+                col(Booking.starts_at) < ends_at,
+                col(Booking.ends_at) > starts_at,
+            ),
             reason="instructor absent",
         )
         # free-slot search and booking skip slots under a busy block

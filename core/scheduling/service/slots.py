@@ -6,16 +6,19 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import cast
 
+import msgspec
 from sqlalchemy import and_, delete, exists, insert, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from sotesilta.core.kernel import access
-from sotesilta.core.kernel.errors import InputInvalid, RecordNotFound, SlotHeld, SlotTaken, SlotUnavailable
+from sotesilta.core.kernel.errors import InputInvalid, RecordNotFound, SlotHeld, SlotTaken
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.organisations.public import Station, Worker
-from sotesilta.core.scheduling.domain.bookings import SLOT_HOLDING_STATUSES
+from sotesilta.core.scheduling.domain.bookings import SLOT_HOLDING_STATUSES, ensure_bookable
 from sotesilta.core.scheduling.domain.sessions import SessionStatus
 from sotesilta.core.scheduling.tables import Booking, GuidanceSession, Slot, SlotHold, WorkerBusy
 
@@ -30,8 +33,9 @@ class SearchScope(StrEnum):
     MUNICIPALITY = "municipality"
 
 
-@dataclass(frozen=True)
-class FreeSlot:
+class FreeSlot(msgspec.Struct, frozen=True):
+    """A time the nurse may book, with where and with whom."""
+
     slot_id: int
     starts_at: datetime
     ends_at: datetime
@@ -52,11 +56,11 @@ def _station_ids(
     scope: SearchScope,
 ) -> list[int]:
     registry = uow.plugins.municipalities
-    rows = {
-        key: (sid, code)
+    rows: dict[str, tuple[int, str]] = {
+        key: (cast(int, sid), code)  # a primary key read back is never None
         for sid, key, code in uow.session.execute(
-            select(Station.id, Station.key, Station.municipality_code).where(
-                Station.municipality_code == municipality, Station.active.is_(True)
+            select(col(Station.id), col(Station.key), col(Station.municipality_code)).where(
+                col(Station.municipality_code) == municipality, col(Station.active).is_(True)
             )
         )
     }
@@ -80,23 +84,39 @@ def worker_busy_during():  # type: ignore[no-untyped-def]
     """True when the slot's worker is busy elsewhere then (e.g. their linked calendar)."""
     return exists().where(
         and_(
-            WorkerBusy.worker_id == Slot.worker_id,
-            WorkerBusy.starts_at < Slot.ends_at,
-            WorkerBusy.ends_at > Slot.starts_at,
+            col(WorkerBusy.worker_id) == col(Slot.worker_id),
+            col(WorkerBusy.starts_at) < col(Slot.ends_at),
+            col(WorkerBusy.ends_at) > col(Slot.starts_at),
         )
     )
 
 
 def free_slot_query(now: datetime, user_id: int):  # type: ignore[no-untyped-def]
     """Slots in the future, on scheduled sessions, not booked, not held by others."""
-    booked = exists().where(and_(Booking.slot_id == Slot.id, Booking.status.in_(HOLDING)))
+    booked = exists().where(and_(col(Booking.slot_id) == col(Slot.id), col(Booking.status).in_(HOLDING)))
     held = exists().where(
-        and_(SlotHold.slot_id == Slot.id, SlotHold.expires_at > now, SlotHold.user_id != user_id)
+        and_(
+            col(SlotHold.slot_id) == col(Slot.id),
+            col(SlotHold.expires_at) > now,
+            col(SlotHold.user_id) != user_id,
+        )
     )
     return (
-        select(Slot.id, Slot.starts_at, Slot.ends_at, Slot.station_id, Slot.worker_id, GuidanceSession.mode)
-        .join(GuidanceSession, GuidanceSession.id == Slot.session_id)
-        .where(GuidanceSession.status == SessionStatus.SCHEDULED.value, ~booked, ~held, ~worker_busy_during())
+        select(
+            col(Slot.id),
+            col(Slot.starts_at),
+            col(Slot.ends_at),
+            col(Slot.station_id),
+            col(Slot.worker_id),
+            col(GuidanceSession.mode),
+        )
+        .join(GuidanceSession, col(GuidanceSession.id) == col(Slot.session_id))
+        .where(
+            col(GuidanceSession.status) == SessionStatus.SCHEDULED.value,
+            ~booked,
+            ~held,
+            ~worker_busy_during(),
+        )
     )
 
 
@@ -131,19 +151,19 @@ def find_free_slots(
     stations = _station_ids(uow, municipality, station_id, scope)
     chosen = (
         free_slot_query(now, principal.user_id)
-        .where(Slot.station_id.in_(stations), Slot.starts_at >= start, Slot.starts_at < until)
-        .order_by(Slot.starts_at, Slot.id)
+        .where(col(Slot.station_id).in_(stations), col(Slot.starts_at) >= start, col(Slot.starts_at) < until)
+        .order_by(col(Slot.starts_at), col(Slot.id))
         .limit(limit)
     )
     if language is not None:
-        speakers = select(Worker.id).where(
-            or_(Worker.languages == language, Worker.languages.contains(language))
+        speakers = select(col(Worker.id)).where(
+            or_(col(Worker.languages) == language, col(Worker.languages).contains(language))
         )
-        chosen = chosen.where(Slot.worker_id.in_(speakers))
+        chosen = chosen.where(col(Slot.worker_id).in_(speakers))
     if mode is not None:
-        chosen = chosen.where(GuidanceSession.mode == mode)
+        chosen = chosen.where(col(GuidanceSession.mode) == mode)
     if worker_id is not None:
-        chosen = chosen.where(Slot.worker_id == worker_id)
+        chosen = chosen.where(col(Slot.worker_id) == worker_id)
     # The station and worker are joined to the chosen rows only: with them inside,
     # PostgreSQL spent 5 ms planning a 7-table query that runs in 0.3 ms (a
     # subquery with LIMIT is planned on its own).
@@ -153,17 +173,17 @@ def find_free_slots(
             found.c.id,
             found.c.starts_at,
             found.c.ends_at,
-            Station.id,
-            Station.key,
-            Station.name_fi,
-            Station.name_sv,
-            Worker.id,
-            Worker.display_name,
-            Worker.languages,
+            col(Station.id),
+            col(Station.key),
+            col(Station.name_fi),
+            col(Station.name_sv),
+            col(Worker.id),
+            col(Worker.display_name),
+            col(Worker.languages),
             found.c.mode,
         )
-        .join(Station, Station.id == found.c.station_id)
-        .join(Worker, Worker.id == found.c.worker_id)
+        .join(Station, col(Station.id) == found.c.station_id)
+        .join(Worker, col(Worker.id) == found.c.worker_id)
         .order_by(found.c.starts_at, found.c.id)
     )
     return [
@@ -184,14 +204,14 @@ def load_bookable_slot(uow: UnitOfWork, principal: Principal, slot_id: int) -> B
     now = uow.now
     row = uow.session.execute(
         select(Slot, GuidanceSession, Station, worker_busy_during())
-        .join(GuidanceSession, GuidanceSession.id == Slot.session_id)
-        .join(Station, Station.id == Slot.station_id)
-        .where(Slot.id == slot_id)
+        .join(GuidanceSession, col(GuidanceSession.id) == col(Slot.session_id))
+        .join(Station, col(Station.id) == col(Slot.station_id))
+        .where(col(Slot.id) == slot_id)
     ).first()
     ensure_bookable(
-        principal,
         slot_id,
         now,
+        municipalities=principal.municipalities,
         municipality=row[2].municipality_code if row else None,
         starts_at=row[0].starts_at if row else None,
         session_status=row[1].status if row else None,
@@ -202,35 +222,9 @@ def load_bookable_slot(uow: UnitOfWork, principal: Principal, slot_id: int) -> B
     return BookableSlot(slot, guidance_session, station)
 
 
-def ensure_bookable(
-    principal: Principal,
-    slot_id: int,
-    now: datetime,
-    *,
-    municipality: str | None,
-    starts_at: datetime | None,
-    session_status: str | None,
-    worker_busy: bool = False,
-) -> None:
-    """Why a slot cannot be booked (or held), if it cannot: not found for
-    this person (another municipality's too), in the past, or on a cancelled
-    session. The facts come from whichever query the caller already ran."""
-    if municipality is None or starts_at is None or municipality not in principal.municipalities:
-        raise RecordNotFound(f"no slot {slot_id}", slot_id=slot_id)
-    if starts_at <= now:
-        raise SlotUnavailable(f"slot {slot_id} is in the past", field="slot_id", slot_id=slot_id)
-    if session_status != SessionStatus.SCHEDULED.value:
-        raise SlotUnavailable(
-            f"slot {slot_id} belongs to a cancelled session", field="slot_id", slot_id=slot_id
-        )
-    if worker_busy:
-        raise SlotUnavailable(
-            f"slot {slot_id}: the instructor is busy then (their calendar)", field="slot_id", slot_id=slot_id
-        )
+class Hold(msgspec.Struct, frozen=True):
+    """A slot kept for the booker for a few minutes while she fills the form."""
 
-
-@dataclass(frozen=True)
-class Hold:
     hold_id: str
     slot_id: int
     expires_at: datetime
@@ -245,14 +239,16 @@ def hold_slot(
     load_bookable_slot(uow, principal, slot_id)
     session = uow.session
     taken = session.scalar(
-        select(Booking.id).where(Booking.slot_id == slot_id, Booking.status.in_(HOLDING)).limit(1)
+        select(col(Booking.id))
+        .where(col(Booking.slot_id) == slot_id, col(Booking.status).in_(HOLDING))
+        .limit(1)
     )
     if taken is not None:
         raise SlotTaken(f"slot {slot_id} is already booked", slot_id=slot_id)
     session.execute(
         delete(SlotHold).where(
-            SlotHold.slot_id == slot_id,
-            or_(SlotHold.expires_at <= now, SlotHold.user_id == principal.user_id),
+            col(SlotHold.slot_id) == slot_id,
+            or_(col(SlotHold.expires_at) <= now, col(SlotHold.user_id) == principal.user_id),
         )
     )
     hold = Hold(str(uuid.uuid4()), slot_id, now + duration)

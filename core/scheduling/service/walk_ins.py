@@ -8,10 +8,11 @@ so no interleaving of requests can exceed N.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import msgspec
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.errors import BookingModeNotAllowed, RecordNotFound, WalkInClosed, WalkInFull
@@ -33,8 +34,9 @@ class WalkInQueueEmpty(WalkInClosed):
     title = "Nobody is waiting"
 
 
-@dataclass(frozen=True)
-class QueueEntry:
+class QueueEntry(msgspec.Struct, frozen=True):
+    """One number of a session's walk-in queue: never a name."""
+
     place_id: int
     number: int
     status: str
@@ -43,8 +45,9 @@ class QueueEntry:
     called_at: datetime | None
 
 
-@dataclass(frozen=True)
-class Queue:
+class Queue(msgspec.Struct, frozen=True):
+    """A session's walk-in queue, its capacity and its free places."""
+
     session_id: int
     capacity: int
     free: int
@@ -54,8 +57,8 @@ class Queue:
 def _walk_in_session(uow: UnitOfWork, principal: Principal, session_id: int) -> GuidanceSession:
     row = uow.session.execute(
         select(GuidanceSession, Station)
-        .join(Station, Station.id == GuidanceSession.station_id)
-        .where(GuidanceSession.id == session_id)
+        .join(Station, col(Station.id) == col(GuidanceSession.station_id))
+        .where(col(GuidanceSession.id) == session_id)
     ).first()
     if row is None or row[1].municipality_code not in principal.municipalities:
         raise RecordNotFound(f"no session {session_id}")
@@ -109,16 +112,16 @@ def _advance_lowest(
     # each lost race means someone else moved a place on, so this ends
     while True:
         place_id = session.scalar(
-            select(WalkInPlace.id)
-            .where(WalkInPlace.session_id == session_id, WalkInPlace.status == current.value)
-            .order_by(WalkInPlace.number)
+            select(col(WalkInPlace.id))
+            .where(col(WalkInPlace.session_id) == session_id, col(WalkInPlace.status) == current.value)
+            .order_by(col(WalkInPlace.number))
             .limit(1)
         )
         if place_id is None:
             return None
         moved = session.execute(
             update(WalkInPlace)
-            .where(WalkInPlace.id == place_id, WalkInPlace.status == current.value)
+            .where(col(WalkInPlace.id) == place_id, col(WalkInPlace.status) == current.value)
             .values(status=new.value, **values)
         )
         if moved.rowcount == 1:  # type: ignore[attr-defined]
@@ -140,7 +143,9 @@ def walk_in_queue(uow: UnitOfWork, *, principal: Principal, session_id: int) -> 
     guidance_session = _walk_in_session(uow, principal, session_id)
     places = list(
         uow.session.scalars(
-            select(WalkInPlace).where(WalkInPlace.session_id == session_id).order_by(WalkInPlace.number)
+            select(WalkInPlace)
+            .where(col(WalkInPlace.session_id) == session_id)
+            .order_by(col(WalkInPlace.number))
         )
     )
     taken = [p for p in places if p.status != WalkInStatus.FREE.value]

@@ -272,7 +272,7 @@ def _seed_past_visits(runtime, plugins, worker_id: int, station_id: int, now: da
                     reasons=("loneliness",),
                 ),
             )
-            booked.append(view.id)
+            booked.append(view.booking.id)
     for booking_id in booked[PAST_OPEN:]:
         with runtime.uow() as uow:
             visits.record_visit_outcome(
