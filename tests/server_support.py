@@ -19,15 +19,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_ready(base: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def wait_ready(base: str, process: subprocess.Popen[bytes], log: Path | None = None) -> None:
+    """Until the server answers /ready, or has exited (its log then tells why).
+
+    No deadline of its own: a busy machine may take long to start a server, and a
+    server that hangs is stopped by the test run's timeout (pytest-timeout), with a
+    traceback."""
+    while True:
         if process.poll() is not None:
-            raise AssertionError(f"server exited early with {process.returncode}")
+            told = f": {log.read_text(errors='replace')}" if log is not None else ""
+            raise AssertionError(f"the server exited with {process.returncode}{told}")
         try:
             if httpx.get(f"{base}/ready", timeout=1.0).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise AssertionError("server did not become ready in time")

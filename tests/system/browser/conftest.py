@@ -16,8 +16,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,20 +23,10 @@ from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from browser_support import ARTIFACTS, AXE, CHROMIUM, CHROMIUM_ARGS, unavailable
+from server_support import SOTESILTA, free_port, wait_ready
 from support import PASSWORD, TEST_SECRET
-
-SOTESILTA = str(Path(sys.executable).parent / "sotesilta")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -292,7 +280,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, plugins) -> Iterator[Server
         pytest.skip("the server under test runs on its own SQLite file: browser tests run on the SQLite pass")
     data_dir = tmp_path_factory.mktemp("browser") / "data"
     past_day = _prepare_database(data_dir, plugins)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOTESILTA_")}
     env |= {
@@ -309,19 +297,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, plugins) -> Iterator[Server
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                log.flush()
-                raise AssertionError(f"the server exited with {process.returncode}: {log_path.read_text()}")
-            try:
-                if httpx.get(f"{base}/ready", timeout=1.0).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("the server did not become ready")
-            time.sleep(0.2)
+        log.flush()
+        wait_ready(base, process, log_path)
         found = Server(base, past_day=past_day)
         yield found
     finally:
