@@ -43,6 +43,7 @@ from sotesilta.core.rehab.pages import groups as rehab_groups_pages
 from sotesilta.core.rehab.pages import period_end as rehab_period_end_pages
 from sotesilta.core.rehab.pages import periods as rehab_periods_pages
 from sotesilta.core.scheduling.api import bookings as bookings_api
+from sotesilta.core.scheduling.api import rules as rules_api
 from sotesilta.core.scheduling.api import sessions as sessions_api
 from sotesilta.core.scheduling.api import slots as slots_api
 from sotesilta.core.scheduling.api import walk_ins as walk_ins_api
@@ -75,6 +76,7 @@ API_MODULES = (
     auth_api,
     organisations_api,
     users_api,
+    rules_api,
     sessions_api,
     slots_api,
     bookings_api,

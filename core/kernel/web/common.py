@@ -36,3 +36,6 @@ ADMINS = [requires_role(Role.ADMIN)]
 
 
 INSTRUCTORS = [requires_role(Role.INSTRUCTOR)]
+
+#: those who plan sessions and absences: admins, and instructors for themselves
+SCHEDULERS = [requires_role(Role.ADMIN, Role.INSTRUCTOR)]
