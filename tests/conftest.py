@@ -28,6 +28,15 @@ from sotesilta.core.metadata import metadata
 from sotesilta.core.organisations import service as organisations
 
 PG_URL_ENV = "SOTESILTA_TEST_DATABASE_URL"
+SYSTEM_TESTS = Path(__file__).parent / "system"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/system (races, real server processes, browsers) is slow: the
+    fast loop, ``pytest -m "not slow"``, leaves it out."""
+    for item in items:
+        if item.path.is_relative_to(SYSTEM_TESTS):
+            item.add_marker(pytest.mark.slow)
 
 
 def postgres_url() -> str | None:
