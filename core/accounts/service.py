@@ -6,8 +6,9 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from sqlalchemy import bindparam, delete, func, select, update
 
 from sotesilta.core.accounts.domain import SessionPolicy, token_is_live, validate_password, validate_username
@@ -47,8 +48,9 @@ log = logging.getLogger("sotesilta.security")
 TOKEN_TOUCH_INTERVAL = timedelta(seconds=60)
 
 
-@dataclass(frozen=True)
-class UserSummary:
+class UserSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """A user as an admin sees them (listUsers, createUser, disableUser)."""
+
     id: int
     username: str
     display_name: str
@@ -56,14 +58,14 @@ class UserSummary:
     active: bool
     roles: tuple[str, ...]
     municipalities: tuple[str, ...]
-    station_keys: tuple[str, ...]
+    stations: Annotated[tuple[str, ...], msgspec.Meta(description="station keys")]
 
 
-@dataclass(frozen=True)
-class IssuedToken:
-    token: str  # shown once, never stored
-    token_id: int
-    kind: TokenKind
+class IssuedToken(msgspec.Struct, frozen=True, kw_only=True):
+    """A session or an API token, as it is issued (createApiToken sends it as it is)."""
+
+    id: int
+    token: Annotated[str, msgspec.Meta(description="Shown once; only its hash is stored")]
     expires_at: datetime | None
 
 
@@ -172,7 +174,14 @@ def _summary(uow: UnitOfWork, user: UserAccount) -> UserSummary:
     )
     assert user.id is not None
     return UserSummary(
-        user.id, user.username, user.display_name, user.language, user.active, roles, codes, keys
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        language=user.language,
+        active=user.active,
+        roles=roles,
+        municipalities=codes,
+        stations=keys,
     )
 
 
@@ -333,7 +342,7 @@ def _issue(
     uow.session.add(row)
     uow.session.flush()
     assert row.id is not None
-    return IssuedToken(token, row.id, kind, expires_at)
+    return IssuedToken(id=row.id, token=token, expires_at=expires_at)
 
 
 #: one indexed lookup per request: the token, its user's state, nothing else;
@@ -474,8 +483,9 @@ def logout(uow: UnitOfWork, *, principal: Principal, secret: bytes) -> None:
     log.info("logout", extra={"user_id": principal.user_id})
 
 
-@dataclass(frozen=True)
-class TokenSummary:
+class TokenSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """A live API token of mine, never its secret (listApiTokens)."""
+
     id: int
     name: str
     created_at: datetime
@@ -495,7 +505,7 @@ def create_api_token(
     expires = now + timedelta(days=valid_days) if valid_days else None
     issued = _issue(uow, user_id=principal.user_id, kind=TokenKind.API, name=name, expires_at=expires)
     uow.commit()
-    log.info("api token created", extra={"user_id": principal.user_id, "token_id": issued.token_id})
+    log.info("api token created", extra={"user_id": principal.user_id, "token_id": issued.id})
     return issued
 
 
@@ -510,11 +520,8 @@ def list_api_tokens(uow: UnitOfWork, *, principal: Principal) -> list[TokenSumma
         )
         .order_by(AuthToken.id)
     )
-    return [
-        TokenSummary(r.id or 0, r.name, r.created_at, r.last_used_at, r.expires_at)
-        for r in rows
-        if r.expires_at is None or r.expires_at > now
-    ]
+    live = [r for r in rows if r.expires_at is None or r.expires_at > now]
+    return msgspec.convert(live, list[TokenSummary], from_attributes=True)
 
 
 def revoke_api_token(uow: UnitOfWork, *, principal: Principal, token_id: int) -> None:
