@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+import msgspec
 from sqlalchemy import select, update
 
 from sotesilta.core.kernel.errors import AccessDenied, InputInvalid, RecordNotFound
@@ -77,8 +78,7 @@ def sync_registry(uow: UnitOfWork) -> SyncReport:
     return SyncReport(len(counties), len(registry), len(station_keys))
 
 
-@dataclass(frozen=True)
-class MunicipalityView:
+class MunicipalityView(msgspec.Struct, frozen=True, kw_only=True):
     code: str
     name_fi: str
     name_sv: str
@@ -101,13 +101,20 @@ def list_municipalities(
     if county is not None:
         query = query.where(Municipality.county_code == county)
     return [
-        MunicipalityView(m.code, m.name_fi, m.name_sv, c.code, c.name_fi, c.name_sv, m.plugin)
+        MunicipalityView(
+            code=m.code,
+            name_fi=m.name_fi,
+            name_sv=m.name_sv,
+            county_code=c.code,
+            county_name_fi=c.name_fi,
+            county_name_sv=c.name_sv,
+            plugin=m.plugin,
+        )
         for m, c in uow.session.execute(query)
     ]
 
 
-@dataclass(frozen=True)
-class StationView:
+class StationView(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     key: str
     municipality_code: str
@@ -124,16 +131,10 @@ def list_stations(uow: UnitOfWork, *, municipality: str | None = None) -> list[S
     query = select(Station).where(Station.active.is_(True)).order_by(Station.municipality_code, Station.key)
     if municipality is not None:
         query = query.where(Station.municipality_code == municipality)
-    return [
-        StationView(
-            s.id or 0, s.key, s.municipality_code, s.name_fi, s.name_sv, s.address, s.kind, s.booking_mode
-        )
-        for s in uow.session.scalars(query)
-    ]
+    return msgspec.convert(list(uow.session.scalars(query)), list[StationView], from_attributes=True)
 
 
-@dataclass(frozen=True)
-class WorkerView:
+class WorkerView(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     display_name: str
     title: str
@@ -152,7 +153,12 @@ def list_workers(
     query = select(Worker).where(Worker.municipality_code.in_(codes)).order_by(Worker.display_name, Worker.id)
     return [
         WorkerView(
-            w.id or 0, w.display_name, w.title, tuple(w.languages.split(",")), w.municipality_code, w.user_id
+            id=w.id or 0,
+            display_name=w.display_name,
+            title=w.title,
+            languages=tuple(w.languages.split(",")),
+            municipality_code=w.municipality_code,
+            user_id=w.user_id,
         )
         for w in uow.session.scalars(query)
     ]
