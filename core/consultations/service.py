@@ -10,10 +10,10 @@ named consultation is written to the access log.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+import msgspec
 from sqlalchemy import func, select
 
 from sotesilta.core.clients import public as clients
@@ -42,16 +42,18 @@ class Channel(StrEnum):
     IN_PERSON = "in_person"
 
 
-@dataclass(frozen=True)
-class MessageView:
+class MessageView(msgspec.Struct, frozen=True, kw_only=True):
+    """A message in a consultation's thread, opened."""
+
     id: int
     author_id: int
     body: str
     at: datetime
 
 
-@dataclass(frozen=True)
-class ConsultationView:
+class ConsultationView(msgspec.Struct, frozen=True, kw_only=True):
+    """A consultation: its question (empty in a list of named ones), its thread and what was unread."""
+
     id: int
     municipality_code: str
     channel: str
@@ -62,8 +64,8 @@ class ConsultationView:
     question: str
     created_at: datetime
     answered_at: datetime | None
-    messages: tuple[MessageView, ...] = ()
-    unread: int = 0
+    messages: tuple[MessageView, ...]
+    unread: int
 
 
 def _text(value: str, field: str) -> str:
@@ -169,18 +171,18 @@ def create_consultation(
 
 def _view(c: Consultation, question: str, messages: tuple[MessageView, ...], unread: int) -> ConsultationView:
     return ConsultationView(
-        c.id or 0,
-        c.municipality_code,
-        c.channel,
-        c.asked_by,
-        c.to_worker_id,
-        c.client_id,
-        c.consent_id,
-        question,
-        c.created_at,
-        c.answered_at,
-        messages,
-        unread,
+        id=c.id or 0,
+        municipality_code=c.municipality_code,
+        channel=c.channel,
+        asked_by=c.asked_by,
+        to_worker_id=c.to_worker_id,
+        client_id=c.client_id,
+        consent_id=c.consent_id,
+        question=question,
+        created_at=c.created_at,
+        answered_at=c.answered_at,
+        messages=messages,
+        unread=unread,
     )
 
 
@@ -255,7 +257,7 @@ def post_message(
                 {"channel": consultation.channel, "named": consultation.client_id is not None},
             )
         )
-    return MessageView(message.id or 0, principal.user_id, body, now)
+    return MessageView(id=message.id or 0, author_id=principal.user_id, body=body, at=now)
 
 
 def _mark_read(uow: UnitOfWork, consultation_id: int, user_id: int, last_id: int) -> None:
@@ -287,7 +289,12 @@ def read_thread(
         .order_by(ConsultationMessage.id)
     ).all()
     messages = tuple(
-        MessageView(m.id or 0, m.author_id, sealer.open(m.body, context="consultation_message.body"), m.at)
+        MessageView(
+            id=m.id or 0,
+            author_id=m.author_id,
+            body=sealer.open(m.body, context="consultation_message.body"),
+            at=m.at,
+        )
         for m in rows
     )
     unread = sum(1 for m in messages if m.id > seen and m.author_id != principal.user_id)
@@ -325,8 +332,9 @@ def unread_counts(uow: UnitOfWork, *, principal: Principal) -> dict[int, int]:
     return {consultation_id: int(n) for consultation_id, n in rows}
 
 
-@dataclass(frozen=True)
-class ShlView:
+class ShlView(msgspec.Struct, frozen=True, kw_only=True):
+    """An SHL §35 notification, opened."""
+
     id: int
     municipality_code: str
     to_organisation: str
@@ -395,15 +403,15 @@ def create_shl_notification(
         )
     uow.commit()
     return ShlView(
-        notification.id or 0,
-        municipality,
-        to_organisation,
-        client_id,
-        consent_id,
-        ground,
-        notification.status,
-        now,
-        summary,
+        id=notification.id or 0,
+        municipality_code=municipality,
+        to_organisation=to_organisation,
+        client_id=client_id,
+        consent_id=consent_id,
+        ground_without_consent=ground,
+        status=notification.status,
+        created_at=now,
+        summary=summary,
     )
 
 
@@ -455,17 +463,17 @@ def update_shl_status(
         )
     uow.commit()
     return ShlView(
-        notification.id or 0,
-        notification.municipality_code,
-        notification.to_organisation,
-        notification.client_id,
-        notification.consent_id,
-        sealer.open_optional(
+        id=notification.id or 0,
+        municipality_code=notification.municipality_code,
+        to_organisation=notification.to_organisation,
+        client_id=notification.client_id,
+        consent_id=notification.consent_id,
+        ground_without_consent=sealer.open_optional(
             notification.ground_without_consent, context="shl_notification.ground_without_consent"
         ),
-        notification.status,
-        notification.created_at,
-        sealer.open(notification.summary, context="shl_notification.summary"),
+        status=notification.status,
+        created_at=notification.created_at,
+        summary=sealer.open(notification.summary, context="shl_notification.summary"),
     )
 
 
