@@ -8,9 +8,10 @@ list of versions, each with who recorded it and when.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Annotated
 
+import msgspec
 from sqlalchemy import select
 
 from sotesilta.core.accounts.public import UserAccount
@@ -21,34 +22,38 @@ from sotesilta.core.kernel.privacy import AccessAction, AccessBasis
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.organisations import public as organisations
 from sotesilta.core.organisations.public import Station
-from sotesilta.core.scheduling.public import Booking, GuidanceSession, WalkInPlace
-from sotesilta.core.visits.service.outcomes import VisitView, visit_view
+from sotesilta.core.scheduling.public import Booking, GuidanceSession, ReferralMode, WalkInPlace
+from sotesilta.core.visits.service.outcomes import VisitReferralView, VisitView, visit_view
 from sotesilta.core.visits.tables import Visit, VisitRevision
 
 
-@dataclass(frozen=True)
-class VisitVersion:
+class VisitVersion(msgspec.Struct, frozen=True, kw_only=True):
+    """One version of a visit's outcome: the current one, or one a correction replaced."""
+
     revision: int
     outcome: str
     topic: str | None
-    referrals: tuple[tuple[str, str], ...]
+    referrals: tuple[VisitReferralView, ...]
     shl_notification_to: str | None
     network_meeting_coordinated: bool
     follow_up_needed: bool
-    recorded_by: str
+    recorded_by: Annotated[str, msgspec.Meta(description="display name of who recorded this version")]
     recorded_at: datetime
 
 
-@dataclass(frozen=True)
-class VisitHistory:
+class VisitHistory(msgspec.Struct, frozen=True, kw_only=True):
+    """A visit's outcome and its corrections."""
+
     kind: str  # "booking" or "walk_in"
     id: int
     station_id: int
     starts_at: datetime
-    #: the current outcome; None when none is recorded yet
-    visit: VisitView | None
-    #: every version, the current one first
-    versions: tuple[VisitVersion, ...]
+    visit: Annotated[
+        VisitView | None, msgspec.Meta(description="the current outcome; null when none is recorded yet")
+    ]
+    versions: Annotated[
+        tuple[VisitVersion, ...], msgspec.Meta(description="every version, the current one first")
+    ]
 
 
 def _in_scope(
@@ -102,7 +107,9 @@ def read_visit_history(
     )
     kind, source_id = ("booking", booking_id) if booking_id is not None else ("walk_in", walk_in_id)
     if visit is None:
-        return VisitHistory(kind, source_id or 0, station_id, starts_at, None, ())
+        return VisitHistory(
+            kind=kind, id=source_id or 0, station_id=station_id, starts_at=starts_at, visit=None, versions=()
+        )
     current = visit_view(uow, visit)
     revisions = session.scalars(
         select(VisitRevision)
@@ -118,28 +125,31 @@ def read_visit_history(
     )
     versions = [
         VisitVersion(
-            visit.revision,
-            current.outcome,
-            current.topic,
-            current.referrals,
-            current.shl_notification_to,
-            current.network_meeting_coordinated,
-            current.follow_up_needed,
-            names.get(visit.recorded_by, "?"),
-            visit.recorded_at,
+            revision=visit.revision,
+            outcome=current.outcome,
+            topic=current.topic,
+            referrals=current.referrals,
+            shl_notification_to=current.shl_notification_to,
+            network_meeting_coordinated=current.network_meeting_coordinated,
+            follow_up_needed=current.follow_up_needed,
+            recorded_by=names.get(visit.recorded_by, "?"),
+            recorded_at=visit.recorded_at,
         )
     ]
     versions += [
         VisitVersion(
-            revision,
-            str(s.get("outcome")),
-            s.get("topic"),
-            tuple(sorted((str(t), str(m)) for t, m in s.get("referrals", []))),
-            s.get("shl_notification_to"),
-            bool(s.get("network_meeting_coordinated")),
-            bool(s.get("follow_up_needed")),
-            names.get(int(s.get("recorded_by") or 0), "?"),
-            datetime.fromisoformat(str(s.get("recorded_at"))),
+            revision=revision,
+            outcome=str(s.get("outcome")),
+            topic=s.get("topic"),
+            referrals=tuple(
+                VisitReferralView(target=t, mode=ReferralMode(m))
+                for t, m in sorted((str(t), str(m)) for t, m in s.get("referrals", []))
+            ),
+            shl_notification_to=s.get("shl_notification_to"),
+            network_meeting_coordinated=bool(s.get("network_meeting_coordinated")),
+            follow_up_needed=bool(s.get("follow_up_needed")),
+            recorded_by=names.get(int(s.get("recorded_by") or 0), "?"),
+            recorded_at=datetime.fromisoformat(str(s.get("recorded_at"))),
         )
         for revision, s in snapshots
     ]
@@ -157,11 +167,19 @@ def read_visit_history(
             ),
         )
         uow.commit()
-    return VisitHistory(kind, source_id or 0, station_id, starts_at, current, tuple(versions))
+    return VisitHistory(
+        kind=kind,
+        id=source_id or 0,
+        station_id=station_id,
+        starts_at=starts_at,
+        visit=current,
+        versions=tuple(versions),
+    )
 
 
-@dataclass(frozen=True)
-class RecordedVisit:
+class RecordedVisit(msgspec.Struct, frozen=True, kw_only=True):
+    """A visit with an outcome, where a correction starts."""
+
     kind: str  # "booking" or "walk_in"
     id: int
     occurred_at: datetime
@@ -195,12 +213,12 @@ def list_recorded_visits(uow: UnitOfWork, *, principal: Principal, days: int = 1
     ).all()
     return [
         RecordedVisit(
-            "booking" if booking_id is not None else "walk_in",
-            int(booking_id if booking_id is not None else walk_in_id),
-            occurred_at,
-            station_id,
-            outcome,
-            revision,
+            kind="booking" if booking_id is not None else "walk_in",
+            id=int(booking_id if booking_id is not None else walk_in_id),
+            occurred_at=occurred_at,
+            station_id=station_id,
+            outcome=outcome,
+            revision=revision,
         )
         for booking_id, walk_in_id, occurred_at, station_id, outcome, revision in rows
     ]

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+import msgspec
 from sqlalchemy import delete, insert, select
 
 from sotesilta.core.kernel import access
@@ -52,25 +53,34 @@ class RevisionStale(DomainError):
     title = "Changed by someone else meanwhile"
 
 
-@dataclass(frozen=True)
-class OutcomeRecord:
+class VisitReferralView(msgspec.Struct, frozen=True, kw_only=True):
+    """An onward referral made at a visit: to what (code list referral_target), and how."""
+
+    target: str
+    mode: ReferralMode
+
+
+class OutcomeRecord(msgspec.Struct, frozen=True):
+    """What happened at a visit, as recorded (or corrected)."""
+
     outcome: VisitOutcome
     topic: str | None = None
-    referrals: tuple[tuple[str, ReferralMode], ...] = ()
+    referrals: tuple[VisitReferralView, ...] = ()
     shl_notification_to: str | None = None
     network_meeting_coordinated: bool = False
     follow_up_needed: bool = False
 
 
-@dataclass(frozen=True)
-class VisitView:
+class VisitView(msgspec.Struct, frozen=True, kw_only=True):
+    """The recorded outcome of a booked visit or a walk-in, in its current revision."""
+
     id: int
     booking_id: int | None
     walk_in_id: int | None
     occurred_at: datetime
     outcome: str
     topic: str | None
-    referrals: tuple[tuple[str, str], ...]
+    referrals: tuple[VisitReferralView, ...]
     shl_notification_to: str | None
     network_meeting_coordinated: bool
     follow_up_needed: bool
@@ -96,7 +106,7 @@ def _validate(record: OutcomeRecord, codes: CodeListRegistry, municipality: str)
         if record.topic not in topics:
             raise CodeUnknown(f"unknown topic {record.topic!r}", field="topic")
     targets = {e.code for e in codes.entries("referral_target", municipality)}
-    named = [t for t, _ in record.referrals]
+    named = [r.target for r in record.referrals]
     if len(named) != len(set(named)):
         raise InputInvalid("a referral target appears twice", field="referrals")
     unknown = sorted(set(named) - targets)
@@ -238,8 +248,8 @@ def record_visit_outcome(
         session.execute(
             insert(VisitReferral),
             [
-                {"visit_id": visit.id, "target": target, "mode": mode.value}
-                for target, mode in record.referrals
+                {"visit_id": visit.id, "target": referral.target, "mode": referral.mode.value}
+                for referral in record.referrals
             ],
         )
     if source.booking is not None:
@@ -312,7 +322,7 @@ def _snapshot(uow: UnitOfWork, visit: Visit) -> dict[str, object]:
 
 def visit_view(uow: UnitOfWork, visit: Visit) -> VisitView:
     referrals = tuple(
-        (t, m)
+        VisitReferralView(target=t, mode=ReferralMode(m))
         for t, m in uow.session.execute(
             select(VisitReferral.target, VisitReferral.mode)
             .where(VisitReferral.visit_id == visit.id)
@@ -320,22 +330,23 @@ def visit_view(uow: UnitOfWork, visit: Visit) -> VisitView:
         )
     )
     return VisitView(
-        visit.id or 0,
-        visit.booking_id,
-        visit.walk_in_id,
-        visit.occurred_at,
-        visit.outcome,
-        visit.topic,
-        referrals,
-        visit.shl_notification_to,
-        visit.network_meeting_coordinated,
-        visit.follow_up_needed,
-        visit.revision,
+        id=visit.id or 0,
+        booking_id=visit.booking_id,
+        walk_in_id=visit.walk_in_id,
+        occurred_at=visit.occurred_at,
+        outcome=visit.outcome,
+        topic=visit.topic,
+        referrals=referrals,
+        shl_notification_to=visit.shl_notification_to,
+        network_meeting_coordinated=visit.network_meeting_coordinated,
+        follow_up_needed=visit.follow_up_needed,
+        revision=visit.revision,
     )
 
 
-@dataclass(frozen=True)
-class MissingOutcome:
+class MissingOutcome(msgspec.Struct, frozen=True):
+    """A past visit with no outcome yet (the worklist)."""
+
     kind: str  # "booking" or "walk_in"
     id: int
     starts_at: datetime
