@@ -13,6 +13,7 @@ from typing import Annotated
 
 import msgspec
 from sqlalchemy import select
+from sqlmodel import col
 
 from sotesilta.core.clients.domain import normalise_phone, parse_identity_code
 from sotesilta.core.clients.tables import ClientRecord
@@ -121,8 +122,8 @@ def find_client_by_identity_code(
     parsed = parse_identity_code(identity_code)
     record = uow.session.scalar(
         select(ClientRecord).where(
-            ClientRecord.identity_index == identity_index(index_key, parsed.code),
-            ClientRecord.municipality_code.in_(principal.municipalities),
+            col(ClientRecord.identity_index) == identity_index(index_key, parsed.code),
+            col(ClientRecord.municipality_code).in_(principal.municipalities),
         )
     )
     if record is None:

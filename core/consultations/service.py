@@ -15,6 +15,7 @@ from enum import StrEnum
 
 import msgspec
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from sotesilta.core.clients import public as clients
 from sotesilta.core.consultations.tables import (
@@ -285,8 +286,8 @@ def read_thread(
     seen = marker.last_message_id if marker else 0
     rows = uow.session.scalars(
         select(ConsultationMessage)
-        .where(ConsultationMessage.consultation_id == consultation_id)
-        .order_by(ConsultationMessage.id)
+        .where(col(ConsultationMessage.consultation_id) == consultation_id)
+        .order_by(col(ConsultationMessage.id))
     ).all()
     messages = tuple(
         MessageView(
@@ -309,25 +310,25 @@ def read_thread(
 def unread_counts(uow: UnitOfWork, *, principal: Principal) -> dict[int, int]:
     """Unread messages per consultation this person takes part in (for polling)."""
     marker = (
-        select(ConsultationRead.last_message_id)
+        select(col(ConsultationRead.last_message_id))
         .where(
-            ConsultationRead.consultation_id == ConsultationMessage.consultation_id,
-            ConsultationRead.user_id == principal.user_id,
+            col(ConsultationRead.consultation_id) == col(ConsultationMessage.consultation_id),
+            col(ConsultationRead.user_id) == principal.user_id,
         )
         .scalar_subquery()
     )
     query = (
-        select(ConsultationMessage.consultation_id, func.count())
-        .join(Consultation, Consultation.id == ConsultationMessage.consultation_id)
+        select(col(ConsultationMessage.consultation_id), func.count())
+        .join(Consultation, col(Consultation.id) == col(ConsultationMessage.consultation_id))
         .where(
-            Consultation.municipality_code.in_(principal.municipalities),
-            ConsultationMessage.author_id != principal.user_id,
-            ConsultationMessage.id > func.coalesce(marker, 0),
+            col(Consultation.municipality_code).in_(principal.municipalities),
+            col(ConsultationMessage.author_id) != principal.user_id,
+            col(ConsultationMessage.id) > func.coalesce(marker, 0),
         )
-        .group_by(ConsultationMessage.consultation_id)
+        .group_by(col(ConsultationMessage.consultation_id))
     )
     if not principal.has_any_role(Role.INSTRUCTOR):
-        query = query.where(Consultation.asked_by == principal.user_id)
+        query = query.where(col(Consultation.asked_by) == principal.user_id)
     rows = uow.session.execute(query).all()
     return {consultation_id: int(n) for consultation_id, n in rows}
 
@@ -488,13 +489,15 @@ def list_consultations(
     access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
     if not 1 <= limit <= 200:
         raise InputInvalid("limit must be 1-200", field="limit")
-    query = select(Consultation).where(Consultation.municipality_code.in_(principal.municipalities))
+    query = select(Consultation).where(col(Consultation.municipality_code).in_(principal.municipalities))
     if not principal.has_any_role(Role.INSTRUCTOR):
-        query = query.where(Consultation.asked_by == principal.user_id)
+        query = query.where(col(Consultation.asked_by) == principal.user_id)
     if unanswered_only:
-        query = query.where(Consultation.answered_at.is_(None))
+        query = query.where(col(Consultation.answered_at).is_(None))
     query = query.order_by(
-        Consultation.answered_at.is_not(None), Consultation.created_at.desc(), Consultation.id.desc()
+        col(Consultation.answered_at).is_not(None),
+        col(Consultation.created_at).desc(),
+        col(Consultation.id).desc(),
     ).limit(limit)
     return [
         _view(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import msgspec
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from sotesilta.core.kernel.errors import AccessDenied, InputInvalid, RecordNotFound
 from sotesilta.core.kernel.principals import Principal, Role
@@ -72,7 +73,9 @@ def sync_registry(uow: UnitOfWork) -> SyncReport:
             )
     # stations no plugin registers any more (including a blocked plugin's) rest
     session.execute(
-        update(Station).where(Station.key.not_in(station_keys), Station.active.is_(True)).values(active=False)
+        update(Station)
+        .where(col(Station.key).not_in(station_keys), col(Station.active).is_(True))
+        .values(active=False)
     )
     uow.commit()
     return SyncReport(len(counties), len(registry), len(station_keys))
@@ -94,12 +97,12 @@ def list_municipalities(
     """Municipalities the installed plugins register (a blocked plugin's are left out)."""
     query = (
         select(Municipality, County)
-        .join(County, County.code == Municipality.county_code)
-        .where(Municipality.code.in_(list(registered)))
-        .order_by(Municipality.code)
+        .join(County, col(County.code) == col(Municipality.county_code))
+        .where(col(Municipality.code).in_(list(registered)))
+        .order_by(col(Municipality.code))
     )
     if county is not None:
-        query = query.where(Municipality.county_code == county)
+        query = query.where(col(Municipality.county_code) == county)
     return [
         MunicipalityView(
             code=m.code,
@@ -128,9 +131,13 @@ class StationView(msgspec.Struct, frozen=True, kw_only=True):
 def list_stations(uow: UnitOfWork, *, municipality: str | None = None) -> list[StationView]:
     if municipality is not None and not (len(municipality) == 3 and municipality.isdigit()):
         raise InputInvalid("municipality must be a three-digit code, e.g. 049", field="municipality")
-    query = select(Station).where(Station.active.is_(True)).order_by(Station.municipality_code, Station.key)
+    query = (
+        select(Station)
+        .where(col(Station.active).is_(True))
+        .order_by(col(Station.municipality_code), col(Station.key))
+    )
     if municipality is not None:
-        query = query.where(Station.municipality_code == municipality)
+        query = query.where(col(Station.municipality_code) == municipality)
     return msgspec.convert(list(uow.session.scalars(query)), list[StationView], from_attributes=True)
 
 
@@ -150,7 +157,11 @@ def list_workers(
     codes = [municipality] if municipality is not None else list(municipalities)
     if municipality is not None and municipality not in municipalities:
         return []
-    query = select(Worker).where(Worker.municipality_code.in_(codes)).order_by(Worker.display_name, Worker.id)
+    query = (
+        select(Worker)
+        .where(col(Worker.municipality_code).in_(codes))
+        .order_by(col(Worker.display_name), col(Worker.id))
+    )
     return [
         WorkerView(
             id=w.id or 0,
@@ -180,7 +191,7 @@ def worker_in_scope(uow: UnitOfWork, principal: Principal, worker_id: int) -> Wo
 
 def own_worker_id(uow: UnitOfWork, principal: Principal) -> int | None:
     """The worker record of the signed-in professional, if they have one."""
-    return uow.session.scalar(select(Worker.id).where(Worker.user_id == principal.user_id))
+    return uow.session.scalar(select(col(Worker.id)).where(col(Worker.user_id) == principal.user_id))
 
 
 def may_manage_worker(uow: UnitOfWork, principal: Principal, worker: Worker) -> None:

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import msgspec
 from sqlalchemy import select
+from sqlmodel import col
 
 from sotesilta.core.accounts.public import UserAccount
 from sotesilta.core.kernel import access
@@ -73,10 +74,15 @@ def _in_scope(
             raise RecordNotFound(f"no booking {booking_id}")
         return booking.station_id, booking.starts_at, booking
     row = uow.session.execute(
-        select(GuidanceSession, Station.municipality_code, WalkInPlace.called_at, WalkInPlace.registered_at)
-        .join(WalkInPlace, WalkInPlace.session_id == GuidanceSession.id)
-        .join(Station, Station.id == GuidanceSession.station_id)
-        .where(WalkInPlace.id == walk_in_id)
+        select(
+            GuidanceSession,
+            col(Station.municipality_code),
+            col(WalkInPlace.called_at),
+            col(WalkInPlace.registered_at),
+        )
+        .join(WalkInPlace, col(WalkInPlace.session_id) == col(GuidanceSession.id))
+        .join(Station, col(Station.id) == col(GuidanceSession.station_id))
+        .where(col(WalkInPlace.id) == walk_in_id)
     ).first()
     if row is None or not mine(row[0].worker_id, row[0].station_id, row[1]):
         raise RecordNotFound(f"no walk-in {walk_in_id}")
@@ -101,9 +107,9 @@ def read_visit_history(
     station_id, starts_at, booking = _in_scope(uow, principal, booking_id, walk_in_id)
     session = uow.session
     visit = session.scalar(
-        select(Visit).where(Visit.booking_id == booking_id)
+        select(Visit).where(col(Visit.booking_id) == booking_id)
         if booking_id is not None
-        else select(Visit).where(Visit.walk_in_id == walk_in_id)
+        else select(Visit).where(col(Visit.walk_in_id) == walk_in_id)
     )
     kind, source_id = ("booking", booking_id) if booking_id is not None else ("walk_in", walk_in_id)
     if visit is None:
@@ -113,16 +119,19 @@ def read_visit_history(
     current = visit_view(uow, visit)
     revisions = session.scalars(
         select(VisitRevision)
-        .where(VisitRevision.visit_id == visit.id)
-        .order_by(VisitRevision.revision.desc())
+        .where(col(VisitRevision.visit_id) == visit.id)
+        .order_by(col(VisitRevision.revision).desc())
     ).all()
     snapshots = [(r.revision, json.loads(r.snapshot)) for r in revisions]
     user_ids = {visit.recorded_by, *(int(s.get("recorded_by") or 0) for _, s in snapshots)}
-    names = dict(
-        session.execute(
-            select(UserAccount.id, UserAccount.display_name).where(UserAccount.id.in_(user_ids))
-        ).all()
-    )
+    names: dict[int | None, str] = {
+        user_id: name
+        for user_id, name in session.execute(
+            select(col(UserAccount.id), col(UserAccount.display_name)).where(
+                col(UserAccount.id).in_(user_ids)
+            )
+        )
+    }
     versions = [
         VisitVersion(
             revision=visit.revision,
@@ -196,25 +205,25 @@ def list_recorded_visits(uow: UnitOfWork, *, principal: Principal, days: int = 1
     own_worker = organisations.own_worker_id(uow, principal)
     rows = uow.session.execute(
         select(
-            Visit.booking_id,
-            Visit.walk_in_id,
-            Visit.occurred_at,
-            Visit.station_id,
-            Visit.outcome,
-            Visit.revision,
+            col(Visit.booking_id),
+            col(Visit.walk_in_id),
+            col(Visit.occurred_at),
+            col(Visit.station_id),
+            col(Visit.outcome),
+            col(Visit.revision),
         )
         .where(
-            Visit.municipality_code.in_(principal.municipalities),
-            (Visit.worker_id == own_worker) | Visit.station_id.in_(list(principal.station_ids)),
-            Visit.occurred_at >= now - timedelta(days=days),
+            col(Visit.municipality_code).in_(principal.municipalities),
+            (col(Visit.worker_id) == own_worker) | col(Visit.station_id).in_(list(principal.station_ids)),
+            col(Visit.occurred_at) >= now - timedelta(days=days),
         )
-        .order_by(Visit.occurred_at.desc(), Visit.id.desc())
+        .order_by(col(Visit.occurred_at).desc(), col(Visit.id).desc())
         .limit(200)
     ).all()
     return [
         RecordedVisit(
             kind="booking" if booking_id is not None else "walk_in",
-            id=int(booking_id if booking_id is not None else walk_in_id),
+            id=booking_id if booking_id is not None else walk_in_id or 0,  # a visit has one of them
             occurred_at=occurred_at,
             station_id=station_id,
             outcome=outcome,
