@@ -6,9 +6,11 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from sqlalchemy import bindparam, delete, func, select, update
+from sqlmodel import col
 
 from sotesilta.core.accounts.domain import SessionPolicy, token_is_live, validate_password, validate_username
 from sotesilta.core.accounts.tables import (
@@ -47,8 +49,9 @@ log = logging.getLogger("sotesilta.security")
 TOKEN_TOUCH_INTERVAL = timedelta(seconds=60)
 
 
-@dataclass(frozen=True)
-class UserSummary:
+class UserSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """A user as an admin sees them (listUsers, createUser, disableUser)."""
+
     id: int
     username: str
     display_name: str
@@ -56,14 +59,14 @@ class UserSummary:
     active: bool
     roles: tuple[str, ...]
     municipalities: tuple[str, ...]
-    station_keys: tuple[str, ...]
+    stations: Annotated[tuple[str, ...], msgspec.Meta(description="station keys")]
 
 
-@dataclass(frozen=True)
-class IssuedToken:
-    token: str  # shown once, never stored
-    token_id: int
-    kind: TokenKind
+class IssuedToken(msgspec.Struct, frozen=True, kw_only=True):
+    """A session or an API token, as it is issued (createApiToken sends it as it is)."""
+
+    id: int
+    token: Annotated[str, msgspec.Meta(description="Shown once; only its hash is stored")]
     expires_at: datetime | None
 
 
@@ -100,7 +103,7 @@ def add_user(
     if not display_name.strip() or len(display_name) > 200:
         raise InputInvalid("display name must be 1-200 characters", field="display_name")
     session = uow.session
-    if session.scalar(select(UserAccount.id).where(UserAccount.username == username)) is not None:
+    if session.scalar(select(col(UserAccount.id)).where(col(UserAccount.username) == username)) is not None:
         raise RecordConflict(f"user {username!r} already exists", field="username")
     codes = _known_municipalities(uow, municipalities)
     stations = _known_stations(uow, station_keys, codes)
@@ -116,7 +119,7 @@ def add_user(
     assert user.id is not None
     session.add_all(UserRole(user_id=user.id, role=r.value) for r in role_list)
     session.add_all(UserMunicipality(user_id=user.id, municipality_code=c) for c in codes)
-    session.add_all(UserStation(user_id=user.id, station_id=s.id) for s in stations)
+    session.add_all(UserStation(user_id=user.id, station_id=s.id or 0) for s in stations)
     session.flush()
     summary = _summary(uow, user)
     uow.commit()
@@ -128,7 +131,7 @@ def _known_municipalities(uow: UnitOfWork, codes: Iterable[str]) -> list[str]:
     wanted = sorted(set(codes))
     if not wanted:
         raise InputInvalid("a user belongs to at least one municipality", field="municipalities")
-    found = set(uow.session.scalars(select(Municipality.code).where(Municipality.code.in_(wanted))))
+    found = set(uow.session.scalars(select(col(Municipality.code)).where(col(Municipality.code).in_(wanted))))
     missing = [c for c in wanted if c not in found]
     if missing:
         raise InputInvalid(f"unknown municipality code(s): {', '.join(missing)}", field="municipalities")
@@ -139,7 +142,7 @@ def _known_stations(uow: UnitOfWork, keys: Iterable[str], codes: list[str]) -> l
     wanted = sorted(set(keys))
     if not wanted:
         return []
-    stations = list(uow.session.scalars(select(Station).where(Station.key.in_(wanted))))
+    stations = list(uow.session.scalars(select(Station).where(col(Station.key).in_(wanted))))
     missing = sorted(set(wanted) - {s.key for s in stations})
     if missing:
         raise InputInvalid(f"unknown station(s): {', '.join(missing)}", field="stations")
@@ -153,37 +156,46 @@ def _known_stations(uow: UnitOfWork, keys: Iterable[str], codes: list[str]) -> l
 
 def _summary(uow: UnitOfWork, user: UserAccount) -> UserSummary:
     session = uow.session
-    roles = tuple(sorted(session.scalars(select(UserRole.role).where(UserRole.user_id == user.id))))
+    roles = tuple(sorted(session.scalars(select(col(UserRole.role)).where(col(UserRole.user_id) == user.id))))
     codes = tuple(
         sorted(
             session.scalars(
-                select(UserMunicipality.municipality_code).where(UserMunicipality.user_id == user.id)
+                select(col(UserMunicipality.municipality_code)).where(
+                    col(UserMunicipality.user_id) == user.id
+                )
             )
         )
     )
     keys = tuple(
         sorted(
             session.scalars(
-                select(Station.key)
-                .join(UserStation, UserStation.station_id == Station.id)
-                .where(UserStation.user_id == user.id)
+                select(col(Station.key))
+                .join(UserStation, col(UserStation.station_id) == col(Station.id))
+                .where(col(UserStation.user_id) == user.id)
             )
         )
     )
     assert user.id is not None
     return UserSummary(
-        user.id, user.username, user.display_name, user.language, user.active, roles, codes, keys
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        language=user.language,
+        active=user.active,
+        roles=roles,
+        municipalities=codes,
+        stations=keys,
     )
 
 
 def list_users(uow: UnitOfWork, *, municipalities: Iterable[str] | None = None) -> list[UserSummary]:
     """All users, or those sharing one of ``municipalities`` (an admin's scope)."""
-    query = select(UserAccount).order_by(UserAccount.username)
+    query = select(UserAccount).order_by(col(UserAccount.username))
     if municipalities is not None:
         query = query.where(
-            UserAccount.id.in_(
-                select(UserMunicipality.user_id).where(
-                    UserMunicipality.municipality_code.in_(list(municipalities))
+            col(UserAccount.id).in_(
+                select(col(UserMunicipality.user_id)).where(
+                    col(UserMunicipality.municipality_code).in_(list(municipalities))
                 )
             )
         )
@@ -202,9 +214,9 @@ def disable_user(uow: UnitOfWork, *, username: str | None = None, user_id: int |
     now = uow.now
     query = select(UserAccount)
     query = (
-        query.where(UserAccount.id == user_id)
+        query.where(col(UserAccount.id) == user_id)
         if user_id is not None
-        else query.where(UserAccount.username == (username or "").strip().lower())
+        else query.where(col(UserAccount.username) == (username or "").strip().lower())
     )
     user = uow.session.scalar(query)
     if user is None:
@@ -212,7 +224,7 @@ def disable_user(uow: UnitOfWork, *, username: str | None = None, user_id: int |
     user.active = False
     user.disabled_at = user.disabled_at or now
     for token in uow.session.scalars(
-        select(AuthToken).where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None))
+        select(AuthToken).where(col(AuthToken.user_id) == user.id, col(AuthToken.revoked_at).is_(None))
     ):
         token.revoked_at = now
     uow.session.flush()
@@ -224,7 +236,7 @@ def disable_user(uow: UnitOfWork, *, username: str | None = None, user_id: int |
 
 def set_password(uow: UnitOfWork, *, username: str, password: str) -> None:
     validate_password(password)
-    user = uow.session.scalar(select(UserAccount).where(UserAccount.username == username))
+    user = uow.session.scalar(select(UserAccount).where(col(UserAccount.username) == username))
     if user is None:
         raise RecordNotFound(f"no user {username!r}")
     user.password_hash = hash_password(password)
@@ -261,20 +273,20 @@ def login(
     session = uow.session
     window_start = now - policy.failure_window
     last_success = session.scalar(
-        select(func.max(SecurityEvent.at)).where(
-            SecurityEvent.username_digest == digest, SecurityEvent.kind == "login_success"
+        select(func.max(col(SecurityEvent.at))).where(
+            col(SecurityEvent.username_digest) == digest, col(SecurityEvent.kind) == "login_success"
         )
     )
     since = max(window_start, last_success) if last_success else window_start
     failures = list(
         session.scalars(
-            select(SecurityEvent.at)
+            select(col(SecurityEvent.at))
             .where(
-                SecurityEvent.username_digest == digest,
-                SecurityEvent.kind == "login_failure",
-                SecurityEvent.at > since,
+                col(SecurityEvent.username_digest) == digest,
+                col(SecurityEvent.kind) == "login_failure",
+                col(SecurityEvent.at) > since,
             )
-            .order_by(SecurityEvent.at.desc())
+            .order_by(col(SecurityEvent.at).desc())
             .limit(policy.max_failed_logins)
         )
     )
@@ -288,7 +300,7 @@ def login(
                 "too many failed logins; try again later",
                 retry_after_seconds=max(1, int((unlock_at - now).total_seconds())),
             )
-    user = session.scalar(select(UserAccount).where(UserAccount.username == normalised))
+    user = session.scalar(select(UserAccount).where(col(UserAccount.username) == normalised))
     password_ok = verify_password(user.password_hash if user else None, password)
     if user is None or not password_ok or not user.active:
         _record(
@@ -333,29 +345,27 @@ def _issue(
     uow.session.add(row)
     uow.session.flush()
     assert row.id is not None
-    return IssuedToken(token, row.id, kind, expires_at)
+    return IssuedToken(id=row.id, token=token, expires_at=expires_at)
 
 
 #: one indexed lookup per request: the token, its user's state, nothing else;
 #: run straight on the driver (persistence.prepared)
 _TOKEN_LOOKUP = Prepared(
     select(
-        AuthToken.id,
-        AuthToken.user_id,
-        AuthToken.kind,
-        AuthToken.created_at,
-        AuthToken.last_used_at,
-        AuthToken.expires_at,
-        AuthToken.revoked_at,
-        UserAccount.active,
+        col(AuthToken.id),
+        col(AuthToken.user_id),
+        col(AuthToken.kind),
+        col(AuthToken.created_at),
+        col(AuthToken.last_used_at),
+        col(AuthToken.expires_at),
+        col(AuthToken.revoked_at),
+        col(UserAccount.active),
     )
-    .join(UserAccount, UserAccount.id == AuthToken.user_id)
-    .where(AuthToken.token_hash == bindparam("token_hash"))
+    .join(UserAccount, col(UserAccount.id) == col(AuthToken.user_id))
+    .where(col(AuthToken.token_hash) == bindparam("token_hash"))
 )
 _TOKEN_TOUCH = (
-    update(AuthToken.__table__)  # type: ignore[arg-type]
-    .where(AuthToken.__table__.c.id == bindparam("token_id"))  # type: ignore[attr-defined]
-    .values(last_used_at=bindparam("now"))
+    update(AuthToken).where(col(AuthToken.id) == bindparam("token_id")).values(last_used_at=bindparam("now"))
 )
 
 
@@ -382,7 +392,7 @@ def _load_profile(uow: UnitOfWork, user_id: int) -> _Profile:
     assert user is not None
     summary = _summary(uow, user)
     station_ids = frozenset(
-        uow.session.scalars(select(UserStation.station_id).where(UserStation.user_id == user_id))
+        uow.session.scalars(select(col(UserStation.station_id)).where(col(UserStation.user_id) == user_id))
     )
     return _Profile(
         summary.username,
@@ -474,8 +484,9 @@ def logout(uow: UnitOfWork, *, principal: Principal, secret: bytes) -> None:
     log.info("logout", extra={"user_id": principal.user_id})
 
 
-@dataclass(frozen=True)
-class TokenSummary:
+class TokenSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """A live API token of mine, never its secret (listApiTokens)."""
+
     id: int
     name: str
     created_at: datetime
@@ -495,7 +506,7 @@ def create_api_token(
     expires = now + timedelta(days=valid_days) if valid_days else None
     issued = _issue(uow, user_id=principal.user_id, kind=TokenKind.API, name=name, expires_at=expires)
     uow.commit()
-    log.info("api token created", extra={"user_id": principal.user_id, "token_id": issued.token_id})
+    log.info("api token created", extra={"user_id": principal.user_id, "token_id": issued.id})
     return issued
 
 
@@ -504,17 +515,14 @@ def list_api_tokens(uow: UnitOfWork, *, principal: Principal) -> list[TokenSumma
     rows = uow.session.scalars(
         select(AuthToken)
         .where(
-            AuthToken.user_id == principal.user_id,
-            AuthToken.kind == TokenKind.API.value,
-            AuthToken.revoked_at.is_(None),
+            col(AuthToken.user_id) == principal.user_id,
+            col(AuthToken.kind) == TokenKind.API.value,
+            col(AuthToken.revoked_at).is_(None),
         )
-        .order_by(AuthToken.id)
+        .order_by(col(AuthToken.id))
     )
-    return [
-        TokenSummary(r.id or 0, r.name, r.created_at, r.last_used_at, r.expires_at)
-        for r in rows
-        if r.expires_at is None or r.expires_at > now
-    ]
+    live = [r for r in rows if r.expires_at is None or r.expires_at > now]
+    return msgspec.convert(live, list[TokenSummary], from_attributes=True)
 
 
 def revoke_api_token(uow: UnitOfWork, *, principal: Principal, token_id: int) -> None:
@@ -531,10 +539,12 @@ def revoke_api_token(uow: UnitOfWork, *, principal: Principal, token_id: int) ->
 def purge_expired_tokens(uow: UnitOfWork, *, keep: timedelta = timedelta(days=30)) -> int:
     now = uow.now
     result = uow.session.execute(
-        delete(AuthToken).where(AuthToken.revoked_at.is_not(None), AuthToken.revoked_at < now - keep)
+        delete(AuthToken).where(
+            col(AuthToken.revoked_at).is_not(None), col(AuthToken.revoked_at) < now - keep
+        )
     )
     uow.commit()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]  # a DELETE gives a CursorResult; the stubs say Result
 
 
 def _admin_scope(principal: Principal, municipalities: Iterable[str]) -> None:
@@ -568,7 +578,9 @@ def disable_user_as_admin(uow: UnitOfWork, *, principal: Principal, user_id: int
 def principal_of_user(uow: UnitOfWork, username: str) -> Principal:
     """A user as use cases see them, for trusted in-process jobs (the demo loader) with no token."""
     user_id = uow.session.scalar(
-        select(UserAccount.id).where(UserAccount.username == username, UserAccount.active.is_(True))
+        select(col(UserAccount.id)).where(
+            col(UserAccount.username) == username, col(UserAccount.active).is_(True)
+        )
     )
     if user_id is None:
         raise RecordNotFound(f"no active user {username!r}")

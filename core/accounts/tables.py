@@ -14,7 +14,7 @@ from sqlmodel import Field, SQLModel
 from sotesilta.core.kernel.types import UTCDateTime
 
 
-def _utc(*, nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg]
+def _utc(*, nullable: bool = False, index: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable, index=index)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import msgspec
 from litestar import post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
-from pydantic import BaseModel, Field
 
 from sotesilta.core.clients import service as clients
 from sotesilta.core.kernel.principals import Principal
@@ -13,26 +15,18 @@ from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 
 
-class ClientIn(BaseModel):
-    municipality: str = Field(min_length=3, max_length=3)
-    name: str = Field(min_length=1, max_length=200)
-    identity_code: str | None = Field(default=None, max_length=20, description="henkilötunnus, optional")
-    phone: str | None = Field(default=None, max_length=40)
-    language: str = Field(default="fi", pattern="^(fi|sv|en)$")
+class ClientRecordIn(msgspec.Struct, kw_only=True):
+    municipality: Annotated[str, msgspec.Meta(min_length=3, max_length=3)]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    identity_code: (
+        Annotated[str, msgspec.Meta(max_length=20, description="henkilötunnus, optional")] | None
+    ) = None
+    phone: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    language: Annotated[str, msgspec.Meta(pattern="^(fi|sv|en)$")] = "fi"
 
 
-class IdentityQuery(BaseModel):
-    identity_code: str = Field(min_length=1, max_length=20)
-
-
-class ClientOut(BaseModel):
-    id: int
-    municipality_code: str
-    name: str
-    identity_code: str | None
-    temporary_identity: bool = Field(description="individual number 900-999: a temporary or test code")
-    phone: str | None
-    language: str
+class IdentityQuery(msgspec.Struct, kw_only=True):
+    identity_code: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
 
 
 @post(
@@ -44,12 +38,12 @@ class ClientOut(BaseModel):
     sync_to_thread=True,
 )
 def create_client(
-    data: JSONBody[ClientIn],
+    data: JSONBody[ClientRecordIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-) -> ClientOut:
-    view = clients.create_client(
+) -> clients.ClientRecordView:
+    return clients.create_client(
         uow,
         principal=principal,
         municipality=data.municipality,
@@ -59,7 +53,6 @@ def create_client(
         language=data.language,
         index_key=runtime.index_key,
     )
-    return ClientOut(**vars(view))
 
 
 @post(
@@ -75,14 +68,13 @@ def find_client_by_identity_code(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-) -> ClientOut:
-    view = clients.find_client_by_identity_code(
+) -> clients.ClientRecordView:
+    return clients.find_client_by_identity_code(
         uow,
         principal=principal,
         identity_code=data.identity_code,
         index_key=runtime.index_key,
     )
-    return ClientOut(**vars(view))
 
 
 ROUTES = [create_client, find_client_by_identity_code]

@@ -9,9 +9,11 @@ hashes; the code itself is never stored or logged in plain text.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from typing import Annotated
 
+import msgspec
 from sqlalchemy import select
+from sqlmodel import col
 
 from sotesilta.core.clients.domain import normalise_phone, parse_identity_code
 from sotesilta.core.clients.tables import ClientRecord
@@ -26,13 +28,16 @@ from sotesilta.core.kernel.uow import UnitOfWork
 log = logging.getLogger("sotesilta.clients")
 
 
-@dataclass(frozen=True)
-class ClientView:
+class ClientRecordView(msgspec.Struct, frozen=True, kw_only=True):
+    """A client record, opened (createClient, findClientByIdentityCode)."""
+
     id: int
     municipality_code: str
     name: str
     identity_code: str | None
-    temporary_identity: bool
+    temporary_identity: Annotated[
+        bool, msgspec.Meta(description="individual number 900-999: a temporary or test code")
+    ]
     phone: str | None
     language: str
 
@@ -45,18 +50,18 @@ def _seal(sealer: Sealer, value: str | None, column: str) -> str | None:
     return sealer.seal_optional(value, context=f"client_record.{column}")
 
 
-def _view(record: ClientRecord, sealer: Sealer) -> ClientView:
+def _view(record: ClientRecord, sealer: Sealer) -> ClientRecordView:
     def open_(value: str | None, column: str) -> str | None:
         return sealer.open_optional(value, context=f"client_record.{column}")
 
-    return ClientView(
-        record.id or 0,
-        record.municipality_code,
-        open_(record.name, "name") or "",
-        open_(record.identity_code, "identity_code"),
-        record.temporary_identity,
-        open_(record.phone, "phone"),
-        record.language,
+    return ClientRecordView(
+        id=record.id or 0,
+        municipality_code=record.municipality_code,
+        name=open_(record.name, "name") or "",
+        identity_code=open_(record.identity_code, "identity_code"),
+        temporary_identity=record.temporary_identity,
+        phone=open_(record.phone, "phone"),
+        language=record.language,
     )
 
 
@@ -70,7 +75,7 @@ def create_client(
     phone: str | None,
     language: str,
     index_key: bytes,
-) -> ClientView:
+) -> ClientRecordView:
     sealer, now = uow.sealer, uow.now
     access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
     if municipality not in principal.municipalities:
@@ -111,14 +116,14 @@ def find_client_by_identity_code(
     principal: Principal,
     identity_code: str,
     index_key: bytes,
-) -> ClientView:
+) -> ClientRecordView:
     sealer = uow.sealer
     access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
     parsed = parse_identity_code(identity_code)
     record = uow.session.scalar(
         select(ClientRecord).where(
-            ClientRecord.identity_index == identity_index(index_key, parsed.code),
-            ClientRecord.municipality_code.in_(principal.municipalities),
+            col(ClientRecord.identity_index) == identity_index(index_key, parsed.code),
+            col(ClientRecord.municipality_code).in_(principal.municipalities),
         )
     )
     if record is None:

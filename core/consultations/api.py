@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Annotated
 
+import msgspec
 from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
-from pydantic import BaseModel, Field
 
 from sotesilta.core.consultations import service as consultations
 from sotesilta.core.consultations.service import Channel
@@ -15,68 +15,37 @@ from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.uow import UnitOfWork
 
 
-class ConsultationIn(BaseModel):
-    municipality: str = Field(min_length=3, max_length=3, description="whose social care is consulted")
+class ConsultationIn(msgspec.Struct, kw_only=True):
+    municipality: Annotated[
+        str, msgspec.Meta(min_length=3, max_length=3, description="whose social care is consulted")
+    ]
     channel: Channel
-    question: str = Field(min_length=1, max_length=4000)
-    client_id: int | None = Field(
-        default=None, description="name the client: needs a named_consultation consent"
-    )
+    question: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+    client_id: (
+        Annotated[int, msgspec.Meta(description="name the client: needs a named_consultation consent")] | None
+    ) = None
     to_worker_id: int | None = None
 
 
-class MessageIn(BaseModel):
-    body: str = Field(min_length=1, max_length=4000)
+class MessageIn(msgspec.Struct, kw_only=True):
+    body: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 
 
-class MessageOut(BaseModel):
-    id: int
-    author_id: int
-    body: str
-    at: datetime
-
-
-class ConsultationOut(BaseModel):
-    id: int
-    municipality_code: str
-    channel: str
-    asked_by: int
-    to_worker_id: int | None
-    client_id: int | None
-    consent_id: int | None
-    question: str
-    created_at: datetime
-    answered_at: datetime | None
-    messages: list[MessageOut]
-    unread: int
-
-
-class ShlIn(BaseModel):
-    municipality: str = Field(min_length=3, max_length=3)
-    to_organisation: str = Field(min_length=1, max_length=200)
-    summary: str = Field(min_length=1, max_length=4000)
+class ShlIn(msgspec.Struct, kw_only=True):
+    municipality: Annotated[str, msgspec.Meta(min_length=3, max_length=3)]
+    to_organisation: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    summary: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
     client_id: int | None = None
-    ground_without_consent: str | None = Field(
-        default=None,
-        max_length=4000,
-        description="without consent: the documented ground (SHL §35: cannot look after own care)",
-    )
-
-
-class ShlOut(BaseModel):
-    id: int
-    municipality_code: str
-    to_organisation: str
-    client_id: int | None
-    consent_id: int | None
-    ground_without_consent: str | None
-    status: str
-    created_at: datetime
-    summary: str
-
-
-def _out(view: consultations.ConsultationView) -> ConsultationOut:
-    return ConsultationOut(**{**vars(view), "messages": [MessageOut(**vars(m)) for m in view.messages]})
+    ground_without_consent: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=4000,
+                description="without consent: the documented ground (SHL §35: cannot look after own care)",
+            ),
+        ]
+        | None
+    ) = None
 
 
 @post(
@@ -91,8 +60,8 @@ def create_consultation(
     data: JSONBody[ConsultationIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-) -> ConsultationOut:
-    view = consultations.create_consultation(
+) -> consultations.ConsultationView:
+    return consultations.create_consultation(
         uow,
         principal=principal,
         municipality=data.municipality,
@@ -101,7 +70,6 @@ def create_consultation(
         client_id=data.client_id,
         to_worker_id=data.to_worker_id,
     )
-    return _out(view)
 
 
 @post(
@@ -117,14 +85,13 @@ def post_consultation_message(
     data: JSONBody[MessageIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-) -> MessageOut:
-    message = consultations.post_message(
+) -> consultations.MessageView:
+    return consultations.post_message(
         uow,
         principal=principal,
         consultation_id=consultation_id,
         body=data.body,
     )
-    return MessageOut(**vars(message))
 
 
 @get(
@@ -138,13 +105,12 @@ def list_consultation_messages(
     consultation_id: FromPath[int],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-) -> ConsultationOut:
-    view = consultations.read_thread(
+) -> consultations.ConsultationView:
+    return consultations.read_thread(
         uow,
         principal=principal,
         consultation_id=consultation_id,
     )
-    return _out(view)
 
 
 @get(
@@ -172,8 +138,8 @@ def create_shl_notification(
     data: JSONBody[ShlIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-) -> ShlOut:
-    view = consultations.create_shl_notification(
+) -> consultations.ShlView:
+    return consultations.create_shl_notification(
         uow,
         principal=principal,
         municipality=data.municipality,
@@ -182,7 +148,6 @@ def create_shl_notification(
         client_id=data.client_id,
         ground_without_consent=data.ground_without_consent,
     )
-    return ShlOut(**vars(view))
 
 
 @get(
@@ -197,14 +162,11 @@ def list_consultations(
     uow: NamedDependency[UnitOfWork],
     unanswered: FromQuery[bool] = False,
     limit: FromQuery[int] = 50,
-) -> list[ConsultationOut]:
-    found = consultations.list_consultations(
-        uow, principal=principal, unanswered_only=unanswered, limit=limit
-    )
-    return [_out(c) for c in found]
+) -> list[consultations.ConsultationView]:
+    return consultations.list_consultations(uow, principal=principal, unanswered_only=unanswered, limit=limit)
 
 
-class ShlStatusIn(BaseModel):
+class ShlStatusIn(msgspec.Struct, kw_only=True):
     status: consultations.ShlStatus
 
 
@@ -221,14 +183,13 @@ def update_shl_notification_status(
     data: JSONBody[ShlStatusIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-) -> ShlOut:
-    view = consultations.update_shl_status(
+) -> consultations.ShlView:
+    return consultations.update_shl_status(
         uow,
         principal=principal,
         notification_id=notification_id,
         status=data.status,
     )
-    return ShlOut(**vars(view))
 
 
 ROUTES = [

@@ -10,11 +10,12 @@ named consultation is written to the access log.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+import msgspec
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from sotesilta.core.clients import public as clients
 from sotesilta.core.consultations.tables import (
@@ -42,16 +43,18 @@ class Channel(StrEnum):
     IN_PERSON = "in_person"
 
 
-@dataclass(frozen=True)
-class MessageView:
+class MessageView(msgspec.Struct, frozen=True, kw_only=True):
+    """A message in a consultation's thread, opened."""
+
     id: int
     author_id: int
     body: str
     at: datetime
 
 
-@dataclass(frozen=True)
-class ConsultationView:
+class ConsultationView(msgspec.Struct, frozen=True, kw_only=True):
+    """A consultation: its question (empty in a list of named ones), its thread and what was unread."""
+
     id: int
     municipality_code: str
     channel: str
@@ -62,8 +65,8 @@ class ConsultationView:
     question: str
     created_at: datetime
     answered_at: datetime | None
-    messages: tuple[MessageView, ...] = ()
-    unread: int = 0
+    messages: tuple[MessageView, ...]
+    unread: int
 
 
 def _text(value: str, field: str) -> str:
@@ -169,18 +172,18 @@ def create_consultation(
 
 def _view(c: Consultation, question: str, messages: tuple[MessageView, ...], unread: int) -> ConsultationView:
     return ConsultationView(
-        c.id or 0,
-        c.municipality_code,
-        c.channel,
-        c.asked_by,
-        c.to_worker_id,
-        c.client_id,
-        c.consent_id,
-        question,
-        c.created_at,
-        c.answered_at,
-        messages,
-        unread,
+        id=c.id or 0,
+        municipality_code=c.municipality_code,
+        channel=c.channel,
+        asked_by=c.asked_by,
+        to_worker_id=c.to_worker_id,
+        client_id=c.client_id,
+        consent_id=c.consent_id,
+        question=question,
+        created_at=c.created_at,
+        answered_at=c.answered_at,
+        messages=messages,
+        unread=unread,
     )
 
 
@@ -255,7 +258,7 @@ def post_message(
                 {"channel": consultation.channel, "named": consultation.client_id is not None},
             )
         )
-    return MessageView(message.id or 0, principal.user_id, body, now)
+    return MessageView(id=message.id or 0, author_id=principal.user_id, body=body, at=now)
 
 
 def _mark_read(uow: UnitOfWork, consultation_id: int, user_id: int, last_id: int) -> None:
@@ -283,11 +286,16 @@ def read_thread(
     seen = marker.last_message_id if marker else 0
     rows = uow.session.scalars(
         select(ConsultationMessage)
-        .where(ConsultationMessage.consultation_id == consultation_id)
-        .order_by(ConsultationMessage.id)
+        .where(col(ConsultationMessage.consultation_id) == consultation_id)
+        .order_by(col(ConsultationMessage.id))
     ).all()
     messages = tuple(
-        MessageView(m.id or 0, m.author_id, sealer.open(m.body, context="consultation_message.body"), m.at)
+        MessageView(
+            id=m.id or 0,
+            author_id=m.author_id,
+            body=sealer.open(m.body, context="consultation_message.body"),
+            at=m.at,
+        )
         for m in rows
     )
     unread = sum(1 for m in messages if m.id > seen and m.author_id != principal.user_id)
@@ -302,31 +310,32 @@ def read_thread(
 def unread_counts(uow: UnitOfWork, *, principal: Principal) -> dict[int, int]:
     """Unread messages per consultation this person takes part in (for polling)."""
     marker = (
-        select(ConsultationRead.last_message_id)
+        select(col(ConsultationRead.last_message_id))
         .where(
-            ConsultationRead.consultation_id == ConsultationMessage.consultation_id,
-            ConsultationRead.user_id == principal.user_id,
+            col(ConsultationRead.consultation_id) == col(ConsultationMessage.consultation_id),
+            col(ConsultationRead.user_id) == principal.user_id,
         )
         .scalar_subquery()
     )
     query = (
-        select(ConsultationMessage.consultation_id, func.count())
-        .join(Consultation, Consultation.id == ConsultationMessage.consultation_id)
+        select(col(ConsultationMessage.consultation_id), func.count())
+        .join(Consultation, col(Consultation.id) == col(ConsultationMessage.consultation_id))
         .where(
-            Consultation.municipality_code.in_(principal.municipalities),
-            ConsultationMessage.author_id != principal.user_id,
-            ConsultationMessage.id > func.coalesce(marker, 0),
+            col(Consultation.municipality_code).in_(principal.municipalities),
+            col(ConsultationMessage.author_id) != principal.user_id,
+            col(ConsultationMessage.id) > func.coalesce(marker, 0),
         )
-        .group_by(ConsultationMessage.consultation_id)
+        .group_by(col(ConsultationMessage.consultation_id))
     )
     if not principal.has_any_role(Role.INSTRUCTOR):
-        query = query.where(Consultation.asked_by == principal.user_id)
+        query = query.where(col(Consultation.asked_by) == principal.user_id)
     rows = uow.session.execute(query).all()
     return {consultation_id: int(n) for consultation_id, n in rows}
 
 
-@dataclass(frozen=True)
-class ShlView:
+class ShlView(msgspec.Struct, frozen=True, kw_only=True):
+    """An SHL §35 notification, opened."""
+
     id: int
     municipality_code: str
     to_organisation: str
@@ -395,15 +404,15 @@ def create_shl_notification(
         )
     uow.commit()
     return ShlView(
-        notification.id or 0,
-        municipality,
-        to_organisation,
-        client_id,
-        consent_id,
-        ground,
-        notification.status,
-        now,
-        summary,
+        id=notification.id or 0,
+        municipality_code=municipality,
+        to_organisation=to_organisation,
+        client_id=client_id,
+        consent_id=consent_id,
+        ground_without_consent=ground,
+        status=notification.status,
+        created_at=now,
+        summary=summary,
     )
 
 
@@ -455,17 +464,17 @@ def update_shl_status(
         )
     uow.commit()
     return ShlView(
-        notification.id or 0,
-        notification.municipality_code,
-        notification.to_organisation,
-        notification.client_id,
-        notification.consent_id,
-        sealer.open_optional(
+        id=notification.id or 0,
+        municipality_code=notification.municipality_code,
+        to_organisation=notification.to_organisation,
+        client_id=notification.client_id,
+        consent_id=notification.consent_id,
+        ground_without_consent=sealer.open_optional(
             notification.ground_without_consent, context="shl_notification.ground_without_consent"
         ),
-        notification.status,
-        notification.created_at,
-        sealer.open(notification.summary, context="shl_notification.summary"),
+        status=notification.status,
+        created_at=notification.created_at,
+        summary=sealer.open(notification.summary, context="shl_notification.summary"),
     )
 
 
@@ -480,13 +489,15 @@ def list_consultations(
     access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
     if not 1 <= limit <= 200:
         raise InputInvalid("limit must be 1-200", field="limit")
-    query = select(Consultation).where(Consultation.municipality_code.in_(principal.municipalities))
+    query = select(Consultation).where(col(Consultation.municipality_code).in_(principal.municipalities))
     if not principal.has_any_role(Role.INSTRUCTOR):
-        query = query.where(Consultation.asked_by == principal.user_id)
+        query = query.where(col(Consultation.asked_by) == principal.user_id)
     if unanswered_only:
-        query = query.where(Consultation.answered_at.is_(None))
+        query = query.where(col(Consultation.answered_at).is_(None))
     query = query.order_by(
-        Consultation.answered_at.is_not(None), Consultation.created_at.desc(), Consultation.id.desc()
+        col(Consultation.answered_at).is_not(None),
+        col(Consultation.created_at).desc(),
+        col(Consultation.id).desc(),
     ).limit(limit)
     return [
         _view(

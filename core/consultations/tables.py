@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 from sotesilta.core.kernel.types import UTCDateTime
 
 
-def _fk(target: str, *, nullable: bool = False) -> Column:  # type: ignore[type-arg]
+def _fk(target: str, *, nullable: bool = False) -> Column[int]:
     return Column(Integer, ForeignKey(target), nullable=nullable)
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
-from pydantic import BaseModel, Field
 
-from sotesilta.core.feedback.domain import MAX_QUESTIONS, YES_PARTLY_NO_TEXTS, FeedbackForm, QuestionKind
+from sotesilta.core.feedback.domain import MAX_QUESTIONS
 from sotesilta.core.feedback.service import responses as feedback
-from sotesilta.core.feedback.service.responses import Receipt
+from sotesilta.core.feedback.service.responses import FeedbackFormView, FeedbackReceipt, StaffSurveyView
 from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
@@ -24,11 +24,6 @@ TAGS = ["feedback"]
 #: the largest honest answer is a few free texts of 2000 characters
 MAX_BODY_BYTES = 64_000
 Language = Annotated[str | None, QueryParameter(pattern="^(fi|sv|en)$", description="fi, sv or en")]
-THANKS = {
-    "fi": "Kiitos palautteestasi!",
-    "sv": "Tack för din respons!",
-    "en": "Thank you for your feedback!",
-}
 
 
 def _problem(description: str) -> ResponseSpec:
@@ -53,93 +48,21 @@ SURVEY_PROBLEMS = {
 }
 
 
-class OptionOut(BaseModel):
-    key: str
-    label: str
+class ClientFeedbackIn(msgspec.Struct, kw_only=True):
+    form_key: Annotated[str, msgspec.Meta(max_length=64)]
+    version: Annotated[int, msgspec.Meta(ge=1, description="the version getFeedbackForm gave")]
+    answers: Annotated[
+        dict[str, Any],
+        msgspec.Meta(
+            max_length=MAX_QUESTIONS,
+            description="question key -> a whole number (scale), yes/partly/no, an option key (choice), "
+            "or text (free_text); null or an empty text leaves a question unanswered",
+        ),
+    ]
 
 
-class QuestionOut(BaseModel):
-    key: str
-    kind: QuestionKind
-    text: str
-    required: bool
-    minimum: int | None = Field(description="scale: the lowest answer")
-    maximum: int | None = Field(description="scale: the highest answer")
-    options: list[OptionOut] = Field(description="choice: the options; yes_partly_no: yes, partly, no")
-    max_length: int | None = Field(description="free_text: at most this many characters")
-
-
-class FormOut(BaseModel):
-    form_key: str
-    version: int
-    audience: str
-    language: str
-    title: str
-    intro: str | None
-    questions: list[QuestionOut]
-
-
-class StaffSurveyOut(FormOut):
-    municipality: str
-    survey_year: int
-    open: bool = Field(description="false outside the survey's months")
-    answered: bool = Field(description="the caller has answered this year's survey")
-
-
-class FeedbackIn(BaseModel):
-    form_key: str = Field(max_length=64)
-    version: int = Field(ge=1, description="the version getFeedbackForm gave")
-    answers: dict[str, Any] = Field(
-        max_length=MAX_QUESTIONS,
-        description="question key -> a whole number (scale), yes/partly/no, an option key (choice), "
-        "or text (free_text); null or an empty text leaves a question unanswered",
-    )
-
-
-class StaffSurveyIn(FeedbackIn):
-    municipality: str = Field(pattern=r"^\d{3}$")
-
-
-class ReceiptOut(BaseModel):
-    form_key: str
-    version: int
-    message: str
-
-
-def form_out(form: FeedbackForm, language: str) -> dict[str, Any]:
-    questions = []
-    for q in form.questions:
-        if q.kind is QuestionKind.YES_PARTLY_NO:
-            options = [OptionOut(key=k, label=v.get(language)) for k, v in YES_PARTLY_NO_TEXTS.items()]
-        else:
-            options = [OptionOut(key=o.key, label=o.label.get(language)) for o in q.options]
-        questions.append(
-            QuestionOut(
-                key=q.key,
-                kind=q.kind,
-                text=q.text.get(language),
-                required=q.required,
-                minimum=q.minimum,
-                maximum=q.maximum,
-                options=options,
-                max_length=q.max_length if q.kind is QuestionKind.FREE_TEXT else None,
-            )
-        )
-    return {
-        "form_key": form.key,
-        "version": form.version,
-        "audience": form.audience.value,
-        "language": language,
-        "title": form.title.get(language),
-        "intro": form.intro.get(language) if form.intro else None,
-        "questions": questions,
-    }
-
-
-def _receipt(receipt: Receipt, language: str) -> ReceiptOut:
-    return ReceiptOut(
-        form_key=receipt.form_key, version=receipt.version, message=THANKS.get(language, THANKS["fi"])
-    )
+class StaffSurveyIn(ClientFeedbackIn, kw_only=True):
+    municipality: Annotated[str, msgspec.Meta(pattern=r"^\d{3}$")]
 
 
 @get(
@@ -156,11 +79,11 @@ def get_feedback_form(
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
     lang: Language = None,
-) -> FormOut:
+) -> FeedbackFormView:
     found = feedback.get_client_form(
         uow, secret=runtime.secret, token=token, forms=runtime.plugins.feedback_forms, language=lang
     )
-    return FormOut(**form_out(found.form, found.language))
+    return feedback.form_view(found.form, found.language)
 
 
 @post(
@@ -176,12 +99,12 @@ def get_feedback_form(
 )
 def submit_feedback(
     token: FromPath[str],
-    data: JSONBody[FeedbackIn],
+    data: JSONBody[ClientFeedbackIn],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
     lang: Language = None,
-) -> ReceiptOut:
-    receipt = feedback.submit_client_feedback(
+) -> FeedbackReceipt:
+    return feedback.submit_client_feedback(
         uow,
         secret=runtime.secret,
         token=token,
@@ -189,8 +112,8 @@ def submit_feedback(
         version=data.version,
         answers=data.answers,
         forms=runtime.plugins.feedback_forms,
+        language=lang,
     )
-    return _receipt(receipt, lang or receipt.language)
 
 
 @get(
@@ -207,17 +130,11 @@ def get_staff_survey(
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
     lang: Language = None,
-) -> StaffSurveyOut:
+) -> StaffSurveyView:
     survey = feedback.get_staff_survey(
         uow, principal=principal, municipality=municipality, forms=runtime.plugins.feedback_forms
     )
-    return StaffSurveyOut(
-        **form_out(survey.form, lang or principal.language),
-        municipality=survey.municipality,
-        survey_year=survey.survey_year,
-        open=survey.is_open,
-        answered=survey.answered,
-    )
+    return feedback.staff_survey_view(survey, lang or principal.language)
 
 
 @post(
@@ -235,8 +152,8 @@ def submit_staff_survey(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-) -> ReceiptOut:
-    receipt = feedback.submit_staff_survey(
+) -> FeedbackReceipt:
+    return feedback.submit_staff_survey(
         uow,
         principal=principal,
         municipality=data.municipality,
@@ -245,7 +162,6 @@ def submit_staff_survey(
         answers=data.answers,
         forms=runtime.plugins.feedback_forms,
     )
-    return _receipt(receipt, receipt.language)
 
 
 ROUTES = [get_feedback_form, submit_feedback, get_staff_survey, submit_staff_survey]

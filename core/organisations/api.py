@@ -5,33 +5,11 @@ from __future__ import annotations
 from litestar import get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
-from pydantic import BaseModel
 
 from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.organisations import service as organisations
-
-
-class MunicipalityOut(BaseModel):
-    code: str
-    name_fi: str
-    name_sv: str
-    county_code: str
-    county_name_fi: str
-    county_name_sv: str
-    plugin: str
-
-
-class StationOut(BaseModel):
-    id: int
-    key: str
-    municipality_code: str
-    name_fi: str
-    name_sv: str
-    address: str
-    kind: str
-    booking_mode: str
 
 
 @get(
@@ -43,12 +21,9 @@ class StationOut(BaseModel):
 )
 def list_municipalities(
     uow: NamedDependency[UnitOfWork], runtime: NamedDependency[Runtime], county: FromQuery[str | None] = None
-) -> list[MunicipalityOut]:
+) -> list[organisations.MunicipalityView]:
     registered = [m.code for m in runtime.plugins.municipalities.all()]
-    return [
-        MunicipalityOut(**vars(m))
-        for m in organisations.list_municipalities(uow, registered=registered, county=county)
-    ]
+    return organisations.list_municipalities(uow, registered=registered, county=county)
 
 
 @get(
@@ -60,20 +35,11 @@ def list_municipalities(
 )
 def list_stations(
     uow: NamedDependency[UnitOfWork], municipality: FromQuery[str | None] = None
-) -> list[StationOut]:
-    return [StationOut(**vars(s)) for s in organisations.list_stations(uow, municipality=municipality)]
+) -> list[organisations.StationView]:
+    return organisations.list_stations(uow, municipality=municipality)
 
 
 ROUTES = [list_municipalities, list_stations]
-
-
-class WorkerOut(BaseModel):
-    id: int
-    display_name: str
-    title: str
-    languages: list[str]
-    municipality_code: str
-    user_id: int | None
 
 
 @get(
@@ -87,11 +53,8 @@ def list_workers(
     uow: NamedDependency[UnitOfWork],
     principal: NamedDependency[Principal],
     municipality: FromQuery[str | None] = None,
-) -> list[WorkerOut]:
-    found = organisations.list_workers(
-        uow, municipalities=principal.municipalities, municipality=municipality
-    )
-    return [WorkerOut(**{**vars(w), "languages": list(w.languages)}) for w in found]
+) -> list[organisations.WorkerView]:
+    return organisations.list_workers(uow, municipalities=principal.municipalities, municipality=municipality)
 
 
 ROUTES.append(list_workers)

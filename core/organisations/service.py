@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+import msgspec
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from sotesilta.core.kernel.errors import AccessDenied, InputInvalid, RecordNotFound
 from sotesilta.core.kernel.principals import Principal, Role
@@ -71,14 +73,15 @@ def sync_registry(uow: UnitOfWork) -> SyncReport:
             )
     # stations no plugin registers any more (including a blocked plugin's) rest
     session.execute(
-        update(Station).where(Station.key.not_in(station_keys), Station.active.is_(True)).values(active=False)
+        update(Station)
+        .where(col(Station.key).not_in(station_keys), col(Station.active).is_(True))
+        .values(active=False)
     )
     uow.commit()
     return SyncReport(len(counties), len(registry), len(station_keys))
 
 
-@dataclass(frozen=True)
-class MunicipalityView:
+class MunicipalityView(msgspec.Struct, frozen=True, kw_only=True):
     code: str
     name_fi: str
     name_sv: str
@@ -94,20 +97,27 @@ def list_municipalities(
     """Municipalities the installed plugins register (a blocked plugin's are left out)."""
     query = (
         select(Municipality, County)
-        .join(County, County.code == Municipality.county_code)
-        .where(Municipality.code.in_(list(registered)))
-        .order_by(Municipality.code)
+        .join(County, col(County.code) == col(Municipality.county_code))
+        .where(col(Municipality.code).in_(list(registered)))
+        .order_by(col(Municipality.code))
     )
     if county is not None:
-        query = query.where(Municipality.county_code == county)
+        query = query.where(col(Municipality.county_code) == county)
     return [
-        MunicipalityView(m.code, m.name_fi, m.name_sv, c.code, c.name_fi, c.name_sv, m.plugin)
+        MunicipalityView(
+            code=m.code,
+            name_fi=m.name_fi,
+            name_sv=m.name_sv,
+            county_code=c.code,
+            county_name_fi=c.name_fi,
+            county_name_sv=c.name_sv,
+            plugin=m.plugin,
+        )
         for m, c in uow.session.execute(query)
     ]
 
 
-@dataclass(frozen=True)
-class StationView:
+class StationView(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     key: str
     municipality_code: str
@@ -121,19 +131,17 @@ class StationView:
 def list_stations(uow: UnitOfWork, *, municipality: str | None = None) -> list[StationView]:
     if municipality is not None and not (len(municipality) == 3 and municipality.isdigit()):
         raise InputInvalid("municipality must be a three-digit code, e.g. 049", field="municipality")
-    query = select(Station).where(Station.active.is_(True)).order_by(Station.municipality_code, Station.key)
+    query = (
+        select(Station)
+        .where(col(Station.active).is_(True))
+        .order_by(col(Station.municipality_code), col(Station.key))
+    )
     if municipality is not None:
-        query = query.where(Station.municipality_code == municipality)
-    return [
-        StationView(
-            s.id or 0, s.key, s.municipality_code, s.name_fi, s.name_sv, s.address, s.kind, s.booking_mode
-        )
-        for s in uow.session.scalars(query)
-    ]
+        query = query.where(col(Station.municipality_code) == municipality)
+    return msgspec.convert(list(uow.session.scalars(query)), list[StationView], from_attributes=True)
 
 
-@dataclass(frozen=True)
-class WorkerView:
+class WorkerView(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     display_name: str
     title: str
@@ -149,10 +157,19 @@ def list_workers(
     codes = [municipality] if municipality is not None else list(municipalities)
     if municipality is not None and municipality not in municipalities:
         return []
-    query = select(Worker).where(Worker.municipality_code.in_(codes)).order_by(Worker.display_name, Worker.id)
+    query = (
+        select(Worker)
+        .where(col(Worker.municipality_code).in_(codes))
+        .order_by(col(Worker.display_name), col(Worker.id))
+    )
     return [
         WorkerView(
-            w.id or 0, w.display_name, w.title, tuple(w.languages.split(",")), w.municipality_code, w.user_id
+            id=w.id or 0,
+            display_name=w.display_name,
+            title=w.title,
+            languages=tuple(w.languages.split(",")),
+            municipality_code=w.municipality_code,
+            user_id=w.user_id,
         )
         for w in uow.session.scalars(query)
     ]
@@ -174,7 +191,7 @@ def worker_in_scope(uow: UnitOfWork, principal: Principal, worker_id: int) -> Wo
 
 def own_worker_id(uow: UnitOfWork, principal: Principal) -> int | None:
     """The worker record of the signed-in professional, if they have one."""
-    return uow.session.scalar(select(Worker.id).where(Worker.user_id == principal.user_id))
+    return uow.session.scalar(select(col(Worker.id)).where(col(Worker.user_id) == principal.user_id))
 
 
 def may_manage_worker(uow: UnitOfWork, principal: Principal, worker: Worker) -> None:

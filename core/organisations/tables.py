@@ -5,12 +5,6 @@ from __future__ import annotations
 from sqlalchemy import Column, ForeignKey, Integer
 from sqlmodel import Field, SQLModel
 
-from sotesilta.core.kernel.types import UTCDateTime
-
-
-def _utc(*, nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg]
-    return Column(UTCDateTime(), nullable=nullable, index=index)
-
 
 class County(SQLModel, table=True):
     __tablename__ = "county"

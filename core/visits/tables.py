@@ -18,11 +18,11 @@ from sqlmodel import Field, SQLModel
 from sotesilta.core.kernel.types import UTCDateTime
 
 
-def _utc(*, nullable: bool = False) -> Column:  # type: ignore[type-arg]
+def _utc(*, nullable: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable)
 
 
-def _fk(target: str, *, nullable: bool = False, ondelete: str | None = None) -> Column:  # type: ignore[type-arg]
+def _fk(target: str, *, nullable: bool = False, ondelete: str | None = None) -> Column[int]:
     return Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable)
 
 

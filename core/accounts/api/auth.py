@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, Response, delete, get, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
@@ -12,7 +13,6 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware.authentication import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.params import FromPath, JSONBody
-from pydantic import BaseModel, Field
 
 from sotesilta.core.accounts import service as accounts
 from sotesilta.core.kernel.errors import AuthenticationFailed
@@ -22,44 +22,36 @@ from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.security import EXCLUDE_FROM_AUTH, SESSION_COOKIE, presented_token
 
 
-class LoginRequest(BaseModel):
-    username: str = Field(min_length=1, max_length=200)
-    password: str = Field(min_length=1, max_length=1024)
+class LoginRequest(msgspec.Struct, kw_only=True):
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
 
 
-class LoginResult(BaseModel):
-    token: str = Field(description="Bearer token for API clients; the same session as the cookie")
+class LoginResult(msgspec.Struct, frozen=True, kw_only=True):
+    """The session login opened, as a bearer token (built from the issued token, plus its scheme)."""
+
+    token: Annotated[
+        str, msgspec.Meta(description="Bearer token for API clients; the same session as the cookie")
+    ]
     token_type: str = "Bearer"  # noqa: S105  (a scheme name, not a secret)
     expires_at: datetime | None
 
 
-class Me(BaseModel):
+class Me(msgspec.Struct, frozen=True, kw_only=True):
+    """The current user: the admin's view of a user without ``active`` (a signed-in user is)."""
+
     id: int
     username: str
     display_name: str
     language: str
-    roles: list[str]
-    municipalities: list[str]
-    stations: list[str]
+    roles: tuple[str, ...]
+    municipalities: tuple[str, ...]
+    stations: Annotated[tuple[str, ...], msgspec.Meta(description="station keys")]
 
 
-class TokenRequest(BaseModel):
-    name: str = Field(min_length=1, max_length=100, description="e.g. 'reporting script'")
-    valid_days: int | None = Field(default=None, ge=1, le=366)
-
-
-class CreatedToken(BaseModel):
-    id: int
-    token: str = Field(description="Shown once; only its hash is stored")
-    expires_at: datetime | None
-
-
-class TokenInfo(BaseModel):
-    id: int
-    name: str
-    created_at: datetime
-    last_used_at: datetime
-    expires_at: datetime | None
+class TokenRequest(msgspec.Struct, kw_only=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100, description="e.g. 'reporting script'")]
+    valid_days: Annotated[int, msgspec.Meta(ge=1, le=366)] | None = None
 
 
 def _client_addr(request: Request[Any, Any, Any]) -> str:
@@ -98,7 +90,7 @@ def login(
         path="/",
         max_age=int(runtime.settings.session_policy.absolute_lifetime.total_seconds()),
     )
-    return Response(LoginResult(token=issued.token, expires_at=issued.expires_at), cookies=[cookie])
+    return Response(msgspec.convert(issued, LoginResult, from_attributes=True), cookies=[cookie])
 
 
 @post(
@@ -122,16 +114,7 @@ def logout(
 
 @get("/api/v1/me", operation_id="getMe", tags=["auth"], summary="The current user", sync_to_thread=True)
 def get_me(principal: NamedDependency[Principal], uow: NamedDependency[UnitOfWork]) -> Me:
-    user = accounts.get_user(uow, principal.user_id)
-    return Me(
-        id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        language=user.language,
-        roles=list(user.roles),
-        municipalities=list(user.municipalities),
-        stations=list(user.station_keys),
-    )
+    return msgspec.convert(accounts.get_user(uow, principal.user_id), Me, from_attributes=True)
 
 
 @post(
@@ -146,9 +129,8 @@ def create_api_token(
     data: JSONBody[TokenRequest],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-) -> CreatedToken:
-    issued = accounts.create_api_token(uow, principal=principal, name=data.name, valid_days=data.valid_days)
-    return CreatedToken(id=issued.token_id, token=issued.token, expires_at=issued.expires_at)
+) -> accounts.IssuedToken:
+    return accounts.create_api_token(uow, principal=principal, name=data.name, valid_days=data.valid_days)
 
 
 @get(
@@ -160,8 +142,8 @@ def create_api_token(
 )
 def list_api_tokens(
     principal: NamedDependency[Principal], uow: NamedDependency[UnitOfWork]
-) -> list[TokenInfo]:
-    return [TokenInfo(**vars(t)) for t in accounts.list_api_tokens(uow, principal=principal)]
+) -> list[accounts.TokenSummary]:
+    return accounts.list_api_tokens(uow, principal=principal)
 
 
 @delete(

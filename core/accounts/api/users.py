@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import msgspec
 from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from pydantic import BaseModel, Field
 
 from sotesilta.core.accounts import service as accounts
 from sotesilta.core.kernel.principals import Principal, Role
@@ -13,38 +15,16 @@ from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.security import requires_role
 
 
-class UserIn(BaseModel):
-    username: str = Field(min_length=3, max_length=64)
-    display_name: str = Field(min_length=1, max_length=200)
-    password: str = Field(min_length=1, max_length=1024)
-    roles: list[str] = Field(min_length=1)
-    municipalities: list[str] = Field(min_length=1)
-    stations: list[str] = Field(default_factory=list, description="station keys")
-    language: str = "fi"
-
-
-class UserOut(BaseModel):
-    id: int
-    username: str
-    display_name: str
-    language: str
-    active: bool
-    roles: list[str]
-    municipalities: list[str]
-    stations: list[str]
-
-
-def _out(user: accounts.UserSummary) -> UserOut:
-    return UserOut(
-        id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        language=user.language,
-        active=user.active,
-        roles=list(user.roles),
-        municipalities=list(user.municipalities),
-        stations=list(user.station_keys),
+class UserIn(msgspec.Struct, kw_only=True):
+    username: Annotated[str, msgspec.Meta(min_length=3, max_length=64)]
+    display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+    roles: Annotated[list[str], msgspec.Meta(min_length=1)]
+    municipalities: Annotated[list[str], msgspec.Meta(min_length=1)]
+    stations: Annotated[list[str], msgspec.Meta(description="station keys")] = msgspec.field(
+        default_factory=list
     )
+    language: str = "fi"
 
 
 ADMIN_ONLY = [requires_role(Role.ADMIN)]
@@ -58,8 +38,10 @@ ADMIN_ONLY = [requires_role(Role.ADMIN)]
     summary="Users sharing a municipality with the admin",
     sync_to_thread=True,
 )
-def list_users(principal: NamedDependency[Principal], uow: NamedDependency[UnitOfWork]) -> list[UserOut]:
-    return [_out(u) for u in accounts.list_users(uow, municipalities=principal.municipalities)]
+def list_users(
+    principal: NamedDependency[Principal], uow: NamedDependency[UnitOfWork]
+) -> list[accounts.UserSummary]:
+    return accounts.list_users(uow, municipalities=principal.municipalities)
 
 
 @post(
@@ -74,8 +56,8 @@ def create_user(
     data: JSONBody[UserIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-) -> UserOut:
-    user = accounts.create_user_as_admin(
+) -> accounts.UserSummary:
+    return accounts.create_user_as_admin(
         uow,
         principal=principal,
         username=data.username,
@@ -86,7 +68,6 @@ def create_user(
         station_keys=data.stations,
         language=data.language,
     )
-    return _out(user)
 
 
 @post(
@@ -102,8 +83,8 @@ def disable_user(
     user_id: FromPath[int],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-) -> UserOut:
-    return _out(accounts.disable_user_as_admin(uow, principal=principal, user_id=user_id))
+) -> accounts.UserSummary:
+    return accounts.disable_user_as_admin(uow, principal=principal, user_id=user_id)
 
 
 ROUTES = [list_users, create_user, disable_user]

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from hashlib import sha256
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
+from sqlmodel import col
 
 from sotesilta.core.feedback.domain import Audience
 from sotesilta.core.kernel.errors import RecordNotFound
@@ -78,19 +79,20 @@ class LinkedVisit:
         return self.starts_at + timedelta(days=VALID_DAYS)
 
 
-def _visit(uow: UnitOfWork, **where: object):  # type: ignore[no-untyped-def]
+def _visit(uow: UnitOfWork, **where: object) -> Row[int | None, str, str, datetime, str, str, str] | None:
+    """The latest booking whose columns have the ``where`` values, with its station's key."""
     query = select(
-        Booking.id,
-        Booking.reference,
-        Booking.status,
-        Booking.starts_at,
-        Booking.municipality_code,
-        Booking.preferred_language,
-        Station.key,
-    ).join(Station, Station.id == Booking.station_id)
+        col(Booking.id),
+        col(Booking.reference),
+        col(Booking.status),
+        col(Booking.starts_at),
+        col(Booking.municipality_code),
+        col(Booking.preferred_language),
+        col(Station.key),
+    ).join(Station, col(Station.id) == col(Booking.station_id))
     for column, value in where.items():
         query = query.where(getattr(Booking, column) == value)
-    return uow.session.execute(query.order_by(Booking.id.desc()).limit(1)).first()
+    return uow.session.execute(query.order_by(col(Booking.id).desc()).limit(1)).first()
 
 
 def visit_of(uow: UnitOfWork, secret: bytes, token: str) -> LinkedVisit:

@@ -10,8 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Annotated
 
-from sotesilta.core.feedback.domain import Answer, Audience, FeedbackForm, answer_rows, survey_year
+import msgspec
+
+from sotesilta.core.feedback.domain import (
+    YES_PARTLY_NO_TEXTS,
+    Answer,
+    Audience,
+    FeedbackForm,
+    Question,
+    QuestionKind,
+    answer_rows,
+    survey_year,
+)
 from sotesilta.core.feedback.service import links as feedback_links
 from sotesilta.core.feedback.tables import (
     FeedbackAnswer,
@@ -42,18 +54,21 @@ _NO_VISIT = frozenset(
     }
 )
 FREE_TEXT_CONTEXT = "feedback_answer.free_text"
+THANKS = {
+    "fi": "Kiitos palautteestasi!",
+    "sv": "Tack för din respons!",
+    "en": "Thank you for your feedback!",
+}
 
 
-@dataclass(frozen=True)
-class ClientForm:
+class ClientForm(msgspec.Struct, frozen=True, kw_only=True):
     """What the holder of a link may see: the form and the language to show it in."""
 
     form: FeedbackForm
     language: str
 
 
-@dataclass(frozen=True)
-class StaffSurvey:
+class StaffSurvey(msgspec.Struct, frozen=True, kw_only=True):
     form: FeedbackForm
     municipality: str
     survey_year: int
@@ -61,11 +76,104 @@ class StaffSurvey:
     answered: bool
 
 
-@dataclass(frozen=True)
-class Receipt:
+class FeedbackOptionView(msgspec.Struct, frozen=True, kw_only=True):
+    key: str
+    label: str
+
+
+class FeedbackQuestionView(msgspec.Struct, frozen=True, kw_only=True):
+    """A question of a form, in one language."""
+
+    key: str
+    kind: QuestionKind
+    text: str
+    required: bool
+    minimum: Annotated[int | None, msgspec.Meta(description="scale: the lowest answer")]
+    maximum: Annotated[int | None, msgspec.Meta(description="scale: the highest answer")]
+    options: Annotated[
+        tuple[FeedbackOptionView, ...],
+        msgspec.Meta(description="choice: the options; yes_partly_no: yes, partly, no"),
+    ]
+    max_length: Annotated[int | None, msgspec.Meta(description="free_text: at most this many characters")]
+
+
+class FeedbackFormView(msgspec.Struct, frozen=True, kw_only=True):
+    """A feedback form in one language, as its answerer sees it (getFeedbackForm)."""
+
     form_key: str
     version: int
-    language: str  # to thank in
+    audience: str
+    language: str
+    title: str
+    intro: str | None
+    questions: tuple[FeedbackQuestionView, ...]
+
+
+class StaffSurveyView(FeedbackFormView, frozen=True, kw_only=True):
+    """This year's survey of health staff, in one language, and where the caller stands (getStaffSurvey)."""
+
+    municipality: str
+    survey_year: int
+    open: Annotated[bool, msgspec.Meta(description="false outside the survey's months")]
+    answered: Annotated[bool, msgspec.Meta(description="the caller has answered this year's survey")]
+
+
+class FeedbackReceipt(msgspec.Struct, frozen=True, kw_only=True):
+    """Answers stored: which form version they answered, and thanks in the answerer's language."""
+
+    form_key: str
+    version: int
+    message: str
+
+
+def _receipt(form: FeedbackForm, language: str) -> FeedbackReceipt:
+    return FeedbackReceipt(
+        form_key=form.key, version=form.version, message=THANKS.get(language, THANKS["fi"])
+    )
+
+
+def _options(question: Question, language: str) -> tuple[FeedbackOptionView, ...]:
+    """A closed question's options as (key, label): yes/partly/no are the same on every form."""
+    if question.kind is QuestionKind.YES_PARTLY_NO:
+        return tuple(FeedbackOptionView(key=k, label=t.get(language)) for k, t in YES_PARTLY_NO_TEXTS.items())
+    return tuple(FeedbackOptionView(key=o.key, label=o.label.get(language)) for o in question.options)
+
+
+def form_view(form: FeedbackForm, language: str) -> FeedbackFormView:
+    """The form in ``language``: its texts in that language, and the options of every closed question."""
+    questions = tuple(
+        FeedbackQuestionView(
+            key=q.key,
+            kind=q.kind,
+            text=q.text.get(language),
+            required=q.required,
+            minimum=q.minimum,
+            maximum=q.maximum,
+            options=_options(q, language),
+            max_length=q.max_length if q.kind is QuestionKind.FREE_TEXT else None,
+        )
+        for q in form.questions
+    )
+    return FeedbackFormView(
+        form_key=form.key,
+        version=form.version,
+        audience=form.audience.value,
+        language=language,
+        title=form.title.get(language),
+        intro=form.intro.get(language) if form.intro else None,
+        questions=questions,
+    )
+
+
+def staff_survey_view(survey: StaffSurvey, language: str) -> StaffSurveyView:
+    """The survey's form in ``language``, with the survey's year and where the caller stands."""
+    return StaffSurveyView(
+        **msgspec.structs.asdict(form_view(survey.form, language)),
+        municipality=survey.municipality,
+        survey_year=survey.survey_year,
+        open=survey.is_open,
+        answered=survey.answered,
+    )
 
 
 @dataclass(frozen=True)
@@ -145,7 +253,7 @@ def get_client_form(
 ) -> ClientForm:
     """The form behind a client's link (anonymous: the link is the key)."""
     link = _live_link(uow, secret, token, forms)
-    return ClientForm(link.form, language or link.language)
+    return ClientForm(form=link.form, language=language or link.language)
 
 
 def submit_client_feedback(
@@ -157,8 +265,11 @@ def submit_client_feedback(
     version: int,
     answers: Mapping[str, object],
     forms: FeedbackFormRegistry,
-) -> Receipt:
-    """Store the client's answers once; the response keeps no trace of the booking."""
+    language: str | None = None,
+) -> FeedbackReceipt:
+    """Store the client's answers once; the response keeps no trace of the booking.
+
+    The receipt thanks in ``language``, else in the language of the client's booking."""
     link = _live_link(uow, secret, token, forms)
     _same_form(link.form, form_key, version)
     clean = link.form.check_answers(answers)
@@ -175,7 +286,7 @@ def submit_client_feedback(
         station_key=link.station_key,
     )
     uow.commit()
-    return Receipt(link.form.key, link.form.version, link.language)
+    return _receipt(link.form, language or link.language)
 
 
 def _staff_form(principal: Principal, municipality: str, forms: FeedbackFormRegistry) -> FeedbackForm:
@@ -203,7 +314,11 @@ def get_staff_survey(
     today = local_date(now)
     year = survey_year(today)
     return StaffSurvey(
-        form, municipality, year, form.is_open(today), _answered(uow, form, year, principal.user_id)
+        form=form,
+        municipality=municipality,
+        survey_year=year,
+        is_open=form.is_open(today),
+        answered=_answered(uow, form, year, principal.user_id),
     )
 
 
@@ -216,8 +331,10 @@ def submit_staff_survey(
     version: int,
     answers: Mapping[str, object],
     forms: FeedbackFormRegistry,
-) -> Receipt:
-    """Once per person, form and year; who answered is kept apart from what was answered."""
+) -> FeedbackReceipt:
+    """Once per person, form and year; who answered is kept apart from what was answered.
+
+    The receipt thanks in the person's language."""
     now = uow.now
     form = _staff_form(principal, municipality, forms)
     _same_form(form, form_key, version)
@@ -239,4 +356,4 @@ def submit_staff_survey(
         station_key=None,
     )
     uow.commit()
-    return Receipt(form.key, form.version, principal.language)
+    return _receipt(form, principal.language)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
-from pydantic import BaseModel
 
 from sotesilta.core.kernel.readiness import check_database
 from sotesilta.core.kernel.runtime import Runtime
@@ -14,11 +14,11 @@ from sotesilta.core.kernel.web.problems import PROBLEM_RESPONSE, problem
 from sotesilta.core.kernel.web.security import EXCLUDE_FROM_AUTH
 
 
-class Health(BaseModel):
+class Health(msgspec.Struct, frozen=True, kw_only=True):
     status: str
 
 
-class ReadyState(BaseModel):
+class ReadyState(msgspec.Struct, frozen=True, kw_only=True):
     status: str
     database: str
     revision: str | None

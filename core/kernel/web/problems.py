@@ -6,6 +6,7 @@ import logging
 import re
 from typing import Any
 
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -15,7 +16,6 @@ from litestar.exceptions import (
 )
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -26,12 +26,12 @@ log = logging.getLogger("sotesilta.api")
 security_log = logging.getLogger("sotesilta.security")
 
 
-class FieldError(BaseModel):
+class FieldError(msgspec.Struct, frozen=True, kw_only=True):
     field: str
     message: str
 
 
-class Problem(BaseModel):
+class Problem(msgspec.Struct, frozen=True, kw_only=True):
     """RFC 9457 problem details, as every error of this API is answered."""
 
     type: str
@@ -164,12 +164,22 @@ def _plain(value: object) -> bool:
 _PATH_STEP = re.compile(r"\[(?:'([^']*)'|(\d+))\]")
 
 
+#: msgspec names a missing field in its message, and the object that lacks it in the path
+_MISSING_FIELD = re.compile(r"^Object missing required field `([^`]+)`")
+#: the path litestar gives an error about the body as a whole
+_BODY_ROOT = "data"
+
+
 def _field_name(item: dict[str, Any]) -> str:
     """The field an error is about, as a dotted path (``reasons.0``, ``answers.health``)."""
     key = item.get("key")
     if not key:
         return str(item.get("source") or "body")
-    return _PATH_STEP.sub(lambda m: "." + (m.group(1) if m.group(1) is not None else m.group(2)), str(key))
+    path = _PATH_STEP.sub(lambda m: "." + (m.group(1) if m.group(1) is not None else m.group(2)), str(key))
+    missing = _MISSING_FIELD.match(str(item.get("message", "")))
+    if missing and item.get("source") == "body":
+        return missing.group(1) if path == _BODY_ROOT else f"{path}.{missing.group(1)}"
+    return path
 
 
 def validation_error_handler(

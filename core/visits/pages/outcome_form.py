@@ -11,7 +11,7 @@ from sotesilta.core.kernel.errors import DomainError, InputInvalid
 from sotesilta.core.kernel.web.forms import FormError, text_field
 from sotesilta.core.kernel.web.i18n import N_
 from sotesilta.core.scheduling.public import ReferralMode, VisitOutcome
-from sotesilta.core.visits.service.outcomes import OutcomeRecord, VisitView
+from sotesilta.core.visits.service.outcomes import OutcomeRecord, VisitReferralView, VisitView
 
 OUTCOMES = tuple(o.value for o in VisitOutcome)
 MODES = tuple(m.value for m in ReferralMode)
@@ -62,7 +62,7 @@ class OutcomeForm:
             id=str(source_id),
             outcome=visit.outcome,
             topic=visit.topic or "",
-            referrals=dict(visit.referrals),
+            referrals={r.target: r.mode.value for r in visit.referrals},
             shl_notification=visit.shl_notification_to is not None,
             shl_notification_to=visit.shl_notification_to or "",
             network_meeting=visit.network_meeting_coordinated,
@@ -92,7 +92,11 @@ class OutcomeForm:
             outcome=outcome,
             # a topic or referral chosen before switching to "no-show" is not the visit's
             topic=(self.topic or None) if realised else None,
-            referrals=tuple((t, ReferralMode(m)) for t, m in self.referrals.items()) if realised else (),
+            referrals=tuple(
+                VisitReferralView(target=t, mode=ReferralMode(m)) for t, m in self.referrals.items()
+            )
+            if realised
+            else (),
             shl_notification_to=(self.shl_notification_to or None)
             if realised and self.shl_notification
             else None,

@@ -8,10 +8,12 @@ list of versions, each with who recorded it and when.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Annotated
 
+import msgspec
 from sqlalchemy import select
+from sqlmodel import col
 
 from sotesilta.core.accounts.public import UserAccount
 from sotesilta.core.kernel import access
@@ -21,34 +23,38 @@ from sotesilta.core.kernel.privacy import AccessAction, AccessBasis
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.organisations import public as organisations
 from sotesilta.core.organisations.public import Station
-from sotesilta.core.scheduling.public import Booking, GuidanceSession, WalkInPlace
-from sotesilta.core.visits.service.outcomes import VisitView, visit_view
+from sotesilta.core.scheduling.public import Booking, GuidanceSession, ReferralMode, WalkInPlace
+from sotesilta.core.visits.service.outcomes import VisitReferralView, VisitView, visit_view
 from sotesilta.core.visits.tables import Visit, VisitRevision
 
 
-@dataclass(frozen=True)
-class VisitVersion:
+class VisitVersion(msgspec.Struct, frozen=True, kw_only=True):
+    """One version of a visit's outcome: the current one, or one a correction replaced."""
+
     revision: int
     outcome: str
     topic: str | None
-    referrals: tuple[tuple[str, str], ...]
+    referrals: tuple[VisitReferralView, ...]
     shl_notification_to: str | None
     network_meeting_coordinated: bool
     follow_up_needed: bool
-    recorded_by: str
+    recorded_by: Annotated[str, msgspec.Meta(description="display name of who recorded this version")]
     recorded_at: datetime
 
 
-@dataclass(frozen=True)
-class VisitHistory:
+class VisitHistory(msgspec.Struct, frozen=True, kw_only=True):
+    """A visit's outcome and its corrections."""
+
     kind: str  # "booking" or "walk_in"
     id: int
     station_id: int
     starts_at: datetime
-    #: the current outcome; None when none is recorded yet
-    visit: VisitView | None
-    #: every version, the current one first
-    versions: tuple[VisitVersion, ...]
+    visit: Annotated[
+        VisitView | None, msgspec.Meta(description="the current outcome; null when none is recorded yet")
+    ]
+    versions: Annotated[
+        tuple[VisitVersion, ...], msgspec.Meta(description="every version, the current one first")
+    ]
 
 
 def _in_scope(
@@ -68,10 +74,15 @@ def _in_scope(
             raise RecordNotFound(f"no booking {booking_id}")
         return booking.station_id, booking.starts_at, booking
     row = uow.session.execute(
-        select(GuidanceSession, Station.municipality_code, WalkInPlace.called_at, WalkInPlace.registered_at)
-        .join(WalkInPlace, WalkInPlace.session_id == GuidanceSession.id)
-        .join(Station, Station.id == GuidanceSession.station_id)
-        .where(WalkInPlace.id == walk_in_id)
+        select(
+            GuidanceSession,
+            col(Station.municipality_code),
+            col(WalkInPlace.called_at),
+            col(WalkInPlace.registered_at),
+        )
+        .join(WalkInPlace, col(WalkInPlace.session_id) == col(GuidanceSession.id))
+        .join(Station, col(Station.id) == col(GuidanceSession.station_id))
+        .where(col(WalkInPlace.id) == walk_in_id)
     ).first()
     if row is None or not mine(row[0].worker_id, row[0].station_id, row[1]):
         raise RecordNotFound(f"no walk-in {walk_in_id}")
@@ -96,50 +107,58 @@ def read_visit_history(
     station_id, starts_at, booking = _in_scope(uow, principal, booking_id, walk_in_id)
     session = uow.session
     visit = session.scalar(
-        select(Visit).where(Visit.booking_id == booking_id)
+        select(Visit).where(col(Visit.booking_id) == booking_id)
         if booking_id is not None
-        else select(Visit).where(Visit.walk_in_id == walk_in_id)
+        else select(Visit).where(col(Visit.walk_in_id) == walk_in_id)
     )
     kind, source_id = ("booking", booking_id) if booking_id is not None else ("walk_in", walk_in_id)
     if visit is None:
-        return VisitHistory(kind, source_id or 0, station_id, starts_at, None, ())
+        return VisitHistory(
+            kind=kind, id=source_id or 0, station_id=station_id, starts_at=starts_at, visit=None, versions=()
+        )
     current = visit_view(uow, visit)
     revisions = session.scalars(
         select(VisitRevision)
-        .where(VisitRevision.visit_id == visit.id)
-        .order_by(VisitRevision.revision.desc())
+        .where(col(VisitRevision.visit_id) == visit.id)
+        .order_by(col(VisitRevision.revision).desc())
     ).all()
     snapshots = [(r.revision, json.loads(r.snapshot)) for r in revisions]
     user_ids = {visit.recorded_by, *(int(s.get("recorded_by") or 0) for _, s in snapshots)}
-    names = dict(
-        session.execute(
-            select(UserAccount.id, UserAccount.display_name).where(UserAccount.id.in_(user_ids))
-        ).all()
-    )
+    names: dict[int | None, str] = {
+        user_id: name
+        for user_id, name in session.execute(
+            select(col(UserAccount.id), col(UserAccount.display_name)).where(
+                col(UserAccount.id).in_(user_ids)
+            )
+        )
+    }
     versions = [
         VisitVersion(
-            visit.revision,
-            current.outcome,
-            current.topic,
-            current.referrals,
-            current.shl_notification_to,
-            current.network_meeting_coordinated,
-            current.follow_up_needed,
-            names.get(visit.recorded_by, "?"),
-            visit.recorded_at,
+            revision=visit.revision,
+            outcome=current.outcome,
+            topic=current.topic,
+            referrals=current.referrals,
+            shl_notification_to=current.shl_notification_to,
+            network_meeting_coordinated=current.network_meeting_coordinated,
+            follow_up_needed=current.follow_up_needed,
+            recorded_by=names.get(visit.recorded_by, "?"),
+            recorded_at=visit.recorded_at,
         )
     ]
     versions += [
         VisitVersion(
-            revision,
-            str(s.get("outcome")),
-            s.get("topic"),
-            tuple(sorted((str(t), str(m)) for t, m in s.get("referrals", []))),
-            s.get("shl_notification_to"),
-            bool(s.get("network_meeting_coordinated")),
-            bool(s.get("follow_up_needed")),
-            names.get(int(s.get("recorded_by") or 0), "?"),
-            datetime.fromisoformat(str(s.get("recorded_at"))),
+            revision=revision,
+            outcome=str(s.get("outcome")),
+            topic=s.get("topic"),
+            referrals=tuple(
+                VisitReferralView(target=t, mode=ReferralMode(m))
+                for t, m in sorted((str(t), str(m)) for t, m in s.get("referrals", []))
+            ),
+            shl_notification_to=s.get("shl_notification_to"),
+            network_meeting_coordinated=bool(s.get("network_meeting_coordinated")),
+            follow_up_needed=bool(s.get("follow_up_needed")),
+            recorded_by=names.get(int(s.get("recorded_by") or 0), "?"),
+            recorded_at=datetime.fromisoformat(str(s.get("recorded_at"))),
         )
         for revision, s in snapshots
     ]
@@ -157,11 +176,19 @@ def read_visit_history(
             ),
         )
         uow.commit()
-    return VisitHistory(kind, source_id or 0, station_id, starts_at, current, tuple(versions))
+    return VisitHistory(
+        kind=kind,
+        id=source_id or 0,
+        station_id=station_id,
+        starts_at=starts_at,
+        visit=current,
+        versions=tuple(versions),
+    )
 
 
-@dataclass(frozen=True)
-class RecordedVisit:
+class RecordedVisit(msgspec.Struct, frozen=True, kw_only=True):
+    """A visit with an outcome, where a correction starts."""
+
     kind: str  # "booking" or "walk_in"
     id: int
     occurred_at: datetime
@@ -178,29 +205,29 @@ def list_recorded_visits(uow: UnitOfWork, *, principal: Principal, days: int = 1
     own_worker = organisations.own_worker_id(uow, principal)
     rows = uow.session.execute(
         select(
-            Visit.booking_id,
-            Visit.walk_in_id,
-            Visit.occurred_at,
-            Visit.station_id,
-            Visit.outcome,
-            Visit.revision,
+            col(Visit.booking_id),
+            col(Visit.walk_in_id),
+            col(Visit.occurred_at),
+            col(Visit.station_id),
+            col(Visit.outcome),
+            col(Visit.revision),
         )
         .where(
-            Visit.municipality_code.in_(principal.municipalities),
-            (Visit.worker_id == own_worker) | Visit.station_id.in_(list(principal.station_ids)),
-            Visit.occurred_at >= now - timedelta(days=days),
+            col(Visit.municipality_code).in_(principal.municipalities),
+            (col(Visit.worker_id) == own_worker) | col(Visit.station_id).in_(list(principal.station_ids)),
+            col(Visit.occurred_at) >= now - timedelta(days=days),
         )
-        .order_by(Visit.occurred_at.desc(), Visit.id.desc())
+        .order_by(col(Visit.occurred_at).desc(), col(Visit.id).desc())
         .limit(200)
     ).all()
     return [
         RecordedVisit(
-            "booking" if booking_id is not None else "walk_in",
-            int(booking_id if booking_id is not None else walk_in_id),
-            occurred_at,
-            station_id,
-            outcome,
-            revision,
+            kind="booking" if booking_id is not None else "walk_in",
+            id=booking_id if booking_id is not None else walk_in_id or 0,  # a visit has one of them
+            occurred_at=occurred_at,
+            station_id=station_id,
+            outcome=outcome,
+            revision=revision,
         )
         for booking_id, walk_in_id, occurred_at, station_id, outcome, revision in rows
     ]

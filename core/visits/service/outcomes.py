@@ -11,7 +11,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+import msgspec
 from sqlalchemy import delete, insert, select
+from sqlmodel import col
 
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.errors import (
@@ -52,25 +54,34 @@ class RevisionStale(DomainError):
     title = "Changed by someone else meanwhile"
 
 
-@dataclass(frozen=True)
-class OutcomeRecord:
+class VisitReferralView(msgspec.Struct, frozen=True, kw_only=True):
+    """An onward referral made at a visit: to what (code list referral_target), and how."""
+
+    target: str
+    mode: ReferralMode
+
+
+class OutcomeRecord(msgspec.Struct, frozen=True):
+    """What happened at a visit, as recorded (or corrected)."""
+
     outcome: VisitOutcome
     topic: str | None = None
-    referrals: tuple[tuple[str, ReferralMode], ...] = ()
+    referrals: tuple[VisitReferralView, ...] = ()
     shl_notification_to: str | None = None
     network_meeting_coordinated: bool = False
     follow_up_needed: bool = False
 
 
-@dataclass(frozen=True)
-class VisitView:
+class VisitView(msgspec.Struct, frozen=True, kw_only=True):
+    """The recorded outcome of a booked visit or a walk-in, in its current revision."""
+
     id: int
     booking_id: int | None
     walk_in_id: int | None
     occurred_at: datetime
     outcome: str
     topic: str | None
-    referrals: tuple[tuple[str, str], ...]
+    referrals: tuple[VisitReferralView, ...]
     shl_notification_to: str | None
     network_meeting_coordinated: bool
     follow_up_needed: bool
@@ -96,7 +107,7 @@ def _validate(record: OutcomeRecord, codes: CodeListRegistry, municipality: str)
         if record.topic not in topics:
             raise CodeUnknown(f"unknown topic {record.topic!r}", field="topic")
     targets = {e.code for e in codes.entries("referral_target", municipality)}
-    named = [t for t, _ in record.referrals]
+    named = [r.target for r in record.referrals]
     if len(named) != len(set(named)):
         raise InputInvalid("a referral target appears twice", field="referrals")
     unknown = sorted(set(named) - targets)
@@ -143,10 +154,10 @@ def _source(uow: UnitOfWork, principal: Principal, booking_id: int | None, walk_
         )
     assert walk_in_id is not None
     row = uow.session.execute(
-        select(WalkInPlace, GuidanceSession, Station.municipality_code)
-        .join(GuidanceSession, GuidanceSession.id == WalkInPlace.session_id)
-        .join(Station, Station.id == GuidanceSession.station_id)
-        .where(WalkInPlace.id == walk_in_id)
+        select(WalkInPlace, GuidanceSession, col(Station.municipality_code))
+        .join(GuidanceSession, col(GuidanceSession.id) == col(WalkInPlace.session_id))
+        .join(Station, col(Station.id) == col(GuidanceSession.station_id))
+        .where(col(WalkInPlace.id) == walk_in_id)
     ).first()
     if row is None or not mine(row[1].worker_id, row[1].station_id, row[2]):
         raise RecordNotFound(f"no walk-in {walk_in_id}")
@@ -191,9 +202,9 @@ def record_visit_outcome(
         raise InputInvalid("a walk-in cannot be cancelled late", field="outcome")
     session = uow.session
     visit = session.scalar(
-        select(Visit).where(Visit.booking_id == booking_id)
+        select(Visit).where(col(Visit.booking_id) == booking_id)
         if booking_id is not None
-        else select(Visit).where(Visit.walk_in_id == walk_in_id)
+        else select(Visit).where(col(Visit.walk_in_id) == walk_in_id)
     )
     if expected_revision is not None and (visit.revision if visit else 0) != expected_revision:
         raise RevisionStale(
@@ -226,7 +237,7 @@ def record_visit_outcome(
         )
         visit.revision += 1
         visit.recorded_by, visit.recorded_at = principal.user_id, now
-        session.execute(delete(VisitReferral).where(VisitReferral.visit_id == visit.id))
+        session.execute(delete(VisitReferral).where(col(VisitReferral.visit_id) == visit.id))
     visit.outcome = record.outcome.value
     visit.topic = record.topic
     visit.shl_notification_to = record.shl_notification_to.strip() if record.shl_notification_to else None
@@ -238,8 +249,8 @@ def record_visit_outcome(
         session.execute(
             insert(VisitReferral),
             [
-                {"visit_id": visit.id, "target": target, "mode": mode.value}
-                for target, mode in record.referrals
+                {"visit_id": visit.id, "target": referral.target, "mode": referral.mode.value}
+                for referral in record.referrals
             ],
         )
     if source.booking is not None:
@@ -296,7 +307,9 @@ def _apply_to_booking(booking: Booking, outcome: VisitOutcome, now: datetime) ->
 
 def _snapshot(uow: UnitOfWork, visit: Visit) -> dict[str, object]:
     referrals = uow.session.execute(
-        select(VisitReferral.target, VisitReferral.mode).where(VisitReferral.visit_id == visit.id)
+        select(col(VisitReferral.target), col(VisitReferral.mode)).where(
+            col(VisitReferral.visit_id) == visit.id
+        )
     ).all()
     return {
         "outcome": visit.outcome,
@@ -312,30 +325,31 @@ def _snapshot(uow: UnitOfWork, visit: Visit) -> dict[str, object]:
 
 def visit_view(uow: UnitOfWork, visit: Visit) -> VisitView:
     referrals = tuple(
-        (t, m)
+        VisitReferralView(target=t, mode=ReferralMode(m))
         for t, m in uow.session.execute(
-            select(VisitReferral.target, VisitReferral.mode)
-            .where(VisitReferral.visit_id == visit.id)
-            .order_by(VisitReferral.target)
+            select(col(VisitReferral.target), col(VisitReferral.mode))
+            .where(col(VisitReferral.visit_id) == visit.id)
+            .order_by(col(VisitReferral.target))
         )
     )
     return VisitView(
-        visit.id or 0,
-        visit.booking_id,
-        visit.walk_in_id,
-        visit.occurred_at,
-        visit.outcome,
-        visit.topic,
-        referrals,
-        visit.shl_notification_to,
-        visit.network_meeting_coordinated,
-        visit.follow_up_needed,
-        visit.revision,
+        id=visit.id or 0,
+        booking_id=visit.booking_id,
+        walk_in_id=visit.walk_in_id,
+        occurred_at=visit.occurred_at,
+        outcome=visit.outcome,
+        topic=visit.topic,
+        referrals=referrals,
+        shl_notification_to=visit.shl_notification_to,
+        network_meeting_coordinated=visit.network_meeting_coordinated,
+        follow_up_needed=visit.follow_up_needed,
+        revision=visit.revision,
     )
 
 
-@dataclass(frozen=True)
-class MissingOutcome:
+class MissingOutcome(msgspec.Struct, frozen=True):
+    """A past visit with no outcome yet (the worklist)."""
+
     kind: str  # "booking" or "walk_in"
     id: int
     starts_at: datetime
@@ -351,25 +365,39 @@ def list_missing_outcomes(uow: UnitOfWork, *, principal: Principal) -> list[Miss
     stations = list(principal.station_ids)
     session = uow.session
     bookings = session.execute(
-        select(Booking.id, Booking.starts_at, Booking.station_id, Booking.worker_id).where(
-            Booking.status == AppointmentStatus.BOOKED.value,
-            Booking.starts_at <= now,
-            Booking.municipality_code.in_(principal.municipalities),
-            (Booking.worker_id == own_worker) | Booking.station_id.in_(stations),
-            ~select(Visit.id).where(Visit.booking_id == Booking.id).exists(),
+        select(
+            col(Booking.id), col(Booking.starts_at), col(Booking.station_id), col(Booking.worker_id)
+        ).where(
+            col(Booking.status) == AppointmentStatus.BOOKED.value,
+            col(Booking.starts_at) <= now,
+            col(Booking.municipality_code).in_(principal.municipalities),
+            (col(Booking.worker_id) == own_worker) | col(Booking.station_id).in_(stations),
+            ~select(col(Visit.id)).where(col(Visit.booking_id) == col(Booking.id)).exists(),
         )
     ).all()
     walk_ins = session.execute(
-        select(WalkInPlace.id, WalkInPlace.called_at, GuidanceSession.station_id, GuidanceSession.worker_id)
-        .join(GuidanceSession, GuidanceSession.id == WalkInPlace.session_id)
-        .join(Station, Station.id == GuidanceSession.station_id)
+        select(
+            col(WalkInPlace.id),
+            col(WalkInPlace.called_at),
+            col(GuidanceSession.station_id),
+            col(GuidanceSession.worker_id),
+        )
+        .join(GuidanceSession, col(GuidanceSession.id) == col(WalkInPlace.session_id))
+        .join(Station, col(Station.id) == col(GuidanceSession.station_id))
         .where(
-            WalkInPlace.status == WalkInStatus.CALLED.value,
-            Station.municipality_code.in_(principal.municipalities),
-            (GuidanceSession.worker_id == own_worker) | GuidanceSession.station_id.in_(stations),
-            ~select(Visit.id).where(Visit.walk_in_id == WalkInPlace.id).exists(),
+            col(WalkInPlace.status) == WalkInStatus.CALLED.value,
+            col(Station.municipality_code).in_(principal.municipalities),
+            (col(GuidanceSession.worker_id) == own_worker) | col(GuidanceSession.station_id).in_(stations),
+            ~select(col(Visit.id)).where(col(Visit.walk_in_id) == col(WalkInPlace.id)).exists(),
         )
     ).all()
-    found = [MissingOutcome("booking", *row) for row in bookings]
-    found += [MissingOutcome("walk_in", *row) for row in walk_ins]
+    found = [
+        MissingOutcome("booking", booking_id or 0, starts_at, station_id, worker_id)
+        for booking_id, starts_at, station_id, worker_id in bookings
+    ]
+    found += [
+        MissingOutcome("walk_in", place_id or 0, called_at, station_id, worker_id)
+        for place_id, called_at, station_id, worker_id in walk_ins
+        if called_at is not None  # calling a place sets it: always there
+    ]
     return sorted(found, key=lambda m: (m.starts_at, m.kind, m.id))
