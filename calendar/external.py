@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, update
 
 from sotesilta.calendar.busy import Block, parse_busy
 from sotesilta.calendar.fetching import check_origin, fetch_ics, origin_of
+from sotesilta.calendar.settings import CalendarSettings
 from sotesilta.calendar.tables import ExternalCalendar
 from sotesilta.core.plugin_api import InputInvalid, Principal, RecordNotFound, Role, StateConflict
 from sotesilta.core.plugin_api.data import (
@@ -45,6 +46,15 @@ class FetchLimits:
     max_bytes: int
     timeout: float
     transport: httpx.BaseTransport | None = None
+
+
+def fetch_limits(settings: CalendarSettings) -> FetchLimits:
+    """The limits the plugin's settings section sets."""
+    return FetchLimits(
+        allowed_origins=settings.allowed_origins,
+        max_bytes=settings.fetch_max_bytes,
+        timeout=settings.fetch_timeout_seconds,
+    )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, Field
 
 from sotesilta.calendar import external
+from sotesilta.calendar.settings import CalendarSettings
 from sotesilta.core.plugin_api import Principal, Runtime
 from sotesilta.core.plugin_api.data import UnitOfWork
 
@@ -39,12 +40,7 @@ class ExternalCalendarOut(BaseModel):
 
 
 def _limits(runtime: Runtime) -> external.FetchLimits:
-    settings = runtime.settings
-    return external.FetchLimits(
-        allowed_origins=settings.calendar_allowed_origins,
-        max_bytes=settings.calendar_fetch_max_bytes,
-        timeout=settings.calendar_fetch_timeout_seconds,
-    )
+    return external.fetch_limits(runtime.plugins.settings(CalendarSettings))
 
 
 def _out(view: external.ExternalCalendarView) -> ExternalCalendarOut:

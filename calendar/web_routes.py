@@ -2,7 +2,8 @@
 fetched, revoke it.
 
 Registered through ``sotesilta_register_routes`` as a page router of core's web
-layer (its form check and error pages), rendering core's ``feeds.html``. The
+layer (its form check and error pages), rendering the plugin's own ``feeds.html``
+(in ``templates/`` beside this module, translated through its own ``locale/``). The
 feed's secret URL is shown once, in the answer to the form that created it:
 never in an address, and never again (only its hash is kept).
 """
