@@ -14,13 +14,16 @@ from time import monotonic
 from typing import TYPE_CHECKING
 
 import icalendar
-import recurring_ical_events
+import recurring_ical_events  # type: ignore[import-untyped]  # it ships no type information
+from icalendar.cal.component import Component
 from icalendar.parser import Contentlines
 
 from sotesilta.core.plugin_api import HELSINKI, InputInvalid
 
 if TYPE_CHECKING:
-    from recurring_ical_events.occurrence import Occurrence
+    from recurring_ical_events.occurrence import (  # type: ignore[import-untyped]  # no type information
+        Occurrence,
+    )
 
 MAX_EVENTS = 5000
 #: repetitions dateutil may have to walk through, from a series' start to the window's end
@@ -93,8 +96,8 @@ def _read_calendar(ics: bytes) -> icalendar.Calendar:
             raise InputInvalid(f"an event's {name} is not valid: {problem}", field="ics")
         if "DTSTART" not in event:
             raise InputInvalid("an event has no DTSTART", field="ics")
-        if "DTEND" in event and _ends_before_start(event["DTSTART"].dt, event["DTEND"].dt):
-            start = _moment(event["DTSTART"].dt)
+        if "DTEND" in event and _ends_before_start(_when(event, "DTSTART"), _when(event, "DTEND")):
+            start = _moment(_when(event, "DTSTART"))
             raise InputInvalid(f"an event starting {_local(start)} ends before it starts", field="ics")
     return calendar
 
@@ -120,6 +123,14 @@ def _without_time_zone_definitions(ics: bytes) -> bytes:
         if depth == 0:
             kept.append(line)
     return bytes(kept.to_ical())
+
+
+def _when(event: Component, name: str) -> date | datetime:
+    """An event's DTSTART or DTEND: a day or a moment; anything else is refused."""
+    value = event.decoded(name)
+    if not isinstance(value, date):  # a datetime is a date too
+        raise InputInvalid(f"an event's {name} is not a date or a time", field="ics")
+    return value
 
 
 def _ends_before_start(start: date | datetime, end: date | datetime) -> bool:
@@ -192,14 +203,17 @@ def _check_repetitions(
         rules = event.get("RRULE")
         if rules is None:
             continue
-        start = _moment(event["DTSTART"].dt)
+        start = _moment(_when(event, "DTSTART"))
         for rule in rules if isinstance(rules, list) else [rules]:
             freq = _first(rule, "FREQ", "")
             if str(freq).upper() not in _FREQ_SECONDS:
                 raise InputInvalid(f"an event repeats with an unknown FREQ {freq!r}", field="ics")
             until = window_end
             if rule.get("UNTIL"):
-                until = min(until, _moment(_first(rule, "UNTIL", window_end)))
+                last = _first(rule, "UNTIL", window_end)
+                if not isinstance(last, date):  # a datetime is a date too
+                    raise InputInvalid("an event repeats until something that is not a time", field="ics")
+                until = min(until, _moment(last))
             inside = _repetitions(rule, max(start, window_start), until)
             if inside > max_events:
                 raise InputInvalid(

@@ -7,6 +7,7 @@ import sys
 import click
 
 from sotesilta.calendar import external
+from sotesilta.calendar.settings import CalendarSettings
 from sotesilta.core.plugin_api import open_runtime
 
 
@@ -21,14 +22,8 @@ def calendars_group() -> None:
 )
 def refresh() -> None:
     with open_runtime() as runtime:
-        settings = runtime.settings
         summary = external.refresh_all(
-            runtime.uow,
-            limits=external.FetchLimits(
-                allowed_origins=settings.calendar_allowed_origins,
-                max_bytes=settings.calendar_fetch_max_bytes,
-                timeout=settings.calendar_fetch_timeout_seconds,
-            ),
+            runtime.uow, limits=external.fetch_limits(runtime.plugins.settings(CalendarSettings))
         )
     click.echo(
         f"external calendars: {summary.refreshed} refreshed ({summary.busy_blocks} busy times), "

@@ -12,12 +12,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Annotated
 
 import httpx
+import msgspec
 from sqlalchemy import delete, select, update
+from sqlmodel import col
 
 from sotesilta.calendar.busy import Block, parse_busy
 from sotesilta.calendar.fetching import check_origin, fetch_ics, origin_of
+from sotesilta.calendar.settings import CalendarSettings
 from sotesilta.calendar.tables import ExternalCalendar
 from sotesilta.core.plugin_api import InputInvalid, Principal, RecordNotFound, Role, StateConflict
 from sotesilta.core.plugin_api.data import (
@@ -47,13 +51,25 @@ class FetchLimits:
     transport: httpx.BaseTransport | None = None
 
 
-@dataclass(frozen=True)
-class ExternalCalendarView:
+def fetch_limits(settings: CalendarSettings) -> FetchLimits:
+    """The limits the plugin's settings section sets."""
+    return FetchLimits(
+        allowed_origins=settings.allowed_origins,
+        max_bytes=settings.fetch_max_bytes,
+        timeout=settings.fetch_timeout_seconds,
+    )
+
+
+class ExternalCalendarView(msgspec.Struct, frozen=True, kw_only=True):
+    """A linked external calendar, as the use cases return it and the API sends it."""
+
     id: int
     worker_id: int
     name: str
-    source: str  # "url" or "upload"
-    origin: str | None
+    source: Annotated[str, msgspec.Meta(description="url or upload")]
+    origin: Annotated[
+        str | None, msgspec.Meta(description="where a URL calendar is fetched from; never the whole URL")
+    ]
     refreshed_at: datetime | None
     busy_count: int
     last_error: str | None
@@ -65,15 +81,15 @@ def _view(calendar: ExternalCalendar, sealer: Sealer) -> ExternalCalendarView:
     if calendar.url is not None:
         origin = origin_of(sealer.open(calendar.url, context=URL_CONTEXT))
     return ExternalCalendarView(
-        calendar.id or 0,
-        calendar.worker_id,
-        calendar.name,
-        "url" if calendar.url is not None else "upload",
-        origin,
-        calendar.refreshed_at,
-        calendar.busy_count,
-        calendar.last_error,
-        calendar.active,
+        id=calendar.id or 0,
+        worker_id=calendar.worker_id,
+        name=calendar.name,
+        source="url" if calendar.url is not None else "upload",
+        origin=origin,
+        refreshed_at=calendar.refreshed_at,
+        busy_count=calendar.busy_count,
+        last_error=calendar.last_error,
+        active=calendar.active,
     )
 
 
@@ -127,7 +143,7 @@ def _replace_busy(uow: UnitOfWork, calendar_id: int, blocks: list[Block]) -> Ext
     """Swap the calendar's busy rows for new ones; the caller commits (one transaction)."""
     calendar = _locked(uow, calendar_id)
     source = f"external:{calendar_id}"
-    uow.session.execute(delete(WorkerBusy).where(WorkerBusy.source == source))
+    uow.session.execute(delete(WorkerBusy).where(col(WorkerBusy.source) == source))
     uow.session.add_all(
         WorkerBusy(worker_id=calendar.worker_id, source=source, starts_at=s, ends_at=e) for s, e in blocks
     )
@@ -144,7 +160,7 @@ def _locked(uow: UnitOfWork, calendar_id: int) -> ExternalCalendar:
     now = uow.now
     written = uow.session.execute(
         update(ExternalCalendar)
-        .where(ExternalCalendar.id == calendar_id, ExternalCalendar.active.is_(True))
+        .where(col(ExternalCalendar.id) == calendar_id, col(ExternalCalendar.active).is_(True))
         .values(refreshed_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -179,8 +195,8 @@ def link_external_calendar(
         check_origin(url, limits.allowed_origins)
     _managed_worker(uow, principal, worker_id)
     one_too_many = uow.session.scalar(
-        select(ExternalCalendar.id)
-        .where(ExternalCalendar.worker_id == worker_id, ExternalCalendar.active.is_(True))
+        select(col(ExternalCalendar.id))
+        .where(col(ExternalCalendar.worker_id) == worker_id, col(ExternalCalendar.active).is_(True))
         .offset(MAX_CALENDARS_PER_WORKER - 1)
         .limit(1)
     )
@@ -269,7 +285,9 @@ def list_external_calendars(
     sealer = uow.sealer
     _managed_worker(uow, principal, worker_id)
     rows = uow.session.scalars(
-        select(ExternalCalendar).where(ExternalCalendar.worker_id == worker_id).order_by(ExternalCalendar.id)
+        select(ExternalCalendar)
+        .where(col(ExternalCalendar.worker_id) == worker_id)
+        .order_by(col(ExternalCalendar.id))
     ).all()
     return [_view(c, sealer) for c in rows]
 
@@ -283,11 +301,11 @@ def unlink_external_calendar(
     # written first, so that it waits for a refresh under way (see _locked)
     uow.session.execute(
         update(ExternalCalendar)
-        .where(ExternalCalendar.id == calendar_id)
+        .where(col(ExternalCalendar.id) == calendar_id)
         .values(active=False, busy_count=0)
         .execution_options(synchronize_session=False)
     )
-    uow.session.execute(delete(WorkerBusy).where(WorkerBusy.source == f"external:{calendar_id}"))
+    uow.session.execute(delete(WorkerBusy).where(col(WorkerBusy.source) == f"external:{calendar_id}"))
     calendar = uow.session.get(ExternalCalendar, calendar_id, populate_existing=True)
     assert calendar is not None
     view = _view(calendar, sealer)
@@ -311,13 +329,12 @@ def refresh_all(
 ) -> RefreshSummary:
     """Refresh every linked URL calendar, one transaction each; a failure never stops the rest."""
     with uow_factory() as uow:
-        ids = list(
-            uow.session.scalars(
-                select(ExternalCalendar.id)
-                .where(ExternalCalendar.active.is_(True), ExternalCalendar.url.is_not(None))
-                .order_by(ExternalCalendar.id)
-            )
+        found = uow.session.scalars(
+            select(col(ExternalCalendar.id))
+            .where(col(ExternalCalendar.active).is_(True), col(ExternalCalendar.url).is_not(None))
+            .order_by(col(ExternalCalendar.id))
         )
+        ids = [calendar_id for calendar_id in found if calendar_id is not None]  # stored rows have ids
     refreshed = busy = 0
     errors: list[tuple[int, str]] = []
     for calendar_id in ids:

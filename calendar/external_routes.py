@@ -2,53 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Annotated
 
+import msgspec
 from litestar import delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from pydantic import BaseModel, Field
 
 from sotesilta.calendar import external
+from sotesilta.calendar.external import ExternalCalendarView
+from sotesilta.calendar.settings import CalendarSettings
 from sotesilta.core.plugin_api import Principal, Runtime
 from sotesilta.core.plugin_api.data import UnitOfWork
 
 
-class ExternalCalendarIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100, description="e.g. Outlook")
-    url: str | None = Field(
-        default=None, max_length=2000, description="the calendar's ICS address (an allowed origin)"
-    )
-    ics: str | None = Field(default=None, description="or the text of an uploaded .ics file")
+class ExternalCalendarIn(msgspec.Struct, kw_only=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100, description="e.g. Outlook")]
+    url: (
+        Annotated[
+            str, msgspec.Meta(max_length=2000, description="the calendar's ICS address (an allowed origin)")
+        ]
+        | None
+    ) = None
+    ics: Annotated[str | None, msgspec.Meta(description="or the text of an uploaded .ics file")] = None
 
 
-class ExternalCalendarRefreshIn(BaseModel):
-    ics: str | None = Field(default=None, description="a new file, for an uploaded calendar")
-
-
-class ExternalCalendarOut(BaseModel):
-    id: int
-    worker_id: int
-    name: str
-    source: str = Field(description="url or upload")
-    origin: str | None = Field(description="where a URL calendar is fetched from; never the whole URL")
-    refreshed_at: datetime | None
-    busy_count: int
-    last_error: str | None
-    active: bool
+class ExternalCalendarRefreshIn(msgspec.Struct, kw_only=True):
+    ics: Annotated[str | None, msgspec.Meta(description="a new file, for an uploaded calendar")] = None
 
 
 def _limits(runtime: Runtime) -> external.FetchLimits:
-    settings = runtime.settings
-    return external.FetchLimits(
-        allowed_origins=settings.calendar_allowed_origins,
-        max_bytes=settings.calendar_fetch_max_bytes,
-        timeout=settings.calendar_fetch_timeout_seconds,
-    )
-
-
-def _out(view: external.ExternalCalendarView) -> ExternalCalendarOut:
-    return ExternalCalendarOut(**vars(view))
+    return external.fetch_limits(runtime.plugins.settings(CalendarSettings))
 
 
 @post(
@@ -65,8 +49,8 @@ def link_external_calendar(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-) -> ExternalCalendarOut:
-    view = external.link_external_calendar(
+) -> ExternalCalendarView:
+    return external.link_external_calendar(
         uow,
         principal=principal,
         worker_id=worker_id,
@@ -75,7 +59,6 @@ def link_external_calendar(
         ics=data.ics,
         limits=_limits(runtime),
     )
-    return _out(view)
 
 
 @post(
@@ -92,15 +75,14 @@ def refresh_external_calendar(
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
     data: JSONBody[ExternalCalendarRefreshIn | None] = None,
-) -> ExternalCalendarOut:
-    view = external.refresh_external_calendar(
+) -> ExternalCalendarView:
+    return external.refresh_external_calendar(
         uow,
         principal=principal,
         calendar_id=calendar_id,
         ics=data.ics if data is not None else None,
         limits=_limits(runtime),
     )
-    return _out(view)
 
 
 @get(
@@ -114,9 +96,8 @@ def list_external_calendars(
     worker_id: FromPath[int],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-) -> list[ExternalCalendarOut]:
-    views = external.list_external_calendars(uow, principal=principal, worker_id=worker_id)
-    return [_out(v) for v in views]
+) -> list[ExternalCalendarView]:
+    return external.list_external_calendars(uow, principal=principal, worker_id=worker_id)
 
 
 @delete(
@@ -131,9 +112,8 @@ def unlink_external_calendar(
     calendar_id: FromPath[int],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-) -> ExternalCalendarOut:
-    view = external.unlink_external_calendar(uow, principal=principal, calendar_id=calendar_id)
-    return _out(view)
+) -> ExternalCalendarView:
+    return external.unlink_external_calendar(uow, principal=principal, calendar_id=calendar_id)
 
 
 ROUTES = [

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select, union_all
+from sqlalchemy import ColumnElement, and_, func, or_, select, union_all
+from sqlmodel import col
 
 from sotesilta.calendar.serialise import UID_DOMAIN, FeedItem
 from sotesilta.core.plugin_api import HELSINKI, local_to_utc
@@ -114,39 +116,39 @@ _LIVE_CONTACT = [ContactStatus.BOOKED.value, ContactStatus.FULFILLED.value, Cont
 _EPOCH = datetime(2000, 1, 1, tzinfo=HELSINKI)
 
 
-def _bookings_where(worker: object, w: FeedWindow) -> object:
+def _bookings_where(worker: int, w: FeedWindow) -> ColumnElement[bool]:
     return and_(
-        Booking.worker_id == worker,
-        Booking.starts_at >= w.start,
-        Booking.starts_at < w.end,
+        col(Booking.worker_id) == worker,
+        col(Booking.starts_at) >= w.start,
+        col(Booking.starts_at) < w.end,
         or_(
-            Booking.status.in_(_HOLDING),
+            col(Booking.status).in_(_HOLDING),
             and_(
-                Booking.status == AppointmentStatus.CANCELLED.value,
-                Booking.cancelled_at >= w.tombstones_since,
+                col(Booking.status) == AppointmentStatus.CANCELLED.value,
+                col(Booking.cancelled_at) >= w.tombstones_since,
             ),
         ),
     )
 
 
-def _sessions_where(stations_or_worker: object, w: FeedWindow) -> object:
+def _sessions_where(stations_or_worker: ColumnElement[bool], w: FeedWindow) -> ColumnElement[bool]:
     return and_(
         stations_or_worker,
-        GuidanceSession.starts_at >= w.start,
-        GuidanceSession.starts_at < w.end,
+        col(GuidanceSession.starts_at) >= w.start,
+        col(GuidanceSession.starts_at) < w.end,
         or_(
-            GuidanceSession.status == SessionStatus.SCHEDULED.value,
-            func.coalesce(GuidanceSession.updated_at, _EPOCH) >= w.tombstones_since,
+            col(GuidanceSession.status) == SessionStatus.SCHEDULED.value,
+            func.coalesce(col(GuidanceSession.updated_at), _EPOCH) >= w.tombstones_since,
         ),
     )
 
 
-def _contacts_where(worker: object, w: FeedWindow) -> object:
+def _contacts_where(worker: int, w: FeedWindow) -> ColumnElement[bool]:
     return and_(
-        ContactWorker.worker_id == worker,
-        Contact.starts_at >= w.start,
-        Contact.starts_at < w.end,
-        or_(Contact.status.in_(_LIVE_CONTACT), Contact.updated_at >= w.tombstones_since),
+        col(ContactWorker.worker_id) == worker,
+        col(Contact.starts_at) >= w.start,
+        col(Contact.starts_at) < w.end,
+        or_(col(Contact.status).in_(_LIVE_CONTACT), col(Contact.updated_at) >= w.tombstones_since),
     )
 
 
@@ -158,10 +160,10 @@ class Scope:
     station_ids: tuple[int, ...]
 
 
-def _session_owner(scope: Scope) -> object:
+def _session_owner(scope: Scope) -> ColumnElement[bool]:
     if scope.worker_id is not None:
-        return GuidanceSession.worker_id == scope.worker_id
-    return GuidanceSession.station_id.in_(scope.station_ids or (-1,))
+        return col(GuidanceSession.worker_id) == scope.worker_id
+    return col(GuidanceSession.station_id).in_(scope.station_ids or (-1,))
 
 
 def version_of(uow: UnitOfWork, scope: Scope, w: FeedWindow) -> tuple[int, int, int, datetime | None]:
@@ -173,28 +175,28 @@ def version_of(uow: UnitOfWork, scope: Scope, w: FeedWindow) -> tuple[int, int, 
     parts = [
         select(
             func.count(),
-            func.coalesce(func.sum(GuidanceSession.sequence), 0),
-            func.coalesce(func.max(GuidanceSession.id), 0),
-            func.max(GuidanceSession.updated_at),
+            func.coalesce(func.sum(col(GuidanceSession.sequence)), 0),
+            func.coalesce(func.max(col(GuidanceSession.id)), 0),
+            func.max(col(GuidanceSession.updated_at)),
         ).where(_sessions_where(_session_owner(scope), w))
     ]
     if scope.worker_id is not None:
         parts.append(
             select(
                 func.count(),
-                func.coalesce(func.sum(Booking.sequence), 0),
-                func.coalesce(func.max(Booking.id), 0),
-                func.max(Booking.updated_at),
+                func.coalesce(func.sum(col(Booking.sequence)), 0),
+                func.coalesce(func.max(col(Booking.id)), 0),
+                func.max(col(Booking.updated_at)),
             ).where(_bookings_where(scope.worker_id, w))
         )
         parts.append(
             select(
                 func.count(),
-                func.coalesce(func.sum(Contact.sequence), 0),
-                func.coalesce(func.max(Contact.id), 0),
-                func.max(Contact.updated_at),
+                func.coalesce(func.sum(col(Contact.sequence)), 0),
+                func.coalesce(func.max(col(Contact.id)), 0),
+                func.max(col(Contact.updated_at)),
             )
-            .join(ContactWorker, ContactWorker.contact_id == Contact.id)
+            .join(ContactWorker, col(ContactWorker.contact_id) == col(Contact.id))
             .where(_contacts_where(scope.worker_id, w))
         )
     rows = uow.session.execute(union_all(*parts)).all()
@@ -202,7 +204,7 @@ def version_of(uow: UnitOfWork, scope: Scope, w: FeedWindow) -> tuple[int, int, 
     return (
         sum(int(r[0]) for r in rows),
         sum(int(r[1]) for r in rows),
-        max(int(r[2]) for r in rows),
+        max(int(r[2] or 0) for r in rows),
         max(changed, default=None),
     )
 
@@ -222,7 +224,7 @@ class _Render:
     language: str
     busy_only: bool
     secret: bytes
-    texts: dict = field(init=False)  # type: ignore[type-arg]
+    texts: dict[str, Any] = field(init=False)
 
     def __post_init__(self) -> None:
         self.texts = TEXTS[self.language]
@@ -254,19 +256,19 @@ def collect(uow: UnitOfWork, scope: Scope, w: FeedWindow, render: _Render) -> li
     texts = render.texts
     sessions = uow.session.execute(
         select(
-            GuidanceSession.id,
-            GuidanceSession.sequence,
-            GuidanceSession.status,
-            GuidanceSession.starts_at,
-            GuidanceSession.ends_at,
-            GuidanceSession.updated_at,
-            GuidanceSession.mode,
-            GuidanceSession.video_link,
-            Station.name_fi,
-            Station.name_sv,
-            Station.address,
+            col(GuidanceSession.id),
+            col(GuidanceSession.sequence),
+            col(GuidanceSession.status),
+            col(GuidanceSession.starts_at),
+            col(GuidanceSession.ends_at),
+            col(GuidanceSession.updated_at),
+            col(GuidanceSession.mode),
+            col(GuidanceSession.video_link),
+            col(Station.name_fi),
+            col(Station.name_sv),
+            col(Station.address),
         )
-        .join(Station, Station.id == GuidanceSession.station_id)
+        .join(Station, col(Station.id) == col(GuidanceSession.station_id))
         .where(_sessions_where(_session_owner(scope), w))
     ).all()
     scheduled = SessionStatus.SCHEDULED.value
@@ -289,21 +291,21 @@ def collect(uow: UnitOfWork, scope: Scope, w: FeedWindow, render: _Render) -> li
         return items
     bookings = uow.session.execute(
         select(
-            Booking.id,
-            Booking.sequence,
-            Booking.status,
-            Booking.starts_at,
-            Booking.ends_at,
-            Booking.updated_at,
-            Booking.client_id,
-            Station.name_fi,
-            Station.name_sv,
-            Station.address,
-            GuidanceSession.mode,
-            GuidanceSession.video_link,
+            col(Booking.id),
+            col(Booking.sequence),
+            col(Booking.status),
+            col(Booking.starts_at),
+            col(Booking.ends_at),
+            col(Booking.updated_at),
+            col(Booking.client_id),
+            col(Station.name_fi),
+            col(Station.name_sv),
+            col(Station.address),
+            col(GuidanceSession.mode),
+            col(GuidanceSession.video_link),
         )
-        .join(Station, Station.id == Booking.station_id)
-        .join(GuidanceSession, GuidanceSession.id == Booking.session_id)
+        .join(Station, col(Station.id) == col(Booking.station_id))
+        .join(GuidanceSession, col(GuidanceSession.id) == col(Booking.session_id))
         .where(_bookings_where(scope.worker_id, w))
     ).all()
     for b in bookings:
@@ -324,23 +326,23 @@ def collect(uow: UnitOfWork, scope: Scope, w: FeedWindow, render: _Render) -> li
         )
     contacts = uow.session.execute(
         select(
-            Contact.id,
-            Contact.sequence,
-            Contact.status,
-            Contact.starts_at,
-            Contact.ends_at,
-            Contact.updated_at,
-            Contact.kind,
-            Contact.place,
-            Contact.video_link,
-            Contact.group_meeting_id,
-            IntensivePeriod.client_id,
+            col(Contact.id),
+            col(Contact.sequence),
+            col(Contact.status),
+            col(Contact.starts_at),
+            col(Contact.ends_at),
+            col(Contact.updated_at),
+            col(Contact.kind),
+            col(Contact.place),
+            col(Contact.video_link),
+            col(Contact.group_meeting_id),
+            col(IntensivePeriod.client_id),
         )
-        .join(ContactWorker, ContactWorker.contact_id == Contact.id)
-        .join(IntensivePeriod, IntensivePeriod.id == Contact.period_id)
+        .join(ContactWorker, col(ContactWorker.contact_id) == col(Contact.id))
+        .join(IntensivePeriod, col(IntensivePeriod.id) == col(Contact.period_id))
         .where(_contacts_where(scope.worker_id, w))
     ).all()
-    meetings: dict[int, list] = {}  # type: ignore[type-arg]
+    meetings: dict[int, list[Any]] = {}
     for c in contacts:
         if c.group_meeting_id is not None:
             meetings.setdefault(c.group_meeting_id, []).append(c)
@@ -363,17 +365,16 @@ def collect(uow: UnitOfWork, scope: Scope, w: FeedWindow, render: _Render) -> li
     return items
 
 
-def _group_items(uow: UnitOfWork, meetings: dict[int, list], render: _Render) -> list[FeedItem]:  # type: ignore[type-arg]
+def _group_items(uow: UnitOfWork, meetings: dict[int, list[Any]], render: _Render) -> list[FeedItem]:
     """A group meeting is one event for its workers, however many members it has."""
     if not meetings:
         return []
-    names = dict(
-        uow.session.execute(
-            select(Meeting.id, RehabGroup.name)
-            .join(RehabGroup, RehabGroup.id == Meeting.group_id)
-            .where(Meeting.id.in_(list(meetings)))
-        ).all()
-    )
+    rows = uow.session.execute(
+        select(col(Meeting.id), col(RehabGroup.name))
+        .join(RehabGroup, col(RehabGroup.id) == col(Meeting.group_id))
+        .where(col(Meeting.id).in_(list(meetings)))
+    ).all()
+    names = {meeting_id: name for meeting_id, name in rows}
     out = []
     for meeting_id, members in meetings.items():
         first = members[0]

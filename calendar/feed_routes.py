@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from pydantic import BaseModel, Field
 
 from sotesilta.calendar import feeds, invitations, subscriptions
-from sotesilta.calendar.subscriptions import SubscriptionView
+from sotesilta.calendar.subscriptions import IssuedSubscription, SubscriptionView
 from sotesilta.core.plugin_api import Principal, Runtime
 from sotesilta.core.plugin_api.data import UnitOfWork, get_booking
 from sotesilta.core.plugin_api.web import EXCLUDE_FROM_AUTH
@@ -20,19 +21,15 @@ CALENDAR = "text/calendar; charset=utf-8"
 TAGS = ["calendar"]
 
 
-class SubscriptionIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100, description="the device or app, e.g. 'work phone'")
-    feed: str = Field(
-        default="mine", description="mine (my appointments) or stations (my stations' sessions)"
-    )
-    privacy: str = Field(default="busy_only", description="busy_only or pseudonymous")
-    language: str | None = Field(default=None, description="fi, sv or en; your own by default")
-
-
-class IssuedOut(BaseModel):
-    subscription: SubscriptionView
-    token: str = Field(description="shown once: only its hash is kept")
-    url: str
+class FeedSubscriptionIn(msgspec.Struct, kw_only=True):
+    name: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=100, description="the device or app, e.g. 'work phone'")
+    ]
+    feed: Annotated[
+        str, msgspec.Meta(description="mine (my appointments) or stations (my stations' sessions)")
+    ] = "mine"
+    privacy: Annotated[str, msgspec.Meta(description="busy_only or pseudonymous")] = "busy_only"
+    language: Annotated[str | None, msgspec.Meta(description="fi, sv or en; your own by default")] = None
 
 
 @post(
@@ -43,16 +40,16 @@ class IssuedOut(BaseModel):
     sync_to_thread=True,
 )
 def create_feed_subscription(
-    data: JSONBody[SubscriptionIn],
+    data: JSONBody[FeedSubscriptionIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-) -> IssuedOut:
-    issued = subscriptions.create_feed_subscription(uow, principal=principal, **data.model_dump())
-    return IssuedOut(
-        subscription=issued.subscription,
-        token=issued.token,
-        url=f"{runtime.settings.public_base_url}{issued.path}",
+) -> IssuedSubscription:
+    return subscriptions.create_feed_subscription(
+        uow,
+        principal=principal,
+        **msgspec.structs.asdict(data),
+        base_url=runtime.settings.public_base_url,
     )
 
 
@@ -105,7 +102,7 @@ def _since(value: str | None) -> datetime | None:
 )
 def get_feed(
     token: FromPath[str],
-    request: Request,  # type: ignore[type-arg]
+    request: Request[Any, Any, Any],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
 ) -> Response[bytes]:

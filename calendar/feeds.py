@@ -23,8 +23,10 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from email.utils import format_datetime as http_date
+from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Row, Select, bindparam, select, update
+from sqlmodel import col
 
 from sotesilta.calendar.feed_content import _EPOCH, TEXTS, Scope, _Render, collect, version_of, window_for
 from sotesilta.calendar.serialise import assemble
@@ -48,25 +50,25 @@ class FeedAnswer:
     last_modified: str
 
 
-_SUBSCRIPTION = (
+_SUBSCRIPTION: Select[*tuple[Any, ...]] = (
     select(
-        FeedSubscription.id,
-        FeedSubscription.user_id,
-        FeedSubscription.name,
-        FeedSubscription.feed,
-        FeedSubscription.privacy,
-        FeedSubscription.language,
-        FeedSubscription.revoked_at,
-        FeedSubscription.last_fetched_at,
-        FeedSubscription.last_user_agent,
-        Worker.id.label("worker_id"),
+        col(FeedSubscription.id),
+        col(FeedSubscription.user_id),
+        col(FeedSubscription.name),
+        col(FeedSubscription.feed),
+        col(FeedSubscription.privacy),
+        col(FeedSubscription.language),
+        col(FeedSubscription.revoked_at),
+        col(FeedSubscription.last_fetched_at),
+        col(FeedSubscription.last_user_agent),
+        col(Worker.id).label("worker_id"),
     )
-    .outerjoin(Worker, Worker.user_id == FeedSubscription.user_id)
-    .where(FeedSubscription.token_hash == bindparam("token_hash"))
+    .outerjoin(Worker, col(Worker.user_id) == col(FeedSubscription.user_id))
+    .where(col(FeedSubscription.token_hash) == bindparam("token_hash"))
 )
 
 
-def _subscription(uow: UnitOfWork, token: str):  # type: ignore[no-untyped-def]
+def _subscription(uow: UnitOfWork, token: str) -> Row[*tuple[Any, ...]]:
     """The live subscription behind a token, with the owner's worker id: one query (the 304 path)."""
     if not token or len(token) > 100:
         raise RecordNotFound("no such feed")
@@ -76,11 +78,13 @@ def _subscription(uow: UnitOfWork, token: str):  # type: ignore[no-untyped-def]
     return row
 
 
-def _scope(uow: UnitOfWork, subscription) -> Scope:  # type: ignore[no-untyped-def]
+def _scope(uow: UnitOfWork, subscription: Row[*tuple[Any, ...]]) -> Scope:
     if subscription.feed == "mine":
         return Scope(subscription.worker_id if subscription.worker_id is not None else -1, ())
     stations = tuple(
-        uow.session.scalars(select(UserStation.station_id).where(UserStation.user_id == subscription.user_id))
+        uow.session.scalars(
+            select(col(UserStation.station_id)).where(col(UserStation.user_id) == subscription.user_id)
+        )
     )
     return Scope(None, stations)
 
@@ -132,14 +136,14 @@ def serve_feed(
     return FeedAnswer(200, body, etag, last_modified)
 
 
-def _touch(uow: UnitOfWork, subscription, user_agent: str | None) -> None:  # type: ignore[no-untyped-def]
+def _touch(uow: UnitOfWork, subscription: Row[*tuple[Any, ...]], user_agent: str | None) -> None:
     now = uow.now
     agent = (user_agent or "")[:200] or None
     last = subscription.last_fetched_at
     if last is None or now - last >= FETCH_TOUCH_INTERVAL or agent != subscription.last_user_agent:
         uow.session.execute(
             update(FeedSubscription)
-            .where(FeedSubscription.id == subscription.id)
+            .where(col(FeedSubscription.id) == subscription.id)
             .values(last_fetched_at=now, last_user_agent=agent)
         )
         uow.commit()

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import icalendar
 from sqlalchemy import select
+from sqlmodel import col
 
 from sotesilta.calendar.serialise import PRODID, UID_DOMAIN, timezone_bytes, wall_clock
 from sotesilta.core.plugin_api import HELSINKI
@@ -26,12 +27,12 @@ def chain_position(uow: UnitOfWork, booking_id: int) -> tuple[int, int]:
     current: int | None = booking_id
     while current is not None and len(chain) < MAX_CHAIN:
         row = uow.session.execute(
-            select(Booking.id, Booking.sequence, Booking.rescheduled_from).where(Booking.id == current)
+            select(col(Booking.sequence), col(Booking.rescheduled_from)).where(col(Booking.id) == current)
         ).first()
         if row is None:
             break
-        chain.append((row[0], row[1], row[2]))
-        current = row[2]
+        chain.append((current, row[0], row[1]))
+        current = row[1]
     sequence = 0
     for position, (_, own, _) in enumerate(reversed(chain)):
         # each earlier booking's changes (its cancellation by the move included), then one for the move

@@ -5,14 +5,22 @@ purpose: run from the repository root, a regular ``calendar`` package would
 shadow the standard library's ``calendar`` (and break ``http.cookiejar``).
 It contributes the feed privacy modes, the feed and invitation routes
 (``feed_routes``), the external-calendar routes (``external_routes``), the
-instructor's subscription page (``web_routes``) and the
-``sotesilta calendars`` commands.
+instructor's subscription page (``web_routes``, with its ``templates/`` and
+``locale/`` beside this module), its settings section ``[calendar]``
+(``settings``) and the ``sotesilta calendars`` commands.
 """
 
 from __future__ import annotations
 
 from sotesilta.calendar import tables  # noqa: F401  (its tables join the metadata whenever the plugin loads)
-from sotesilta.core.plugin_api import CodeListRegister, CommandRegister, RouteRegister, hookimpl
+from sotesilta.calendar.settings import SECTION, CalendarSettings
+from sotesilta.core.plugin_api import (
+    CodeListRegister,
+    CommandRegister,
+    RouteRegister,
+    SettingsRegister,
+    hookimpl,
+)
 
 FEED_PRIVACY_MODES: dict[str, dict[str, str]] = {
     "busy_only": {"fi": "Vain varattu-aika", "sv": "Endast upptagen", "en": "Busy only"},
@@ -44,3 +52,8 @@ def sotesilta_register_commands(register: CommandRegister) -> None:
     from sotesilta.calendar.commands import calendars_group
 
     register(calendars_group)
+
+
+@hookimpl
+def sotesilta_register_settings(register: SettingsRegister) -> None:
+    register(SECTION, CalendarSettings)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
 
+import msgspec
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from sotesilta.calendar.feed_content import TEXTS
 from sotesilta.calendar.tables import FeedSubscription
@@ -22,8 +24,9 @@ MAX_LIVE_SUBSCRIPTIONS = 20
 # --- subscriptions -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SubscriptionView:
+class SubscriptionView(msgspec.Struct, frozen=True, kw_only=True):
+    """A feed subscription (never its token), as the use cases return it and the API sends it."""
+
     id: int
     name: str
     feed: str
@@ -35,11 +38,13 @@ class SubscriptionView:
     last_user_agent: str | None
 
 
-@dataclass(frozen=True)
-class IssuedSubscription:
+class IssuedSubscription(msgspec.Struct, frozen=True, kw_only=True):
+    """A new subscription with its secret URL: the only time the token is shown."""
+
     subscription: SubscriptionView
-    token: str  # shown once; only its hash is kept
-    path: str  # the feed's path, e.g. /feeds/<token>.ics
+    token: Annotated[str, msgspec.Meta(description="shown once: only its hash is kept")]
+    #: the feed's address, e.g. https://sotesilta.example.fi/feeds/<token>.ics
+    url: str
 
 
 def token_hash(token: str) -> str:
@@ -47,17 +52,7 @@ def token_hash(token: str) -> str:
 
 
 def _view(s: FeedSubscription) -> SubscriptionView:
-    return SubscriptionView(
-        s.id or 0,
-        s.name,
-        s.feed,
-        s.privacy,
-        s.language,
-        s.created_at,
-        s.revoked_at,
-        s.last_fetched_at,
-        s.last_user_agent,
-    )
+    return msgspec.convert(s, SubscriptionView, from_attributes=True)
 
 
 def create_feed_subscription(
@@ -68,8 +63,11 @@ def create_feed_subscription(
     feed: str,
     privacy: str,
     language: str | None,
+    base_url: str = "",
 ) -> IssuedSubscription:
-    """A secret feed URL for one device or app: 256 random bits, kept only as a hash."""
+    """A secret feed URL for one device or app: 256 random bits, kept only as a hash.
+
+    ``base_url`` (the server's public address) prefixes the feed's path in the URL."""
     now = uow.now
     require_role(principal, Role.INSTRUCTOR)
     name = name.strip()
@@ -86,7 +84,7 @@ def create_feed_subscription(
         raise InputInvalid("'mine' needs a worker record linked to your account", field="feed")
     live = uow.session.scalar(
         select(func.count()).where(
-            FeedSubscription.user_id == principal.user_id, FeedSubscription.revoked_at.is_(None)
+            col(FeedSubscription.user_id) == principal.user_id, col(FeedSubscription.revoked_at).is_(None)
         )
     )
     if (live or 0) >= MAX_LIVE_SUBSCRIPTIONS:
@@ -107,14 +105,14 @@ def create_feed_subscription(
     uow.session.flush()
     view = _view(subscription)
     uow.commit()
-    return IssuedSubscription(view, token, f"/feeds/{token}.ics")
+    return IssuedSubscription(subscription=view, token=token, url=f"{base_url}/feeds/{token}.ics")
 
 
 def list_feed_subscriptions(uow: UnitOfWork, *, principal: Principal) -> list[SubscriptionView]:
     rows = uow.session.scalars(
         select(FeedSubscription)
-        .where(FeedSubscription.user_id == principal.user_id)
-        .order_by(FeedSubscription.revoked_at.is_not(None), FeedSubscription.id)
+        .where(col(FeedSubscription.user_id) == principal.user_id)
+        .order_by(col(FeedSubscription.revoked_at).is_not(None), col(FeedSubscription.id))
     )
     return [_view(s) for s in rows]
 

@@ -2,7 +2,8 @@
 fetched, revoke it.
 
 Registered through ``sotesilta_register_routes`` as a page router of core's web
-layer (its form check and error pages), rendering core's ``feeds.html``. The
+layer (its form check and error pages), rendering the plugin's own ``feeds.html``
+(in ``templates/`` beside this module, translated through its own ``locale/``). The
 feed's secret URL is shown once, in the answer to the form that created it:
 never in an address, and never again (only its hash is kept).
 """
@@ -33,7 +34,6 @@ def _render(
     form: dict[str, str],
     error: str | None = None,
     issued: IssuedSubscription | None = None,
-    issued_url: str = "",
     revoked: bool = False,
     status_code: int = 200,
 ) -> Template:
@@ -46,7 +46,6 @@ def _render(
         form=form,
         error=error,
         issued=issued,
-        issued_url=issued_url,
         revoked=revoked,
         feeds=FEEDS,
         privacy_modes=PRIVACY_MODES,
@@ -85,6 +84,7 @@ async def create_feed(
             feed=form["feed"],
             privacy=form["privacy"],
             language=form["language"] or None,
+            base_url=runtime.settings.public_base_url,
         )
     except InputInvalid as exc:
         uow.rollback()
@@ -95,10 +95,7 @@ async def create_feed(
         )
         error = "limit" if live >= MAX_LIVE_SUBSCRIPTIONS else exc.field or "name"
         return await runtime.run_db(_render, request, uow, form=form, error=error, status_code=422)
-    url = f"{runtime.settings.public_base_url}{issued.path}"
-    return await runtime.run_db(
-        _render, request, uow, form=_blank_form(request), issued=issued, issued_url=url
-    )
+    return await runtime.run_db(_render, request, uow, form=_blank_form(request), issued=issued)
 
 
 @post(

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
+from sqlmodel import col
 
 from sotesilta.consent.tables import AccessLogCheckpoint, AccessLogEntry, AccessLogHead, AccessLogPending
 from sotesilta.core.plugin_api import AccessEvent
@@ -61,20 +62,20 @@ def entry_hash(prev_hash: str, fields: dict[str, object]) -> str:
     return hashlib.sha256(f"{prev_hash}|{canonical(fields)}".encode()).hexdigest()
 
 
-_HEAD = AccessLogHead.__table__
-_ENTRY = AccessLogEntry.__table__
+# the tables themselves (typed as such, where the models' attributes are typed as values)
+_HEAD = AccessLogHead.metadata.tables["access_log_head"]
+_ENTRY = AccessLogEntry.metadata.tables["access_log"]
+_PENDING = AccessLogPending.metadata.tables["access_log_pending"]
 # prebuilt and run straight on the driver: appending runs inside every use of client data
 _ADVANCE = Prepared(
-    _HEAD.update()  # type: ignore[attr-defined]
-    .where(_HEAD.c.id == 1)  # type: ignore[attr-defined]
-    .values(last_seq=_HEAD.c.last_seq + 1)  # type: ignore[attr-defined]
-    .returning(_HEAD.c.last_seq, _HEAD.c.last_hash)  # type: ignore[attr-defined]
+    _HEAD.update()
+    .where(_HEAD.c.id == 1)
+    .values(last_seq=_HEAD.c.last_seq + 1)
+    .returning(_HEAD.c.last_seq, _HEAD.c.last_hash)
 )
-_INSERT_ENTRY = Prepared(_ENTRY.insert())  # type: ignore[attr-defined]
-_INSERT_PENDING = Prepared(AccessLogPending.__table__.insert())  # type: ignore[attr-defined]
-_SET_HASH = Prepared(
-    _HEAD.update().where(_HEAD.c.id == 1).values(last_hash=bindparam("digest"))  # type: ignore[attr-defined]
-)
+_INSERT_ENTRY = Prepared(_ENTRY.insert())
+_INSERT_PENDING = Prepared(_PENDING.insert())
+_SET_HASH = Prepared(_HEAD.update().where(_HEAD.c.id == 1).values(last_hash=bindparam("digest")))
 
 
 def append(connection: Connection, event: AccessEvent) -> None:
@@ -135,8 +136,8 @@ def verify(engine: Engine, public_key: Ed25519PublicKey, *, batch: int = 5000) -
         while True:
             rows = connection.execute(
                 select(AccessLogEntry)
-                .where(AccessLogEntry.seq >= expected_seq, AccessLogEntry.seq <= head.last_seq)
-                .order_by(AccessLogEntry.seq)
+                .where(col(AccessLogEntry.seq) >= expected_seq, col(AccessLogEntry.seq) <= head.last_seq)
+                .order_by(col(AccessLogEntry.seq))
                 .limit(batch)
             ).all()
             if not rows:
@@ -163,7 +164,9 @@ def verify(engine: Engine, public_key: Ed25519PublicKey, *, batch: int = 5000) -
         if unchained:
             problem = f"{unchained} entries were written but never chained (access_log_pending)"
             return Verification(False, count, 0, None, problem)
-        checkpoints = connection.execute(select(AccessLogCheckpoint).order_by(AccessLogCheckpoint.seq)).all()
+        checkpoints = connection.execute(
+            select(AccessLogCheckpoint).order_by(col(AccessLogCheckpoint.seq))
+        ).all()
         for point in checkpoints:
             try:
                 if point.public_key != expected_key:
@@ -187,7 +190,7 @@ def verify(engine: Engine, public_key: Ed25519PublicKey, *, batch: int = 5000) -
 def checkpoint(engine: Engine, key: Ed25519PrivateKey, now: datetime) -> int | None:
     """Sign the current end of the chain."""
     with engine.begin() as connection:
-        head = connection.execute(select(AccessLogHead.last_seq, AccessLogHead.last_hash)).first()
+        head = connection.execute(select(col(AccessLogHead.last_seq), col(AccessLogHead.last_hash))).first()
         if head is None or head.last_seq == 0:
             return None
         signature = key.sign(f"{head.last_seq}:{head.last_hash}".encode())
@@ -211,19 +214,21 @@ def purge(engine: Engine, before: datetime) -> int:
     """
     with engine.begin() as connection:
         last = connection.execute(
-            select(AccessLogEntry.seq, AccessLogEntry.entry_hash)
-            .where(AccessLogEntry.at < before)
-            .order_by(AccessLogEntry.seq.desc())
+            select(col(AccessLogEntry.seq), col(AccessLogEntry.entry_hash))
+            .where(col(AccessLogEntry.at) < before)
+            .order_by(col(AccessLogEntry.seq).desc())
             .limit(1)
             .with_for_update()
         ).first()
         if last is None:
             return 0
-        removed = connection.execute(delete(AccessLogEntry).where(AccessLogEntry.seq <= last.seq)).rowcount
+        removed = connection.execute(
+            delete(AccessLogEntry).where(col(AccessLogEntry.seq) <= last.seq)
+        ).rowcount
         connection.execute(
             update(AccessLogHead)
-            .where(AccessLogHead.id == 1)
+            .where(col(AccessLogHead.id) == 1)
             .values(base_seq=last.seq, base_hash=last.entry_hash)
         )
-        connection.execute(delete(AccessLogCheckpoint).where(AccessLogCheckpoint.seq <= last.seq))
+        connection.execute(delete(AccessLogCheckpoint).where(col(AccessLogCheckpoint.seq) <= last.seq))
         return int(removed or 0)

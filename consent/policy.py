@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from sotesilta.consent.tables import Consent
 from sotesilta.core.plugin_api import ConsentDecision, ConsentQuery
@@ -13,16 +14,16 @@ def decide(session: Session, query: ConsentQuery) -> ConsentDecision:
     """Allowed only under a consent of the scope, to the recipient, valid and
     not withdrawn at the moment of use."""
     found = session.execute(
-        select(Consent.id)
+        select(col(Consent.id))
         .where(
-            Consent.client_id == query.client_id,
-            Consent.scope == query.scope.value,
-            Consent.recipient == query.recipient,
-            Consent.withdrawn_at.is_(None),
-            Consent.valid_from <= query.at,
-            or_(Consent.valid_until.is_(None), Consent.valid_until > query.at),
+            col(Consent.client_id) == query.client_id,
+            col(Consent.scope) == query.scope.value,
+            col(Consent.recipient) == query.recipient,
+            col(Consent.withdrawn_at).is_(None),
+            col(Consent.valid_from) <= query.at,
+            or_(col(Consent.valid_until).is_(None), col(Consent.valid_until) > query.at),
         )
-        .order_by(Consent.id.desc())
+        .order_by(col(Consent.id).desc())
         .limit(1)
     ).scalar()
     if found is None:

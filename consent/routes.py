@@ -4,47 +4,28 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from html import escape
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
-from pydantic import BaseModel, Field
 
 from sotesilta.consent import services
 from sotesilta.core.plugin_api import HELSINKI, InputInvalid, Principal, require_aware
 from sotesilta.core.plugin_api.data import UnitOfWork
 
 
-class ConsentIn(BaseModel):
-    scope: str = Field(description="named_consultation, information_exchange or contact_social_care")
-    recipient: str = Field(min_length=1, max_length=200, description="organisation or unit, e.g. 049")
-    given_how: str = Field(description="oral, written or electronic")
+class ConsentIn(msgspec.Struct, kw_only=True):
+    scope: Annotated[
+        str, msgspec.Meta(description="named_consultation, information_exchange or contact_social_care")
+    ]
+    recipient: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=200, description="organisation or unit, e.g. 049")
+    ]
+    given_how: Annotated[str, msgspec.Meta(description="oral, written or electronic")]
     valid_from: datetime | None = None
     valid_until: datetime | None = None
-
-
-class ConsentOut(BaseModel):
-    id: int
-    client_id: int
-    scope: str
-    recipient: str
-    given_how: str
-    valid_from: datetime
-    valid_until: datetime | None
-    recorded_by: int
-    recorded_at: datetime
-    withdrawn_at: datetime | None
-
-
-class AccessRowOut(BaseModel):
-    at: datetime
-    who: str
-    role: str
-    action: str
-    what: str
-    basis: str
-    consent_id: int | None
 
 
 @post(
@@ -60,7 +41,7 @@ def create_consent(
     data: JSONBody[ConsentIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-) -> ConsentOut:
+) -> services.ConsentView:
     view = services.create_consent(
         uow,
         principal=principal,
@@ -71,7 +52,7 @@ def create_consent(
         valid_from=require_aware(data.valid_from, "valid_from"),
         valid_until=require_aware(data.valid_until, "valid_until"),
     )
-    return ConsentOut(**vars(view))
+    return view
 
 
 @post(
@@ -86,8 +67,8 @@ def withdraw_consent(
     consent_id: FromPath[int],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-) -> ConsentOut:
-    return ConsentOut(**vars(services.withdraw_consent(uow, principal=principal, consent_id=consent_id)))
+) -> services.ConsentView:
+    return services.withdraw_consent(uow, principal=principal, consent_id=consent_id)
 
 
 @get(
@@ -101,10 +82,8 @@ def list_consents(
     client_id: FromPath[int],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-) -> list[ConsentOut]:
-    return [
-        ConsentOut(**vars(c)) for c in services.list_consents(uow, principal=principal, client_id=client_id)
-    ]
+) -> list[services.ConsentView]:
+    return services.list_consents(uow, principal=principal, client_id=client_id)
 
 
 @get(
@@ -133,7 +112,7 @@ def get_client_access_log(
     )
     if format == "html":
         return Response(printable_report(client_id, begin, end, rows), media_type="text/html; charset=utf-8")
-    return Response([AccessRowOut(**vars(r)) for r in rows])
+    return Response(rows)
 
 
 def printable_report(

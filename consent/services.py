@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, TypeVar
 
+import msgspec
 from sqlalchemy import select
+from sqlmodel import col
 
 from sotesilta.consent import audit
 from sotesilta.consent.tables import AccessLogEntry, Consent
@@ -33,13 +36,16 @@ REPORT_FREE_REACH = timedelta(days=730)
 _STAFF = (Role.HEALTH_STAFF, Role.INSTRUCTOR)
 
 
-@dataclass(frozen=True)
-class ConsentView:
+class ConsentView(msgspec.Struct, frozen=True, kw_only=True):
+    """A client's consent, as the use cases return it and the API sends it."""
+
     id: int
     client_id: int
-    scope: str
-    recipient: str
-    given_how: str
+    scope: Annotated[
+        str, msgspec.Meta(description="named_consultation, information_exchange or contact_social_care")
+    ]
+    recipient: Annotated[str, msgspec.Meta(description="organisation or unit, e.g. 049")]
+    given_how: Annotated[str, msgspec.Meta(description="oral, written or electronic")]
     valid_from: datetime
     valid_until: datetime | None
     recorded_by: int
@@ -48,18 +54,7 @@ class ConsentView:
 
 
 def _view(c: Consent) -> ConsentView:
-    return ConsentView(
-        c.id or 0,
-        c.client_id,
-        c.scope,
-        c.recipient,
-        c.given_how,
-        c.valid_from,
-        c.valid_until,
-        c.recorded_by,
-        c.recorded_at,
-        c.withdrawn_at,
-    )
+    return msgspec.convert(c, ConsentView, from_attributes=True)
 
 
 def _client(uow: UnitOfWork, principal: Principal, client_id: int) -> ClientRecord:
@@ -84,7 +79,10 @@ def _log(
     )
 
 
-def _enum(kind: type, value: str, field: str):  # type: ignore[no-untyped-def]
+E = TypeVar("E", bound=StrEnum)
+
+
+def _enum(kind: type[E], value: str, field: str) -> E:
     try:
         return kind(value)
     except ValueError:
@@ -154,7 +152,7 @@ def withdraw_consent(uow: UnitOfWork, *, principal: Principal, consent_id: int) 
 def list_consents(uow: UnitOfWork, *, principal: Principal, client_id: int) -> list[ConsentView]:
     _client(uow, principal, client_id)
     rows = uow.session.scalars(
-        select(Consent).where(Consent.client_id == client_id).order_by(Consent.id)
+        select(Consent).where(col(Consent.client_id) == client_id).order_by(col(Consent.id))
     ).all()
     _log(uow, principal, AccessAction.READ, "consent", 0, client_id)
     uow.commit()
@@ -166,13 +164,16 @@ def staff_names(uow: UnitOfWork, user_ids: set[int]) -> dict[int, str]:
     if not user_ids:
         return {}
     rows = uow.session.execute(
-        select(UserAccount.id, UserAccount.display_name).where(UserAccount.id.in_(sorted(user_ids)))
+        select(col(UserAccount.id), col(UserAccount.display_name)).where(
+            col(UserAccount.id).in_(sorted(user_ids))
+        )
     ).all()
-    return {int(user_id): name for user_id, name in rows}
+    return {user_id: name for user_id, name in rows if user_id is not None}  # stored rows have ids
 
 
-@dataclass(frozen=True)
-class AccessReportRow:
+class AccessReportRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One logged use of a client's data, as the report shows it."""
+
     at: datetime
     who: str
     role: str
@@ -201,20 +202,24 @@ def access_report(
         )
     _client(uow, principal, client_id)
     rows = uow.session.execute(
-        select(AccessLogEntry, UserAccount.display_name)
-        .join(UserAccount, UserAccount.id == AccessLogEntry.user_id, isouter=True)
-        .where(AccessLogEntry.client_id == client_id, AccessLogEntry.at >= start, AccessLogEntry.at < end)
-        .order_by(AccessLogEntry.seq)
+        select(AccessLogEntry, col(UserAccount.display_name))
+        .join(UserAccount, col(UserAccount.id) == col(AccessLogEntry.user_id), isouter=True)
+        .where(
+            col(AccessLogEntry.client_id) == client_id,
+            col(AccessLogEntry.at) >= start,
+            col(AccessLogEntry.at) < end,
+        )
+        .order_by(col(AccessLogEntry.seq))
     ).all()
     report = [
         AccessReportRow(
-            e.at,
-            name or f"user {e.user_id}",
-            e.role,
-            e.action,
-            f"{e.subject_type} {e.subject_id}",
-            e.basis,
-            e.consent_id,
+            at=e.at,
+            who=name or f"user {e.user_id}",
+            role=e.role,
+            action=e.action,
+            what=f"{e.subject_type} {e.subject_id}",
+            basis=e.basis,
+            consent_id=e.consent_id,
         )
         for e, name in rows
     ]

@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel
 from sotesilta.core.plugin_api.data import UTCDateTime
 
 
-def _utc(*, nullable: bool = False) -> Column:  # type: ignore[type-arg]
+def _utc(*, nullable: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable)
 
 

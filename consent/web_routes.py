@@ -2,10 +2,11 @@
 the client's consents and withdraw one.
 
 Registered through ``sotesilta_register_routes`` as a page router of core's web layer (its form
-check and error pages), rendering core's ``consent_find.html`` and ``consent.html``. Every
-reading and change goes through a use case (this plugin's ``services``, core's ``clients``),
-which decides who may see what and writes the access log: staff of the client's municipality
-may; anyone else finds nothing. A client shows as a client number, never a name.
+check and error pages), rendering the plugin's own ``consent_find.html`` and ``consent.html``
+(in ``templates/`` beside this module, translated through its own ``locale/``). Every reading
+and change goes through a use case (this plugin's ``services``, core's ``clients``), which
+decides who may see what and writes the access log: staff of the client's municipality may;
+anyone else finds nothing. A client shows as a client number, never a name.
 
 A page that sends the nurse here, such as the consultation form, passes where to return
 (``next``, a path on this site) and the consent it needs (``for_scope``, ``for_recipient``); the

@@ -34,7 +34,13 @@ from sotesilta.core.kernel.web import health
 from sotesilta.core.kernel.web.dependencies import DEPENDENCIES
 from sotesilta.core.kernel.web.problems import COMMON_PROBLEMS, EXCEPTION_HANDLERS
 from sotesilta.core.kernel.web.security import EXCLUDE_FROM_AUTH
-from sotesilta.core.kernel.web.shell import SHELL, page_router, static_router, template_environment
+from sotesilta.core.kernel.web.shell import (
+    SHELL,
+    page_router,
+    plugin_static_routers,
+    static_router,
+    template_environment,
+)
 from sotesilta.core.organisations import api as organisations_api
 from sotesilta.core.organisations import pages as organisations_pages
 from sotesilta.core.rehab.api import outcomes as rehab_outcomes_api
@@ -174,7 +180,7 @@ def create_app(runtime: Runtime | None = None, **litestar_options: Any) -> Lites
         **litestar_options,
     )
     _configure_routes(config, runtime)
-    configure_web(config)  # the pages: after the API routes, whose operations they link to
+    configure_web(config, runtime)  # the pages: after the API routes, whose operations they link to
     _configure_security(config)
     _configure_openapi(config)
     app = Litestar.from_config(config)
@@ -201,11 +207,14 @@ def _operation_path(handlers: list[Any], operation_id: str) -> str | None:
     return None
 
 
-def configure_web(config: AppConfig) -> None:
-    """Add the pages to an app whose API routes are already configured."""
+def configure_web(config: AppConfig, runtime: Runtime) -> None:
+    """Add the pages to an app whose API routes are already configured: core's templates,
+    then the plugins' (their ``templates/``, ``static/`` and ``locale/``)."""
+    plugins = runtime.plugins.resources()
     config.template_config = TemplateConfig(
-        engine=JinjaTemplateEngine.from_environment(template_environment(TEMPLATE_PACKAGES))
+        engine=JinjaTemplateEngine.from_environment(template_environment(TEMPLATE_PACKAGES, plugins))
     )
     config.state["invitation_path"] = _operation_path(config.route_handlers, INVITATION_OPERATION)
     config.route_handlers.append(static_router())
+    config.route_handlers.extend(plugin_static_routers(plugins))
     config.route_handlers.append(page_router([route for module in PAGE_MODULES for route in module.ROUTES]))

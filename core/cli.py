@@ -57,12 +57,16 @@ def _runtime() -> Iterator[Runtime]:
     configure_logging(json_lines=settings.env == "production", level=settings.log_level)
     try:
         runtime = build_runtime(settings)
+    except SettingsError as exc:  # a plugin's settings section
+        _fail(f"configuration is not valid:\n{exc}", 2)
     except PluginError as exc:
         _fail(f"plugins could not be loaded: {exc}", 2)
     try:
         yield runtime
     except DomainError as exc:
         _fail(f"{exc.title}: {exc.detail}")
+    except migrate.MigrationError as exc:
+        _fail(f"migrations cannot run:\n{exc}", 2)
     finally:
         runtime.engine.dispose()
 
@@ -147,7 +151,10 @@ def db() -> None:
     pass
 
 
-@db.command("upgrade", help="Apply all migrations and sync the plugins' municipalities.")
+@db.command(
+    "upgrade",
+    help="Apply all migrations (core's and each installed plugin's) and sync the plugins' municipalities.",
+)
 def db_upgrade() -> None:
     with _runtime() as runtime:
         migrate.upgrade(runtime.engine)
@@ -159,7 +166,7 @@ def db_upgrade() -> None:
         )
 
 
-@db.command("current", help="Show the database's migration revision.")
+@db.command("current", help="Show the database's migration revisions (one head per branch).")
 def db_current() -> None:
     with _runtime() as runtime:
         click.echo(
@@ -323,6 +330,9 @@ def plugins_list() -> None:
     settings = _settings()
     try:
         loaded = load_plugins(blocked=settings.blocked_plugins)
+    except SettingsError as exc:  # a plugin's settings section
+        _fail(f"configuration is not valid:\n{exc}", 2)
+        return
     except PluginError as exc:
         _fail(f"plugins could not be loaded: {exc}", 2)
         return
@@ -510,6 +520,9 @@ def check() -> None:
         keyring = {}
     try:
         runtime = build_runtime(settings)
+    except SettingsError as exc:  # a plugin's settings section
+        _fail(f"configuration is not valid:\n{exc}", 1)
+        return
     except PluginError as exc:
         _fail(f"plugins: {exc}", 1)
         return
@@ -517,6 +530,7 @@ def check() -> None:
         f"plugins: {len(runtime.plugins.info())} loaded, {len(runtime.plugins.municipalities)} municipalities"
     )
     problems.extend(f"plugin: {p}" for p in runtime.plugins.check())
+    problems.extend(f"migrations: {p}" for p in migrate.branch_problems())
     state = check_database(runtime.engine)
     if state.ready:
         click.echo(f"database: ok (revision {state.revision})")

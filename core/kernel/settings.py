@@ -1,7 +1,9 @@
 """Settings from the environment and an optional TOML file, validated at start-up.
 
 Precedence: environment (``SOTESILTA_*``) over the TOML file named by
-``SOTESILTA_CONFIG`` over defaults.
+``SOTESILTA_CONFIG`` over defaults. Core's settings are the file's top-level keys; a
+table (``[calendar]``) is a plugin's settings section, validated when the plugins load
+(``sotesilta.core.kernel.plugins.sections``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import contextlib
 import os
 import secrets
 import stat
+import tomllib
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -18,10 +21,10 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
 
 from sotesilta.core.accounts.domain import SessionPolicy
@@ -33,6 +36,8 @@ DATA_KEYS_FILE = "data.keys"
 INDEX_KEY_FILE = "index.key"
 AUDIT_KEY_FILE = "audit.key"
 MIN_SECRET_LENGTH = 32
+#: the environment variable naming the TOML settings file
+CONFIG_VARIABLE = "SOTESILTA_CONFIG"
 
 
 class SettingsError(Exception):
@@ -69,11 +74,6 @@ class Settings(BaseSettings):
     feed_past_days: int = Field(default=30, ge=0, le=366)
     feed_future_days: int = Field(default=180, ge=1, le=730)
     feed_tombstone_days: int = Field(default=30, ge=1, le=366)
-    #: external calendars (busy times in) are fetched only from these origins,
-    #: e.g. "https://outlook.office365.com,https://calendar.google.com"
-    calendar_allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
-    calendar_fetch_max_bytes: int = Field(default=2_000_000, ge=10_000, le=50_000_000)
-    calendar_fetch_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
     @classmethod
     def settings_customise_sources(
@@ -84,23 +84,17 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        config_file = os.environ.get("SOTESILTA_CONFIG")
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        if config_file:
-            if not Path(config_file).is_file():
-                raise ValueError(f"{config_file} does not exist or is not a file")
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        document = read_config_file()
+        if document is not None:
+            # a table is a plugin's section, unless it names one of core's settings (then it is an error)
+            own = {
+                key: value
+                for key, value in document.items()
+                if not isinstance(value, dict) or key in cls.model_fields
+            }
+            sources.append(InitSettingsSource(settings_cls, init_kwargs=own))
         return tuple(sources)
-
-    @field_validator("calendar_allowed_origins", mode="before")
-    @classmethod
-    def _split_origins(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = tuple(o.strip() for o in value.split(",") if o.strip())
-        for origin in value:
-            if not str(origin).startswith(("http://", "https://")) or str(origin).count("/") != 2:
-                raise ValueError(f"{origin!r} is not an origin like https://calendar.example.org")
-        return tuple(str(o).lower() for o in value)
 
     @field_validator("blocked_plugins", mode="before")
     @classmethod
@@ -263,6 +257,33 @@ def _read_or_create(path: Path, make: Callable[[], str]) -> str:
     return path.read_text().strip()
 
 
+def config_file() -> Path | None:
+    """The TOML settings file named by ``SOTESILTA_CONFIG``, if any."""
+    named = os.environ.get(CONFIG_VARIABLE)
+    return Path(named) if named else None
+
+
+def read_config_file() -> dict[str, Any] | None:
+    """The TOML settings file's content (``None`` without one); raises ``ValueError`` when it
+    is missing or malformed and ``OSError`` when it cannot be read."""
+    path = config_file()
+    if path is None:
+        return None
+    if not path.is_file():
+        raise ValueError(f"{path} does not exist or is not a file")
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def config_tables() -> dict[str, dict[str, Any]]:
+    """The TOML settings file's tables: the plugins' settings sections, by name."""
+    try:
+        document = read_config_file() or {}
+    except (OSError, ValueError) as exc:
+        raise SettingsError(f"{CONFIG_VARIABLE}: {exc}") from None
+    return {key: value for key, value in document.items() if isinstance(value, dict)}
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Read and validate settings; raise ``SettingsError`` naming each bad value."""
     try:
@@ -273,11 +294,14 @@ def load_settings(**overrides: Any) -> Settings:
             location = ".".join(str(part) for part in error["loc"]) or "settings"
             if error["type"] == "extra_forbidden":
                 # only the TOML file can carry unknown keys; env vars are matched by name
-                lines.append(f"{location}: unknown setting in {os.environ.get('SOTESILTA_CONFIG')}")
+                lines.append(
+                    f"{location}: unknown setting in {config_file()} "
+                    "(a plugin's settings go in a table of its own, e.g. [calendar])"
+                )
                 continue
             name = f"SOTESILTA_{location.upper()}" if error["loc"] else location
             message = error["msg"].removeprefix("Value error, ")
             lines.append(f"{name}: {message}")
         raise SettingsError("\n".join(lines)) from None
     except (OSError, ValueError) as exc:  # unreadable or malformed TOML file
-        raise SettingsError(f"SOTESILTA_CONFIG: {exc}") from None
+        raise SettingsError(f"{CONFIG_VARIABLE}: {exc}") from None

@@ -4,6 +4,11 @@ Municipality plugins import ``sotesilta.core.plugin_api as api`` and nothing
 deeper, so the core may reorganise its modules without breaking them. Pages and
 routes use ``plugin_api.web``; the built-in plugins, which keep the access log and
 the calendars, also read core's records through ``plugin_api.data``.
+
+A plugin's settings section subclasses ``PluginSettings`` and is registered through
+``sotesilta_register_settings``; read it with ``runtime.plugins.settings(Model)``. A
+plugin's templates, static files, catalogue and migrations are found by convention in
+folders beside its module (see ``sotesilta.core.kernel.plugins.resources``).
 """
 
 from collections.abc import Iterator
@@ -32,6 +37,7 @@ from sotesilta.core.kernel.plugins.registry import (
     RouteRegister,
     StatisticsReportRegister,
 )
+from sotesilta.core.kernel.plugins.sections import PluginSettings, SettingsRegister
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import (
     AccessAction,
@@ -95,6 +101,7 @@ __all__ = [
     "Measure",
     "MunicipalityProfile",
     "MunicipalityRegister",
+    "PluginSettings",
     "Principal",
     "RecordConflict",
     "RecordNotFound",
@@ -103,6 +110,7 @@ __all__ = [
     "Role",
     "RouteRegister",
     "Runtime",
+    "SettingsRegister",
     "StateConflict",
     "StationKind",
     "StationProfile",

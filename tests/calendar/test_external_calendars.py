@@ -25,10 +25,12 @@ from support import TEST_SECRET, bearer, login
 
 from sotesilta.calendar import external
 from sotesilta.calendar.busy import merge_blocks, parse_busy
+from sotesilta.calendar.settings import CalendarSettings
 from sotesilta.calendar.tables import ExternalCalendar
 from sotesilta.core.cli import main
 from sotesilta.core.kernel.clock import HELSINKI
 from sotesilta.core.kernel.errors import InputInvalid
+from sotesilta.core.kernel.plugins.manager import Plugins, load_plugins
 from sotesilta.core.scheduling.tables import Slot, WorkerBusy
 
 PROBLEM = "application/problem+json"
@@ -129,6 +131,12 @@ def _calendar_settings(server: CalendarServer, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("SOTESILTA_CALENDAR_ALLOWED_ORIGINS", server.origin)
     monkeypatch.setenv("SOTESILTA_CALENDAR_FETCH_MAX_BYTES", str(MAX_BYTES))
     monkeypatch.setenv("SOTESILTA_CALENDAR_FETCH_TIMEOUT_SECONDS", str(TIMEOUT))
+
+
+@pytest.fixture
+def plugins(_calendar_settings: None) -> Plugins:
+    """The plugins loaded after the settings above: the calendar's section reads them at start-up."""
+    return load_plugins()
 
 
 # --- iCalendar text ---------------------------------------------------------------------------------
@@ -686,7 +694,9 @@ def test_the_refresh_command_refreshes_every_url_calendar_and_fails_when_one_fai
     server.serve("/a.ics", ics(event("a", stamp, end)))
     server.serve("/b.ics", ics())
     limits = external.FetchLimits(
-        allowed_origins=runtime.settings.calendar_allowed_origins, max_bytes=MAX_BYTES, timeout=TIMEOUT
+        allowed_origins=runtime.plugins.settings(CalendarSettings).allowed_origins,
+        max_bytes=MAX_BYTES,
+        timeout=TIMEOUT,
     )
     ids = []
     for path in ("/a.ics", "/b.ics"):

@@ -1,4 +1,5 @@
-"""The pages' languages: catalogues complete and consistent, language choice, Helsinki times."""
+"""The pages' languages: catalogues complete and consistent (core's, and each built-in plugin's
+own), language choice, Helsinki times."""
 
 from __future__ import annotations
 
@@ -11,27 +12,30 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from support import REPO_ROOT
 
-from sotesilta.core.kernel.web.i18n import LANGUAGES, Dates, choose_language, translate
+from sotesilta.core.kernel.plugins.manager import load_plugins
+from sotesilta.core.kernel.web.i18n import LANGUAGES, Catalogues, Dates, choose_language, translate
 
 CORE = REPO_ROOT / "core"
 #: the shell's folder: the catalogues of every core page
 WEB = CORE / "kernel" / "web"
+#: the built-in plugins with pages: each carries its own catalogue (its own ``locale/``)
+PLUGINS = {"consent": REPO_ROOT / "consent", "calendar": REPO_ROOT / "calendar"}
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 
 
-def used_messages() -> set[str]:
+def used_messages(folder: Path = CORE) -> set[str]:
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-        str(CORE), METHODS, OPTIONS, keywords=keywords
+        str(folder), METHODS, OPTIONS, keywords=keywords
     ):
         found.add(message if isinstance(message, str) else message[0])
     return found
 
 
-def catalogue(language: str):  # type: ignore[no-untyped-def]
-    with (WEB / "locale" / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
+def catalogue(language: str, folder: Path = WEB):  # type: ignore[no-untyped-def]
+    with (folder / "locale" / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
         return read_po(po, locale=language)
 
 
@@ -58,12 +62,52 @@ def test_finnish_and_swedish_are_fully_translated_with_the_same_placeholders(lan
     assert not problems, problems
 
 
+@pytest.mark.parametrize("plugin", sorted(PLUGINS))
+def test_a_built_in_plugins_pages_use_messages_of_their_own(plugin):
+    # guards the tests below: the plugins' pages are translated, through their own catalogue
+    assert len(used_messages(PLUGINS[plugin])) > 20
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("plugin", sorted(PLUGINS))
+def test_every_message_of_a_plugins_pages_is_in_its_own_catalogue(plugin, language):
+    used = used_messages(PLUGINS[plugin])
+    messages = {m.id for m in catalogue(language, PLUGINS[plugin]) if m.id}
+    missing = used - messages
+    assert not missing, f"missing in {plugin}/locale/{language}: {missing}"
+    unused = messages - used
+    assert not unused, f"obsolete messages in {plugin}/locale/{language}: {unused}"
+
+
+@pytest.mark.parametrize("language", ["fi", "sv"])
+@pytest.mark.parametrize("plugin", sorted(PLUGINS))
+def test_a_plugins_finnish_and_swedish_are_fully_translated_with_the_same_placeholders(plugin, language):
+    po = catalogue(language, PLUGINS[plugin])
+    untranslated = [m.id for m in po if m.id and (not m.string or m.fuzzy)]
+    assert not untranslated, untranslated
+    problems = [(m.id, [str(e) for e in errors]) for m, errors in po.check()]
+    assert not problems, problems
+
+
+def test_the_pages_catalogue_merges_the_plugins_with_core_first():
+    catalogues = Catalogues([r.locale for r in load_plugins().resources() if r.locale is not None])
+    # a consent page's message, from the consent plugin's catalogue
+    assert translate("sv", "Another client", catalogues=catalogues) == "En annan klient"
+    assert translate("sv", "Another client") == "Another client"  # core alone does not carry it
+    # core's messages stay core's
+    assert translate("fi", "Log in", catalogues=catalogues) == "Kirjaudu sisään"
+
+
 def test_the_installed_package_carries_the_catalogues_and_templates():
     web = files("sotesilta.core.kernel.web")
     for language in LANGUAGES:
         assert (web / "locale" / language / "LC_MESSAGES" / "messages.po").is_file()
     assert (web / "templates" / "base.html").is_file() and (web / "static" / "site.css").is_file()
     assert (files("sotesilta.core.scheduling") / "templates" / "book.html").is_file()
+    for package, template in (("sotesilta.consent", "consent.html"), ("sotesilta.calendar", "feeds.html")):
+        assert (files(package) / "templates" / template).is_file()
+        for language in LANGUAGES:
+            assert (files(package) / "locale" / language / "LC_MESSAGES" / "messages.po").is_file()
 
 
 def test_catalogues_load_at_run_time_without_a_compile_step():

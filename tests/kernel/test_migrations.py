@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -90,6 +91,22 @@ def test_the_newest_migrations_step_down_and_up_again_on_the_test_database(datab
                 connection.scalar(text("SELECT count(*) FROM pg_trigger WHERE tgname = 'access_log_chain'"))
                 == 1
             )
+    engine.dispose()
+
+
+def test_a_database_at_a_revision_no_installed_plugin_provides_is_refused(tmp_path):
+    # e.g. a plugin with a migration branch was uninstalled
+    from sqlalchemy import text
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'orphan.sqlite3'}")
+    migrate.upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO alembic_version (version_num) VALUES ('gone_0001')"))
+    assert migrate.current_heads(engine) == tuple(sorted((migrate.core_head(), "gone_0001")))
+    state = check_database(engine)
+    assert not state.ready and f"{migrate.core_head()} + gone_0001" in state.problems[0]
+    with pytest.raises(migrate.MigrationError, match="gone_0001, which no installed plugin provides"):
+        migrate.upgrade(engine)
     engine.dispose()
 
 

@@ -1,5 +1,8 @@
 """The plugin kernel: hook specifications, registries and the plugin manager."""
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import pluggy
 
 PROJECT_NAME = "sotesilta"
@@ -8,7 +11,10 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 
 
-def hookspec_marker_firstresult(function):  # type: ignore[no-untyped-def]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def hookspec_marker_firstresult(function: F) -> F:
     """A decision hook: the first non-None answer wins."""
     return hookspec(firstresult=True)(function)
 

@@ -3,7 +3,7 @@
 Registration hooks receive a ``register`` callback instead of returning a value:
 with several municipalities installed, a ``firstresult`` hook would answer only
 for whichever registered last. Each hook is documented in ``docs/plugins.md``
-and has a test (meta-tests in ``tests/test_plugin_meta.py`` enforce both).
+and has a test (meta-tests in ``tests/kernel/test_plugin_meta.py`` enforce both).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         RouteRegister,
         StatisticsReportRegister,
     )
+    from sotesilta.core.kernel.plugins.sections import SettingsRegister
     from sotesilta.core.kernel.privacy import AccessEvent, ConsentDecision, ConsentQuery
     from sotesilta.core.scheduling.domain.bookings import BookingDraft
 
@@ -162,4 +163,18 @@ def sotesilta_register_feedback_forms(register: FeedbackFormRegister) -> None:
     their responses can still be read. The same key and version twice, a key
     of another plugin's, or two forms of one audience for a municipality stop
     start-up. Return nothing.
+    """
+
+
+@hookspec
+def sotesilta_register_settings(register: SettingsRegister) -> None:
+    """Declare this plugin's settings section.
+
+    Call ``register(section, model)`` once, with the section's name (by convention the
+    plugin's name) and a subclass of ``PluginSettings`` (pydantic-settings: fields with
+    defaults, constraints and validators). Its values come from the environment,
+    ``SOTESILTA_<SECTION>_<FIELD>``, over the TOML settings file's table ``[<section>]``,
+    over the defaults; they are validated at start-up, every problem named. Read them with
+    ``runtime.plugins.settings(model)``. A section name registered twice, or one whose
+    variables would mix with core's settings, stops start-up. Return nothing.
     """

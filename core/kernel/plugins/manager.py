@@ -11,8 +11,9 @@ import importlib.metadata
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 import pluggy
 
@@ -26,7 +27,10 @@ from sotesilta.core.kernel.plugins.registry import (
     MunicipalityRegistry,
     ReportRegistry,
 )
+from sotesilta.core.kernel.plugins.resources import PluginResources, module_folder, spec_folder
+from sotesilta.core.kernel.plugins.sections import PluginSettings, SettingsSections
 from sotesilta.core.kernel.privacy import AccessEvent, ConsentDecision, ConsentQuery
+from sotesilta.core.kernel.settings import SettingsError, config_tables
 from sotesilta.core.organisations.domain import MunicipalityProfile
 from sotesilta.core.scheduling.domain.bookings import BookingDraft
 
@@ -40,10 +44,15 @@ BUILTIN_PLUGINS: Mapping[str, str] = {
 UNBLOCKABLE = frozenset({"core-defaults"})
 
 log = logging.getLogger("sotesilta.plugins")
+S = TypeVar("S", bound=PluginSettings)
 
 
 class PluginError(Exception):
     """A plugin problem that stops start-up; the message says what to fix."""
+
+
+class PluginSettingsError(PluginError, SettingsError):
+    """A plugin's settings section is not valid: a configuration problem, one per line."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +130,7 @@ class Plugins:
         self.code_lists = CodeListRegistry()
         self.reports = ReportRegistry()
         self.feedback_forms = FeedbackFormRegistry()
+        self.sections = SettingsSections()
         try:
             _call_each(
                 pm,
@@ -147,8 +157,19 @@ class Plugins:
                 register=lambda plugin: lambda form: self.feedback_forms.register(form, plugin=plugin),
             )
             self.feedback_forms.check_municipalities(m.code for m in self.municipalities.all())
+            _call_each(
+                pm,
+                "sotesilta_register_settings",
+                register=lambda plugin: (
+                    lambda section, model: self.sections.register(section, model, plugin=plugin)
+                ),
+            )
         except DomainError as exc:
             raise PluginError(str(exc)) from exc
+        try:
+            self.sections.load(config_tables(), ignored=frozenset(self.blocked()))
+        except SettingsError as exc:
+            raise PluginSettingsError(str(exc)) from None
         if not pm.hook.sotesilta_record_access.get_hookimpls():
             raise PluginError(
                 "no plugin keeps the access log (sotesilta_record_access): client data cannot be served; "
@@ -218,6 +239,22 @@ class Plugins:
     def blocked(self) -> list[str]:
         return sorted(name for name, plugin in self.pm.list_name_plugin() if plugin is None)
 
+    def settings(self, model: type[S]) -> S:
+        """A plugin's validated settings section, by the model it registered."""
+        return self.sections.get(model)
+
+    def resources(self) -> list[PluginResources]:
+        """The registered plugins' resource folders, in registration order (core's own
+        defaults have none: they are core's)."""
+        found = []
+        for name, plugin in self.pm.list_name_plugin():
+            if name in UNBLOCKABLE or not isinstance(plugin, ModuleType):
+                continue
+            folder = module_folder(plugin)
+            if folder is not None:
+                found.append(PluginResources(name, folder))
+        return found
+
 
 def load_plugins(
     *,
@@ -230,3 +267,18 @@ def load_plugins(
 
 def installed_entry_points() -> list[importlib.metadata.EntryPoint]:
     return list(importlib.metadata.entry_points(group=PROJECT_NAME))
+
+
+def installed_plugin_folders() -> list[tuple[str, Path]]:
+    """Every installed plugin's resource folder (the built-ins', then the entry points'),
+    blocked or not, found without importing the plugins: for the migrations, which are part
+    of the database's schema whether the plugin is loaded or not."""
+    modules = [*BUILTIN_PLUGINS.items(), *((ep.name, ep.module) for ep in installed_entry_points())]
+    found: list[tuple[str, Path]] = []
+    for name, module in modules:
+        if name in UNBLOCKABLE:
+            continue
+        folder = spec_folder(module)
+        if folder is not None:
+            found.append((name, folder))
+    return found

@@ -34,7 +34,10 @@ class CodeListRegister(Protocol):
 class DemoBuilder(Protocol):
     """What a plugin may do while the demo loads (implemented by the core)."""
 
-    password_for: Callable[[str], str]
+    @property
+    def password_for(self) -> Callable[[str], str]:
+        """The demo password of a username."""
+        ...
 
     def worker(
         self,

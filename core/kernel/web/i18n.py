@@ -4,19 +4,26 @@ The catalogues are the ``.po`` files under ``locale/`` (package data). They are
 compiled in memory on first use (babel reads the ``.po`` and writes a ``.mo``
 into a buffer), so no build step is needed and an editable install and a wheel
 behave alike. Message ids are English; Finnish is the default language.
+
+A plugin ships its own catalogue (``locale/<lang>/LC_MESSAGES/messages.po`` beside its
+module); the pages' template environment carries the plugins' catalogues
+(``Catalogues``), merged with core's for each language: core's messages win, then the
+plugins' in registration order.
 """
 
 from __future__ import annotations
 
 import gettext as stdlib_gettext
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from functools import cache
 from importlib.resources import files
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date, format_datetime
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
@@ -33,6 +40,10 @@ LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 #: Finnish conventions in every language: d.M.yyyy and H.mm, Europe/Helsinki
 LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
 LANGUAGE_COOKIE = "sotesilta_lang"
+#: the name under which a template environment carries its ``Catalogues``
+CATALOGUES = "sotesilta_catalogues"
+#: a calendar day (``Dates`` has a method named ``date``)
+Day = date
 
 
 def N_(message: str) -> str:
@@ -40,18 +51,56 @@ def N_(message: str) -> str:
     return message
 
 
-@cache
-def translations(language: str) -> stdlib_gettext.NullTranslations:
-    """The catalogue of ``language`` (an unknown one falls back to the message ids)."""
-    if language not in LANGUAGES:
-        return stdlib_gettext.NullTranslations()
-    source = files("sotesilta.core.kernel.web") / "locale" / language / "LC_MESSAGES" / "messages.po"
+def _read(source: Any, language: str) -> Catalog:
     with source.open("rb") as po:
-        catalog = read_po(po, locale=language)
+        return read_po(po, locale=language)
+
+
+def _compiled(catalog: Catalog) -> stdlib_gettext.NullTranslations:
     compiled = BytesIO()
     write_mo(compiled, catalog)  # fuzzy entries are left out, as msgfmt does
     compiled.seek(0)
     return Translations(fp=compiled, domain="messages")
+
+
+def _core_catalog(language: str) -> Catalog:
+    return _read(
+        files("sotesilta.core.kernel.web") / "locale" / language / "LC_MESSAGES" / "messages.po", language
+    )
+
+
+@cache
+def translations(language: str, plugin_locales: tuple[Path, ...] = ()) -> stdlib_gettext.NullTranslations:
+    """The catalogue of ``language``: core's, merged with the ``.po`` files of the plugins'
+    ``locale/`` folders given (core's messages first, then the plugins' in order); an
+    unknown language falls back to the message ids."""
+    if language not in LANGUAGES:
+        return stdlib_gettext.NullTranslations()
+    catalog = _core_catalog(language)
+    for locale in plugin_locales:
+        source = locale / language / "LC_MESSAGES" / "messages.po"
+        if not source.is_file():
+            continue
+        for message in _read(source, language):
+            if message.id and catalog.get(message.id) is None:
+                catalog[message.id] = message
+    return _compiled(catalog)
+
+
+class Catalogues:
+    """Core's catalogue with the plugins' merged in, per language: what a template
+    environment carries (under ``CATALOGUES``) for its pages' ``_()``."""
+
+    def __init__(self, plugin_locales: Sequence[Path] = ()) -> None:
+        self.plugin_locales = tuple(plugin_locales)
+
+    def get(self, language: str) -> stdlib_gettext.NullTranslations:
+        return translations(language, self.plugin_locales)
+
+
+def _catalogue(context: Context, language: str) -> stdlib_gettext.NullTranslations:
+    catalogues = context.environment.globals.get(CATALOGUES)
+    return catalogues.get(language) if isinstance(catalogues, Catalogues) else translations(language)
 
 
 def gettext_callables(language: str) -> dict[str, Callable[..., Any]]:
@@ -59,20 +108,20 @@ def gettext_callables(language: str) -> dict[str, Callable[..., Any]]:
 
     They behave like Jinja's "new style" gettext: the result is marked safe
     only after ``%(name)s`` placeholders are filled with escaped values, so a
-    translation cannot smuggle markup through a variable.
+    translation cannot smuggle markup through a variable. The catalogue is the
+    template environment's (core's and the plugins'), else core's.
     """
-    catalogue = translations(language)
 
     @pass_context
     def gettext(context: Context, message: str, **variables: Any) -> str:
-        text = catalogue.gettext(message)
+        text = _catalogue(context, language).gettext(message)
         if context.eval_ctx.autoescape:
             text = Markup(text)  # noqa: S704  (our own catalogue, as Jinja's i18n does; values are escaped by %)
         return text % variables if variables else text
 
     @pass_context
     def ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
-        text = catalogue.ngettext(singular, plural, num)
+        text = _catalogue(context, language).ngettext(singular, plural, num)
         if context.eval_ctx.autoescape:
             text = Markup(text)  # noqa: S704  (our own catalogue, as Jinja's i18n does; values are escaped by %)
         return text % {"num": num, **variables}
@@ -80,9 +129,11 @@ def gettext_callables(language: str) -> dict[str, Callable[..., Any]]:
     return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
 
 
-def translate(language: str, message: str, **variables: Any) -> str:
-    """A message translated in Python code (e.g. a redirect's flash text)."""
-    text = translations(language).gettext(message)
+def translate(language: str, message: str, *, catalogues: Catalogues | None = None, **variables: Any) -> str:
+    """A message translated in Python code (e.g. a redirect's flash text); a plugin's
+    message needs the ``catalogues`` that carry it."""
+    catalogue = catalogues.get(language) if catalogues is not None else translations(language)
+    text = catalogue.gettext(message)
     return text % variables if variables else text
 
 
@@ -113,7 +164,7 @@ def choose_language(
     instance, whose cached profiles may be up to 15 seconds old."""
     for candidate in (cookie, user_language):
         if candidate in LANGUAGES:
-            return candidate  # type: ignore[return-value]
+            return candidate
     for tag in _accepted(accept_language):
         primary = tag.split("-")[0]
         if primary in LANGUAGES:
@@ -146,11 +197,11 @@ class Dates:
         """For ``<time datetime=…>``: the instant with its Helsinki offset."""
         return value.astimezone(HELSINKI).isoformat(timespec="minutes")
 
-    def day(self, value: date) -> str:
+    def day(self, value: Day) -> str:
         """A calendar day (no time of day), e.g. ``tiistai 3.3.2026``"""
         return format_date(value, "cccc d.M.yyyy", locale=self.locale)
 
-    def short_day(self, value: date) -> str:
+    def short_day(self, value: Day) -> str:
         """e.g. ``ti 3.3.``"""
         return format_date(value, "ccc d.M.", locale=self.locale)
 
