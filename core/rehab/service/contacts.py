@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, String, bindparam, cast, literal, select, union_all
+import msgspec
+from sqlalchemy import BindParameter, CompoundSelect, String, bindparam, cast, literal, select, union_all
+from sqlmodel import col
 
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.clock import ensure_utc, local_date, local_to_utc, require_aware
@@ -61,8 +62,7 @@ MAX_MEETINGS, MAX_MEMBERS = 52, 20
 _OCCUPYING = (ContactStatus.BOOKED.value, ContactStatus.FULFILLED.value, ContactStatus.NOSHOW.value)
 
 
-@dataclass(frozen=True)
-class ContactDraft:
+class ContactDraft(msgspec.Struct, frozen=True, kw_only=True):
     kind: ContactKind
     starts_at: datetime
     minutes: int
@@ -72,8 +72,7 @@ class ContactDraft:
     note: str | None = None
 
 
-@dataclass(frozen=True)
-class ContactView:
+class ContactView(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     period_id: int
     kind: str
@@ -88,8 +87,7 @@ class ContactView:
     sequence: int
 
 
-@dataclass(frozen=True)
-class Appointment:
+class Appointment(msgspec.Struct, frozen=True):
     """One entry of a worker's schedule; never names a client."""
 
     kind: str  # "guidance_session", "booking", "contact", "absence", "busy" (their own calendar)
@@ -152,7 +150,9 @@ def _workers_of(uow: UnitOfWork, municipality: str, ids: Sequence[int]) -> tuple
         raise InputInvalid(f"a contact has 1-{MAX_WORKERS} workers", field="worker_ids")
     found = set(
         uow.session.scalars(
-            select(Worker.id).where(Worker.id.in_(unique), Worker.municipality_code == municipality)
+            select(col(Worker.id)).where(
+                col(Worker.id).in_(unique), col(Worker.municipality_code) == municipality
+            )
         )
     )
     missing = [w for w in unique if w not in found]
@@ -161,42 +161,52 @@ def _workers_of(uow: UnitOfWork, municipality: str, ids: Sequence[int]) -> tuple
     return unique
 
 
-def _schedule_statement() -> Select:  # type: ignore[type-arg]
+def _schedule_statement() -> CompoundSelect[str, int, datetime, datetime, str, str | None]:
     """One query over sessions, bookings, contacts, absences and busy times from the worker's own
     calendar; built once (it runs per contact)."""
-    worker, start, end = bindparam("worker"), bindparam("start"), bindparam("end")
-    s, b, c, w, a = (
-        GuidanceSession.__table__.c,  # type: ignore[attr-defined]
-        Booking.__table__.c,  # type: ignore[attr-defined]
-        Contact.__table__.c,  # type: ignore[attr-defined]
-        ContactWorker.__table__.c,  # type: ignore[attr-defined]
-        Absence.__table__.c,  # type: ignore[attr-defined]
-    )
+    worker: BindParameter[int] = bindparam("worker")
+    start: BindParameter[datetime] = bindparam("start")
+    end: BindParameter[datetime] = bindparam("end")
     detail = String(32)
+    s, b, c, a, x = GuidanceSession, Booking, Contact, Absence, WorkerBusy
     sessions = select(
-        literal("guidance_session"), s.id, s.starts_at, s.ends_at, s.status, cast(s.station_id, detail)
+        literal("guidance_session"),
+        col(s.id),
+        col(s.starts_at),
+        col(s.ends_at),
+        col(s.status),
+        cast(col(s.station_id), detail),
     ).where(
-        s.worker_id == worker, s.status == SessionStatus.SCHEDULED.value, s.starts_at < end, s.ends_at > start
+        col(s.worker_id) == worker,
+        col(s.status) == SessionStatus.SCHEDULED.value,
+        col(s.starts_at) < end,
+        col(s.ends_at) > start,
     )
-    bookings = select(literal("booking"), b.id, b.starts_at, b.ends_at, b.status, literal(None)).where(
-        b.worker_id == worker,
-        b.status.in_([v.value for v in SLOT_HOLDING_STATUSES]),
-        b.starts_at < end,
-        b.ends_at > start,
+    bookings = select(
+        literal("booking"), col(b.id), col(b.starts_at), col(b.ends_at), col(b.status), literal(None)
+    ).where(
+        col(b.worker_id) == worker,
+        col(b.status).in_([v.value for v in SLOT_HOLDING_STATUSES]),
+        col(b.starts_at) < end,
+        col(b.ends_at) > start,
     )
     contacts = (
-        select(literal("contact"), c.id, c.starts_at, c.ends_at, c.status, c.kind)
-        .join_from(Contact.__table__, ContactWorker.__table__, w.contact_id == c.id)  # type: ignore[arg-type]
-        .where(w.worker_id == worker, c.status.in_(_OCCUPYING), c.starts_at < end, c.ends_at > start)
+        select(literal("contact"), col(c.id), col(c.starts_at), col(c.ends_at), col(c.status), col(c.kind))
+        .join_from(Contact, ContactWorker, col(ContactWorker.contact_id) == col(c.id))
+        .where(
+            col(ContactWorker.worker_id) == worker,
+            col(c.status).in_(_OCCUPYING),
+            col(c.starts_at) < end,
+            col(c.ends_at) > start,
+        )
     )
     absences = select(
-        literal("absence"), a.id, a.starts_at, a.ends_at, literal("absent"), literal(None)
-    ).where(a.worker_id == worker, a.starts_at < end, a.ends_at > start)
-    x = WorkerBusy.__table__.c  # type: ignore[attr-defined]
-    busy = select(literal("busy"), x.id, x.starts_at, x.ends_at, literal("busy"), literal(None)).where(
-        x.worker_id == worker, x.starts_at < end, x.ends_at > start
-    )
-    return union_all(sessions, bookings, contacts, absences, busy)  # type: ignore[return-value]
+        literal("absence"), col(a.id), col(a.starts_at), col(a.ends_at), literal("absent"), literal(None)
+    ).where(col(a.worker_id) == worker, col(a.starts_at) < end, col(a.ends_at) > start)
+    busy = select(
+        literal("busy"), col(x.id), col(x.starts_at), col(x.ends_at), literal("busy"), literal(None)
+    ).where(col(x.worker_id) == worker, col(x.starts_at) < end, col(x.ends_at) > start)
+    return union_all(sessions, bookings, contacts, absences, busy)
 
 
 _SCHEDULE = _schedule_statement()
@@ -238,9 +248,9 @@ def _view(uow: UnitOfWork, contact: Contact) -> ContactView:
     sealer = uow.sealer
     workers = tuple(
         uow.session.scalars(
-            select(ContactWorker.worker_id)
-            .where(ContactWorker.contact_id == contact.id)
-            .order_by(ContactWorker.worker_id)
+            select(col(ContactWorker.worker_id))
+            .where(col(ContactWorker.contact_id) == contact.id)
+            .order_by(col(ContactWorker.worker_id))
         )
     )
     return ContactView(
@@ -363,7 +373,9 @@ def list_period_contacts(
     """A period's contacts in time order, for its instructors; the read is logged."""
     period = period_in_scope(uow, principal, period_id)
     found = uow.session.scalars(
-        select(Contact).where(Contact.period_id == period_id).order_by(Contact.starts_at, Contact.id)
+        select(Contact)
+        .where(col(Contact.period_id) == period_id)
+        .order_by(col(Contact.starts_at), col(Contact.id))
     ).all()
     views = [_view(uow, contact) for contact in found]
     access.log_use(uow, principal, AccessAction.READ, "contact", period_id, period.client_id)
@@ -374,8 +386,7 @@ def list_period_contacts(
 # --- closed groups -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class GroupDraft:
+class GroupDraft(msgspec.Struct, frozen=True, kw_only=True):
     municipality: str
     name: str
     worker_ids: tuple[int, ...]
@@ -388,8 +399,7 @@ class GroupDraft:
     place: str | None = None
 
 
-@dataclass(frozen=True)
-class GroupView:
+class GroupView(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     municipality_code: str
     name: str
@@ -475,11 +485,17 @@ def create_group(
             period.client_id,
         )
     uow.commit()
-    return GroupView(group.id or 0, group.municipality_code, name, workers, members, tuple(meetings))
+    return GroupView(
+        id=group.id or 0,
+        municipality_code=group.municipality_code,
+        name=name,
+        worker_ids=workers,
+        member_period_ids=members,
+        meetings=tuple(meetings),
+    )
 
 
-@dataclass(frozen=True)
-class AttendanceView:
+class AttendanceView(msgspec.Struct, frozen=True, kw_only=True):
     meeting_id: int
     attendance: tuple[tuple[int, str], ...]  # (period id, contact status)
 
@@ -502,11 +518,13 @@ def record_group_attendance(
         raise InputInvalid("give the attendance of at least one member", field="attendance")
     contacts = {
         c.period_id: c
-        for c in uow.session.scalars(select(Contact).where(Contact.group_meeting_id == meeting_id))
+        for c in uow.session.scalars(select(Contact).where(col(Contact.group_meeting_id) == meeting_id))
     }
     periods = {
         p.id: p
-        for p in uow.session.scalars(select(IntensivePeriod).where(IntensivePeriod.id.in_(list(contacts))))
+        for p in uow.session.scalars(
+            select(IntensivePeriod).where(col(IntensivePeriod.id).in_(list(contacts)))
+        )
     }
     seen: set[int] = set()
     for period_id, status in attendance:
@@ -528,7 +546,9 @@ def record_group_attendance(
             contacts[period_id].id or 0,
             clients[period_id],
         )
-    result = AttendanceView(meeting_id, tuple(sorted((p, c.status) for p, c in contacts.items())))
+    result = AttendanceView(
+        meeting_id=meeting_id, attendance=tuple(sorted((p, c.status) for p, c in contacts.items()))
+    )
     uow.commit()
     return result
 
