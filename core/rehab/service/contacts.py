@@ -9,7 +9,7 @@ attendance counts in the member's intensity like any other contact.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, time, timedelta
 
 import msgspec
@@ -229,16 +229,24 @@ def _refuse_conflicts(
     worker_ids: Sequence[int],
     starts_at: datetime,
     ends_at: datetime,
+    *,
+    field: str = "starts_at",
+    own_contacts: Collection[int] = (),
 ) -> None:
-    # a worker's booked guidance time sits inside a session: the session alone is the conflict
+    """Refuse a time that overlaps the workers' other appointments (``own_contacts`` are not other)."""
     for worker_id in worker_ids:
-        clashes = [a for a in appointments_of(uow, worker_id, starts_at, ends_at) if a.kind != "booking"]
+        clashes = [
+            a
+            for a in appointments_of(uow, worker_id, starts_at, ends_at)
+            # a worker's booked guidance time sits inside a session: the session alone is the conflict
+            if a.kind != "booking" and not (a.kind == "contact" and a.id in own_contacts)
+        ]
         if clashes:
             first = clashes[0]
             raise ScheduleConflict(
                 f"worker {worker_id} has a {first.kind.replace('_', ' ')} "
                 f"{first.starts_at.isoformat()} - {first.ends_at.isoformat()}",
-                field="starts_at",
+                field=field,
                 worker_id=worker_id,
                 conflicts=[{"kind": a.kind, "id": a.id} for a in clashes],
             )
@@ -319,7 +327,27 @@ def plan_contact(
     return view
 
 
-def _set_outcome(contact: Contact, period: IntensivePeriod, status: ContactStatus, now: datetime) -> None:
+def _refuse_revival_conflicts(uow: UnitOfWork, contact: Contact) -> None:
+    """A cancelled contact marked as having happened takes its workers' time again: refuse it when
+    that time has been given to something else since (its own group meeting's contacts are not)."""
+    workers = list(
+        uow.session.scalars(
+            select(col(ContactWorker.worker_id)).where(col(ContactWorker.contact_id) == contact.id)
+        )
+    )
+    own = {contact.id or 0}
+    if contact.group_meeting_id is not None:
+        own |= set(
+            uow.session.scalars(
+                select(col(Contact.id)).where(col(Contact.group_meeting_id) == contact.group_meeting_id)
+            )
+        )
+    _refuse_conflicts(uow, workers, contact.starts_at, contact.ends_at, field="status", own_contacts=own)
+
+
+def _set_outcome(
+    uow: UnitOfWork, contact: Contact, period: IntensivePeriod, status: ContactStatus, now: datetime
+) -> None:
     if status not in CONTACT_OUTCOMES:
         raise InputInvalid("an outcome is fulfilled, cancelled or noshow", field="status")
     if status is not ContactStatus.CANCELLED and contact.starts_at > now:
@@ -331,6 +359,8 @@ def _set_outcome(contact: Contact, period: IntensivePeriod, status: ContactStatu
     ):
         # the period was closed before this contact (closing cancelled it): it stays cancelled
         raise AfterPeriodEnd(f"contact {contact.id} lies after its period's end, {end}", field="status")
+    if contact.status == ContactStatus.CANCELLED.value and status is not ContactStatus.CANCELLED:
+        _refuse_revival_conflicts(uow, contact)
     if contact.status != status.value:
         contact.status = status.value
         contact.sequence += 1
@@ -354,7 +384,7 @@ def record_contact_outcome(
         period = period_in_scope(uow, principal, contact.period_id)
     except RecordNotFound:
         raise RecordNotFound(f"no contact {contact_id}") from None
-    _set_outcome(contact, period, status, now)
+    _set_outcome(uow, contact, period, status, now)
     if note is not None:
         contact.note = _note(sealer, note)
     uow.session.flush()
@@ -534,7 +564,7 @@ def record_group_attendance(
         contact = contacts.get(period_id)
         if contact is None:
             raise NotGroupMember(f"period {period_id} is not a member at this meeting", field="attendance")
-        _set_outcome(contact, periods[period_id], status, now)
+        _set_outcome(uow, contact, periods[period_id], status, now)
     uow.session.flush()
     clients = {period_id: period.client_id for period_id, period in periods.items()}
     for period_id in sorted(seen):
