@@ -62,7 +62,7 @@ MAX_MEETINGS, MAX_MEMBERS = 52, 20
 _OCCUPYING = (ContactStatus.BOOKED.value, ContactStatus.FULFILLED.value, ContactStatus.NOSHOW.value)
 
 
-class ContactDraft(msgspec.Struct, frozen=True, kw_only=True):
+class ContactDraft(msgspec.Struct, frozen=True):
     kind: ContactKind
     starts_at: datetime
     minutes: int
@@ -416,7 +416,7 @@ def list_period_contacts(
 # --- closed groups -------------------------------------------------------------
 
 
-class GroupDraft(msgspec.Struct, frozen=True, kw_only=True):
+class GroupDraft(msgspec.Struct, frozen=True):
     municipality: str
     name: str
     worker_ids: tuple[int, ...]

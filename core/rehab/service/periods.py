@@ -52,7 +52,7 @@ class GoalDraft(msgspec.Struct, frozen=True):
     sub_goals: tuple[str, ...] = ()
 
 
-class PeriodDraft(msgspec.Struct, frozen=True, kw_only=True):
+class PeriodDraft(msgspec.Struct, frozen=True):
     decision_id: int
     starts_on: date
     planned_end: date
