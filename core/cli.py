@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import msgspec
 
 from sotesilta.core import scaffold
 from sotesilta.core.accounts import service as accounts
@@ -27,7 +28,6 @@ from sotesilta.core.kernel.settings import Settings, SettingsError, load_setting
 from sotesilta.core.organisations import service as organisations
 from sotesilta.core.organisations.domain import CountyProfile, Language
 from sotesilta.core.scheduling.service import sessions as session_service
-from sotesilta.core.statistics.api.reports import report_out
 from sotesilta.core.statistics.domain.reports import GroupBy
 from sotesilta.core.statistics.service import charts
 from sotesilta.core.statistics.service import history as statistics_import
@@ -458,7 +458,9 @@ def stats(
             )
         if fmt in ("csv", "json"):
             text = (
-                report_csv(report, language) if fmt == "csv" else report_out(report).model_dump_json(indent=2)
+                report_csv(report, language)
+                if fmt == "csv"
+                else msgspec.json.format(msgspec.json.encode(report), indent=2).decode()
             )
             if output is None:
                 click.echo(text, nl=False)
@@ -467,9 +469,10 @@ def stats(
             return
         directory = output or Path.cwd()
         directory.mkdir(parents=True, exist_ok=True)
+        scope = statistics.scope_title(runtime.plugins, report.municipalities, county)
         for table in report.tables:
             path = directory / f"{report.key}-{report.first_year}-{table.key}.{fmt}"
-            path.write_bytes(charts.render(report, table, language, ChartFormat(fmt)))
+            path.write_bytes(charts.render(report, table, language, ChartFormat(fmt), scope))
             click.echo(f"wrote {path}")
 
 

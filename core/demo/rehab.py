@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from sotesilta.core.accounts import service as accounts
 from sotesilta.core.clients import service as clients
@@ -67,10 +68,12 @@ class RehabHistory:
         """Returns the number of periods made (0 when the history was there already)."""
         with self.uow_factory() as uow:
             existing = uow.session.scalar(
-                select(func.count()).where(IntensivePeriod.municipality_code == municipality)
+                select(func.count()).where(col(IntensivePeriod.municipality_code) == municipality)
             )
             workers = list(
-                uow.session.scalars(select(Worker.id).where(Worker.municipality_code == municipality))
+                uow.session.scalars(
+                    select(col(Worker.id)).where(col(Worker.municipality_code) == municipality)
+                )
             )
             principal = accounts.principal_of_user(uow, username)
         if existing or not workers:

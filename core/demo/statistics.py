@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import exists, select
+from sqlmodel import col
 
 from sotesilta.core.kernel.plugins.registry import CodeListRegistry
 from sotesilta.core.kernel.uow import UnitOfWork
@@ -47,7 +48,9 @@ def write_demo_history(
     seed: int,
 ) -> int:
     with uow_factory() as uow:
-        if uow.session.scalar(select(exists().where(StatisticHistory.municipality_code == municipality))):
+        if uow.session.scalar(
+            select(exists().where(col(StatisticHistory.municipality_code) == municipality))
+        ):
             return 0
         rng = random.Random(seed)
         topics = [e.code for e in code_lists.entries("topic", municipality)]

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+import msgspec
+
 from sotesilta.core.kernel.clock import HELSINKI
 from sotesilta.core.kernel.errors import InputInvalid
 from sotesilta.core.organisations.domain import AgeGroup
@@ -208,8 +210,9 @@ class ContactMoment:
     status: ContactStatus
 
 
-@dataclass(frozen=True)
-class WeekIntensity:
+class WeekIntensity(msgspec.Struct, frozen=True, kw_only=True):
+    """One ISO week of a period: what was planned and realised against the prorated target."""
+
     week: str  # ISO week, e.g. "2026-W10"
     starts_on: date  # Monday
     days_in_period: int  # 1-7: the first and last week are often partial

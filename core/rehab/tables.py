@@ -24,19 +24,19 @@ from sotesilta.core.kernel.types import UTCDateTime
 ACTIVE_PERIOD = text("ended_on IS NULL")
 
 
-def _utc(*, nullable: bool = False) -> Column:  # type: ignore[type-arg]
+def _utc(*, nullable: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable)
 
 
-def _date(*, nullable: bool = False) -> Column:  # type: ignore[type-arg]
+def _date(*, nullable: bool = False) -> Column[date]:
     return Column(Date(), nullable=nullable)
 
 
-def _fk(target: str, *, nullable: bool = False, ondelete: str | None = None) -> Column:  # type: ignore[type-arg]
+def _fk(target: str, *, nullable: bool = False, ondelete: str | None = None) -> Column[int]:
     return Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable)
 
 
-def _sealed(*, nullable: bool = True) -> Column:  # type: ignore[type-arg]
+def _sealed(*, nullable: bool = True) -> Column[str]:
     return Column(Text(), nullable=nullable)
 
 

@@ -20,9 +20,9 @@ from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.rendering import language_of, page
 from sotesilta.core.kernel.web.security import requires_role
-from sotesilta.core.statistics.domain.reports import FIRST_YEAR, LAST_YEAR, ReportDefinition
+from sotesilta.core.statistics.domain.reports import FIRST_YEAR, LAST_YEAR, Title
 from sotesilta.core.statistics.service import reports as statistics
-from sotesilta.core.statistics.service.reports import Report
+from sotesilta.core.statistics.service.reports import Report, ReportSummary
 
 READERS = [requires_role(Role.MANAGER, Role.INSTRUCTOR)]
 #: how many years back the year selector offers
@@ -32,11 +32,12 @@ API = "/api/v1/statistics/reports"
 
 @dataclass(frozen=True)
 class StatisticsScreen:
-    reports: list[ReportDefinition]
-    chosen: ReportDefinition | None
+    reports: list[ReportSummary]
+    chosen: ReportSummary | None
     areas: list[tuple[str, str]]  # (area, name): the municipalities, and the county, the reader may read
     area: str | None  # a municipality's code, or "county-<code>"
     report: Report | None
+    scope_title: Title | None  # the name of the report's municipality or county
     year: int
     years: list[int]
     compare: bool
@@ -99,7 +100,7 @@ def statistics_screen(
     if key and chosen is None:
         raise RecordNotFound(f"no statistics report {key!r} for you", field="report")
     if chosen is None:
-        return StatisticsScreen(reports, None, [], None, None, year, years, compare)
+        return StatisticsScreen(reports, None, [], None, None, None, year, years, compare)
     mine = [c for c in chosen.municipalities if c in principal.municipalities]
     areas = []
     for code in mine:
@@ -128,7 +129,8 @@ def statistics_screen(
         compare=compare,
         today=local_date(now),
     )
-    return StatisticsScreen(reports, chosen, areas, wanted, report, year, years, compare)
+    scope_title = statistics.scope_title(plugins, report.municipalities, scope["county"])
+    return StatisticsScreen(reports, chosen, areas, wanted, report, scope_title, year, years, compare)
 
 
 @get("/statistics", guards=READERS, name="web-statistics")

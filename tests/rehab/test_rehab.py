@@ -316,6 +316,45 @@ def test_a_closed_group_gives_members_contacts_and_takes_attendance(client, cloc
     assert intensity["period"]["realised"] == 1 and intensity["period"]["planned"] == 3
 
 
+def test_a_cancelled_contact_cannot_be_revived_into_time_given_to_a_group_since(client, clock, ph):
+    """Found by the state machine: cancelled, its time taken by a group meeting, then marked realised."""
+    period = open_period(client, ph)
+    contact = plan(client, ph, period["id"], starts_at="2026-03-05T13:30:00+02:00", worker_ids=[ph.worker_id])
+    assert contact.status_code == 201, contact.text
+    url = f"/api/v1/contacts/{contact.json()['id']}/outcome"
+    assert client.post(url, json={"status": "cancelled"}, headers=ph.headers).status_code == 200
+    group = client.post(
+        "/api/v1/rehab-groups",
+        json={
+            "municipality": "398",
+            "name": "Torstairyhmä",
+            "worker_ids": [ph.worker_id],
+            "member_period_ids": [period["id"]],
+            "weekday": 3,
+            "start": "13:00",
+            "minutes": 90,
+            "first_date": "2026-03-02",
+            "meetings": 1,
+        },
+        headers=ph.headers,
+    )
+    assert group.status_code == 201, group.text
+    clock.advance(days=4)
+    revived = client.post(url, json={"status": "fulfilled"}, headers=ph.headers)
+    assert revived.status_code == 409 and revived.json()["type"] == "/problems/schedule-conflict"
+    assert revived.json()["errors"][0]["field"] == "status"
+    # the group's own contacts are not a conflict for each other: its attendance still corrects freely
+    meeting = group.json()["meetings"][0][0]
+    attendance = f"/api/v1/group-meetings/{meeting}/attendance"
+    for status in ("cancelled", "fulfilled"):
+        marked = client.post(
+            attendance,
+            json={"attendance": [{"period_id": period["id"], "status": status}]},
+            headers=ph.headers,
+        )
+        assert marked.status_code == 200, marked.text
+
+
 # --- intensity ---------------------------------------------------------------------
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
+import msgspec
 from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
-from pydantic import BaseModel, Field
+from msgspec import Meta
 
 from sotesilta.core.kernel.errors import InputInvalid
 from sotesilta.core.kernel.principals import Principal
@@ -17,32 +19,27 @@ from sotesilta.core.rehab.domain import FeedbackAnswer, FeedbackKind, Measuremen
 from sotesilta.core.rehab.service import outcomes as rehab_outcomes
 from sotesilta.core.rehab.service.outcomes import (
     DueMeasurement,
-    FeedbackView,
+    Intensity,
     MeasurementSummary,
-    PeriodIntensity,
+    PeriodFeedbackView,
 )
-from sotesilta.core.rehab.service.outcomes import WorkerIntensity as WorkerIntensityView
 
 
-class MeasurementIn(BaseModel):
+class MeasurementIn(msgspec.Struct, kw_only=True):
     point: MeasurementPoint
     measured_on: date
-    answers: dict[str, int] = Field(
-        min_length=1, max_length=10, description="0-10 per item key; see docs/api.md for the keys"
-    )
+    answers: Annotated[
+        dict[str, int],
+        Meta(min_length=1, max_length=10, description="0-10 per item key; see docs/api.md for the keys"),
+    ]
 
 
-class FeedbackIn(BaseModel):
+class PeriodFeedbackIn(msgspec.Struct, kw_only=True):
     kind: FeedbackKind
     submitted_on: date
-    useful: FeedbackAnswer = Field(description="was the intensive work useful to you")
-    towards_goals: FeedbackAnswer = Field(description="did it help you towards your goals")
-    free_text: str | None = Field(default=None, max_length=2000)
-
-
-class IntensityOut(BaseModel):
-    period: PeriodIntensity | None = None
-    worker: WorkerIntensityView | None = None
+    useful: Annotated[FeedbackAnswer, Meta(description="was the intensive work useful to you")]
+    towards_goals: Annotated[FeedbackAnswer, Meta(description="did it help you towards your goals")]
+    free_text: Annotated[str, Meta(max_length=2000)] | None = None
 
 
 @post(
@@ -113,15 +110,15 @@ def list_due_measurements(
 )
 def submit_period_feedback(
     period_id: FromPath[int],
-    data: JSONBody[FeedbackIn],
+    data: JSONBody[PeriodFeedbackIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-) -> FeedbackView:
+) -> PeriodFeedbackView:
     return rehab_outcomes.submit_period_feedback(
         uow,
         principal=principal,
         period_id=period_id,
-        **data.model_dump(),
+        **msgspec.structs.asdict(data),
     )
 
 
@@ -137,7 +134,7 @@ def get_intensity(
     uow: NamedDependency[UnitOfWork],
     period_id: FromQuery[int | None] = None,
     worker_id: FromQuery[int | None] = None,
-) -> IntensityOut:
+) -> Intensity:
     if (period_id is None) == (worker_id is None):
         raise InputInvalid("give either period_id or worker_id", field="period_id")
     if period_id is not None:
@@ -146,13 +143,13 @@ def get_intensity(
             principal=principal,
             period_id=period_id,
         )
-        return IntensityOut(period=period)
+        return Intensity(period=period)
     worker = rehab_outcomes.get_worker_intensity(
         uow,
         principal=principal,
         worker_id=worker_id or 0,
     )
-    return IntensityOut(worker=worker)
+    return Intensity(worker=worker)
 
 
 ROUTES = [

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Annotated
 
+import msgspec
 from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
-from pydantic import BaseModel, Field
+from msgspec import Meta
 
 from sotesilta.core.kernel.clock import require_aware
 from sotesilta.core.kernel.principals import Principal
@@ -20,73 +22,85 @@ from sotesilta.core.rehab.service.periods import DecisionView, PeriodView
 
 TAGS = ["intensive rehabilitation"]
 
+#: a time of day as "HH:MM" or "HH:MM:SS" (msgspec's own time wants the seconds)
+ClockTime = Annotated[
+    str,
+    Meta(
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+        description="local time, Europe/Helsinki",
+        extra_json_schema={"extra": {"format": "time"}},
+    ),
+]
 
-class DecisionIn(BaseModel):
+
+class DecisionIn(msgspec.Struct, kw_only=True):
     client_id: int
     decided_on: date
     valid_from: date
     valid_until: date
-    decision_maker: str = Field(min_length=1, max_length=200, description="the official who decided")
+    decision_maker: Annotated[str, Meta(min_length=1, max_length=200, description="the official who decided")]
 
 
-class GoalIn(BaseModel):
-    text: str = Field(min_length=1, max_length=500)
-    sub_goals: list[str] = Field(default_factory=list, max_length=10)
+class GoalIn(msgspec.Struct, kw_only=True):
+    text: Annotated[str, Meta(min_length=1, max_length=500)]
+    sub_goals: Annotated[list[str], Meta(max_length=10)] = msgspec.field(default_factory=list)
 
 
-class PeriodIn(BaseModel):
+class PeriodIn(msgspec.Struct, kw_only=True):
     decision_id: int
     starts_on: date
     planned_end: date
     responsible_worker_id: int
     co_worker_id: int | None = None
-    goals: list[GoalIn] = Field(default_factory=list, max_length=10)
-    weekly_target: int | None = Field(
-        default=None, ge=1, le=14, description="the municipality's default if unset"
-    )
-    age_exception_reason: str | None = Field(default=None, max_length=500)
+    goals: Annotated[list[GoalIn], Meta(max_length=10)] = msgspec.field(default_factory=list)
+    weekly_target: (
+        Annotated[int, Meta(ge=1, le=14, description="the municipality's default if unset")] | None
+    ) = None
+    age_exception_reason: Annotated[str, Meta(max_length=500)] | None = None
 
 
-class CloseIn(BaseModel):
+class CloseIn(msgspec.Struct, kw_only=True):
     ended_on: date
     reason: EndReason
 
 
-class ContactIn(BaseModel):
+class ContactIn(msgspec.Struct, kw_only=True):
     kind: ContactKind
     starts_at: datetime
-    minutes: int = Field(ge=1, le=24 * 60, description="short contacts count too (at least 5 minutes)")
-    worker_ids: list[int] = Field(default_factory=list, max_length=4)
-    place: str | None = Field(default=None, max_length=300)
-    video_link: str | None = Field(default=None, max_length=500)
-    note: str | None = Field(default=None, max_length=1000)
+    minutes: Annotated[
+        int, Meta(ge=1, le=24 * 60, description="short contacts count too (at least 5 minutes)")
+    ]
+    worker_ids: Annotated[list[int], Meta(max_length=4)] = msgspec.field(default_factory=list)
+    place: Annotated[str, Meta(max_length=300)] | None = None
+    video_link: Annotated[str, Meta(max_length=500)] | None = None
+    note: Annotated[str, Meta(max_length=1000)] | None = None
 
 
-class OutcomeIn(BaseModel):
+class ContactOutcomeIn(msgspec.Struct, kw_only=True):
     status: ContactStatus
-    note: str | None = Field(default=None, max_length=1000)
+    note: Annotated[str, Meta(max_length=1000)] | None = None
 
 
-class GroupIn(BaseModel):
-    municipality: str = Field(min_length=3, max_length=3)
-    name: str = Field(min_length=1, max_length=200)
-    worker_ids: list[int] = Field(min_length=1, max_length=4)
-    member_period_ids: list[int] = Field(min_length=1, max_length=20)
-    weekday: int = Field(ge=0, le=6, description="0 = Monday")
-    start: time = Field(description="local time, Europe/Helsinki")
-    minutes: int = Field(ge=5, le=480)
+class GroupIn(msgspec.Struct, kw_only=True):
+    municipality: Annotated[str, Meta(min_length=3, max_length=3)]
+    name: Annotated[str, Meta(min_length=1, max_length=200)]
+    worker_ids: Annotated[list[int], Meta(min_length=1, max_length=4)]
+    member_period_ids: Annotated[list[int], Meta(min_length=1, max_length=20)]
+    weekday: Annotated[int, Meta(ge=0, le=6, description="0 = Monday")]
+    start: ClockTime
+    minutes: Annotated[int, Meta(ge=5, le=480)]
     first_date: date
-    meetings: int = Field(ge=1, le=52)
-    place: str | None = Field(default=None, max_length=300)
+    meetings: Annotated[int, Meta(ge=1, le=52)]
+    place: Annotated[str, Meta(max_length=300)] | None = None
 
 
-class AttendanceIn(BaseModel):
+class AttendanceIn(msgspec.Struct, kw_only=True):
     period_id: int
     status: ContactStatus
 
 
-class AttendanceListIn(BaseModel):
-    attendance: list[AttendanceIn] = Field(min_length=1, max_length=20)
+class AttendanceListIn(msgspec.Struct, kw_only=True):
+    attendance: Annotated[list[AttendanceIn], Meta(min_length=1, max_length=20)]
 
 
 @post(
@@ -104,7 +118,7 @@ def create_service_decision(
     return rehab_periods.create_service_decision(
         uow,
         principal=principal,
-        **data.model_dump(),
+        **msgspec.structs.asdict(data),
     )
 
 
@@ -120,16 +134,10 @@ def open_intensive_period(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
 ) -> PeriodView:
-    draft = rehab_periods.PeriodDraft(
-        **{
-            **data.model_dump(exclude={"goals"}),
-            "goals": tuple(rehab_periods.GoalDraft(g.text, tuple(g.sub_goals)) for g in data.goals),
-        }
-    )
     return rehab_periods.open_intensive_period(
         uow,
         principal=principal,
-        draft=draft,
+        draft=msgspec.convert(data, rehab_periods.PeriodDraft, from_attributes=True),
     )
 
 
@@ -189,12 +197,11 @@ def plan_contact(
     uow: NamedDependency[UnitOfWork],
 ) -> ContactView:
     require_aware(data.starts_at, "starts_at")
-    draft = contacts.ContactDraft(**{**data.model_dump(), "worker_ids": tuple(data.worker_ids)})
     return contacts.plan_contact(
         uow,
         principal=principal,
         period_id=period_id,
-        draft=draft,
+        draft=msgspec.convert(data, contacts.ContactDraft, from_attributes=True),
     )
 
 
@@ -208,7 +215,7 @@ def plan_contact(
 )
 def record_contact_outcome(
     contact_id: FromPath[int],
-    data: JSONBody[OutcomeIn],
+    data: JSONBody[ContactOutcomeIn],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
 ) -> ContactView:
@@ -233,13 +240,8 @@ def create_group(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
 ) -> GroupView:
-    draft = contacts.GroupDraft(
-        **{
-            **data.model_dump(),
-            "worker_ids": tuple(data.worker_ids),
-            "member_period_ids": tuple(data.member_period_ids),
-        }
-    )
+    fields = msgspec.structs.asdict(data) | {"start": time.fromisoformat(data.start)}
+    draft = msgspec.convert(fields, contacts.GroupDraft)
     return contacts.create_group(
         uow,
         principal=principal,

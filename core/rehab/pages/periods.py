@@ -43,8 +43,8 @@ from sotesilta.core.rehab.service import (
 from sotesilta.core.rehab.service.contacts import ContactView
 from sotesilta.core.rehab.service.outcomes import (
     DueMeasurement,
-    FeedbackView,
     MeasurementSummary,
+    PeriodFeedbackView,
     PeriodIntensity,
 )
 from sotesilta.core.rehab.service.periods import PeriodView
@@ -167,7 +167,7 @@ class PeriodScreen:
     bars: list[Bar]
     chart_width: int
     chart_top: int  # the value at the top of the chart
-    feedback: list[FeedbackView]
+    feedback: list[PeriodFeedbackView]
 
 
 def chart_bars(intensity: PeriodIntensity) -> tuple[list[Bar], int, int]:

@@ -9,11 +9,12 @@ attendance counts in the member's intensity like any other contact.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, String, bindparam, cast, literal, select, union_all
+import msgspec
+from sqlalchemy import BindParameter, CompoundSelect, String, bindparam, cast, literal, select, union_all
+from sqlmodel import col
 
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.clock import ensure_utc, local_date, local_to_utc, require_aware
@@ -61,8 +62,7 @@ MAX_MEETINGS, MAX_MEMBERS = 52, 20
 _OCCUPYING = (ContactStatus.BOOKED.value, ContactStatus.FULFILLED.value, ContactStatus.NOSHOW.value)
 
 
-@dataclass(frozen=True)
-class ContactDraft:
+class ContactDraft(msgspec.Struct, frozen=True):
     kind: ContactKind
     starts_at: datetime
     minutes: int
@@ -72,8 +72,7 @@ class ContactDraft:
     note: str | None = None
 
 
-@dataclass(frozen=True)
-class ContactView:
+class ContactView(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     period_id: int
     kind: str
@@ -88,8 +87,7 @@ class ContactView:
     sequence: int
 
 
-@dataclass(frozen=True)
-class Appointment:
+class Appointment(msgspec.Struct, frozen=True):
     """One entry of a worker's schedule; never names a client."""
 
     kind: str  # "guidance_session", "booking", "contact", "absence", "busy" (their own calendar)
@@ -152,7 +150,9 @@ def _workers_of(uow: UnitOfWork, municipality: str, ids: Sequence[int]) -> tuple
         raise InputInvalid(f"a contact has 1-{MAX_WORKERS} workers", field="worker_ids")
     found = set(
         uow.session.scalars(
-            select(Worker.id).where(Worker.id.in_(unique), Worker.municipality_code == municipality)
+            select(col(Worker.id)).where(
+                col(Worker.id).in_(unique), col(Worker.municipality_code) == municipality
+            )
         )
     )
     missing = [w for w in unique if w not in found]
@@ -161,42 +161,52 @@ def _workers_of(uow: UnitOfWork, municipality: str, ids: Sequence[int]) -> tuple
     return unique
 
 
-def _schedule_statement() -> Select:  # type: ignore[type-arg]
+def _schedule_statement() -> CompoundSelect[str, int, datetime, datetime, str, str | None]:
     """One query over sessions, bookings, contacts, absences and busy times from the worker's own
     calendar; built once (it runs per contact)."""
-    worker, start, end = bindparam("worker"), bindparam("start"), bindparam("end")
-    s, b, c, w, a = (
-        GuidanceSession.__table__.c,  # type: ignore[attr-defined]
-        Booking.__table__.c,  # type: ignore[attr-defined]
-        Contact.__table__.c,  # type: ignore[attr-defined]
-        ContactWorker.__table__.c,  # type: ignore[attr-defined]
-        Absence.__table__.c,  # type: ignore[attr-defined]
-    )
+    worker: BindParameter[int] = bindparam("worker")
+    start: BindParameter[datetime] = bindparam("start")
+    end: BindParameter[datetime] = bindparam("end")
     detail = String(32)
+    s, b, c, a, x = GuidanceSession, Booking, Contact, Absence, WorkerBusy
     sessions = select(
-        literal("guidance_session"), s.id, s.starts_at, s.ends_at, s.status, cast(s.station_id, detail)
+        literal("guidance_session"),
+        col(s.id),
+        col(s.starts_at),
+        col(s.ends_at),
+        col(s.status),
+        cast(col(s.station_id), detail),
     ).where(
-        s.worker_id == worker, s.status == SessionStatus.SCHEDULED.value, s.starts_at < end, s.ends_at > start
+        col(s.worker_id) == worker,
+        col(s.status) == SessionStatus.SCHEDULED.value,
+        col(s.starts_at) < end,
+        col(s.ends_at) > start,
     )
-    bookings = select(literal("booking"), b.id, b.starts_at, b.ends_at, b.status, literal(None)).where(
-        b.worker_id == worker,
-        b.status.in_([v.value for v in SLOT_HOLDING_STATUSES]),
-        b.starts_at < end,
-        b.ends_at > start,
+    bookings = select(
+        literal("booking"), col(b.id), col(b.starts_at), col(b.ends_at), col(b.status), literal(None)
+    ).where(
+        col(b.worker_id) == worker,
+        col(b.status).in_([v.value for v in SLOT_HOLDING_STATUSES]),
+        col(b.starts_at) < end,
+        col(b.ends_at) > start,
     )
     contacts = (
-        select(literal("contact"), c.id, c.starts_at, c.ends_at, c.status, c.kind)
-        .join_from(Contact.__table__, ContactWorker.__table__, w.contact_id == c.id)  # type: ignore[arg-type]
-        .where(w.worker_id == worker, c.status.in_(_OCCUPYING), c.starts_at < end, c.ends_at > start)
+        select(literal("contact"), col(c.id), col(c.starts_at), col(c.ends_at), col(c.status), col(c.kind))
+        .join_from(Contact, ContactWorker, col(ContactWorker.contact_id) == col(c.id))
+        .where(
+            col(ContactWorker.worker_id) == worker,
+            col(c.status).in_(_OCCUPYING),
+            col(c.starts_at) < end,
+            col(c.ends_at) > start,
+        )
     )
     absences = select(
-        literal("absence"), a.id, a.starts_at, a.ends_at, literal("absent"), literal(None)
-    ).where(a.worker_id == worker, a.starts_at < end, a.ends_at > start)
-    x = WorkerBusy.__table__.c  # type: ignore[attr-defined]
-    busy = select(literal("busy"), x.id, x.starts_at, x.ends_at, literal("busy"), literal(None)).where(
-        x.worker_id == worker, x.starts_at < end, x.ends_at > start
-    )
-    return union_all(sessions, bookings, contacts, absences, busy)  # type: ignore[return-value]
+        literal("absence"), col(a.id), col(a.starts_at), col(a.ends_at), literal("absent"), literal(None)
+    ).where(col(a.worker_id) == worker, col(a.starts_at) < end, col(a.ends_at) > start)
+    busy = select(
+        literal("busy"), col(x.id), col(x.starts_at), col(x.ends_at), literal("busy"), literal(None)
+    ).where(col(x.worker_id) == worker, col(x.starts_at) < end, col(x.ends_at) > start)
+    return union_all(sessions, bookings, contacts, absences, busy)
 
 
 _SCHEDULE = _schedule_statement()
@@ -219,16 +229,24 @@ def _refuse_conflicts(
     worker_ids: Sequence[int],
     starts_at: datetime,
     ends_at: datetime,
+    *,
+    field: str = "starts_at",
+    own_contacts: Collection[int] = (),
 ) -> None:
-    # a worker's booked guidance time sits inside a session: the session alone is the conflict
+    """Refuse a time that overlaps the workers' other appointments (``own_contacts`` are not other)."""
     for worker_id in worker_ids:
-        clashes = [a for a in appointments_of(uow, worker_id, starts_at, ends_at) if a.kind != "booking"]
+        clashes = [
+            a
+            for a in appointments_of(uow, worker_id, starts_at, ends_at)
+            # a worker's booked guidance time sits inside a session: the session alone is the conflict
+            if a.kind != "booking" and not (a.kind == "contact" and a.id in own_contacts)
+        ]
         if clashes:
             first = clashes[0]
             raise ScheduleConflict(
                 f"worker {worker_id} has a {first.kind.replace('_', ' ')} "
                 f"{first.starts_at.isoformat()} - {first.ends_at.isoformat()}",
-                field="starts_at",
+                field=field,
                 worker_id=worker_id,
                 conflicts=[{"kind": a.kind, "id": a.id} for a in clashes],
             )
@@ -238,9 +256,9 @@ def _view(uow: UnitOfWork, contact: Contact) -> ContactView:
     sealer = uow.sealer
     workers = tuple(
         uow.session.scalars(
-            select(ContactWorker.worker_id)
-            .where(ContactWorker.contact_id == contact.id)
-            .order_by(ContactWorker.worker_id)
+            select(col(ContactWorker.worker_id))
+            .where(col(ContactWorker.contact_id) == contact.id)
+            .order_by(col(ContactWorker.worker_id))
         )
     )
     return ContactView(
@@ -309,7 +327,27 @@ def plan_contact(
     return view
 
 
-def _set_outcome(contact: Contact, period: IntensivePeriod, status: ContactStatus, now: datetime) -> None:
+def _refuse_revival_conflicts(uow: UnitOfWork, contact: Contact) -> None:
+    """A cancelled contact marked as having happened takes its workers' time again: refuse it when
+    that time has been given to something else since (its own group meeting's contacts are not)."""
+    workers = list(
+        uow.session.scalars(
+            select(col(ContactWorker.worker_id)).where(col(ContactWorker.contact_id) == contact.id)
+        )
+    )
+    own = {contact.id or 0}
+    if contact.group_meeting_id is not None:
+        own |= set(
+            uow.session.scalars(
+                select(col(Contact.id)).where(col(Contact.group_meeting_id) == contact.group_meeting_id)
+            )
+        )
+    _refuse_conflicts(uow, workers, contact.starts_at, contact.ends_at, field="status", own_contacts=own)
+
+
+def _set_outcome(
+    uow: UnitOfWork, contact: Contact, period: IntensivePeriod, status: ContactStatus, now: datetime
+) -> None:
     if status not in CONTACT_OUTCOMES:
         raise InputInvalid("an outcome is fulfilled, cancelled or noshow", field="status")
     if status is not ContactStatus.CANCELLED and contact.starts_at > now:
@@ -321,6 +359,8 @@ def _set_outcome(contact: Contact, period: IntensivePeriod, status: ContactStatu
     ):
         # the period was closed before this contact (closing cancelled it): it stays cancelled
         raise AfterPeriodEnd(f"contact {contact.id} lies after its period's end, {end}", field="status")
+    if contact.status == ContactStatus.CANCELLED.value and status is not ContactStatus.CANCELLED:
+        _refuse_revival_conflicts(uow, contact)
     if contact.status != status.value:
         contact.status = status.value
         contact.sequence += 1
@@ -344,7 +384,7 @@ def record_contact_outcome(
         period = period_in_scope(uow, principal, contact.period_id)
     except RecordNotFound:
         raise RecordNotFound(f"no contact {contact_id}") from None
-    _set_outcome(contact, period, status, now)
+    _set_outcome(uow, contact, period, status, now)
     if note is not None:
         contact.note = _note(sealer, note)
     uow.session.flush()
@@ -363,7 +403,9 @@ def list_period_contacts(
     """A period's contacts in time order, for its instructors; the read is logged."""
     period = period_in_scope(uow, principal, period_id)
     found = uow.session.scalars(
-        select(Contact).where(Contact.period_id == period_id).order_by(Contact.starts_at, Contact.id)
+        select(Contact)
+        .where(col(Contact.period_id) == period_id)
+        .order_by(col(Contact.starts_at), col(Contact.id))
     ).all()
     views = [_view(uow, contact) for contact in found]
     access.log_use(uow, principal, AccessAction.READ, "contact", period_id, period.client_id)
@@ -374,8 +416,7 @@ def list_period_contacts(
 # --- closed groups -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class GroupDraft:
+class GroupDraft(msgspec.Struct, frozen=True):
     municipality: str
     name: str
     worker_ids: tuple[int, ...]
@@ -388,8 +429,7 @@ class GroupDraft:
     place: str | None = None
 
 
-@dataclass(frozen=True)
-class GroupView:
+class GroupView(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     municipality_code: str
     name: str
@@ -475,11 +515,17 @@ def create_group(
             period.client_id,
         )
     uow.commit()
-    return GroupView(group.id or 0, group.municipality_code, name, workers, members, tuple(meetings))
+    return GroupView(
+        id=group.id or 0,
+        municipality_code=group.municipality_code,
+        name=name,
+        worker_ids=workers,
+        member_period_ids=members,
+        meetings=tuple(meetings),
+    )
 
 
-@dataclass(frozen=True)
-class AttendanceView:
+class AttendanceView(msgspec.Struct, frozen=True, kw_only=True):
     meeting_id: int
     attendance: tuple[tuple[int, str], ...]  # (period id, contact status)
 
@@ -502,11 +548,13 @@ def record_group_attendance(
         raise InputInvalid("give the attendance of at least one member", field="attendance")
     contacts = {
         c.period_id: c
-        for c in uow.session.scalars(select(Contact).where(Contact.group_meeting_id == meeting_id))
+        for c in uow.session.scalars(select(Contact).where(col(Contact.group_meeting_id) == meeting_id))
     }
     periods = {
         p.id: p
-        for p in uow.session.scalars(select(IntensivePeriod).where(IntensivePeriod.id.in_(list(contacts))))
+        for p in uow.session.scalars(
+            select(IntensivePeriod).where(col(IntensivePeriod.id).in_(list(contacts)))
+        )
     }
     seen: set[int] = set()
     for period_id, status in attendance:
@@ -516,7 +564,7 @@ def record_group_attendance(
         contact = contacts.get(period_id)
         if contact is None:
             raise NotGroupMember(f"period {period_id} is not a member at this meeting", field="attendance")
-        _set_outcome(contact, periods[period_id], status, now)
+        _set_outcome(uow, contact, periods[period_id], status, now)
     uow.session.flush()
     clients = {period_id: period.client_id for period_id, period in periods.items()}
     for period_id in sorted(seen):
@@ -528,7 +576,9 @@ def record_group_attendance(
             contacts[period_id].id or 0,
             clients[period_id],
         )
-    result = AttendanceView(meeting_id, tuple(sorted((p, c.status) for p, c in contacts.items())))
+    result = AttendanceView(
+        meeting_id=meeting_id, attendance=tuple(sorted((p, c.status) for p, c in contacts.items()))
+    )
     uow.commit()
     return result
 

@@ -6,12 +6,13 @@ only whether there is one, as the submission's answer does.
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.privacy import AccessAction
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.rehab.service.outcomes import FeedbackView
+from sotesilta.core.rehab.service.outcomes import PeriodFeedbackView
 from sotesilta.core.rehab.service.periods import period_in_scope
 from sotesilta.core.rehab.tables import PeriodFeedback
 
@@ -21,24 +22,24 @@ def list_period_feedback(
     *,
     principal: Principal,
     period_id: int,
-) -> list[FeedbackView]:
+) -> list[PeriodFeedbackView]:
     """The period's feedback, oldest first, for the instructors of its municipality; logged."""
     period = period_in_scope(uow, principal, period_id)
     rows = uow.session.scalars(
         select(PeriodFeedback)
-        .where(PeriodFeedback.period_id == period_id)
-        .order_by(PeriodFeedback.submitted_on, PeriodFeedback.id)
+        .where(col(PeriodFeedback.period_id) == period_id)
+        .order_by(col(PeriodFeedback.submitted_on), col(PeriodFeedback.id))
     ).all()
     views = [
-        FeedbackView(
-            f.id or 0,
-            period_id,
-            f.kind,
-            f.window,
-            f.submitted_on,
-            f.useful,
-            f.towards_goals,
-            f.free_text is not None,
+        PeriodFeedbackView(
+            id=f.id or 0,
+            period_id=period_id,
+            kind=f.kind,
+            window=f.window,
+            submitted_on=f.submitted_on,
+            useful=f.useful,
+            towards_goals=f.towards_goals,
+            has_free_text=f.free_text is not None,
         )
         for f in rows
     ]

@@ -8,10 +8,11 @@ shows as a client number, never a name, and reading a group's members is logged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
+import msgspec
 from sqlalchemy import func, or_, select
+from sqlmodel import col
 
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.errors import RecordNotFound
@@ -30,8 +31,7 @@ from sotesilta.core.rehab.tables import (
 )
 
 
-@dataclass(frozen=True)
-class GroupSummary:
+class GroupSummary(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     municipality_code: str
     name: str
@@ -49,54 +49,55 @@ def list_groups(uow: UnitOfWork, *, principal: Principal) -> list[GroupSummary]:
     now = uow.now
     access.require_role(principal, Role.INSTRUCTOR)
     worker_id = organisations.own_worker_id(uow, principal)
-    led = select(GroupWorker.group_id).where(GroupWorker.worker_id == (worker_id or -1))
+    led = select(col(GroupWorker.group_id)).where(col(GroupWorker.worker_id) == (worker_id or -1))
     groups = uow.session.scalars(
         select(RehabGroup)
         .where(
-            RehabGroup.municipality_code.in_(list(principal.municipalities)),
-            or_(RehabGroup.created_by == principal.user_id, RehabGroup.id.in_(led)),
+            col(RehabGroup.municipality_code).in_(list(principal.municipalities)),
+            or_(col(RehabGroup.created_by) == principal.user_id, col(RehabGroup.id).in_(led)),
         )
-        .order_by(RehabGroup.name, RehabGroup.id)
+        .order_by(col(RehabGroup.name), col(RehabGroup.id))
     ).all()
-    ids = [g.id for g in groups]
-    members = dict(
-        uow.session.execute(
-            select(GroupMember.group_id, func.count())
-            .where(GroupMember.group_id.in_(ids))
-            .group_by(GroupMember.group_id)
-        ).all()
-    )
-    meetings = {
+    ids = [g.id or 0 for g in groups]
+    members: dict[int, int] = {
+        group_id: count
+        for group_id, count in uow.session.execute(
+            select(col(GroupMember.group_id), func.count())
+            .where(col(GroupMember.group_id).in_(ids))
+            .group_by(col(GroupMember.group_id))
+        )
+    }
+    meetings: dict[int, tuple[int, datetime | None]] = {
         group_id: (count, last)
         for group_id, count, last in uow.session.execute(
-            select(GroupMeeting.group_id, func.count(), func.max(GroupMeeting.starts_at))
-            .where(GroupMeeting.group_id.in_(ids))
-            .group_by(GroupMeeting.group_id)
-        ).all()
+            select(col(GroupMeeting.group_id), func.count(), func.max(col(GroupMeeting.starts_at)))
+            .where(col(GroupMeeting.group_id).in_(ids))
+            .group_by(col(GroupMeeting.group_id))
+        )
     }
-    upcoming = dict(
-        uow.session.execute(
-            select(GroupMeeting.group_id, func.min(GroupMeeting.starts_at))
-            .where(GroupMeeting.group_id.in_(ids), GroupMeeting.ends_at > now)
-            .group_by(GroupMeeting.group_id)
-        ).all()
-    )
+    upcoming: dict[int, datetime] = {
+        group_id: first
+        for group_id, first in uow.session.execute(
+            select(col(GroupMeeting.group_id), func.min(col(GroupMeeting.starts_at)))
+            .where(col(GroupMeeting.group_id).in_(ids), col(GroupMeeting.ends_at) > now)
+            .group_by(col(GroupMeeting.group_id))
+        )
+    }
     return [
         GroupSummary(
-            g.id or 0,
-            g.municipality_code,
-            g.name,
-            int(members.get(g.id, 0)),
-            int(meetings.get(g.id, (0, None))[0]),
-            upcoming.get(g.id),
-            meetings.get(g.id, (0, None))[1],
+            id=g.id or 0,
+            municipality_code=g.municipality_code,
+            name=g.name,
+            members=members.get(g.id or 0, 0),
+            meetings=meetings.get(g.id or 0, (0, None))[0],
+            next_meeting=upcoming.get(g.id or 0),
+            last_meeting=meetings.get(g.id or 0, (0, None))[1],
         )
         for g in groups
     ]
 
 
-@dataclass(frozen=True)
-class MeetingView:
+class MeetingView(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     starts_at: datetime
     ends_at: datetime
@@ -104,15 +105,13 @@ class MeetingView:
     attendance: tuple[tuple[int, str], ...]  # (period id, contact status) of members in their period
 
 
-@dataclass(frozen=True)
-class MemberView:
+class MemberView(msgspec.Struct, frozen=True, kw_only=True):
     period_id: int
     client_id: int
     closed: bool
 
 
-@dataclass(frozen=True)
-class GroupDetail:
+class GroupDetail(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     municipality_code: str
     name: str
@@ -135,36 +134,51 @@ def get_group(
         raise RecordNotFound(f"no group {group_id}")
     workers = tuple(
         uow.session.scalars(
-            select(Worker.display_name)
-            .join(GroupWorker, GroupWorker.worker_id == Worker.id)
-            .where(GroupWorker.group_id == group_id)
-            .order_by(Worker.display_name)
+            select(col(Worker.display_name))
+            .join(GroupWorker, col(GroupWorker.worker_id) == col(Worker.id))
+            .where(col(GroupWorker.group_id) == group_id)
+            .order_by(col(Worker.display_name))
         )
     )
     members = tuple(
-        MemberView(period.id or 0, period.client_id, period.ended_on is not None)
+        MemberView(period_id=period.id or 0, client_id=period.client_id, closed=period.ended_on is not None)
         for period in uow.session.scalars(
             select(IntensivePeriod)
-            .join(GroupMember, GroupMember.period_id == IntensivePeriod.id)
-            .where(GroupMember.group_id == group_id)
-            .order_by(IntensivePeriod.client_id, IntensivePeriod.id)
+            .join(GroupMember, col(GroupMember.period_id) == col(IntensivePeriod.id))
+            .where(col(GroupMember.group_id) == group_id)
+            .order_by(col(IntensivePeriod.client_id), col(IntensivePeriod.id))
         )
     )
     found = uow.session.scalars(
-        select(GroupMeeting).where(GroupMeeting.group_id == group_id).order_by(GroupMeeting.starts_at)
+        select(GroupMeeting)
+        .where(col(GroupMeeting.group_id) == group_id)
+        .order_by(col(GroupMeeting.starts_at))
     ).all()
     statuses: dict[int, list[tuple[int, str]]] = {}
     for meeting_id, period_id, status in uow.session.execute(
-        select(Contact.group_meeting_id, Contact.period_id, Contact.status)
-        .where(Contact.group_meeting_id.in_([m.id for m in found]))
-        .order_by(Contact.period_id)
+        select(col(Contact.group_meeting_id), col(Contact.period_id), col(Contact.status))
+        .where(col(Contact.group_meeting_id).in_([m.id for m in found]))
+        .order_by(col(Contact.period_id))
     ):
-        statuses.setdefault(meeting_id, []).append((period_id, status))
+        statuses.setdefault(meeting_id or 0, []).append((period_id, status))
     meetings = tuple(
-        MeetingView(m.id or 0, m.starts_at, m.ends_at, m.place, tuple(statuses.get(m.id or 0, ())))
+        MeetingView(
+            id=m.id or 0,
+            starts_at=m.starts_at,
+            ends_at=m.ends_at,
+            place=m.place,
+            attendance=tuple(statuses.get(m.id or 0, ())),
+        )
         for m in found
     )
     for member in members:
         access.log_use(uow, principal, AccessAction.READ, "rehab_group", group_id, member.client_id)
     uow.commit()
-    return GroupDetail(group.id or 0, group.municipality_code, group.name, workers, members, meetings)
+    return GroupDetail(
+        id=group.id or 0,
+        municipality_code=group.municipality_code,
+        name=group.name,
+        workers=workers,
+        members=members,
+        meetings=meetings,
+    )

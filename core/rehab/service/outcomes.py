@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, timedelta
 
+import msgspec
 from sqlalchemy import or_, select
+from sqlmodel import col
 
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.clock import HELSINKI, local_date
@@ -54,8 +55,7 @@ MAX_FEEDBACK_CHARS = 2000
 # --- 3X10D ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MeasurementSummary:
+class MeasurementSummary(msgspec.Struct, frozen=True, kw_only=True):
     period_id: int
     start: dict[str, int] | None
     start_on: date | None
@@ -72,14 +72,14 @@ def answers_by_point(
 ) -> dict[tuple[int, str], tuple[date, dict[str, int]]]:
     rows = uow.session.execute(
         select(
-            Measurement.period_id,
-            Measurement.point,
-            Measurement.measured_on,
-            MeasurementAnswer.item_key,
-            MeasurementAnswer.value,
+            col(Measurement.period_id),
+            col(Measurement.point),
+            col(Measurement.measured_on),
+            col(MeasurementAnswer.item_key),
+            col(MeasurementAnswer.value),
         )
-        .join(MeasurementAnswer, MeasurementAnswer.measurement_id == Measurement.id)
-        .where(Measurement.period_id.in_(period_ids))
+        .join(MeasurementAnswer, col(MeasurementAnswer.measurement_id) == col(Measurement.id))
+        .where(col(Measurement.period_id).in_(period_ids))
     ).all()
     found: dict[tuple[int, str], tuple[date, dict[str, int]]] = {}
     for period_id, point, on, key, value in rows:
@@ -166,8 +166,7 @@ def get_measurements(
     return summary
 
 
-@dataclass(frozen=True)
-class DueMeasurement:
+class DueMeasurement(msgspec.Struct, frozen=True, kw_only=True):
     period_id: int
     client_id: int
     responsible_worker_id: int
@@ -180,18 +179,18 @@ def _scoped_periods(uow: UnitOfWork, principal: Principal, today: date) -> list[
     """Open periods, and recently closed ones, of the worker (or of the municipalities)."""
     access.require_role(principal, Role.INSTRUCTOR)
     query = select(IntensivePeriod).where(
-        IntensivePeriod.municipality_code.in_(principal.municipalities),
+        col(IntensivePeriod.municipality_code).in_(principal.municipalities),
         or_(
-            IntensivePeriod.ended_on.is_(None),
-            IntensivePeriod.ended_on >= today - timedelta(days=CLOSED_GRACE_DAYS),
+            col(IntensivePeriod.ended_on).is_(None),
+            col(IntensivePeriod.ended_on) >= today - timedelta(days=CLOSED_GRACE_DAYS),
         ),
     )
     own = organisations.own_worker_id(uow, principal)
     if own is not None:
         query = query.where(
-            or_(IntensivePeriod.responsible_worker_id == own, IntensivePeriod.co_worker_id == own)
+            or_(col(IntensivePeriod.responsible_worker_id) == own, col(IntensivePeriod.co_worker_id) == own)
         )
-    return list(uow.session.scalars(query.order_by(IntensivePeriod.id)))
+    return list(uow.session.scalars(query.order_by(col(IntensivePeriod.id))))
 
 
 def list_due_measurements(
@@ -218,12 +217,12 @@ def list_due_measurements(
                 continue  # a start measurement cannot be taken any more
             due.append(
                 DueMeasurement(
-                    period.id or 0,
-                    period.client_id,
-                    period.responsible_worker_id,
-                    point.value,
-                    due_on,
-                    due_on < today,
+                    period_id=period.id or 0,
+                    client_id=period.client_id,
+                    responsible_worker_id=period.responsible_worker_id,
+                    point=point.value,
+                    due_on=due_on,
+                    overdue=due_on < today,
                 )
             )
     due.sort(key=lambda d: (d.due_on, d.period_id, d.point))
@@ -233,8 +232,7 @@ def list_due_measurements(
 # --- feedback ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FeedbackView:
+class PeriodFeedbackView(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     period_id: int
     kind: str
@@ -255,7 +253,7 @@ def submit_period_feedback(
     useful: FeedbackAnswer,
     towards_goals: FeedbackAnswer,
     free_text: str | None,
-) -> FeedbackView:
+) -> PeriodFeedbackView:
     """The client's written feedback, entered by the worker: at the end, or in a quarter's window."""
     sealer, now = uow.sealer, uow.now
     period = period_in_scope(uow, principal, period_id)
@@ -305,23 +303,22 @@ def submit_period_feedback(
         period.client_id,
     )
     uow.commit()
-    return FeedbackView(
-        feedback.id or 0,
-        period_id,
-        kind.value,
-        window,
-        submitted_on,
-        useful.value,
-        towards_goals.value,
-        text is not None,
+    return PeriodFeedbackView(
+        id=feedback.id or 0,
+        period_id=period_id,
+        kind=kind.value,
+        window=window,
+        submitted_on=submitted_on,
+        useful=useful.value,
+        towards_goals=towards_goals.value,
+        has_free_text=text is not None,
     )
 
 
 # --- intensity -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PeriodIntensity:
+class PeriodIntensity(msgspec.Struct, frozen=True, kw_only=True):
     period_id: int
     client_id: int
     starts_on: date
@@ -341,7 +338,9 @@ class PeriodIntensity:
 def _moments(uow: UnitOfWork, period_ids: list[int]) -> dict[int, list[ContactMoment]]:
     found: dict[int, list[ContactMoment]] = {p: [] for p in period_ids}
     rows = uow.session.execute(
-        select(Contact.period_id, Contact.starts_at, Contact.status).where(Contact.period_id.in_(period_ids))
+        select(col(Contact.period_id), col(Contact.starts_at), col(Contact.status)).where(
+            col(Contact.period_id).in_(period_ids)
+        )
     ).all()
     for period_id, starts_at, status in rows:
         found[period_id].append(ContactMoment(starts_at, ContactStatus(status)))
@@ -393,8 +392,7 @@ def get_period_intensity(
     return view
 
 
-@dataclass(frozen=True)
-class WorkerIntensity:
+class WorkerIntensity(msgspec.Struct, frozen=True, kw_only=True):
     worker_id: int
     periods: tuple[PeriodIntensity, ...]
     #: (ISO week, planned, realised) over all the worker's periods
@@ -415,14 +413,14 @@ def get_worker_intensity(
         uow.session.scalars(
             select(IntensivePeriod)
             .where(
-                IntensivePeriod.ended_on.is_(None),
-                IntensivePeriod.municipality_code.in_(principal.municipalities),
+                col(IntensivePeriod.ended_on).is_(None),
+                col(IntensivePeriod.municipality_code).in_(principal.municipalities),
                 or_(
-                    IntensivePeriod.responsible_worker_id == worker.id,
-                    IntensivePeriod.co_worker_id == worker.id,
+                    col(IntensivePeriod.responsible_worker_id) == worker.id,
+                    col(IntensivePeriod.co_worker_id) == worker.id,
                 ),
             )
-            .order_by(IntensivePeriod.starts_on, IntensivePeriod.id)
+            .order_by(col(IntensivePeriod.starts_on), col(IntensivePeriod.id))
         )
     )
     moments = _moments(uow, [p.id or 0 for p in periods])
@@ -449,4 +447,15 @@ def get_worker_intensity(
             period.client_id,
         )
     uow.commit()
-    return WorkerIntensity(worker_id, views, tuple((w, p, r) for w, (p, r) in sorted(totals.items())))
+    return WorkerIntensity(
+        worker_id=worker_id,
+        periods=views,
+        weeks=tuple((w, p, r) for w, (p, r) in sorted(totals.items())),
+    )
+
+
+class Intensity(msgspec.Struct, frozen=True, kw_only=True):
+    """One period's intensity, or a worker's: the other is null."""
+
+    period: PeriodIntensity | None = None
+    worker: WorkerIntensity | None = None

@@ -9,10 +9,11 @@ period is access-logged.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import msgspec
 from sqlalchemy import func, select, update
+from sqlmodel import col
 
 from sotesilta.core.clients import public as clients
 from sotesilta.core.clients.public import ClientRecord, parse_identity_code
@@ -46,14 +47,12 @@ log = logging.getLogger("sotesilta.rehab")
 MAX_GOALS, MAX_SUB_GOALS, MAX_GOAL_CHARS = 10, 10, 500
 
 
-@dataclass(frozen=True)
-class GoalDraft:
+class GoalDraft(msgspec.Struct, frozen=True):
     text: str
     sub_goals: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class PeriodDraft:
+class PeriodDraft(msgspec.Struct, frozen=True):
     decision_id: int
     starts_on: date
     planned_end: date
@@ -64,8 +63,7 @@ class PeriodDraft:
     age_exception_reason: str | None = None
 
 
-@dataclass(frozen=True)
-class DecisionView:
+class DecisionView(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     client_id: int
     municipality_code: str
@@ -76,15 +74,13 @@ class DecisionView:
     decision_maker: str
 
 
-@dataclass(frozen=True)
-class GoalView:
+class GoalView(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     text: str
     sub_goals: tuple[tuple[int, str], ...]
 
 
-@dataclass(frozen=True)
-class PeriodView:
+class PeriodView(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     decision_id: int
     client_id: int
@@ -160,17 +156,9 @@ def create_service_decision(
     uow.session.add(decision)
     uow.session.flush()
     access.log_use(uow, principal, AccessAction.CREATE, "service_decision", decision.id or 0, client_id)
+    view = msgspec.convert(decision, DecisionView, from_attributes=True)
     uow.commit()
-    return DecisionView(
-        decision.id or 0,
-        client_id,
-        decision.municipality_code,
-        service,
-        decided_on,
-        valid_from,
-        valid_until,
-        decision.decision_maker,
-    )
+    return view
 
 
 def _birth_date(client: ClientRecord, sealer: Sealer) -> date | None:
@@ -293,8 +281,8 @@ def period_view(uow: UnitOfWork, period: IntensivePeriod) -> PeriodView:
     sealer = uow.sealer
     rows = uow.session.scalars(
         select(PeriodGoal)
-        .where(PeriodGoal.period_id == period.id)
-        .order_by(PeriodGoal.position, PeriodGoal.id)
+        .where(col(PeriodGoal.period_id) == period.id)
+        .order_by(col(PeriodGoal.position), col(PeriodGoal.id))
     ).all()
 
     def text(goal: PeriodGoal) -> str:
@@ -302,9 +290,9 @@ def period_view(uow: UnitOfWork, period: IntensivePeriod) -> PeriodView:
 
     goals = tuple(
         GoalView(
-            goal.id or 0,
-            text(goal),
-            tuple((sub.id or 0, text(sub)) for sub in rows if sub.parent_id == goal.id),
+            id=goal.id or 0,
+            text=text(goal),
+            sub_goals=tuple((sub.id or 0, text(sub)) for sub in rows if sub.parent_id == goal.id),
         )
         for goal in rows
         if goal.parent_id is None
@@ -361,9 +349,9 @@ def close_intensive_period(
     if ended_on > local_date(now):
         raise InputInvalid("a period is closed on or after its last day", field="ended_on")
     last_recorded = uow.session.scalar(
-        select(func.max(Contact.ends_at)).where(
-            Contact.period_id == period.id,
-            Contact.status.in_([ContactStatus.FULFILLED.value, ContactStatus.NOSHOW.value]),
+        select(func.max(col(Contact.ends_at))).where(
+            col(Contact.period_id) == period.id,
+            col(Contact.status).in_([ContactStatus.FULFILLED.value, ContactStatus.NOSHOW.value]),
         )
     )
     last_day = local_date(last_recorded - timedelta(microseconds=1)) if last_recorded else None
@@ -381,11 +369,11 @@ def close_intensive_period(
     uow.session.execute(
         update(Contact)
         .where(
-            Contact.period_id == period.id,
-            Contact.starts_at >= after,
-            Contact.status == ContactStatus.BOOKED.value,
+            col(Contact.period_id) == period.id,
+            col(Contact.starts_at) >= after,
+            col(Contact.status) == ContactStatus.BOOKED.value,
         )
-        .values(status=ContactStatus.CANCELLED.value, sequence=Contact.sequence + 1, updated_at=now)
+        .values(status=ContactStatus.CANCELLED.value, sequence=col(Contact.sequence) + 1, updated_at=now)
     )
     uow.session.flush()
     access.log_use(uow, principal, AccessAction.UPDATE, "intensive_period", period_id, period.client_id)

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 THRESHOLD = 5
 SUPPRESSED = "<5"
 
+#: a figure as a report shows it: the number, "<5" when suppressed, None when undefined
+Shown = int | float | str | None
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -22,8 +25,23 @@ class Cell:
     suppressed: bool = False
 
     @property
-    def shown(self) -> int | float | str | None:
+    def shown(self) -> Shown:
         return SUPPRESSED if self.suppressed else self.value
+
+
+def shown(cells: Mapping[str, Cell]) -> dict[str, Shown]:
+    """A row of cells as the report shows them."""
+    return {key: cell.shown for key, cell in cells.items()}
+
+
+def figure(value: Shown) -> int | float | None:
+    """The number behind a shown figure: None when it is suppressed or undefined."""
+    return None if value is None or isinstance(value, str) else value
+
+
+def hidden(value: Shown) -> bool:
+    """Whether a shown figure is suppressed."""
+    return value == SUPPRESSED
 
 
 def count(value: int, threshold: int = THRESHOLD) -> Cell:

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import io
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from sotesilta.core.statistics.domain.disclosure import TOTAL, Cell
-from sotesilta.core.statistics.domain.reports import ChartKind
-from sotesilta.core.statistics.service.reports import Report, TableView
+from sotesilta.core.statistics.domain import disclosure
+from sotesilta.core.statistics.domain.disclosure import TOTAL, Shown
+from sotesilta.core.statistics.domain.reports import ChartKind, Title
+from sotesilta.core.statistics.service.reports import Column, Report, TableView
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 PERCENT_COLUMNS = frozenset({"mean_change_of_mean", "useful_yes_share", "goals_yes_share"})
 COLOURS = ("#1f5fa8", "#d0711b", "#2e8540", "#8a3b9c", "#b3261e", "#5c6670", "#0f7c80", "#9c6b00")
@@ -34,11 +39,13 @@ class ChartFormat(StrEnum):
 MEDIA_TYPES = {ChartFormat.PNG: "image/png", ChartFormat.SVG: "image/svg+xml"}
 
 
-def _value(cell: Cell) -> float | None:
-    return None if cell.suppressed or cell.value is None else float(cell.value)
+def _value(shown: Shown) -> float | None:
+    value = disclosure.figure(shown)
+    return None if value is None else float(value)
 
 
-def render(report: Report, table: TableView, language: str, fmt: ChartFormat) -> bytes:
+def render(report: Report, table: TableView, language: str, fmt: ChartFormat, scope: Title) -> bytes:
+    """``scope`` names the report's municipality or county (``reports.scope_title``)."""
     # imported here: matplotlib takes a moment to load and only charts need it
     import matplotlib
     from matplotlib.figure import Figure
@@ -52,14 +59,14 @@ def render(report: Report, table: TableView, language: str, fmt: ChartFormat) ->
     axes = figure.subplots()
     hidden = False
     columns = [c for c in table.columns if c.key != TOTAL]
-    labels = [label for label, _ in table.rows]
+    labels = [row.period for row in table.rows]
     if table.chart is ChartKind.TOTALS:
         hidden = _totals(axes, report, table, columns, language)
     elif table.chart is ChartKind.TARGETS:
         hidden = _targets(axes, table, columns, labels, language)
     else:
         hidden = _bars(axes, table, columns, labels, language, stacked=table.chart is ChartKind.STACKED)
-    where = f"{report.title.get(language)} · {report.scope_title.get(language)} · {report.span}"
+    where = f"{report.title.get(language)} · {scope.get(language)} · {report.span}"
     axes.set_title(f"{table.title.get(language)}\n{where}", fontsize=11)
     axes.spines[["top", "right"]].set_visible(False)
     if hidden:
@@ -71,17 +78,18 @@ def render(report: Report, table: TableView, language: str, fmt: ChartFormat) ->
     return out.getvalue()
 
 
-def _bars(axes, table: TableView, columns, labels, language: str, *, stacked: bool) -> bool:  # type: ignore[no-untyped-def]
-    hidden = False
+def _bars(
+    axes: Axes, table: TableView, columns: list[Column], labels: list[str], language: str, *, stacked: bool
+) -> bool:
+    left_out = False
     count = max(len(columns), 1)
     width = 0.8 if stacked else 0.8 / count
     bottoms = [0.0] * len(labels)
     for n, column in enumerate(columns):
         values = []
-        for _, cells in table.rows:
-            value = _value(cells[column.key])
-            hidden |= value is None and cells[column.key].suppressed
-            values.append(value or 0.0)
+        for row in table.rows:
+            left_out |= disclosure.hidden(row.cells[column.key])
+            values.append(_value(row.cells[column.key]) or 0.0)
         positions = [i + (0 if stacked else (n - (count - 1) / 2) * width) for i in range(len(labels))]
         axes.bar(
             positions,
@@ -95,25 +103,26 @@ def _bars(axes, table: TableView, columns, labels, language: str, *, stacked: bo
             bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
     axes.set_xticks(range(len(labels)), labels, rotation=45 if len(labels) > 6 else 0, ha="right")
     axes.legend(frameon=False, fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    return hidden
+    return left_out
 
 
-def _totals(axes, report: Report, table: TableView, columns, language: str) -> bool:  # type: ignore[no-untyped-def]
-    shown = [(c, _value(table.total[c.key])) for c in columns]
-    hidden = any(table.total[c.key].suppressed for c in columns)
-    shown = sorted(((c, v) for c, v in shown if v), key=lambda cv: cv[1])
-    positions = list(range(len(shown)))
+def _totals(axes: Axes, report: Report, table: TableView, columns: list[Column], language: str) -> bool:
+    left_out = any(disclosure.hidden(table.total[c.key]) for c in columns)
+    drawn = sorted(
+        ((c, value) for c in columns if (value := _value(table.total[c.key]))), key=lambda cv: cv[1]
+    )
+    positions = list(range(len(drawn)))
     has_previous = table.previous is not None
     height = 0.4 if has_previous else 0.8
     axes.barh(
         [p + (height / 2 if has_previous else 0) for p in positions],
-        [v for _, v in shown],
+        [v for _, v in drawn],
         height,
         color=COLOURS[0],
         label=report.span if has_previous else None,
     )
     if table.previous is not None:
-        before = [_value(table.previous[c.key]) or 0.0 for c, _ in shown]
+        before = [_value(table.previous[c.key]) or 0.0 for c, _ in drawn]
         axes.barh(
             [p - height / 2 for p in positions],
             before,
@@ -122,23 +131,23 @@ def _totals(axes, report: Report, table: TableView, columns, language: str) -> b
             label=report.previous_span,
         )
         axes.legend(frameon=False, fontsize=9)
-    axes.set_yticks(positions, [c.title.get(language) for c, _ in shown], fontsize=9)
-    return hidden
+    axes.set_yticks(positions, [c.title.get(language) for c, _ in drawn], fontsize=9)
+    return left_out
 
 
-def _targets(axes, table: TableView, columns, labels, language: str) -> bool:  # type: ignore[no-untyped-def]
-    hidden = False
+def _targets(axes: Axes, table: TableView, columns: list[Column], labels: list[str], language: str) -> bool:
+    left_out = False
     for n, column in enumerate(columns):
         scale = 100.0 if column.key in PERCENT_COLUMNS else 1.0
         values = []
-        for _, cells in table.rows:
-            value = _value(cells[column.key])
-            hidden |= cells[column.key].suppressed
-            values.append(None if value is None else value * scale)
+        for row in table.rows:
+            value = _value(row.cells[column.key])
+            left_out |= disclosure.hidden(row.cells[column.key])
+            values.append(float("nan") if value is None else value * scale)
         colour = COLOURS[n % len(COLOURS)]
         axes.plot(
             range(len(labels)),
-            [float("nan") if v is None else v for v in values],
+            values,
             marker="o",
             color=colour,
             label=column.title.get(language) + (" %" if scale == 100.0 else ""),
@@ -154,4 +163,4 @@ def _targets(axes, table: TableView, columns, labels, language: str) -> bool:  #
             )
     axes.set_xticks(range(len(labels)), labels, rotation=45 if len(labels) > 6 else 0, ha="right")
     axes.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    return hidden
+    return left_out

@@ -15,6 +15,8 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, select
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import SQLCoreOperations
+from sqlmodel import col
 
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.scheduling.public import AppointmentStatus, Booking, Referrer, VisitOutcome
@@ -29,7 +31,7 @@ CANCELLED = "cancelled"
 NO_TOPIC = "none"
 
 
-def bucket_of(column: ColumnElement[datetime], bounds: Sequence[datetime]) -> ColumnElement[int]:
+def bucket_of(column: SQLCoreOperations[datetime], bounds: Sequence[datetime]) -> ColumnElement[int]:
     """The index of the bucket an instant falls in; ``bounds`` holds each bucket's start and the last end."""
 
     def tree(low: int, high: int) -> ColumnElement[int]:
@@ -64,17 +66,17 @@ def read_counts(
     session = uow.session
     visit_measures = {Measure.CLIENTS_BY_REFERRER, Measure.VISITS_BY_OUTCOME, Measure.TOPICS}
     if measures & visit_measures:
-        bucket = bucket_of(Visit.occurred_at, bounds)
-        rows = session.execute(
-            select(bucket, Visit.outcome, Visit.referrer, Visit.topic, func.count())
+        bucket = bucket_of(col(Visit.occurred_at), bounds)
+        visits = session.execute(
+            select(bucket, col(Visit.outcome), col(Visit.referrer), col(Visit.topic), func.count())
             .where(
-                Visit.municipality_code.in_(codes),
-                Visit.occurred_at >= bounds[0],
-                Visit.occurred_at < bounds[-1],
+                col(Visit.municipality_code).in_(codes),
+                col(Visit.occurred_at) >= bounds[0],
+                col(Visit.occurred_at) < bounds[-1],
             )
-            .group_by(bucket, Visit.outcome, Visit.referrer, Visit.topic)
+            .group_by(bucket, col(Visit.outcome), col(Visit.referrer), col(Visit.topic))
         )
-        for index, outcome, referrer, topic, n in rows:
+        for index, outcome, referrer, topic, n in visits:
             counts[Measure.VISITS_BY_OUTCOME][index][outcome] += n
             if outcome == VisitOutcome.REALISED.value:
                 counts[Measure.CLIENTS_BY_REFERRER][index][referrer] += n
@@ -82,36 +84,36 @@ def read_counts(
     if Measure.VISITS_BY_OUTCOME in measures:
         _cancellations(uow, codes, bounds, counts)
     if Measure.STAFF_REFERRALS in measures:
-        bucket = bucket_of(Booking.booked_at, bounds)
-        rows = session.execute(
+        bucket = bucket_of(col(Booking.booked_at), bounds)
+        referrals = session.execute(
             select(bucket, func.count())
             .where(
-                Booking.municipality_code.in_(codes),
-                Booking.booked_at >= bounds[0],
-                Booking.booked_at < bounds[-1],
-                Booking.referrer == Referrer.STAFF.value,
+                col(Booking.municipality_code).in_(codes),
+                col(Booking.booked_at) >= bounds[0],
+                col(Booking.booked_at) < bounds[-1],
+                col(Booking.referrer) == Referrer.STAFF.value,
                 # a moved booking is the same referral
-                Booking.rescheduled_from.is_(None),
-                Booking.status != AppointmentStatus.ENTERED_IN_ERROR.value,
+                col(Booking.rescheduled_from).is_(None),
+                col(Booking.status) != AppointmentStatus.ENTERED_IN_ERROR.value,
             )
             .group_by(bucket)
         )
-        for index, n in rows:
+        for index, n in referrals:
             counts[Measure.STAFF_REFERRALS][index][Referrer.STAFF.value] += n
     if Measure.ONWARD_REFERRALS in measures:
-        bucket = bucket_of(Visit.occurred_at, bounds)
-        rows = session.execute(
-            select(bucket, VisitReferral.target, func.count())
-            .join(Visit, Visit.id == VisitReferral.visit_id)
+        bucket = bucket_of(col(Visit.occurred_at), bounds)
+        onward = session.execute(
+            select(bucket, col(VisitReferral.target), func.count())
+            .join(Visit, col(Visit.id) == col(VisitReferral.visit_id))
             .where(
-                Visit.municipality_code.in_(codes),
-                Visit.occurred_at >= bounds[0],
-                Visit.occurred_at < bounds[-1],
-                Visit.outcome == VisitOutcome.REALISED.value,
+                col(Visit.municipality_code).in_(codes),
+                col(Visit.occurred_at) >= bounds[0],
+                col(Visit.occurred_at) < bounds[-1],
+                col(Visit.outcome) == VisitOutcome.REALISED.value,
             )
-            .group_by(bucket, VisitReferral.target)
+            .group_by(bucket, col(VisitReferral.target))
         )
-        for index, target, n in rows:
+        for index, target, n in onward:
             counts[Measure.ONWARD_REFERRALS][index][target] += n
     if history:
         read_history(uow, codes, buckets, measures, counts)
@@ -121,18 +123,18 @@ def read_counts(
 def _cancellations(uow: UnitOfWork, codes: Sequence[str], bounds: list[datetime], counts: Counts) -> None:
     """Bookings cancelled before their time: not moved elsewhere, and with no visit outcome."""
     moved = aliased(Booking)
-    bucket = bucket_of(Booking.starts_at, bounds)
+    bucket = bucket_of(col(Booking.starts_at), bounds)
     rows = uow.session.execute(
-        select(bucket, Booking.late_cancellation, func.count())
+        select(bucket, col(Booking.late_cancellation), func.count())
         .where(
-            Booking.municipality_code.in_(codes),
-            Booking.status == AppointmentStatus.CANCELLED.value,
-            Booking.starts_at >= bounds[0],
-            Booking.starts_at < bounds[-1],
-            ~exists().where(moved.rescheduled_from == Booking.id),
-            ~exists().where(Visit.booking_id == Booking.id),
+            col(Booking.municipality_code).in_(codes),
+            col(Booking.status) == AppointmentStatus.CANCELLED.value,
+            col(Booking.starts_at) >= bounds[0],
+            col(Booking.starts_at) < bounds[-1],
+            ~exists().where(col(moved.rescheduled_from) == col(Booking.id)),
+            ~exists().where(col(Visit.booking_id) == col(Booking.id)),
         )
-        .group_by(bucket, Booking.late_cancellation)
+        .group_by(bucket, col(Booking.late_cancellation))
     )
     for index, late, n in rows:
         key = VisitOutcome.LATE_CANCELLATION.value if late else CANCELLED
@@ -144,20 +146,20 @@ def read_history(
 ) -> None:
     rows = uow.session.execute(
         select(
-            StatisticHistory.month,
-            StatisticHistory.measure,
-            StatisticHistory.category,
-            StatisticHistory.value,
+            col(StatisticHistory.month),
+            col(StatisticHistory.measure),
+            col(StatisticHistory.category),
+            col(StatisticHistory.value),
         )
         .where(
             and_(
-                StatisticHistory.municipality_code.in_(codes),
-                StatisticHistory.month >= buckets[0].first,
-                StatisticHistory.month <= buckets[-1].last,
-                StatisticHistory.measure.in_([m.value for m in measures]),
+                col(StatisticHistory.municipality_code).in_(codes),
+                col(StatisticHistory.month) >= buckets[0].first,
+                col(StatisticHistory.month) <= buckets[-1].last,
+                col(StatisticHistory.measure).in_([m.value for m in measures]),
             )
         )
-        .order_by(StatisticHistory.month)
+        .order_by(col(StatisticHistory.month))
     )
     index = 0
     for month, measure, category, value in rows:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from sotesilta.core.statistics.domain.disclosure import TOTAL
+from sotesilta.core.statistics.domain.disclosure import TOTAL, Shown
 from sotesilta.core.statistics.domain.reports import CATEGORY_TITLES
 from sotesilta.core.statistics.service.reports import Report
 
@@ -30,32 +30,27 @@ def report_csv(report: Report, language: str) -> str:
         titles = {c.key: c.title.get(language) for c in table.columns}
         titles[TOTAL] = CATEGORY_TITLES[TOTAL].get(language)
         keys = [c.key for c in table.columns] + ([TOTAL] if TOTAL in table.total else [])
-        total_label = report.span
-        for label, cells in [*table.rows, (total_label, table.total)]:
-            for key in keys:
-                writer.writerow((table.key, label, key, titles[key], _shown(cells[key].shown)))
+        lines = [*((row.period, row.cells) for row in table.rows), (report.span, table.total)]
         if table.previous is not None:
+            lines.append((report.previous_span, table.previous))
+        for label, cells in lines:
             for key in keys:
-                writer.writerow(
-                    (table.key, report.previous_span, key, titles[key], _shown(table.previous[key].shown))
-                )
+                writer.writerow((table.key, label, key, titles[key], _shown(cells[key])))
     for form in report.feedback:
-        table = f"feedback:{form.form_key}"
-        writer.writerow(
-            (table, report.span, "responses", form.title.get(language), _shown(form.responses.shown))
-        )
+        name = f"feedback:{form.form_key}"
+        writer.writerow((name, report.span, "responses", form.title.get(language), _shown(form.responses)))
         for question in form.questions:
-            for value, cell in question.counts.items():
-                label = CATEGORY_TITLES[TOTAL] if value == TOTAL else question.answer_titles[value]
+            for value, figure in question.counts.items():
+                title = CATEGORY_TITLES[TOTAL] if value == TOTAL else question.answer_titles[value]
                 writer.writerow(
-                    (table, report.span, f"{question.key}={value}", label.get(language), _shown(cell.shown))
+                    (name, report.span, f"{question.key}={value}", title.get(language), _shown(figure))
                 )
-            if question.mean.value is not None or question.mean.suppressed:
-                writer.writerow((table, report.span, f"{question.key}:mean", "", _shown(question.mean.shown)))
+            if question.mean is not None:
+                writer.writerow((name, report.span, f"{question.key}:mean", "", _shown(question.mean)))
     return out.getvalue()
 
 
-def _shown(value: object) -> str:
+def _shown(value: Shown) -> str:
     if value is None:
         return ""
     if isinstance(value, float):

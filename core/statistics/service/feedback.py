@@ -7,39 +7,43 @@ nothing, and only when at least five people answered the form in the span.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from sotesilta.core.feedback.public import YES_PARTLY_NO_TEXTS, QuestionKind, Texts
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.statistics.domain import disclosure
-from sotesilta.core.statistics.domain.disclosure import Cell
+from sotesilta.core.statistics.domain.disclosure import Shown
 from sotesilta.core.statistics.domain.reports import Bucket, Title
 from sotesilta.core.statistics.service.feedback_summary import feedback_summary
 
 ANSWER_TITLES = {value: Title(t.fi, t.sv, t.en) for value, t in YES_PARTLY_NO_TEXTS.items()}
 
 
-@dataclass(frozen=True)
-class QuestionView:
+class ReportQuestion(msgspec.Struct, frozen=True, kw_only=True):
+    """Answers per value with their "total"; counts under 5 read "<5". Free texts only for managers,
+    and only when at least five answered the form."""
+
     key: str
     kind: str
     text: Title
-    answered: Cell
-    counts: dict[str, Cell]  # answer value -> count, with "total"
+    answered: Shown
+    counts: dict[str, Shown]  # answer value -> count, with "total"
     answer_titles: dict[str, Title]
-    mean: Cell  # scale questions; undefined otherwise
+    mean: Shown  # scale questions; undefined otherwise
     texts: tuple[str, ...]  # free text questions, for managers
 
 
-@dataclass(frozen=True)
-class FeedbackView:
+class ReportFeedback(msgspec.Struct, frozen=True, kw_only=True):
+    """The answers to one version of a feedback form in a report's span."""
+
     form_key: str
     version: int
     audience: str
     title: Title
-    responses: Cell
-    questions: tuple[QuestionView, ...]
+    responses: Shown
+    questions: tuple[ReportQuestion, ...]
 
 
 def _title(texts: Texts | None, fallback: str) -> Title:
@@ -52,7 +56,7 @@ def read_feedback(
     principal: Principal,
     codes: Sequence[str],
     buckets: Sequence[Bucket],
-) -> tuple[FeedbackView, ...]:
+) -> tuple[ReportFeedback, ...]:
     plugins = uow.plugins
     summaries = feedback_summary(
         uow, codes, buckets[0].starts_at, buckets[-1].ends_at, forms=plugins.feedback_forms
@@ -74,24 +78,24 @@ def read_feedback(
             }
             counts = disclosure.row({**q.counts, disclosure.TOTAL: q.answered}) if q.counts else {}
             items.append(
-                QuestionView(
+                ReportQuestion(
                     key=q.key,
                     kind=(q.kind.value if q.kind else "retired"),
                     text=_title(definition.text if definition else None, q.key),
-                    answered=disclosure.count(q.answered),
-                    counts=counts,
+                    answered=disclosure.count(q.answered).shown,
+                    counts=disclosure.shown(counts),
                     answer_titles=titles,
-                    mean=disclosure.statistic(q.mean, q.answered),
+                    mean=disclosure.statistic(q.mean, q.answered).shown,
                     texts=q.texts if (may_read_texts and enough) else (),
                 )
             )
         views.append(
-            FeedbackView(
+            ReportFeedback(
                 form_key=summary.form_key,
                 version=summary.version,
                 audience=summary.audience.value,
                 title=_title(summary.form.title if summary.form else None, summary.form_key),
-                responses=disclosure.count(summary.responses),
+                responses=disclosure.count(summary.responses).shown,
                 questions=tuple(items),
             )
         )

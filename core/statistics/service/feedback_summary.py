@@ -10,11 +10,12 @@ numbers is the report's job, and so is deciding who may read the free texts.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from sotesilta.core.feedback.public import (
     FREE_TEXT_CONTEXT,
@@ -100,12 +101,15 @@ def feedback_summary(
         if set(form.municipalities) & set(codes) and form == forms.get(form.key):
             tally(form.key, form.version, form.audience)
     scope = (
-        FeedbackResponse.municipality_code.in_(codes),
-        FeedbackResponse.submitted_on >= first,
-        FeedbackResponse.submitted_on < stop,
+        col(FeedbackResponse.municipality_code).in_(codes),
+        col(FeedbackResponse.submitted_on) >= first,
+        col(FeedbackResponse.submitted_on) < stop,
     )
     response_counts = select(
-        FeedbackResponse.form_key, FeedbackResponse.form_version, FeedbackResponse.audience, func.count()
+        col(FeedbackResponse.form_key),
+        col(FeedbackResponse.form_version),
+        col(FeedbackResponse.audience),
+        func.count(),
     ).where(*scope)
     for key, version, of, n in uow.session.execute(
         response_counts.group_by(*response_counts.selected_columns[:3])
@@ -113,32 +117,35 @@ def feedback_summary(
         tally(key, version, Audience(of)).responses += n
     closed = (
         select(
-            FeedbackResponse.form_key,
-            FeedbackResponse.form_version,
-            FeedbackAnswer.question_key,
-            FeedbackAnswer.number,
-            FeedbackAnswer.choice,
+            col(FeedbackResponse.form_key),
+            col(FeedbackResponse.form_version),
+            col(FeedbackAnswer.question_key),
+            col(FeedbackAnswer.number),
+            col(FeedbackAnswer.choice),
             func.count(),
         )
-        .join(FeedbackResponse, FeedbackResponse.id == FeedbackAnswer.response_id)
-        .where(*scope, FeedbackAnswer.free_text.is_(None))
+        .join(FeedbackResponse, col(FeedbackResponse.id) == col(FeedbackAnswer.response_id))
+        .where(*scope, col(FeedbackAnswer.free_text).is_(None))
     )
     for key, version, question, number, choice, n in uow.session.execute(
         closed.group_by(*closed.selected_columns[:5])
     ):
-        tallies[(key, version)].count(question, str(number) if number is not None else choice, n)
+        answer = str(number) if number is not None else choice
+        if answer is not None:  # always: an answer holds one value (ck_feedback_answer_one_value)
+            tallies[(key, version)].count(question, answer, n)
     texts = (
         select(
-            FeedbackResponse.form_key,
-            FeedbackResponse.form_version,
-            FeedbackAnswer.question_key,
-            FeedbackAnswer.free_text,
+            col(FeedbackResponse.form_key),
+            col(FeedbackResponse.form_version),
+            col(FeedbackAnswer.question_key),
+            col(FeedbackAnswer.free_text),
         )
-        .join(FeedbackResponse, FeedbackResponse.id == FeedbackAnswer.response_id)
-        .where(*scope, FeedbackAnswer.free_text.is_not(None))
+        .join(FeedbackResponse, col(FeedbackResponse.id) == col(FeedbackAnswer.response_id))
+        .where(*scope, col(FeedbackAnswer.free_text).is_not(None))
     )
     for key, version, question, sealed in uow.session.execute(texts):
-        tallies[(key, version)].texts[question].append(sealer.open(sealed, context=FREE_TEXT_CONTEXT))
+        if sealed is not None:  # always: the query reads the free texts only
+            tallies[(key, version)].texts[question].append(sealer.open(sealed, context=FREE_TEXT_CONTEXT))
     if audience in (None, Audience.REHAB):
         _period_feedback(uow, codes, first, stop, forms, tally)
     return [
@@ -148,21 +155,28 @@ def feedback_summary(
     ]
 
 
-def _period_feedback(uow, codes, first, stop, forms, tally) -> None:  # type: ignore[no-untyped-def]
+def _period_feedback(
+    uow: UnitOfWork,
+    codes: list[str],
+    first: date,
+    stop: date,
+    forms: FeedbackFormRegistry,
+    tally: Callable[[str, int, Audience], _Tally],
+) -> None:
     """Period feedback counts as answers to the municipality's rehab form, if it registers one."""
     sealer = uow.sealer
     rows = uow.session.execute(
         select(
-            IntensivePeriod.municipality_code,
-            PeriodFeedback.useful,
-            PeriodFeedback.towards_goals,
-            PeriodFeedback.free_text,
+            col(IntensivePeriod.municipality_code),
+            col(PeriodFeedback.useful),
+            col(PeriodFeedback.towards_goals),
+            col(PeriodFeedback.free_text),
         )
-        .join(IntensivePeriod, IntensivePeriod.id == PeriodFeedback.period_id)
+        .join(IntensivePeriod, col(IntensivePeriod.id) == col(PeriodFeedback.period_id))
         .where(
-            IntensivePeriod.municipality_code.in_(codes),
-            PeriodFeedback.submitted_on >= first,
-            PeriodFeedback.submitted_on < stop,
+            col(IntensivePeriod.municipality_code).in_(codes),
+            col(PeriodFeedback.submitted_on) >= first,
+            col(PeriodFeedback.submitted_on) < stop,
         )
     )
     for municipality, useful, towards_goals, sealed in rows:

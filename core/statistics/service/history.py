@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import delete, tuple_
+from sqlmodel import col
 
 from sotesilta.core.kernel.errors import InputInvalid
 from sotesilta.core.kernel.uow import UnitOfWork
@@ -96,10 +97,10 @@ def import_history(
     for start in range(0, len(keys), 500):  # bounded IN lists
         session.execute(
             delete(StatisticHistory).where(
-                StatisticHistory.municipality_code == municipality,
-                tuple_(StatisticHistory.month, StatisticHistory.measure, StatisticHistory.category).in_(
-                    keys[start : start + 500]
-                ),
+                col(StatisticHistory.municipality_code) == municipality,
+                tuple_(
+                    col(StatisticHistory.month), col(StatisticHistory.measure), col(StatisticHistory.category)
+                ).in_(keys[start : start + 500]),
             )
         )
     session.add_all(

@@ -18,11 +18,12 @@ Definitions (docs/api.md repeats them):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+import msgspec
 from sqlalchemy import and_, or_, select
+from sqlmodel import col
 
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.access import report_scope
@@ -42,49 +43,51 @@ from sotesilta.core.rehab.public import (
 )
 from sotesilta.core.statistics.domain import disclosure
 from sotesilta.core.statistics.domain import reports as statistics
-from sotesilta.core.statistics.domain.disclosure import Cell
+from sotesilta.core.statistics.domain.disclosure import Shown
 
 CHANGE_TARGET = 0.25
 SATISFACTION_TARGET = 1.0
 
 
-class GroupBy(StrEnum):
+class OutcomeGroupBy(StrEnum):
+    """The outcome report's buckets: quarters or years."""
+
     QUARTER = "quarter"
     YEAR = "year"
 
 
-@dataclass(frozen=True)
-class ReportRow:
+class OutcomeRow(msgspec.Struct, frozen=True, kw_only=True):
+    """Counts under 5 read "<5"; means and shares over fewer than 5 people too."""
+
     label: str  # "2025-Q1" or "2025"
     first: date
     last: date
-    periods_started: Cell
-    periods_ended: Cell
-    ended_early: Cell
-    ended_early_by_reason: dict[str, Cell]
-    measured_pairs: Cell
-    mean_change_of_mean: Cell
-    feedback_answers: Cell
-    useful_yes_share: Cell
-    useful_partly_share: Cell
-    goals_yes_share: Cell
-    goals_partly_share: Cell
-    contacts_per_week: Cell
+    periods_started: Shown
+    periods_ended: Shown
+    ended_early: Shown
+    ended_early_by_reason: dict[str, Shown]
+    measured_pairs: Shown
+    mean_change_of_mean: Shown
+    feedback_answers: Shown
+    useful_yes_share: Shown
+    useful_partly_share: Shown
+    goals_yes_share: Shown
+    goals_partly_share: Shown
+    contacts_per_week: Shown
 
 
-@dataclass(frozen=True)
-class OutcomeReport:
+class OutcomeReport(msgspec.Struct, frozen=True, kw_only=True):
     scope: str  # "municipality 398" or "county 09"
     municipalities: tuple[str, ...]
     year: int
     group_by: str
-    rows: tuple[ReportRow, ...]
-    total: ReportRow
-    change_target: float = CHANGE_TARGET
-    satisfaction_target: float = SATISFACTION_TARGET
+    rows: tuple[OutcomeRow, ...]
+    total: OutcomeRow
+    change_target: float
+    satisfaction_target: float
 
 
-def _buckets(year: int, group_by: GroupBy) -> list[tuple[str, date, date]]:
+def _buckets(year: int, group_by: OutcomeGroupBy) -> list[tuple[str, date, date]]:
     return [(b.label, b.first, b.last) for b in statistics.buckets(year, year, statistics.GroupBy(group_by))]
 
 
@@ -101,7 +104,7 @@ def _row(
     feedback: list[tuple[date, str, str]],
     contacts: list[date],
     today: date,
-) -> ReportRow:
+) -> OutcomeRow:
     def inside(day: date | None) -> bool:
         return day is not None and first <= day <= last
 
@@ -121,22 +124,26 @@ def _row(
             open_days += (b - a).days + 1
             active += 1
     realised = sum(inside(day) for day in contacts)
-    return ReportRow(
+    return OutcomeRow(
         label=label,
         first=first,
         last=last,
-        periods_started=disclosure.count(started),
-        periods_ended=disclosure.count(len(ended)),
-        ended_early=disclosure.count(len(early)),
-        ended_early_by_reason=disclosure.row(reasons),
-        measured_pairs=disclosure.count(len(pairs)),
-        mean_change_of_mean=disclosure.statistic(sum(pairs) / len(pairs) if pairs else None, len(pairs)),
-        feedback_answers=disclosure.count(n),
-        useful_yes_share=disclosure.statistic(_share(sum(u == "yes" for u, _ in answers), n), n),
-        useful_partly_share=disclosure.statistic(_share(sum(u == "partly" for u, _ in answers), n), n),
-        goals_yes_share=disclosure.statistic(_share(sum(g == "yes" for _, g in answers), n), n),
-        goals_partly_share=disclosure.statistic(_share(sum(g == "partly" for _, g in answers), n), n),
-        contacts_per_week=disclosure.statistic(realised / (open_days / 7) if open_days else None, active),
+        periods_started=disclosure.count(started).shown,
+        periods_ended=disclosure.count(len(ended)).shown,
+        ended_early=disclosure.count(len(early)).shown,
+        ended_early_by_reason=disclosure.shown(disclosure.row(reasons)),
+        measured_pairs=disclosure.count(len(pairs)).shown,
+        mean_change_of_mean=disclosure.statistic(
+            sum(pairs) / len(pairs) if pairs else None, len(pairs)
+        ).shown,
+        feedback_answers=disclosure.count(n).shown,
+        useful_yes_share=disclosure.statistic(_share(sum(u == "yes" for u, _ in answers), n), n).shown,
+        useful_partly_share=disclosure.statistic(_share(sum(u == "partly" for u, _ in answers), n), n).shown,
+        goals_yes_share=disclosure.statistic(_share(sum(g == "yes" for _, g in answers), n), n).shown,
+        goals_partly_share=disclosure.statistic(_share(sum(g == "partly" for _, g in answers), n), n).shown,
+        contacts_per_week=disclosure.statistic(
+            realised / (open_days / 7) if open_days else None, active
+        ).shown,
     )
 
 
@@ -145,7 +152,7 @@ def get_rehab_outcome_report(
     *,
     principal: Principal,
     year: int,
-    group_by: GroupBy = GroupBy.QUARTER,
+    group_by: OutcomeGroupBy = OutcomeGroupBy.QUARTER,
     municipality: str | None = None,
     county: str | None = None,
     today: date | None = None,
@@ -156,7 +163,16 @@ def get_rehab_outcome_report(
         raise InputInvalid("year must be 2000-2100", field="year")
     scope, codes = report_scope(principal, registry, municipality, county)
     rows, total = outcome_rows(uow, codes, _buckets(year, group_by), str(year), today)
-    return OutcomeReport(scope, codes, year, group_by.value, tuple(rows), total)
+    return OutcomeReport(
+        scope=scope,
+        municipalities=codes,
+        year=year,
+        group_by=group_by.value,
+        rows=tuple(rows),
+        total=total,
+        change_target=CHANGE_TARGET,
+        satisfaction_target=SATISFACTION_TARGET,
+    )
 
 
 def outcome_rows(
@@ -165,17 +181,17 @@ def outcome_rows(
     spans: Sequence[tuple[str, date, date]],
     total_label: str,
     today: date | None = None,
-) -> tuple[list[ReportRow], ReportRow]:
+) -> tuple[list[OutcomeRow], OutcomeRow]:
     """The outcome rows of ``spans`` (label, first day, last day, in order) and their total."""
     first, last = spans[0][1], spans[-1][2]
     periods = list(
         uow.session.scalars(
             select(IntensivePeriod).where(
-                IntensivePeriod.municipality_code.in_(codes),
-                IntensivePeriod.starts_on <= last,
+                col(IntensivePeriod.municipality_code).in_(codes),
+                col(IntensivePeriod.starts_on) <= last,
                 or_(
-                    IntensivePeriod.ended_on.is_(None) & (IntensivePeriod.planned_end >= first),
-                    IntensivePeriod.ended_on >= first,
+                    col(IntensivePeriod.ended_on).is_(None) & (col(IntensivePeriod.planned_end) >= first),
+                    col(IntensivePeriod.ended_on) >= first,
                 ),
             )
         )
@@ -191,8 +207,12 @@ def outcome_rows(
     feedback = [
         (on, useful, goals)
         for on, useful, goals in uow.session.execute(
-            select(PeriodFeedback.submitted_on, PeriodFeedback.useful, PeriodFeedback.towards_goals).where(
-                PeriodFeedback.period_id.in_(ids), PeriodFeedback.submitted_on.between(first, last)
+            select(
+                col(PeriodFeedback.submitted_on),
+                col(PeriodFeedback.useful),
+                col(PeriodFeedback.towards_goals),
+            ).where(
+                col(PeriodFeedback.period_id).in_(ids), col(PeriodFeedback.submitted_on).between(first, last)
             )
         )
     ]
@@ -204,8 +224,11 @@ def outcome_rows(
 
 def _realised_days(uow: UnitOfWork, period_ids: Iterable[int]) -> list[date]:
     rows = uow.session.scalars(
-        select(Contact.starts_at).where(
-            and_(Contact.period_id.in_(list(period_ids)), Contact.status == ContactStatus.FULFILLED.value)
+        select(col(Contact.starts_at)).where(
+            and_(
+                col(Contact.period_id).in_(list(period_ids)),
+                col(Contact.status) == ContactStatus.FULFILLED.value,
+            )
         )
     )
     return [at.astimezone(HELSINKI).date() for at in rows]

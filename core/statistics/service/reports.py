@@ -8,8 +8,11 @@ the span's totals beside the same span one period earlier.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+
+import msgspec
 
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.errors import InputInvalid, RecordNotFound
@@ -18,7 +21,7 @@ from sotesilta.core.kernel.principals import Principal, Role, TokenKind
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.statistics.domain import disclosure
 from sotesilta.core.statistics.domain import reports as statistics
-from sotesilta.core.statistics.domain.disclosure import Cell
+from sotesilta.core.statistics.domain.disclosure import Shown
 from sotesilta.core.statistics.domain.reports import (
     CATEGORY_TITLES,
     CODE_LISTS,
@@ -34,11 +37,11 @@ from sotesilta.core.statistics.domain.reports import (
     Title,
 )
 from sotesilta.core.statistics.service.data import Counts
-from sotesilta.core.statistics.service.feedback import FeedbackView, read_feedback
+from sotesilta.core.statistics.service.feedback import ReportFeedback, read_feedback
 from sotesilta.core.statistics.service.rehab_report import (
     CHANGE_TARGET,
     SATISFACTION_TARGET,
-    ReportRow,
+    OutcomeRow,
     outcome_rows,
 )
 from sotesilta.core.statistics.service.rollup import monthly_counts
@@ -53,22 +56,44 @@ REHAB_TARGETS = {
 }
 
 
-@dataclass(frozen=True)
-class Column:
+class TableSummary(msgspec.Struct, frozen=True, kw_only=True):
+    key: str
+    measure: Measure
+    title: Title
+    chart: ChartKind
+
+
+class ReportSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """A report kept for the reader's municipalities: what its tables are."""
+
+    key: str
+    title: Title
+    municipalities: tuple[str, ...]
+    county: str | None
+    tables: tuple[TableSummary, ...]
+
+
+class Column(msgspec.Struct, frozen=True):
     key: str
     title: Title
 
 
-@dataclass(frozen=True)
-class TableView:
+class TableRow(msgspec.Struct, frozen=True):
+    period: str  # the bucket's label
+    cells: dict[str, Shown]  # count tables add "total"
+
+
+class TableView(msgspec.Struct, frozen=True, kw_only=True):
+    """Counts under 5 read "<5", and so does a cell that would give one away; shares are 0-1."""
+
     key: str
     measure: Measure
     title: Title
     chart: ChartKind
     columns: tuple[Column, ...]
-    rows: tuple[tuple[str, dict[str, Cell]], ...]  # bucket label -> cells (count tables add "total")
-    total: dict[str, Cell]
-    previous: dict[str, Cell] | None  # the same span one period earlier, when compared
+    rows: tuple[TableRow, ...]
+    total: dict[str, Shown]
+    previous: dict[str, Shown] | None  # the same span one period earlier, when compared
     change: dict[str, float | None] | None
     targets: dict[str, float]
 
@@ -77,18 +102,16 @@ class TableView:
         return self.measure in COUNT_MEASURES
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(msgspec.Struct, frozen=True, kw_only=True):
     key: str
     title: Title
     scope: str
-    scope_title: Title  # the municipality's or county's name
     municipalities: tuple[str, ...]
     first_year: int
     last_year: int
     group_by: GroupBy
     tables: tuple[TableView, ...]
-    feedback: tuple[FeedbackView, ...] = ()  # when the report has a feedback part
+    feedback: tuple[ReportFeedback, ...] = ()  # when the report has a feedback part
 
     @property
     def span(self) -> str:
@@ -126,9 +149,12 @@ def operator_principal(plugins: Plugins) -> Principal:
     )
 
 
-def list_reports(principal: Principal, plugins: Plugins) -> list[ReportDefinition]:
+def list_reports(principal: Principal, plugins: Plugins) -> list[ReportSummary]:
     access.require_role(principal, Role.MANAGER, Role.INSTRUCTOR)
-    return plugins.reports.for_municipalities(sorted(principal.municipalities))
+    return [
+        msgspec.convert(definition, ReportSummary, from_attributes=True)
+        for definition in plugins.reports.for_municipalities(sorted(principal.municipalities))
+    ]
 
 
 def get_report(
@@ -181,24 +207,24 @@ def get_report(
         for spec in definition.tables
         if spec.measure is not Measure.FEEDBACK
     )
-    feedback: tuple[FeedbackView, ...] = ()
+    feedback: tuple[ReportFeedback, ...] = ()
     if Measure.FEEDBACK in measures:
         feedback = read_feedback(uow, principal=principal, codes=codes, buckets=buckets)
     return Report(
-        key,
-        definition.title,
-        scope,
-        _scope_title(plugins, codes, county),
-        codes,
-        year,
-        last_year,
-        group_by,
-        tables,
-        feedback,
+        key=key,
+        title=definition.title,
+        scope=scope,
+        municipalities=codes,
+        first_year=year,
+        last_year=last_year,
+        group_by=group_by,
+        tables=tables,
+        feedback=feedback,
     )
 
 
-def _scope_title(plugins: Plugins, codes: tuple[str, ...], county: str | None) -> Title:
+def scope_title(plugins: Plugins, codes: Sequence[str], county: str | None) -> Title:
+    """The name of a report's scope: its county's, or its municipalities' (``report.municipalities``)."""
     profiles = [p for p in plugins.municipalities.all() if p.code in codes]
     if county is not None:
         c = profiles[0].county
@@ -253,13 +279,13 @@ class _Read:
 
     counts: Counts
     before: Counts | None  # the comparison's span
-    outcomes: tuple[list[ReportRow], ReportRow] | None = None
-    before_outcomes: tuple[list[ReportRow], ReportRow] | None = None
+    outcomes: tuple[list[OutcomeRow], OutcomeRow] | None = None
+    before_outcomes: tuple[list[OutcomeRow], OutcomeRow] | None = None
 
 
 def _outcomes(
     uow: UnitOfWork, codes: tuple[str, ...], buckets: list[Bucket], today: date | None
-) -> tuple[list[ReportRow], ReportRow]:
+) -> tuple[list[OutcomeRow], OutcomeRow]:
     spans = [(b.label, b.first, b.last) for b in buckets]
     return outcome_rows(uow, codes, spans, span_label(buckets[0].first.year, buckets[-1].last.year), today)
 
@@ -278,44 +304,44 @@ def _table(
     keys = [c.key for c in columns]
     targets = {**(REHAB_TARGETS if spec.measure is Measure.REHAB_OUTCOMES else {}), **definition.targets}
     targets = {k: v for k, v in targets.items() if k in keys}
+    prev_total: dict[str, Shown] | None = None
     if spec.measure is Measure.REHAB_OUTCOMES and read.outcomes is not None:
         outcome_list, outcome_total = read.outcomes
-        rows = [(r.label, _cells(r, keys)) for r in outcome_list]
+        rows = [TableRow(r.label, _cells(r, keys)) for r in outcome_list]
         total = _cells(outcome_total, keys)
         prev_total = _cells(read.before_outcomes[1], keys) if read.before_outcomes else None
     elif spec.measure in COUNT_MEASURES:
         grid = disclosure.table(
             {b.label: {k: counts[spec.measure][i][k] for k in keys} for i, b in enumerate(buckets)}
         )
-        rows = [(b.label, grid.cells[b.label]) for b in buckets]
-        total = grid.total
-        prev_total = None
+        rows = [TableRow(b.label, disclosure.shown(grid.cells[b.label])) for b in buckets]
+        total = disclosure.shown(grid.total)
         if previous is not None and before is not None:
             sums = {k: sum(before[spec.measure][i][k] for i in range(len(previous))) for k in keys}
-            prev_total = disclosure.table({"previous": sums}).cells["previous"]
+            prev_total = disclosure.shown(disclosure.table({"previous": sums}).cells["previous"])
     else:
         raise InputInvalid(f"measure {spec.measure} has no table yet", field="key")
     change = None
     if prev_total is not None:
+        # undefined where either figure is suppressed or undefined
         change = {
-            k: statistics.change(total[k].value, prev_total[k].value)
-            if not (total[k].suppressed or prev_total[k].suppressed)
-            else None
-            for k in total
+            k: statistics.change(disclosure.figure(total[k]), disclosure.figure(prev_total[k])) for k in total
         }
     return TableView(
-        spec.key,
-        spec.measure,
-        spec.title,
-        spec.chart,
-        tuple(columns),
-        tuple(rows),
-        total,
-        prev_total,
-        change,
-        targets,
+        key=spec.key,
+        measure=spec.measure,
+        title=spec.title,
+        chart=spec.chart,
+        columns=tuple(columns),
+        rows=tuple(rows),
+        total=total,
+        previous=prev_total,
+        change=change,
+        targets=targets,
     )
 
 
-def _cells(row: ReportRow, keys: list[str]) -> dict[str, Cell]:
-    return {k: getattr(row, k) for k in keys}
+def _cells(row: OutcomeRow, keys: list[str]) -> dict[str, Shown]:
+    """The columns ``keys`` of an outcome row."""
+    figures = msgspec.structs.asdict(row)
+    return {k: figures[k] for k in keys}

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col
 
 from sotesilta.core.kernel.clock import HELSINKI
 from sotesilta.core.kernel.uow import UnitOfWork
@@ -52,12 +53,14 @@ def _changed_months(uow: UnitOfWork, code: str, since: datetime) -> set[date]:
     session = uow.session
     instants: list[datetime] = list(
         session.scalars(
-            select(Visit.occurred_at).where(Visit.municipality_code == code, Visit.recorded_at >= since)
+            select(col(Visit.occurred_at)).where(
+                col(Visit.municipality_code) == code, col(Visit.recorded_at) >= since
+            )
         )
     )
     for booked_at, starts_at in session.execute(
-        select(Booking.booked_at, Booking.starts_at).where(
-            Booking.municipality_code == code, Booking.updated_at >= since
+        select(col(Booking.booked_at), col(Booking.starts_at)).where(
+            col(Booking.municipality_code) == code, col(Booking.updated_at) >= since
         )
     ):
         instants += [booked_at, starts_at]
@@ -71,7 +74,7 @@ def refresh(uow: UnitOfWork, code: str, months: Sequence[Bucket]) -> int:
     state = session.get(StatisticRollupState, code)
     done = set(
         session.scalars(
-            select(StatisticRollupMonth.month).where(StatisticRollupMonth.municipality_code == code)
+            select(col(StatisticRollupMonth.month)).where(col(StatisticRollupMonth.municipality_code) == code)
         )
     )
     if state is not None:
@@ -80,7 +83,8 @@ def refresh(uow: UnitOfWork, code: str, months: Sequence[Bucket]) -> int:
             # counted again now if this report needs them, else when one does
             session.execute(
                 delete(StatisticRollupMonth).where(
-                    StatisticRollupMonth.municipality_code == code, StatisticRollupMonth.month.in_(changed)
+                    col(StatisticRollupMonth.municipality_code) == code,
+                    col(StatisticRollupMonth.month).in_(changed),
                 )
             )
             done -= changed
@@ -91,9 +95,9 @@ def refresh(uow: UnitOfWork, code: str, months: Sequence[Bucket]) -> int:
         first, last = run[0].first, run[-1].first
         session.execute(
             delete(StatisticRollup).where(
-                StatisticRollup.municipality_code == code,
-                StatisticRollup.month >= first,
-                StatisticRollup.month <= last,
+                col(StatisticRollup.municipality_code) == code,
+                col(StatisticRollup.month) >= first,
+                col(StatisticRollup.month) <= last,
             )
         )
         rows = [
@@ -150,24 +154,24 @@ def monthly_counts(
     open_months = [m for m in months if m.ends_at > now - SETTLE]
     index_of: dict[date, int] = {}
     for index, bucket in enumerate(report_buckets):
-        for month in months:
-            if bucket.first <= month.first <= bucket.last:
-                index_of[month.first] = index
+        for first in (m.first for m in months):
+            if bucket.first <= first <= bucket.last:
+                index_of[first] = index
     if closed:
         for code in codes:
             refresh(uow, code, closed)
         uow.commit()
         rows = uow.session.execute(
             select(
-                StatisticRollup.month,
-                StatisticRollup.measure,
-                StatisticRollup.category,
-                StatisticRollup.value,
+                col(StatisticRollup.month),
+                col(StatisticRollup.measure),
+                col(StatisticRollup.category),
+                col(StatisticRollup.value),
             ).where(
-                StatisticRollup.municipality_code.in_(codes),
-                StatisticRollup.month >= closed[0].first,
-                StatisticRollup.month <= closed[-1].first,
-                StatisticRollup.measure.in_([m.value for m in measures]),
+                col(StatisticRollup.municipality_code).in_(codes),
+                col(StatisticRollup.month) >= closed[0].first,
+                col(StatisticRollup.month) <= closed[-1].first,
+                col(StatisticRollup.measure).in_([m.value for m in measures]),
             )
         )
         for month, measure, category, value in rows:
@@ -184,7 +188,7 @@ def monthly_counts(
 
 def rebuild(uow: UnitOfWork) -> int:
     """Forget every rollup; the next reports count their months again. Returns months forgotten."""
-    forgotten = len(list(uow.session.scalars(select(StatisticRollupMonth.month))))
+    forgotten = len(list(uow.session.scalars(select(col(StatisticRollupMonth.month)))))
     for table in (StatisticRollup, StatisticRollupMonth, StatisticRollupState):
         uow.session.execute(delete(table))
     uow.commit()
