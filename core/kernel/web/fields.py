@@ -8,11 +8,13 @@ from typing import Annotated
 from msgspec import Meta
 
 #: A time of day as people write it, "09:00" or "09:00:30" (msgspec's own ``time`` wants
-#: the seconds); read with ``clock_time``.
+#: the seconds); read with ``clock_time``. Documented as an OpenAPI ``time`` with the pattern.
 ClockTime = Annotated[
     str,
     Meta(
-        pattern=r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$", examples=["09:00"], description="HH:MM"
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+        examples=["09:00"],
+        extra_json_schema={"extra": {"format": "time"}},
     ),
 ]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Annotated
 
 import msgspec
@@ -14,6 +14,7 @@ from msgspec import Meta
 from sotesilta.core.kernel.clock import require_aware
 from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.kernel.web.fields import ClockTime, clock_time
 from sotesilta.core.rehab.domain import ContactKind, ContactStatus, EndReason
 from sotesilta.core.rehab.service import contacts
 from sotesilta.core.rehab.service import periods as rehab_periods
@@ -21,16 +22,6 @@ from sotesilta.core.rehab.service.contacts import AttendanceView, ContactView, G
 from sotesilta.core.rehab.service.periods import DecisionView, PeriodView
 
 TAGS = ["intensive rehabilitation"]
-
-#: a time of day as "HH:MM" or "HH:MM:SS" (msgspec's own time wants the seconds)
-ClockTime = Annotated[
-    str,
-    Meta(
-        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
-        description="local time, Europe/Helsinki",
-        extra_json_schema={"extra": {"format": "time"}},
-    ),
-]
 
 
 class DecisionIn(msgspec.Struct, kw_only=True):
@@ -87,7 +78,7 @@ class GroupIn(msgspec.Struct, kw_only=True):
     worker_ids: Annotated[list[int], Meta(min_length=1, max_length=4)]
     member_period_ids: Annotated[list[int], Meta(min_length=1, max_length=20)]
     weekday: Annotated[int, Meta(ge=0, le=6, description="0 = Monday")]
-    start: ClockTime
+    start: Annotated[ClockTime, Meta(description="local time, Europe/Helsinki")]
     minutes: Annotated[int, Meta(ge=5, le=480)]
     first_date: date
     meetings: Annotated[int, Meta(ge=1, le=52)]
@@ -240,7 +231,7 @@ def create_group(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
 ) -> GroupView:
-    fields = msgspec.structs.asdict(data) | {"start": time.fromisoformat(data.start)}
+    fields = msgspec.structs.asdict(data) | {"start": clock_time(data.start)}
     draft = msgspec.convert(fields, contacts.GroupDraft)
     return contacts.create_group(
         uow,
