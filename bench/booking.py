@@ -198,9 +198,9 @@ from sotesilta.core.scheduling.service import slots
 rt = build_runtime(load_settings())
 with rt.uow() as uow:
     token = accounts.login(uow, username="espoo.nurse", password="{PASSWORD}", secret=rt.secret,
-                           policy=rt.settings.session_policy, now=rt.clock.now()).token
+                           policy=rt.settings.session_policy).token
 with rt.uow() as uow:
-    nurse = accounts.authenticate(uow, token=token, policy=rt.settings.session_policy, now=rt.clock.now())
+    nurse = accounts.authenticate(uow, token=token, policy=rt.settings.session_policy)
 out = {{}}
 for label, scope, station in (("municipality", slots.SearchScope.MUNICIPALITY, None),):
     times = []
@@ -208,8 +208,8 @@ for label, scope, station in (("municipality", slots.SearchScope.MUNICIPALITY, N
         now = rt.clock.now()
         started = time.perf_counter()
         with rt.uow() as uow:
-            found = slots.find_free_slots(uow, principal=nurse, registry=rt.plugins.municipalities,
-                municipality="049", now=now, scope=scope, until=now + timedelta(weeks=8), limit=20)
+            found = slots.find_free_slots(uow, principal=nurse, municipality="049", scope=scope,
+                until=now + timedelta(weeks=8), limit=20)
         times.append((time.perf_counter() - started) * 1000)
         assert len(found) == 20
     times.sort()
