@@ -174,7 +174,8 @@ def create_app(runtime: Runtime | None = None, **litestar_options: Any) -> Lites
     config = AppConfig(
         state=State({"runtime": runtime}),
         dependencies=dict(DEPENDENCIES),
-        exception_handlers=dict(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
+        # handlers typed by the exception each takes; Litestar's mapping type is invariant in it
+        exception_handlers=dict(EXCEPTION_HANDLERS),  # type: ignore[arg-type]  # see above
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,
         **litestar_options,

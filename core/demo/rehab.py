@@ -12,6 +12,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
 from sqlalchemy import func, select
 from sqlmodel import col
@@ -22,6 +23,7 @@ from sotesilta.core.clients.domain import identity_code_for
 from sotesilta.core.kernel.clock import HELSINKI, local_to_utc
 from sotesilta.core.kernel.plugins.manager import Plugins
 from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.organisations.tables import Worker
@@ -70,11 +72,10 @@ class RehabHistory:
             existing = uow.session.scalar(
                 select(func.count()).where(col(IntensivePeriod.municipality_code) == municipality)
             )
-            workers = list(
-                uow.session.scalars(
-                    select(col(Worker.id)).where(col(Worker.municipality_code) == municipality)
-                )
+            found = uow.session.scalars(
+                select(col(Worker.id)).where(col(Worker.municipality_code) == municipality)
             )
+            workers = cast("list[int]", list(found))  # primary keys read back are never None
             principal = accounts.principal_of_user(uow, username)
         if existing or not workers:
             return 0
@@ -85,7 +86,16 @@ class RehabHistory:
             self._one_client(rng, principal, municipality, workers, today, n, busy)
         return clients_count
 
-    def _one_client(self, rng, principal, municipality, workers, today, n, busy) -> None:  # type: ignore[no-untyped-def]
+    def _one_client(
+        self,
+        rng: random.Random,
+        principal: Principal,
+        municipality: str,
+        workers: list[int],
+        today: date,
+        n: int,
+        busy: set[tuple[int, date, int]],
+    ) -> None:
         birth = date(today.year - rng.randint(19, 28), rng.randint(1, 12), rng.randint(1, 28))
         starts_on = today - timedelta(days=rng.randint(20, 540))
         starts_on -= timedelta(days=starts_on.weekday())  # periods start on a Monday
@@ -163,7 +173,18 @@ class RehabHistory:
         self._measure(principal, period.id, MeasurementPoint.FOLLOW_UP, last_day, follow)
         self._feedback(rng, principal, period.id, FeedbackKind.END, last_day)
 
-    def _contacts(self, rng, principal, period_id, worker, first, planned_end, last_day, today, busy) -> None:  # type: ignore[no-untyped-def]
+    def _contacts(
+        self,
+        rng: random.Random,
+        principal: Principal,
+        period_id: int,
+        worker: int,
+        first: date,
+        planned_end: date,
+        last_day: date,
+        today: date,
+        busy: set[tuple[int, date, int]],
+    ) -> None:
         day = first
         while day <= planned_end:
             for _ in range(rng.choice((2, 2, 3, 3, 4))):
@@ -210,7 +231,9 @@ class RehabHistory:
                         )
             day += timedelta(days=7)
 
-    def _measure(self, principal, period_id, point, on, answers) -> None:  # type: ignore[no-untyped-def]
+    def _measure(
+        self, principal: Principal, period_id: int, point: MeasurementPoint, on: date, answers: dict[str, int]
+    ) -> None:
         with self.uow_factory() as uow:
             rehab_outcomes.record_measurement(
                 uow,
@@ -221,7 +244,9 @@ class RehabHistory:
                 answers=answers,
             )
 
-    def _feedback(self, rng, principal, period_id, kind, on) -> None:  # type: ignore[no-untyped-def]
+    def _feedback(
+        self, rng: random.Random, principal: Principal, period_id: int, kind: FeedbackKind, on: date
+    ) -> None:
         def answer(yes: float) -> FeedbackAnswer:
             roll = rng.random()
             return (
@@ -244,7 +269,9 @@ class RehabHistory:
                 free_text=None,
             )
 
-    def _quarterly_feedback(self, rng, principal, period_id, first, last) -> None:  # type: ignore[no-untyped-def]
+    def _quarterly_feedback(
+        self, rng: random.Random, principal: Principal, period_id: int, first: date, last: date
+    ) -> None:
         day = first
         while day <= last:
             if quarter_window(day) is not None and rng.random() < 0.6:

@@ -104,7 +104,8 @@ class UnitOfWork:
             if self._autocommit:
                 self._connection.execution_options(isolation_level="AUTOCOMMIT")
             if self._pipelined:
-                self._pipeline = self._connection.connection.dbapi_connection.pipeline()  # type: ignore[union-attr]
+                # psycopg's connection: DB-API's type knows no pipeline
+                self._pipeline = self._connection.connection.dbapi_connection.pipeline()  # type: ignore[union-attr]  # psycopg
                 self._pipeline.__enter__()
         return self._connection
 

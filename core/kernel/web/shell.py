@@ -50,7 +50,7 @@ def template_environment(
         lstrip_blocks=True,
     )
     # {% trans %} blocks call the per-request gettext with keyword variables
-    environment.newstyle_gettext = True  # type: ignore[attr-defined]
+    environment.newstyle_gettext = True  # type: ignore[attr-defined]  # set by the i18n extension
     environment.globals["qr_svg"] = qr_svg
     environment.globals[CATALOGUES] = Catalogues(
         [resources.locale for resources in plugins if resources.locale is not None]

@@ -15,8 +15,9 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from hashlib import sha256
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlmodel import col
 
 from sotesilta.core.kernel.errors import RecordNotFound
@@ -45,7 +46,7 @@ class ClientAppointment:
     ends_at: datetime
 
 
-def _row(uow: UnitOfWork, **where: object):  # type: ignore[no-untyped-def]
+def _row(uow: UnitOfWork, **where: object) -> Row[*tuple[Any, ...]] | None:
     query = (
         select(
             col(Booking.id),

@@ -13,7 +13,7 @@ from datetime import date, time, timedelta
 from typing import cast
 
 import msgspec
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlmodel import col
 
 from sotesilta.core.kernel import access
@@ -295,8 +295,8 @@ def _start_replacement(
     )
 
 
-def _count(uow: UnitOfWork, *conditions: object) -> int:
-    return int(uow.session.scalar(select(func.count()).select_from(Booking).where(*conditions)) or 0)  # type: ignore[arg-type]
+def _count(uow: UnitOfWork, *conditions: ColumnElement[bool]) -> int:
+    return int(uow.session.scalar(select(func.count()).select_from(Booking).where(*conditions)) or 0)
 
 
 def _count_walk_ins(uow: UnitOfWork, session_ids: list[int]) -> int:

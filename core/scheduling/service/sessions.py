@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 import msgspec
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import CursorResult, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
@@ -432,7 +432,7 @@ def orphan_bookings(uow: UnitOfWork, condition: Any, *, reason: str) -> int:
             sequence=col(Booking.sequence) + 1,
         )
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(cast("CursorResult[Any]", result).rowcount or 0)  # an UPDATE's result
 
 
 def cancel_sessions(uow: UnitOfWork, session_ids: list[int], *, reason: str) -> None:

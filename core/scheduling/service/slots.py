@@ -6,10 +6,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import cast
+from typing import Any, cast
 
 import msgspec
-from sqlalchemy import and_, delete, exists, insert, or_, select
+from sqlalchemy import Exists, Select, and_, delete, exists, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
@@ -80,7 +80,7 @@ def _station_ids(
     return [station_id, *(n for n in neighbours if n != station_id)]
 
 
-def worker_busy_during():  # type: ignore[no-untyped-def]
+def worker_busy_during() -> Exists:
     """True when the slot's worker is busy elsewhere then (e.g. their linked calendar)."""
     return exists().where(
         and_(
@@ -91,7 +91,7 @@ def worker_busy_during():  # type: ignore[no-untyped-def]
     )
 
 
-def free_slot_query(now: datetime, user_id: int):  # type: ignore[no-untyped-def]
+def free_slot_query(now: datetime, user_id: int) -> Select[*tuple[Any, ...]]:
     """Slots in the future, on scheduled sessions, not booked, not held by others."""
     booked = exists().where(and_(col(Booking.slot_id) == col(Slot.id), col(Booking.status).in_(HOLDING)))
     held = exists().where(

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import msgspec
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlmodel import col
 
 from sotesilta.core.kernel import access
@@ -124,7 +125,7 @@ def _advance_lowest(
             .where(col(WalkInPlace.id) == place_id, col(WalkInPlace.status) == current.value)
             .values(status=new.value, **values)
         )
-        if moved.rowcount == 1:  # type: ignore[attr-defined]
+        if cast("CursorResult[Any]", moved).rowcount == 1:  # an UPDATE's result
             place = session.get(WalkInPlace, place_id)
             assert place is not None
             uow.commit()
