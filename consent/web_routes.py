@@ -278,9 +278,7 @@ class ClientConsents:
     names: dict[int, str]
 
 
-def _client_consents(
-    uow: UnitOfWork, runtime: Runtime, principal: Principal, client_id: int
-) -> ClientConsents:
+def _client_consents(uow: UnitOfWork, principal: Principal, client_id: int) -> ClientConsents:
     listed = services.list_consents(uow, principal=principal, client_id=client_id)
     return ClientConsents(listed, services.staff_names(uow, {c.recorded_by for c in listed}))
 
@@ -298,7 +296,7 @@ async def _client_page(
     withdrawn: int | None = None,
 ) -> Template:
     # not hers (another municipality's client, or none): RecordNotFound, the 404 page
-    screen = await runtime.run_db(_client_consents, uow, runtime, request.user, client_id)
+    screen = await runtime.run_db(_client_consents, uow, request.user, client_id)
     return page(
         request,
         "consent.html",

@@ -125,7 +125,7 @@ def _workers(uow: UnitOfWork, principal: Principal) -> dict[int, WorkerView]:
 
 
 def _list(
-    uow: UnitOfWork, runtime: Runtime, principal: Principal
+    uow: UnitOfWork, principal: Principal
 ) -> tuple[list[tuple[ConsultationView, int]], dict[int, WorkerView]]:
     found = consultations.list_consultations(uow, principal=principal, limit=LISTED)
     unread = consultations.unread_counts(uow, principal=principal)
@@ -138,7 +138,7 @@ async def consultation_list(
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
 ) -> Template:
-    listed, workers = await runtime.run_db(_list, uow, runtime, request.user)
+    listed, workers = await runtime.run_db(_list, uow, request.user)
     return page(request, "consultations.html", listed=listed, workers=workers)
 
 
@@ -209,7 +209,7 @@ async def new_consultation(
     return await _new_page(request, uow, runtime, form)
 
 
-def _open(uow: UnitOfWork, runtime: Runtime, principal: Principal, form: QuestionForm) -> ConsultationView:
+def _open(uow: UnitOfWork, principal: Principal, form: QuestionForm) -> ConsultationView:
     return consultations.create_consultation(
         uow,
         principal=principal,
@@ -229,7 +229,7 @@ async def open_consultation(
 ) -> Response[Any]:
     form = QuestionForm.from_form(await request.form())
     try:
-        view = await runtime.run_db(_open, uow, runtime, request.user, form)
+        view = await runtime.run_db(_open, uow, request.user, form)
     except ConsentMissing:
         # the one rule, the use case's: a name only under the client's consent in force
         uow.rollback()
@@ -247,7 +247,7 @@ async def open_consultation(
 
 
 def _thread(
-    uow: UnitOfWork, runtime: Runtime, principal: Principal, consultation_id: int
+    uow: UnitOfWork, principal: Principal, consultation_id: int
 ) -> tuple[ConsultationView, dict[int, WorkerView]]:
     view = consultations.read_thread(
         uow,
@@ -267,7 +267,7 @@ async def _thread_page(
     errors: list[FormError] | None = None,
     status_code: int = 200,
 ) -> Template:
-    view, workers = await runtime.run_db(_thread, uow, runtime, request.user, consultation_id)
+    view, workers = await runtime.run_db(_thread, uow, request.user, consultation_id)
     errors = errors or []
     return page(
         request,

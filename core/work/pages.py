@@ -78,7 +78,6 @@ class WorkScreen:
 
 def work_screen(
     uow: UnitOfWork,
-    runtime: Runtime,
     principal: Principal,
     first_day: date,
     days: int,
@@ -152,9 +151,7 @@ async def day_page(
     today = local_date(runtime.clock.now())
     chosen = parse_day(day, today)
     language = language_of(request)
-    screen = await runtime.run_db(
-        work_screen, uow, runtime, request.user, chosen, 1, language, with_queues=True
-    )
+    screen = await runtime.run_db(work_screen, uow, request.user, chosen, 1, language, with_queues=True)
     return page(
         request,
         "work_day.html",
@@ -181,9 +178,7 @@ async def week_page(
     chosen = parse_day(start, today, "start")
     monday = chosen - timedelta(days=chosen.weekday())
     language = language_of(request)
-    screen = await runtime.run_db(
-        work_screen, uow, runtime, request.user, monday, 7, language, with_queues=False
-    )
+    screen = await runtime.run_db(work_screen, uow, request.user, monday, 7, language, with_queues=False)
     return page(
         request,
         "work_week.html",

@@ -248,7 +248,7 @@ async def create_group(
 # --- one group and a meeting's attendance -------------------------------------------
 
 
-def read_group(uow: UnitOfWork, runtime: Runtime, principal: Principal, group_id: int) -> GroupDetail:
+def read_group(uow: UnitOfWork, principal: Principal, group_id: int) -> GroupDetail:
     return rehab_groups.get_group(
         uow,
         principal=principal,
@@ -265,7 +265,7 @@ async def group_page(
     saved: FromQuery[str | None] = None,
 ) -> Template:
     """A group: its workers, members, and meetings with each member's attendance."""
-    group = await runtime.run_db(read_group, uow, runtime, request.user, group_id)
+    group = await runtime.run_db(read_group, uow, request.user, group_id)
     return page(
         request,
         "rehab_group.html",
@@ -293,7 +293,7 @@ async def _render_attendance(
     errors: list[FormError],
     status_code: int = 200,
 ) -> Template:
-    group = await runtime.run_db(read_group, uow, runtime, request.user, group_id)
+    group = await runtime.run_db(read_group, uow, request.user, group_id)
     meeting = meeting_of(group, meeting_id)
     clients = {m.period_id: m.client_id for m in group.members}
     return page(
@@ -376,7 +376,7 @@ async def record_attendance(
 ) -> Response[Any]:
     chosen = attendance_of(await request.form())
     try:
-        group = await runtime.run_db(read_group, uow, runtime, request.user, group_id)
+        group = await runtime.run_db(read_group, uow, request.user, group_id)
         meeting_of(group, meeting_id)  # the meeting must be this group's, as the address says
         await runtime.run_db(
             contacts.record_group_attendance,

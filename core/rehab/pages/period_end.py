@@ -56,7 +56,7 @@ class PeriodEnd:
     measurements: MeasurementSummary
 
 
-def period_end(uow: UnitOfWork, runtime: Runtime, principal: Principal, period_id: int) -> PeriodEnd:
+def period_end(uow: UnitOfWork, principal: Principal, period_id: int) -> PeriodEnd:
     period = rehab_periods.get_intensive_period(
         uow,
         principal=principal,
@@ -118,7 +118,7 @@ async def _render_close(
     errors: list[FormError],
     status_code: int = 200,
 ) -> Template:
-    screen = await runtime.run_db(period_end, uow, runtime, request.user, period_id)
+    screen = await runtime.run_db(period_end, uow, request.user, period_id)
     return page(
         request,
         "rehab_close.html",
@@ -261,7 +261,7 @@ async def _render_feedback(
     errors: list[FormError],
     status_code: int = 200,
 ) -> Template:
-    screen = await runtime.run_db(period_end, uow, runtime, request.user, period_id)
+    screen = await runtime.run_db(period_end, uow, request.user, period_id)
     language = language_of(request)
     return page(
         request,

@@ -66,7 +66,7 @@ class PeriodsScreen:
     due: list[DueMeasurement] = field(default_factory=list)
 
 
-def periods_screen(uow: UnitOfWork, runtime: Runtime, principal: Principal) -> PeriodsScreen:
+def periods_screen(uow: UnitOfWork, principal: Principal) -> PeriodsScreen:
     worker_id = organisations.own_worker_id(uow, principal)
     due = rehab_outcomes.list_due_measurements(
         uow,
@@ -89,7 +89,7 @@ async def periods_page(
     runtime: NamedDependency[Runtime],
 ) -> Template:
     """My open intensive periods with their intensity, and the measurements due."""
-    screen = await runtime.run_db(periods_screen, uow, runtime, request.user)
+    screen = await runtime.run_db(periods_screen, uow, request.user)
     return page(request, "rehab_periods.html", screen=screen, today=local_date(runtime.clock.now()))
 
 
@@ -194,7 +194,7 @@ def chart_bars(intensity: PeriodIntensity) -> tuple[list[Bar], int, int]:
     return bars, width, top
 
 
-def period_screen(uow: UnitOfWork, runtime: Runtime, principal: Principal, period_id: int) -> PeriodScreen:
+def period_screen(uow: UnitOfWork, principal: Principal, period_id: int) -> PeriodScreen:
     period = rehab_periods.get_intensive_period(
         uow,
         principal=principal,
@@ -257,7 +257,7 @@ async def _render_period(
     status_code: int = 200,
     flash: str | None = None,
 ) -> Template:
-    screen = await runtime.run_db(period_screen, uow, runtime, request.user, period_id)
+    screen = await runtime.run_db(period_screen, uow, request.user, period_id)
     errors = errors or []
     return page(
         request,

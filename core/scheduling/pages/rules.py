@@ -58,9 +58,7 @@ class RuleScreen:
     weekdays: list[str]
 
 
-def rule_screen(
-    uow: UnitOfWork, runtime: Runtime, principal: Principal, rule_id: int, language: str
-) -> RuleScreen:
+def rule_screen(uow: UnitOfWork, principal: Principal, rule_id: int, language: str) -> RuleScreen:
     rules = session_rules.list_session_rules(uow, principal=principal)
     rule = next((r for r in rules if r.id == rule_id), None)
     if rule is None:
@@ -90,7 +88,7 @@ async def _render(
     status_code: int = 200,
 ) -> Template:
     language = language_of(request)
-    screen = await runtime.run_db(rule_screen, uow, runtime, request.user, rule_id, language)
+    screen = await runtime.run_db(rule_screen, uow, request.user, rule_id, language)
     if form is None:
         start = next_on_weekday(local_date(runtime.clock.now()), screen.rule.weekday)
         form = EndForm(from_date=start.isoformat(), rule=RuleForm.from_rule(screen.rule, start))

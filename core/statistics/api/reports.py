@@ -43,7 +43,6 @@ async def list_statistics_reports(
 def _read(
     uow: UnitOfWork,
     principal: Principal,
-    runtime: Runtime,
     key: str,
     year: int,
     through_year: int | None,
@@ -81,7 +80,6 @@ def _read(
 def get_statistics_report(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
     key: FromPath[str],
     year: FromQuery[int],
     through_year: FromQuery[int | None] = None,
@@ -92,7 +90,7 @@ def get_statistics_report(
     format: FromQuery[ReportFormat] = ReportFormat.JSON,
     language: FromQuery[Language] = Language.FI,
 ) -> Response[Report] | Response[str]:
-    report = _read(uow, principal, runtime, key, year, through_year, group_by, municipality, county, compare)
+    report = _read(uow, principal, key, year, through_year, group_by, municipality, county, compare)
     if format is ReportFormat.CSV:
         name = f"{report.key}-{report.first_year}.csv"
         return Response(
@@ -125,7 +123,7 @@ def get_statistics_chart(
     format: FromQuery[ChartFormat] = ChartFormat.SVG,
     language: FromQuery[Language] = Language.FI,
 ) -> Response[bytes]:
-    report = _read(uow, principal, runtime, key, year, through_year, group_by, municipality, county, compare)
+    report = _read(uow, principal, key, year, through_year, group_by, municipality, county, compare)
     scope = statistics.scope_title(runtime.plugins, report.municipalities, county)
     body = charts.render(report, report.table(table), language.value, format, scope)
     return Response(body, media_type=charts.MEDIA_TYPES[format])

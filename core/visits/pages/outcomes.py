@@ -170,7 +170,7 @@ class RecordedScreen:
     station_names: dict[int, str]
 
 
-def recorded_screen(uow: UnitOfWork, runtime: Runtime, principal: Principal, language: str) -> RecordedScreen:
+def recorded_screen(uow: UnitOfWork, principal: Principal, language: str) -> RecordedScreen:
     found = visit_history.list_recorded_visits(uow, principal=principal)
     names = {s.id: (s.name_sv if language == "sv" else s.name_fi) for s in organisations.list_stations(uow)}
     return RecordedScreen(found, names)
@@ -184,7 +184,7 @@ async def recorded_page(
 ) -> Template:
     """Outcomes recorded in the last two weeks, each with a link to correct it."""
     language = language_of(request)
-    screen = await runtime.run_db(recorded_screen, uow, runtime, request.user, language)
+    screen = await runtime.run_db(recorded_screen, uow, request.user, language)
     return page(request, "outcome_list.html", language=language, screen=screen)
 
 
