@@ -1,0 +1,2 @@
+"""Feedback: the client's form behind a link from the instructions, and the yearly survey of
+health staff."""

@@ -1,0 +1,2 @@
+"""Visits: the outcome of a booked or walk-in visit, its onward referrals, and its corrections
+with their history."""

@@ -1,8 +1,5 @@
-"""The booking form: from posted fields to a ``BookingRequest``, and from a use
-case's refusal to an error beside the field it concerns.
-
-The rules themselves stay in the use case; this only translates.
-"""
+"""What every page's form shares: a posted field read safely, and a refusal shown beside the
+field it concerns. The rules stay in the use cases; forms only translate."""
 
 from __future__ import annotations
 
