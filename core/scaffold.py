@@ -99,7 +99,9 @@ from sotesilta.core import plugin_api as api
 from $module import pages, tables  # noqa: F401  (its table joins the schema whenever the plugin loads)
 
 # use exactly the county names the other plugins of county $county_code use
-COUNTY = api.CountyProfile("$county_code", "$county_fi", "$county_sv")
+#: the county's unit that employs the demo worker; the county's admins own it once made
+UNIT = api.UnitProfile("$station_key-unit", "$name_fi: sosiaaliohjaus", "$name_sv: social handledning")
+COUNTY = api.CountyProfile("$county_code", "$county_fi", "$county_sv", units=(UNIT,))
 
 MUNICIPALITY = api.MunicipalityProfile(
     code="$code",
@@ -150,7 +152,9 @@ def sotesilta_load_demo(demo: api.DemoBuilder) -> None:
         display_name="$name_fi instructor (demo)",
         title=api.WorkerTitle.SOCIAL_INSTRUCTOR,
         languages=["$language"],
-        municipality="$code",
+        unit=UNIT.key,
+        municipalities=["$code"],
+        stations=["$station_key"],
         username="$name.instructor",
     )
 

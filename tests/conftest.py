@@ -263,21 +263,23 @@ def station_id(runtime: Runtime, key: str) -> int:
 def add_worker(
     runtime: Runtime, user_id: int | None, municipality: str, name: str, languages: str = "fi,sv"
 ) -> int:
-    from sotesilta.core.organisations.tables import Worker
+    from sotesilta.core.organisations import service as organisations
 
+    # the unit its plugin supplies for the municipality's county (e.g. Espoo's guidance unit)
+    unit = runtime.plugins.municipalities.get(municipality).county.units[0].key
     with runtime.uow() as uow:
-        worker = Worker(
-            user_id=user_id,
-            display_name=name,
-            title="social_instructor",
-            languages=languages,
-            municipality_code=municipality,
-        )
-        uow.session.add(worker)
-        uow.session.flush()
-        worker_id = int(worker.id or 0)
-        uow.commit()
-    return worker_id
+        return organisations.create_worker(
+            uow,
+            by=None,
+            draft=organisations.WorkerDraft(
+                display_name=name,
+                title=organisations.WorkerTitle.SOCIAL_INSTRUCTOR,
+                languages=tuple(organisations.Language(code) for code in languages.split(",")),
+                unit_id=organisations.unit_id_of(uow, unit),
+                municipalities=(municipality,),
+                user_id=user_id,
+            ),
+        ).id
 
 
 @pytest.fixture

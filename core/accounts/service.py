@@ -40,7 +40,7 @@ from sotesilta.core.kernel.secrets import (
     verify_password,
 )
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations.public import Municipality, Station
+from sotesilta.core.organisations.public import Municipality, Station, Worker
 
 log = logging.getLogger("sotesilta.security")
 
@@ -131,10 +131,21 @@ def _known_municipalities(uow: UnitOfWork, codes: Iterable[str]) -> list[str]:
     wanted = sorted(set(codes))
     if not wanted:
         raise InputInvalid("a user belongs to at least one municipality", field="municipalities")
-    found = set(uow.session.scalars(select(col(Municipality.code)).where(col(Municipality.code).in_(wanted))))
+    found = dict(
+        uow.session.execute(
+            select(col(Municipality.code), col(Municipality.county_code)).where(
+                col(Municipality.code).in_(wanted)
+            )
+        ).all()
+    )
     missing = [c for c in wanted if c not in found]
     if missing:
         raise InputInvalid(f"unknown municipality code(s): {', '.join(missing)}", field="municipalities")
+    if len(set(found.values())) > 1:
+        # staff act for one wellbeing services county, the controller of the data they see
+        raise InputInvalid(
+            "a user's municipalities must all belong to one wellbeing services county", field="municipalities"
+        )
     return wanted
 
 
@@ -377,6 +388,8 @@ class _Profile:
     roles: frozenset[Role]
     municipalities: frozenset[str]
     station_ids: frozenset[int]
+    counties: frozenset[str]
+    worker_id: int | None
 
 
 #: Who a user is (roles, municipalities, stations), kept briefly per process.
@@ -394,6 +407,12 @@ def _load_profile(uow: UnitOfWork, user_id: int) -> _Profile:
     station_ids = frozenset(
         uow.session.scalars(select(col(UserStation.station_id)).where(col(UserStation.user_id) == user_id))
     )
+    counties = frozenset(
+        uow.session.scalars(
+            select(col(Municipality.county_code)).where(col(Municipality.code).in_(summary.municipalities))
+        )
+    )
+    worker_id = uow.session.scalar(select(col(Worker.id)).where(col(Worker.user_id) == user_id))
     return _Profile(
         summary.username,
         summary.display_name,
@@ -401,6 +420,8 @@ def _load_profile(uow: UnitOfWork, user_id: int) -> _Profile:
         frozenset(Role(r) for r in summary.roles),
         frozenset(summary.municipalities),
         station_ids,
+        counties,
+        worker_id,
     )
 
 
@@ -431,6 +452,8 @@ def _principal(row: Any, kind: TokenKind, profile: _Profile) -> Principal:
         roles=profile.roles,
         municipalities=profile.municipalities,
         station_ids=profile.station_ids,
+        counties=profile.counties,
+        worker_id=profile.worker_id,
         language=profile.language,
         token_id=row.id,
         token_kind=kind,
@@ -592,6 +615,8 @@ def principal_of_user(uow: UnitOfWork, username: str) -> Principal:
         roles=profile.roles,
         municipalities=profile.municipalities,
         station_ids=profile.station_ids,
+        counties=profile.counties,
+        worker_id=profile.worker_id,
         language=profile.language,
         token_id=0,
         token_kind=TokenKind.API,

@@ -24,6 +24,7 @@ from sotesilta.core.kernel.privacy import AccessAction
 from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.secrets import keyed_digest
 from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.organisations.public import Municipality
 
 log = logging.getLogger("sotesilta.clients")
 
@@ -32,7 +33,10 @@ class ClientRecordView(msgspec.Struct, frozen=True, kw_only=True):
     """A client record, opened (createClient, findClientByIdentityCode)."""
 
     id: int
-    municipality_code: str
+    county_code: Annotated[
+        str, msgspec.Meta(description="the wellbeing services county that keeps the record")
+    ]
+    municipality_code: Annotated[str, msgspec.Meta(description="the municipality the client lives in")]
     name: str
     identity_code: str | None
     temporary_identity: Annotated[
@@ -56,6 +60,7 @@ def _view(record: ClientRecord, sealer: Sealer) -> ClientRecordView:
 
     return ClientRecordView(
         id=record.id or 0,
+        county_code=record.county_code,
         municipality_code=record.municipality_code,
         name=open_(record.name, "name") or "",
         identity_code=open_(record.identity_code, "identity_code"),
@@ -78,14 +83,18 @@ def create_client(
 ) -> ClientRecordView:
     sealer, now = uow.sealer, uow.now
     access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
-    if municipality not in principal.municipalities:
-        raise RecordNotFound(f"no municipality {municipality} for you")
+    county = uow.session.scalar(
+        select(col(Municipality.county_code)).where(col(Municipality.code) == municipality)
+    )
+    if county is None or county not in principal.counties:
+        raise RecordNotFound(f"no municipality {municipality} in your county", field="municipality")
     if not name.strip() or len(name) > 200:
         raise InputInvalid("name must be 1-200 characters", field="name")
     if language not in ("fi", "sv", "en"):
         raise InputInvalid("language must be fi, sv or en", field="language")
     parsed = parse_identity_code(identity_code) if identity_code else None
     record = ClientRecord(
+        county_code=county,
         municipality_code=municipality,
         name=_seal(sealer, name.strip(), "name") or "",
         identity_code=_seal(sealer, parsed.code if parsed else None, "identity_code"),
@@ -99,7 +108,7 @@ def create_client(
     uow.add_unique(
         record,
         RecordConflict(
-            "a client with this identity code is already registered in the municipality",
+            "a client with this identity code is already registered in the county",
             field="identity_code",
         ),
     )
@@ -123,11 +132,11 @@ def find_client_by_identity_code(
     record = uow.session.scalar(
         select(ClientRecord).where(
             col(ClientRecord.identity_index) == identity_index(index_key, parsed.code),
-            col(ClientRecord.municipality_code).in_(principal.municipalities),
+            col(ClientRecord.county_code).in_(principal.counties),
         )
     )
     if record is None:
-        raise RecordNotFound("no client with that identity code in your municipalities")
+        raise RecordNotFound("no client with that identity code in your county")
     view = _view(record, sealer)
     access.log_use(uow, principal, AccessAction.SEARCH, "client", view.id, view.id)
     uow.commit()
@@ -135,8 +144,8 @@ def find_client_by_identity_code(
 
 
 def client_in_scope(uow: UnitOfWork, principal: Principal, client_id: int) -> ClientRecord:
-    """A client of the person's municipalities; any other is "not found"."""
+    """A client of the person's county; any other is "not found"."""
     client = uow.session.get(ClientRecord, client_id)
-    if client is None or client.municipality_code not in principal.municipalities:
+    if client is None or client.county_code not in principal.counties:
         raise RecordNotFound(f"no client {client_id}", field="client_id")
     return client

@@ -176,11 +176,7 @@ async def _new_page(
         instructors=[
             (
                 name,
-                [
-                    w
-                    for w in workers.values()
-                    if w.municipality_code == code and w.title in SOCIAL_CARE_TITLES
-                ],
+                [w for w in workers.values() if code in w.municipalities and w.title in SOCIAL_CARE_TITLES],
             )
             for code, name in municipalities
         ],

@@ -30,7 +30,8 @@ from sotesilta.core.kernel.events import DomainEvent, EventKind
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction, AccessBasis, ConsentQuery, ConsentScope
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations.public import Worker
+from sotesilta.core.organisations import public as organisations
+from sotesilta.core.organisations.public import Municipality
 
 log = logging.getLogger("sotesilta.consultations")
 TEXT_MAX = 4000
@@ -74,6 +75,13 @@ def _text(value: str, field: str) -> str:
     if not value or len(value) > TEXT_MAX:
         raise InputInvalid(f"{field} must be 1-{TEXT_MAX} characters", field=field)
     return value
+
+
+def _social_care_of(uow: UnitOfWork, municipality: str) -> str:
+    """The recipient of a named consultation: the social care of the municipality's county
+    (the controller of the data since 2023), named by the county's code."""
+    found = uow.session.get(Municipality, municipality)
+    return found.county_code if found is not None else municipality
 
 
 def _require_consent(uow: UnitOfWork, client_id: int, scope: ConsentScope, recipient: str) -> int:
@@ -123,14 +131,14 @@ def create_consultation(
     if municipality not in principal.municipalities:
         raise RecordNotFound(f"no municipality {municipality} for you", field="municipality")
     question = _text(question, "question")
-    if to_worker_id is not None:
-        worker = uow.session.get(Worker, to_worker_id)
-        if worker is None or worker.municipality_code != municipality:
-            raise RecordNotFound(f"no worker {to_worker_id} in {municipality}", field="to_worker_id")
+    if to_worker_id is not None and not organisations.serves(uow, to_worker_id, municipality):
+        raise RecordNotFound(f"no worker {to_worker_id} serving {municipality}", field="to_worker_id")
     consent_id = None
     if client_id is not None:
         clients.client_in_scope(uow, principal, client_id)
-        consent_id = _require_consent(uow, client_id, ConsentScope.NAMED_CONSULTATION, municipality)
+        consent_id = _require_consent(
+            uow, client_id, ConsentScope.NAMED_CONSULTATION, _social_care_of(uow, municipality)
+        )
     consultation = Consultation(
         municipality_code=municipality,
         channel=channel.value,
@@ -210,7 +218,7 @@ def _named_use(
         uow,
         consultation.client_id,
         ConsentScope.NAMED_CONSULTATION,
-        consultation.municipality_code,
+        _social_care_of(uow, consultation.municipality_code),
     )
     _log(
         uow,

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from functools import partial
+from typing import cast
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -22,7 +23,8 @@ from sotesilta.core.kernel.plugins.manager import Plugins
 from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
 from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations.domain import WorkerTitle
+from sotesilta.core.organisations import service as organisations
+from sotesilta.core.organisations.domain import Language, WorkerTitle
 from sotesilta.core.organisations.tables import Station, Worker
 from sotesilta.core.scheduling.service import sessions
 from sotesilta.core.scheduling.tables import SessionRule
@@ -147,15 +149,28 @@ class DemoLoader:
         display_name: str,
         title: str,
         languages: Sequence[str],
-        municipality: str,
+        unit: str,
+        municipalities: Sequence[str],
+        stations: Sequence[str] = (),
         username: str | None = None,
     ) -> int:
+        """A worker of ``unit`` (its key) serving ``municipalities``, made through the
+        admins' own use case; linked to ``username``'s account when given."""
         try:
-            WorkerTitle(title)
-        except ValueError:
-            raise InputInvalid(f"unknown worker title {title!r}", field="title") from None
+            draft_title = WorkerTitle(title)
+            draft_languages = tuple(Language(language) for language in languages)
+        except ValueError as error:
+            raise InputInvalid(f"demo worker {display_name!r}: {error}") from None
         with self.uow_factory() as uow:
             session = uow.session
+            unit_id = organisations.unit_id_of(uow, unit)
+            existing = session.scalar(
+                select(col(Worker.id)).where(
+                    col(Worker.display_name) == display_name, col(Worker.unit_id) == unit_id
+                )
+            )
+            if existing is not None:
+                return existing
             user_id = None
             if username is not None:
                 user_id = session.scalar(
@@ -163,27 +178,22 @@ class DemoLoader:
                 )
                 if user_id is None:
                     raise InputInvalid(f"demo worker refers to unknown user {username!r}")
-            existing = session.scalar(
-                select(Worker).where(
-                    col(Worker.display_name) == display_name, col(Worker.municipality_code) == municipality
-                )
+            found = session.scalars(select(col(Station.id)).where(col(Station.key).in_(stations)))
+            station_ids = cast("list[int]", list(found))  # primary keys read back are never None
+            created = organisations.create_worker(
+                uow,
+                by=None,
+                draft=organisations.WorkerDraft(
+                    display_name=display_name,
+                    title=draft_title,
+                    languages=draft_languages,
+                    unit_id=unit_id,
+                    municipalities=tuple(municipalities),
+                    station_ids=tuple(station_ids),
+                    user_id=user_id,
+                ),
             )
-            if existing is not None:
-                assert existing.id is not None
-                return existing.id
-            worker = Worker(
-                user_id=user_id,
-                display_name=display_name,
-                title=title,
-                languages=",".join(languages),
-                municipality_code=municipality,
-            )
-            session.add(worker)
-            session.flush()
-            assert worker.id is not None
-            worker_id = worker.id
-            uow.commit()
-        return worker_id
+        return created.id
 
     def session_rule(
         self,

@@ -26,7 +26,7 @@ from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
 from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations.tables import Worker
+from sotesilta.core.organisations.tables import WorkerMunicipality
 from sotesilta.core.rehab.domain import (
     MEASUREMENT_ITEMS,
     ContactKind,
@@ -73,7 +73,9 @@ class RehabHistory:
                 select(func.count()).where(col(IntensivePeriod.municipality_code) == municipality)
             )
             found = uow.session.scalars(
-                select(col(Worker.id)).where(col(Worker.municipality_code) == municipality)
+                select(col(WorkerMunicipality.worker_id))
+                .where(col(WorkerMunicipality.municipality_code) == municipality)
+                .order_by(col(WorkerMunicipality.worker_id))
             )
             workers = cast("list[int]", list(found))  # primary keys read back are never None
             principal = accounts.principal_of_user(uow, username)

@@ -31,6 +31,10 @@ class Principal:
     language: str
     token_id: int
     token_kind: TokenKind
+    #: the wellbeing services county of the person's municipalities (one, for staff)
+    counties: frozenset[str] = frozenset()
+    #: the person's own worker record, when they receive clients
+    worker_id: int | None = None
 
     def has_any_role(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))

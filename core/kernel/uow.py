@@ -169,6 +169,10 @@ class UnitOfWork:
         code); the caller names what the refusal means.
         """
         self.session.add(record)
+        self.flush_unique(refusal)
+
+    def flush_unique(self, refusal: Exception) -> None:
+        """Flush what is pending; when a unique or check constraint refuses it, raise ``refusal``."""
         try:
             self.session.flush()
         except IntegrityError:

@@ -69,10 +69,27 @@ class AgeGroup:
 
 
 @dataclass(frozen=True)
+class UnitProfile:
+    """A unit of the county that employs workers, as a plugin supplies it first."""
+
+    key: str  # stable, unique across the installation, e.g. "ph-sosiaalinen-kuntoutus"
+    name_fi: str
+    name_sv: str
+
+    def __post_init__(self) -> None:
+        if not _STATION_KEY.match(self.key):
+            raise InputInvalid(
+                f"unit key {self.key!r} must be lower-case letters, digits, '-' or '_'", field="key"
+            )
+
+
+@dataclass(frozen=True)
 class CountyProfile:
     code: str  # Statistics Finland code of the wellbeing services county
     name_fi: str
     name_sv: str
+    #: the county's units as first supplied; its admins own them from then on
+    units: tuple[UnitProfile, ...] = ()
 
     def __post_init__(self) -> None:
         if not _COUNTY_CODE.match(self.code):
@@ -84,11 +101,15 @@ class StationProfile:
     key: str  # stable, unique across the installation, e.g. "espoo-leppavaara"
     name_fi: str
     name_sv: str
-    address: str
+    address: str  # in Finnish
     booking_mode: BookingMode = BookingMode.BOOKED
     kind: StationKind = StationKind.HEALTH_STATION
     #: keys of stations a nurse here is offered next, nearest first
     nearby: tuple[str, ...] = ()
+    address_sv: str = ""
+    phone: str = ""
+    #: "" when the county runs the station; otherwise the outsourced provider's name
+    provider: str = ""
 
     def __post_init__(self) -> None:
         if not _STATION_KEY.match(self.key):

@@ -58,6 +58,7 @@ from sotesilta.core.organisations.domain import (
     MunicipalityProfile,
     StationKind,
     StationProfile,
+    UnitProfile,
     WorkerTitle,
 )
 from sotesilta.core.rehab.domain import RehabPolicy
@@ -118,6 +119,7 @@ __all__ = [
     "TableSpec",
     "Texts",
     "Title",
+    "UnitProfile",
     "WorkerTitle",
     "hookimpl",
     "local_date",

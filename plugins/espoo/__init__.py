@@ -10,7 +10,14 @@ from __future__ import annotations
 from sotesilta.core import plugin_api as api
 from sotesilta.plugins.espoo.feedback import FORMS as FEEDBACK_FORMS
 
-COUNTY = api.CountyProfile("03", "Länsi-Uudenmaan hyvinvointialue", "Västra Nylands välfärdsområde")
+UNIT = api.UnitProfile(
+    "espoo-sosiaaliohjaus",
+    "Espoon aikuissosiaalityö, sosiaaliohjaus terveysasemilla",
+    "Esbo vuxensocialarbete, social handledning på hälsostationerna",
+)
+COUNTY = api.CountyProfile(
+    "03", "Länsi-Uudenmaan hyvinvointialue", "Västra Nylands välfärdsområde", units=(UNIT,)
+)
 
 
 def _station(key: str, fi: str, sv: str, area: str) -> api.StationProfile:
@@ -20,6 +27,7 @@ def _station(key: str, fi: str, sv: str, area: str) -> api.StationProfile:
         name_fi=fi,
         name_sv=sv,
         address=f"{area}, Espoo",
+        address_sv=f"{area}, Esbo",
         booking_mode=api.BookingMode.BOOKED,
     )
 
@@ -111,7 +119,9 @@ def sotesilta_load_demo(demo: api.DemoBuilder) -> None:
         display_name="Elina Ohjaaja (demo)",
         title="social_instructor",
         languages=["fi", "sv", "en"],
-        municipality="049",
+        unit=UNIT.key,
+        municipalities=["049"],
+        stations=stations,
         username="espoo.instructor",
     )
     demo.user(

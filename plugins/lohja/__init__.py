@@ -9,7 +9,14 @@ from __future__ import annotations
 from sotesilta.core import plugin_api as api
 from sotesilta.plugins.lohja.feedback import FORMS as FEEDBACK_FORMS
 
-COUNTY = api.CountyProfile("03", "Länsi-Uudenmaan hyvinvointialue", "Västra Nylands välfärdsområde")
+UNIT = api.UnitProfile(
+    "lohja-sosiaaliohjaus",
+    "Lohjan sosiaaliohjaus terveysasemalla",
+    "Lojo social handledning på hälsostationen",
+)
+COUNTY = api.CountyProfile(
+    "03", "Länsi-Uudenmaan hyvinvointialue", "Västra Nylands välfärdsområde", units=(UNIT,)
+)
 
 LOHJA = api.MunicipalityProfile(
     code="444",
@@ -107,7 +114,9 @@ def sotesilta_load_demo(demo: api.DemoBuilder) -> None:
             display_name=name,
             title="social_instructor",
             languages=["fi"],
-            municipality="444",
+            unit=UNIT.key,
+            municipalities=["444"],
+            stations=station,
             username=username,
         )
     demo.user(

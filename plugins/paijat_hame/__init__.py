@@ -9,7 +9,15 @@ from __future__ import annotations
 from sotesilta.core import plugin_api as api
 from sotesilta.plugins.paijat_hame.feedback import rehab_feedback
 
-COUNTY = api.CountyProfile("09", "Päijät-Hämeen hyvinvointialue", "Päijänne-Tavastlands välfärdsområde")
+#: one unit serves all ten municipalities of the county
+UNIT = api.UnitProfile(
+    "ph-sosiaalisen-kuntoutuksen-yksikko",
+    "Päijät-Hämeen sosiaalisen kuntoutuksen yksikkö",
+    "Päijänne-Tavastlands enhet för social rehabilitering",
+)
+COUNTY = api.CountyProfile(
+    "09", "Päijät-Hämeen hyvinvointialue", "Päijänne-Tavastlands välfärdsområde", units=(UNIT,)
+)
 YOUNG_ADULTS = api.AgeGroup(18, 29)
 #: at most six months, several contacts a week; a worker may open a period for
 #: a client just outside 18-29 when they record why (the model "has no client criteria")
@@ -146,7 +154,9 @@ def sotesilta_load_demo(demo: api.DemoBuilder) -> None:
             display_name=display_name,
             title=title,
             languages=["fi"],
-            municipality="398",
+            unit=UNIT.key,
+            municipalities=CODES,
+            stations=unit,
             username="ph.guidance" if display_name.startswith("Paula") else None,
         )
     demo.user(

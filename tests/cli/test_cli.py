@@ -218,11 +218,12 @@ def test_keys_rotate_reseals_under_the_first_key(cli_env, monkeypatch):
 
         sealer = Sealer(parse_keyring(os.environ["SOTESILTA_DATA_KEYS"]))
         connection.exec_driver_sql(
-            "INSERT INTO client_record (municipality_code, name, temporary_identity, language, created_by, created_at)"
-            " VALUES ('049', ?, false, 'fi', 1, '2026-01-01 00:00:00')"
+            "INSERT INTO client_record (county_code, municipality_code, name, temporary_identity, language, "
+            "created_by, created_at)"
+            " VALUES ('03', '049', ?, false, 'fi', 1, '2026-01-01 00:00:00')"
             if cli_env.startswith("sqlite")
-            else "INSERT INTO client_record (municipality_code, name, temporary_identity, language, created_by, "
-            "created_at) VALUES ('049', %s, false, 'fi', 1, now())",
+            else "INSERT INTO client_record (county_code, municipality_code, name, temporary_identity, language, "
+            "created_by, created_at) VALUES ('03', '049', %s, false, 'fi', 1, now())",
             (sealer.seal("Aino", context="client_record.name"),),
         )
         clients = connection.exec_driver_sql("SELECT count(*) FROM client_record").scalar()
@@ -266,11 +267,12 @@ def test_check_names_stored_values_under_an_unconfigured_key(cli_env, monkeypatc
     sealer = Sealer(parse_keyring(os.environ["SOTESILTA_DATA_KEYS"]))
     with engine.begin() as connection:
         connection.exec_driver_sql(
-            "INSERT INTO client_record (municipality_code, name, temporary_identity, language, created_by, created_at)"
+            "INSERT INTO client_record (county_code, municipality_code, name, temporary_identity, language, "
+            "created_by, created_at)"
             + (
-                " VALUES ('049', ?, false, 'fi', 1, '2026-01-01 00:00:00')"
+                " VALUES ('03', '049', ?, false, 'fi', 1, '2026-01-01 00:00:00')"
                 if cli_env.startswith("sqlite")
-                else " VALUES ('049', %s, false, 'fi', 1, now())"
+                else " VALUES ('03', '049', %s, false, 'fi', 1, now())"
             ),
             (sealer.seal("Aino", context="client_record.name"),),
         )

@@ -506,7 +506,9 @@ def test_the_summary_reads_period_feedback_as_the_rehab_form(runtime, scheduling
     now = runtime.clock.now()
     user = scheduling.instructor.id
     with runtime.uow() as uow:
-        record = ClientRecord(municipality_code="398", name="sealed", created_by=user, created_at=now)
+        record = ClientRecord(
+            county_code="09", municipality_code="398", name="sealed", created_by=user, created_at=now
+        )
         uow.session.add(record)
         uow.session.flush()
         decision = tables.ServiceDecision(

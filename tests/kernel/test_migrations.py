@@ -50,12 +50,7 @@ def test_upgrading_twice_changes_nothing(tmp_path):
 def test_downgrade_to_base_and_back(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'round.sqlite3'}")
     migrate.upgrade(engine)
-    config = migrate.alembic_config()
-    from alembic import command
-
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "base")
+    migrate.downgrade(engine, "base")
     assert migrate.current_revision(engine) is None
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     migrate.upgrade(engine)
@@ -73,14 +68,10 @@ def test_revision_ids_fit_alembics_version_column():
 
 def test_the_newest_migrations_step_down_and_up_again_on_the_test_database(database_url):
     # on PostgreSQL too (.ci/run): the access log's trigger and functions are dropped and made again
-    from alembic import command
     from sqlalchemy import text
 
     engine = make_engine(database_url)
-    config = migrate.alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0009_statistics")
+    migrate.downgrade(engine, "0009_statistics")
     assert migrate.current_revision(engine) == "0009_statistics"
     assert "access_log_pending" not in inspect(engine).get_table_names()
     migrate.upgrade(engine)

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 import pytest
+from conftest import add_worker
 from support import bearer, login
 
 from sotesilta.core.kernel.plugins import hookimpl
@@ -335,7 +336,6 @@ def test_report_buckets_are_helsinki_months_across_daylight_saving(runtime):
     """A visit at 00:30 local on 1 April (summer time) or 1 November (winter time) is in that month."""
     from sqlalchemy import select
 
-    from sotesilta.core.organisations.tables import Worker
     from sotesilta.core.scheduling.tables import WorkerBusy
     from sotesilta.core.statistics.service.data import bucket_of
 
@@ -349,13 +349,11 @@ def test_report_buckets_are_helsinki_months_across_daylight_saving(runtime):
     ]
     months = buckets(2026, 2026, GroupBy.MONTH)
     bounds = [b.starts_at for b in months] + [months[-1].ends_at]
+    worker_id = add_worker(runtime, None, "049", "W", "fi")
     with runtime.uow() as uow:
-        worker = Worker(display_name="W", title="social_instructor", languages="fi", municipality_code="049")
-        uow.session.add(worker)
-        uow.session.flush()
         for at in instants:
             uow.session.add(
-                WorkerBusy(worker_id=worker.id, starts_at=at, ends_at=at.replace(year=2027), source="t")
+                WorkerBusy(worker_id=worker_id, starts_at=at, ends_at=at.replace(year=2027), source="t")
             )
         uow.session.flush()
         rows = uow.session.execute(

@@ -45,7 +45,9 @@ class DemoBuilder(Protocol):
         display_name: str,
         title: str,
         languages: Sequence[str],
-        municipality: str,
+        unit: str,
+        municipalities: Sequence[str],
+        stations: Sequence[str] = (),
         username: str | None = None,
     ) -> int: ...
 

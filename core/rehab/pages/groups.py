@@ -154,7 +154,7 @@ def group_choices(uow: UnitOfWork, runtime: Runtime, principal: Principal) -> Gr
             principal=principal,
             worker_id=worker_id,
         ).periods
-    own = next((w.municipality_code for w in workers if w.id == worker_id), None)
+    own = next((w.municipalities[0] for w in workers if w.id == worker_id and w.municipalities), None)
     return GroupChoices(municipalities, workers, periods, worker_id, own)
 
 

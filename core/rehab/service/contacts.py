@@ -32,7 +32,7 @@ from sotesilta.core.kernel.privacy import AccessAction
 from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.organisations import public as organisations
-from sotesilta.core.organisations.public import Worker
+from sotesilta.core.organisations.public import WorkerMunicipality
 from sotesilta.core.rehab.domain import CONTACT_OUTCOMES, ContactKind, ContactStatus
 from sotesilta.core.rehab.service.periods import period_in_scope
 from sotesilta.core.rehab.tables import (
@@ -150,14 +150,17 @@ def _workers_of(uow: UnitOfWork, municipality: str, ids: Sequence[int]) -> tuple
         raise InputInvalid(f"a contact has 1-{MAX_WORKERS} workers", field="worker_ids")
     found = set(
         uow.session.scalars(
-            select(col(Worker.id)).where(
-                col(Worker.id).in_(unique), col(Worker.municipality_code) == municipality
+            select(col(WorkerMunicipality.worker_id)).where(
+                col(WorkerMunicipality.worker_id).in_(unique),
+                col(WorkerMunicipality.municipality_code) == municipality,
             )
         )
     )
     missing = [w for w in unique if w not in found]
     if missing:
-        raise RecordNotFound(f"no worker {missing[0]} in municipality {municipality}", field="worker_ids")
+        raise RecordNotFound(
+            f"no worker {missing[0]} serving municipality {municipality}", field="worker_ids"
+        )
     return unique
 
 

@@ -31,7 +31,7 @@ from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction
 from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations.public import Worker
+from sotesilta.core.organisations import public as organisations
 from sotesilta.core.rehab.domain import (
     SOCIAL_REHABILITATION,
     ContactStatus,
@@ -191,9 +191,8 @@ def _workers(uow: UnitOfWork, municipality: str, *ids: int | None) -> None:
     for worker_id in ids:
         if worker_id is None:
             continue
-        worker = uow.session.get(Worker, worker_id)
-        if worker is None or worker.municipality_code != municipality:
-            raise RecordNotFound(f"no worker {worker_id} in municipality {municipality}", field="worker_id")
+        # a unit's worker serves the municipalities the unit covers, not only their own
+        organisations.worker_serving(uow, worker_id, municipality)
 
 
 def open_intensive_period(

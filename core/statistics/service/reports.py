@@ -142,6 +142,7 @@ def operator_principal(plugins: Plugins) -> Principal:
         display_name="operator (command line)",
         roles=frozenset({Role.MANAGER}),
         municipalities=frozenset(p.code for p in plugins.municipalities.all()),
+        counties=frozenset(p.county.code for p in plugins.municipalities.all()),
         station_ids=frozenset(),
         language="fi",
         token_id=0,

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from browser_support import ARTIFACTS, AXE, CHROMIUM, CHROMIUM_ARGS, unavailable
+from conftest import add_worker
 from server_support import SOTESILTA, free_port, wait_ready
 from support import PASSWORD, TEST_SECRET
 
@@ -56,7 +57,7 @@ def _prepare_database(data_dir: Path, plugins):  # type: ignore[no-untyped-def]
     from sotesilta.core.kernel.runtime import Runtime
     from sotesilta.core.kernel.settings import load_settings
     from sotesilta.core.organisations import service as organisations
-    from sotesilta.core.organisations.tables import Station, Worker
+    from sotesilta.core.organisations.tables import Station
     from sotesilta.core.scheduling.service import sessions
 
     settings = load_settings(data_dir=data_dir, secret_key=TEST_SECRET)
@@ -85,16 +86,8 @@ def _prepare_database(data_dir: Path, plugins):  # type: ignore[no-untyped-def]
             )
     with runtime.uow() as uow:
         instructor = accounts.principal_of_user(uow, "espoo.instructor")
-        worker = Worker(
-            user_id=instructor.user_id,
-            display_name="Elina Ohjaaja",
-            title="social_instructor",
-            languages="fi,sv",
-            municipality_code="049",
-        )
-        uow.session.add(worker)
-        uow.session.flush()
-        worker_id = int(worker.id or 0)
+    worker_id = add_worker(runtime, instructor.user_id, "049", "Elina Ohjaaja")
+    with runtime.uow() as uow:
         station_ids = {s.key: s.id for s in uow.session.query(Station).all()}
         uow.commit()
     today = now.astimezone(HELSINKI).date()
@@ -136,7 +129,6 @@ def _seed_rehab_and_admin(runtime, plugins, now: datetime) -> None:  # type: ign
     from sotesilta.core.accounts import service as accounts
     from sotesilta.core.clients import service as clients
     from sotesilta.core.kernel.clock import HELSINKI
-    from sotesilta.core.organisations.tables import Worker
     from sotesilta.core.rehab.service import periods as rehab_periods
 
     for username, name, roles, code in [
@@ -154,17 +146,7 @@ def _seed_rehab_and_admin(runtime, plugins, now: datetime) -> None:  # type: ign
             )
     with runtime.uow() as uow:
         principal = accounts.principal_of_user(uow, "lahti.instructor")
-        worker = Worker(
-            user_id=principal.user_id,
-            display_name="Paula Ohjaaja",
-            title="social_instructor",
-            languages="fi",
-            municipality_code="398",
-        )
-        uow.session.add(worker)
-        uow.session.flush()
-        worker_id = int(worker.id or 0)
-        uow.commit()
+    worker_id = add_worker(runtime, principal.user_id, "398", "Paula Ohjaaja", "fi")
     today = now.astimezone(HELSINKI).date()
     with runtime.uow() as uow:
         client_id = clients.create_client(
