@@ -283,7 +283,9 @@ def _merge_duplicate_clients(bind: sa.Connection) -> dict[int, int]:
 
 def _end_doubled_consents(bind: sa.Connection, merged: dict[int, int], now: datetime) -> None:
     """Where merging leaves two live consents of one scope to one county, keep the newest."""
-    recipients: dict[str, str] = dict(bind.execute(sa.text("SELECT code, county_code FROM municipality")).all())
+    recipients: dict[str, str] = dict(
+        bind.execute(sa.text("SELECT code, county_code FROM municipality")).all()
+    )
     live = bind.execute(
         sa.text(
             "SELECT id, client_id, scope, recipient FROM consent WHERE withdrawn_at IS NULL "
