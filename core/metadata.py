@@ -6,10 +6,23 @@ from sotesilta.core.accounts import tables
 from sotesilta.core.clients import tables as clients
 from sotesilta.core.consultations import tables as consultations
 from sotesilta.core.feedback import tables as feedback
+from sotesilta.core.organisations import tables as organisations
 from sotesilta.core.rehab import tables as rehab
 from sotesilta.core.scheduling import tables as scheduling
 from sotesilta.core.statistics import tables as statistics
+from sotesilta.core.visits import tables as visits
 
 metadata = SQLModel.metadata
 
-__all__ = ["clients", "consultations", "feedback", "metadata", "rehab", "scheduling", "statistics", "tables"]
+__all__ = [
+    "clients",
+    "consultations",
+    "feedback",
+    "metadata",
+    "organisations",
+    "rehab",
+    "scheduling",
+    "statistics",
+    "tables",
+    "visits",
+]
