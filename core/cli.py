@@ -439,7 +439,12 @@ def stats(
                 if code
                 else [p.code for p in runtime.plugins.municipalities.all() if p.county.code == county]
             )
-            keys = [d.key for d in runtime.plugins.reports.for_municipalities(wanted)]
+            found = runtime.plugins.reports.for_municipalities(wanted)
+            # the scope's own: a county's county-wide report, a municipality's not its county's
+            own = (
+                [d for d in found if d.county == county] if county else [d for d in found if d.county is None]
+            )
+            keys = [d.key for d in (own or found)]
             if len(keys) != 1:
                 _fail(f"choose a report with --report: {', '.join(keys) or 'none is kept for this scope'}", 2)
             report_key = keys[0]

@@ -40,7 +40,7 @@ from sotesilta.core.organisations.public import WorkerTitle, WorkerView
 
 #: how many consultations the list shows
 LISTED = 100
-#: whom health staff may address a question to: the municipality's social care
+#: whom health staff may address a question to: the county's social care (its instructors there)
 SOCIAL_CARE_TITLES = frozenset(
     t.value
     for t in (
@@ -88,7 +88,7 @@ class QuestionForm:
 
     municipality: str = ""
     question: str = ""
-    to_worker_id: str = ""  # empty: anyone in the municipality's social care
+    to_worker_id: str = ""  # empty: anyone in the county's social care there
     client: str = ""  # the client's number, once the consent pages sent her back with one
     named: bool = False  # whether she names that client (or sends it anonymously after all)
     errors: list[FormError] = field(default_factory=list)

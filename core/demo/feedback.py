@@ -55,7 +55,7 @@ def write_demo_feedback(
     seed: int,
 ) -> int:
     form: FeedbackForm | None = forms.get(form_key)
-    if form is None or municipality not in form.municipalities or form.audience is Audience.REHAB:
+    if form is None or municipality not in forms.municipalities_of(form) or form.audience is Audience.REHAB:
         raise InputInvalid(f"no client or staff form {form_key} for municipality {municipality}")
     with uow_factory() as uow:
         existing = uow.session.scalar(

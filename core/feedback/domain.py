@@ -21,6 +21,7 @@ from sotesilta.core.kernel.errors import InputInvalid
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _MUNICIPALITY_CODE = re.compile(r"^\d{3}$")
+_COUNTY_CODE = re.compile(r"^\d{2}$")
 #: line breaks and tabs are fine in free text; other control characters are not
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 YES_PARTLY_NO: tuple[str, ...] = ("yes", "partly", "no")
@@ -186,7 +187,13 @@ class Question:
 
 @dataclass(frozen=True)
 class FeedbackForm:
-    """One version of a form, for an audience in some municipalities."""
+    """One version of a form, for an audience in some municipalities or in a whole county.
+
+    A county form (``county="03"``, no municipalities) serves every municipality
+    of that wellbeing services county; a municipality's own form of the same
+    audience overrides it there. A ``retired`` version is kept only so that its
+    responses can still be read: it is never offered.
+    """
 
     key: str
     version: int
@@ -197,16 +204,25 @@ class FeedbackForm:
     intro: Texts | None = None
     #: staff surveys: the months (1-12) when the survey is open; empty means all year
     open_months: tuple[int, ...] = ()
+    county: str | None = None
+    retired: bool = False
 
     def __post_init__(self) -> None:
         _check_key(self.key, "form")
         if isinstance(self.version, bool) or not isinstance(self.version, int) or self.version < 1:
             raise InputInvalid(f"form {self.key}: version is a whole number from 1", field="version")
         audience = Audience(self.audience)
-        if not self.municipalities or not all(
+        if self.county is not None:
+            if not isinstance(self.county, str) or not _COUNTY_CODE.match(self.county) or self.municipalities:
+                raise InputInvalid(
+                    f"form {self.key}: a county form names its county (two digits) and no municipalities"
+                )
+        elif not self.municipalities or not all(
             isinstance(c, str) and _MUNICIPALITY_CODE.match(c) for c in self.municipalities
         ):
-            raise InputInvalid(f"form {self.key}: name its municipalities by three-digit codes")
+            raise InputInvalid(
+                f"form {self.key}: name its municipalities by three-digit codes, or its county"
+            )
         keys = [q.key for q in self.questions]
         if not 1 <= len(keys) <= MAX_QUESTIONS or len(set(keys)) != len(keys):
             raise InputInvalid(f"form {self.key}: 1-{MAX_QUESTIONS} questions with distinct keys")

@@ -115,7 +115,8 @@ def statistics_screen(
                 (COUNTY_PREFIX + county.code, county.name_sv if language == "sv" else county.name_fi)
             )
     offered = [a for a, _ in areas]
-    wanted = area or (offered[0] if offered else None)
+    # a report kept county-wide opens on the county for whoever may read it so
+    wanted = area or ((offered[-1] if chosen.county is not None else offered[0]) if offered else None)
     if area is not None and area not in offered and area in principal.municipalities and offered:
         wanted = offered[0]  # another report's municipality of hers: this report's first instead
     scope = area_scope(wanted or "")

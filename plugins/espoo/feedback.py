@@ -1,4 +1,5 @@
-"""Espoo's feedback forms: the client's form after each visit, and the yearly staff survey."""
+"""Espoo's feedback forms: the yearly staff survey, and the client form used until the county's
+shared form (``lansi_uusimaa_client_visit``) replaced it."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ CLIENT_VISIT = api.FeedbackForm(
     key="espoo_client_visit",
     version=1,
     audience=api.FeedbackAudience.CLIENT_VISIT,
+    # retired: the county's shared form (plugins/lansi_uusimaa) is offered instead; this
+    # version stays registered so that the answers given to it can still be read
+    retired=True,
     municipalities=("049",),
     title=T(
         "Palaute sosiaaliohjaajan vastaanotosta",

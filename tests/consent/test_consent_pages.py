@@ -249,8 +249,12 @@ def test_a_second_consent_in_force_for_the_same_use_is_a_409_and_the_form_is_kep
         ({"given_how": ""}, "Valitse, miten asiakas antoi suostumuksen.", "given-how"),
         ({"given_how": "telepathy"}, "Valitse, miten asiakas antoi suostumuksen.", "given-how"),
         ({"scope": "everything"}, "Valitse, mihin asiakas suostuu.", "scope"),
-        ({"recipient": "", "recipient_other": "x" * 201}, "Valitse kunnan sosiaalihuolto", "recipient"),
-        ({"recipient": ""}, "Valitse kunnan sosiaalihuolto", "recipient"),
+        (
+            {"recipient": "", "recipient_other": "x" * 201},
+            "Valitse hyvinvointialueen sosiaalihuolto",
+            "recipient",
+        ),
+        ({"recipient": ""}, "Valitse hyvinvointialueen sosiaalihuolto", "recipient"),
         ({"valid_from": "2.3.2026"}, "Anna ensimmäinen päivä päivämääränä.", "valid-from"),
         ({"valid_until": "31.3.2026"}, "Anna viimeinen päivä päivämääränä", "valid-until"),
         (

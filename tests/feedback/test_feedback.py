@@ -82,7 +82,29 @@ def test_hook_sotesilta_register_feedback_forms():
         forms.plugin_of("espoo_client_visit") == "espoo"
         and forms.plugin_of("paijat_hame_rehab") == "paijat_hame"
     )
-    assert forms.current(Audience.CLIENT_VISIT, "444").key == "lohja_client_visit"
+    # Espoo and Lohja (county 03) both offer the county's one shared client form; their own
+    # earlier forms stay registered, retired, to read the answers given to them
+    shared = forms.get("lansi_uusimaa_client_visit")
+    assert shared is not None and shared.county == "03" and forms.plugin_of(shared.key) == "lansi_uusimaa"
+    assert (
+        forms.current(Audience.CLIENT_VISIT, "444") == forms.current(Audience.CLIENT_VISIT, "049") == shared
+    )
+    assert forms.municipalities_of(shared) == ("049", "444")
+    assert forms.get("lohja_client_visit", 1).retired and forms.get("espoo_client_visit", 1).retired
+    assert forms.current(Audience.CLIENT_VISIT, "398") is None  # Päijät-Häme has none
+
+
+def test_a_municipalitys_own_form_overrides_its_countys():
+    own = form("lohja_own_visit", codes=("444",))
+    plugins = load_plugins(extra=[("lohja_own", _plugin(own))])
+    forms = plugins.feedback_forms
+    assert forms.current(Audience.CLIENT_VISIT, "444") == own
+    assert forms.current(Audience.CLIENT_VISIT, "049").key == "lansi_uusimaa_client_visit"
+    # a county form serves whichever of the county's municipalities are installed
+    without_espoo = load_plugins(blocked=["espoo"]).feedback_forms
+    assert without_espoo.municipalities_of(without_espoo.get("lansi_uusimaa_client_visit")) == ("444",)
+    alone = load_plugins(blocked=["espoo", "lohja"]).feedback_forms  # none: it serves nobody
+    assert alone.municipalities_of(alone.get("lansi_uusimaa_client_visit")) == ()
 
 
 @pytest.mark.parametrize(
@@ -90,7 +112,8 @@ def test_hook_sotesilta_register_feedback_forms():
     [
         ((form(codes=("398",)), form(codes=("398",))), "test_form v1 is registered by both"),
         ((form("espoo_client_visit", 2),), "belongs to 'espoo'"),
-        ((form("another_client_form"),), "municipality 049 has two client_visit forms"),
+        ((form("a_client_form"), form("b_client_form")), "municipality 049 has two client_visit forms"),
+        ((form("other_county_form", codes=(), county="03"),), "county 03 has two client_visit forms"),
         ((form(codes=("999",)),), "names unregistered municipalities: 999"),
     ],
 )
@@ -106,6 +129,8 @@ def test_a_clashing_feedback_form_stops_start_up(forms, message):
         ({"key": "Bad Key"}, "key"),
         ({"version": 0}, "version"),
         ({"municipalities": ()}, "three-digit"),
+        ({"municipalities": (), "county": "3"}, "county"),
+        ({"county": "03"}, "no municipalities"),
         ({"questions": ()}, "questions"),
         ({"questions": (Question.free_text("a", T), Question.free_text("a", T))}, "distinct"),
         ({"open_months": (13,)}, "open months"),
@@ -137,7 +162,7 @@ def test_a_malformed_question_is_refused(make):
 
 
 SHIPPED = load_plugins().feedback_forms
-ESPOO_VISIT, ESPOO_SURVEY = SHIPPED.get("espoo_client_visit"), SHIPPED.get("espoo_staff_survey")
+ESPOO_VISIT, ESPOO_SURVEY = SHIPPED.get("lansi_uusimaa_client_visit"), SHIPPED.get("espoo_staff_survey")
 
 
 @pytest.mark.parametrize(
@@ -240,8 +265,8 @@ def test_the_client_answers_once_after_the_visit_and_nothing_links_the_answer_to
     shown = client.get(path)
     assert shown.status_code == 200, shown.text
     body = shown.json()
-    assert (body["form_key"], body["version"], body["language"]) == ("espoo_client_visit", 1, "fi")
-    assert body["title"] == "Palaute sosiaaliohjaajan vastaanotosta"
+    assert (body["form_key"], body["version"], body["language"]) == ("lansi_uusimaa_client_visit", 1, "fi")
+    assert body["title"] == "Palaute sosiaaliohjauksesta terveysasemalla"
     useful = next(q for q in body["questions"] if q["key"] == "useful")
     assert useful["kind"] == "yes_partly_no" and useful["required"] is True
     assert [o["label"] for o in useful["options"]] == ["Kyllä", "Osittain", "Ei"]
@@ -249,17 +274,21 @@ def test_the_client_answers_once_after_the_visit_and_nothing_links_the_answer_to
     assert (overall["minimum"], overall["maximum"]) == (1, 5)
     assert (
         client.get(path, params={"lang": "en"}).json()["title"]
-        == "Feedback on your visit to the social instructor"
+        == "Feedback on social guidance at the health station"
     )
 
-    sent = client.post(path, json={"form_key": "espoo_client_visit", "version": 1, "answers": ANSWERS})
+    sent = client.post(
+        path, json={"form_key": "lansi_uusimaa_client_visit", "version": 1, "answers": ANSWERS}
+    )
     assert sent.status_code == 201, sent.text
     assert sent.json() == {
-        "form_key": "espoo_client_visit",
+        "form_key": "lansi_uusimaa_client_visit",
         "version": 1,
         "message": "Kiitos palautteestasi!",
     }
-    again = client.post(path, json={"form_key": "espoo_client_visit", "version": 1, "answers": ANSWERS})
+    again = client.post(
+        path, json={"form_key": "lansi_uusimaa_client_visit", "version": 1, "answers": ANSWERS}
+    )
     assert again.status_code == 409 and again.json()["type"] == "/problems/feedback-given"
     assert client.get(path).status_code == 409
 
@@ -292,13 +321,15 @@ def test_a_refused_answer_leaves_the_link_usable(client, nurse, scheduling, cloc
     path = f"/api/v1/feedback/forms/{token_of(book(client, nurse, scheduling))}"
     clock._now = VISIT + timedelta(hours=1)
     wrong = client.post(
-        path, json={"form_key": "espoo_client_visit", "version": 1, "answers": {"overall": 9}}
+        path, json={"form_key": "lansi_uusimaa_client_visit", "version": 1, "answers": {"overall": 9}}
     )
     assert wrong.status_code == 422 and wrong.headers["content-type"].startswith(PROBLEM)
     assert wrong.json()["errors"] == [{"field": "answers.overall", "message": "overall: give a number 1-5"}]
-    stale = client.post(path, json={"form_key": "espoo_client_visit", "version": 2, "answers": ANSWERS})
+    stale = client.post(
+        path, json={"form_key": "lansi_uusimaa_client_visit", "version": 2, "answers": ANSWERS}
+    )
     assert stale.status_code == 409 and stale.json()["errors"][0]["field"] == "version"
-    malformed = client.post(path, json={"form_key": "espoo_client_visit", "answers": ANSWERS})
+    malformed = client.post(path, json={"form_key": "lansi_uusimaa_client_visit", "answers": ANSWERS})
     assert malformed.status_code in (400, 422) and "version" in malformed.text
     too_many = {f"q{n}": 1 for n in range(41)}
     assert client.post(path, json={"form_key": "x", "version": 1, "answers": too_many}).status_code in (
@@ -311,7 +342,7 @@ def test_a_refused_answer_leaves_the_link_usable(client, nurse, scheduling, cloc
     assert huge.status_code == 413
     assert (
         client.post(
-            path, json={"form_key": "espoo_client_visit", "version": 1, "answers": ANSWERS}
+            path, json={"form_key": "lansi_uusimaa_client_visit", "version": 1, "answers": ANSWERS}
         ).status_code
         == 201
     )
@@ -340,7 +371,7 @@ def test_a_cancelled_visit_takes_no_feedback_and_a_moved_one_keeps_its_link(clie
     assert client.get(f"/api/v1/feedback/forms/{token_of(cancelled)}").status_code == 410
     old_path, new_path = (f"/api/v1/feedback/forms/{token_of(b)}" for b in (moved, new.json()))
     assert client.get(old_path).status_code == 200  # the old instructions lead to the new visit
-    body = {"form_key": "espoo_client_visit", "version": 1, "answers": ANSWERS}
+    body = {"form_key": "lansi_uusimaa_client_visit", "version": 1, "answers": ANSWERS}
     assert client.post(old_path, json=body).status_code == 201
     assert client.post(new_path, json=body).status_code == 409  # one visit, one answer
 
@@ -460,7 +491,7 @@ def test_the_summary_counts_every_answer_and_opens_the_free_texts(client, nurse,
     assert client.post("/api/v1/feedback/staff-survey", json=survey, headers=nurse).status_code == 201
     clock._now = VISIT + timedelta(days=1)
     for token, given_answers in zip(tokens, answers, strict=True):
-        body = {"form_key": "espoo_client_visit", "version": 1, "answers": given_answers}
+        body = {"form_key": "lansi_uusimaa_client_visit", "version": 1, "answers": given_answers}
         assert client.post(f"/api/v1/feedback/forms/{token}", json=body).status_code == 201
 
     with runtime.uow() as uow:
@@ -476,9 +507,9 @@ def test_the_summary_counts_every_answer_and_opens_the_free_texts(client, nurse,
             forms=forms,
             audience=Audience.CLIENT_VISIT,
         )
-    visit, staff = summaries
+    staff, visit = summaries  # by form key
     assert (visit.form_key, visit.version, visit.audience, visit.responses) == (
-        "espoo_client_visit",
+        "lansi_uusimaa_client_visit",
         1,
         Audience.CLIENT_VISIT,
         3,
@@ -492,10 +523,14 @@ def test_the_summary_counts_every_answer_and_opens_the_free_texts(client, nurse,
     assert staff.form_key == "espoo_staff_survey" and staff.responses == 1
     assert {q.key: q.texts for q in staff.questions}["improvements"] == ("Lisää aikoja",)
     assert [(s.form_key, s.responses) for s in nothing] == [
-        ("espoo_client_visit", 0),
         ("espoo_staff_survey", 0),
+        ("lansi_uusimaa_client_visit", 0),
     ]
-    assert all(s.form_key.startswith("lohja") and s.responses == 0 for s in lohja)
+    # Lohja's survey and the county's shared client form, with no answers from Lohja
+    assert [(s.form_key, s.responses) for s in lohja] == [
+        ("lansi_uusimaa_client_visit", 0),
+        ("lohja_staff_survey", 0),
+    ]
     assert clients_only == [visit]
 
 
@@ -712,10 +747,13 @@ def test_the_demo_writes_a_year_of_feedback_once(runtime):
         plugins=runtime.plugins,
         sealer=runtime.sealer,
     )
-    assert loader.feedback(form_key="lohja_client_visit", municipality="444", responses=30) == 30
-    assert loader.feedback(form_key="lohja_client_visit", municipality="444", responses=30) == 0
+    shared = "lansi_uusimaa_client_visit"
+    assert loader.feedback(form_key=shared, municipality="444", responses=30) == 30
+    assert loader.feedback(form_key=shared, municipality="444", responses=30) == 0
     with pytest.raises(InputInvalid):
         loader.feedback(form_key="lohja_client_visit", municipality="049")
+    with pytest.raises(InputInvalid):
+        loader.feedback(form_key=shared, municipality="398")  # not in county 03
     today = runtime.clock.now().date()
     with runtime.uow() as uow:
         (visit,) = feedback_summary(

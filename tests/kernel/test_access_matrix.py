@@ -243,7 +243,7 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
     "submitFeedback": (
         "POST",
         "/api/v1/feedback/forms/{feedback_token}",
-        {"form_key": "espoo_client_visit", "version": 1, "answers": {"useful": "yes", "overall": 4}},
+        {"form_key": "lansi_uusimaa_client_visit", "version": 1, "answers": {"useful": "yes", "overall": 4}},
         everyone(OK),
     ),
     "getStaffSurvey": ("GET", "/api/v1/feedback/staff-survey?municipality=049", None, HEALTH_STAFF_IN_049),

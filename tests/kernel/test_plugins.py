@@ -29,16 +29,17 @@ def _module(name: str, **hooks: object) -> types.ModuleType:
     return module
 
 
-def test_the_three_municipality_plugins_are_found_through_entry_points():
+def test_the_municipality_and_county_plugins_are_found_through_entry_points():
     names = {ep.name: ep.value for ep in installed_entry_points()}
     assert names == {
         "espoo": "sotesilta.plugins.espoo",
         "lohja": "sotesilta.plugins.lohja",
+        "lansi_uusimaa": "sotesilta.plugins.lansi_uusimaa",
         "paijat_hame": "sotesilta.plugins.paijat_hame",
     }
     loaded = load_plugins()
     sources = {info.name: info.source for info in loaded.info()}
-    for name in ("espoo", "lohja", "paijat_hame"):
+    for name in ("espoo", "lohja", "lansi_uusimaa", "paijat_hame"):
         assert sources[name].startswith(f"entry point sotesilta:{name} (sotesilta ")
     assert sources["consent"] == sources["calendar"] == "built-in"
 
@@ -227,7 +228,7 @@ def test_hook_sotesilta_load_demo(runtime):
         )
 
     loaded = load_plugins(
-        blocked=["espoo", "lohja", "paijat_hame"],
+        blocked=["espoo", "lohja", "lansi_uusimaa", "paijat_hame"],
         extra=[("extra", _module("extra", sotesilta_load_demo=api.hookimpl(load)))],
     )
     loader = DemoLoader(

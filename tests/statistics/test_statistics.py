@@ -233,10 +233,14 @@ def test_a_chart_says_when_figures_are_left_out(client, espoo_year):
 
 def test_who_may_read_which_report(client, espoo_year, make_user, scheduling):
     listed = client.get(REPORT, headers=espoo_year).json()
-    assert [r["key"] for r in listed] == ["espoo-guidance"]
+    # the county's standard report is listed too: read for her own municipality only
+    assert [r["key"] for r in listed] == ["espoo-guidance", "lansi-uusimaa-guidance"]
     make_user("lohja.manager", ["manager"], ["444"])
     lohja = bearer(login(client, "lohja.manager"))
-    assert [r["key"] for r in client.get(REPORT, headers=lohja).json()] == ["lohja-guidance"]
+    assert [r["key"] for r in client.get(REPORT, headers=lohja).json()] == [
+        "lansi-uusimaa-guidance",
+        "lohja-guidance",
+    ]
     other = client.get(
         f"{REPORT}/espoo-guidance", params={"municipality": "049", "year": 2026}, headers=lohja
     )
@@ -453,11 +457,13 @@ def test_client_feedback_flows_into_the_report_without_a_link_to_anyone(client, 
         ]
         path = "/api/v1/feedback/forms/" + url.rsplit("/", 1)[1]
         answers = {"useful": "yes" if n < 4 else "no", "overall": 5 - (n % 2), "comments": f"Kiitos {n}"}
-        sent = client.post(path, json={"form_key": "espoo_client_visit", "version": 1, "answers": answers})
+        sent = client.post(
+            path, json={"form_key": "lansi_uusimaa_client_visit", "version": 1, "answers": answers}
+        )
         assert sent.status_code == 201, sent.text
     params = {"municipality": "049", "year": 2026, "group_by": "year"}
     report = client.get(f"{REPORT}/espoo-guidance", params=params, headers=espoo_year).json()
-    form = {f["form_key"]: f for f in report["feedback"]}["espoo_client_visit"]
+    form = {f["form_key"]: f for f in report["feedback"]}["lansi_uusimaa_client_visit"]
     assert form["responses"] == 5 and form["audience"] == "client_visit"
     questions = {q["key"]: q for q in form["questions"]}
     # 4 yes and 1 no: both small, with the total of 5 shown
@@ -468,13 +474,13 @@ def test_client_feedback_flows_into_the_report_without_a_link_to_anyone(client, 
     # the texts are for managers; an instructor reads the numbers only
     instructor = bearer(login(client, "espoo.instructor"))
     theirs = client.get(f"{REPORT}/espoo-guidance", params=params, headers=instructor).json()
-    assert {f["form_key"]: f for f in theirs["feedback"]}["espoo_client_visit"]["questions"][-1][
+    assert {f["form_key"]: f for f in theirs["feedback"]}["lansi_uusimaa_client_visit"]["questions"][-1][
         "texts"
     ] == []
     csv_text = client.get(
         f"{REPORT}/espoo-guidance", params={**params, "format": "csv"}, headers=espoo_year
     ).text
-    assert "feedback:espoo_client_visit,2026,useful=total," in csv_text
+    assert "feedback:lansi_uusimaa_client_visit,2026,useful=total," in csv_text
 
 
 def test_local_codes_are_the_municipalitys_own_in_forms_and_reports(plugins):

@@ -475,7 +475,8 @@ def test_a_county_manager_reads_a_report_county_wide_or_for_one_municipality(cli
     sign_in(client, "paijat.manager")
     page = client.get("/statistics")
     assert page.status_code == 200
-    assert '<option value="county-09">Päijät-Hämeen hyvinvointialue</option>' in page.text
+    # a report kept county-wide opens on the county
+    assert '<option value="county-09" selected>Päijät-Hämeen hyvinvointialue</option>' in page.text
     county = client.get("/statistics?area=county-09&year=2026")
     assert county.status_code == 200
     assert "selected>Päijät-Hämeen hyvinvointialue</option>" in county.text
@@ -485,6 +486,18 @@ def test_a_county_manager_reads_a_report_county_wide_or_for_one_municipality(cli
     lahti = client.get("/statistics?area=398&year=2026")
     assert lahti.status_code == 200 and "municipality=398" in lahti.text
     assert client.get("/statistics?area=county-03").status_code == 404
+
+
+def test_the_county_report_page_shows_each_municipality_on_the_same_columns(client, make_user):
+    make_user("west.manager", ["manager"], ["049", "444"])
+    sign_in(client, "west.manager")
+    page = client.get("/statistics?report=lansi-uusimaa-guidance&year=2026")
+    assert page.status_code == 200
+    assert '<option value="county-03" selected>Länsi-Uudenmaan hyvinvointialue</option>' in page.text
+    assert page.text.count("kunnittain 2026</caption>") == 5  # every count table
+    assert '<th scope="row">Espoo</th>' in page.text and '<th scope="row">Lohja</th>' in page.text
+    one = client.get("/statistics?report=lansi-uusimaa-guidance&area=444&year=2026")
+    assert one.status_code == 200 and "kunnittain" not in one.text
 
 
 def test_switching_to_a_report_not_kept_for_the_chosen_municipality_shows_its_own(client, make_user):

@@ -129,7 +129,7 @@ class Plugins:
         self.municipalities = MunicipalityRegistry()
         self.code_lists = CodeListRegistry()
         self.reports = ReportRegistry()
-        self.feedback_forms = FeedbackFormRegistry()
+        self.feedback_forms = FeedbackFormRegistry(self.municipalities)
         self.sections = SettingsSections()
         try:
             _call_each(

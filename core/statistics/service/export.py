@@ -1,4 +1,9 @@
-"""A statistics report as CSV: one line per table, period and category, suppressed cells as "<5"."""
+"""A statistics report as CSV: one line per table, period and category, suppressed cells as "<5".
+
+A county-wide report adds each municipality's figures over the span, its
+table named ``<table>/<municipality code>`` (``visits/444``,
+``feedback:<form>/444``).
+"""
 
 from __future__ import annotations
 
@@ -36,9 +41,24 @@ def report_csv(report: Report, language: str) -> str:
         for label, cells in lines:
             for key in keys:
                 writer.writerow((table.key, label, key, titles[key], _shown(cells[key])))
+        for area in table.breakdown:  # county-wide: each municipality's span, as "<table>/<code>"
+            for key in keys:
+                writer.writerow(
+                    (
+                        f"{table.key}/{area.municipality}",
+                        report.span,
+                        key,
+                        titles[key],
+                        _shown(area.cells[key]),
+                    )
+                )
     for form in report.feedback:
         name = f"feedback:{form.form_key}"
         writer.writerow((name, report.span, "responses", form.title.get(language), _shown(form.responses)))
+        for code, figure in form.by_municipality.items():
+            writer.writerow(
+                (f"{name}/{code}", report.span, "responses", form.title.get(language), _shown(figure))
+            )
         for question in form.questions:
             for value, figure in question.counts.items():
                 title = CATEGORY_TITLES[TOTAL] if value == TOTAL else question.answer_titles[value]

@@ -44,6 +44,8 @@ class ReportFeedback(msgspec.Struct, frozen=True, kw_only=True):
     title: Title
     responses: Shown
     questions: tuple[ReportQuestion, ...]
+    #: county-wide: responses per municipality, suppressed together with ``responses`` (their total)
+    by_municipality: dict[str, Shown] = {}
 
 
 def _title(texts: Texts | None, fallback: str) -> Title:
@@ -56,11 +58,21 @@ def read_feedback(
     principal: Principal,
     codes: Sequence[str],
     buckets: Sequence[Bucket],
+    breakdown: bool = False,
 ) -> tuple[ReportFeedback, ...]:
+    """Each form version's answers in ``codes``; with ``breakdown``, its responses per municipality too.
+
+    Versions are never merged: a county that adopted one shared form compares
+    its municipalities on the same questions, and older forms show apart.
+    """
     plugins = uow.plugins
-    summaries = feedback_summary(
-        uow, codes, buckets[0].starts_at, buckets[-1].ends_at, forms=plugins.feedback_forms
-    )
+    start, end = buckets[0].starts_at, buckets[-1].ends_at
+    summaries = feedback_summary(uow, codes, start, end, forms=plugins.feedback_forms)
+    per_code: dict[str, dict[tuple[str, int], int]] = {}
+    if breakdown:
+        for code in codes:
+            found = feedback_summary(uow, [code], start, end, forms=plugins.feedback_forms)
+            per_code[code] = {(s.form_key, s.version): s.responses for s in found}
     may_read_texts = principal.has_any_role(Role.MANAGER)
     views = []
     for summary in summaries:
@@ -89,14 +101,25 @@ def read_feedback(
                     texts=q.texts if (may_read_texts and enough) else (),
                 )
             )
+        responses = disclosure.count(summary.responses).shown
+        by_municipality: dict[str, Shown] = {}
+        if breakdown:
+            figures = {
+                code: {"responses": found.get((summary.form_key, summary.version), 0)}
+                for code, found in per_code.items()
+            }
+            grid = disclosure.tables({"municipality": figures})["municipality"]
+            by_municipality = {code: cells["responses"].shown for code, cells in grid.cells.items()}
+            responses = grid.total["responses"].shown
         views.append(
             ReportFeedback(
                 form_key=summary.form_key,
                 version=summary.version,
                 audience=summary.audience.value,
                 title=_title(summary.form.title if summary.form else None, summary.form_key),
-                responses=disclosure.count(summary.responses).shown,
+                responses=responses,
                 questions=tuple(items),
+                by_municipality=by_municipality,
             )
         )
     return tuple(views)

@@ -98,7 +98,11 @@ def feedback_summary(
         return tallies.setdefault((key, version), _Tally(of))
 
     for form in forms.all():
-        if set(form.municipalities) & set(codes) and form == forms.get(form.key):
+        if (
+            set(forms.municipalities_of(form)) & set(codes)
+            and form == forms.get(form.key)
+            and not form.retired
+        ):
             tally(form.key, form.version, form.audience)
     scope = (
         col(FeedbackResponse.municipality_code).in_(codes),

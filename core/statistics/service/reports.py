@@ -8,7 +8,7 @@ the span's totals beside the same span one period earlier.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -36,7 +36,7 @@ from sotesilta.core.statistics.domain.reports import (
     TableSpec,
     Title,
 )
-from sotesilta.core.statistics.service.data import Counts
+from sotesilta.core.statistics.service.data import Counts, empty_counts
 from sotesilta.core.statistics.service.feedback import ReportFeedback, read_feedback
 from sotesilta.core.statistics.service.rehab_report import (
     CHANGE_TARGET,
@@ -83,8 +83,21 @@ class TableRow(msgspec.Struct, frozen=True):
     cells: dict[str, Shown]  # count tables add "total"
 
 
+class AreaRow(msgspec.Struct, frozen=True):
+    """One municipality's figures over the whole span, on the table's columns (and "total")."""
+
+    municipality: str
+    name: Title
+    cells: dict[str, Shown]
+
+
 class TableView(msgspec.Struct, frozen=True, kw_only=True):
-    """Counts under 5 read "<5", and so does a cell that would give one away; shares are 0-1."""
+    """Counts under 5 read "<5", and so does a cell that would give one away; shares are 0-1.
+
+    A county-wide count table has a ``breakdown``: each municipality's span totals on the
+    same columns. Its total row is the table's ``total``, suppressed together with the
+    periods' cells, so neither split gives away what the other hides.
+    """
 
     key: str
     measure: Measure
@@ -96,6 +109,7 @@ class TableView(msgspec.Struct, frozen=True, kw_only=True):
     previous: dict[str, Shown] | None  # the same span one period earlier, when compared
     change: dict[str, float | None] | None
     targets: dict[str, float]
+    breakdown: tuple[AreaRow, ...] = ()
 
     @property
     def is_count(self) -> bool:
@@ -195,10 +209,17 @@ def get_report(
     if compare and year - span >= statistics.FIRST_YEAR:
         previous = statistics.buckets(year - span, last_year - span, group_by)
     measures = {spec.measure for spec in definition.tables}
-    read = _Read(
-        counts=monthly_counts(uow, codes, buckets, measures & COUNT_MEASURES),
-        before=monthly_counts(uow, codes, previous, measures & COUNT_MEASURES) if previous else None,
-    )
+    counted = measures & COUNT_MEASURES
+    before = monthly_counts(uow, codes, previous, counted) if previous else None
+    if county is None:
+        read = _Read(counts=monthly_counts(uow, codes, buckets, counted), before=before)
+    else:
+        # read per municipality and added up here, so the breakdown and the periods always agree
+        by_code = {code: monthly_counts(uow, (code,), buckets, counted) for code in codes}
+        read = _Read(counts=_added(by_code.values(), counted), before=before)
+        read.by_municipality = {
+            code: _added([figures], counted, into_one=True) for code, figures in by_code.items()
+        }
     if Measure.REHAB_OUTCOMES in measures:
         # read once for all of the report's outcome tables (each shows some of the columns)
         read.outcomes = _outcomes(uow, codes, buckets, today)
@@ -210,7 +231,9 @@ def get_report(
     )
     feedback: tuple[ReportFeedback, ...] = ()
     if Measure.FEEDBACK in measures:
-        feedback = read_feedback(uow, principal=principal, codes=codes, buckets=buckets)
+        feedback = read_feedback(
+            uow, principal=principal, codes=codes, buckets=buckets, breakdown=county is not None
+        )
     return Report(
         key=key,
         title=definition.title,
@@ -282,6 +305,7 @@ class _Read:
     before: Counts | None  # the comparison's span
     outcomes: tuple[list[OutcomeRow], OutcomeRow] | None = None
     before_outcomes: tuple[list[OutcomeRow], OutcomeRow] | None = None
+    by_municipality: dict[str, Counts] | None = None  # county-wide: each municipality's span
 
 
 def _outcomes(
@@ -306,15 +330,28 @@ def _table(
     targets = {**(REHAB_TARGETS if spec.measure is Measure.REHAB_OUTCOMES else {}), **definition.targets}
     targets = {k: v for k, v in targets.items() if k in keys}
     prev_total: dict[str, Shown] | None = None
+    breakdown: list[AreaRow] = []
     if spec.measure is Measure.REHAB_OUTCOMES and read.outcomes is not None:
         outcome_list, outcome_total = read.outcomes
         rows = [TableRow(r.label, _cells(r, keys)) for r in outcome_list]
         total = _cells(outcome_total, keys)
         prev_total = _cells(read.before_outcomes[1], keys) if read.before_outcomes else None
     elif spec.measure in COUNT_MEASURES:
-        grid = disclosure.table(
-            {b.label: {k: counts[spec.measure][i][k] for k in keys} for i, b in enumerate(buckets)}
-        )
+        periods = {b.label: {k: counts[spec.measure][i][k] for k in keys} for i, b in enumerate(buckets)}
+        parts = {"period": periods}
+        if read.by_municipality is not None:
+            parts["municipality"] = {
+                code: {k: figures[spec.measure][0][k] for k in keys}
+                for code, figures in read.by_municipality.items()
+            }
+        grids = disclosure.tables(parts)
+        grid = grids["period"]
+        if "municipality" in grids:
+            names = scope_names(plugins, codes)
+            breakdown = [
+                AreaRow(code, names[code], disclosure.shown(cells))
+                for code, cells in grids["municipality"].cells.items()
+            ]
         rows = [TableRow(b.label, disclosure.shown(grid.cells[b.label])) for b in buckets]
         total = disclosure.shown(grid.total)
         if previous is not None and before is not None:
@@ -339,7 +376,28 @@ def _table(
         previous=prev_total,
         change=change,
         targets=targets,
+        breakdown=tuple(breakdown),
     )
+
+
+def _added(parts: Iterable[Counts], measures: set[Measure], *, into_one: bool = False) -> Counts:
+    """Counts added up bucket by bucket, or (``into_one``) all buckets into bucket 0."""
+    total = empty_counts()
+    for counts in parts:
+        for measure in measures:
+            for index, cells in counts[measure].items():
+                for category, value in cells.items():
+                    total[measure][0 if into_one else index][category] += value
+    return total
+
+
+def scope_names(plugins: Plugins, codes: Sequence[str]) -> dict[str, Title]:
+    """Municipalities' names by code (English reads the Finnish name)."""
+    names = {}
+    for code in codes:
+        p = plugins.municipalities.get(code)
+        names[code] = Title(p.name_fi, p.name_sv, p.name_fi) if p else Title(code, code, code)
+    return names
 
 
 def _cells(row: OutcomeRow, keys: list[str]) -> dict[str, Shown]:
