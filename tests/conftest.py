@@ -261,8 +261,16 @@ def station_id(runtime: Runtime, key: str) -> int:
 
 
 def add_worker(
-    runtime: Runtime, user_id: int | None, municipality: str, name: str, languages: str = "fi,sv"
+    runtime: Runtime,
+    user_id: int | None,
+    municipality: str,
+    name: str,
+    languages: str = "fi,sv",
+    *,
+    serves: tuple[str, ...] = (),
 ) -> int:
+    """A worker of the unit the municipality's plugin supplies, serving ``municipality``
+    (and ``serves``, e.g. every municipality of a county-wide unit)."""
     from sotesilta.core.organisations import service as organisations
 
     # the unit its plugin supplies for the municipality's county (e.g. Espoo's guidance unit)
@@ -276,7 +284,7 @@ def add_worker(
                 title=organisations.WorkerTitle.SOCIAL_INSTRUCTOR,
                 languages=tuple(organisations.Language(code) for code in languages.split(",")),
                 unit_id=organisations.unit_id_of(uow, unit),
-                municipalities=(municipality,),
+                municipalities=(municipality, *serves),
                 user_id=user_id,
             ),
         ).id

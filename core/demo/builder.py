@@ -25,7 +25,7 @@ from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.organisations import service as organisations
 from sotesilta.core.organisations.domain import Language, WorkerTitle
-from sotesilta.core.organisations.tables import Station, Worker
+from sotesilta.core.organisations.tables import ServiceUnit, Station, Worker
 from sotesilta.core.scheduling.service import sessions
 from sotesilta.core.scheduling.tables import SessionRule
 from sotesilta.core.statistics.domain.reports import Measure
@@ -164,9 +164,15 @@ class DemoLoader:
         with self.uow_factory() as uow:
             session = uow.session
             unit_id = organisations.unit_id_of(uow, unit)
+            # the same name in the same county: a worker made earlier, perhaps moved to
+            # another unit by the admins (or by migration 0012), is left as it is
             existing = session.scalar(
                 select(col(Worker.id)).where(
-                    col(Worker.display_name) == display_name, col(Worker.unit_id) == unit_id
+                    col(Worker.display_name) == display_name,
+                    col(Worker.county_code)
+                    == select(col(ServiceUnit.county_code))
+                    .where(col(ServiceUnit.id) == unit_id)
+                    .scalar_subquery(),
                 )
             )
             if existing is not None:
