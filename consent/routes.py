@@ -13,7 +13,14 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from sotesilta.consent import services
 from sotesilta.core.plugin_api import HELSINKI, InputInvalid, Principal, require_aware
-from sotesilta.core.plugin_api.data import UnitOfWork
+from sotesilta.core.plugin_api.data import AccessReasonIn, UnitOfWork, parse_reason
+
+#: a read without a client relationship states its reason in the query (GET, withdraw)
+REASON_CODE = Annotated[
+    str | None,
+    msgspec.Meta(description="access_reason: why you open a client you have no relationship with"),
+]
+REASON_DETAIL = Annotated[str | None, msgspec.Meta(max_length=500, description="the reason in your words")]
 
 
 class ConsentIn(msgspec.Struct, kw_only=True):
@@ -21,11 +28,18 @@ class ConsentIn(msgspec.Struct, kw_only=True):
         str, msgspec.Meta(description="named_consultation, information_exchange or contact_social_care")
     ]
     recipient: Annotated[
-        str, msgspec.Meta(min_length=1, max_length=200, description="organisation or unit, e.g. 049")
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=200,
+            description="the county's social care by its code (e.g. 03), or a named organisation or unit",
+        ),
     ]
     given_how: Annotated[str, msgspec.Meta(description="oral, written or electronic")]
     valid_from: datetime | None = None
     valid_until: datetime | None = None
+    #: needed when the user has no client relationship with the client (see docs/api.md)
+    access_reason: AccessReasonIn | None = None
 
 
 @post(
@@ -51,6 +65,7 @@ def create_consent(
         given_how=data.given_how,
         valid_from=require_aware(data.valid_from, "valid_from"),
         valid_until=require_aware(data.valid_until, "valid_until"),
+        reason=data.access_reason.reason() if data.access_reason else None,
     )
     return view
 
@@ -67,8 +82,15 @@ def withdraw_consent(
     consent_id: FromPath[int],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
+    access_reason: FromQuery[REASON_CODE] = None,
+    access_reason_detail: FromQuery[REASON_DETAIL] = None,
 ) -> services.ConsentView:
-    return services.withdraw_consent(uow, principal=principal, consent_id=consent_id)
+    return services.withdraw_consent(
+        uow,
+        principal=principal,
+        consent_id=consent_id,
+        reason=parse_reason(access_reason, access_reason_detail),
+    )
 
 
 @get(
@@ -82,8 +104,15 @@ def list_consents(
     client_id: FromPath[int],
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
+    access_reason: FromQuery[REASON_CODE] = None,
+    access_reason_detail: FromQuery[REASON_DETAIL] = None,
 ) -> list[services.ConsentView]:
-    return services.list_consents(uow, principal=principal, client_id=client_id)
+    return services.list_consents(
+        uow,
+        principal=principal,
+        client_id=client_id,
+        reason=parse_reason(access_reason, access_reason_detail),
+    )
 
 
 @get(
@@ -102,13 +131,21 @@ def get_client_access_log(
     until: FromQuery[datetime | None] = None,
     reason: FromQuery[str | None] = None,
     format: FromQuery[str] = "json",
+    access_reason: FromQuery[REASON_CODE] = None,
+    access_reason_detail: FromQuery[REASON_DETAIL] = None,
 ) -> Response[Any]:
     if format not in ("json", "html"):
         raise InputInvalid("format is json or html", field="format")
     begin = require_aware(start, "start") or now - timedelta(days=365)
     end = require_aware(until, "until") or now + timedelta(seconds=1)
     rows = services.access_report(
-        uow, principal=principal, client_id=client_id, start=begin, end=end, reason=reason
+        uow,
+        principal=principal,
+        client_id=client_id,
+        start=begin,
+        end=end,
+        reason=reason,
+        access_reason=parse_reason(access_reason, access_reason_detail),
     )
     if format == "html":
         return Response(printable_report(client_id, begin, end, rows), media_type="text/html; charset=utf-8")
@@ -124,9 +161,15 @@ def printable_report(
         local = moment.astimezone(HELSINKI)
         return f"{local.day}.{local.month}.{local.year} {local:%H.%M}"
 
+    def basis(row: services.AccessReportRow) -> str:
+        if not row.flagged:
+            return escape(row.basis)
+        # no client relationship: the client sees it marked, with the reason the user gave
+        return f"<strong>⚠ Ilmoitettu syy</strong>: {escape(row.reason or '')}"
+
     body = "".join(
         f"<tr><td>{escape(when(r.at))}</td><td>{escape(r.who)}</td><td>{escape(r.role)}</td>"
-        f"<td>{escape(r.action)}</td><td>{escape(r.what)}</td><td>{escape(r.basis)}</td></tr>"
+        f"<td>{escape(r.action)}</td><td>{escape(r.what)}</td><td>{basis(r)}</td></tr>"
         for r in rows
     )
     return (

@@ -14,6 +14,8 @@ from sotesilta.consent import audit
 from sotesilta.consent.tables import AccessLogEntry, Consent
 from sotesilta.core.plugin_api import (
     AccessAction,
+    AccessBasis,
+    AccessReason,
     ConsentGiven,
     ConsentScope,
     InputInvalid,
@@ -24,11 +26,12 @@ from sotesilta.core.plugin_api import (
     StateConflict,
 )
 from sotesilta.core.plugin_api.data import (
-    ClientRecord,
+    ClientAccess,
+    ClientAlias,
     UnitOfWork,
     UserAccount,
     access_event,
-    client_in_scope,
+    client_access,
 )
 
 #: a report reaching further back than this needs a recorded reason
@@ -44,7 +47,9 @@ class ConsentView(msgspec.Struct, frozen=True, kw_only=True):
     scope: Annotated[
         str, msgspec.Meta(description="named_consultation, information_exchange or contact_social_care")
     ]
-    recipient: Annotated[str, msgspec.Meta(description="organisation or unit, e.g. 049")]
+    recipient: Annotated[
+        str, msgspec.Meta(description="the county's social care by its code (e.g. 03), or a named unit")
+    ]
     given_how: Annotated[str, msgspec.Meta(description="oral, written or electronic")]
     valid_from: datetime
     valid_until: datetime | None
@@ -57,10 +62,13 @@ def _view(c: Consent) -> ConsentView:
     return msgspec.convert(c, ConsentView, from_attributes=True)
 
 
-def _client(uow: UnitOfWork, principal: Principal, client_id: int) -> ClientRecord:
+def _client(
+    uow: UnitOfWork, principal: Principal, client_id: int, reason: AccessReason | None
+) -> ClientAccess:
+    """The client opened for this user: a relationship, or a stated reason (core decides)."""
     if not principal.has_any_role(*_STAFF):
         raise RecordNotFound(f"no client {client_id}")
-    return client_in_scope(uow, principal, client_id)
+    return client_access(uow, principal, client_id, reason=reason)
 
 
 def _log(
@@ -69,14 +77,40 @@ def _log(
     action: AccessAction,
     subject: str,
     subject_id: int,
-    client_id: int,
+    opened: ClientAccess,
     reason: str | None = None,
 ) -> None:
+    """One access-log entry under the basis the client was opened on (and its stated reason)."""
     now = uow.now
-    audit.append(
-        uow.connection,
-        access_event(principal, action, subject, subject_id, client_id=client_id, now=now, reason=reason),
+    why = "; ".join(text for text in (opened.reason, reason) if text) or None
+    event = access_event(
+        principal,
+        action,
+        subject,
+        subject_id,
+        client_id=opened.client.id,
+        now=now,
+        basis=opened.basis,
+        reason=why,
     )
+    audit.append(uow.connection, event)
+
+
+def _recipient(value: str) -> str:
+    """The county's social care by the county's code, or a named organisation or unit.
+
+    A bare municipality code no longer names anyone: since 2023 the county is the
+    controller and its social care the recipient (migration 0012 moved old consents).
+    """
+    recipient = value.strip()
+    if not recipient or len(recipient) > 200:
+        raise InputInvalid("recipient (organisation or unit) must be 1-200 characters", field="recipient")
+    if recipient.isdigit() and len(recipient) != 2:
+        raise InputInvalid(
+            "name the county's social care by the county's code (e.g. 03), or name the organisation",
+            field="recipient",
+        )
+    return recipient
 
 
 E = TypeVar("E", bound=StrEnum)
@@ -100,17 +134,16 @@ def create_consent(
     given_how: str,
     valid_from: datetime | None = None,
     valid_until: datetime | None = None,
+    reason: AccessReason | None = None,
 ) -> ConsentView:
     now = uow.now
     scope_ = _enum(ConsentScope, scope, "scope")
     given = _enum(ConsentGiven, given_how, "given_how")
-    recipient = recipient.strip()
-    if not recipient or len(recipient) > 200:
-        raise InputInvalid("recipient (organisation or unit) must be 1-200 characters", field="recipient")
+    recipient = _recipient(recipient)
     start = valid_from or now
     if valid_until is not None and valid_until <= start:
         raise InputInvalid("a consent must end after it begins", field="valid_until")
-    _client(uow, principal, client_id)
+    opened = _client(uow, principal, client_id, reason)
     consent = Consent(
         client_id=client_id,
         scope=scope_.value,
@@ -129,32 +162,36 @@ def create_consent(
             field="scope",
         ),
     )
-    _log(uow, principal, AccessAction.CREATE, "consent", consent.id or 0, client_id)
+    _log(uow, principal, AccessAction.CREATE, "consent", consent.id or 0, opened)
     uow.commit()
     return _view(consent)
 
 
-def withdraw_consent(uow: UnitOfWork, *, principal: Principal, consent_id: int) -> ConsentView:
+def withdraw_consent(
+    uow: UnitOfWork, *, principal: Principal, consent_id: int, reason: AccessReason | None = None
+) -> ConsentView:
     """What was done under the consent stays logged; nothing new may use it."""
     now = uow.now
     consent = uow.session.get(Consent, consent_id)
     if consent is None:
         raise RecordNotFound(f"no consent {consent_id}")
-    _client(uow, principal, consent.client_id)
+    opened = _client(uow, principal, consent.client_id, reason)
     if consent.withdrawn_at is not None:
         raise StateConflict(f"consent {consent_id} was already withdrawn")
     consent.withdrawn_at, consent.withdrawn_by = now, principal.user_id
-    _log(uow, principal, AccessAction.UPDATE, "consent", consent_id, consent.client_id)
+    _log(uow, principal, AccessAction.UPDATE, "consent", consent_id, opened)
     uow.commit()
     return _view(consent)
 
 
-def list_consents(uow: UnitOfWork, *, principal: Principal, client_id: int) -> list[ConsentView]:
-    _client(uow, principal, client_id)
+def list_consents(
+    uow: UnitOfWork, *, principal: Principal, client_id: int, reason: AccessReason | None = None
+) -> list[ConsentView]:
+    opened = _client(uow, principal, client_id, reason)
     rows = uow.session.scalars(
         select(Consent).where(col(Consent.client_id) == client_id).order_by(col(Consent.id))
     ).all()
-    _log(uow, principal, AccessAction.READ, "consent", 0, client_id)
+    _log(uow, principal, AccessAction.READ, "consent", 0, opened)
     uow.commit()
     return [_view(c) for c in rows]
 
@@ -181,6 +218,18 @@ class AccessReportRow(msgspec.Struct, frozen=True, kw_only=True):
     what: str
     basis: str
     consent_id: int | None
+    flagged: Annotated[
+        bool, msgspec.Meta(description="opened without a client relationship, on a stated reason")
+    ]
+    reason: Annotated[str | None, msgspec.Meta(description="the stated reason, where one was given")]
+
+
+def _numbers(uow: UnitOfWork, client_id: int) -> list[int]:
+    """The client's number and every number merged into it: the log is never rewritten."""
+    merged = uow.session.scalars(
+        select(col(ClientAlias.old_id)).where(col(ClientAlias.client_id) == client_id)
+    )
+    return [client_id, *merged]
 
 
 def access_report(
@@ -191,8 +240,13 @@ def access_report(
     start: datetime,
     end: datetime,
     reason: str | None = None,
+    access_reason: AccessReason | None = None,
 ) -> list[AccessReportRow]:
-    """ "Who has seen my data": every logged use of the client's data in the period."""
+    """ "Who has seen my data": every logged use of the client's data in the period.
+
+    ``reason`` says why a report reaches back further than two years;
+    ``access_reason`` why a user without a client relationship opens the client.
+    """
     now = uow.now
     if end <= start:
         raise InputInvalid("the period must end after it starts", field="until")
@@ -200,12 +254,12 @@ def access_report(
         raise InputInvalid(
             "a report reaching back more than 24 months needs a recorded reason", field="reason"
         )
-    _client(uow, principal, client_id)
+    opened = _client(uow, principal, client_id, access_reason)
     rows = uow.session.execute(
         select(AccessLogEntry, col(UserAccount.display_name))
         .join(UserAccount, col(UserAccount.id) == col(AccessLogEntry.user_id), isouter=True)
         .where(
-            col(AccessLogEntry.client_id) == client_id,
+            col(AccessLogEntry.client_id).in_(_numbers(uow, client_id)),
             col(AccessLogEntry.at) >= start,
             col(AccessLogEntry.at) < end,
         )
@@ -220,6 +274,8 @@ def access_report(
             what=f"{e.subject_type} {e.subject_id}",
             basis=e.basis,
             consent_id=e.consent_id,
+            flagged=e.basis == AccessBasis.STATED_REASON.value,
+            reason=e.reason if e.basis == AccessBasis.STATED_REASON.value else None,
         )
         for e, name in rows
     ]
@@ -229,7 +285,7 @@ def access_report(
         AccessAction.READ,
         "access_log",
         0,
-        client_id,
+        opened,
         reason=(reason.strip() if reason else None),
     )
     uow.commit()

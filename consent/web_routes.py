@@ -5,8 +5,9 @@ Registered through ``sotesilta_register_routes`` as a page router of core's web 
 check and error pages), rendering the plugin's own ``consent_find.html`` and ``consent.html``
 (in ``templates/`` beside this module, translated through its own ``locale/``). Every reading
 and change goes through a use case (this plugin's ``services``, core's ``clients``), which
-decides who may see what and writes the access log: staff of the client's municipality may;
-anyone else finds nothing. A client shows as a client number, never a name.
+decides who may see what and writes the access log: staff with a client relationship may;
+other staff of the county state a reason first (a code and their own words, asked for here
+and logged), and anyone else finds nothing. A client shows as a client number, never a name.
 
 A page that sends the nurse here, such as the consultation form, passes where to return
 (``next``, a path on this site) and the consent it needs (``for_scope``, ``for_recipient``); the
@@ -29,6 +30,8 @@ from litestar.response import Template
 from sotesilta.consent import services
 from sotesilta.consent.plugin import CONSENT_SCOPES
 from sotesilta.core.plugin_api import (
+    AccessReason,
+    AccessReasonCode,
     ConsentGiven,
     ConsentScope,
     DomainError,
@@ -38,9 +41,15 @@ from sotesilta.core.plugin_api import (
     local_date,
     local_to_utc,
 )
-from sotesilta.core.plugin_api.data import UnitOfWork, create_client, find_client_by_identity_code
+from sotesilta.core.plugin_api.data import (
+    UnitOfWork,
+    create_client,
+    find_client_by_identity_code,
+    parse_reason,
+)
 from sotesilta.core.plugin_api.web import (
     BOOKERS,
+    county_choices,
     is_number,
     language_of,
     municipality_choices,
@@ -64,6 +73,31 @@ RECORD_TARGETS = {
 }
 
 REGISTER_TARGETS = {"name": "name", "language": "language", "identity_code": "register-identity-code"}
+REASON_CODES = tuple(r.value for r in AccessReasonCode)
+#: the refusal that asks for a stated reason (no client relationship): the form asks for one
+REASON_REQUIRED = "access-reason-required"
+
+
+@dataclass
+class ReasonForm:
+    """The reason a user states to open a client they have no relationship with."""
+
+    code: str = ""
+    detail: str = ""
+    asked: bool = False  # refused for want of one: the form shows the reason's fields
+
+    @classmethod
+    def read(cls, posted: Mapping[str, Any]) -> ReasonForm:
+        return cls(text_field(posted, "access_reason", 40), text_field(posted, "access_reason_detail", 501))
+
+    def reason(self) -> AccessReason | None:
+        """The stated reason; InputInvalid (field ``access_reason.*``) when it is not one."""
+        return parse_reason(self.code, self.detail)
+
+
+def _asks_reason(exc: DomainError) -> bool:
+    return exc.code == REASON_REQUIRED
+
 
 # --- where the nurse came from ------------------------------------------------------
 
@@ -117,6 +151,7 @@ class FindForm:
     language: str = "fi"
     not_found: bool = False  # searched, and nobody: offer to register the client
     errors: list[str] = field(default_factory=list)
+    reason: ReasonForm = field(default_factory=ReasonForm)
 
 
 def _find_page(
@@ -130,6 +165,7 @@ def _find_page(
         form=form,
         errors=form.errors,
         municipalities=municipality_choices(request),
+        reason_codes=REASON_CODES,
     )
 
 
@@ -157,6 +193,7 @@ async def find_client(
     form = FindForm(
         identity_code=str(posted.get("identity_code") or "").strip()[:20],
         municipality=str(posted.get("municipality") or "").strip()[:3],
+        reason=ReasonForm.read(posted),
     )
     try:
         found = await runtime.run_db(
@@ -165,10 +202,17 @@ async def find_client(
             principal=request.user,
             identity_code=form.identity_code,
             index_key=runtime.index_key,
+            reason=form.reason.reason(),
         )
     except DomainError as exc:
-        if exc.kind == "not_found":  # nobody of her municipalities has that code: register them
-            uow.rollback()
+        uow.rollback()
+        if _asks_reason(exc):  # no relationship (or nobody: the answer is the same): ask why
+            asked = replace(form, reason=replace(form.reason, asked=True), errors=["access-reason"])
+            return _find_page(request, detour, asked, 403)
+        if exc.field and exc.field.startswith("access_reason"):
+            asked = replace(form, reason=replace(form.reason, asked=True), errors=["access-reason"])
+            return _find_page(request, detour, asked, 422 if exc.kind == "invalid" else 403)
+        if exc.kind == "not_found":  # nobody of her county has that code: register them
             return _find_page(request, detour, replace(form, not_found=True))
         status = refusal_status(uow, exc)
         return _find_page(request, detour, replace(form, errors=["find-identity-code"]), status)
@@ -243,7 +287,7 @@ class ConsentForm:
     def from_form(cls, posted: Mapping[str, Any]) -> ConsentForm:
         return cls(
             scope=text_field(posted, "scope", 40),
-            recipient=text_field(posted, "recipient", 3),
+            recipient=text_field(posted, "recipient", 3),  # a county code; longer is refused
             recipient_other=text_field(posted, "recipient_other", 201),
             given_how=text_field(posted, "given_how", 20),
             valid_from=text_field(posted, "valid_from", 10),
@@ -295,8 +339,14 @@ async def _client_page(
     recorded: int | None = None,
     withdrawn: int | None = None,
 ) -> Template:
-    # not hers (another municipality's client, or none): RecordNotFound, the 404 page
-    screen = await runtime.run_db(_client_consents, uow, request.user, client_id)
+    try:
+        screen = await runtime.run_db(_client_consents, uow, request.user, client_id)
+    except DomainError as exc:
+        uow.rollback()
+        if not _asks_reason(exc):
+            raise  # a manager's or admin's: the error page
+        # no relationship and no reason stated yet: the page asks for one, shows nothing
+        return _reason_page(request, client_id, detour, ReasonForm(asked=True))
     return page(
         request,
         "consent.html",
@@ -314,18 +364,38 @@ async def _client_page(
         recorded=recorded,
         withdrawn=withdrawn,
         scopes=_scopes(request),
-        municipalities=municipality_choices(request),
+        counties=county_choices(request),
         given_how=GIVEN_HOW,
     )
 
 
+def _reason_page(
+    request: Request[Principal, Any, Any],
+    client_id: int,
+    detour: Detour,
+    reason: ReasonForm,
+    errors: list[str] | None = None,
+) -> Template:
+    return page(
+        request,
+        "consent_reason.html",
+        status_code=403 if not errors else 422,
+        client_id=client_id,
+        detour=detour,
+        reason=reason,
+        reason_codes=REASON_CODES,
+        errors=errors or [],
+    )
+
+
 def _blank(request: Request[Principal, Any, Any], detour: Detour) -> ConsentForm:
-    municipalities = sorted(request.user.municipalities)
-    recipient = detour.recipient if detour.recipient in municipalities else ""
+    """The county's social care, or the organisation the page that sent the nurse here named."""
+    counties = sorted(request.user.counties)
+    recipient = detour.recipient if detour.recipient in counties else ""
     other = "" if recipient or is_number(detour.recipient) else detour.recipient
     return ConsentForm(
         scope=detour.scope,
-        recipient=recipient or next(iter(municipalities), ""),
+        recipient=recipient or next(iter(counties), ""),
         recipient_other=other,
     )
 
@@ -384,6 +454,9 @@ async def record_consent(
     try:
         recorded = await runtime.run_db(_record, uow, runtime, request.user, client_id, form)
     except DomainError as exc:
+        if _asks_reason(exc):
+            uow.rollback()
+            return _reason_page(request, client_id, detour, ReasonForm(asked=True))
         status = refusal_status(uow, exc)  # not hers: the 404 page
         form.errors = ["live"] if status == 409 else [RECORD_TARGETS.get(exc.field or "", "scope")]
         return await _client_page(request, uow, runtime, client_id, detour, form, status_code=status)
@@ -406,8 +479,11 @@ async def withdraw_consent(
             consent_id=consent_id,
         )
     except DomainError as exc:
-        status = refusal_status(uow, exc)  # not hers, or no such consent: the 404 page
         client_id = str(posted.get("client_id") or "")
+        if _asks_reason(exc) and is_number(client_id) and len(client_id) < 12:
+            uow.rollback()
+            return _reason_page(request, int(client_id), detour, ReasonForm(asked=True))
+        status = refusal_status(uow, exc)  # not hers, or no such consent: the 404 page
         if not is_number(client_id) or len(client_id) > 12:
             raise
         form = replace(_blank(request, detour), errors=["withdrawn"])
@@ -415,8 +491,46 @@ async def withdraw_consent(
     return see_other(f"/clients/{withdrawn.client_id}/consents{detour.query(withdrawn=withdrawn.id)}")
 
 
+@post(
+    "/clients/{client_id:int}/consents/open",
+    guards=BOOKERS,
+    name="web-client-consents-open",
+    status_code=303,
+)
+async def open_with_reason(
+    request: Request[Principal, Any, Any],
+    client_id: FromPath[int],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+) -> Response[Any]:
+    """The reason stated: it is recorded and logged with this reading, then the page shows."""
+    detour, posted = await _posted(request)
+    reason = ReasonForm.read(posted)
+    try:
+        stated = reason.reason()
+        if stated is None:
+            raise InputInvalid("state a reason", field="access_reason.code")
+        await runtime.run_db(
+            services.list_consents, uow, principal=request.user, client_id=client_id, reason=stated
+        )
+    except DomainError as exc:
+        uow.rollback()
+        if exc.kind == "invalid":
+            return _reason_page(request, client_id, detour, replace(reason, asked=True), ["access-reason"])
+        raise  # not of her county, a role that may not state it: the error pages
+    return see_other(f"/clients/{client_id}/consents{detour.query()}")
+
+
 def pages() -> Any:
     """The router of these pages, for ``sotesilta_register_routes``."""
     return page_router(
-        [find_page, find_client, register_client, client_consents, record_consent, withdraw_consent]
+        [
+            find_page,
+            find_client,
+            register_client,
+            client_consents,
+            record_consent,
+            withdraw_consent,
+            open_with_reason,
+        ]
     )

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from sotesilta.core.clients import service as clients
+from sotesilta.core.clients.access import AccessReasonIn
 from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
@@ -27,6 +28,8 @@ class ClientRecordIn(msgspec.Struct, kw_only=True):
 
 class IdentityQuery(msgspec.Struct, kw_only=True):
     identity_code: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+    #: needed when the user has no client relationship with the person (see docs/api.md)
+    access_reason: AccessReasonIn | None = None
 
 
 @post(
@@ -60,7 +63,8 @@ def create_client(
     operation_id="findClientByIdentityCode",
     tags=["clients"],
     status_code=200,
-    summary="Find a client by identity code (sent in the body: never in a URL or log)",
+    summary="Find a client by identity code (sent in the body: never in a URL or log); "
+    "without a client relationship, state an access_reason",
     sync_to_thread=True,
 )
 def find_client_by_identity_code(
@@ -74,6 +78,7 @@ def find_client_by_identity_code(
         principal=principal,
         identity_code=data.identity_code,
         index_key=runtime.index_key,
+        reason=data.access_reason.reason() if data.access_reason else None,
     )
 
 

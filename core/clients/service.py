@@ -15,12 +15,13 @@ import msgspec
 from sqlalchemy import select
 from sqlmodel import col
 
+from sotesilta.core.clients import access as client_access
 from sotesilta.core.clients.domain import normalise_phone, parse_identity_code
 from sotesilta.core.clients.tables import ClientRecord
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.errors import InputInvalid, RecordConflict, RecordNotFound
 from sotesilta.core.kernel.principals import Principal, Role
-from sotesilta.core.kernel.privacy import AccessAction
+from sotesilta.core.kernel.privacy import AccessAction, AccessReason
 from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.secrets import keyed_digest
 from sotesilta.core.kernel.uow import UnitOfWork
@@ -125,20 +126,40 @@ def find_client_by_identity_code(
     principal: Principal,
     identity_code: str,
     index_key: bytes,
+    reason: AccessReason | None = None,
 ) -> ClientRecordView:
+    """The client of the person's county with this code: by relationship, or with a stated reason.
+
+    Without either the answer is the same whether or not the code is registered;
+    only a stated reason learns that it is not (404).
+    """
     sealer = uow.sealer
     access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
     parsed = parse_identity_code(identity_code)
+    if reason is not None:
+        client_access.check_reason_allowed(principal, reason)
     record = uow.session.scalar(
         select(ClientRecord).where(
             col(ClientRecord.identity_index) == identity_index(index_key, parsed.code),
             col(ClientRecord.county_code).in_(principal.counties),
         )
     )
-    if record is None:
+    if record is None or record.id is None:
+        if reason is None:
+            raise client_access.reason_required()
         raise RecordNotFound("no client with that identity code in your county")
+    opened = client_access.client_access(uow, principal, record.id, reason=reason)
     view = _view(record, sealer)
-    access.log_use(uow, principal, AccessAction.SEARCH, "client", view.id, view.id)
+    access.log_use(
+        uow,
+        principal,
+        AccessAction.SEARCH,
+        "client",
+        view.id,
+        view.id,
+        basis=opened.basis,
+        reason=opened.reason,
+    )
     uow.commit()
     return view
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, ForeignKeyConstraint, Integer, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, ForeignKeyConstraint, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from sotesilta.core.kernel.types import UTCDateTime
@@ -52,3 +52,24 @@ class ClientAlias(SQLModel, table=True):
     client_id: int = Field(
         sa_column=Column(Integer, ForeignKey("client_record.id"), nullable=False, index=True)
     )
+
+
+class ClientAccessGrant(SQLModel, table=True):
+    """A reason a user stated to open a client's data without a client relationship.
+
+    It holds for a while (``until``), so that the pages following a search need
+    not ask again; each use under it is logged with the reason and flagged in
+    the client's access report. The free text is sealed: it may say why the
+    client needs care.
+    """
+
+    __tablename__ = "client_access_grant"
+    __table_args__ = (Index("ix_client_access_grant_user_client", "user_id", "client_id", "until"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(sa_column=Column(Integer, ForeignKey("client_record.id"), nullable=False))
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("user_account.id"), nullable=False))
+    code: str = Field(max_length=40)
+    detail: str = Field(sa_column=Column(Text(), nullable=False))
+    stated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    until: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -26,12 +26,18 @@ from litestar.response import Template
 
 from sotesilta.core.consultations import service as consultations
 from sotesilta.core.consultations.service import TEXT_MAX, Channel, ConsultationView
-from sotesilta.core.kernel.errors import ConsentMissing, DomainError, InputInvalid
+from sotesilta.core.kernel.errors import (
+    AccessReasonRequired,
+    ConsentMissing,
+    DomainError,
+    InputInvalid,
+    RecordNotFound,
+)
 from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.privacy import ConsentScope
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.kernel.web.common import BOOKERS, is_number, municipality_choices
+from sotesilta.core.kernel.web.common import BOOKERS, county_of, is_number, municipality_choices
 from sotesilta.core.kernel.web.forms import FormError
 from sotesilta.core.kernel.web.i18n import N_
 from sotesilta.core.kernel.web.rendering import page, page_exists, see_other
@@ -147,7 +153,9 @@ def _consent_links(request: Request[Principal, Any, Any], form: QuestionForm) ->
     coming back here with the client's number, or (once named) that client's consents."""
     if not page_exists(request, "web-consents"):
         return {}
-    need = {"for_scope": ConsentScope.NAMED_CONSULTATION.value, "for_recipient": form.municipality}
+    # the recipient of a named consultation is the social care of the municipality's county
+    recipient = county_of(request, form.municipality)
+    need = {"for_scope": ConsentScope.NAMED_CONSULTATION.value, "for_recipient": recipient}
     back = {"municipality": form.municipality, "worker": form.to_worker_id}
     next_path = "/consultations/new?" + urlencode({k: v for k, v in back.items() if v})
     links = {"find": "/consents?" + urlencode({"next": next_path, **need})}
@@ -235,6 +243,10 @@ async def open_consultation(
         return await _new_page(request, uow, runtime, form, status_code=409)
     except DomainError as exc:
         uow.rollback()
+        if isinstance(exc, AccessReasonRequired):
+            # no relationship with that client number: told as "no such client" beside the field
+            # (the consent pages, where the client is found, ask for a reason)
+            exc = RecordNotFound(exc.detail, field="client_id")
         if exc.kind not in ("invalid", "not_found"):
             raise
         form.errors = [consultation_error(exc)]

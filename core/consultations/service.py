@@ -135,7 +135,7 @@ def create_consultation(
         raise RecordNotFound(f"no worker {to_worker_id} serving {municipality}", field="to_worker_id")
     consent_id = None
     if client_id is not None:
-        clients.client_in_scope(uow, principal, client_id)
+        clients.client_access(uow, principal, client_id)  # a relationship or a stated reason
         consent_id = _require_consent(
             uow, client_id, ConsentScope.NAMED_CONSULTATION, _social_care_of(uow, municipality)
         )
@@ -377,7 +377,7 @@ def create_shl_notification(
     consent_id = None
     ground = ground_without_consent.strip() if ground_without_consent else None
     if client_id is not None:
-        clients.client_in_scope(uow, principal, client_id)
+        clients.client_access(uow, principal, client_id)  # a relationship or a stated reason
         if ground:
             if len(ground) < 20:
                 raise InputInvalid(

@@ -35,12 +35,16 @@ def log_use(
     subject: str,
     subject_id: int,
     client_id: int | None,
+    *,
+    basis: AccessBasis = AccessBasis.TASK,
+    reason: str | None = None,
 ) -> None:
     """Write the access-log entry of this use of a client's data, in the use case's transaction."""
     plugins, now = uow.plugins, uow.now
-    plugins.record_access(
-        uow.connection, access_event(principal, action, subject, subject_id, client_id=client_id, now=now)
+    event = access_event(
+        principal, action, subject, subject_id, client_id=client_id, now=now, basis=basis, reason=reason
     )
+    plugins.record_access(uow.connection, event)
 
 
 def access_event(

@@ -172,6 +172,17 @@ class ConsentMissing(DomainError):
     title = "No active consent covers this"
 
 
+class AccessReasonRequired(DomainError):
+    """No client relationship: opening the client's data needs a stated ``access_reason``.
+
+    Raised alike whether or not the client exists, so the answer reveals nothing.
+    """
+
+    kind = "forbidden"
+    code = "access-reason-required"
+    title = "A stated reason is needed to open this client's data"
+
+
 class StateConflict(DomainError):
     """Not possible in the record's current state (e.g. withdrawing a consent twice)."""
 

@@ -101,6 +101,7 @@ SEALED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("client_record", "id", "name"),
     ("client_record", "id", "identity_code"),
     ("client_record", "id", "phone"),
+    ("client_access_grant", "id", "detail"),
     ("consultation", "id", "question"),
     ("contact", "id", "note"),
     ("external_calendar", "id", "url"),

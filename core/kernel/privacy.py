@@ -23,6 +23,41 @@ class AccessBasis(StrEnum):
     CLIENT_RELATIONSHIP = "client_relationship"  # asiakassuhde
     TASK = "task"  # the professional's task, e.g. the booking they made
     CONSENT = "consent"  # suostumus
+    #: no client relationship: the user stated why (a code and free text); shown flagged
+    #: in the client's access report
+    STATED_REASON = "stated_reason"
+
+
+class AccessReasonCode(StrEnum):
+    """Why a user without a client relationship opens a client's data (chosen from a list)."""
+
+    URGENT_CARE = "urgent_care"  # the client needs care now and the data is needed for it
+    CLIENT_PRESENT = "client_present"  # the client is here and asks the user to see or act on it
+    CARE_HANDOVER = "care_handover"  # taking over the client's care from a colleague or unit
+    STATUTORY_TASK = "statutory_task"  # a duty set by law (e.g. an SHL 35 notification, a report)
+
+
+#: who may state which reason: health staff act in care, social care also in its statutory tasks;
+#: managers and admins see numbers, never people, so they may state none
+REASONS_BY_ROLE: dict[str, frozenset[AccessReasonCode]] = {
+    "health_staff": frozenset(
+        {AccessReasonCode.URGENT_CARE, AccessReasonCode.CLIENT_PRESENT, AccessReasonCode.CARE_HANDOVER}
+    ),
+    "instructor": frozenset(AccessReasonCode),
+}
+REASON_DETAIL_MAX = 500
+
+
+@dataclass(frozen=True)
+class AccessReason:
+    """A stated reason: its code from the list and the user's own words (1-500 characters)."""
+
+    code: AccessReasonCode
+    detail: str
+
+    def text(self) -> str:
+        """As the access log keeps it (its ``reason`` field)."""
+        return f"{self.code.value}: {self.detail}"
 
 
 class ConsentScope(StrEnum):

@@ -20,6 +20,7 @@ from sotesilta.core.feedback.domain import Option as FeedbackOption
 from sotesilta.core.feedback.domain import Question as FeedbackQuestion
 from sotesilta.core.kernel.clock import HELSINKI, local_date, local_to_utc, require_aware
 from sotesilta.core.kernel.errors import (
+    AccessReasonRequired,
     DomainError,
     InputInvalid,
     RecordConflict,
@@ -43,6 +44,8 @@ from sotesilta.core.kernel.privacy import (
     AccessAction,
     AccessBasis,
     AccessEvent,
+    AccessReason,
+    AccessReasonCode,
     ConsentDecision,
     ConsentGiven,
     ConsentQuery,
@@ -77,6 +80,9 @@ __all__ = [
     "AccessAction",
     "AccessBasis",
     "AccessEvent",
+    "AccessReason",
+    "AccessReasonCode",
+    "AccessReasonRequired",
     "AgeGroup",
     "BookingMode",
     "ChartKind",

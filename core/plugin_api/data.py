@@ -6,8 +6,9 @@ move its modules without breaking plugins.
 """
 
 from sotesilta.core.accounts.tables import UserAccount, UserStation
+from sotesilta.core.clients.access import AccessReasonIn, ClientAccess, client_access, parse_reason
 from sotesilta.core.clients.service import client_in_scope, create_client, find_client_by_identity_code
-from sotesilta.core.clients.tables import ClientRecord
+from sotesilta.core.clients.tables import ClientAlias, ClientRecord
 from sotesilta.core.kernel.access import access_event, require_role
 from sotesilta.core.kernel.prepared import Prepared
 from sotesilta.core.kernel.sealing import Sealer
@@ -25,9 +26,12 @@ from sotesilta.core.scheduling.tables import Booking, GuidanceSession, WorkerBus
 
 __all__ = [
     "SLOT_HOLDING_STATUSES",
+    "AccessReasonIn",
     "AppointmentStatus",
     "Booking",
     "BookingView",
+    "ClientAccess",
+    "ClientAlias",
     "ClientRecord",
     "Contact",
     "ContactStatus",
@@ -47,6 +51,7 @@ __all__ = [
     "Worker",
     "WorkerBusy",
     "access_event",
+    "client_access",
     "client_in_scope",
     "create_client",
     "find_client_by_identity_code",
@@ -54,6 +59,7 @@ __all__ = [
     "keyed_digest",
     "may_manage_worker",
     "own_worker_id",
+    "parse_reason",
     "require_role",
     "worker_in_scope",
 ]

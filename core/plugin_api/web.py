@@ -5,7 +5,7 @@ A plugin's pages render with ``page(request, "<template>.html", ...)``; its own
 templates (in a ``templates/`` folder beside its module) extend core's ``base.html``.
 """
 
-from sotesilta.core.kernel.web.common import BOOKERS, is_number, municipality_choices
+from sotesilta.core.kernel.web.common import BOOKERS, county_choices, is_number, municipality_choices
 from sotesilta.core.kernel.web.forms import text_field
 from sotesilta.core.kernel.web.rendering import language_of, page, refusal_status, safe_next, see_other
 from sotesilta.core.kernel.web.security import EXCLUDE_FROM_AUTH, requires_role
@@ -14,6 +14,7 @@ from sotesilta.core.kernel.web.shell import page_router
 __all__ = [
     "BOOKERS",
     "EXCLUDE_FROM_AUTH",
+    "county_choices",
     "is_number",
     "language_of",
     "municipality_choices",

@@ -40,7 +40,7 @@ def people(client, scheduling):  # type: ignore[no-untyped-def]
 
 
 def consent_body(**changes):  # type: ignore[no-untyped-def]
-    return {"scope": "named_consultation", "recipient": "049", "given_how": "oral"} | changes
+    return {"scope": "named_consultation", "recipient": "03", "given_how": "oral"} | changes
 
 
 def count(runtime, table) -> int:  # type: ignore[no-untyped-def]
@@ -135,9 +135,20 @@ def test_a_named_consultation_needs_an_active_consent(client, people, runtime, c
 
 def test_a_consent_to_another_recipient_or_expired_does_not_count(client, people, clock):
     nurse, _, client_id = people
-    client.post(f"/api/v1/clients/{client_id}/consents", headers=nurse, json=consent_body(recipient="444"))
+    # another county's social care, or another organisation, is not Länsi-Uusimaa's social care
+    for other in ("09", "Kela"):
+        made = client.post(
+            f"/api/v1/clients/{client_id}/consents", headers=nurse, json=consent_body(recipient=other)
+        )
+        assert made.status_code == 201
     body = {"municipality": "049", "channel": "phone", "question": "?", "client_id": client_id}
     assert client.post("/api/v1/consultations", headers=nurse, json=body).status_code == 403
+    # a municipality no longer names a recipient: refused as bad input, nothing written
+    old = client.post(
+        f"/api/v1/clients/{client_id}/consents", headers=nurse, json=consent_body(recipient="444")
+    )
+    assert old.status_code == 422 and old.json()["errors"][0]["field"] == "recipient"
+    assert len(client.get(f"/api/v1/clients/{client_id}/consents", headers=nurse).json()) == 2
     until = (clock.now() + timedelta(minutes=10)).isoformat()
     client.post(f"/api/v1/clients/{client_id}/consents", headers=nurse, json=consent_body(valid_until=until))
     assert client.post("/api/v1/consultations", headers=nurse, json=body).status_code == 201

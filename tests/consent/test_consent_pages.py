@@ -45,14 +45,18 @@ def api_client(client, username: str, code: str = CODE, municipality: str = "049
     return int(made.json()["id"])
 
 
-def find(client, code: str = CODE, query: str = ""):  # type: ignore[no-untyped-def]
+def find(client, code: str = CODE, query: str = "", **reason):  # type: ignore[no-untyped-def]
     form = client.get(f"/consents{query}")
     assert form.status_code == 200
     fields = dict(
         re.findall(r'<input type="hidden" name="(next|for_scope|for_recipient)" value="([^"]*)"', form.text)
     )
-    data = {"_csrf_token": token_of(form.text), "identity_code": code, **fields}
+    data = {"_csrf_token": token_of(form.text), "identity_code": code, **fields, **reason}
     return client.post("/consents/find", data=data, follow_redirects=False)
+
+
+#: a stated reason, as the find form sends it
+PRESENT = {"access_reason": "client_present", "access_reason_detail": "asiakas vastaanotolla"}
 
 
 def record(client, client_id: int, **fields):  # type: ignore[no-untyped-def]
@@ -61,7 +65,7 @@ def record(client, client_id: int, **fields):  # type: ignore[no-untyped-def]
     data = {
         "_csrf_token": token_of(form.text),
         "scope": "named_consultation",
-        "recipient": "049",
+        "recipient": "03",
         "given_how": "oral",
         "valid_from": "2026-03-02",
         **fields,
@@ -106,7 +110,7 @@ def test_a_nurse_finds_the_client_and_records_an_oral_consent_with_who_recorded_
     assert (consent.client_id, consent.scope, consent.recipient, consent.given_how) == (
         client_id,
         "named_consultation",
-        "049",
+        "03",  # the county's social care
         "oral",
     )
     assert consent.recorded_by == scheduling.nurse.id and consent.valid_until is None
@@ -116,7 +120,7 @@ def test_a_nurse_finds_the_client_and_records_an_oral_consent_with_who_recorded_
     row = shown[shown.index("<tbody>") : shown.index("</tbody>")]
     for text in (
         "Konsultaatio asiakkaan nimellä",
-        "Sosiaalihuolto: Espoo",
+        "Sosiaalihuolto: Länsi-Uudenmaan hyvinvointialue",
         "suullisesti",
         "kirjaaja: Espoo.Nurse",
     ):
@@ -169,9 +173,13 @@ def test_a_consent_in_writing_lasts_to_the_end_of_its_last_day(client, schedulin
 
 def test_a_client_not_yet_registered_is_registered_from_the_page_and_found_again(client, scheduling, runtime):
     sign_in(client, scheduling.nurse.username)
-    searched = find(client, OTHER_CODE)
+    # nobody she has a relationship with: the page asks why, as it would for a registered code
+    asked = find(client, OTHER_CODE)
+    assert asked.status_code == 403 and 'name="access_reason"' in asked.text
+    assert "Sinulla ei ole asiakassuhdetta" in asked.text
+    searched = find(client, OTHER_CODE, **PRESENT)
     assert searched.status_code == 200
-    assert "Kunnissasi ei ole asiakasta tällä henkilötunnuksella." in searched.text
+    assert "Hyvinvointialueellasi ei ole asiakasta tällä henkilötunnuksella." in searched.text
     assert (
         f'id="register-identity-code" name="identity_code" type="text" autocomplete="off" spellcheck="false" maxlength="20" required value="{OTHER_CODE}"'
         in searched.text
@@ -193,7 +201,7 @@ def test_a_client_not_yet_registered_is_registered_from_the_page_and_found_again
         client_id = stored.id
     assert registered.headers["location"].startswith(f"/clients/{client_id}/consents")
     again = client.post("/consents/register", data=data)
-    assert again.status_code == 409 and "on jo rekisteröity kuntaan" in again.text
+    assert again.status_code == 409 and "on jo rekisteröity hyvinvointialueelle" in again.text
     assert find(client, OTHER_CODE).headers["location"].startswith(f"/clients/{client_id}/consents")
     assert count(runtime, ClientRecord) == 1
 
@@ -277,7 +285,7 @@ def test_a_bad_consent_form_is_a_422_beside_its_field_and_nothing_is_written(
     assert count(runtime, Consent) == 0
 
 
-def test_only_staff_of_the_clients_municipality_see_or_change_its_consents(
+def test_only_staff_with_a_relationship_or_a_stated_reason_see_or_change_its_consents(
     client, scheduling, runtime, make_user
 ):
     client_id = api_client(client, scheduling.nurse.username)
@@ -285,9 +293,12 @@ def test_only_staff_of_the_clients_municipality_see_or_change_its_consents(
     record(client, client_id)
     (consent,) = consents(runtime)
     make_user("espoo.manager", ["manager"], ["049"])
+    make_user("lahti.nurse", ["health_staff"], ["398"])
     for username, status in (
-        (scheduling.lohja_nurse.username, 404),  # another municipality's nurse: not even its existence
-        (scheduling.lohja_instructor.username, 404),
+        # the county's staff without a relationship: asked for a reason, shown nothing
+        (scheduling.lohja_nurse.username, 403),
+        (scheduling.lohja_instructor.username, 403),
+        ("lahti.nurse", 403),  # another county's: the same answer as for no client at all
         ("espoo.manager", 403),  # a manager sees numbers, not people
         (scheduling.admin.username, 403),
     ):
@@ -301,19 +312,46 @@ def test_only_staff_of_the_clients_municipality_see_or_change_its_consents(
             data={
                 "_csrf_token": token,
                 "scope": "information_exchange",
-                "recipient": "049",
+                "recipient": "03",
                 "given_how": "oral",
             },
         )
         assert written.status_code == status, username
         assert withdraw(client, client_id, consent.id, token).status_code == status, username
-    # the Lohja nurse's search by the identity code finds no Espoo client
-    sign_in(client, scheduling.lohja_nurse.username)
-    assert "Kunnissasi ei ole asiakasta" in find(client).text
     assert count(runtime, Consent) == 1 and consents(runtime)[0].withdrawn_at is None
-    # as in the JSON API, social care of the municipality sees them
-    sign_in(client, scheduling.instructor.username)
-    assert "Konsultaatio asiakkaan nimellä" in client.get(f"/clients/{client_id}/consents").text
+    # another county's nurse finds nothing even with a reason
+    sign_in(client, "lahti.nurse")
+    assert "Hyvinvointialueellasi ei ole asiakasta" in find(client, **PRESENT).text
+    # the Lohja nurse (the same county) finds the Espoo nurse's client after stating a reason
+    sign_in(client, scheduling.lohja_nurse.username)
+    assert find(client).status_code == 403
+    found = find(client, **PRESENT)
+    assert found.headers["location"].startswith(f"/clients/{client_id}/consents")
+    assert "Konsultaatio asiakkaan nimellä" in client.get(found.headers["location"]).text
+    # the consents page itself asks for a reason, and records it, for another user
+    sign_in(client, scheduling.lohja_instructor.username)
+    asked = client.get(f"/clients/{client_id}/consents")
+    bad = client.post(
+        f"/clients/{client_id}/consents/open",
+        data={"_csrf_token": token_of(asked.text), "access_reason": "curiosity", "access_reason_detail": "x"},
+    )
+    assert bad.status_code == 422 and "Valitse syy luettelosta" in bad.text
+    opened = client.post(
+        f"/clients/{client_id}/consents/open",
+        data={
+            "_csrf_token": token_of(asked.text),
+            "access_reason": "care_handover",
+            "access_reason_detail": "jatkan asiakkaan ohjausta",
+        },
+    )
+    assert opened.status_code == 200 and "Konsultaatio asiakkaan nimellä" in opened.text
+    # both reads show, flagged with their reasons, in the client's access report
+    report = bearer(login(client, scheduling.nurse.username))
+    rows = client.get(f"/api/v1/clients/{client_id}/access-log", headers=report).json()
+    flagged = [(r["who"], r["reason"]) for r in rows if r["flagged"]]
+    assert ("Lohja.Nurse", "client_present: asiakas vastaanotolla") in flagged
+    assert ("Lohja.Instructor", "care_handover: jatkan asiakkaan ohjausta") in flagged
+    assert not any(r["flagged"] for r in rows if r["who"] == "Espoo.Nurse")
 
 
 def test_forms_without_their_token_are_refused_and_nothing_changes(client, scheduling, runtime):
@@ -321,7 +359,7 @@ def test_forms_without_their_token_are_refused_and_nothing_changes(client, sched
     sign_in(client, scheduling.nurse.username)
     record(client, client_id)
     (consent,) = consents(runtime)
-    data = {"scope": "information_exchange", "recipient": "049", "given_how": "oral"}
+    data = {"scope": "information_exchange", "recipient": "03", "given_how": "oral"}
     assert client.post(f"/clients/{client_id}/consents", data=data).status_code == 403
     assert client.post(f"/consents/{consent.id}/withdraw", data={"client_id": client_id}).status_code == 403
     assert client.post("/consents/find", data={"identity_code": CODE}).status_code == 403
@@ -342,7 +380,7 @@ def test_the_swedish_page_names_the_consents_in_swedish(client, scheduling, runt
     for text in (
         f"Samtycken för klient nr {client_id}",
         "Konsultation med klientens namn",
-        "Socialvården: Esbo",
+        "Socialvården: Västra Nylands välfärdsområde",
         "skriftligt",
         "Registrera samtycket",
     ):
@@ -353,10 +391,10 @@ def test_the_swedish_page_names_the_consents_in_swedish(client, scheduling, runt
 def test_the_way_back_goes_only_to_a_page_of_this_site_with_the_clients_number(client, scheduling):
     client_id = api_client(client, scheduling.nurse.username)
     sign_in(client, scheduling.nurse.username)
-    back = find(client, query="?next=/consultations/new%3Fmunicipality%3D049&for_recipient=049")
+    back = find(client, query="?next=/consultations/new%3Fmunicipality%3D049&for_recipient=03")
     page = client.get(back.headers["location"]).text
     assert f'href="/consultations/new?municipality=049&amp;client={client_id}"' in page
-    assert '<option value="049" selected>Sosiaalihuolto: Espoo</option>' in page
+    assert '<option value="03" selected>Sosiaalihuolto: Länsi-Uudenmaan hyvinvointialue</option>' in page
     for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
         away = find(client, query=f"?next={target}")
         page = client.get(away.headers["location"]).text

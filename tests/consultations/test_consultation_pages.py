@@ -159,7 +159,7 @@ def test_a_named_consultation_is_read_here_only_while_its_consent_holds(client, 
     consent = client.post(
         f"/api/v1/clients/{client_id}/consents",
         headers=nurse,
-        json={"scope": "named_consultation", "recipient": "049", "given_how": "oral"},
+        json={"scope": "named_consultation", "recipient": "03", "given_how": "oral"},
     ).json()
     made = client.post(
         "/api/v1/consultations",
@@ -219,7 +219,7 @@ def test_a_nurse_records_the_consent_from_the_form_and_opens_the_named_consultat
     sign_in(client, scheduling.nurse.username)
     form = client.get("/consultations/new").text
     link = re.search(r'<a href="(/consents\?[^"]+)">Nimeä asiakas', form).group(1).replace("&amp;", "&")
-    assert "for_scope=named_consultation" in link and "for_recipient=049" in link
+    assert "for_scope=named_consultation" in link and "for_recipient=03" in link
     find_page = client.get(link)
     assert find_page.status_code == 200
     found = client.post(
@@ -232,13 +232,16 @@ def test_a_nurse_records_the_consent_from_the_form_and_opens_the_named_consultat
         follow_redirects=False,
     )
     consents_page = client.get(found.headers["location"])
-    assert '<option value="049" selected>Sosiaalihuolto: Espoo</option>' in consents_page.text
+    assert (
+        '<option value="03" selected>Sosiaalihuolto: Länsi-Uudenmaan hyvinvointialue</option>'
+        in consents_page.text
+    )
     recorded = client.post(
         f"/clients/{client_id}/consents",
         data={
             "_csrf_token": token_of(consents_page.text),
             "scope": "named_consultation",
-            "recipient": "049",
+            "recipient": "03",
             "given_how": "oral",
             **hidden_fields(consents_page.text),
         },
@@ -278,7 +281,7 @@ def test_naming_a_client_without_consent_is_a_409_with_the_form_kept(client, sch
     assert f'<option value="{scheduling.worker_id}" selected>Elina Ohjaaja</option>' in refused.text
     assert 'id="client-named" value="named" checked' in refused.text
     assert (
-        f'href="/clients/{client_id}/consents?for_scope=named_consultation&amp;for_recipient=049" target="_blank"'
+        f'href="/clients/{client_id}/consents?for_scope=named_consultation&amp;for_recipient=03" target="_blank"'
         in refused.text
     )
     assert count(runtime, Consultation) == 0
@@ -298,7 +301,7 @@ def test_a_withdrawn_consent_no_longer_lets_a_new_consultation_name_the_client(c
         data={
             "_csrf_token": token_of(page.text),
             "scope": "named_consultation",
-            "recipient": "049",
+            "recipient": "03",
             "given_how": "written",
         },
     )
@@ -315,27 +318,37 @@ def test_a_withdrawn_consent_no_longer_lets_a_new_consultation_name_the_client(c
     assert count(runtime, Consultation) == 1
 
 
-def test_a_consent_to_another_municipalitys_social_care_does_not_cover_the_consultation(
+def test_a_consent_to_the_countys_social_care_covers_its_municipalities_and_no_other(
     client, scheduling, runtime, make_user
 ):
     make_user("west.nurse", ["health_staff"], ["049", "444"])
     client_id = register_client(client, "west.nurse")
     sign_in(client, "west.nurse")
     page = client.get(f"/clients/{client_id}/consents")
+    for recipient, other in (("", "Päijät-Hämeen hyvinvointialue"), ("", "09")):
+        client.post(
+            f"/clients/{client_id}/consents",
+            data={
+                "_csrf_token": token_of(page.text),
+                "scope": "named_consultation",
+                "recipient": recipient,
+                "recipient_other": other,
+                "given_how": "oral",
+            },
+        )
+    refused = ask_named(client, client_id, municipality="444")
+    assert refused.status_code == 409 and "ei ole voimassa olevaa suostumusta" in refused.text
     client.post(
         f"/clients/{client_id}/consents",
         data={
             "_csrf_token": token_of(page.text),
             "scope": "named_consultation",
-            "recipient": "049",
+            "recipient": "03",
             "given_how": "oral",
         },
     )
-    refused = ask_named(client, client_id, municipality="444")
-    assert (
-        refused.status_code == 409
-        and "nimelliseen konsultaatioon sosiaalihuollon kanssa (Lohja)" in refused.text
-    )
+    # Länsi-Uusimaa's social care: the consultation to Lohja's and to Espoo's alike
+    assert ask_named(client, client_id, municipality="444").status_code == 303
     assert ask_named(client, client_id).status_code == 303
 
 
@@ -369,13 +382,13 @@ def test_another_municipalitys_instructor_cannot_be_chosen(client, scheduling, r
     assert count(runtime, Consultation) == 0
 
 
-def test_a_nurse_of_another_municipality_cannot_name_the_client(client, scheduling, runtime):
+def test_a_nurse_without_a_relationship_cannot_name_the_client(client, scheduling, runtime):
     client_id = register_client(client, scheduling.nurse.username)
     nurse = bearer(login(client, scheduling.nurse.username))
     client.post(
         f"/api/v1/clients/{client_id}/consents",
         headers=nurse,
-        json={"scope": "named_consultation", "recipient": "049", "given_how": "oral"},
+        json={"scope": "named_consultation", "recipient": "03", "given_how": "oral"},
     )
     sign_in(client, scheduling.lohja_nurse.username)
     refused = ask_named(client, client_id, municipality="444")

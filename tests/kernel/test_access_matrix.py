@@ -2,7 +2,10 @@
 
 Principals: N the nurse who owns the resources (Espoo), I the Espoo instructor
 (the resources' worker and station), M an Espoo manager, A an Espoo admin, X a
-nurse of another municipality (Lohja). A cell says "ok" (the request got past
+nurse of another municipality of the same county (Lohja): she has no client
+relationship with N's client, so reading it asks for a stated reason (403
+access-reason-required). The relationship cases of every operation that opens a
+client by number or identity code are in RELATIONSHIP below. A cell says "ok" (the request got past
 authorisation: any answer but 401, 403 or 404), 403 or 404 (where even the
 existence of a record must not leak). A meta-test fails when an operation is
 missing from the matrix.
@@ -25,6 +28,10 @@ def everyone(value: Any) -> dict[str, Any]:
 
 STAFF_IN_049 = {"N": OK, "I": OK, "M": FORBIDDEN, "A": FORBIDDEN, "X": HIDDEN}
 CLIENT_DATA = {"N": OK, "I": OK, "M": HIDDEN, "A": HIDDEN, "X": HIDDEN}
+#: opened by client number: N registered the client, I has a relationship through the booking
+#: to her; X (same county, none) is asked for a reason
+CLIENT_RECORD = {"N": OK, "I": OK, "M": HIDDEN, "A": HIDDEN, "X": FORBIDDEN}
+STAFF_IN_COUNTY = {"N": OK, "I": OK, "M": FORBIDDEN, "A": FORBIDDEN, "X": OK}
 INSTRUCTORS = {"N": FORBIDDEN, "I": OK, "M": FORBIDDEN, "A": FORBIDDEN, "X": FORBIDDEN}
 SCHEDULERS = {"N": FORBIDDEN, "I": OK, "M": FORBIDDEN, "A": OK, "X": FORBIDDEN}
 ADMINS = {"N": FORBIDDEN, "I": FORBIDDEN, "M": FORBIDDEN, "A": OK, "X": FORBIDDEN}
@@ -93,12 +100,13 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
     "recordVisitOutcome": ("POST", "/api/v1/visits", "{outcome}", INSTRUCTORS),
     "listMissingOutcomes": ("GET", "/api/v1/visits/missing", None, INSTRUCTORS),
     "getVisitHistory": ("GET", "/api/v1/visits/history?booking_id={booking_id}", None, INSTRUCTORS),
-    "createClient": ("POST", "/api/v1/clients", {"municipality": "049", "name": "Matrix"}, STAFF_IN_049),
+    # the county keeps the record: a Lohja nurse registers a client who lives in Espoo
+    "createClient": ("POST", "/api/v1/clients", {"municipality": "049", "name": "Matrix"}, STAFF_IN_COUNTY),
     "findClientByIdentityCode": (
         "POST",
         "/api/v1/clients/search",
         {"identity_code": "100190Y999P"},
-        STAFF_IN_049,
+        {"N": OK, "I": OK, "M": FORBIDDEN, "A": FORBIDDEN, "X": FORBIDDEN},
     ),
     "createConsultation": (
         "POST",
@@ -137,15 +145,15 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
         {"status": "received"},
         STAFF_IN_049,
     ),
-    "listConsents": ("GET", "/api/v1/clients/{client_id}/consents", None, CLIENT_DATA),
+    "listConsents": ("GET", "/api/v1/clients/{client_id}/consents", None, CLIENT_RECORD),
     "createConsent": (
         "POST",
         "/api/v1/clients/{client_id}/consents",
         {"scope": "information_exchange", "recipient": "Kela", "given_how": "written"},
-        CLIENT_DATA,
+        CLIENT_RECORD,
     ),
-    "withdrawConsent": ("POST", "/api/v1/consents/{consent_id}/withdraw", None, CLIENT_DATA),
-    "getClientAccessLog": ("GET", "/api/v1/clients/{client_id}/access-log", None, CLIENT_DATA),
+    "withdrawConsent": ("POST", "/api/v1/consents/{consent_id}/withdraw", None, CLIENT_RECORD),
+    "getClientAccessLog": ("GET", "/api/v1/clients/{client_id}/access-log", None, CLIENT_RECORD),
     "linkExternalCalendar": (
         "POST",
         "/api/v1/workers/{worker_id}/external-calendars",
@@ -381,7 +389,7 @@ def world(client, runtime, scheduling, make_user):  # type: ignore[no-untyped-de
     consent = client.post(
         f"/api/v1/clients/{client_id}/consents",
         headers=nurse,
-        json={"scope": "named_consultation", "recipient": "049", "given_how": "oral"},
+        json={"scope": "named_consultation", "recipient": "03", "given_how": "oral"},
     ).json()
     consultation = client.post(
         "/api/v1/consultations",
@@ -499,3 +507,83 @@ def test_access_matrix(client, world, operation):
             assert response.status_code not in (401, 403, 404), (operation, principal, response.text)
         else:
             assert response.status_code == want, (operation, principal, response.status_code, response.text)
+
+
+# --- relationship cases -------------------------------------------------------------------
+
+#: a stated reason, in the body or (GET, withdraw) the query
+REASON = {"code": "care_handover", "detail": "matrix"}
+REASON_QUERY = {"access_reason": "care_handover", "access_reason_detail": "matrix"}
+#: every operation that opens a client by number or identity code: (how the reason is sent)
+RELATIONSHIP: dict[str, str] = {
+    "findClientByIdentityCode": "body",
+    "listConsents": "query",
+    "createConsent": "body",
+    "withdrawConsent": "query",
+    "getClientAccessLog": "query",
+}
+
+
+def test_every_operation_that_opens_a_client_has_relationship_cases(client):
+    """An operation that takes an access_reason (query or body) opens a client: it has cases."""
+    schema = client.get("/api/schema/openapi.json").json()
+    with_reason = {
+        f"#/components/schemas/{name}"
+        for name, body in schema["components"]["schemas"].items()
+        if "access_reason" in body.get("properties", {})
+    }
+
+    def takes_reason(op: dict[str, Any]) -> bool:
+        in_query = any(p.get("name") == "access_reason" for p in op.get("parameters", []))
+        return in_query or any(ref in str(op.get("requestBody", "")) for ref in with_reason)
+
+    opening = {
+        op["operationId"]
+        for item in schema["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict) and "operationId" in op and takes_reason(op)
+    }
+    assert opening == set(RELATIONSHIP), f"cases missing: {sorted(opening - set(RELATIONSHIP))}"
+
+
+@pytest.mark.parametrize("operation", sorted(RELATIONSHIP))
+def test_a_client_opens_with_a_relationship_or_a_stated_reason_and_never_across_counties(
+    client, world, make_user, operation
+):
+    """With a relationship (N): ok. Without (X, the same county): 403 naming access_reason.
+    With a reason (X): ok. Another county's nurse (P): without a reason the same 403 as X,
+    with one 404; the record's existence never shows."""
+    tokens, _names, values, _bodies = world
+    make_user("lahti.nurse", ["health_staff"], ["398"])
+    tokens = {**tokens, "P": login(client, "lahti.nurse")}
+    client.cookies.clear()
+    method, path, body, _expected = MATRIX[operation]
+    how = RELATIONSHIP[operation]
+
+    def call(who: str, reason: bool):  # type: ignore[no-untyped-def]
+        payload = dict(body) if isinstance(body, dict) else None
+        params = {}
+        if reason and how == "body":
+            payload = {**(payload or {}), "access_reason": REASON}
+        elif reason:
+            params = REASON_QUERY
+        if operation == "createConsent" and reason:
+            payload = {**(payload or {}), "recipient": f"Matrix {who}"}  # a new consent each time
+        response = client.request(
+            method, path.format(**values), json=payload, params=params, headers=bearer(tokens[who])
+        )
+        client.cookies.clear()
+        return response
+
+    without = call("X", reason=False)
+    assert without.status_code == 403, without.text
+    assert without.json()["type"] == "/problems/access-reason-required"
+    assert without.json()["errors"][0]["field"] == "access_reason"
+    other_county = call("P", reason=False)
+    assert (other_county.status_code, other_county.json()["errors"]) == (403, without.json()["errors"])
+    assert call("P", reason=True).status_code == 404
+    if operation != "withdrawConsent":  # withdrawn once is a 409 after: the relationship first
+        assert call("N", reason=False).status_code not in (401, 403, 404)
+    assert call("X", reason=True).status_code not in (401, 403, 404)
+    # once stated, the reason holds for a while: the next request needs none
+    assert call("X", reason=False).status_code not in (401, 403, 404)

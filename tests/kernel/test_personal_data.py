@@ -59,22 +59,46 @@ def test_a_client_is_registered_and_found_by_identity_code(client, nurse):
     found = client.post("/api/v1/clients/search", json={"identity_code": IDENTITY.lower()}, headers=nurse)
     assert found.status_code == 200 and found.json()["id"] == created.json()["id"]
     assert found.json()["name"] == NAME
-    # the sign is part of the identity: the 1900s '-' code is another person
+    # the sign is part of the identity: the 1900s '-' code is another person, whom she has no
+    # relationship with; without a stated reason she learns nothing, with one that nobody has it
     other = client.post("/api/v1/clients/search", json={"identity_code": "100190-999P"}, headers=nurse)
+    assert other.status_code == 403 and other.json()["type"] == "/problems/access-reason-required"
+    reason = {"code": "client_present", "detail": "asiakas vastaanotolla"}
+    other = client.post(
+        "/api/v1/clients/search",
+        json={"identity_code": "100190-999P", "access_reason": reason},
+        headers=nurse,
+    )
     assert other.status_code == 404
     assert _register(client, nurse).status_code == 409
 
 
-def test_identity_codes_are_validated_and_scoped(client, nurse):
+def test_identity_codes_are_validated_and_scoped(client, nurse, make_user):
     bad = _register(client, nurse, identity_code="100190Y999X")
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "identity_code"
     assert "P" not in bad.json()["detail"]
     _register(client, nurse)
+    # a Lohja nurse (the same county) has no relationship with the Espoo nurse's client: she gets
+    # the answer an unregistered code gets, naming the missing access_reason
     lohja = bearer(login(client, "lohja.nurse"))
-    assert (
-        client.post("/api/v1/clients/search", json={"identity_code": IDENTITY}, headers=lohja).status_code
-        == 404
-    )
+    unknown = "100190-999P"
+    answers = [
+        client.post("/api/v1/clients/search", json={"identity_code": code}, headers=lohja)
+        for code in (IDENTITY, unknown)
+    ]
+    assert [a.status_code for a in answers] == [403, 403]
+    assert answers[0].json()["errors"] == answers[1].json()["errors"]
+    assert answers[0].json()["errors"][0]["field"] == "access_reason"
+    # a reason outside the list is bad input: 4xx, nothing opened
+    odd = {"identity_code": IDENTITY, "access_reason": {"code": "curiosity", "detail": "x"}}
+    refused = client.post("/api/v1/clients/search", json=odd, headers=lohja)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "access_reason.code"
+    # a Päijät-Häme nurse (another county) does not find it even with a reason
+    make_user("lahti.nurse", ["health_staff"], ["398"])
+    lahti = bearer(login(client, "lahti.nurse"))
+    reason = {"code": "urgent_care", "detail": "päivystys"}
+    with_reason = {"identity_code": IDENTITY, "access_reason": reason}
+    assert client.post("/api/v1/clients/search", json=with_reason, headers=lahti).status_code == 404
     admin = bearer(login(client, "espoo.admin"))
     assert (
         client.post("/api/v1/clients/search", json={"identity_code": IDENTITY}, headers=admin).status_code

@@ -49,7 +49,12 @@ def test_the_built_in_plugins_carry_their_pages_resources():
     assert "core-defaults" not in found  # core's own defaults are core's
     consent, calendar = found["consent"], found["calendar"]
     assert consent.folder == REPO_ROOT / "consent" and calendar.folder == REPO_ROOT / "calendar"
-    assert consent.template_names() == ["consent.html", "consent_find.html", "consent_macros.html"]
+    assert consent.template_names() == [
+        "consent.html",
+        "consent_find.html",
+        "consent_macros.html",
+        "consent_reason.html",
+    ]
     assert calendar.template_names() == ["feeds.html"]
     for resources in (consent, calendar):
         assert all(resources.catalogue(language) for language in ("fi", "sv", "en"))

@@ -32,6 +32,20 @@ def municipality_choices(request: Request[Any, Any, Any]) -> list[tuple[str, str
     return choices
 
 
+def county_choices(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
+    """The signed-in person's wellbeing services counties as (code, name in the page's language)."""
+    registry = runtime_of(request).plugins.municipalities
+    swedish = language_of(request) == "sv"
+    names = {p.county.code: p.county.name_sv if swedish else p.county.name_fi for p in registry.all()}
+    return [(code, names.get(code, code)) for code in sorted(request.user.counties)]
+
+
+def county_of(request: Request[Any, Any, Any], municipality: str) -> str:
+    """The code of the municipality's county ("" when it is not registered)."""
+    profile = runtime_of(request).plugins.municipalities.get(municipality)
+    return "" if profile is None else profile.county.code
+
+
 ADMINS = [requires_role(Role.ADMIN)]
 
 

@@ -134,7 +134,7 @@ def create_service_decision(
 ) -> DecisionView:
     registry, now = uow.plugins.municipalities, uow.now
     access.require_role(principal, Role.INSTRUCTOR)
-    client = clients.client_in_scope(uow, principal, client_id)
+    client = clients.client_access(uow, principal, client_id).client
     policy_for(registry, client.municipality_code)
     if service != SOCIAL_REHABILITATION:
         raise ServiceNotOffered(f"unknown service {service!r}", field="service")
@@ -206,7 +206,7 @@ def open_intensive_period(
     decision = uow.session.get(ServiceDecision, draft.decision_id)
     if decision is None or decision.municipality_code not in principal.municipalities:
         raise RecordNotFound(f"no service decision {draft.decision_id}", field="decision_id")
-    client = clients.client_in_scope(uow, principal, decision.client_id)
+    client = clients.client_access(uow, principal, decision.client_id).client
     policy = policy_for(registry, decision.municipality_code)
     max_end = check_period_dates(draft.starts_on, draft.planned_end, policy)
     max_end = min(max_end, decision.valid_until)

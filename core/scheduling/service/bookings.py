@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Row, bindparam, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
-from sotesilta.core.clients.public import ClientRecord
+from sotesilta.core.clients import public as clients
 from sotesilta.core.feedback import public as feedback
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.errors import (
@@ -205,13 +205,12 @@ def _facts(row: Row[Any] | None) -> SlotFacts | None:
     )
 
 
-def _client_owner(uow: UnitOfWork, client_id: int | None) -> str | None:
-    """The municipality of a registered client record named in the booking."""
+def _client_owner(uow: UnitOfWork, principal: Principal, client_id: int | None) -> str | None:
+    """The home municipality of a registered client named in the booking: only a client the
+    user may open (a relationship or a stated reason), so a booking cannot make one."""
     if client_id is None:
         return None
-    return uow.session.scalar(
-        select(col(ClientRecord.municipality_code)).where(col(ClientRecord.id) == client_id)
-    )
+    return clients.client_access(uow, principal, client_id).client.municipality_code
 
 
 _BOOKING = table_of(Booking)
@@ -255,7 +254,7 @@ def create_booking(
         municipalities=principal.municipalities,
         known_reasons=plugins.code_lists.codes("guidance_reason", municipality),
         profile=plugins.municipalities.get(municipality),
-        client_owner=_client_owner(uow, request.client_id),
+        client_owner=_client_owner(uow, principal, request.client_id),
     )
     ensure_not_vetoed(plugins.booking_vetoes(checked.draft))
     assert row is not None and slot is not None  # check_booking refused a missing slot
