@@ -52,6 +52,7 @@ from sotesilta.core.scheduling.api import bookings as bookings_api
 from sotesilta.core.scheduling.api import rules as rules_api
 from sotesilta.core.scheduling.api import sessions as sessions_api
 from sotesilta.core.scheduling.api import slots as slots_api
+from sotesilta.core.scheduling.api import stations as stations_api
 from sotesilta.core.scheduling.api import walk_ins as walk_ins_api
 from sotesilta.core.scheduling.pages import bookings as bookings_pages
 from sotesilta.core.scheduling.pages import client_links as client_links_pages
@@ -81,6 +82,7 @@ TEMPLATE_PACKAGES = (SHELL, *(f"sotesilta.core.{feature}" for feature in FEATURE
 API_MODULES = (
     auth_api,
     organisations_api,
+    stations_api,
     users_api,
     rules_api,
     sessions_api,
