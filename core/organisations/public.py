@@ -1,12 +1,15 @@
 """What other features may use of this one: the only module they import from it."""
 
-from sotesilta.core.organisations.domain import BookingMode, Language, WorkerTitle
+from sotesilta.core.organisations.domain import BookingMode, Language, StationKind, WorkerTitle
 from sotesilta.core.organisations.service import (
     MunicipalityView,
     StationDraft,
     StationView,
     WorkerDraft,
     WorkerView,
+    county_municipalities,
+    county_stations,
+    create_station,
     create_worker,
     list_municipalities,
     list_stations,
@@ -40,6 +43,7 @@ __all__ = [
     "ServiceUnit",
     "Station",
     "StationDraft",
+    "StationKind",
     "StationView",
     "Worker",
     "WorkerDraft",
@@ -47,6 +51,9 @@ __all__ = [
     "WorkerStation",
     "WorkerTitle",
     "WorkerView",
+    "county_municipalities",
+    "county_stations",
+    "create_station",
     "create_worker",
     "list_municipalities",
     "list_stations",
