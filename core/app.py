@@ -42,7 +42,9 @@ from sotesilta.core.kernel.web.shell import (
     template_environment,
 )
 from sotesilta.core.organisations import api as organisations_api
-from sotesilta.core.organisations import pages as organisations_pages
+from sotesilta.core.organisations.pages import overview as organisation_pages
+from sotesilta.core.organisations.pages import units as unit_pages
+from sotesilta.core.organisations.pages import workers as worker_pages
 from sotesilta.core.rehab.api import outcomes as rehab_outcomes_api
 from sotesilta.core.rehab.api import periods as rehab_periods_api
 from sotesilta.core.rehab.pages import groups as rehab_groups_pages
@@ -52,11 +54,13 @@ from sotesilta.core.scheduling.api import bookings as bookings_api
 from sotesilta.core.scheduling.api import rules as rules_api
 from sotesilta.core.scheduling.api import sessions as sessions_api
 from sotesilta.core.scheduling.api import slots as slots_api
+from sotesilta.core.scheduling.api import stations as stations_api
 from sotesilta.core.scheduling.api import walk_ins as walk_ins_api
 from sotesilta.core.scheduling.pages import bookings as bookings_pages
 from sotesilta.core.scheduling.pages import client_links as client_links_pages
 from sotesilta.core.scheduling.pages import rules as rules_pages
 from sotesilta.core.scheduling.pages import sessions as sessions_pages
+from sotesilta.core.scheduling.pages import stations as station_pages
 from sotesilta.core.statistics import pages as statistics_pages
 from sotesilta.core.statistics.api import rehab_report as rehab_report_api
 from sotesilta.core.statistics.api import reports as statistics_api
@@ -81,6 +85,7 @@ TEMPLATE_PACKAGES = (SHELL, *(f"sotesilta.core.{feature}" for feature in FEATURE
 API_MODULES = (
     auth_api,
     organisations_api,
+    stations_api,
     users_api,
     rules_api,
     sessions_api,
@@ -97,7 +102,10 @@ API_MODULES = (
     feedback_api,
 )
 PAGE_MODULES = (
-    organisations_pages,
+    organisation_pages,
+    unit_pages,
+    station_pages,
+    worker_pages,
     sessions_pages,
     rules_pages,
     users_pages,

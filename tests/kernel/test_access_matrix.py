@@ -59,6 +59,15 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
     "listStations": ("GET", "/api/v1/stations", None, everyone(OK)),
     "listWorkers": ("GET", "/api/v1/workers", None, everyone(OK)),
     "listUsers": ("GET", "/api/v1/users", None, ADMINS),
+    # the county's organisation: its admins only (an admin of another county: ORGANISATION_WRITES)
+    "listCounties": ("GET", "/api/v1/counties", None, ADMINS),
+    "listUnits": ("GET", "/api/v1/units", None, ADMINS),
+    "createUnit": ("POST", "/api/v1/units", "{new_unit}", ADMINS),
+    "updateUnit": ("PUT", "/api/v1/units/{unit_id}", "{unit}", ADMINS),
+    "createStation": ("POST", "/api/v1/stations", "{new_station}", ADMINS),
+    "updateStation": ("PUT", "/api/v1/stations/{station_id}", "{station}", ADMINS),
+    "createWorker": ("POST", "/api/v1/workers", "{new_worker}", ADMINS),
+    "updateWorker": ("PUT", "/api/v1/workers/{worker_id}", "{worker}", ADMINS),
     "createUser": (
         "POST",
         "/api/v1/users",
@@ -352,6 +361,42 @@ def rehab_records(runtime, client_id: int, worker_id: int, user_id: int) -> dict
     return {k: int(v or 0) for k, v in ids.items()}
 
 
+def organisation_bodies(client, admin: dict[str, str], scheduling) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Bodies of the organisation's writes: new records, and the existing ones as they are
+    (a replacement that changes nothing, so the order the principals run in does not matter)."""
+    (unit,) = [
+        u for u in client.get("/api/v1/units", headers=admin).json() if u["key"] == "espoo-sosiaaliohjaus"
+    ]
+    station = next(
+        s for s in client.get("/api/v1/stations", headers=admin).json() if s["id"] == scheduling.station_id
+    )
+    workers = client.get("/api/v1/workers", headers=admin).json()
+    worker = next(w for w in workers if w["id"] == scheduling.worker_id)
+    from sotesilta.core.organisations.service import StationDraft, WorkerDraft
+
+    station_fields, worker_fields = set(StationDraft.__struct_fields__), set(WorkerDraft.__struct_fields__)
+    return {
+        "{unit}": unit,
+        "{new_unit}": {"county_code": "03", "key": "matrix-unit", "name_fi": "Matriisi", "name_sv": "Matris"},
+        "{station}": {k: v for k, v in station.items() if k in station_fields},
+        "{new_station}": {
+            "key": "matrix-station",
+            "municipality_code": "049",
+            "name_fi": "Matriisi",
+            "name_sv": "Matris",
+            "address": "Matriisitie 1",
+        },
+        "{worker}": {k: v for k, v in worker.items() if k in worker_fields},
+        "{new_worker}": {
+            "display_name": "Matriisi",
+            "title": "social_instructor",
+            "languages": ["fi"],
+            "unit_id": unit["id"],
+            "municipalities": ["049"],
+        },
+    }
+
+
 @pytest.fixture
 def world(client, runtime, scheduling, make_user):  # type: ignore[no-untyped-def]
     make_user("espoo.manager", ["manager"], ["049"])
@@ -410,6 +455,7 @@ def world(client, runtime, scheduling, make_user):  # type: ignore[no-untyped-de
     rehab = rehab_records(runtime, client_id, scheduling.worker_id, scheduling.instructor.id)
     feed = client.post("/api/v1/me/feeds", json={"name": "matrix"}, headers=bearer(tokens["I"])).json()
     session_id = client.get("/api/v1/sessions", headers=nurse).json()[0]["id"]
+    organisation = organisation_bodies(client, bearer(tokens["A"]), scheduling)
     values = {
         "booking_id": booking["id"],
         "client_id": client_id,
@@ -421,6 +467,8 @@ def world(client, runtime, scheduling, make_user):  # type: ignore[no-untyped-de
         "free_slot_id": free[5]["slot_id"],
         "spare_user_id": spare.id,
         "worker_id": scheduling.worker_id,
+        "station_id": scheduling.station_id,
+        "unit_id": organisation["{unit}"]["id"],
         "rule_id": scheduling.rule_id,
         "feed_id": feed["subscription"]["id"],
         "calendar_id": calendar["id"],
@@ -429,6 +477,7 @@ def world(client, runtime, scheduling, make_user):  # type: ignore[no-untyped-de
         **rehab,
     }
     bodies = {
+        **organisation,
         "{rule}": {
             "worker_id": scheduling.worker_id,
             "station_id": scheduling.station_id,
@@ -587,3 +636,28 @@ def test_a_client_opens_with_a_relationship_or_a_stated_reason_and_never_across_
     assert call("X", reason=True).status_code not in (401, 403, 404)
     # once stated, the reason holds for a while: the next request needs none
     assert call("X", reason=False).status_code not in (401, 403, 404)
+
+
+#: the organisation's writes, for an admin of another county (Päijät-Häme): "not found"
+ORGANISATION_WRITES = (
+    "createUnit",
+    "updateUnit",
+    "createStation",
+    "updateStation",
+    "createWorker",
+    "updateWorker",
+)
+
+
+def test_an_admin_of_another_county_finds_none_of_its_organisation(client, world, make_user):
+    _tokens, _names, values, bodies = world
+    make_user("lahti.admin", ["admin"], ["398"])
+    other = bearer(login(client, "lahti.admin"))
+    client.cookies.clear()
+    for operation in ORGANISATION_WRITES:
+        method, path, body, _expected = MATRIX[operation]
+        response = client.request(method, path.format(**values), json=bodies[body], headers=other)
+        assert response.status_code == HIDDEN, (operation, response.text)
+    # the lists answer with her own county's records only
+    assert [c["code"] for c in client.get("/api/v1/counties", headers=other).json()] == ["09"]
+    assert {u["county_code"] for u in client.get("/api/v1/units", headers=other).json()} == {"09"}

@@ -45,12 +45,14 @@ def rule_fields(token: str, scheduling, **changes: str) -> dict[str, str]:  # ty
     return fields
 
 
-def test_an_admin_lands_on_the_admin_page_with_stations_and_plugins(client, scheduling):
+def test_an_admin_lands_on_the_admin_page_with_the_countys_stations_and_plugins(client, scheduling):
     landed = sign_in(client, "espoo.admin")
     assert landed.headers["location"] == "/admin"
     response = client.get("/admin")
     assert response.status_code == 200
-    assert "espoo-leppavaara" in response.text and "lohja-keskusta" not in response.text
+    # the whole county's stations (Lohja is of Länsi-Uusimaa too), not another county's
+    assert "Leppävaaran terveysasema" in response.text and "Lohjan" in response.text
+    assert "Päijät-Hämeen sosiaalisen kuntoutuksen yksikkö" not in response.text
     assert "paijat_hame" in response.text or "Lahti" in response.text  # the installed plugins
 
 

@@ -3,9 +3,16 @@ field it concerns. The rules stay in the use cases; forms only translate."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+import msgspec
+
+from sotesilta.core.kernel.errors import InputInvalid
+
+T = TypeVar("T")
 
 
 def text_field(form: Mapping[str, Any], name: str, limit: int) -> str:
@@ -20,3 +27,17 @@ class FormError:
     message: str
     params: dict[str, Any]
     target: str  # the id of the input the error summary links to
+
+
+def draft_of(kind: type[T], values: Mapping[str, Any]) -> T:
+    """A use case's draft from a form's fields (text converted as HTML forms send it); a field
+    the draft refuses is named in an ``InputInvalid``, as a use case names its own."""
+    try:
+        return msgspec.convert(values, kind, strict=False)
+    except msgspec.ValidationError as exc:
+        found = _PATH.search(str(exc))
+        raise InputInvalid(str(exc), field=found.group(1) if found else None) from None
+
+
+#: msgspec's "… - at `$.name_fi`" or "`$.languages[0]`": the field of the form
+_PATH = re.compile(r"at `\$\.(\w+)")

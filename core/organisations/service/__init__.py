@@ -18,6 +18,15 @@ from sotesilta.core.organisations.service.administration import (
     update_unit,
     update_worker,
 )
+from sotesilta.core.organisations.service.overview import (
+    ChangeView,
+    UserChoice,
+    county_municipalities,
+    county_stations,
+    county_users,
+    county_workers,
+    recent_changes,
+)
 from sotesilta.core.organisations.service.queries import (
     MunicipalityView,
     StationView,
@@ -37,6 +46,7 @@ from sotesilta.core.organisations.service.queries import (
 from sotesilta.core.organisations.service.registry import SyncReport, sync_registry
 
 __all__ = [
+    "ChangeView",
     "CountyView",
     "Language",
     "MunicipalityView",
@@ -45,9 +55,14 @@ __all__ = [
     "SyncReport",
     "UnitDraft",
     "UnitView",
+    "UserChoice",
     "WorkerDraft",
     "WorkerTitle",
     "WorkerView",
+    "county_municipalities",
+    "county_stations",
+    "county_users",
+    "county_workers",
     "create_station",
     "create_unit",
     "create_worker",
@@ -58,6 +73,7 @@ __all__ = [
     "list_workers",
     "may_manage_worker",
     "own_worker_id",
+    "recent_changes",
     "serves",
     "station_for_update",
     "station_in_scope",

@@ -67,17 +67,26 @@ def _station_ids(
     if scope is SearchScope.MUNICIPALITY or station_id is None:
         return [sid for sid, _ in rows.values()]
     own = next((key for key, (sid, _) in rows.items() if sid == station_id), None)
-    if own is None:
+    closed = None
+    if own is None and scope is SearchScope.NEARBY:
+        # a station closed under its bookings: their times to rebook are offered its neighbours
+        closed = uow.session.scalar(
+            select(col(Station.key)).where(
+                col(Station.id) == station_id, col(Station.municipality_code) == municipality
+            )
+        )
+    if own is None and closed is None:
         raise InputInvalid(
             f"station {station_id} is not an active station of {municipality}", field="station_id"
         )
     if scope is SearchScope.STATION:
         return [station_id]
     profile = registry.get(municipality)
-    declared = next((s.nearby for s in profile.stations if s.key == own), ()) if profile else ()
+    declared = next((s.nearby for s in profile.stations if s.key == (own or closed)), ()) if profile else ()
     # without a declared neighbourhood, "nearby" is the rest of the municipality
     neighbours = [rows[k][0] for k in declared if k in rows] or [sid for sid, _ in rows.values()]
-    return [station_id, *(n for n in neighbours if n != station_id)]
+    first = [station_id] if own is not None else []
+    return [*first, *(n for n in neighbours if n != station_id)]
 
 
 def worker_busy_during() -> Exists:
