@@ -36,6 +36,13 @@ def test_a_nurse_records_the_clients_consent_and_opens_a_named_consultation(brow
     page.get_by_label("Asiakkaan henkilötunnus").fill(code)
     page.get_by_label("Asiakkaan henkilötunnus").press("Enter")
     page.wait_for_url("**/consents/find")
+    # no relationship with whoever has the code (if anyone): the page asks why, and shows nothing
+    assert page.get_by_role("status").count() == 0
+    assert_accessible(page, "axe-consents-reason")
+    page.get_by_label("Syy", exact=True).select_option("client_present")
+    page.get_by_label("Omin sanoin").fill("Asiakas vastaanotollani")
+    page.get_by_role("button", name="Hae asiakas").click()
+    page.wait_for_url("**/consents/find")
     assert page.get_by_role("status").is_visible()  # nobody with that code yet: register
     page.get_by_label("Asiakkaan nimi").fill("Testi Asiakas")
     page.get_by_role("button", name="Rekisteröi asiakas").click()
