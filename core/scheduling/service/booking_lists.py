@@ -52,14 +52,17 @@ def list_bookings(
     or with her as the instructor; each client named is a read, logged."""
     access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
     own_worker = own_worker_of(uow, principal)
-    ours = [col(Booking.booked_by) == principal.user_id, col(Booking.station_id).in_(principal.station_ids)]
+    ours = [
+        col(Booking.booked_by) == principal.user_id,
+        col(Booking.station_id).in_(sorted(principal.station_ids)),
+    ]
     if own_worker is not None:
         ours.append(col(Booking.worker_id) == own_worker)
     query = (
         select(Booking, col(Worker.display_name))
         .join(Worker, col(Worker.id) == col(Booking.worker_id))
         .where(
-            col(Booking.municipality_code).in_(principal.municipalities),
+            col(Booking.municipality_code).in_(sorted(principal.municipalities)),
             col(Booking.starts_at) >= start,
             or_(*ours),
         )
