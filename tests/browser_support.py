@@ -49,3 +49,22 @@ def assert_accessible(page: Any, name: str) -> None:
     assert not bad, f"{name}: " + "; ".join(report)
     assert result["passes"], "axe ran no checks at all"
     screenshot(page, name)
+
+
+def focused(page) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    return page.evaluate(
+        """() => { const e = document.activeElement; const s = getComputedStyle(e);
+        return {id: e.id, name: e.getAttribute('name'), type: e.type, tag: e.tagName,
+                outline: s.outlineStyle, outlineWidth: parseFloat(s.outlineWidth), shadow: s.boxShadow}; }"""
+    )
+
+
+def tab_to(page, wanted, limit: int = 80) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    """Press Tab until the focused element is the wanted one; it must show its focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        element = focused(page)
+        if wanted(element):
+            assert element["outline"] != "none" and element["outlineWidth"] >= 2, element
+            return element
+    raise AssertionError("never reached by the keyboard")

@@ -71,7 +71,7 @@ def booking_form(client, **changes):  # type: ignore[no-untyped-def]
         "_csrf_token": token_of(screen.text),
         "idempotency_key": IDEMPOTENCY.search(screen.text).group(1),
         "slot_id": SLOT.search(screen.text).group(1),
-        "station": re.search(r'name="station" value="(\d+)"', screen.text).group(1),
+        "station": re.search(r'<option value="(\d+)" selected>', screen.text).group(1),
         "reasons": ["life_situation", "loneliness"],
         "client_name": "Maija Meikäläinen",
         "client_phone": "040 123 4567",

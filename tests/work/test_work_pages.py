@@ -358,7 +358,8 @@ def test_a_nurse_sees_her_bookings_whose_session_was_cancelled(client, schedulin
     page = client.get("/orphaned")
     assert page.status_code == 200
     assert "Orpo Asiakas" in page.text and "ti 3.3.2026 klo 9.00" in page.text
-    assert re.search(r'href="/book\?station=\d+"', page.text)
+    # "book a new time" opens the booking form filled in from the cancelled booking
+    assert re.search(r'href="/bookings/\d+/move"', page.text)
 
 
 def test_a_manager_has_no_times_to_rebook(client, make_user):

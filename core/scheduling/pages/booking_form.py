@@ -6,7 +6,9 @@ The rules themselves stay in the use case; this only translates.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from litestar.datastructures import FormMultiDict
 
@@ -15,6 +17,7 @@ from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
 from sotesilta.core.kernel.web.forms import FormError, text_field
 from sotesilta.core.kernel.web.i18n import N_
 from sotesilta.core.scheduling.domain.bookings import BookingRequest, ClientDetails, ClientRelationship
+from sotesilta.core.scheduling.service.bookings import BookingView
 
 RELATIONSHIPS = tuple(r.value for r in ClientRelationship)
 
@@ -34,6 +37,10 @@ class BookingForm:
     existing_relationship: str = ClientRelationship.UNKNOWN.value
     hold_id: str = ""
     idempotency_key: str = ""
+    #: the booking being moved (or rebooked from the times to rebook), when there is one
+    move_from: str = ""
+    #: the day the times are searched from (blank: from now)
+    search_from: str = ""
 
     @classmethod
     def from_form(cls, form: FormMultiDict) -> BookingForm:
@@ -49,6 +56,24 @@ class BookingForm:
             existing_relationship=text_field(form, "existing_relationship", 10),
             hold_id=text_field(form, "hold_id", 36),
             idempotency_key=text_field(form, "idempotency_key", 100),
+            move_from=text_field(form, "move_from", 20),
+            search_from=text_field(form, "search_from", 10),
+        )
+
+    @classmethod
+    def from_booking(cls, view: BookingView) -> BookingForm:
+        """The form as the booking was made: moving it keeps all that was typed."""
+        return cls(
+            reasons=list(view.reasons),
+            client_name=view.client.name,
+            client_phone=view.client.phone or "",
+            client_age=str(view.client.age),
+            preferred_language=view.preferred_language,
+            interpreter_needed=view.interpreter_needed,
+            note=view.note or "",
+            existing_relationship=view.existing_relationship,
+            idempotency_key=str(uuid.uuid4()),
+            move_from=str(view.id),
         )
 
     def blanks(self) -> list[InputInvalid]:
@@ -94,6 +119,7 @@ FIELD_MESSAGES = {
     "note": N_("The note may have at most 1000 characters."),
     "existing_relationship": N_("Answer whether the client already has a social-care client relationship."),
     "hold_id": N_("Your hold on the time expired. Choose the time again."),
+    "search_from": N_("Give the day to search from as a date, e.g. 3.3.2026, within a year from today."),
 }
 
 
@@ -106,6 +132,7 @@ CODE_MESSAGES = {
     "not-found": N_("That time can no longer be booked. Choose another time."),
     "unknown-code": N_("Choose the reasons from the list."),
     "booking-mode-not-allowed": N_("This station takes walk-in clients only: its times cannot be booked."),
+    "booking-state": N_("This booking is no longer booked: it cannot be moved or cancelled."),
     "idempotency-key-reused": N_(
         "This form was already used for another booking. Reload the page to book again."
     ),
@@ -116,6 +143,7 @@ CODE_MESSAGES = {
 TARGETS = {
     "slot_id": "slots",
     "hold_id": "slots",
+    "search_from": "search-from",
     "reasons": "reasons",
     "client.name": "client-name",
     "client.phone": "client-phone",
@@ -149,3 +177,32 @@ def form_error(exc: DomainError, *, registry: MunicipalityRegistry, municipality
     if exc.field in FIELD_MESSAGES:
         return FormError(FIELD_MESSAGES[exc.field], {}, target)
     return FormError(N_("The booking could not be made: %(reason)s"), {"reason": exc.detail}, target)
+
+
+#: the farthest ahead the times can be searched from (the slot search's own limit is a year)
+SEARCH_AHEAD = timedelta(days=365)
+
+
+def parse_search_day(value: str, today: date) -> date | None:
+    """The day the times are searched from; blank is today. A day past, or too far ahead,
+    is refused."""
+    return parse_form_day(value, "search_from", today, today + SEARCH_AHEAD)
+
+
+def parse_form_day(value: str, field_name: str, earliest: date, latest: date) -> date | None:
+    """A day as a date field sends it (2026-03-03) or as typed (3.3.2026); blank is ``None``."""
+    if not value:
+        return None
+    try:
+        if "." in value:
+            day_text, month_text, year_text = value.split(".")
+            day = date(int(year_text), int(month_text), int(day_text))
+        elif len(value) == 10:
+            day = date.fromisoformat(value)
+        else:
+            raise ValueError(value)
+    except ValueError:
+        raise InputInvalid("give the day as YYYY-MM-DD or D.M.YYYY", field=field_name) from None
+    if not earliest <= day <= latest:
+        raise InputInvalid(f"the day must be from {earliest} to {latest}", field=field_name)
+    return day

@@ -122,10 +122,11 @@ def end_error(exc: DomainError) -> FormError:
                 {},
                 "end-from",
             )
+        # the count as a label's value: Finnish and Swedish need no plural form for it
         return FormError(
             N_(
-                "The rule's later sessions have %(num)s bookings. Tick the box to cancel them onto the "
-                "bookers' times to rebook, or move them first."
+                "Bookings in the rule's later sessions: %(num)s. Tick the box to cancel them onto the "
+                "bookers' times to rebook, or have the bookers move them first (see below)."
             ),
             {"num": exc.extra.get("bookings", 0)},
             "end-orphan",

@@ -269,7 +269,7 @@ def create_booking(
         if replay is not None:
             return replay
         raise SlotTaken(f"slot {request.slot_id} is already booked", slot_id=request.slot_id) from None
-    _log_access(uow, principal, AccessAction.CREATE, view.id, request.client_id, booked_by_me=True)
+    log_access(uow, principal, AccessAction.CREATE, view.id, request.client_id, booked_by_me=True)
     uow.commit()
     log.info(
         "booking created", extra={"booking_id": view.id, "slot_id": view.slot_id, "booked_by": view.booked_by}
@@ -408,7 +408,7 @@ def _replay(uow: UnitOfWork, principal: Principal, key: str | None, digest: str)
 def _replayed(uow: UnitOfWork, principal: Principal, booking_id: int) -> Booked:
     """A booking returned again to a retried request: a read of client data (logged)."""
     view = _view(uow, booking_id)
-    _log_access(uow, principal, AccessAction.READ, booking_id, view.client_id, booked_by_me=True)
+    log_access(uow, principal, AccessAction.READ, booking_id, view.client_id, booked_by_me=True)
     uow.commit()
     return Booked(view, replayed=True)
 
@@ -490,16 +490,27 @@ def _visible_booking(uow: UnitOfWork, principal: Principal, booking_id: int) -> 
     booking = uow.session.get(Booking, booking_id)
     if booking is None or booking.municipality_code not in principal.municipalities:
         raise RecordNotFound(f"no booking {booking_id}")
-    if booking.booked_by == principal.user_id:
+    if may_see(principal, booking, own_worker_of(uow, principal)):
         return booking
-    if principal.has_any_role(Role.INSTRUCTOR):
-        own_worker = organisations.own_worker_id(uow, principal)
-        if booking.worker_id == own_worker or booking.station_id in principal.station_ids:
-            return booking
     raise RecordNotFound(f"no booking {booking_id}")
 
 
-def _log_access(
+def own_worker_of(uow: UnitOfWork, principal: Principal) -> int | None:
+    """The instructor's own worker record (others have none that counts here)."""
+    return organisations.own_worker_id(uow, principal) if principal.has_any_role(Role.INSTRUCTOR) else None
+
+
+def may_see(principal: Principal, booking: Booking, own_worker: int | None) -> bool:
+    """Whether this person may see the booking's client (within their municipalities): the
+    booker, and instructors of the booking's worker or station."""
+    if booking.booked_by == principal.user_id:
+        return True
+    if principal.has_any_role(Role.INSTRUCTOR):
+        return booking.worker_id == own_worker or booking.station_id in principal.station_ids
+    return False
+
+
+def log_access(
     uow: UnitOfWork,
     principal: Principal,
     action: AccessAction,
@@ -508,7 +519,7 @@ def _log_access(
     *,
     booked_by_me: bool,
 ) -> None:
-    """One access-log entry, in the use case's transaction."""
+    """One access-log entry, in the use case's (or read's) transaction."""
     plugins, now = uow.plugins, uow.now
     basis = AccessBasis.TASK if booked_by_me else AccessBasis.CLIENT_RELATIONSHIP
     event = access.access_event(
@@ -525,7 +536,7 @@ def get_booking(
 ) -> BookingView:
     booking = _visible_booking(uow, principal, booking_id)
     view = _view(uow, booking_id)
-    _log_access(
+    log_access(
         uow,
         principal,
         AccessAction.READ,
@@ -576,7 +587,7 @@ def cancel_booking(
         raise BookingStateInvalid(f"booking {booking_id} is {booking.status} and cannot be cancelled")
     booking.sequence += 1
     booking.updated_at = now
-    _log_access(
+    log_access(
         uow,
         principal,
         AccessAction.UPDATE,
@@ -610,9 +621,14 @@ def reschedule_booking(
     slot_id: int,
     hold_id: str | None,
     idempotency_key: str | None = None,
+    changes: BookingRequest | None = None,
 ) -> Booked:
     """Move a booking to another slot: a new booking linked to the old, which
     is cancelled; an orphaned booking is resolved this way. One transaction.
+
+    The new booking asks what the old one did, or ``changes`` where the booker
+    corrected something while moving (the booking form, pre-filled from the old);
+    the client record and who reported the need stay the old booking's.
 
     A retry with the same ``Idempotency-Key`` returns the booking the first
     attempt made, whatever the old booking's state is by now.
@@ -634,8 +650,10 @@ def reschedule_booking(
         raise BookingStateInvalid(f"booking {booking_id} is {old.status} and cannot be moved")
     if slot_id == old.slot_id:
         raise InputInvalid("choose a different slot", field="slot_id")
-    # the same client, reasons and wishes, at the new slot
+    # the same client, reasons and wishes (or as corrected), at the new slot
     asked = msgspec.convert(_view(uow, booking_id), BookingRequest, from_attributes=True)
+    if changes is not None:
+        asked = replace(changes, client_id=asked.client_id, referrer=asked.referrer)
     request = replace(asked, slot_id=slot_id, hold_id=hold_id)
     by = _cancelled_by_for(principal, None)
     if orphaned:
@@ -649,7 +667,7 @@ def reschedule_booking(
     old.sequence += 1
     old.updated_at = now
     uow.session.flush()
-    _log_access(
+    log_access(
         uow,
         principal,
         AccessAction.UPDATE,
@@ -697,7 +715,7 @@ def list_orphaned_bookings(
     found = []
     for booking_id in ids:
         view = _view(uow, booking_id)
-        _log_access(uow, principal, AccessAction.READ, booking_id, view.client_id, booked_by_me=True)
+        log_access(uow, principal, AccessAction.READ, booking_id, view.client_id, booked_by_me=True)
         options = find_free_slots(
             uow,
             principal=principal,

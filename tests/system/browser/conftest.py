@@ -291,8 +291,15 @@ def server(tmp_path_factory: pytest.TempPathFactory, plugins) -> Iterator[Server
             process.kill()
         log.close()
     if found.timings:
+        # each module has its own server: merge, so one module's times do not erase another's
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        (ARTIFACTS / "timings.json").write_text(json.dumps(found.timings, indent=2) + "\n")
+        path = ARTIFACTS / "timings.json"
+        try:
+            recorded = json.loads(path.read_text())
+        except (OSError, ValueError):
+            recorded = {}
+        recorded.update(found.timings)
+        path.write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n")
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import re
 import time
 
 import pytest
-from browser_support import assert_accessible, screenshot
+from browser_support import assert_accessible, screenshot, tab_to
 from support import PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -57,25 +57,6 @@ def test_a_nurse_logs_in_and_books_in_at_most_three_screens(page, server):
     server.timings["nurse_booking"] = {"seconds": round(elapsed, 2), "screens": len(screens)}
     print(f"\nnurse booked in {elapsed:.2f} s over {len(screens)} screens: {screens}")
     assert len(screens) <= MAX_SCREENS, screens
-
-
-def focused(page) -> dict:  # type: ignore[no-untyped-def,type-arg]
-    return page.evaluate(
-        """() => { const e = document.activeElement; const s = getComputedStyle(e);
-        return {id: e.id, name: e.getAttribute('name'), type: e.type, tag: e.tagName,
-                outline: s.outlineStyle, outlineWidth: parseFloat(s.outlineWidth), shadow: s.boxShadow}; }"""
-    )
-
-
-def tab_to(page, wanted, limit: int = 80) -> dict:  # type: ignore[no-untyped-def,type-arg]
-    """Press Tab until the focused element is the wanted one; it must show its focus."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        element = focused(page)
-        if wanted(element):
-            assert element["outline"] != "none" and element["outlineWidth"] >= 2, element
-            return element
-    raise AssertionError("never reached by the keyboard")
 
 
 def test_a_nurse_books_with_the_keyboard_alone(page, server):
