@@ -62,7 +62,7 @@ OUTCOMES = (ContactStatus.FULFILLED.value, ContactStatus.NOSHOW.value, ContactSt
 #: the chart's drawing: a bar per week, this tall at the most, below a margin for the target
 #: line and above a row of week numbers; wide enough a week for "vk 52" under its two bars
 CHART_HEIGHT, CHART_TOP, LABEL_ROW, AXIS_WIDTH, BAR_WIDTH, BAR_GAP = 180, 12, 24, 28, 16, 8
-FLASHES = ("contact", "plan", "opened", "outcome", "measurement", "closed", "feedback")
+FLASHES = ("contact", "plan", "opened", "outcome", "cancelled", "measurement", "closed", "feedback")
 
 
 # --- my periods ---------------------------------------------------------------------
@@ -380,7 +380,8 @@ async def record_contact_outcome(
         status=ContactStatus(status),
         note=None,
     )
-    return see_other(f"/rehab/periods/{period}?saved=outcome#contacts")
+    saved = "cancelled" if status == ContactStatus.CANCELLED.value else "outcome"
+    return see_other(f"/rehab/periods/{period}?saved={saved}#contacts")
 
 
 # --- 3X10D --------------------------------------------------------------------------
