@@ -49,6 +49,7 @@ from sotesilta.core.rehab.api import outcomes as rehab_outcomes_api
 from sotesilta.core.rehab.api import periods as rehab_periods_api
 from sotesilta.core.rehab.pages import groups as rehab_groups_pages
 from sotesilta.core.rehab.pages import period_end as rehab_period_end_pages
+from sotesilta.core.rehab.pages import period_new as rehab_period_new_pages
 from sotesilta.core.rehab.pages import periods as rehab_periods_pages
 from sotesilta.core.scheduling.api import bookings as bookings_api
 from sotesilta.core.scheduling.api import rules as rules_api
@@ -116,6 +117,7 @@ PAGE_MODULES = (
     feedback_pages,
     work_pages,
     outcomes_pages,
+    rehab_period_new_pages,
     rehab_periods_pages,
     rehab_period_end_pages,
     rehab_groups_pages,

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import calendar
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 import msgspec
@@ -190,6 +190,20 @@ def follow_up_due(starts_on: date, ends_on: date, policy: RehabPolicy) -> date:
     return min(add_months(starts_on, policy.follow_up_months), ends_on)
 
 
+#: a follow-up taken this many days or more before it is due is flagged as early
+FOLLOW_UP_EARLY_DAYS = 30
+
+
+def follow_up_early_by(starts_on: date, ends_on: date, measured_on: date, policy: RehabPolicy) -> int:
+    """Days the follow-up was taken before it was due (0 when on time or later).
+
+    The model measures at the follow-up month, or at the end when the period
+    ends earlier; a follow-up taken much before either shows less change than
+    the period made, so the page warns at ``FOLLOW_UP_EARLY_DAYS``.
+    """
+    return max(0, (follow_up_due(starts_on, ends_on, policy) - measured_on).days)
+
+
 def quarter_window(day: date) -> tuple[date, date] | None:
     """The feedback window (first two weeks of the quarter) that ``day`` falls in, if any."""
     first = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
@@ -282,3 +296,57 @@ def contacts_per_week(realised: int, days: int) -> float | None:
 
 def weeks_between(first: date, last: date) -> int:
     return math.ceil(((last - first).days + 1) / 7)
+
+
+# --- recurring plans and group meetings ------------------------------------------------
+
+MAX_PLAN_WEEKS = 26  # the longest period is six months
+MAX_SCAN_WEEKS = 104  # a series skipping holidays never needs to look further
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """Contacts on some weekdays at one time for a number of weeks, e.g. Tue and Thu for 8 weeks.
+
+    The weeks count from ``first_day``: eight weeks from a Wednesday end on the
+    Tuesday seven weeks later, so every chosen weekday occurs eight times.
+    """
+
+    weekdays: tuple[int, ...]  # 0 = Monday
+    start: time  # Europe/Helsinki
+    first_day: date
+    weeks: int
+
+    def __post_init__(self) -> None:
+        if not self.weekdays or any(not 0 <= d <= 6 for d in self.weekdays):
+            raise InputInvalid("choose at least one weekday, 0 (Monday) - 6 (Sunday)", field="weekdays")
+        if not 1 <= self.weeks <= MAX_PLAN_WEEKS:
+            raise InputInvalid(f"a plan lasts 1-{MAX_PLAN_WEEKS} weeks", field="weeks")
+
+    def days(self, closed: Callable[[date], bool]) -> tuple[list[date], list[date]]:
+        """The days of the plan and, apart, the closed days (public holidays) left out."""
+        kept: list[date] = []
+        skipped: list[date] = []
+        wanted = set(self.weekdays)
+        for offset in range(7 * self.weeks):
+            day = self.first_day + timedelta(days=offset)
+            if day.weekday() in wanted:
+                (skipped if closed(day) else kept).append(day)
+        return kept, skipped
+
+
+def weekly_meeting_days(
+    first_date: date, weekday: int, meetings: int, closed: Callable[[date], bool]
+) -> tuple[list[date], list[date]]:
+    """A closed group's meeting days: weekly on ``weekday`` from ``first_date``, a closed day
+    (a public holiday) skipped and the series run a week longer, so the group keeps its number
+    of meetings; the skipped days apart."""
+    first = first_date + timedelta(days=(weekday - first_date.weekday()) % 7)
+    kept: list[date] = []
+    skipped: list[date] = []
+    for week in range(MAX_SCAN_WEEKS):
+        if len(kept) == meetings:
+            break
+        day = first + timedelta(weeks=week)
+        (skipped if closed(day) else kept).append(day)
+    return kept, skipped

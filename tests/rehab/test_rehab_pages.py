@@ -94,7 +94,7 @@ def test_the_period_page_shows_week_by_week_intensity_as_a_table_and_a_chart(cli
     response = client.get(f"/rehab/periods/{ph.period_id}")
     assert response.status_code == 200
     text = response.text
-    assert "2026-W10" in text and "<svg" in text and 'class="bar-planned"' in text
+    assert "vk 10" in text and "2026-W10" not in text and "<svg" in text and 'class="bar-planned"' in text
     assert "Arjen rytmi" in text  # the goal
     assert "style=" not in text  # CSP: classes only
     assert count(runtime, AccessLogEntry) > reads_before  # the reads are logged
@@ -738,3 +738,81 @@ def test_only_instructors_open_the_end_and_group_pages(client, ph, username):
         "/rehab/groups/new",
     ):
         assert client.get(path).status_code == 403, path
+
+
+# --- the period page in sections (issue 18) -------------------------------------------
+
+
+def test_a_future_contact_has_a_cancel_button_and_no_select_of_one_choice(client, runtime, ph):
+    sign_in(client, "ph.instructor")
+    page_text = client.get(f"/rehab/periods/{ph.period_id}").text
+    client.post(f"/rehab/periods/{ph.period_id}/contacts", data=plan_fields(page_text))
+    with runtime.uow() as uow:
+        contact_id = uow.session.scalar(select(Contact.id))
+    shown = client.get(f"/rehab/periods/{ph.period_id}").text
+    assert 'href="#summary"' in shown and 'id="summary"' in shown and 'href="#measurements"' in shown
+    assert f'formaction="/rehab/contacts/{contact_id}/outcome" name="status" value="cancelled">Peru' in shown
+    assert 'name="status"' in shown and '<select id="outcome-' not in shown
+    assert shown.count("<form") <= 4  # the outcome buttons share one form: not one form a contact
+    cancelled = client.post(
+        f"/rehab/contacts/{contact_id}/outcome",
+        data={"_csrf_token": token_of(shown), "period_id": str(ph.period_id), "status": "cancelled"},
+        follow_redirects=False,
+    )
+    assert cancelled.status_code == 303
+    with runtime.uow() as uow:
+        assert uow.session.scalar(select(Contact.status)) == "cancelled"
+
+
+def test_the_period_page_plans_a_recurring_series_and_a_refused_one_keeps_the_input(client, runtime, ph):
+    sign_in(client, "ph.instructor")
+    page_text = client.get(f"/rehab/periods/{ph.period_id}").text
+    refused = client.post(
+        f"/rehab/periods/{ph.period_id}/contacts",
+        data=plan_fields(page_text, weekdays=["1", "3"], weeks="99"),
+        follow_redirects=False,
+    )
+    assert refused.status_code == 422 and 'id="weekday-3" value="3" checked' in refused.text
+    assert count(runtime, Contact) == 0
+    planned = client.post(
+        f"/rehab/periods/{ph.period_id}/contacts",
+        data=plan_fields(page_text, weekdays=["1", "3"], weeks="4"),
+        follow_redirects=False,
+    )
+    assert planned.status_code == 303, planned.text
+    assert count(runtime, Contact) == 8
+    assert "Suunniteltiin 8 kontaktia." in client.get(planned.headers["location"]).text
+
+
+def test_one_week_below_the_target_reads_in_the_singular(client, clock, ph):
+    clock.advance(days=7)  # Monday 9 March: week 10 is over with no contact
+    sign_in(client, "ph.instructor")
+    shown = client.get(f"/rehab/periods/{ph.period_id}").text
+    assert "1 viikko alle tavoitteen" in shown and "1 viikkoa" not in shown
+    assert "2 kontaktia viikossa" in shown
+
+
+def test_measurements_show_the_change_per_item_in_points_and_warn_of_an_early_follow_up(client, clock, ph):
+    sign_in(client, "ph.instructor")
+    form = client.get(f"/rehab/periods/{ph.period_id}/measurement").text
+    start = {"item-health": "4", "item-housing": "5"}
+    saved = client.post(
+        f"/rehab/periods/{ph.period_id}/measurement",
+        data={"_csrf_token": token_of(form), "point": "start", "measured_on": "2026-03-02", **start},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    clock.advance(days=30)  # 1 April: five months before the follow-up is due
+    sign_in(client, "ph.instructor")
+    form = client.get(f"/rehab/periods/{ph.period_id}/measurement").text
+    follow = {"item-health": "6", "item-housing": "5"}
+    saved = client.post(
+        f"/rehab/periods/{ph.period_id}/measurement",
+        data={"_csrf_token": token_of(form), "point": "follow_up", "measured_on": "2026-04-01", **follow},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    shown = client.get(f"/rehab/periods/{ph.period_id}").text
+    assert "+2 pistettä" in shown and "0 pistettä" in shown
+    assert "+22,2\xa0%" in shown  # the mean from 4.5 to 5.5
+    assert "Seurantamittaus tehtiin 152 päivää ennen ajankohtaa" in shown

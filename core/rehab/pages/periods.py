@@ -8,7 +8,7 @@ a client shows as a client number, never a name.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -17,19 +17,28 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from sotesilta.core.kernel.clock import local_date, local_to_utc
+from sotesilta.core.kernel.clock import local_date
 from sotesilta.core.kernel.errors import DomainError, InputInvalid
 from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.common import INSTRUCTORS
-from sotesilta.core.kernel.web.forms import FormError, text_field
+from sotesilta.core.kernel.web.forms import FormError
 from sotesilta.core.kernel.web.i18n import N_
 from sotesilta.core.kernel.web.rendering import language_of, page, refusal_status, see_other
 from sotesilta.core.organisations import public as organisations
-from sotesilta.core.rehab.domain import MEASUREMENT_ITEMS, ContactKind, ContactStatus, MeasurementPoint
+from sotesilta.core.rehab.domain import (
+    FOLLOW_UP_EARLY_DAYS,
+    MEASUREMENT_ITEMS,
+    ContactStatus,
+    MeasurementPoint,
+    follow_up_due,
+    follow_up_early_by,
+)
+from sotesilta.core.rehab.pages.plan_form import PLANNED_KINDS, PlanForm, clash_count, clashes_of, plan_error
 from sotesilta.core.rehab.service import (
     contacts,
+    plans,
 )
 from sotesilta.core.rehab.service import (
     feedback as period_feedback,
@@ -49,11 +58,11 @@ from sotesilta.core.rehab.service.outcomes import (
 )
 from sotesilta.core.rehab.service.periods import PeriodView
 
-#: the kinds an instructor plans one by one (group sessions come from a group's meetings)
-PLANNED_KINDS = tuple(k.value for k in ContactKind if k is not ContactKind.GROUP_SESSION)
 OUTCOMES = (ContactStatus.FULFILLED.value, ContactStatus.NOSHOW.value, ContactStatus.CANCELLED.value)
-#: the chart's drawing: a bar per week, this tall at the most
-CHART_HEIGHT, BAR_WIDTH, BAR_GAP = 120, 14, 6
+#: the chart's drawing: a bar per week, this tall at the most, below a margin for the target
+#: line and above a row of week numbers; wide enough a week for "vk 52" under its two bars
+CHART_HEIGHT, CHART_TOP, LABEL_ROW, AXIS_WIDTH, BAR_WIDTH, BAR_GAP = 180, 12, 24, 28, 16, 8
+FLASHES = ("contact", "plan", "opened", "outcome", "cancelled", "measurement", "closed", "feedback")
 
 
 # --- my periods ---------------------------------------------------------------------
@@ -106,64 +115,44 @@ class Bar:
     realised_y: int
     realised_height: int
     target_y: int
-    label: str
+    week: int  # ISO week number, shown as "vk 50"
 
 
-@dataclass
-class PlanForm:
-    kind: str = ContactKind.INDIVIDUAL_MEETING.value
-    day: str = ""
-    start: str = ""
-    minutes: str = "60"
-    place: str = ""
-    video_link: str = ""
-    note: str = ""
+@dataclass(frozen=True)
+class Contacts:
+    """A period's contacts by what the worker does with them."""
+
+    to_record: list[ContactView]  # begun, outcome still to record
+    upcoming: list[ContactView]  # still to come and planned: may be cancelled
+    recorded: list[ContactView]  # with an outcome (or cancelled), newest first
 
     @classmethod
-    def from_form(cls, form: FormMultiDict) -> PlanForm:
+    def of(cls, found: list[ContactView], now: datetime) -> Contacts:
+        booked = ContactStatus.BOOKED.value
         return cls(
-            kind=text_field(form, "kind", 30),
-            day=text_field(form, "day", 10),
-            start=text_field(form, "start", 5),
-            minutes=text_field(form, "minutes", 4),
-            place=text_field(form, "place", 400),
-            video_link=text_field(form, "video_link", 600),
-            note=str(form.get("note") or "").strip()[:2000],
+            [c for c in found if c.status == booked and c.starts_at <= now],
+            [c for c in found if c.status == booked and c.starts_at > now],
+            [c for c in reversed(found) if c.status != booked],
         )
 
-    def to_draft(self) -> contacts.ContactDraft:
-        if self.kind not in PLANNED_KINDS:
-            raise InputInvalid("choose the kind of contact", field="kind")
-        try:
-            day = date.fromisoformat(self.day) if len(self.day) == 10 else None
-        except ValueError:
-            day = None
-        if day is None:
-            raise InputInvalid("give the day as YYYY-MM-DD", field="day")
-        try:
-            start = time.fromisoformat(self.start) if len(self.start) == 5 else None
-        except ValueError:
-            start = None
-        if start is None:
-            raise InputInvalid("give the time as HH:MM", field="start")
-        if not self.minutes.isdigit():
-            raise InputInvalid("give the length in minutes", field="minutes")
-        return contacts.ContactDraft(
-            kind=ContactKind(self.kind),
-            starts_at=local_to_utc(day, start),
-            minutes=int(self.minutes),
-            place=self.place or None,
-            video_link=self.video_link or None,
-            note=self.note or None,
-        )
+
+@dataclass(frozen=True)
+class ItemChange:
+    key: str
+    start: int | None
+    follow_up: int | None
+    change: int | None  # points
 
 
 @dataclass(frozen=True)
 class PeriodScreen:
     period: PeriodView
     intensity: PeriodIntensity
-    contacts: list[ContactView]
+    contacts: Contacts
     measurements: MeasurementSummary
+    items: list[ItemChange]
+    follow_up_due: date
+    follow_up_early_days: int  # > 0 when the follow-up was taken far before it was due
     bars: list[Bar]
     chart_width: int
     chart_top: int  # the value at the top of the chart
@@ -172,26 +161,36 @@ class PeriodScreen:
 
 def chart_bars(intensity: PeriodIntensity) -> tuple[list[Bar], int, int]:
     top = max([intensity.weekly_target, *(w.planned for w in intensity.weeks), 1])
+    base = CHART_TOP + CHART_HEIGHT  # the bars' baseline
 
     def height(value: float) -> int:
         return round(CHART_HEIGHT * value / top)
 
     bars = []
     for n, week in enumerate(intensity.weeks):
-        x = BAR_GAP + n * (2 * BAR_WIDTH + BAR_GAP)
+        x = AXIS_WIDTH + BAR_GAP + n * (2 * BAR_WIDTH + BAR_GAP)
         bars.append(
             Bar(
                 x,
-                CHART_HEIGHT - height(week.planned),
+                base - height(week.planned),
                 height(week.planned),
-                CHART_HEIGHT - height(week.realised),
+                base - height(week.realised),
                 height(week.realised),
-                CHART_HEIGHT - height(week.target),
-                week.week.rpartition("W")[2],
+                base - height(week.target),
+                week.starts_on.isocalendar()[1],
             )
         )
-    width = BAR_GAP + len(bars) * (2 * BAR_WIDTH + BAR_GAP)
+    width = AXIS_WIDTH + BAR_GAP + len(bars) * (2 * BAR_WIDTH + BAR_GAP)
     return bars, width, top
+
+
+def item_rows(summary: MeasurementSummary) -> list[ItemChange]:
+    start, follow = summary.start or {}, summary.follow_up or {}
+    return [
+        ItemChange(key, start.get(key), follow.get(key), summary.item_changes.get(key))
+        for key in MEASUREMENT_ITEMS
+        if key in start or key in follow
+    ]
 
 
 def period_screen(uow: UnitOfWork, principal: Principal, period_id: int) -> PeriodScreen:
@@ -221,29 +220,43 @@ def period_screen(uow: UnitOfWork, principal: Principal, period_id: int) -> Peri
         period_id=period_id,
     )
     bars, width, top = chart_bars(intensity)
-    return PeriodScreen(period, intensity, found, summary, bars, width, top, feedback)
+    policy = rehab_periods.policy_for(uow.plugins.municipalities, period.municipality_code)
+    last_day = period.ended_on or period.planned_end
+    due = follow_up_due(period.starts_on, last_day, policy)
+    early = (
+        follow_up_early_by(period.starts_on, last_day, summary.follow_up_on, policy)
+        if summary.follow_up_on
+        else 0
+    )
+    return PeriodScreen(
+        period,
+        intensity,
+        Contacts.of(found, uow.now),
+        summary,
+        item_rows(summary),
+        due,
+        early if early >= FOLLOW_UP_EARLY_DAYS else 0,
+        bars,
+        width,
+        top,
+        feedback,
+    )
 
 
-PLAN_MESSAGES = {
-    "kind": N_("Choose the kind of contact."),
-    "day": N_("Give the day of the contact within the period."),
-    "starts_at": N_("Give the day of the contact within the period."),
-    "start": N_("Give the time as hours and minutes, for example 13:30."),
-    "minutes": N_("Give the length in minutes (5–480)."),
-    "place": N_("A meeting needs a place or a video link (a place has at most 300 characters)."),
-    "video_link": N_("Give the video link as an https:// address."),
-    "note": N_("The note may have at most 1000 characters."),
-}
-PLAN_TARGETS = {"starts_at": "day", "video_link": "video-link"}
+@dataclass(frozen=True)
+class Flash:
+    """What the last action did, from the redirect's query: counts are bounded numbers."""
 
+    saved: str | None = None
+    planned: int = 0
+    skipped: int = 0
 
-def plan_error(exc: DomainError) -> FormError:
-    if exc.code == "schedule-conflict":
-        return FormError(N_("The time overlaps another appointment of the worker."), {}, "start")
-    if exc.field in PLAN_MESSAGES:
-        target = PLAN_TARGETS.get(exc.field or "", exc.field or "")
-        return FormError(PLAN_MESSAGES[exc.field or ""], {}, target)
-    return FormError(N_("The contact could not be planned: %(reason)s"), {"reason": exc.detail}, "")
+    @classmethod
+    def of(cls, saved: str | None, planned: str | None, skipped: str | None) -> Flash:
+        def count(value: str | None) -> int:
+            return int(value) if value and value.isdigit() and len(value) <= 3 else 0
+
+        return cls(saved if saved in FLASHES else None, count(planned), count(skipped))
 
 
 async def _render_period(
@@ -253,26 +266,45 @@ async def _render_period(
     period_id: int,
     *,
     form: PlanForm | None = None,
-    errors: list[FormError] | None = None,
+    refusal: DomainError | None = None,
     status_code: int = 200,
-    flash: str | None = None,
+    flash: Flash | None = None,
 ) -> Template:
     screen = await runtime.run_db(period_screen, uow, request.user, period_id)
-    errors = errors or []
+    errors = [plan_error(refusal)] if refusal is not None else []
+    clashing, planned = clash_count(refusal)
+    language = language_of(request)
+    codes = runtime.plugins.code_lists
+    labels = {
+        e.code: e.label(language) for e in codes.entries("measurement_item", screen.period.municipality_code)
+    }
     return page(
         request,
         "rehab_period.html",
         status_code=status_code,
+        language=language,
         screen=screen,
         form=form or PlanForm(day=local_date(runtime.clock.now()).isoformat()),
         errors=errors,
         field_errors={e.target: e for e in errors if e.target},
+        clashes=clashes_of(refusal),
+        clashing=clashing,
+        planned=planned,
+        item_labels=labels,
         kinds=PLANNED_KINDS,
         now=runtime.clock.now(),
-        chart_height=CHART_HEIGHT,
-        bar_width=BAR_WIDTH,
-        flash=flash,
+        chart=ChartSize(CHART_HEIGHT, CHART_TOP, LABEL_ROW, AXIS_WIDTH, BAR_WIDTH),
+        flash=flash or Flash(),
     )
+
+
+@dataclass(frozen=True)
+class ChartSize:
+    height: int
+    top: int
+    label_row: int
+    axis: int
+    bar_width: int
 
 
 @get("/rehab/periods/{period_id:int}", guards=INSTRUCTORS, name="web-rehab-period")
@@ -282,9 +314,11 @@ async def period_page(
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
     saved: FromQuery[str | None] = None,
+    planned: FromQuery[str | None] = None,
+    skipped: FromQuery[str | None] = None,
 ) -> Template:
-    """A period: goals, week-by-week intensity, contacts, measurements."""
-    flash = saved if saved in ("contact", "outcome", "measurement", "closed", "feedback") else None
+    """A period: a summary, goals, week-by-week intensity, contacts, measurements, feedback."""
+    flash = Flash.of(saved, planned, skipped)
     return await _render_period(request, uow, runtime, period_id, flash=flash)
 
 
@@ -297,20 +331,31 @@ async def plan_contact(
 ) -> Response[Any]:
     form = PlanForm.from_form(await request.form())
     try:
-        draft = form.to_draft()
+        if form.repeats:
+            result = await runtime.run_db(
+                plans.plan_recurring_contacts,
+                uow,
+                principal=request.user,
+                period_id=period_id,
+                plan=form.to_plan(),
+            )
+            return see_other(
+                f"/rehab/periods/{period_id}?saved=plan&planned={len(result.contact_ids)}"
+                f"&skipped={len(result.skipped_days)}#upcoming"
+            )
         await runtime.run_db(
             contacts.plan_contact,
             uow,
             principal=request.user,
             period_id=period_id,
-            draft=draft,
+            draft=form.to_draft(),
         )
     except DomainError as exc:
         status = refusal_status(uow, exc)
         return await _render_period(
-            request, uow, runtime, period_id, form=form, errors=[plan_error(exc)], status_code=status
+            request, uow, runtime, period_id, form=form, refusal=exc, status_code=status
         )
-    return see_other(f"/rehab/periods/{period_id}?saved=contact#contacts")
+    return see_other(f"/rehab/periods/{period_id}?saved=contact#upcoming")
 
 
 @post(
@@ -335,7 +380,8 @@ async def record_contact_outcome(
         status=ContactStatus(status),
         note=None,
     )
-    return see_other(f"/rehab/periods/{period}?saved=outcome#contacts")
+    saved = "cancelled" if status == ContactStatus.CANCELLED.value else "outcome"
+    return see_other(f"/rehab/periods/{period}?saved={saved}#contacts")
 
 
 # --- 3X10D --------------------------------------------------------------------------

@@ -33,8 +33,8 @@ from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.organisations import public as organisations
 from sotesilta.core.organisations.public import WorkerMunicipality
-from sotesilta.core.rehab.domain import CONTACT_OUTCOMES, ContactKind, ContactStatus
-from sotesilta.core.rehab.service.periods import period_in_scope
+from sotesilta.core.rehab.domain import CONTACT_OUTCOMES, ContactKind, ContactStatus, weekly_meeting_days
+from sotesilta.core.rehab.service.periods import closing_days_of, period_in_scope
 from sotesilta.core.rehab.tables import (
     Contact,
     ContactWorker,
@@ -227,6 +227,24 @@ def appointments_of(uow: UnitOfWork, worker_id: int, start: datetime, end: datet
     return found
 
 
+def conflicts_of(
+    uow: UnitOfWork,
+    worker_ids: Sequence[int],
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    own_contacts: Collection[int] = (),
+) -> list[tuple[int, Appointment]]:
+    """(worker, appointment) pairs that overlap the time (``own_contacts`` are not other)."""
+    return [
+        (worker_id, a)
+        for worker_id in worker_ids
+        for a in appointments_of(uow, worker_id, starts_at, ends_at)
+        # a worker's booked guidance time sits inside a session: the session alone is the conflict
+        if a.kind != "booking" and not (a.kind == "contact" and a.id in own_contacts)
+    ]
+
+
 def _refuse_conflicts(
     uow: UnitOfWork,
     worker_ids: Sequence[int],
@@ -236,23 +254,17 @@ def _refuse_conflicts(
     field: str = "starts_at",
     own_contacts: Collection[int] = (),
 ) -> None:
-    """Refuse a time that overlaps the workers' other appointments (``own_contacts`` are not other)."""
-    for worker_id in worker_ids:
-        clashes = [
-            a
-            for a in appointments_of(uow, worker_id, starts_at, ends_at)
-            # a worker's booked guidance time sits inside a session: the session alone is the conflict
-            if a.kind != "booking" and not (a.kind == "contact" and a.id in own_contacts)
-        ]
-        if clashes:
-            first = clashes[0]
-            raise ScheduleConflict(
-                f"worker {worker_id} has a {first.kind.replace('_', ' ')} "
-                f"{first.starts_at.isoformat()} - {first.ends_at.isoformat()}",
-                field=field,
-                worker_id=worker_id,
-                conflicts=[{"kind": a.kind, "id": a.id} for a in clashes],
-            )
+    """Refuse a time that overlaps the workers' other appointments."""
+    clashes = conflicts_of(uow, worker_ids, starts_at, ends_at, own_contacts=own_contacts)
+    if clashes:
+        worker_id, first = clashes[0]
+        raise ScheduleConflict(
+            f"worker {worker_id} has a {first.kind.replace('_', ' ')} "
+            f"{first.starts_at.isoformat()} - {first.ends_at.isoformat()}",
+            field=field,
+            worker_id=worker_id,
+            conflicts=[{"kind": a.kind, "id": a.id} for w, a in clashes if w == worker_id],
+        )
 
 
 def _view(uow: UnitOfWork, contact: Contact) -> ContactView:
@@ -289,6 +301,59 @@ def _add_contact(uow: UnitOfWork, contact: Contact, worker_ids: Sequence[int]) -
     return contact
 
 
+class CheckedDraft(msgspec.Struct, frozen=True):
+    """A draft the period's rules accept, before its time is checked against the workers'."""
+
+    draft: ContactDraft
+    starts_at: datetime
+    ends_at: datetime
+    place: str | None
+    video_link: str | None
+    worker_ids: tuple[int, ...]
+
+
+def check_draft(uow: UnitOfWork, period: IntensivePeriod, draft: ContactDraft) -> CheckedDraft:
+    """Everything about a planned contact but its workers' other appointments."""
+    if draft.kind is ContactKind.GROUP_SESSION:
+        raise InputInvalid("group sessions come from a group's meetings (createGroup)", field="kind")
+    require_aware(draft.starts_at, "starts_at")
+    starts_at = draft.starts_at.astimezone(uow.now.tzinfo)
+    ends_at = starts_at + _minutes(draft.minutes)
+    _within_period(period, starts_at, ends_at)
+    place, link = _place_and_link(draft.kind, draft.place, draft.video_link)
+    workers = _workers_of(uow, period.municipality_code, draft.worker_ids or (period.responsible_worker_id,))
+    return CheckedDraft(draft, starts_at, ends_at, place, link, workers)
+
+
+def add_planned_contact(
+    uow: UnitOfWork, principal: Principal, period: IntensivePeriod, draft: ContactDraft
+) -> Contact:
+    """Check and add one planned contact, without committing: ``plan_contact`` commits one,
+    a recurring plan commits all of them or none."""
+    sealer, now = uow.sealer, uow.now
+    checked = check_draft(uow, period, draft)
+    _refuse_conflicts(uow, checked.worker_ids, checked.starts_at, checked.ends_at)
+    contact = _add_contact(
+        uow,
+        Contact(
+            period_id=period.id or 0,
+            kind=draft.kind.value,
+            starts_at=checked.starts_at,
+            ends_at=checked.ends_at,
+            place=checked.place,
+            video_link=checked.video_link,
+            status=ContactStatus.BOOKED.value,
+            note=_note(sealer, draft.note),
+            created_by=principal.user_id,
+            created_at=now,
+            updated_at=now,
+        ),
+        checked.worker_ids,
+    )
+    access.log_use(uow, principal, AccessAction.CREATE, "contact", contact.id or 0, period.client_id)
+    return contact
+
+
 def plan_contact(
     uow: UnitOfWork,
     *,
@@ -296,35 +361,8 @@ def plan_contact(
     period_id: int,
     draft: ContactDraft,
 ) -> ContactView:
-    sealer, now = uow.sealer, uow.now
     period = period_in_scope(uow, principal, period_id)
-    if draft.kind is ContactKind.GROUP_SESSION:
-        raise InputInvalid("group sessions come from a group's meetings (createGroup)", field="kind")
-    require_aware(draft.starts_at, "starts_at")
-    starts_at = draft.starts_at.astimezone(now.tzinfo)
-    ends_at = starts_at + _minutes(draft.minutes)
-    _within_period(period, starts_at, ends_at)
-    place, link = _place_and_link(draft.kind, draft.place, draft.video_link)
-    workers = _workers_of(uow, period.municipality_code, draft.worker_ids or (period.responsible_worker_id,))
-    _refuse_conflicts(uow, workers, starts_at, ends_at)
-    contact = _add_contact(
-        uow,
-        Contact(
-            period_id=period.id or 0,
-            kind=draft.kind.value,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            place=place,
-            video_link=link,
-            status=ContactStatus.BOOKED.value,
-            note=_note(sealer, draft.note),
-            created_by=principal.user_id,
-            created_at=now,
-            updated_at=now,
-        ),
-        workers,
-    )
-    access.log_use(uow, principal, AccessAction.CREATE, "contact", contact.id or 0, period.client_id)
+    contact = add_planned_contact(uow, principal, period, draft)
     view = _view(uow, contact)
     uow.commit()
     return view
@@ -439,6 +477,8 @@ class GroupView(msgspec.Struct, frozen=True, kw_only=True):
     worker_ids: tuple[int, ...]
     member_period_ids: tuple[int, ...]
     meetings: tuple[tuple[int, datetime, datetime], ...]  # (id, starts_at, ends_at)
+    #: public holidays (the municipality's closing days) the weekly series stepped over
+    skipped_days: tuple[date, ...] = ()
 
 
 def create_group(
@@ -469,8 +509,9 @@ def create_group(
     for period in periods:
         if period.municipality_code != draft.municipality or period.ended_on is not None:
             raise InputInvalid(f"intensive period {period.id} is not open in {draft.municipality}")
-    first = draft.first_date + timedelta(days=(draft.weekday - draft.first_date.weekday()) % 7)
-    starts = [local_to_utc(first + timedelta(weeks=n), draft.start) for n in range(draft.meetings)]
+    closed = closing_days_of(uow.plugins.municipalities, draft.municipality)
+    days, skipped = weekly_meeting_days(draft.first_date, draft.weekday, draft.meetings, closed)
+    starts = [local_to_utc(day, draft.start) for day in days]
     if starts[0] <= now:
         raise InputInvalid("a group's first meeting is in the future", field="first_date")
     group = RehabGroup(
@@ -525,6 +566,7 @@ def create_group(
         worker_ids=workers,
         member_period_ids=members,
         meetings=tuple(meetings),
+        skipped_days=tuple(skipped),
     )
 
 

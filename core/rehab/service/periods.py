@@ -9,6 +9,7 @@ period is access-logged.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 import msgspec
@@ -103,6 +104,15 @@ def policy_for(registry: MunicipalityRegistry, municipality: str) -> RehabPolicy
     if profile is None or profile.rehab is None:
         raise ServiceNotOffered(f"municipality {municipality} does not offer intensive rehabilitation")
     return profile.rehab
+
+
+def closing_days_of(registry: MunicipalityRegistry, municipality: str) -> Callable[[date], bool]:
+    """Whether the municipality's units are closed on a day: public holidays, as for guidance
+    sessions (the municipality's plugin decides on Midsummer Eve and Christmas Eve)."""
+    profile = registry.get(municipality)
+    if profile is None:
+        raise ServiceNotOffered(f"no municipality {municipality}")
+    return profile.closing_days.is_closed
 
 
 def period_in_scope(uow: UnitOfWork, principal: Principal, period_id: int) -> IntensivePeriod:
@@ -201,6 +211,16 @@ def open_intensive_period(
     principal: Principal,
     draft: PeriodDraft,
 ) -> PeriodView:
+    period = add_intensive_period(uow, principal, draft)
+    view = period_view(uow, period)
+    uow.commit()
+    log.info("intensive period opened", extra={"period_id": view.id, "by": principal.user_id})
+    return view
+
+
+def add_intensive_period(uow: UnitOfWork, principal: Principal, draft: PeriodDraft) -> IntensivePeriod:
+    """Check and add a period under its decision, without committing (a plan of contacts may
+    follow in the same transaction)."""
     sealer, registry, now = uow.sealer, uow.plugins.municipalities, uow.now
     access.require_role(principal, Role.INSTRUCTOR)
     decision = uow.session.get(ServiceDecision, draft.decision_id)
@@ -248,10 +268,7 @@ def open_intensive_period(
     )
     _add_goals(uow, period.id or 0, draft.goals)
     access.log_use(uow, principal, AccessAction.CREATE, "intensive_period", period.id or 0, client.id or 0)
-    view = period_view(uow, period)
-    uow.commit()
-    log.info("intensive period opened", extra={"period_id": view.id, "by": principal.user_id})
-    return view
+    return period
 
 
 def _add_goals(uow: UnitOfWork, period_id: int, goals: tuple[GoalDraft, ...]) -> None:

@@ -181,6 +181,28 @@ def _seed_rehab_and_admin(runtime, plugins, now: datetime) -> None:  # type: ign
                 goals=(rehab_periods.GoalDraft("Arjen rytmi"),),
             ),
         )
+    # a second client with a decision and no period yet: the worker opens it in the browser
+    with runtime.uow() as uow:
+        waiting = clients.create_client(
+            uow,
+            principal=principal,
+            municipality="398",
+            name="Odottava Asiakas",
+            identity_code=identity_code(date(today.year - 21, 9, 9), 902),
+            phone=None,
+            language="fi",
+            index_key=runtime.index_key,
+        ).id
+    with runtime.uow() as uow:
+        rehab_periods.create_service_decision(
+            uow,
+            principal=principal,
+            client_id=waiting,
+            decided_on=today - timedelta(days=2),
+            valid_from=today,
+            valid_until=today + timedelta(days=365),
+            decision_maker="Asiakasohjaus / Lahden tiimi",
+        )
 
 
 def _seed_past_visits(runtime, plugins, worker_id: int, station_id: int, now: datetime):  # type: ignore[no-untyped-def]
