@@ -65,7 +65,8 @@ FIELD_MESSAGES = {
         "Choose an instructor of the municipality you consult, or leave the choice to its social care."
     ),
     "client_id": N_(
-        "The client was not found in your municipalities: find the client again on the consents page."
+        "The client was not found in your county, or you have no client relationship with them: "
+        "find the client again on the consents page."
     ),
 }
 TARGETS = {

@@ -357,9 +357,13 @@ def test_a_consent_to_the_countys_social_care_covers_its_municipalities_and_no_o
     [
         ({"to_worker_id": "lohja"}, "Valitse konsultoitavan kunnan sosiaaliohjaaja", "to-worker"),
         ({"to_worker_id": "999"}, "Valitse konsultoitavan kunnan sosiaaliohjaaja", "to-worker"),
-        ({"client": "x1"}, "Asiakasta ei löytynyt kunnistasi", "client-named"),
-        ({"client": "²"}, "Asiakasta ei löytynyt kunnistasi", "client-named"),  # a digit, not a number
-        ({"client": "999"}, "Asiakasta ei löytynyt kunnistasi", "client-named"),
+        ({"client": "x1"}, "Asiakasta ei löytynyt hyvinvointialueeltasi", "client-named"),
+        (
+            {"client": "²"},
+            "Asiakasta ei löytynyt hyvinvointialueeltasi",
+            "client-named",
+        ),  # a digit, not a number
+        ({"client": "999"}, "Asiakasta ei löytynyt hyvinvointialueeltasi", "client-named"),
     ],
 )
 def test_a_foreign_instructor_or_client_is_a_422_beside_its_field(
@@ -392,7 +396,7 @@ def test_a_nurse_without_a_relationship_cannot_name_the_client(client, schedulin
     )
     sign_in(client, scheduling.lohja_nurse.username)
     refused = ask_named(client, client_id, municipality="444")
-    assert refused.status_code == 422 and "Asiakasta ei löytynyt kunnistasi" in refused.text
+    assert refused.status_code == 422 and "Asiakasta ei löytynyt hyvinvointialueeltasi" in refused.text
     assert count(runtime, Consultation) == 0
 
 
