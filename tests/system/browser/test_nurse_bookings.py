@@ -22,8 +22,8 @@ BOOKING = re.compile(r".*/bookings/(\d+)$")
 def sign_in(page, username: str, *, swedish: bool = False) -> None:  # type: ignore[no-untyped-def]
     page.goto("/login")
     if swedish:
-        page.get_by_role("button", name="Svenska").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Svenska").click()
     page.locator("#username").fill(username)
     page.locator("#password").fill(PASSWORD)
     page.locator("#password").press("Enter")
@@ -141,13 +141,13 @@ def test_changing_the_station_keeps_what_was_typed_and_the_earliest_times_are_on
     page.locator("#client-age").fill("51")
     page.locator("#note").fill("Kirjoitettu ennen aseman vaihtoa")
     page.locator("#station-picker").select_option(label="Tapiolan terveysasema")
-    page.get_by_role("button", name="Näytä ajat").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Näytä ajat").click()
     assert page.locator("#station-picker option:checked").inner_text() == "Tapiolan terveysasema"
     assert page.locator("#client-name").input_value() == "Asemaa Vaihtava"
     assert page.locator("#note").input_value() == "Kirjoitettu ennen aseman vaihtoa"
-    page.get_by_role("button", name="Aikaisimmat vapaat ajat kaikilla asemilla").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Aikaisimmat vapaat ajat kaikilla asemilla").click()
     earliest = page.locator("ul[aria-labelledby=earliest-title] input[name=slot_id]")
     assert earliest.count() > 8
     assert page.locator("#client-age").input_value() == "51"
@@ -196,8 +196,8 @@ def test_the_new_pages_have_no_serious_accessibility_violation(scan_page, server
     sign_in(page, "espoo.nurse")
     booking_id = book(page, "Axe Asiakas")
     assert_accessible(page, "axe-booking-with-cancel")
-    page.locator("#cancel-button").click()  # no reason
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("#cancel-button").click()  # no reason
     assert page.get_by_role("alert").is_visible()
     assert_accessible(page, "axe-cancel-errors")
     page.goto(f"/bookings/{booking_id}/move")
@@ -209,8 +209,8 @@ def test_the_new_pages_have_no_serious_accessibility_violation(scan_page, server
     page.goto("/orphaned")
     assert_accessible(page, "axe-orphaned")
     page.goto("/book")
-    page.get_by_role("button", name="Aikaisimmat vapaat ajat kaikilla asemilla").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Aikaisimmat vapaat ajat kaikilla asemilla").click()
     assert_accessible(page, "axe-book-earliest")
     page.goto(f"/bookings/{booking_id}")
     page.locator("#cancel-reason").fill("Asiakas perui")
