@@ -126,14 +126,16 @@ def test_a_note_of_the_limit_is_accepted():
     check_request(replace(REQUEST, note="x" * 1000), REASONS)
 
 
-def test_a_client_record_of_another_municipality_is_not_found():
-    ensure_client_of(None, None, "049")
-    ensure_client_of(5, "049", "049")
+def test_a_client_record_of_another_county_is_not_found():
+    ensure_client_of(None, None, "03")
+    ensure_client_of(5, "03", "03")  # a Lohja resident at an Espoo station: the same county
     with pytest.raises(RecordNotFound) as refused:
-        ensure_client_of(5, "444", "049")
+        ensure_client_of(5, "09", "03")  # a Päijät-Häme record at a Länsi-Uusimaa station
     assert refused.value.field == "client_id"
     with pytest.raises(RecordNotFound):
-        ensure_client_of(5, None, "049")  # no such record at all
+        ensure_client_of(5, None, "03")  # no such record at all
+    with pytest.raises(RecordNotFound):
+        ensure_client_of(5, "03", None)  # a station of no registered municipality
 
 
 def test_a_walk_in_only_station_takes_no_bookings():

@@ -428,3 +428,27 @@ def test_hook_sotesilta_event(client, scheduling, nurse, runtime):
     assert heard[1].facts["from"] == made.json()["id"] and heard[0].facts["station"] == "espoo-leppavaara"
     assert not any("Salainen" in str(v) or "huoli" in str(v) for e in heard for v in e.facts.values())
     assert client.get(f"/api/v1/bookings/{made.json()['id']}", headers=nurse).status_code == 200
+
+
+def test_a_client_living_in_lohja_is_booked_at_an_espoo_station_on_the_countys_one_record(
+    client, scheduling, nurse, runtime
+):
+    # Espoo and Lohja are both Länsi-Uusimaa: the county keeps one record, wherever she lives
+    lives_in_lohja = client.post(
+        "/api/v1/clients",
+        json={
+            "municipality": "444",
+            "name": "Lohjan Asukas",
+            "identity_code": "010185-912T",
+            "language": "fi",
+        },
+        headers=nurse,
+    )
+    assert lives_in_lohja.status_code == 201, lives_in_lohja.text
+    client_id = lives_in_lohja.json()["id"]
+    assert lives_in_lohja.json()["county_code"] == "03"
+    slot_id = free_slots(client, nurse)[0]["slot_id"]
+    booked = client.post("/api/v1/bookings", json=booking_body(slot_id, client_id=client_id), headers=nurse)
+    assert booked.status_code == 201, booked.text
+    assert booked.json()["client_id"] == client_id
+    assert count_bookings(runtime) == 1

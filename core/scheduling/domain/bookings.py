@@ -269,10 +269,11 @@ def check_request(request: BookingRequest, known_reasons: frozenset[str]) -> Non
         raise InputInvalid(f"the note may have at most {NOTE_MAX} characters", field="note")
 
 
-def ensure_client_of(client_id: int | None, owner: str | None, municipality: str) -> None:
-    """A registered client record named in a booking must be the slot's municipality's."""
-    if client_id is not None and owner != municipality:
-        raise RecordNotFound(f"no client {client_id} in {municipality}", field="client_id")
+def ensure_client_of(client_id: int | None, owner: str | None, county: str | None) -> None:
+    """A registered client record named in a booking must be the slot's county's: the county
+    keeps one record per person, wherever in it they live and are received."""
+    if client_id is not None and (owner is None or owner != county):
+        raise RecordNotFound(f"no client {client_id} in county {county}", field="client_id")
 
 
 def ensure_takes_bookings(booking_mode: BookingMode, station_name: str) -> None:
@@ -312,7 +313,7 @@ def check_booking(
     )
     assert slot is not None  # ensure_bookable refused a missing slot
     check_request(request, known_reasons)
-    ensure_client_of(request.client_id, client_owner, slot.municipality)
+    ensure_client_of(request.client_id, client_owner, profile.county.code if profile else None)
     phone = normalise_phone(request.client.phone) if request.client.phone else None
     ensure_takes_bookings(slot.booking_mode, slot.station_name)
     ensure_age_eligible(profile, request.client.age)

@@ -206,11 +206,11 @@ def _facts(row: Row[Any] | None) -> SlotFacts | None:
 
 
 def _client_owner(uow: UnitOfWork, principal: Principal, client_id: int | None) -> str | None:
-    """The home municipality of a registered client named in the booking: only a client the
-    user may open (a relationship or a stated reason), so a booking cannot make one."""
+    """The county of a registered client named in the booking: only a client the user may
+    open (a relationship or a stated reason), so a booking cannot make one."""
     if client_id is None:
         return None
-    return clients.client_access(uow, principal, client_id).client.municipality_code
+    return clients.client_access(uow, principal, client_id).client.county_code
 
 
 _BOOKING = table_of(Booking)
