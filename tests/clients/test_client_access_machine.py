@@ -1,18 +1,19 @@
-"""A hypothesis state machine over registrations, named consultations, reads and time: a
+"""A hypothesis state machine over registrations, bookings, named consultations, reads and time: a
 client's data is readable by a user exactly when a relationship or a live stated reason
 exists, never across counties, and every allowed read is in the access log with its basis.
 
 Users: an Espoo and a Lohja nurse (one county, Länsi-Uusimaa), an Espoo instructor with a
 worker record (social care: an unaddressed consultation in Espoo is in her unit's worklist)
-and a Lahti nurse (Päijät-Häme, another county).
+and a Lahti nurse (Päijät-Häme, another county). The Espoo nurse books the instructor's
+guidance times for registered clients: the booker and the instructor booked are then related.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
-from conftest import add_worker, machine_runtime
+from conftest import add_worker, machine_runtime, station_id
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -32,8 +33,11 @@ from sotesilta.core.accounts import service as accounts
 from sotesilta.core.clients import service as clients
 from sotesilta.core.clients.access import REASON_HOLDS
 from sotesilta.core.consultations import service as consultations
+from sotesilta.core.kernel.clock import HELSINKI
 from sotesilta.core.kernel.errors import AccessReasonRequired, RecordNotFound
 from sotesilta.core.kernel.privacy import AccessReason, AccessReasonCode
+from sotesilta.core.scheduling.domain.bookings import ClientDetails
+from sotesilta.core.scheduling.service import bookings, sessions, slots
 
 USERS = {  # username: (roles, municipality, county)
     "espoo.nurse": (["health_staff"], "049", "03"),
@@ -65,11 +69,12 @@ def test_a_client_is_readable_exactly_with_a_relationship_or_a_stated_reason(
                         station_keys=[],
                     )
                 if "instructor" in roles:
-                    add_worker(self.runtime, user.id, municipality, "Elina Ohjaaja")
+                    self.worker_id = add_worker(self.runtime, user.id, municipality, "Elina Ohjaaja")
             self.principals = {}
             for username in USERS:
                 with self.runtime.uow() as uow:
                     self.principals[username] = accounts.principal_of_user(uow, username)
+            self._guidance_times()
             self.clients: dict[int, str] = {}  # client id: county
             self.related: set[tuple[str, int]] = set()
             self.granted: dict[tuple[str, int], object] = {}  # (user, client): until
@@ -77,6 +82,39 @@ def test_a_client_is_readable_exactly_with_a_relationship_or_a_stated_reason(
 
         def now(self):  # type: ignore[no-untyped-def]
             return self.runtime.clock.now()
+
+        def _guidance_times(self) -> None:
+            """The instructor's guidance times at Leppävaara on every weekday, for three weeks."""
+            with self.runtime.uow() as uow:
+                accounts.add_user(
+                    uow,
+                    username="espoo.admin",
+                    display_name="espoo.admin",
+                    password="correct-horse-battery",
+                    roles=["admin"],
+                    municipalities=["049"],
+                    station_keys=[],
+                )
+            with self.runtime.uow() as uow:
+                admin = accounts.principal_of_user(uow, "espoo.admin")
+            today = self.now().astimezone(HELSINKI).date()
+            for weekday in range(5):
+                with self.runtime.uow() as uow:
+                    sessions.create_session_rule(
+                        uow,
+                        principal=admin,
+                        draft=sessions.SessionRuleDraft(
+                            worker_id=self.worker_id,
+                            station_id=station_id(self.runtime, "espoo-leppavaara"),
+                            weekday=weekday,
+                            start=time(8),
+                            end=time(16),
+                            first_date=today + timedelta(days=(weekday - today.weekday()) % 7),
+                            interval_weeks=1,
+                            slot_minutes=30,
+                        ),
+                        horizon=timedelta(weeks=3),
+                    )
 
         def may_read(self, user: str, client_id: int) -> bool:
             if self.clients[client_id] != USERS[user][2]:
@@ -101,6 +139,35 @@ def test_a_client_is_readable_exactly_with_a_relationship_or_a_stated_reason(
                 )
             self.clients[made.id] = county
             self.related.add((user, made.id))
+
+        @precondition(lambda self: self.clients)
+        @rule(pick=st.integers(min_value=0))
+        def book(self, pick: int) -> None:
+            """The Espoo nurse books a guidance time for a registered client: only one she may
+            open, and then the instructor booked may open the client too."""
+            client_id = sorted(self.clients)[pick % len(self.clients)]
+            nurse = self.principals["espoo.nurse"]
+            with self.runtime.uow() as uow:
+                free = slots.find_free_slots(
+                    uow, principal=nurse, municipality="049", scope=slots.SearchScope.MUNICIPALITY, limit=1
+                )
+            if not free:
+                return
+            request = bookings.BookingRequest(
+                slot_id=free[0].slot_id,
+                reasons=("loneliness",),
+                client=ClientDetails(name="Asiakas", phone=None, age=40),
+                client_id=client_id,
+            )
+            try:
+                with self.runtime.uow() as uow:
+                    bookings.create_booking(uow, principal=nurse, request=request)
+                allowed = True
+            except (AccessReasonRequired, RecordNotFound):
+                allowed = False
+            assert allowed == self.may_read("espoo.nurse", client_id), client_id
+            if allowed:
+                self.related.update({("espoo.nurse", client_id), ("espoo.instructor", client_id)})
 
         @precondition(lambda self: self.clients)
         @rule(user=st.sampled_from(NURSES), pick=st.integers(min_value=0))
