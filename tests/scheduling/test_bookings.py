@@ -452,3 +452,21 @@ def test_a_client_living_in_lohja_is_booked_at_an_espoo_station_on_the_countys_o
     assert booked.status_code == 201, booked.text
     assert booked.json()["client_id"] == client_id
     assert count_bookings(runtime) == 1
+
+
+def test_a_slot_starting_this_very_moment_is_not_offered_for_it_cannot_be_booked(
+    scheduling, runtime, clock, principal_of
+):
+    # found by the client-access state machine: the search offered it, the booking refused it
+    from sotesilta.core.scheduling.service import slots as slot_search
+
+    nurse = principal_of(scheduling.nurse)
+    clock.advance(seconds=(datetime(2026, 3, 3, 7, 0, tzinfo=UTC) - clock.now()).total_seconds())
+    with runtime.uow() as uow:
+        offered = slot_search.find_free_slots(
+            uow, principal=nurse, municipality="049", scope=slot_search.SearchScope.MUNICIPALITY, limit=2
+        )
+    assert [s.starts_at for s in offered] == [
+        datetime(2026, 3, 3, 7, 45, tzinfo=UTC),
+        datetime(2026, 3, 3, 8, 30, tzinfo=UTC),
+    ]

@@ -155,7 +155,11 @@ def _candidates(
         raise InputInvalid("the search period must be positive and at most a year", field="until")
     stations = _station_ids(uow, municipality, station_id, scope)
     chosen = free_slot_query(now, principal.user_id).where(
-        col(Slot.station_id).in_(stations), col(Slot.starts_at) >= start, col(Slot.starts_at) < until
+        col(Slot.station_id).in_(stations),
+        col(Slot.starts_at) >= start,
+        col(Slot.starts_at) < until,
+        # one starting this very moment is past for booking (check_booking): never offer it
+        col(Slot.starts_at) > now,
     )
     if language is not None:
         speakers = select(col(Worker.id)).where(
