@@ -117,8 +117,11 @@ def statistics_screen(
     offered = [a for a, _ in areas]
     # a report kept county-wide opens on the county for whoever may read it so
     wanted = area or ((offered[-1] if chosen.county is not None else offered[0]) if offered else None)
-    if area is not None and area not in offered and area in principal.municipalities and offered:
-        wanted = offered[0]  # another report's municipality of hers: this report's first instead
+    hers = area is not None and (
+        area in principal.municipalities or area.removeprefix(COUNTY_PREFIX) in principal.counties
+    )
+    if area is not None and area not in offered and hers and offered:
+        wanted = offered[0]  # another report's area of hers: this report's first instead
     scope = area_scope(wanted or "")
     report = statistics.get_report(
         uow,

@@ -34,7 +34,7 @@ TEXTS = {
         "advice": "Kom några minuter före utsatt tid. Om du inte kan komma, meddela hälsostationen.",
         "video_advice": "Öppna länken några minuter före utsatt tid.",
         "feedback": "Berätta efter besöket om det var till hjälp (anonymt)",
-        "format": "EEEE d.M.yyyy 'kl.' HH.mm",
+        "format": "EEEE d.M.yyyy 'kl.' H.mm",  # as the pages write times
         "locale": "sv_FI",
     },
     "en": {
@@ -75,8 +75,8 @@ def _when(starts_at: datetime, language: str) -> str:
     """The time as the client reads it; cached: babel's formatting costs more than
     the rest of a booking's answer, and a station's slots repeat."""
     texts = TEXTS[language]
-    when = format_datetime(starts_at.astimezone(HELSINKI), texts["format"], locale=_locale(texts["locale"]))
-    return when[:1].upper() + when[1:]
+    # after "Aika:" the weekday stays lowercase, as Finnish and Swedish write it
+    return format_datetime(starts_at.astimezone(HELSINKI), texts["format"], locale=_locale(texts["locale"]))
 
 
 def client_instructions(
