@@ -444,7 +444,7 @@ def test_a_part_day_absence_keeps_the_rest_of_the_session(client, runtime, sched
     assert recorded.status_code == 303, recorded.text
     assert "cancelled=0" in recorded.headers["location"] and "orphaned=1" in recorded.headers["location"]
     assert (
-        "1 vastaanottoa jää voimaan ilman poissaolon aikoja" in client.get(recorded.headers["location"]).text
+        "1 vastaanotto jää voimaan ilman poissaolon aikoja" in client.get(recorded.headers["location"]).text
     )
     with runtime.uow() as uow:
         absence = uow.session.scalars(select(Absence)).one()

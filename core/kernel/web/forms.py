@@ -27,6 +27,9 @@ class FormError:
     message: str
     params: dict[str, Any]
     target: str  # the id of the input the error summary links to
+    #: a message that counts: its plural, and the count (``%(num)s``) that chooses the form
+    plural: str | None = None
+    count: int = 0
 
 
 def draft_of(kind: type[T], values: Mapping[str, Any]) -> T:

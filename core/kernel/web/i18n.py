@@ -51,6 +51,12 @@ def N_(message: str) -> str:
     return message
 
 
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a message that counts (``%(num)s``) for extraction with its plural; it is
+    translated where it is shown, with ``ngettext`` and the count."""
+    return singular, plural
+
+
 def _read(source: Any, language: str) -> Catalog:
     with source.open("rb") as po:
         return read_po(po, locale=language)
