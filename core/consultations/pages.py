@@ -38,7 +38,7 @@ from sotesilta.core.kernel.privacy import ConsentScope
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.common import BOOKERS, county_of, is_number, municipality_choices
-from sotesilta.core.kernel.web.forms import FormError
+from sotesilta.core.kernel.web.forms import FormError, counted_error
 from sotesilta.core.kernel.web.i18n import N_, N_plural
 from sotesilta.core.kernel.web.rendering import page, page_exists, see_other
 from sotesilta.core.organisations import public as organisations
@@ -91,7 +91,7 @@ def consultation_error(exc: DomainError) -> FormError:
     message = FIELD_MESSAGES.get(exc.field or "", N_("The message could not be sent: %(reason)s"))
     target = TARGETS.get(exc.field or "", "")
     if isinstance(message, tuple):
-        return FormError(message[0], {}, target, plural=message[1], count=TEXT_MAX)
+        return counted_error(message, target, TEXT_MAX)
     params = {} if exc.field in FIELD_MESSAGES else {"reason": exc.detail}
     return FormError(message, params, target)
 

@@ -72,7 +72,8 @@ def test_finnish_and_swedish_are_fully_translated_with_the_same_placeholders(lan
 #: a figure followed by what it counts ("%(num)s sessions", "%(days)s days"): the message
 #: needs the language's plural forms, which only ``ngettext`` gives ("1 vastaanotto",
 #: "2 vastaanottoa"; "1 mottagning", "2 mottagningar")
-COUNTED = re.compile(r"%\((\w+)\)[sd] (?!(?:has|was|is|were|are|as|of|at|to|and|or)\b)([a-z]+s)\b")
+_NOT_A_NOUN = r"(?!(?:has|was|is|were|are|as|of|at|to|and|or|in|on|for|by|with|from|this|its)\b)"
+COUNTED = re.compile(rf"%\((\w+)\)[sd] (?:{_NOT_A_NOUN}[a-z-]+ ){{0,2}}{_NOT_A_NOUN}([a-z]+s)\b")
 
 
 def needs_plural_forms(message_id: str) -> bool:
@@ -82,6 +83,7 @@ def needs_plural_forms(message_id: str) -> bool:
 def test_the_plural_check_knows_a_count_from_other_figures():
     assert needs_plural_forms("The rule was saved: %(num)s sessions were made.")
     assert needs_plural_forms("no contact for %(days)s days")
+    assert needs_plural_forms("The station has %(num)s booked visits ahead.")
     assert not needs_plural_forms("Number %(number)s called.")
     assert not needs_plural_forms("Client no. %(client)s has no consent")
     assert not needs_plural_forms("%(booked)s of %(slots)s")

@@ -32,6 +32,11 @@ class FormError:
     count: int = 0
 
 
+def counted_error(message: tuple[str, str], target: str, count: int, **params: Any) -> FormError:
+    """An error that counts something: ``message`` is marked with ``N_plural``."""
+    return FormError(message[0], dict(params), target, plural=message[1], count=count)
+
+
 def draft_of(kind: type[T], values: Mapping[str, Any]) -> T:
     """A use case's draft from a form's fields (text converted as HTML forms send it); a field
     the draft refuses is named in an ``InputInvalid``, as a use case names its own."""

@@ -207,6 +207,12 @@ class Dates:
         """A calendar day (no time of day), e.g. ``tiistai 3.3.2026``"""
         return format_date(value, "cccc d.M.yyyy", locale=self.locale)
 
+    def numeric_day(self, value: Day) -> str:
+        """e.g. ``3.3.2026``: where a word inflects the day ("3.3.2026 alkaen"), which a
+        weekday's name would have to follow ("tiistaista alkaen"), or the weekday is said
+        beside it."""
+        return format_date(value, "d.M.yyyy", locale=self.locale)
+
     def short_day(self, value: Day) -> str:
         """e.g. ``ti 3.3.``"""
         return format_date(value, "ccc d.M.", locale=self.locale)
