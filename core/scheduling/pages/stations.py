@@ -154,7 +154,7 @@ async def _save(
         else:
             status = refusal_status(uow, exc)
         booked = exc.extra.get("bookings") if isinstance(exc, StationHasBookings) else None
-        times = [(b["id"], datetime.fromisoformat(b["starts_at"])) for b in booked or []]  # type: ignore[index]
+        times = [(b["id"], datetime.fromisoformat(b["starts_at"])) for b in booked or []]  # type: ignore[attr-defined]
         return await _render(
             request,
             uow,
