@@ -32,7 +32,7 @@ from sotesilta.core.kernel.errors import (
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.organisations import public as organisations
-from sotesilta.core.organisations.public import BookingMode, Station
+from sotesilta.core.organisations.public import BookingMode, Station, Worker
 from sotesilta.core.scheduling.domain.bookings import LANGUAGES, Referrer, WalkInStatus
 from sotesilta.core.scheduling.domain.sessions import SessionStatus
 from sotesilta.core.scheduling.tables import GuidanceSession, WalkInPlace, WalkInReason
@@ -288,6 +288,41 @@ def walk_in_queue(uow: UnitOfWork, *, principal: Principal, session_id: int) -> 
     )
 
 
+class WalkInDesk(msgspec.Struct, frozen=True):
+    """What the queue page shows: the session's walk-in, its queue, and whether the one
+    asking calls the numbers (its instructor) or only registers arrivals."""
+
+    session_id: int
+    station_id: int
+    municipality: str
+    worker_name: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    status: str
+    queue: Queue
+    may_call: bool
+
+
+def walk_in_desk(uow: UnitOfWork, *, principal: Principal, session_id: int) -> WalkInDesk:
+    queue = walk_in_queue(uow, principal=principal, session_id=session_id)
+    guidance_session = _walk_in_session(uow, principal, session_id)
+    worker_name = uow.session.scalar(
+        select(col(Worker.display_name)).where(col(Worker.id) == guidance_session.worker_id)
+    )
+    may_call = principal.has_any_role(Role.INSTRUCTOR) and _calls_numbers(uow, principal, guidance_session)
+    return WalkInDesk(
+        session_id,
+        guidance_session.station_id,
+        _municipality(uow, guidance_session),
+        worker_name or "",
+        guidance_session.walk_in_starts_at,
+        guidance_session.walk_in_ends_at,
+        guidance_session.status,
+        queue,
+        may_call,
+    )
+
+
 def waiting_counts(uow: UnitOfWork, session_ids: Sequence[int]) -> dict[int, int]:
     """How many wait in each of these sessions (for a list of sessions the caller may see)."""
     rows = uow.session.execute(
@@ -305,12 +340,17 @@ def _own_walk_in_session(uow: UnitOfWork, principal: Principal, session_id: int)
     """The session, for its instructor (or an instructor of its station): they call the numbers."""
     access.require_role(principal, Role.INSTRUCTOR)
     guidance_session = _walk_in_session(uow, principal, session_id)
-    if (
-        guidance_session.worker_id != organisations.own_worker_id(uow, principal)
-        and guidance_session.station_id not in principal.station_ids
-    ):
+    if not _calls_numbers(uow, principal, guidance_session):
         raise RecordNotFound(f"no session {session_id} of yours")
     return guidance_session
+
+
+def _calls_numbers(uow: UnitOfWork, principal: Principal, guidance_session: GuidanceSession) -> bool:
+    """The session's own instructor, or one of its station (Lohja's two take turns)."""
+    return (
+        guidance_session.worker_id == organisations.own_worker_id(uow, principal)
+        or guidance_session.station_id in principal.station_ids
+    )
 
 
 def call_next_walk_in(uow: UnitOfWork, *, principal: Principal, session_id: int) -> QueueEntry:
@@ -370,11 +410,13 @@ def mark_walk_in_seen(uow: UnitOfWork, place_id: int) -> None:
 __all__ = [
     "Queue",
     "QueueEntry",
+    "WalkInDesk",
     "WalkInQueueEmpty",
     "call_next_walk_in",
     "mark_walk_in_seen",
     "register_walk_in",
     "return_to_queue",
     "waiting_counts",
+    "walk_in_desk",
     "walk_in_queue",
 ]
