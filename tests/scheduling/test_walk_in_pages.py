@@ -94,6 +94,18 @@ def test_an_arrival_before_the_walk_in_opens_is_refused_with_the_choices_kept(
     assert "Jonossa on 0 asiakasta." in refused.text
 
 
+def test_before_and_after_the_walk_in_the_queue_page_says_so_instead_of_a_form(
+    client, scheduling, walk_in_session, clock
+):
+    sign_in(client, scheduling.lohja_nurse.username)
+    before = client.get(f"/walk-ins/{walk_in_session}").text  # 10.00
+    assert "Avovastaanotto alkaa klo 12.00." in before and "/arrivals" not in before
+    clock.advance(hours=4)  # 14.00: over
+    sign_in(client, scheduling.lohja_nurse.username)
+    after = client.get(f"/walk-ins/{walk_in_session}").text
+    assert "Avovastaanotto on päättynyt" in after and "/arrivals" not in after
+
+
 def test_an_unknown_reason_comes_back_beside_the_reasons(client, scheduling, walk_in_session, clock):
     clock.advance(hours=2, minutes=30)
     sign_in(client, scheduling.lohja_nurse.username)

@@ -301,6 +301,9 @@ class WalkInDesk(msgspec.Struct, frozen=True):
     status: str
     queue: Queue
     may_call: bool
+    #: "open", "not_open_yet", "closed" (its time is over) or "cancelled": arrivals are
+    #: registered only while it is open
+    state: str = "open"
 
 
 def walk_in_desk(uow: UnitOfWork, *, principal: Principal, session_id: int) -> WalkInDesk:
@@ -320,7 +323,18 @@ def walk_in_desk(uow: UnitOfWork, *, principal: Principal, session_id: int) -> W
         guidance_session.status,
         queue,
         may_call,
+        _state(guidance_session, uow.now),
     )
+
+
+def _state(guidance_session: GuidanceSession, now: datetime) -> str:
+    try:
+        _check_open(guidance_session, now)
+    except WalkInClosed as exc:
+        if guidance_session.status != SessionStatus.SCHEDULED.value:
+            return "cancelled"
+        return "not_open_yet" if exc.extra.get("not_open_yet") else "closed"
+    return "open"
 
 
 def waiting_counts(uow: UnitOfWork, session_ids: Sequence[int]) -> dict[int, int]:
