@@ -171,6 +171,7 @@ def test_the_queue_page_reads_in_swedish(client, scheduling, walk_in_session, cl
     make_user("lojo.nurse", ["health_staff"], ["444"], ["lohja-keskusta"])
     sign_in(client, "lojo.nurse")
     client.cookies.set("sotesilta_lang", "sv")
+    assert '<option value="sv" selected>' in client.get(f"/walk-ins/{walk_in_session}").text
     registered = arrive(client, walk_in_session, referrer="staff", preferred_language="sv")
     text = client.get(registered.headers["location"]).text
     assert "Ankomsten registrerad: nummer 1. Plats i kön: 1." in text

@@ -132,7 +132,8 @@ async def _render(
         station_name=names.get(desk.station_id, ""),
         reasons=reasons,
         reason_labels=dict(reasons),
-        form=form or ArrivalForm(),
+        # a new arrival's language starts as the page's: staff reading Swedish mostly receive Swedish
+        form=form or ArrivalForm(preferred_language=language if language in LANGUAGES else "fi"),
         errors=errors,
         field_errors={e.target: e for e in errors if e.target},
         flash=flash or Flash(),
