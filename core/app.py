@@ -63,6 +63,7 @@ from sotesilta.core.scheduling.pages import client_links as client_links_pages
 from sotesilta.core.scheduling.pages import rules as rules_pages
 from sotesilta.core.scheduling.pages import sessions as sessions_pages
 from sotesilta.core.scheduling.pages import stations as station_pages
+from sotesilta.core.scheduling.pages import walk_ins as walk_in_pages
 from sotesilta.core.statistics import pages as statistics_pages
 from sotesilta.core.statistics.api import rehab_report as rehab_report_api
 from sotesilta.core.statistics.api import reports as statistics_api
@@ -113,6 +114,7 @@ PAGE_MODULES = (
     users_pages,
     sign_in_pages,
     bookings_pages,
+    walk_in_pages,
     client_links_pages,
     consultations_pages,
     feedback_pages,

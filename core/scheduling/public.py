@@ -16,6 +16,7 @@ from sotesilta.core.scheduling.service.walk_ins import (
     Queue,
     WalkInQueueEmpty,
     call_next_walk_in,
+    mark_walk_in_seen,
     walk_in_queue,
 )
 from sotesilta.core.scheduling.tables import Absence, Booking, GuidanceSession, WalkInPlace, WorkerBusy
@@ -40,5 +41,6 @@ __all__ = [
     "WorkerBusy",
     "call_next_walk_in",
     "list_sessions",
+    "mark_walk_in_seen",
     "walk_in_queue",
 ]

@@ -226,6 +226,21 @@ class WalkInPlace(SQLModel, table=True):
     registered_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     called_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     called_by: int | None = Field(default=None, sa_column=_fk("user_account.id", nullable=True))
+    #: when the arrival joined the waiting line: at registration, and again when a called
+    #: client who did not answer is put back (behind those waiting then)
+    queued_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    preferred_language: str | None = Field(default=None, max_length=2)
+
+
+class WalkInReason(SQLModel, table=True):
+    """The reasons given when an arrival was registered (the municipality's reason list)."""
+
+    __tablename__ = "walk_in_reason"
+
+    place_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("walk_in_place.id", ondelete="CASCADE"), primary_key=True)
+    )
+    code: str = Field(sa_column=Column(String(64), primary_key=True))
 
 
 class Absence(SQLModel, table=True):
@@ -271,5 +286,6 @@ __all__ = [
     "Slot",
     "SlotHold",
     "WalkInPlace",
+    "WalkInReason",
     "WorkerBusy",
 ]

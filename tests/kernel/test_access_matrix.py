@@ -106,6 +106,12 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
     "getWalkInQueue": ("GET", "/api/v1/sessions/{session_id}/walk-ins", None, STAFF_IN_049),
     "registerWalkIn": ("POST", "/api/v1/sessions/{session_id}/walk-ins", {}, STAFF_IN_049),
     "callNextWalkIn": ("POST", "/api/v1/sessions/{session_id}/walk-ins/call-next", None, INSTRUCTORS),
+    "returnWalkInToQueue": (
+        "POST",
+        "/api/v1/sessions/{session_id}/walk-ins/1/return-to-queue",
+        None,
+        INSTRUCTORS,
+    ),
     "recordVisitOutcome": ("POST", "/api/v1/visits", "{outcome}", INSTRUCTORS),
     "listMissingOutcomes": ("GET", "/api/v1/visits/missing", None, INSTRUCTORS),
     "getVisitHistory": ("GET", "/api/v1/visits/history?booking_id={booking_id}", None, INSTRUCTORS),
