@@ -286,3 +286,39 @@ def test_recording_keeps_which_bookings_the_absence_cancelled(client, runtime, s
     with runtime.uow() as uow:
         assert uow.session.scalars(select(AbsenceBooking.booking_id)).all() == [booked]
         assert uow.session.get(Absence, absence_id).tracked
+
+
+# --- the API ---------------------------------------------------------------------------
+
+
+def test_the_api_previews_records_lists_and_undoes_an_absence(client, scheduling):
+    from support import bearer, login
+
+    booked = book(client, scheduling)
+    headers = bearer(login(client, scheduling.admin.username))
+    body = {
+        "worker_id": scheduling.worker_id,
+        "starts_at": "2026-03-03T00:00:00+02:00",
+        "ends_at": "2026-03-04T00:00:00+02:00",
+        "reason": "Koulutus",
+    }
+    preview = client.post("/api/v1/absences/preview", json=body, headers=headers)
+    assert preview.status_code == 200, preview.text
+    assert [b["booking_id"] for b in preview.json()["bookings"]] == [booked]
+    assert client.get("/api/v1/absences", headers=headers).json() == []
+    recorded = client.post("/api/v1/absences", json=body, headers=headers)
+    assert recorded.status_code == 201, recorded.text
+    absence_id = recorded.json()["id"]
+    listed = client.get("/api/v1/absences", headers=headers).json()
+    assert [(a["id"], a["cancelled_bookings"], a["undoable"]) for a in listed] == [(absence_id, 1, True)]
+    undone = client.post(f"/api/v1/absences/{absence_id}/undo", headers=headers)
+    assert undone.status_code == 200, undone.text
+    assert [b["undo_outcome"] for b in undone.json()["bookings"]] == ["restored"]
+    again = client.post(f"/api/v1/absences/{absence_id}/undo", headers=headers)
+    assert again.status_code == 409 and again.headers["content-type"].startswith("application/problem+json")
+    assert client.get(f"/api/v1/absences/{absence_id}", headers=headers).json()["undone_at"] is not None
+    assert client.post("/api/v1/absences/999999/undo", headers=headers).status_code == 404
+    backwards = client.post(
+        "/api/v1/absences/preview", json={**body, "ends_at": body["starts_at"]}, headers=headers
+    )
+    assert backwards.status_code == 422
