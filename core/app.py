@@ -58,6 +58,7 @@ from sotesilta.core.scheduling.api import sessions as sessions_api
 from sotesilta.core.scheduling.api import slots as slots_api
 from sotesilta.core.scheduling.api import stations as stations_api
 from sotesilta.core.scheduling.api import walk_ins as walk_ins_api
+from sotesilta.core.scheduling.pages import absences as absence_pages
 from sotesilta.core.scheduling.pages import bookings as bookings_pages
 from sotesilta.core.scheduling.pages import client_links as client_links_pages
 from sotesilta.core.scheduling.pages import rules as rules_pages
@@ -110,6 +111,7 @@ PAGE_MODULES = (
     station_pages,
     worker_pages,
     sessions_pages,
+    absence_pages,
     rules_pages,
     users_pages,
     sign_in_pages,

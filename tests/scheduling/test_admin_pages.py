@@ -106,6 +106,7 @@ def test_an_absence_cancels_the_sessions_and_orphans_their_bookings(client, runt
             "first_day": "2026-03-03",
             "last_day": "2026-03-03",
             "reason": "Koulutus",
+            "confirm": "1",  # as on the preview
         },
         follow_redirects=False,
     )
@@ -423,8 +424,10 @@ def test_the_rule_page_renders_in_swedish(client, scheduling):
 
 
 def absence_fields(token: str, scheduling, **changes: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The absence form as confirmed on its preview."""
     return {
         "_csrf_token": token,
+        "confirm": "1",
         "worker_id": str(scheduling.worker_id),
         "first_day": "2026-03-03",
         "last_day": "",
