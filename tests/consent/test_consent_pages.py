@@ -167,7 +167,7 @@ def test_a_consent_in_writing_lasts_to_the_end_of_its_last_day(client, schedulin
     assert consent.valid_from == datetime(2026, 3, 2, 22, 0, tzinfo=UTC)  # Helsinki midnight, winter time
     assert consent.valid_until == datetime(2026, 3, 31, 21, 0, tzinfo=UTC)  # the next midnight, summer time
     shown = client.get(recorded.headers["location"]).text
-    assert "ti 3.3.2026 – ti 31.3.2026" in shown and "kirjallisesti" in shown
+    assert "ti 3.3.2026–ti 31.3.2026" in shown and "kirjallisesti" in shown
     assert "voimassa ti 3.3.2026 alkaen" in shown  # not yet in force
 
 
@@ -201,7 +201,7 @@ def test_a_client_not_yet_registered_is_registered_from_the_page_and_found_again
         client_id = stored.id
     assert registered.headers["location"].startswith(f"/clients/{client_id}/consents")
     again = client.post("/consents/register", data=data)
-    assert again.status_code == 409 and "on jo rekisteröity hyvinvointialueelle" in again.text
+    assert again.status_code == 409 and "Hyvinvointialueelle on jo rekisteröity asiakas" in again.text
     assert find(client, OTHER_CODE).headers["location"].startswith(f"/clients/{client_id}/consents")
     assert count(runtime, ClientRecord) == 1
 

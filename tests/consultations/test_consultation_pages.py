@@ -407,7 +407,7 @@ def test_the_swedish_form_offers_the_instructors_and_the_way_to_the_consent(clie
     client.cookies.set(LANGUAGE_COOKIE, "sv")
     form = client.get("/consultations/new").text
     for text in (
-        "Socialhandledare (valfritt)",
+        "Socialhandledare (frivilligt)",
         "Vem som helst inom socialvården",
         "Namnge klienten: sök klienten",
     ):

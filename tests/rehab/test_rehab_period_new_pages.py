@@ -120,7 +120,7 @@ def test_an_overlap_lists_the_event_and_its_time_keeps_the_form_and_writes_nothi
     refused = client.post("/rehab/periods", data=new_fields(form, waiting), follow_redirects=False)
     assert refused.status_code == 409
     text = refused.text
-    assert "1 suunnitelluista 16 kontaktista menee päällekkäin toisen menon kanssa" in text
+    assert "1 suunnitelluista 16 kontaktista menee päällekkäin toisen kalenterimerkinnän kanssa" in text
     assert "ti 10.3.2026 klo 13.00" in text and "toisen kontaktin kanssa klo 13.30–13.50" in text
     assert "Herään kahdeksalta" in text and 'id="weekday-1" value="1" checked' in text  # kept
     assert count(runtime, IntensivePeriod) == 1 and count(runtime, Contact) == 1
@@ -166,7 +166,7 @@ def test_a_forged_decision_or_a_client_with_a_period_opens_nothing(client, runti
     )
     assert opened.status_code == 303 and count(runtime, Contact) == 0  # a period without a plan
     again = client.post("/rehab/periods", data=new_fields(form, waiting, weekdays=[]), follow_redirects=False)
-    assert again.status_code == 409 and "Asiakkaalla on jo käynnissä oleva intensiivinen jakso" in again.text
+    assert again.status_code == 409 and "Asiakkaalla on jo käynnissä oleva intensiivijakso" in again.text
     assert count(runtime, IntensivePeriod) == 2
 
 

@@ -417,7 +417,9 @@ def test_the_rule_page_renders_in_swedish(client, scheduling):
     client.post("/me/language", data={"language": "sv", "_csrf_token": token, "next_path": "/admin/sessions"})
     listing = client.get("/admin/sessions").text
     assert (
-        '<html lang="sv">' in listing and "Mottagningsregler" in listing and "Från kl. (valfritt)" in listing
+        '<html lang="sv">' in listing
+        and "Mottagningsregler" in listing
+        and "Från kl. (frivilligt)" in listing
     )
     page = client.get(f"/admin/rules/{scheduling.rule_id}").text
     assert "Avsluta eller ändra en mottagningsregel" in page and "tisdag" in page.lower()
@@ -490,6 +492,6 @@ def test_a_bad_part_day_absence_keeps_the_input_and_writes_nothing(client, runti
         "/admin/absences", data=absence_fields(token, scheduling, **changes), follow_redirects=False
     )
     assert refused.status_code == 422, refused.text
-    assert "Anna kellonajat muodossa HH:MM" in refused.text
+    assert "Anna kellonajat tunteina ja minuutteina" in refused.text
     assert f'value="{changes.get("to_time", "12:00")}"' in refused.text
     assert count(runtime, Absence) == 0

@@ -383,7 +383,7 @@ def test_the_earliest_times_at_any_station_are_one_click_away_from_a_day(nurse_c
     assert len(times) > 8 and min(times) >= "2026-03-17"
     assert times == sorted(times)
     assert 'value="2026-03-17"' in response.text and 'value="Maija Meikäläinen"' in response.text
-    assert "Aikaisimmat vapaat ajat kaikilla asemilla" in nurse_client.get("/book?earliest=true").text
+    assert "Aikaisimmat vapaat ajat kaikilla terveysasemilla" in nurse_client.get("/book?earliest=true").text
 
 
 @pytest.mark.parametrize("day", ["huomenna", "2025-01-01", "2030-01-01", "32.1.2026", "1.2.3.4"])

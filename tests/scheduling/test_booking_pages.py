@@ -187,7 +187,7 @@ def test_the_booking_screen_preselects_her_station_and_offers_its_times_and_the_
     assert len(re.findall(r'type="checkbox" name="reasons"', screen.text)) == 6
     for label in ('for="client-name"', 'for="client-phone"', 'for="client-age"', 'for="preferred-language"'):
         assert label in screen.text
-    assert "Tänään ei ole avointa vastaanottoa." in screen.text
+    assert "Tänään ei ole avovastaanottoa." in screen.text
 
 
 def test_a_nurse_books_and_gets_instructions_in_the_clients_language(nurse_client, runtime):
@@ -302,7 +302,7 @@ def test_the_language_is_the_users_own_and_she_can_change_it(nurse_client, runti
     )
     assert response.status_code == 303 and response.headers["location"] == "/book"
     swedish = nurse_client.get("/book")
-    assert '<html lang="sv">' in swedish.text and "Boka social handledning" in swedish.text
+    assert '<html lang="sv">' in swedish.text and "Boka socialhandledning" in swedish.text
     assert "tis 3.3.2026 kl. 9.00–9.45" in swedish.text
     with runtime.uow() as uow:
         assert accounts.get_user(uow, scheduling.nurse.id).language == "sv"

@@ -111,7 +111,7 @@ def test_a_video_appointment_gives_the_link_and_still_the_phone_and_county():
         video_link="https://video.example/abc",
     )
     assert printed.lines[1] == "Länsi-Uudenmaan hyvinvointialue"
-    assert "Videovastaanotto: https://video.example/abc" in printed.lines
+    assert "Linkki videovastaanotolle: https://video.example/abc" in printed.lines
     assert "Terveysaseman puhelin: 09 816 30300" in printed.lines
     assert not any(line.startswith("Paikka") for line in printed.lines)
 

@@ -133,7 +133,7 @@ def test_an_instructor_without_a_calendar_is_told_so(client, make_user):
     make_user("espoo.newcomer", ["instructor"], ["049"])
     sign_in(client, "espoo.newcomer")
     page = client.get("/work")
-    assert page.status_code == 200 and "Tunnuksellasi ei vielä ole ohjaajan kalenteria" in page.text
+    assert page.status_code == 200 and "Tunnuksellasi ei vielä ole sosiaaliohjaajan kalenteria" in page.text
 
 
 # --- the outcome of a visit ----------------------------------------------------

@@ -24,8 +24,11 @@ TEXTS = {
         "place": "Paikka",
         "worker": "Sosiaaliohjaaja",
         "phone": "Terveysaseman puhelin",
-        "video": "Videovastaanotto",
-        "advice": "Tule paikalle muutama minuutti ennen aikaa. Jos et pääse, ilmoita siitä terveysasemalle.",
+        "video": "Linkki videovastaanotolle",
+        "advice": (
+            "Tule paikalle muutama minuutti ennen varattua aikaa. "
+            "Jos et pääse tulemaan, ilmoita siitä terveysasemalle."
+        ),
         "video_advice": "Avaa linkki muutama minuutti ennen aikaa.",
         "feedback": "Kerro käynnin jälkeen, oliko siitä apua (nimettömästi)",
         "format": "EEEE d.M.yyyy 'klo' H.mm",
@@ -38,7 +41,7 @@ TEXTS = {
         "place": "Plats",
         "worker": "Socialhandledare",
         "phone": "Hälsostationens telefon",
-        "video": "Videomottagning",
+        "video": "Länk till videomottagningen",
         "advice": "Kom några minuter före utsatt tid. Om du inte kan komma, meddela hälsostationen.",
         "video_advice": "Öppna länken några minuter före utsatt tid.",
         "feedback": "Berätta efter besöket om det var till hjälp (anonymt)",
@@ -53,7 +56,7 @@ TEXTS = {
         "place": "Place",
         "worker": "Social instructor",
         "phone": "Health station's phone",
-        "video": "Video appointment",
+        "video": "Link to the video appointment",
         "advice": "Please arrive a few minutes early. If you cannot come, let the health station know.",
         "video_advice": "Open the link a few minutes before the appointment.",
         "feedback": "After the visit, tell us whether it helped (anonymously)",

@@ -147,7 +147,7 @@ def test_changing_the_station_keeps_what_was_typed_and_the_earliest_times_are_on
     assert page.locator("#client-name").input_value() == "Asemaa Vaihtava"
     assert page.locator("#note").input_value() == "Kirjoitettu ennen aseman vaihtoa"
     with page.expect_navigation():
-        page.get_by_role("button", name="Aikaisimmat vapaat ajat kaikilla asemilla").click()
+        page.get_by_role("button", name="Aikaisimmat vapaat ajat kaikilla terveysasemilla").click()
     earliest = page.locator("ul[aria-labelledby=earliest-title] input[name=slot_id]")
     assert earliest.count() > 8
     assert page.locator("#client-age").input_value() == "51"
@@ -210,7 +210,7 @@ def test_the_new_pages_have_no_serious_accessibility_violation(scan_page, server
     assert_accessible(page, "axe-orphaned")
     page.goto("/book")
     with page.expect_navigation():
-        page.get_by_role("button", name="Aikaisimmat vapaat ajat kaikilla asemilla").click()
+        page.get_by_role("button", name="Aikaisimmat vapaat ajat kaikilla terveysasemilla").click()
     assert_accessible(page, "axe-book-earliest")
     page.goto(f"/bookings/{booking_id}")
     page.locator("#cancel-reason").fill("Asiakas perui")

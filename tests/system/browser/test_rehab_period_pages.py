@@ -50,7 +50,7 @@ def test_an_instructor_opens_a_period_with_tuesdays_and_thursdays_and_sees_what_
 
     started = time.perf_counter()
     page.goto("/rehab")
-    page.get_by_role("link", name="Avaa intensiivinen jakso").click()
+    page.get_by_role("link", name="Avaa intensiivijakso").click()
     page.wait_for_url("**/rehab/periods/new")
     assert_accessible(page, "axe-rehab-period-new")
     page.get_by_label("Asiakkaan kanssa asetetut tavoitteet").fill("Arjen rytmi\n- Herään kahdeksalta")
