@@ -32,6 +32,7 @@ from sotesilta.core.kernel.runtime import Runtime, build_runtime
 from sotesilta.core.kernel.settings import load_settings
 from sotesilta.core.kernel.web import health
 from sotesilta.core.kernel.web.csrf import check_api_call
+from sotesilta.core.kernel.web.default_headers import add_default_headers
 from sotesilta.core.kernel.web.dependencies import DEPENDENCIES
 from sotesilta.core.kernel.web.problems import COMMON_PROBLEMS, EXCEPTION_HANDLERS
 from sotesilta.core.kernel.web.security import EXCLUDE_FROM_AUTH
@@ -194,6 +195,7 @@ def create_app(runtime: Runtime | None = None, **litestar_options: Any) -> Lites
         request_max_body_size=MAX_BODY_BYTES,
         # the JSON API's forgery check; the pages' routers put their form check in its place
         before_request=check_api_call,
+        before_send=[add_default_headers],
         debug=False,
         **litestar_options,
     )

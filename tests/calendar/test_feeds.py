@@ -332,3 +332,11 @@ def test_intensive_contacts_appear_pseudonymously_and_a_group_meeting_once(
     assert summaries[0].startswith("Intensiivinen tuki: puhelu – asiakas ")
     groups = [s for s in summaries if "ryhmätapaaminen – Torstairyhmä" in s]
     assert len(groups) == 2  # two meetings, each once although two members attend
+
+
+def test_a_feed_keeps_its_own_caching_under_the_servers_defaults(client, espoo):
+    # the server adds "no-store" only where a handler named no caching of its own
+    feed = fetch(client, subscribe(client, espoo["instructor"])["url"])
+    assert feed.status_code == 200
+    assert feed.headers["cache-control"] == "private, no-cache"
+    assert feed.headers["x-content-type-options"] == "nosniff"
