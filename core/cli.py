@@ -132,9 +132,12 @@ def serve(host: str, port: int, workers: int, run_migrations: bool, access_log: 
     # whatever handler was there before; with this no-op one the process ends
     # with status 0, which is what service managers expect from a clean stop.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
+    from sotesilta.core.kernel.web.http_limits import LimitedHttpToolsProtocol
+
     uvicorn.run(
         "sotesilta.core.app:create_app",
         factory=True,
+        http=LimitedHttpToolsProtocol,  # httptools, with limits on the request's head
         host=host,
         port=port,
         workers=workers,

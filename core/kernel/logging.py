@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +37,27 @@ class TextFormatter(logging.Formatter):
         return line
 
 
+#: paths whose last part is a secret: a calendar feed's token, a client's link, a feedback
+#: form's token. Whoever reads the server's log must not be able to use them.
+SECRET_PATHS = re.compile(r"^(/feeds/|/c/|/feedback/)[^/?#\s]+")
+
+
+def redact_path(path: str) -> str:
+    """``/feeds/AbC….ics`` → ``/feeds/[redacted]``; other paths as they are."""
+    return SECRET_PATHS.sub(r"\1[redacted]", path)
+
+
+class RedactSecretPaths(logging.Filter):
+    """On uvicorn's access log: its record's arguments are (client, method, path, version,
+    status); the path loses its secret before any handler formats it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], redact_path(args[2]), *args[3:])
+        return True
+
+
 def configure_logging(*, json_lines: bool, level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if json_lines else TextFormatter())
@@ -46,3 +68,6 @@ def configure_logging(*, json_lines: bool, level: str = "INFO") -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactSecretPaths) for f in access.filters):
+        access.addFilter(RedactSecretPaths())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 
 import httpx
@@ -39,6 +40,13 @@ def server_env(tmp_path):  # type: ignore[no-untyped-def]
     return env
 
 
+def head_answer(port: int, header: str) -> str:
+    """The status line of a raw request to /health with ``header``."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        raw.sendall(f"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n{header}\r\n\r\n".encode())
+        return raw.recv(200).decode("latin-1")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_serve_answers_logs_in_and_stops_cleanly_on_sigterm(server_env, workers):
@@ -59,6 +67,15 @@ def test_serve_answers_logs_in_and_stops_cleanly_on_sigterm(server_env, workers)
             me = http.get("/api/v1/me", headers={"Authorization": f"Bearer {login.json()['token']}"})
             assert me.status_code == 200 and me.json()["username"] == "nurse.one"
             assert http.get("/api/schema/openapi.json").json()["info"]["title"] == "sotesilta API"
+            # a head past its limits is refused before it can grow: 431 and the connection closed
+            assert head_answer(port, "X-Big: " + "a" * 100_000).startswith("HTTP/1.1 431")
+            assert head_answer(port, "".join(f"X-{i}: 1\r\n" for i in range(200)).rstrip()).startswith(
+                "HTTP/1.1 431"
+            )
+            assert head_answer(port, "Cookie: " + "c" * 4000).startswith("HTTP/1.1 200")
+            # secrets in a path (a feed's token, a client's link) never reach the access log
+            for secret in ("/feeds/FEEDSECRETxyz123.ics", "/c/LINKSECRET.abc", "/feedback/FORMSECRET"):
+                assert http.get(secret).status_code == 404
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -68,6 +85,9 @@ def test_serve_answers_logs_in_and_stops_cleanly_on_sigterm(server_env, workers)
             raise
     assert process.returncode == 0, output
     assert "Traceback" not in output, output
+    assert '"GET /api/v1/me HTTP/1.1" 200' in output  # the access log is on
+    assert not any(secret in output for secret in ("FEEDSECRET", "LINKSECRET", "FORMSECRET")), output
+    assert "/feeds/[redacted]" in output and "/c/[redacted]" in output
 
 
 @pytest.mark.slow
