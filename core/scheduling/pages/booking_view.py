@@ -24,7 +24,8 @@ from sotesilta.core.kernel.web.i18n import N_
 from sotesilta.core.kernel.web.rendering import language_of, page, refusal_status, see_other
 from sotesilta.core.organisations import public as organisations
 from sotesilta.core.scheduling.domain.bookings import AppointmentStatus, CancelledBy, is_late_cancellation
-from sotesilta.core.scheduling.service import booking_lists, bookings, client_links
+from sotesilta.core.scheduling.service import bookers, booking_lists, bookings, client_links
+from sotesilta.core.scheduling.service.bookers import Booker
 from sotesilta.core.scheduling.service.bookings import BookingView
 
 #: a booking's status as people read it (the codes are FHIR's)
@@ -39,6 +40,13 @@ STATUS_LABELS = {
     "noshow": N_("Did not come"),
     "entered-in-error": N_("Entered in error"),
     "waitlist": N_("On the waiting list"),
+}
+
+#: the nurse's answer to "does the client already have a social-care client relationship?"
+RELATIONSHIP_LABELS = {
+    "yes": N_("Yes"),
+    "no": N_("No"),
+    "unknown": N_("Not known"),
 }
 
 #: who cancelled, as people read it
@@ -84,17 +92,18 @@ async def _render(
     errors: list[FormError] | None = None,
     status_code: int = 200,
 ) -> Template:
-    def read(uow: UnitOfWork) -> tuple[BookingView, str, int | None]:
+    def read(uow: UnitOfWork) -> tuple[BookingView, str, int | None, Booker]:
         view = bookings.get_booking(uow, principal=request.user, booking_id=booking_id)
+        booker = bookers.booker_of(uow, booked_by=view.booked_by, station_id=view.station_id)
         stations = organisations.list_stations(uow, municipality=view.municipality_code)
         station = next((s for s in stations if s.id == view.station_id), None)
         name = view.instructions.place
         if station is not None:
             name = station.name_sv if language == "sv" else station.name_fi
-        return view, name, booking_lists.moved_to(uow, booking_id)
+        return view, name, booking_lists.moved_to(uow, booking_id), booker
 
     language = language_of(request)
-    view, station_name, moved_to = await runtime.run_db(read, uow)
+    view, station_name, moved_to, booker = await runtime.run_db(read, uow)
     # the printed instructions carry the client's feedback link (and its QR code)
     view = bookings.with_feedback_link(
         view,
@@ -118,6 +127,9 @@ async def _render(
         language=language,
         booking=view,
         station_name=station_name,
+        booker=booker,
+        booker_station=booker.station_name(language),
+        relationship=RELATIONSHIP_LABELS.get(view.existing_relationship, N_("Not known")),
         reasons=[labels.get(code, code) for code in view.reasons],
         invitation_url=invitation.replace("{booking_id:int}", str(view.id)) if invitation else None,
         client_url=f"{runtime.settings.public_base_url}/c/{token}",
