@@ -9,8 +9,8 @@ from conftest import station_id
 from page_support import booking_form, sign_in
 from sqlalchemy import update
 
+from sotesilta.core.accounts.public import staff_contact
 from sotesilta.core.organisations.tables import Station
-from sotesilta.core.scheduling.service import bookers
 
 NOTE = "Toimeentulo huolettaa.\nVuokra on maksamatta <kaksi> kuukautta."
 
@@ -88,6 +88,6 @@ def test_a_nurse_of_another_station_still_cannot_open_it(client, scheduling, mak
 def test_the_bookers_station_is_the_bookings_when_she_works_there(runtime, make_user, stations, expected):
     nurse = make_user("espoo.many", ["health_staff"], ["049"], stations)
     with runtime.uow() as uow:
-        found = bookers.booker_of(uow, booked_by=nurse.id, station_id=station_id(runtime, "espoo-leppavaara"))
+        found = staff_contact(uow, user_id=nurse.id, station_id=station_id(runtime, "espoo-leppavaara"))
     assert found.name == "Espoo.Many"
     assert found.station_name("fi") == expected

@@ -14,6 +14,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
+from sotesilta.core.accounts import public as accounts
+from sotesilta.core.accounts.public import StaffContact
 from sotesilta.core.kernel.errors import DomainError, InputInvalid
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.runtime import Runtime
@@ -24,8 +26,7 @@ from sotesilta.core.kernel.web.i18n import N_
 from sotesilta.core.kernel.web.rendering import language_of, page, refusal_status, see_other
 from sotesilta.core.organisations import public as organisations
 from sotesilta.core.scheduling.domain.bookings import AppointmentStatus, CancelledBy, is_late_cancellation
-from sotesilta.core.scheduling.service import bookers, booking_lists, bookings, client_links
-from sotesilta.core.scheduling.service.bookers import Booker
+from sotesilta.core.scheduling.service import booking_lists, bookings, client_links
 from sotesilta.core.scheduling.service.bookings import BookingView
 
 #: a booking's status as people read it (the codes are FHIR's)
@@ -92,9 +93,9 @@ async def _render(
     errors: list[FormError] | None = None,
     status_code: int = 200,
 ) -> Template:
-    def read(uow: UnitOfWork) -> tuple[BookingView, str, int | None, Booker]:
+    def read(uow: UnitOfWork) -> tuple[BookingView, str, int | None, StaffContact]:
         view = bookings.get_booking(uow, principal=request.user, booking_id=booking_id)
-        booker = bookers.booker_of(uow, booked_by=view.booked_by, station_id=view.station_id)
+        booker = accounts.staff_contact(uow, user_id=view.booked_by, station_id=view.station_id)
         stations = organisations.list_stations(uow, municipality=view.municipality_code)
         station = next((s for s in stations if s.id == view.station_id), None)
         name = view.instructions.place
