@@ -239,8 +239,8 @@ def test_her_measurements_due_are_counted_in_the_menu_and_on_her_start_page_unti
     sign_in(client, "ph.instructor")
     day = client.get("/work").text
     assert (
-        'Intensiivijaksot <span class="menu-count" aria-hidden="true">1</span>'
-        '<span class="visually-hidden">, 1 mittaus tulossa</span></a>'
+        '<a href="/rehab" aria-label="Intensiivijaksot, 1 mittaus tulossa">'
+        'Intensiivijaksot <span class="menu-count" aria-hidden="true">1</span></a>'
     ) in day
     assert '<a href="/rehab#due">1 tulossa oleva 3X10D-mittaus</a>' in day
     form = client.get(f"/rehab/periods/{ph.period_id}/measurement?point=start")

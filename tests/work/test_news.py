@@ -18,14 +18,15 @@ from sotesilta.core.scheduling.service import sessions
 from sotesilta.core.work.service import News, news_for
 
 MENU_CONSULTATIONS = re.compile(
-    r'<a href="/consultations"[^>]*>Konsultaatiot'
-    r' <span class="menu-count" aria-hidden="true">(\d+)</span><span class="visually-hidden">, ([^<]+)</span></a>'
+    r'<a href="/consultations"(?: aria-current="page")? aria-label="Konsultaatiot, ([^"]+)">'
+    r'Konsultaatiot <span class="menu-count" aria-hidden="true">(\d+)</span></a>'
 )
 
 
 def menu_count(text: str) -> tuple[str, str] | None:
+    """The consultations' count in the menu: the number seen, and the words the link's name says."""
     found = MENU_CONSULTATIONS.search(text)
-    return (found.group(1), found.group(2)) if found else None
+    return (found.group(2), found.group(1)) if found else None
 
 
 def ask(client, scheduling, question: str = "Mihin ohjaan?", **fields) -> int:  # type: ignore[no-untyped-def]
@@ -108,8 +109,8 @@ def test_the_nurses_times_to_rebook_are_counted_in_the_menu_and_on_the_start_pag
     sign_in(client, scheduling.nurse.username)
     start = client.get("/book").text
     assert (
-        'Uudelleen varattavat <span class="menu-count" aria-hidden="true">2</span>'
-        '<span class="visually-hidden">, 2 odottaa</span></a>'
+        '<a href="/orphaned" aria-label="Uudelleen varattavat, 2 odottaa">'
+        'Uudelleen varattavat <span class="menu-count" aria-hidden="true">2</span></a>'
     ) in start
     assert '<a href="/orphaned">2 aikaa varattava uudelleen</a>' in start
     client.cookies.set("sotesilta_lang", "sv")
