@@ -31,6 +31,7 @@ from sotesilta.core.kernel.logging import configure_logging
 from sotesilta.core.kernel.runtime import Runtime, build_runtime
 from sotesilta.core.kernel.settings import load_settings
 from sotesilta.core.kernel.web import health
+from sotesilta.core.kernel.web.csrf import check_api_call
 from sotesilta.core.kernel.web.dependencies import DEPENDENCIES
 from sotesilta.core.kernel.web.news import NEWS_COUNTER
 from sotesilta.core.kernel.web.problems import COMMON_PROBLEMS, EXCEPTION_HANDLERS
@@ -58,11 +59,13 @@ from sotesilta.core.scheduling.api import sessions as sessions_api
 from sotesilta.core.scheduling.api import slots as slots_api
 from sotesilta.core.scheduling.api import stations as stations_api
 from sotesilta.core.scheduling.api import walk_ins as walk_ins_api
+from sotesilta.core.scheduling.pages import absences as absence_pages
 from sotesilta.core.scheduling.pages import bookings as bookings_pages
 from sotesilta.core.scheduling.pages import client_links as client_links_pages
 from sotesilta.core.scheduling.pages import rules as rules_pages
 from sotesilta.core.scheduling.pages import sessions as sessions_pages
 from sotesilta.core.scheduling.pages import stations as station_pages
+from sotesilta.core.scheduling.pages import walk_ins as walk_in_pages
 from sotesilta.core.statistics import pages as statistics_pages
 from sotesilta.core.statistics.api import rehab_report as rehab_report_api
 from sotesilta.core.statistics.api import reports as statistics_api
@@ -110,10 +113,12 @@ PAGE_MODULES = (
     station_pages,
     worker_pages,
     sessions_pages,
+    absence_pages,
     rules_pages,
     users_pages,
     sign_in_pages,
     bookings_pages,
+    walk_in_pages,
     client_links_pages,
     consultations_pages,
     feedback_pages,
@@ -189,6 +194,8 @@ def create_app(runtime: Runtime | None = None, **litestar_options: Any) -> Lites
         # handlers typed by the exception each takes; Litestar's mapping type is invariant in it
         exception_handlers=dict(EXCEPTION_HANDLERS),  # type: ignore[arg-type]  # see above
         request_max_body_size=MAX_BODY_BYTES,
+        # the JSON API's forgery check; the pages' routers put their form check in its place
+        before_request=check_api_call,
         debug=False,
         **litestar_options,
     )

@@ -195,6 +195,7 @@ def demo(password: str | None) -> None:
             index_key=runtime.index_key,
         )
         runtime.plugins.load_demo(loader)
+        loader.sample_bookings()
     click.echo(f"{'username':<20} {'roles':<14} {'municipalities':<16} password")
     for user in loader.users:
         codes = ",".join(user.municipalities)

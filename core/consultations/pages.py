@@ -42,8 +42,8 @@ from sotesilta.core.kernel.privacy import ConsentScope
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.common import BOOKERS, county_of, is_number, municipality_choices
-from sotesilta.core.kernel.web.forms import FormError
-from sotesilta.core.kernel.web.i18n import N_
+from sotesilta.core.kernel.web.forms import FormError, counted_error
+from sotesilta.core.kernel.web.i18n import N_, N_plural
 from sotesilta.core.kernel.web.rendering import language_of, page, page_exists, see_other
 from sotesilta.core.organisations import public as organisations
 from sotesilta.core.organisations.public import WorkerTitle, WorkerView
@@ -61,9 +61,13 @@ SOCIAL_CARE_TITLES = frozenset(
     )
 )
 #: message for a refusal, by the field the use case names
-FIELD_MESSAGES = {
-    "question": N_("Write the question (at most %(max)s characters)."),
-    "body": N_("Write the answer (at most %(max)s characters)."),
+FIELD_MESSAGES: dict[str, str | tuple[str, str]] = {
+    "question": N_plural(
+        "Write the question (at most %(num)s character).", "Write the question (at most %(num)s characters)."
+    ),
+    "body": N_plural(
+        "Write the answer (at most %(num)s character).", "Write the answer (at most %(num)s characters)."
+    ),
     "municipality": N_("Choose the municipality whose social care you consult."),
     "to_worker_id": N_(
         "Choose an instructor of the municipality you consult, or leave the choice to its social care."
@@ -89,8 +93,11 @@ CONSENT_MISSING = N_(
 
 def consultation_error(exc: DomainError) -> FormError:
     message = FIELD_MESSAGES.get(exc.field or "", N_("The message could not be sent: %(reason)s"))
-    params = {"max": TEXT_MAX} if exc.field in FIELD_MESSAGES else {"reason": exc.detail}
-    return FormError(message, params, TARGETS.get(exc.field or "", ""))
+    target = TARGETS.get(exc.field or "", "")
+    if isinstance(message, tuple):
+        return counted_error(message, target, TEXT_MAX)
+    params = {} if exc.field in FIELD_MESSAGES else {"reason": exc.detail}
+    return FormError(message, params, target)
 
 
 @dataclass

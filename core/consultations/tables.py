@@ -20,7 +20,7 @@ class Consultation(SQLModel, table=True):
     __tablename__ = "consultation"
     __table_args__ = (
         Index("ix_consultation_municipality_created", "municipality_code", "created_at"),
-        # the menu's counts on every page: hers, and those addressed to her (migration 0014)
+        # the menu's counts on every page: hers, and those addressed to her (migration 0016)
         Index("ix_consultation_asked_by", "asked_by"),
         Index("ix_consultation_to_worker", "to_worker_id"),
     )

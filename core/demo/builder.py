@@ -14,6 +14,7 @@ from sqlmodel import col
 from sotesilta.core.accounts import service as accounts
 from sotesilta.core.accounts.domain import validate_password
 from sotesilta.core.accounts.tables import UserAccount
+from sotesilta.core.demo.bookings import write_demo_bookings
 from sotesilta.core.demo.feedback import write_demo_feedback
 from sotesilta.core.demo.rehab import RehabHistory
 from sotesilta.core.demo.statistics import write_demo_history
@@ -109,6 +110,12 @@ class DemoLoader:
             now=self.now,
             seed=seed,
         )
+
+    def sample_bookings(self, per_nurse: int = 2) -> int:
+        """After the plugins' part: a few upcoming bookings by each demo nurse (core's, not a
+        hook: every municipality's nurses book the same way)."""
+        nurses = [u.username for u in self.users if "health_staff" in u.roles]
+        return write_demo_bookings(self.uow_factory, nurses, per_nurse)
 
     def user(
         self,

@@ -27,6 +27,7 @@ from sotesilta.core.organisations.service import (
     worker_views,
 )
 from sotesilta.core.organisations.tables import (
+    County,
     Municipality,
     ServiceUnit,
     Station,
@@ -37,6 +38,7 @@ from sotesilta.core.organisations.tables import (
 
 __all__ = [
     "BookingMode",
+    "County",
     "Language",
     "Municipality",
     "MunicipalityView",

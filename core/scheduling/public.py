@@ -17,6 +17,7 @@ from sotesilta.core.scheduling.service.walk_ins import (
     Queue,
     WalkInQueueEmpty,
     call_next_walk_in,
+    mark_walk_in_seen,
     walk_in_queue,
 )
 from sotesilta.core.scheduling.tables import Absence, Booking, GuidanceSession, WalkInPlace, WorkerBusy
@@ -41,6 +42,7 @@ __all__ = [
     "WorkerBusy",
     "call_next_walk_in",
     "list_sessions",
+    "mark_walk_in_seen",
     "orphaned_count",
     "walk_in_queue",
 ]

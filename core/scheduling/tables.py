@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlmodel import Field, SQLModel
@@ -226,6 +228,21 @@ class WalkInPlace(SQLModel, table=True):
     registered_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     called_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     called_by: int | None = Field(default=None, sa_column=_fk("user_account.id", nullable=True))
+    #: when the arrival joined the waiting line: at registration, and again when a called
+    #: client who did not answer is put back (behind those waiting then)
+    queued_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    preferred_language: str | None = Field(default=None, max_length=2)
+
+
+class WalkInReason(SQLModel, table=True):
+    """The reasons given when an arrival was registered (the municipality's reason list)."""
+
+    __tablename__ = "walk_in_reason"
+
+    place_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("walk_in_place.id", ondelete="CASCADE"), primary_key=True)
+    )
+    code: str = Field(sa_column=Column(String(64), primary_key=True))
 
 
 class Absence(SQLModel, table=True):
@@ -238,6 +255,41 @@ class Absence(SQLModel, table=True):
     reason: str = Field(max_length=200)
     recorded_by: int = Field(sa_column=_fk("user_account.id"))
     recorded_at: datetime = Field(sa_column=_utc())
+    #: whether it keeps what it cancelled (``absence_session``, ``absence_booking``): those
+    #: recorded before migration 0014 do not, and cannot be undone
+    tracked: bool = Field(default=True, sa_column=Column(Boolean(), nullable=False, server_default=false()))
+    undone_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    undone_by: int | None = Field(default=None, sa_column=_fk("user_account.id", nullable=True))
+
+
+class AbsenceSession(SQLModel, table=True):
+    """A session an absence cancelled (``whole``) or closed in part (its times in the absence
+    blocked); ``undo_outcome`` says what undoing the absence did with it."""
+
+    __tablename__ = "absence_session"
+
+    absence_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("absence.id", ondelete="CASCADE"), primary_key=True)
+    )
+    session_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("guidance_session.id", ondelete="CASCADE"), primary_key=True)
+    )
+    whole: bool
+    undo_outcome: str | None = Field(default=None, max_length=24)
+
+
+class AbsenceBooking(SQLModel, table=True):
+    """A booking an absence cancelled; ``undo_outcome`` says what undoing the absence did with it."""
+
+    __tablename__ = "absence_booking"
+
+    absence_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("absence.id", ondelete="CASCADE"), primary_key=True)
+    )
+    booking_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("booking.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+    undo_outcome: str | None = Field(default=None, max_length=24)
 
 
 class WorkerBusy(SQLModel, table=True):
@@ -264,6 +316,8 @@ class WorkerBusy(SQLModel, table=True):
 
 __all__ = [
     "Absence",
+    "AbsenceBooking",
+    "AbsenceSession",
     "Booking",
     "BookingReason",
     "GuidanceSession",
@@ -271,5 +325,6 @@ __all__ = [
     "Slot",
     "SlotHold",
     "WalkInPlace",
+    "WalkInReason",
     "WorkerBusy",
 ]

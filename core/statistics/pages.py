@@ -13,6 +13,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
+from sotesilta.core.kernel import access
 from sotesilta.core.kernel.clock import local_date
 from sotesilta.core.kernel.errors import InputInvalid, RecordNotFound
 from sotesilta.core.kernel.principals import Principal, Role
@@ -23,10 +24,9 @@ from sotesilta.core.kernel.web.security import requires_role
 from sotesilta.core.statistics.domain.reports import FIRST_YEAR, LAST_YEAR, Title
 from sotesilta.core.statistics.service import reports as statistics
 from sotesilta.core.statistics.service.reports import Report, ReportSummary
+from sotesilta.core.statistics.service.years import years_with_data
 
 READERS = [requires_role(Role.MANAGER, Role.INSTRUCTOR)]
-#: how many years back the year selector offers
-YEARS_OFFERED = 6
 API = "/api/v1/statistics/reports"
 
 
@@ -72,9 +72,10 @@ def area_scope(area: str) -> dict[str, str | None]:
     return {"municipality": area, "county": None}
 
 
-def parse_year(value: str | None, current: int) -> int:
+def parse_year(value: str | None) -> int | None:
+    """The year asked for; ``None``: the latest year with data."""
     if not value:
-        return current
+        return None
     if not (value.isdigit() and len(value) == 4) or not FIRST_YEAR <= int(value) <= LAST_YEAR:
         raise InputInvalid(f"give a year {FIRST_YEAR}-{LAST_YEAR}", field="year")
     return int(value)
@@ -87,20 +88,20 @@ def statistics_screen(
     *,
     key: str | None,
     area: str | None,
-    year: int,
+    year: int | None,
     compare: bool,
     language: str,
 ) -> StatisticsScreen:
     now = runtime.clock.now()
     current = local_date(now).year
-    years = sorted({*range(current - YEARS_OFFERED + 1, current + 1), year}, reverse=True)
     plugins = runtime.plugins
     reports = statistics.list_reports(principal, plugins)
     chosen = next((r for r in reports if r.key == key), None) if key else next(iter(reports), None)
     if key and chosen is None:
         raise RecordNotFound(f"no statistics report {key!r} for you", field="report")
     if chosen is None:
-        return StatisticsScreen(reports, None, [], None, None, None, year, years, compare)
+        shown = year or current
+        return StatisticsScreen(reports, None, [], None, None, None, shown, [shown], compare)
     mine = [c for c in chosen.municipalities if c in principal.municipalities]
     areas = []
     for code in mine:
@@ -117,9 +118,19 @@ def statistics_screen(
     offered = [a for a, _ in areas]
     # a report kept county-wide opens on the county for whoever may read it so
     wanted = area or ((offered[-1] if chosen.county is not None else offered[0]) if offered else None)
-    if area is not None and area not in offered and area in principal.municipalities and offered:
-        wanted = offered[0]  # another report's municipality of hers: this report's first instead
+    hers = area is not None and (
+        area in principal.municipalities or area.removeprefix(COUNTY_PREFIX) in principal.counties
+    )
+    if area is not None and area not in offered and hers and offered:
+        wanted = offered[0]  # another report's area of hers: this report's first instead
     scope = area_scope(wanted or "")
+    _, codes = access.report_scope(principal, plugins.municipalities, scope["municipality"], scope["county"])
+    measures = {t.measure for t in chosen.tables}
+    # the latest year with figures, unless another was asked for; every year with figures offered
+    kept = [c for c in codes if c in chosen.municipalities]
+    years = years_with_data(uow, kept, measures, today=local_date(now))
+    year = year or (years[0] if years else current)
+    years = sorted({*years, year}, reverse=True)
     report = statistics.get_report(
         uow,
         principal=principal,
@@ -147,7 +158,6 @@ async def statistics_page(
 ) -> Template:
     """``area`` is a municipality's code or ``county-<code>``; ``municipality`` is the same as an area."""
     language = language_of(request)
-    current = local_date(runtime.clock.now()).year
     screen = await runtime.run_db(
         statistics_screen,
         uow,
@@ -155,7 +165,7 @@ async def statistics_page(
         request.user,
         key=(report or "")[:100] or None,
         area=(area or municipality or "")[:20] or None,
-        year=parse_year(year, current),
+        year=parse_year(year),
         compare=compare in ("1", "true", "on", "yes"),
         language=language,
     )

@@ -91,6 +91,10 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
     ),
     "listSessions": ("GET", "/api/v1/sessions", None, everyone(OK)),
     "recordAbsence": ("POST", "/api/v1/absences", "{absence}", SCHEDULERS),
+    "previewAbsence": ("POST", "/api/v1/absences/preview", "{absence}", SCHEDULERS),
+    "listAbsences": ("GET", "/api/v1/absences", None, SCHEDULERS),
+    "getAbsence": ("GET", "/api/v1/absences/{absence_id}", None, SCHEDULERS),
+    "undoAbsence": ("POST", "/api/v1/absences/{absence_id}/undo", None, SCHEDULERS),
     "listFreeSlots": (
         "GET",
         "/api/v1/slots/free?municipality=049",
@@ -106,6 +110,12 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
     "getWalkInQueue": ("GET", "/api/v1/sessions/{session_id}/walk-ins", None, STAFF_IN_049),
     "registerWalkIn": ("POST", "/api/v1/sessions/{session_id}/walk-ins", {}, STAFF_IN_049),
     "callNextWalkIn": ("POST", "/api/v1/sessions/{session_id}/walk-ins/call-next", None, INSTRUCTORS),
+    "returnWalkInToQueue": (
+        "POST",
+        "/api/v1/sessions/{session_id}/walk-ins/1/return-to-queue",
+        None,
+        INSTRUCTORS,
+    ),
     "recordVisitOutcome": ("POST", "/api/v1/visits", "{outcome}", INSTRUCTORS),
     "listMissingOutcomes": ("GET", "/api/v1/visits/missing", None, INSTRUCTORS),
     "getVisitHistory": ("GET", "/api/v1/visits/history?booking_id={booking_id}", None, INSTRUCTORS),
@@ -456,7 +466,18 @@ def world(client, runtime, scheduling, make_user):  # type: ignore[no-untyped-de
     feed = client.post("/api/v1/me/feeds", json={"name": "matrix"}, headers=bearer(tokens["I"])).json()
     session_id = client.get("/api/v1/sessions", headers=nurse).json()[0]["id"]
     organisation = organisation_bodies(client, bearer(tokens["A"]), scheduling)
+    absence = client.post(
+        "/api/v1/absences",
+        headers=bearer(tokens["A"]),
+        json={
+            "worker_id": scheduling.worker_id,
+            "starts_at": "2031-01-01T00:00:00+02:00",
+            "ends_at": "2031-01-02T00:00:00+02:00",
+            "reason": "matrix",
+        },
+    ).json()
     values = {
+        "absence_id": absence["id"],
         "booking_id": booking["id"],
         "client_id": client_id,
         "consent_id": consent["id"],

@@ -3,6 +3,7 @@ own), language choice, Helsinki times."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
@@ -25,7 +26,7 @@ OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 
 
 def used_messages(folder: Path = CORE) -> set[str]:
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "N_plural": (1, 2)}
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(folder), METHODS, OPTIONS, keywords=keywords
@@ -66,6 +67,34 @@ def test_finnish_and_swedish_are_fully_translated_with_the_same_placeholders(lan
     assert not untranslated, untranslated
     problems = [(m.id, [str(e) for e in errors]) for m, errors in po.check()]
     assert not problems, problems
+
+
+#: a figure followed by what it counts ("%(num)s sessions", "%(days)s days"): the message
+#: needs the language's plural forms, which only ``ngettext`` gives ("1 vastaanotto",
+#: "2 vastaanottoa"; "1 mottagning", "2 mottagningar")
+_NOT_A_NOUN = r"(?!(?:has|was|is|were|are|as|of|at|to|and|or|in|on|for|by|with|from|this|its)\b)"
+COUNTED = re.compile(rf"%\((\w+)\)[sd] (?:{_NOT_A_NOUN}[a-z-]+ ){{0,2}}{_NOT_A_NOUN}([a-z]+s)\b")
+
+
+def needs_plural_forms(message_id: str) -> bool:
+    return COUNTED.search(message_id) is not None
+
+
+def test_the_plural_check_knows_a_count_from_other_figures():
+    assert needs_plural_forms("The rule was saved: %(num)s sessions were made.")
+    assert needs_plural_forms("no contact for %(days)s days")
+    assert needs_plural_forms("The station has %(num)s booked visits ahead.")
+    assert not needs_plural_forms("Number %(number)s called.")
+    assert not needs_plural_forms("Client no. %(client)s has no consent")
+    assert not needs_plural_forms("%(booked)s of %(slots)s")
+
+
+@pytest.mark.parametrize("folder", [WEB, *PLUGINS.values()], ids=["core", *PLUGINS])
+@pytest.mark.parametrize("language", ["fi", "sv"])
+def test_a_message_that_counts_something_has_its_plural_forms(folder, language):
+    singular_only = [m.id for m in catalogue(language, folder) if m.id and not m.pluralizable]
+    lacking = [message for message in singular_only if needs_plural_forms(message)]
+    assert not lacking, f"use ngettext (and give {language}'s plural forms) for: {lacking}"
 
 
 @pytest.mark.parametrize("plugin", sorted(PLUGINS))

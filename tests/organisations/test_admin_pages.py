@@ -138,6 +138,40 @@ def test_an_admin_adds_a_unit_and_a_worker_and_links_a_new_user(client, runtime,
     assert "Onni Ohjaaja" in client.get("/admin/sessions").text
 
 
+def closing_form(client, station_id: int) -> dict[str, str]:
+    page = client.get(f"/admin/stations/{station_id}").text
+    form = {
+        name: re.search(rf'name="{name}"[^>]*value="([^"]*)"', page).group(1)
+        for name in ("name_fi", "name_sv", "address", "address_sv", "phone", "provider", "key")
+    }
+    return form | {
+        "municipality_code": "049",
+        "kind": "health_station",
+        "booking_mode": "booked",
+        "_csrf_token": token_of(page),
+    }
+
+
+def test_the_refusal_to_close_counts_in_words_and_leads_to_the_bookings(client, scheduling, make_user):
+    booking_id = book(client, scheduling)
+    sign_in(client, "espoo.admin")  # an admin only: she is told who moves the time
+    refused = client.post(
+        f"/admin/stations/{scheduling.station_id}", data=closing_form(client, scheduling.station_id)
+    )
+    assert refused.status_code == 409
+    assert (
+        "Toimipisteessä on 1 tuleva varattu käynti" in refused.text
+    )  # one, not "1 tulevaa varattua käyntiä"
+    assert f'href="/bookings/{booking_id}"' not in refused.text
+    assert "siirtää sen varauksen sivulta" in refused.text
+    make_user("espoo.admin-nurse", ["admin", "health_staff"], ["049"])
+    sign_in(client, "espoo.admin-nurse")  # she may move it herself: each time links to its page
+    refused = client.post(
+        f"/admin/stations/{scheduling.station_id}", data=closing_form(client, scheduling.station_id)
+    )
+    assert refused.status_code == 409 and f'href="/bookings/{booking_id}"' in refused.text
+
+
 def test_closing_a_station_with_bookings_asks_to_send_them_to_rebook(client, runtime, scheduling):
     book(client, scheduling)
     sign_in(client, "espoo.admin")

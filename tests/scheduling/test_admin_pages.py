@@ -106,6 +106,7 @@ def test_an_absence_cancels_the_sessions_and_orphans_their_bookings(client, runt
             "first_day": "2026-03-03",
             "last_day": "2026-03-03",
             "reason": "Koulutus",
+            "confirm": "1",  # as on the preview
         },
         follow_redirects=False,
     )
@@ -320,7 +321,7 @@ def test_the_rules_are_listed_and_one_is_changed_from_a_day_on(client, runtime, 
     assert rule_until(runtime, scheduling.rule_id).isoformat() == "2026-03-16"
     assert count(runtime, SessionRule) == rules_before + 1
     shown = client.get(changed.headers["location"]).text
-    assert "Sääntö päätettiin" in shown and "päättyen maanantai 16.3.2026" in shown
+    assert "Sääntö päätettiin" in shown and "16.3.2026 asti" in shown
     assert "13.00–15.00" in shown  # the replacement
     assert re.search(r"17\.3\.2026 klo 13\.00", shown)  # its first session, in the next four weeks
 
@@ -423,8 +424,10 @@ def test_the_rule_page_renders_in_swedish(client, scheduling):
 
 
 def absence_fields(token: str, scheduling, **changes: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The absence form as confirmed on its preview."""
     return {
         "_csrf_token": token,
+        "confirm": "1",
         "worker_id": str(scheduling.worker_id),
         "first_day": "2026-03-03",
         "last_day": "",
@@ -444,7 +447,7 @@ def test_a_part_day_absence_keeps_the_rest_of_the_session(client, runtime, sched
     assert recorded.status_code == 303, recorded.text
     assert "cancelled=0" in recorded.headers["location"] and "orphaned=1" in recorded.headers["location"]
     assert (
-        "1 vastaanottoa jää voimaan ilman poissaolon aikoja" in client.get(recorded.headers["location"]).text
+        "1 vastaanotto jää voimaan ilman poissaolon aikoja" in client.get(recorded.headers["location"]).text
     )
     with runtime.uow() as uow:
         absence = uow.session.scalars(select(Absence)).one()

@@ -118,7 +118,7 @@ def test_book_with_a_hold_and_get_the_clients_instructions(client, scheduling, n
     assert booking["reasons"] == ["life_situation", "loneliness"]
     instructions = booking["instructions"]
     assert instructions["language"] == "sv" and instructions["place"] == "Alberga hälsostation"
-    assert instructions["when"] == "Tisdag 3.3.2026 kl. 09.00"
+    assert instructions["when"] == "tisdag 3.3.2026 kl. 9.00–9.45"
     assert "Matti" not in " ".join(instructions["lines"])  # instructions carry no health information either
     assert not any(word in " ".join(instructions["lines"]).lower() for word in ("ensamhet", "loneliness"))
     # the slot is no longer offered

@@ -105,7 +105,7 @@ def test_the_week_runs_monday_to_sunday_in_helsinki_time(instructor_client):
     assert week.status_code == 200
     days = re.findall(r'<h2 id="day-(\d{4}-\d\d-\d\d)">', week.text)
     assert days == [(date(2026, 3, 2) + timedelta(days=n)).isoformat() for n in range(7)]
-    assert "Oma viikko: ma 2.3.–su 8.3.2026" in week.text
+    assert "Oma viikko: vk 10, ma 2.3.–su 8.3.2026" in week.text  # ISO week 10 of 2026
     assert week.text.count("Leppävaaran terveysasema") == 1
     assert 'href="/work/week?start=2026-03-09"' in week.text
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from functools import partial
 from typing import Annotated, Any
 
@@ -21,8 +22,15 @@ from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.common import PUBLIC
-from sotesilta.core.kernel.web.i18n import LANGUAGES, N_
-from sotesilta.core.kernel.web.rendering import language_cookie, page, principal_of, safe_next, see_other
+from sotesilta.core.kernel.web.i18n import LANGUAGES, N_, Dates
+from sotesilta.core.kernel.web.rendering import (
+    language_cookie,
+    language_of,
+    page,
+    principal_of,
+    safe_next,
+    see_other,
+)
 from sotesilta.core.kernel.web.security import SESSION_COOKIE
 
 
@@ -106,10 +114,12 @@ async def login(
             partial(_sign_in, uow, runtime, username, password, remote)
         )
     except LoginThrottled as exc:
+        # the clock time, not "in N minutes": a time needs no plural forms and stays true
+        allowed = runtime.clock.now() + timedelta(seconds=math.ceil(exc.retry_after_seconds / 60) * 60)
         response = again(
             429,
-            N_("Too many failed logins. Try again in %(minutes)s minutes."),
-            minutes=math.ceil(exc.retry_after_seconds / 60),
+            N_("Too many failed logins. You can try again at %(time)s."),
+            time=Dates(language_of(request)).time(allowed),
         )
         response.headers["Retry-After"] = str(exc.retry_after_seconds)
         return response

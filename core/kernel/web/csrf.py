@@ -11,8 +11,13 @@ Two checks on every unsafe request to a page:
    ``Sec-Fetch-Site``), it must be this site: that stops a sibling subdomain
    that planted a genuine cookie-and-token pair of its own.
 
-The JSON API is not covered: bearer tokens are not sent by browsers on their
-own, and its session cookie is SameSite=Lax.
+The JSON API (``check_api_call``): a call with a bearer token is a program's, which
+no browser attaches on a page's behalf. A call without one — signed in by the session
+cookie, or the login itself — must be JSON and, where the browser names its origin,
+same-origin. A page elsewhere (another port or subdomain is "same-site", which
+SameSite=Lax lets the cookie through) can send a form (``text/plain``,
+``application/x-www-form-urlencoded``) without asking, but JSON only after a CORS
+preflight, which this server never answers.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from urllib.parse import urlsplit
 
 from litestar import Request
 from litestar.datastructures import Cookie
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import HTTPException, PermissionDeniedException
 
 CSRF_COOKIE = "sotesilta_csrf"
 CSRF_FIELD = "_csrf_token"
@@ -48,7 +53,7 @@ def csrf_cookie(value: str, *, secure: bool) -> Cookie:
     return Cookie(key=CSRF_COOKIE, value=value, httponly=True, samesite="lax", secure=secure, path="/")
 
 
-def _same_origin(request: Request[Any, Any, Any], public_host: str) -> bool:
+def same_origin(request: Request[Any, Any, Any], public_host: str) -> bool:
     # Sec-Fetch-Site is set by the browser itself and cannot be forged by a page
     fetch_site = request.headers.get("sec-fetch-site")
     if fetch_site is not None:
@@ -65,7 +70,7 @@ async def check_csrf(request: Request[Any, Any, Any]) -> None:
     if request.method in SAFE_METHODS:
         return
     runtime = request.app.state.runtime
-    if not _same_origin(request, urlsplit(runtime.settings.public_base_url).netloc):
+    if not same_origin(request, urlsplit(runtime.settings.public_base_url).netloc):
         raise CsrfRefused("cross-origin form refused")
     cookie_value = request.cookies.get(CSRF_COOKIE)
     form = await request.form()
@@ -75,3 +80,30 @@ async def check_csrf(request: Request[Any, Any, Any]) -> None:
         raise CsrfRefused("the form has no security token")
     if not hmac.compare_digest(presented, form_token(secret, cookie_value)):
         raise CsrfRefused("the form's security token does not match")
+
+
+class CrossSiteApiCall(PermissionDeniedException):
+    """A cookie-borne call to the JSON API from another origin."""
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+async def check_api_call(request: Request[Any, Any, Any]) -> None:
+    """``before_request`` of the JSON API: refuse an unsafe call that a browser may have
+    made on another page's behalf (see the module's docstring)."""
+    if request.method in SAFE_METHODS or "authorization" in request.headers:
+        return
+    public_host = urlsplit(request.app.state.runtime.settings.public_base_url).netloc
+    if not same_origin(request, public_host):
+        raise CrossSiteApiCall(
+            "a call signed in by the session cookie must come from this site's own pages "
+            "(or carry 'Authorization: Bearer <token>')"
+        )
+    if not _is_json(request.headers.get("content-type", "")):
+        raise HTTPException(
+            status_code=415,
+            detail="send 'Content-Type: application/json' (a call without a bearer token must be JSON)",
+        )

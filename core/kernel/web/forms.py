@@ -27,6 +27,14 @@ class FormError:
     message: str
     params: dict[str, Any]
     target: str  # the id of the input the error summary links to
+    #: a message that counts: its plural, and the count (``%(num)s``) that chooses the form
+    plural: str | None = None
+    count: int = 0
+
+
+def counted_error(message: tuple[str, str], target: str, count: int, **params: Any) -> FormError:
+    """An error that counts something: ``message`` is marked with ``N_plural``."""
+    return FormError(message[0], dict(params), target, plural=message[1], count=count)
 
 
 def draft_of(kind: type[T], values: Mapping[str, Any]) -> T:

@@ -51,6 +51,12 @@ def N_(message: str) -> str:
     return message
 
 
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a message that counts (``%(num)s``) for extraction with its plural; it is
+    translated where it is shown, with ``ngettext`` and the count."""
+    return singular, plural
+
+
 def _read(source: Any, language: str) -> Catalog:
     with source.open("rb") as po:
         return read_po(po, locale=language)
@@ -200,6 +206,12 @@ class Dates:
     def day(self, value: Day) -> str:
         """A calendar day (no time of day), e.g. ``tiistai 3.3.2026``"""
         return format_date(value, "cccc d.M.yyyy", locale=self.locale)
+
+    def numeric_day(self, value: Day) -> str:
+        """e.g. ``3.3.2026``: where a word inflects the day ("3.3.2026 alkaen"), which a
+        weekday's name would have to follow ("tiistaista alkaen"), or the weekday is said
+        beside it."""
+        return format_date(value, "d.M.yyyy", locale=self.locale)
 
     def short_day(self, value: Day) -> str:
         """e.g. ``ti 3.3.``"""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
 
@@ -123,6 +124,7 @@ def page(
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         # the menu's counts: filled in after the handler (news.fill_news), or none at all
         "news": None,
+        "municipality_names": municipality_names(runtime, language),
         **context,
     }
     counter = request.app.state.get(NEWS_COUNTER)
@@ -136,6 +138,24 @@ def page(
         headers=PAGE_HEADERS,
         media_type="text/html; charset=utf-8",
     )
+
+
+def municipality_names(runtime: Runtime, language: str) -> Callable[[Iterable[str] | str], str]:
+    """Municipalities as people name them, in the page's language: ``049`` is "Espoo" or
+    "Esbo" (a code no plugin knows stays a code)."""
+    registry = runtime.plugins.municipalities
+
+    def names(codes: Iterable[str] | str) -> str:
+        found = []
+        for code in [codes] if isinstance(codes, str) else codes:
+            profile = registry.get(code)
+            if profile is None:
+                found.append(code)
+            else:
+                found.append(profile.name_sv if language == "sv" else profile.name_fi)
+        return ", ".join(found)
+
+    return names
 
 
 def safe_next(target: str | None, fallback: str = "/") -> str:

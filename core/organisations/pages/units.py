@@ -69,8 +69,8 @@ def _render(
 
 @get("/admin/units/new", guards=ADMINS, name="web-admin-new-unit")
 async def new_unit_page(request: Request[Principal, Any, Any]) -> Template:
-    counties = sorted(request.user.counties)
-    return _render(request, {"county_code": counties[0] if counties else "", "active": True})
+    # every field the form shows, blank: the template refuses an undefined one
+    return _render(request, unit_values({}, sorted(request.user.counties) or [""]) | {"active": True})
 
 
 @get("/admin/units/{unit_id:int}", guards=ADMINS, name="web-admin-unit")

@@ -8,14 +8,15 @@ from typing import Annotated
 import msgspec
 from litestar import get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from msgspec import Meta
 
 from sotesilta.core.kernel.clock import require_aware
 from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.common import SCHEDULERS
-from sotesilta.core.scheduling.service import sessions
+from sotesilta.core.scheduling.service import absences, sessions
+from sotesilta.core.scheduling.service.absences import AbsencePreview, AbsenceView
 from sotesilta.core.scheduling.service.sessions import SessionView
 
 
@@ -84,4 +85,74 @@ def record_absence(
     return msgspec.convert(result, AbsenceRecorded, from_attributes=True)
 
 
-ROUTES = [list_sessions, record_absence]
+@post(
+    "/api/v1/absences/preview",
+    operation_id="previewAbsence",
+    tags=["sessions"],
+    guards=SCHEDULERS,
+    status_code=200,
+    summary="What recording an absence would cancel now: sessions, booked times, who booked them",
+    sync_to_thread=True,
+)
+def preview_absence(
+    data: JSONBody[AbsenceIn],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+) -> AbsencePreview:
+    return absences.preview_absence(
+        uow,
+        principal=principal,
+        worker_id=data.worker_id,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        reason=data.reason,
+    )
+
+
+@get(
+    "/api/v1/absences",
+    operation_id="listAbsences",
+    tags=["sessions"],
+    guards=SCHEDULERS,
+    summary="Upcoming and recent absences of the workers of your municipalities",
+    sync_to_thread=True,
+)
+def list_absences(
+    principal: NamedDependency[Principal], uow: NamedDependency[UnitOfWork]
+) -> list[AbsenceView]:
+    return absences.list_absences(uow, principal=principal)
+
+
+@get(
+    "/api/v1/absences/{absence_id:int}",
+    operation_id="getAbsence",
+    tags=["sessions"],
+    guards=SCHEDULERS,
+    summary="An absence with the sessions and booked times it cancelled, and what undoing it did with each",
+    sync_to_thread=True,
+)
+def get_absence(
+    absence_id: FromPath[int], principal: NamedDependency[Principal], uow: NamedDependency[UnitOfWork]
+) -> AbsenceView:
+    return absences.get_absence(uow, principal=principal, absence_id=absence_id)
+
+
+@post(
+    "/api/v1/absences/{absence_id:int}/undo",
+    operation_id="undoAbsence",
+    tags=["sessions"],
+    guards=SCHEDULERS,
+    status_code=200,
+    summary=(
+        "Undo an absence: its sessions come back, and its booked times that were not rebooked or "
+        "dismissed, have not begun and are still free (409 when undone already)"
+    ),
+    sync_to_thread=True,
+)
+def undo_absence(
+    absence_id: FromPath[int], principal: NamedDependency[Principal], uow: NamedDependency[UnitOfWork]
+) -> AbsenceView:
+    return absences.undo_absence(uow, principal=principal, absence_id=absence_id)
+
+
+ROUTES = [list_sessions, record_absence, preview_absence, list_absences, get_absence, undo_absence]

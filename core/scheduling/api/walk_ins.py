@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
+from msgspec import Meta
 
 from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.uow import UnitOfWork
@@ -16,6 +19,9 @@ from sotesilta.core.scheduling.service.walk_ins import Queue, QueueEntry
 
 class WalkInIn(msgspec.Struct):
     referrer: Referrer = Referrer.SELF
+    #: codes from the municipality's reason list (``guidance_reason``), as for a booking
+    reasons: Annotated[list[str], Meta(max_length=20)] = msgspec.field(default_factory=list)
+    preferred_language: str = "fi"
 
 
 @post(
@@ -32,7 +38,14 @@ def register_walk_in(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
 ) -> QueueEntry:
-    return walk_ins.register_walk_in(uow, principal=principal, session_id=session_id, referrer=data.referrer)
+    return walk_ins.register_walk_in(
+        uow,
+        principal=principal,
+        session_id=session_id,
+        referrer=data.referrer,
+        reasons=data.reasons,
+        preferred_language=data.preferred_language,
+    )
 
 
 @get(
@@ -64,4 +77,21 @@ def call_next_walk_in(
     return walk_ins.call_next_walk_in(uow, principal=principal, session_id=session_id)
 
 
-ROUTES = [register_walk_in, get_walk_in_queue, call_next_walk_in]
+@post(
+    "/api/v1/sessions/{session_id:int}/walk-ins/{place_id:int}/return-to-queue",
+    operation_id="returnWalkInToQueue",
+    tags=["walk-in"],
+    status_code=200,
+    summary="A called client did not answer: back in the queue, behind those waiting",
+    sync_to_thread=True,
+)
+def return_walk_in_to_queue(
+    session_id: FromPath[int],
+    place_id: FromPath[int],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+) -> QueueEntry:
+    return walk_ins.return_to_queue(uow, principal=principal, session_id=session_id, place_id=place_id)
+
+
+ROUTES = [register_walk_in, get_walk_in_queue, call_next_walk_in, return_walk_in_to_queue]

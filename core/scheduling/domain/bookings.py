@@ -88,9 +88,13 @@ class ReferralMode(StrEnum):
 
 
 class WalkInStatus(StrEnum):
+    """A walk-in place: free, then waiting, called, and seen once its outcome is recorded.
+    A called client who does not answer goes back to waiting."""
+
     FREE = "free"
     WAITING = "waiting"
     CALLED = "called"
+    SEEN = "seen"
     LEFT = "left"
 
 

@@ -8,7 +8,7 @@ its refusals come back as errors beside their fields with what was typed kept.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -37,6 +37,7 @@ from sotesilta.core.scheduling.pages.booking_form import (
 from sotesilta.core.scheduling.pages.booking_lists import ROUTES as LIST_ROUTES
 from sotesilta.core.scheduling.pages.booking_view import ROUTES as VIEW_ROUTES
 from sotesilta.core.scheduling.service import bookings, sessions, slots
+from sotesilta.core.scheduling.service import walk_ins as walk_in_service
 from sotesilta.core.scheduling.service.bookings import BookingView
 from sotesilta.core.scheduling.service.sessions import SessionView
 from sotesilta.core.scheduling.service.slots import FreeSlot, SearchScope
@@ -61,6 +62,8 @@ class BookScreen:
     earliest: list[FreeSlot] | None = None
     #: the booking being moved or rebooked
     moving: BookingView | None = None
+    #: how many wait in each of today's walk-in queues
+    waiting: dict[int, int] = field(default_factory=dict)
 
 
 def _choose_station(
@@ -161,7 +164,8 @@ def book_screen(
     profile = runtime.plugins.municipalities.get(municipality)
     groups = ", ".join(f"{g.minimum}–{g.maximum}" for g in profile.age_groups) if profile else ""
     earliest = _earliest(uow, principal, stations, start) if search.earliest else None
-    return BookScreen(stations, station, here, nearby, walk_ins, reasons, groups, earliest, moving)
+    waiting = walk_in_service.waiting_counts(uow, [s.id for s in walk_ins])
+    return BookScreen(stations, station, here, nearby, walk_ins, reasons, groups, earliest, moving, waiting)
 
 
 async def _render(

@@ -1,4 +1,5 @@
-"""Administration of sessions: the next weeks' sessions, a new session rule, an absence."""
+"""Administration of sessions: the next weeks' sessions, a new session rule, the absence form
+(recorded through its preview: ``pages.absences``)."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def sessions_screen(uow: UnitOfWork, runtime: Runtime, principal: Principal, lan
     return SessionsScreen(found, workers, stations, rules, names)
 
 
-async def _render_sessions(
+async def render_sessions(
     request: Request[Principal, Any, Any],
     uow: UnitOfWork,
     runtime: Runtime,
@@ -96,7 +97,7 @@ async def sessions_page(
     runtime: NamedDependency[Runtime],
 ) -> Template:
     """The next four weeks' sessions; a new session rule; an absence."""
-    return await _render_sessions(request, uow, runtime, flash=_flash(request))
+    return await render_sessions(request, uow, runtime, flash=_flash(request))
 
 
 @post("/admin/rules", guards=ADMINS, name="web-admin-rule", status_code=303)
@@ -116,46 +117,10 @@ async def create_rule(
         )
     except DomainError as exc:
         status = refusal_status(uow, exc)
-        return await _render_sessions(
+        return await render_sessions(
             request, uow, runtime, rule=form, rule_errors=[schedule_error(exc, "rule")], status_code=status
         )
     return see_other(f"/admin/sessions?sessions={generated}")
 
 
-@post("/admin/absences", guards=ADMINS, name="web-admin-absence", status_code=303)
-async def record_absence(
-    request: Request[Principal, Any, Any],
-    uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-) -> Response[Any]:
-    form = AbsenceForm.from_form(await request.form())
-    try:
-        worker_id, starts_at, ends_at, reason = form.values()
-        result = await runtime.run_db(
-            sessions.record_absence,
-            uow,
-            principal=request.user,
-            worker_id=worker_id,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            reason=reason,
-        )
-    except DomainError as exc:
-        uow.rollback()
-        if exc.kind in ("not_found", "forbidden"):
-            raise
-        return await _render_sessions(
-            request,
-            uow,
-            runtime,
-            absence=form,
-            absence_errors=[schedule_error(exc, "absence")],
-            status_code=409 if exc.kind == "conflict" else 422,
-        )
-    return see_other(
-        f"/admin/sessions?cancelled={result.cancelled_sessions}&orphaned={result.orphaned_bookings}"
-        f"&partly={result.partly_blocked_sessions}"
-    )
-
-
-ROUTES = [sessions_page, create_rule, record_absence]
+ROUTES = [sessions_page, create_rule]

@@ -17,8 +17,8 @@ from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.common import ADMINS
-from sotesilta.core.kernel.web.forms import FormError, draft_of, text_field
-from sotesilta.core.kernel.web.i18n import N_
+from sotesilta.core.kernel.web.forms import FormError, counted_error, draft_of, text_field
+from sotesilta.core.kernel.web.i18n import N_, N_plural
 from sotesilta.core.kernel.web.rendering import page, refusal_status, see_other
 from sotesilta.core.organisations import public as organisations
 from sotesilta.core.organisations.public import BookingMode, StationDraft, StationKind
@@ -56,13 +56,15 @@ def station_error(exc: DomainError) -> FormError:
                 {},
                 "active",
             )
-        return FormError(
-            N_(
+        return counted_error(
+            N_plural(
+                "The station has %(num)s booked visit ahead. Tick the box to cancel it onto the "
+                "booker's times to rebook, or move it first.",
                 "The station has %(num)s booked visits ahead. Tick the box to cancel them onto the "
-                "bookers' times to rebook, or move them first."
+                "bookers' times to rebook, or move them first.",
             ),
-            {"num": len(exc.extra["bookings"])},  # type: ignore[arg-type]
             "rebook",
+            len(exc.extra["bookings"]),  # type: ignore[arg-type]
         )
     if exc.field in STATION_MESSAGES:
         return FormError(STATION_MESSAGES[exc.field or ""], {}, exc.field or "")
@@ -77,7 +79,7 @@ async def _render(
     *,
     station_id: int | None = None,
     errors: list[FormError] | None = None,
-    bookings: list[datetime] | None = None,
+    bookings: list[tuple[int, datetime]] | None = None,
     status_code: int = 200,
 ) -> Template:
     def read(uow: UnitOfWork) -> list[tuple[str, str, str]]:
@@ -152,7 +154,7 @@ async def _save(
         else:
             status = refusal_status(uow, exc)
         booked = exc.extra.get("bookings") if isinstance(exc, StationHasBookings) else None
-        times = [datetime.fromisoformat(b["starts_at"]) for b in booked or []]  # type: ignore[attr-defined]
+        times = [(b["id"], datetime.fromisoformat(b["starts_at"])) for b in booked or []]  # type: ignore[attr-defined]
         return await _render(
             request,
             uow,

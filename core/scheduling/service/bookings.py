@@ -37,7 +37,7 @@ from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.types import table_of
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.organisations import public as organisations
-from sotesilta.core.organisations.public import BookingMode, Station, Worker
+from sotesilta.core.organisations.public import BookingMode, County, Station, Worker
 from sotesilta.core.scheduling.domain.bookings import (
     AppointmentStatus,
     BookingRequest,
@@ -51,7 +51,12 @@ from sotesilta.core.scheduling.domain.bookings import (
     ensure_not_vetoed,
     is_late_cancellation,
 )
-from sotesilta.core.scheduling.service.instructions import Instructions, client_instructions, with_feedback
+from sotesilta.core.scheduling.service.instructions import (
+    Instructions,
+    Venue,
+    client_instructions,
+    with_feedback,
+)
 from sotesilta.core.scheduling.service.slots import SearchScope, find_free_slots, worker_busy_during
 from sotesilta.core.scheduling.tables import Booking, BookingReason, GuidanceSession, Slot, SlotHold
 
@@ -142,6 +147,10 @@ _TARGET = Prepared(
         col(Station.name_fi),
         col(Station.name_sv),
         col(Station.address),
+        col(Station.address_sv),
+        col(Station.phone),
+        col(County.name_fi).label("county_fi"),
+        col(County.name_sv).label("county_sv"),
         col(Station.booking_mode),
         col(Worker.display_name).label("worker_name"),
         col(SlotHold.hold_id),
@@ -151,6 +160,7 @@ _TARGET = Prepared(
     )
     .join(GuidanceSession, col(GuidanceSession.id) == col(Slot.session_id))
     .join(Station, col(Station.id) == col(Slot.station_id))
+    .join(County, col(County.code) == col(Station.county_code))
     .join(Worker, col(Worker.id) == col(Slot.worker_id))
     .outerjoin(SlotHold, col(SlotHold.slot_id) == col(Slot.id))
     .where(col(Slot.id) == bindparam("slot_id"))
@@ -319,9 +329,11 @@ def _new_view(
         instructions=client_instructions(
             language=request.preferred_language,
             starts_at=row.starts_at,
-            station_name_fi=row.name_fi,
-            station_name_sv=row.name_sv,
-            address=row.address,
+            ends_at=row.ends_at,
+            worker_name=row.worker_name,
+            venue=Venue(
+                row.name_fi, row.name_sv, row.address, row.address_sv, row.phone, row.county_fi, row.county_sv
+            ),
             video_link=row.video_link,
         ),
     )
@@ -422,13 +434,16 @@ def _view(uow: UnitOfWork, booking_id: int) -> BookingView:
             col(Worker.display_name),
             col(GuidanceSession.mode),
             col(GuidanceSession.video_link),
+            col(County.name_fi),
+            col(County.name_sv),
         )
         .join(Station, col(Station.id) == col(Booking.station_id))
+        .join(County, col(County.code) == col(Station.county_code))
         .join(Worker, col(Worker.id) == col(Booking.worker_id))
         .join(GuidanceSession, col(GuidanceSession.id) == col(Booking.session_id))
         .where(col(Booking.id) == booking_id)
     ).one()
-    booking, station, worker_name, mode, video_link = row
+    booking, station, worker_name, mode, video_link, county_fi, county_sv = row
     reasons = tuple(
         uow.session.scalars(
             select(col(BookingReason.code))
@@ -473,9 +488,17 @@ def _view(uow: UnitOfWork, booking_id: int) -> BookingView:
         instructions=client_instructions(
             language=booking.preferred_language,
             starts_at=booking.starts_at,
-            station_name_fi=station.name_fi,
-            station_name_sv=station.name_sv,
-            address=station.address,
+            ends_at=booking.ends_at,
+            worker_name=worker_name,
+            venue=Venue(
+                station.name_fi,
+                station.name_sv,
+                station.address,
+                station.address_sv,
+                station.phone,
+                county_fi,
+                county_sv,
+            ),
             video_link=video_link,
         ),
     )

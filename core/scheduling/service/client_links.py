@@ -22,9 +22,9 @@ from sqlmodel import col
 
 from sotesilta.core.kernel.errors import RecordNotFound
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations.public import Station
+from sotesilta.core.organisations.public import County, Station, Worker
 from sotesilta.core.scheduling.domain.bookings import AppointmentStatus
-from sotesilta.core.scheduling.service.instructions import Instructions, client_instructions
+from sotesilta.core.scheduling.service.instructions import Instructions, Venue, client_instructions
 from sotesilta.core.scheduling.tables import Booking, GuidanceSession
 
 #: how long after the visit the link still answers
@@ -57,9 +57,16 @@ def _row(uow: UnitOfWork, **where: object) -> Row[*tuple[Any, ...]] | None:
             col(Station.name_fi),
             col(Station.name_sv),
             col(Station.address),
+            col(Station.address_sv),
+            col(Station.phone),
+            col(County.name_fi).label("county_fi"),
+            col(County.name_sv).label("county_sv"),
+            col(Worker.display_name).label("worker_name"),
             col(GuidanceSession.video_link),
         )
         .join(Station, col(Station.id) == col(Booking.station_id))
+        .join(County, col(County.code) == col(Station.county_code))
+        .join(Worker, col(Worker.id) == col(Booking.worker_id))
         .join(GuidanceSession, col(GuidanceSession.id) == col(Booking.session_id))
     )
     for column, value in where.items():
@@ -90,9 +97,11 @@ def appointment_by_link(
     instructions = client_instructions(
         language=language or row.preferred_language,
         starts_at=row.starts_at,
-        station_name_fi=row.name_fi,
-        station_name_sv=row.name_sv,
-        address=row.address,
+        ends_at=row.ends_at,
+        worker_name=row.worker_name,
+        venue=Venue(
+            row.name_fi, row.name_sv, row.address, row.address_sv, row.phone, row.county_fi, row.county_sv
+        ),
         video_link=row.video_link,
     )
     cancelled = row.status == AppointmentStatus.CANCELLED.value

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import CursorResult, and_, func, insert, select, update
+from sqlalchemy import CursorResult, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
@@ -30,6 +30,8 @@ from sotesilta.core.scheduling.domain.sessions import (
 )
 from sotesilta.core.scheduling.tables import (
     Absence,
+    AbsenceBooking,
+    AbsenceSession,
     Booking,
     GuidanceSession,
     SessionRule,
@@ -415,22 +417,26 @@ class AbsenceResult(msgspec.Struct, frozen=True):
     partly_blocked_sessions: int = 0
 
 
+def _orphaned_values(now: datetime, reason: str) -> dict[str, Any]:
+    """A booked visit cancelled by the system, waiting on its booker's worklist."""
+    return {
+        "status": AppointmentStatus.CANCELLED.value,
+        "cancelled_at": now,
+        "cancelled_by": CancelledBy.SYSTEM.value,
+        "cancel_reason": reason,
+        "orphaned_at": now,
+        "updated_at": now,
+        "sequence": col(Booking.sequence) + 1,
+    }
+
+
 def orphan_bookings(uow: UnitOfWork, condition: Any, *, reason: str) -> int:
     """Cancel the booked visits matching ``condition`` for the system and put them on the
     worklist of the staff who booked them (times to rebook); how many."""
-    now = uow.now
     result = uow.session.execute(
         update(Booking)
         .where(and_(condition, col(Booking.status) == AppointmentStatus.BOOKED.value))
-        .values(
-            status=AppointmentStatus.CANCELLED.value,
-            cancelled_at=now,
-            cancelled_by=CancelledBy.SYSTEM.value,
-            cancel_reason=reason,
-            orphaned_at=now,
-            updated_at=now,
-            sequence=col(Booking.sequence) + 1,
-        )
+        .values(**_orphaned_values(uow.now, reason))
     )
     return int(cast("CursorResult[Any]", result).rowcount or 0)  # an UPDATE's result
 
@@ -464,6 +470,82 @@ def _covers_whole(session: GuidanceSession, starts_at: datetime, ends_at: dateti
     )
 
 
+@dataclass(frozen=True)
+class AbsencePlan:
+    """What an absence of a worker would do now: the sessions it cancels whole, those it
+    closes in part (the times in the absence), and the booked visits it cancels."""
+
+    whole: list[GuidanceSession]
+    partly: list[GuidanceSession]
+    booking_ids: list[int]
+
+
+def absence_bookings(whole: list[int], partly: list[int], starts_at: datetime, ends_at: datetime) -> Any:
+    """The bookings an absence takes: all of a session it cancels, those in its times of a
+    session it covers in part."""
+    return or_(
+        col(Booking.session_id).in_(whole),
+        and_(
+            col(Booking.session_id).in_(partly),
+            col(Booking.starts_at) < ends_at,
+            col(Booking.ends_at) > starts_at,
+        ),
+    )
+
+
+def plan_absence(
+    uow: UnitOfWork, *, worker_id: int, starts_at: datetime, ends_at: datetime, lock: bool = False
+) -> AbsencePlan:
+    """The worker's scheduled sessions the absence touches and the booked visits in them;
+    ``lock``: for recording it (the sessions are locked, see ``record_absence``)."""
+    query = (
+        select(GuidanceSession)
+        .where(
+            col(GuidanceSession.worker_id) == worker_id,
+            col(GuidanceSession.status) == SessionStatus.SCHEDULED.value,
+            col(GuidanceSession.starts_at) < ends_at,
+            col(GuidanceSession.ends_at) > starts_at,
+            col(GuidanceSession.ends_at) > uow.now,
+        )
+        .order_by(col(GuidanceSession.starts_at))
+    )
+    # a booking racing this absence either commits first (and is orphaned by it) or
+    # waits and finds the session cancelled or the time blocked (bookings._claim_session)
+    overlapping = list(uow.session.scalars(query.with_for_update() if lock else query))
+    whole = [s for s in overlapping if _covers_whole(s, starts_at, ends_at)]
+    partly = [s for s in overlapping if not _covers_whole(s, starts_at, ends_at)]
+    booking_ids = list(
+        uow.session.scalars(
+            select(col(Booking.id))
+            .where(
+                absence_bookings([s.id or 0 for s in whole], [s.id or 0 for s in partly], starts_at, ends_at),
+                col(Booking.status) == AppointmentStatus.BOOKED.value,
+            )
+            .order_by(col(Booking.starts_at), col(Booking.id))
+        )
+    )
+    return AbsencePlan(whole, partly, cast("list[int]", booking_ids))
+
+
+def check_absence(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    worker_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str,
+) -> Worker:
+    """The worker, once the absence is well-formed and theirs to record."""
+    if ends_at <= starts_at:
+        raise InputInvalid("the absence ends before it starts", field="ends_at")
+    if not reason.strip() or len(reason) > 200:
+        raise InputInvalid("reason must be 1-200 characters", field="reason")
+    worker = organisations.worker_in_scope(uow, principal, worker_id)
+    organisations.may_manage_worker(uow, principal, worker)
+    return worker
+
+
 def record_absence(
     uow: UnitOfWork,
     *,
@@ -480,14 +562,10 @@ def record_absence(
     a busy block (source ``absence:<id>``) keeps its times in the absence from
     being booked. Orphaned bookings are cancelled by the system and wait on the
     worklist of the staff who booked them, until each is rebooked or dismissed.
+    The absence keeps which sessions and bookings it took, so it can be undone.
     """
     now = uow.now
-    if ends_at <= starts_at:
-        raise InputInvalid("the absence ends before it starts", field="ends_at")
-    if not reason.strip() or len(reason) > 200:
-        raise InputInvalid("reason must be 1-200 characters", field="reason")
-    worker = organisations.worker_in_scope(uow, principal, worker_id)
-    organisations.may_manage_worker(uow, principal, worker)
+    check_absence(uow, principal, worker_id=worker_id, starts_at=starts_at, ends_at=ends_at, reason=reason)
     session = uow.session
     absence = Absence(
         worker_id=worker_id,
@@ -500,48 +578,43 @@ def record_absence(
     session.add(absence)
     session.flush()
     assert absence.id is not None
-    overlapping = list(
-        session.scalars(
-            select(GuidanceSession)
-            .where(
-                col(GuidanceSession.worker_id) == worker_id,
-                col(GuidanceSession.status) == SessionStatus.SCHEDULED.value,
-                col(GuidanceSession.starts_at) < ends_at,
-                col(GuidanceSession.ends_at) > starts_at,
-                col(GuidanceSession.ends_at) > now,
-            )
-            # a booking racing this absence either commits first (and is orphaned
-            # below) or waits and finds the session cancelled or the time blocked
-            # (bookings._claim_session)
-            .with_for_update()
-        )
-    )
-    whole = [s.id or 0 for s in overlapping if _covers_whole(s, starts_at, ends_at)]
-    partly = [s.id or 0 for s in overlapping if not _covers_whole(s, starts_at, ends_at)]
+    plan = plan_absence(uow, worker_id=worker_id, starts_at=starts_at, ends_at=ends_at, lock=True)
+    whole = [s.id or 0 for s in plan.whole]
+    partly = [s.id or 0 for s in plan.partly]
     cancel_sessions(uow, whole, reason="absence")
-    orphaned = 0
-    if whole:
-        orphaned += orphan_bookings(uow, col(Booking.session_id).in_(whole), reason="instructor absent")
-    if partly:
-        orphaned += orphan_bookings(
-            uow,
-            and_(
-                col(Booking.session_id).in_(partly),
-                col(Booking.starts_at) < ends_at,
-                col(Booking.ends_at) > starts_at,
-            ),
-            reason="instructor absent",
+    orphaned: list[int] = []
+    if whole or partly:
+        orphaned = list(
+            session.scalars(
+                update(Booking)
+                .where(absence_bookings(whole, partly, starts_at, ends_at))
+                .where(col(Booking.status) == AppointmentStatus.BOOKED.value)
+                .values(**_orphaned_values(now, "instructor absent"))
+                .returning(col(Booking.id))
+            )
         )
+    if partly:
         # free-slot search and booking skip slots under a busy block
         session.add(
             WorkerBusy(
                 worker_id=worker_id, source=f"absence:{absence.id}", starts_at=starts_at, ends_at=ends_at
             )
         )
+    session.add_all(
+        [AbsenceSession(absence_id=absence.id, session_id=i, whole=True) for i in whole]
+        + [AbsenceSession(absence_id=absence.id, session_id=i, whole=False) for i in partly]
+        + [AbsenceBooking(absence_id=absence.id, booking_id=i) for i in orphaned]
+    )
     session.flush()
     uow.commit()
     log.info(
         "absence recorded",
-        extra={"worker_id": worker_id, "sessions": len(whole), "partly": len(partly), "orphaned": orphaned},
+        extra={
+            "absence_id": absence.id,
+            "worker_id": worker_id,
+            "sessions": len(whole),
+            "partly": len(partly),
+            "orphaned": len(orphaned),
+        },
     )
-    return AbsenceResult(absence.id, len(whole), orphaned, len(partly))
+    return AbsenceResult(absence.id, len(whole), len(orphaned), len(partly))

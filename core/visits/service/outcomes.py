@@ -42,6 +42,7 @@ from sotesilta.core.scheduling.public import (
     VisitOutcome,
     WalkInPlace,
     WalkInStatus,
+    mark_walk_in_seen,
 )
 from sotesilta.core.visits.tables import Visit, VisitReferral, VisitRevision
 
@@ -164,6 +165,8 @@ def _source(uow: UnitOfWork, principal: Principal, booking_id: int | None, walk_
     place, guidance_session, municipality = row
     if place.status == WalkInStatus.FREE.value:
         raise BookingStateInvalid(f"walk-in place {walk_in_id} was never taken")
+    if place.status == WalkInStatus.WAITING.value:
+        raise BookingStateInvalid(f"walk-in {walk_in_id} is waiting: its outcome follows its call")
     return _Source(
         None,
         place,
@@ -253,6 +256,9 @@ def record_visit_outcome(
                 for referral in record.referrals
             ],
         )
+    if source.place is not None:
+        # the place leaves the line for good, unless it went back to it meanwhile
+        mark_walk_in_seen(uow, source.place.id or 0)
     if source.booking is not None:
         _apply_to_booking(source.booking, record.outcome, now)
         booking = source.booking

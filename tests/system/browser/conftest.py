@@ -38,6 +38,8 @@ class Server:
     past_day: Any = (
         None  # the day of the seeded past visits (tests/system/browser/test_instructor_and_manager.py)
     )
+    #: the server's data folder, for a module that seeds its own data (test_walk_in_pages.py)
+    data_dir: Path | None = None
 
 
 #: past visits seeded with an outcome (enough for the statistics to show the count, not "<5"),
@@ -305,7 +307,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, plugins) -> Iterator[Server
     try:
         log.flush()
         wait_ready(base, process, log_path)
-        found = Server(base, past_day=past_day)
+        found = Server(base, past_day=past_day, data_dir=data_dir)
         yield found
     finally:
         process.send_signal(signal.SIGTERM)

@@ -1,7 +1,7 @@
 """indexes for the menu's counts of new consultation messages
 
-Revision ID: 0014_consultation_news_indexes
-Revises: 0013_client_access_grant
+Revision ID: 0016_consultation_news_indexes
+Revises: 0015_absence_undo
 Create Date: 2026-12-07
 
 Every page a member of staff opens counts the consultations with something new for her
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0014_consultation_news_indexes"
-down_revision = "0013_client_access_grant"
+revision = "0016_consultation_news_indexes"
+down_revision = "0015_absence_undo"
 branch_labels = None
 depends_on = None
 
