@@ -34,6 +34,7 @@ from sotesilta.core.kernel.web import health
 from sotesilta.core.kernel.web.csrf import check_api_call
 from sotesilta.core.kernel.web.default_headers import add_default_headers
 from sotesilta.core.kernel.web.dependencies import DEPENDENCIES
+from sotesilta.core.kernel.web.news import NEWS_COUNTER
 from sotesilta.core.kernel.web.problems import COMMON_PROBLEMS, EXCEPTION_HANDLERS
 from sotesilta.core.kernel.web.security import EXCLUDE_FROM_AUTH
 from sotesilta.core.kernel.web.shell import (
@@ -72,6 +73,7 @@ from sotesilta.core.statistics.api import reports as statistics_api
 from sotesilta.core.visits import api as visits_api
 from sotesilta.core.visits.pages import outcomes as outcomes_pages
 from sotesilta.core.work import pages as work_pages
+from sotesilta.core.work import service as work_service
 
 #: the features whose pages have templates of their own
 FEATURES_WITH_PAGES = (
@@ -235,6 +237,7 @@ def configure_web(config: AppConfig, runtime: Runtime) -> None:
         engine=JinjaTemplateEngine.from_environment(template_environment(TEMPLATE_PACKAGES, plugins))
     )
     config.state["invitation_path"] = _operation_path(config.route_handlers, INVITATION_OPERATION)
+    config.state[NEWS_COUNTER] = work_service.news_for  # the menu's counts on every page
     config.route_handlers.append(static_router())
     config.route_handlers.extend(plugin_static_routers(plugins))
     config.route_handlers.append(page_router([route for module in PAGE_MODULES for route in module.ROUTES]))

@@ -9,7 +9,7 @@ from sotesilta.core.clients.access import (
     parse_reason,
 )
 from sotesilta.core.clients.domain import normalise_phone, parse_identity_code
-from sotesilta.core.clients.service import client_in_scope
+from sotesilta.core.clients.service import ClientRecordView, client_in_scope, client_names, opened_client
 from sotesilta.core.clients.tables import ClientAccessGrant, ClientAlias, ClientRecord
 
 __all__ = [
@@ -19,10 +19,13 @@ __all__ = [
     "ClientAccessGrant",
     "ClientAlias",
     "ClientRecord",
+    "ClientRecordView",
     "client_access",
     "client_in_scope",
+    "client_names",
     "has_relationship",
     "normalise_phone",
+    "opened_client",
     "parse_identity_code",
     "parse_reason",
 ]

@@ -9,6 +9,7 @@ hashes; the code itself is never stored or logged in plain text.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Annotated
 
 import msgspec
@@ -170,3 +171,27 @@ def client_in_scope(uow: UnitOfWork, principal: Principal, client_id: int) -> Cl
     if client is None or client.county_code not in principal.counties:
         raise RecordNotFound(f"no client {client_id}", field="client_id")
     return client
+
+
+def opened_client(uow: UnitOfWork, client_id: int) -> ClientRecordView:
+    """The client's record, opened, for a use case that has checked its basis and logs the read
+    itself (a named consultation's addressee, under the client's consent)."""
+    record = uow.session.get(ClientRecord, client_id)
+    if record is None:
+        raise RecordNotFound(f"no client {client_id}", field="client_id")
+    return _view(record, uow.sealer)
+
+
+def client_names(uow: UnitOfWork, client_ids: Iterable[int]) -> dict[int, str]:
+    """The clients' names, opened, in one statement, for a use case that has checked the basis
+    of each and logs each read itself (a worker's own clients on her period list)."""
+    wanted = sorted(set(client_ids))
+    if not wanted:
+        return {}
+    rows = uow.session.execute(
+        select(col(ClientRecord.id), col(ClientRecord.name)).where(col(ClientRecord.id).in_(wanted))
+    )
+    # primary keys read back are never None
+    return {
+        int(client_id or 0): uow.sealer.open(name, context="client_record.name") for client_id, name in rows
+    }

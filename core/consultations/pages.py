@@ -9,7 +9,9 @@ plugin's pages record that consent: the form links there when they are served
 (``for_scope``, ``for_recipient``); they come back with ``client=<number>``.
 The nurse may address the question to one of the municipality's instructors.
 A named consultation is read and answered here like any other, and the use
-cases check its consent at every use.
+cases check its consent at every use; the client's name and identity code are shown to the
+one who asked and to the instructor it is addressed to (each such read logged), never to
+others of social care.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
+from sotesilta.core.accounts import public as accounts
+from sotesilta.core.accounts.public import StaffContact
 from sotesilta.core.consultations import service as consultations
-from sotesilta.core.consultations.service import TEXT_MAX, Channel, ConsultationView
+from sotesilta.core.consultations.service import TEXT_MAX, Channel, ConsultationView, NamedClient
 from sotesilta.core.kernel.errors import (
     AccessReasonRequired,
     ConsentMissing,
@@ -40,7 +44,7 @@ from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.common import BOOKERS, county_of, is_number, municipality_choices
 from sotesilta.core.kernel.web.forms import FormError, counted_error
 from sotesilta.core.kernel.web.i18n import N_, N_plural
-from sotesilta.core.kernel.web.rendering import page, page_exists, see_other
+from sotesilta.core.kernel.web.rendering import language_of, page, page_exists, see_other
 from sotesilta.core.organisations import public as organisations
 from sotesilta.core.organisations.public import WorkerTitle, WorkerView
 
@@ -262,15 +266,26 @@ async def open_consultation(
     return see_other(f"/consultations/{view.id}")
 
 
-def _thread(
-    uow: UnitOfWork, principal: Principal, consultation_id: int
-) -> tuple[ConsultationView, dict[int, WorkerView]]:
+@dataclass(frozen=True)
+class Thread:
+    """A consultation's page: the thread, who asked (and from where), whom it names (to those
+    who may see that), and the professionals, by id."""
+
+    consultation: ConsultationView
+    asker: StaffContact
+    named: NamedClient | None
+    workers: dict[int, WorkerView]
+
+
+def _thread(uow: UnitOfWork, principal: Principal, consultation_id: int) -> Thread:
     view = consultations.read_thread(
         uow,
         principal=principal,
         consultation_id=consultation_id,
     )
-    return view, _workers(uow, principal)
+    named = consultations.identify_client(uow, principal=principal, consultation_id=consultation_id)
+    asker = accounts.staff_contact(uow, user_id=view.asked_by)
+    return Thread(view, asker, named, _workers(uow, principal))
 
 
 async def _thread_page(
@@ -283,14 +298,17 @@ async def _thread_page(
     errors: list[FormError] | None = None,
     status_code: int = 200,
 ) -> Template:
-    view, workers = await runtime.run_db(_thread, uow, request.user, consultation_id)
+    thread = await runtime.run_db(_thread, uow, request.user, consultation_id)
     errors = errors or []
     return page(
         request,
         "consultation.html",
         status_code=status_code,
-        consultation=view,
-        workers=workers,
+        consultation=thread.consultation,
+        workers=thread.workers,
+        asker=thread.asker,
+        asker_station=thread.asker.station_name(language_of(request)),
+        named=thread.named,
         body=body,
         errors=errors,
         field_errors={e.target: e for e in errors if e.target},

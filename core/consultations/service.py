@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 
 import msgspec
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlmodel import col
 
 from sotesilta.core.clients import public as clients
@@ -307,12 +307,58 @@ def read_thread(
         for m in rows
     )
     unread = sum(1 for m in messages if m.id > seen and m.author_id != principal.user_id)
-    if messages:
-        _mark_read(uow, consultation_id, principal.user_id, messages[-1].id)
+    # a marker even with no message yet: the question itself has been seen (news_count)
+    _mark_read(uow, consultation_id, principal.user_id, messages[-1].id if messages else 0)
     question = sealer.open(consultation.question, context="consultation.question")
     view = _view(consultation, question, messages, unread)
     uow.commit()
     return view
+
+
+class NamedClient(msgspec.Struct, frozen=True, kw_only=True):
+    """The client a named consultation names, opened for one who may see who it is."""
+
+    client_id: int
+    name: str
+    identity_code: str | None
+
+
+def sees_the_name(principal: Principal, consultation: Consultation, own_worker: int | None) -> bool:
+    """Who a named consultation shows the client's identity to: the one who asked, and the
+    instructor it is addressed to (the consent is for that consultation). Others of social care
+    read the question, not who it is about; an unaddressed one names the client to no instructor."""
+    if consultation.client_id is None:
+        return False
+    if consultation.asked_by == principal.user_id:
+        return True
+    return (
+        principal.has_any_role(Role.INSTRUCTOR)
+        and own_worker is not None
+        and consultation.to_worker_id == own_worker
+    )
+
+
+def identify_client(uow: UnitOfWork, *, principal: Principal, consultation_id: int) -> NamedClient | None:
+    """The named client's name and identity code, for the asker and the addressed instructor,
+    while the consent holds (``ConsentMissing`` once it does not); the read is logged under it.
+    ``None`` for everyone else, and for an anonymous consultation (nothing is logged then)."""
+    access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
+    consultation = _participant(uow, principal, consultation_id)
+    own_worker = (
+        organisations.own_worker_id(uow, principal) if principal.has_any_role(Role.INSTRUCTOR) else None
+    )
+    if consultation.client_id is None or not sees_the_name(principal, consultation, own_worker):
+        return None
+    consent_id = _require_consent(
+        uow,
+        consultation.client_id,
+        ConsentScope.NAMED_CONSULTATION,
+        _social_care_of(uow, consultation.municipality_code),
+    )
+    client = clients.opened_client(uow, consultation.client_id)
+    _log(uow, principal, AccessAction.READ, "client", client.id, client.id, consent_id)
+    uow.commit()
+    return NamedClient(client_id=client.id, name=client.name, identity_code=client.identity_code)
 
 
 def unread_counts(uow: UnitOfWork, *, principal: Principal) -> dict[int, int]:
@@ -339,6 +385,46 @@ def unread_counts(uow: UnitOfWork, *, principal: Principal) -> dict[int, int]:
         query = query.where(col(Consultation.asked_by) == principal.user_id)
     rows = uow.session.execute(query).all()
     return {consultation_id: int(n) for consultation_id, n in rows}
+
+
+def news_count(uow: UnitOfWork, *, principal: Principal) -> int:
+    """How many consultations have something new for this person, in one statement: a message
+    she has not read in one she asked or answered; for an instructor also one addressed to her
+    that she has not opened or has unread messages, and an unanswered one addressed to nobody
+    that she has not opened. (Opening a consultation marks it read: ``read_thread``.)"""
+    me = principal.user_id
+    read_marker = (
+        select(col(ConsultationRead.last_message_id))
+        .where(
+            col(ConsultationRead.consultation_id) == col(Consultation.id),
+            col(ConsultationRead.user_id) == me,
+        )
+        .scalar_subquery()
+    )
+    unread_message = exists().where(
+        col(ConsultationMessage.consultation_id) == col(Consultation.id),
+        col(ConsultationMessage.author_id) != me,
+        col(ConsultationMessage.id) > func.coalesce(read_marker, 0),
+    )
+    takes_part = or_(col(Consultation.asked_by) == me, col(Consultation.answered_by) == me)
+    news: list[ColumnElement[bool]] = [and_(takes_part, unread_message)]
+    if principal.has_any_role(Role.INSTRUCTOR):
+        never_opened = ~exists().where(
+            col(ConsultationRead.consultation_id) == col(Consultation.id),
+            col(ConsultationRead.user_id) == me,
+        )
+        asked_by_another = col(Consultation.asked_by) != me
+        if principal.worker_id is not None:
+            to_me = col(Consultation.to_worker_id) == principal.worker_id
+            news.append(and_(to_me, asked_by_another, or_(never_opened, unread_message)))
+        unaddressed = and_(col(Consultation.to_worker_id).is_(None), col(Consultation.answered_at).is_(None))
+        news.append(and_(unaddressed, asked_by_another, never_opened))
+    query = (
+        select(func.count())
+        .select_from(Consultation)
+        .where(col(Consultation.municipality_code).in_(sorted(principal.municipalities)), or_(*news))
+    )
+    return int(uow.session.scalar(query) or 0)
 
 
 class ShlView(msgspec.Struct, frozen=True, kw_only=True):

@@ -18,7 +18,12 @@ class Consultation(SQLModel, table=True):
     """Anonymous unless ``client_id`` is set, which needs a consent (``consent_id``)."""
 
     __tablename__ = "consultation"
-    __table_args__ = (Index("ix_consultation_municipality_created", "municipality_code", "created_at"),)
+    __table_args__ = (
+        Index("ix_consultation_municipality_created", "municipality_code", "created_at"),
+        # the menu's counts on every page: hers, and those addressed to her (migration 0016)
+        Index("ix_consultation_asked_by", "asked_by"),
+        Index("ix_consultation_to_worker", "to_worker_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     municipality_code: str = Field(foreign_key="municipality.code", max_length=3)
@@ -35,6 +40,8 @@ class Consultation(SQLModel, table=True):
 
 class ConsultationMessage(SQLModel, table=True):
     __tablename__ = "consultation_message"
+    #: a consultation's messages beyond a read marker (the thread, the menu's counts)
+    __table_args__ = (Index("ix_consultation_message_consultation", "consultation_id", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     consultation_id: int = Field(sa_column=_fk("consultation.id"))

@@ -2,6 +2,7 @@
 
 from sotesilta.core.rehab.domain import ContactStatus, EndReason, MeasurementPoint, change_of_mean
 from sotesilta.core.rehab.service.contacts import Appointment, worker_schedule
+from sotesilta.core.rehab.service.news import due_measurement_count
 from sotesilta.core.rehab.service.outcomes import answers_by_point
 from sotesilta.core.rehab.tables import Contact, IntensivePeriod, PeriodFeedback
 
@@ -15,5 +16,6 @@ __all__ = [
     "PeriodFeedback",
     "answers_by_point",
     "change_of_mean",
+    "due_measurement_count",
     "worker_schedule",
 ]

@@ -11,6 +11,7 @@ from sotesilta.core.scheduling.domain.bookings import (
     WalkInStatus,
 )
 from sotesilta.core.scheduling.domain.sessions import SessionStatus
+from sotesilta.core.scheduling.service.news import orphaned_count
 from sotesilta.core.scheduling.service.sessions import SessionView, list_sessions
 from sotesilta.core.scheduling.service.walk_ins import (
     Queue,
@@ -42,5 +43,6 @@ __all__ = [
     "call_next_walk_in",
     "list_sessions",
     "mark_walk_in_seen",
+    "orphaned_count",
     "walk_in_queue",
 ]

@@ -1,11 +1,13 @@
 """A consent state machine: grant, expire, withdraw and use in random order; a
-named consultation goes through exactly when a consent was active at the time."""
+named consultation goes through exactly when a consent was active at the time, and shows
+whom it names to the instructor it is addressed to exactly then (to another instructor never)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from conftest import add_worker
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
@@ -17,8 +19,14 @@ from sotesilta.core.kernel.errors import ConsentMissing, RecordConflict, StateCo
 
 
 @pytest.mark.slow
-def test_named_consultations_never_pass_without_an_active_consent(runtime, scheduling, principal_of, clock):
+def test_named_consultations_never_pass_without_an_active_consent(
+    runtime, scheduling, principal_of, clock, make_user
+):
     nurse = principal_of(scheduling.nurse)
+    addressee = principal_of(scheduling.instructor)
+    other = make_user("espoo.colleague", ["instructor"], ["049"], ["espoo-tapiola"])
+    add_worker(runtime, other.id, "049", "Kaisa Kollega")
+    colleague = principal_of(other)
     with runtime.uow() as uow:
         client_id = clients.create_client(
             uow,
@@ -42,6 +50,7 @@ def test_named_consultations_never_pass_without_an_active_consent(runtime, sched
                             consent_services.withdraw_consent(inner, principal=nurse, consent_id=c.id)
             self.model: dict[int, tuple[object, object | None, bool, str]] = {}
             self.uses = 0
+            self.named: list[int] = []  # the consultations made, to read again later
 
         def active(self, recipient: str = "03") -> bool:
             now = clock.now()
@@ -101,18 +110,42 @@ def test_named_consultations_never_pass_without_an_active_consent(runtime, sched
             expected = self.active()
             try:
                 with runtime.uow() as uow:
-                    consultations.create_consultation(
+                    made = consultations.create_consultation(
                         uow,
                         principal=nurse,
                         municipality="049",
                         channel=consultations.Channel.PHONE,
                         question="?",
                         client_id=client_id,
+                        to_worker_id=scheduling.worker_id,
                     )
+                self.named.append(made.id)
                 allowed = True
             except ConsentMissing:
                 allowed = False
             assert allowed == expected
+            self.uses += 1
+
+        @rule(pick=st.integers(0, 50))
+        def read_the_name(self, pick):  # type: ignore[no-untyped-def]
+            if not self.named:
+                return
+            consultation_id = self.named[pick % len(self.named)]
+            expected = self.active()
+            try:
+                with runtime.uow() as uow:
+                    named = consultations.identify_client(
+                        uow, principal=addressee, consultation_id=consultation_id
+                    )
+                shown = named is not None and named.name == "Aino"
+            except ConsentMissing:
+                shown = False
+            assert shown == expected
+            with runtime.uow() as uow:  # another instructor: never, whatever the consent
+                assert (
+                    consultations.identify_client(uow, principal=colleague, consultation_id=consultation_id)
+                    is None
+                )
             self.uses += 1
 
         def teardown(self) -> None:

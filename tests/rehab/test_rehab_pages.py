@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sotesilta.consent.tables import AccessLogEntry
 from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.web.i18n import LANGUAGE_COOKIE, translate
+from sotesilta.core.rehab.service import client_names
 from sotesilta.core.rehab.tables import (
     Contact,
     GroupMeeting,
@@ -79,13 +80,57 @@ def plan_fields(page_text: str, **changes: str) -> dict[str, str]:
     return fields
 
 
-def test_my_periods_list_shows_the_client_by_number_and_the_measurements_due(client, runtime, ph):
+def client_reads(runtime, client_id: int) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+    """Who read the client's record itself (their name), on what basis."""
+    with runtime.uow() as uow:
+        return list(
+            uow.session.execute(
+                select(AccessLogEntry.user_id, AccessLogEntry.basis).where(
+                    AccessLogEntry.subject_type == "client",
+                    AccessLogEntry.action == "read",
+                    AccessLogEntry.client_id == client_id,
+                )
+            )
+        )
+
+
+def test_my_periods_list_names_my_own_clients_and_the_measurements_due(client, runtime, ph):
+    reads_before = client_reads(runtime, ph.client_id)
     sign_in(client, "ph.instructor")
     response = client.get("/rehab")
     assert response.status_code == 200
-    assert f"/rehab/periods/{ph.period_id}" in response.text
-    assert "Nuori Asiakas" not in response.text  # a number, never a name
+    link = f'<a href="/rehab/periods/{ph.period_id}">Nuori Asiakas, jakso {ph.period_id}</a>'
+    assert link in response.text  # her own client: by name, not "Asiakas nro 3"
     assert f"/rehab/periods/{ph.period_id}/measurement?point=start" in response.text  # due at the start
+    assert f"Nuori Asiakas, jakso {ph.period_id}\n" in response.text  # ...named in the due list too
+    assert "Asiakas nro" not in response.text
+    # the name was read once for the page, on the client relationship her period is
+    assert client_reads(runtime, ph.client_id) == [
+        *reads_before,
+        (ph.principal.user_id, "client_relationship"),
+    ]
+
+
+def test_a_period_of_another_worker_is_never_named_to_her(client, runtime, ph, make_user, principal_of):
+    other = make_user("ph.other", ["instructor"], PH_CODES)
+    other_worker = add_worker(runtime, other.id, "398", "Olli Ohjaaja", "fi")
+    theirs = new_client(runtime, principal_of(other), "Toisen Nuori", date(2001, 1, 2), 903)
+    headers = api_token(client, "ph.other")
+    other_rehab = Rehab(headers, {}, other_worker, 0, theirs, 0)
+    body = period_body(other_rehab, decision(client, other_rehab, theirs), co_worker_id=None)
+    opened = client.post("/api/v1/intensive-periods", json=body, headers=headers)
+    assert opened.status_code == 201, opened.text
+    with runtime.uow() as uow:
+        named = client_names.own_client_names(
+            uow,
+            principal=ph.principal,
+            worker_id=ph.rehab.worker_id,
+            period_ids=[ph.period_id, int(opened.json()["id"])],
+        )
+    assert named == {ph.client_id: "Nuori Asiakas"}
+    assert client_reads(runtime, theirs) == []
+    sign_in(client, "ph.instructor")
+    assert "Toisen Nuori" not in client.get("/rehab").text
 
 
 def test_the_period_page_shows_week_by_week_intensity_as_a_table_and_a_chart(client, runtime, ph):
@@ -188,6 +233,30 @@ def test_the_3x10d_form_records_the_answers_by_item_key(client, runtime, ph):
         follow_redirects=False,
     )
     assert again.status_code == 409 and count(runtime, Measurement) == 1
+
+
+def test_her_measurements_due_are_counted_in_the_menu_and_on_her_start_page_until_taken(client, ph):
+    sign_in(client, "ph.instructor")
+    day = client.get("/work").text
+    assert (
+        '<a href="/rehab" aria-label="Intensiivijaksot, 1 mittaus tulossa">'
+        'Intensiivijaksot <span class="menu-count" aria-hidden="true">1</span></a>'
+    ) in day
+    assert '<a href="/rehab#due">1 tulossa oleva 3X10D-mittaus</a>' in day
+    form = client.get(f"/rehab/periods/{ph.period_id}/measurement?point=start")
+    saved = client.post(
+        f"/rehab/periods/{ph.period_id}/measurement",
+        data={
+            "_csrf_token": token_of(form.text),
+            "point": "start",
+            "measured_on": "2026-03-02",
+            "item-health": "5",
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    day = client.get("/work").text
+    assert "menu-count" not in day and "3X10D-mittaus" not in day
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.web.csrf import CSRF_COOKIE, CsrfRefused, csrf_cookie, form_token, new_cookie_value
 from sotesilta.core.kernel.web.i18n import LANGUAGE_COOKIE, N_, choose_language, template_context
+from sotesilta.core.kernel.web.news import NEWS_COUNTER, NEWS_PENDING, PendingNews
 
 log = logging.getLogger("sotesilta.web")
 security_log = logging.getLogger("sotesilta.security")
@@ -114,15 +115,21 @@ def page(
         token_seed = new_cookie_value()
         cookies.append(csrf_cookie(token_seed, secure=runtime.settings.secure_cookies))
     language = language or language_of(request)
+    principal = principal_of(request)
     full = {
         **template_context(language),
         "csrf_token": form_token(runtime.secret, token_seed),
-        "user": principal_of(request),
+        "user": principal,
         "page_exists": lambda name: page_exists(request, name),
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        # the menu's counts: filled in after the handler (news.fill_news), or none at all
+        "news": None,
         "municipality_names": municipality_names(runtime, language),
         **context,
     }
+    counter = request.app.state.get(NEWS_COUNTER)
+    if principal is not None and counter is not None:
+        full[NEWS_PENDING] = PendingNews(runtime, counter, principal)
     return Template(
         template_name=template,
         context=full,

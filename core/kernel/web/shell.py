@@ -18,6 +18,7 @@ from sotesilta.core.kernel.plugins.manager import PluginError
 from sotesilta.core.kernel.plugins.resources import PluginResources
 from sotesilta.core.kernel.web.csrf import check_csrf
 from sotesilta.core.kernel.web.i18n import CATALOGUES, Catalogues
+from sotesilta.core.kernel.web.news import fill_news
 from sotesilta.core.kernel.web.qr import qr_svg
 from sotesilta.core.kernel.web.rendering import EXCEPTION_HANDLERS, SECURITY_HEADERS
 from sotesilta.core.kernel.web.security import EXCLUDE_FROM_AUTH
@@ -111,7 +112,7 @@ def plugin_static_routers(plugins: Sequence[PluginResources]) -> list[Controller
 
 
 def page_router(route_handlers: list[Any]) -> Router:
-    """Pages with the form check and the error pages of core's own.
+    """Pages with the form check, the menu's counts and the error pages of core's own.
 
     A plugin adds its pages by registering such a router through
     ``sotesilta_register_routes``; they render core's templates with ``page()``.
@@ -120,6 +121,7 @@ def page_router(route_handlers: list[Any]) -> Router:
         path="/",
         route_handlers=route_handlers,
         before_request=check_csrf,
+        after_request=fill_news,
         exception_handlers=EXCEPTION_HANDLERS,
         include_in_schema=False,
     )

@@ -37,6 +37,7 @@ from sotesilta.core.rehab.domain import (
 )
 from sotesilta.core.rehab.pages.plan_form import PLANNED_KINDS, PlanForm, clash_count, clashes_of, plan_error
 from sotesilta.core.rehab.service import (
+    client_names,
     contacts,
     plans,
 )
@@ -73,6 +74,8 @@ class PeriodsScreen:
     has_worker: bool
     periods: tuple[PeriodIntensity, ...] = ()
     due: list[DueMeasurement] = field(default_factory=list)
+    #: her own clients' names, by client number (a client of no period of hers keeps the number)
+    names: dict[int, str] = field(default_factory=dict)
 
 
 def periods_screen(uow: UnitOfWork, principal: Principal) -> PeriodsScreen:
@@ -88,7 +91,13 @@ def periods_screen(uow: UnitOfWork, principal: Principal) -> PeriodsScreen:
         principal=principal,
         worker_id=worker_id,
     )
-    return PeriodsScreen(True, mine.periods, due)
+    names = client_names.own_client_names(
+        uow,
+        principal=principal,
+        worker_id=worker_id,
+        period_ids=[p.period_id for p in mine.periods] + [d.period_id for d in due],
+    )
+    return PeriodsScreen(True, mine.periods, due, names)
 
 
 @get("/rehab", guards=INSTRUCTORS, name="web-rehab")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, timedelta
 
 import msgspec
@@ -12,6 +12,7 @@ from sqlmodel import col
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.clock import HELSINKI, local_date
 from sotesilta.core.kernel.errors import InputInvalid, StateConflict
+from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction
 from sotesilta.core.kernel.uow import UnitOfWork
@@ -203,29 +204,40 @@ def list_due_measurements(
     horizon = today + timedelta(days=DUE_HORIZON_DAYS)
     periods = _scoped_periods(uow, principal, today)
     taken = answers_by_point(uow, [p.id or 0 for p in periods])
-    due: list[DueMeasurement] = []
-    for period in periods:
-        policy = policy_for(registry, period.municipality_code)
-        points = (
-            (MeasurementPoint.START, period.starts_on),
-            (MeasurementPoint.FOLLOW_UP, follow_up_due(period.starts_on, period.last_day, policy)),
-        )
-        for point, due_on in points:
-            if (period.id, point.value) in taken or due_on > horizon:
-                continue
-            if period.ended_on is not None and point is MeasurementPoint.START:
-                continue  # a start measurement cannot be taken any more
-            due.append(
-                DueMeasurement(
-                    period_id=period.id or 0,
-                    client_id=period.client_id,
-                    responsible_worker_id=period.responsible_worker_id,
-                    point=point.value,
-                    due_on=due_on,
-                    overdue=due_on < today,
-                )
-            )
+    due = [d for period in periods for d in due_of(period, set(taken), registry, today, horizon)]
     due.sort(key=lambda d: (d.due_on, d.period_id, d.point))
+    return due
+
+
+def due_of(
+    period: IntensivePeriod,
+    taken: Collection[tuple[int | None, str]],
+    registry: MunicipalityRegistry,
+    today: date,
+    horizon: date,
+) -> list[DueMeasurement]:
+    """The period's measurements due by ``horizon`` and not ``taken`` (period id, point)."""
+    policy = policy_for(registry, period.municipality_code)
+    points = (
+        (MeasurementPoint.START, period.starts_on),
+        (MeasurementPoint.FOLLOW_UP, follow_up_due(period.starts_on, period.last_day, policy)),
+    )
+    due = []
+    for point, due_on in points:
+        if (period.id, point.value) in taken or due_on > horizon:
+            continue
+        if period.ended_on is not None and point is MeasurementPoint.START:
+            continue  # a start measurement cannot be taken any more
+        due.append(
+            DueMeasurement(
+                period_id=period.id or 0,
+                client_id=period.client_id,
+                responsible_worker_id=period.responsible_worker_id,
+                point=point.value,
+                due_on=due_on,
+                overdue=due_on < today,
+            )
+        )
     return due
 
 

@@ -14,6 +14,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
+from sotesilta.core.accounts import public as accounts
+from sotesilta.core.accounts.public import StaffContact
 from sotesilta.core.kernel.errors import DomainError, InputInvalid
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.runtime import Runtime
@@ -39,6 +41,13 @@ STATUS_LABELS = {
     "noshow": N_("Did not come"),
     "entered-in-error": N_("Entered in error"),
     "waitlist": N_("On the waiting list"),
+}
+
+#: the nurse's answer to "does the client already have a social-care client relationship?"
+RELATIONSHIP_LABELS = {
+    "yes": N_("Yes"),
+    "no": N_("No"),
+    "unknown": N_("Not known"),
 }
 
 #: who cancelled, as people read it
@@ -84,17 +93,18 @@ async def _render(
     errors: list[FormError] | None = None,
     status_code: int = 200,
 ) -> Template:
-    def read(uow: UnitOfWork) -> tuple[BookingView, str, int | None]:
+    def read(uow: UnitOfWork) -> tuple[BookingView, str, int | None, StaffContact]:
         view = bookings.get_booking(uow, principal=request.user, booking_id=booking_id)
+        booker = accounts.staff_contact(uow, user_id=view.booked_by, station_id=view.station_id)
         stations = organisations.list_stations(uow, municipality=view.municipality_code)
         station = next((s for s in stations if s.id == view.station_id), None)
         name = view.instructions.place
         if station is not None:
             name = station.name_sv if language == "sv" else station.name_fi
-        return view, name, booking_lists.moved_to(uow, booking_id)
+        return view, name, booking_lists.moved_to(uow, booking_id), booker
 
     language = language_of(request)
-    view, station_name, moved_to = await runtime.run_db(read, uow)
+    view, station_name, moved_to, booker = await runtime.run_db(read, uow)
     # the printed instructions carry the client's feedback link (and its QR code)
     view = bookings.with_feedback_link(
         view,
@@ -118,6 +128,9 @@ async def _render(
         language=language,
         booking=view,
         station_name=station_name,
+        booker=booker,
+        booker_station=booker.station_name(language),
+        relationship=RELATIONSHIP_LABELS.get(view.existing_relationship, N_("Not known")),
         reasons=[labels.get(code, code) for code in view.reasons],
         invitation_url=invitation.replace("{booking_id:int}", str(view.id)) if invitation else None,
         client_url=f"{runtime.settings.public_base_url}/c/{token}",

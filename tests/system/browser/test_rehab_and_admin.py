@@ -27,7 +27,9 @@ def test_the_rehabilitation_and_admin_pages_have_no_serious_accessibility_violat
     page.get_by_role("link", name="Intensiivijaksot").click()
     page.wait_for_url("**/rehab")
     assert_accessible(page, "axe-rehab-periods")
-    page.get_by_role("link", name=re.compile("Asiakas nro")).first.click()
+    page.get_by_role(
+        "link", name=re.compile(r"^Nuori Asiakas, jakso \d+$")
+    ).click()  # her own client, by name
     page.wait_for_url(re.compile(r".*/rehab/periods/\d+$"))
     assert page.locator("svg rect.bar-planned").count() >= 1
     assert_accessible(page, "axe-rehab-period")

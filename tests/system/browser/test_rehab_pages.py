@@ -47,7 +47,9 @@ def test_the_group_closing_and_feedback_pages_have_no_serious_accessibility_viol
     assert_accessible(page, "axe-rehab-attendance")
 
     page.goto("/rehab")
-    page.get_by_role("link", name=re.compile("Asiakas nro")).first.click()
+    page.get_by_role(
+        "link", name=re.compile(r"^Nuori Asiakas, jakso \d+$")
+    ).click()  # her own client, by name
     page.wait_for_url(re.compile(r".*/rehab/periods/\d+$"))
     page.get_by_role("link", name="Päätä jakso").click()
     page.wait_for_url(re.compile(r".*/rehab/periods/\d+/close$"))

@@ -40,7 +40,9 @@ def test_an_instructor_opens_a_period_with_tuesdays_and_thursdays_and_sees_what_
     sign_in(page, "lahti.instructor", "/work")
     # the worker's other client already has a contact on the coming Tuesday at 13.30
     page.goto("/rehab")
-    page.get_by_role("link", name=re.compile("Asiakas nro")).first.click()
+    page.get_by_role(
+        "link", name=re.compile(r"^Nuori Asiakas, jakso \d+$")
+    ).click()  # her own client, by name
     page.wait_for_url(re.compile(r".*/rehab/periods/\d+$"))
     page.get_by_label("Päivä", exact=True).fill(next_tuesday())
     page.get_by_label("Alkaa", exact=True).fill("13:30")
@@ -83,7 +85,9 @@ def test_the_period_page_has_a_summary_jump_links_a_cancel_button_and_week_numbe
     page = scan_page
     sign_in(page, "lahti.instructor", "/work")
     page.goto("/rehab")
-    page.get_by_role("link", name=re.compile("Asiakas nro")).first.click()
+    page.get_by_role(
+        "link", name=re.compile(r"^Nuori Asiakas, jakso \d+$")
+    ).click()  # her own client, by name
     page.wait_for_url(re.compile(r".*/rehab/periods/\d+$"))
     page.get_by_label("Päivä", exact=True).fill(next_tuesday())
     page.get_by_label("Alkaa", exact=True).fill("09:00")
