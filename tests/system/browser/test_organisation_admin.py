@@ -93,7 +93,7 @@ def test_an_admin_sets_up_a_station_and_a_worker_and_a_nurse_books_there(browser
     # a session rule for them at the new station
     page.get_by_role("link", name="Vastaanotot ja poissaolot").first.click()
     page.wait_for_url("**/admin/sessions")
-    page.locator("#rule-worker").select_option(label="Onni Ohjaaja (049)")
+    page.locator("#rule-worker").select_option(label="Onni Ohjaaja (Espoo)")
     page.locator("#rule-station").select_option(label="Otaniemen terveysasema")
     page.locator("#rule-first").fill(next_weekday(date.today()).isoformat())
     page.get_by_role("button", name="Tallenna sääntö").click()
