@@ -31,9 +31,9 @@ from sotesilta.core.kernel.logging import configure_logging
 from sotesilta.core.kernel.runtime import Runtime, build_runtime
 from sotesilta.core.kernel.settings import load_settings
 from sotesilta.core.kernel.web import health
-from sotesilta.core.kernel.web.csrf import check_api_call
 from sotesilta.core.kernel.web.default_headers import add_default_headers
 from sotesilta.core.kernel.web.dependencies import DEPENDENCIES
+from sotesilta.core.kernel.web.input_checks import check_api_request
 from sotesilta.core.kernel.web.news import NEWS_COUNTER
 from sotesilta.core.kernel.web.problems import COMMON_PROBLEMS, EXCEPTION_HANDLERS
 from sotesilta.core.kernel.web.security import EXCLUDE_FROM_AUTH
@@ -195,8 +195,9 @@ def create_app(runtime: Runtime | None = None, **litestar_options: Any) -> Lites
         # handlers typed by the exception each takes; Litestar's mapping type is invariant in it
         exception_handlers=dict(EXCEPTION_HANDLERS),  # type: ignore[arg-type]  # see above
         request_max_body_size=MAX_BODY_BYTES,
-        # the JSON API's forgery check; the pages' routers put their form check in its place
-        before_request=check_api_call,
+        # the JSON API's checks of forgery and unusable input; the pages' routers put their
+        # form check in its place
+        before_request=check_api_request,
         before_send=[add_default_headers],
         debug=False,
         **litestar_options,

@@ -86,14 +86,14 @@ class CrossSiteApiCall(PermissionDeniedException):
     """A cookie-borne call to the JSON API from another origin."""
 
 
-def _is_json(content_type: str) -> bool:
+def is_json(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
-async def check_api_call(request: Request[Any, Any, Any]) -> None:
-    """``before_request`` of the JSON API: refuse an unsafe call that a browser may have
-    made on another page's behalf (see the module's docstring)."""
+def check_api_call(request: Request[Any, Any, Any]) -> None:
+    """Refuse an unsafe call to the JSON API that a browser may have made on another page's
+    behalf (see the module's docstring)."""
     if request.method in SAFE_METHODS or "authorization" in request.headers:
         return
     public_host = urlsplit(request.app.state.runtime.settings.public_base_url).netloc
@@ -102,7 +102,7 @@ async def check_api_call(request: Request[Any, Any, Any]) -> None:
             "a call signed in by the session cookie must come from this site's own pages "
             "(or carry 'Authorization: Bearer <token>')"
         )
-    if not _is_json(request.headers.get("content-type", "")):
+    if not is_json(request.headers.get("content-type", "")):
         raise HTTPException(
             status_code=415,
             detail="send 'Content-Type: application/json' (a call without a bearer token must be JSON)",

@@ -16,8 +16,9 @@ T = TypeVar("T")
 
 
 def text_field(form: Mapping[str, Any], name: str, limit: int) -> str:
-    """A posted field as text: trimmed, and cut to ``limit`` so no field can be huge."""
-    return str(form.get(name) or "").strip()[:limit]
+    """A posted field as text: trimmed, without NUL characters (which no one types and
+    PostgreSQL refuses), and cut to ``limit`` so no field can be huge."""
+    return str(form.get(name) or "").replace("\x00", "").strip()[:limit]
 
 
 @dataclass(frozen=True)

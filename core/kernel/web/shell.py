@@ -16,8 +16,8 @@ from litestar.types import ControllerRouterHandler
 
 from sotesilta.core.kernel.plugins.manager import PluginError
 from sotesilta.core.kernel.plugins.resources import PluginResources
-from sotesilta.core.kernel.web.csrf import check_csrf
 from sotesilta.core.kernel.web.i18n import CATALOGUES, Catalogues
+from sotesilta.core.kernel.web.input_checks import check_page_request
 from sotesilta.core.kernel.web.news import fill_news
 from sotesilta.core.kernel.web.qr import qr_svg
 from sotesilta.core.kernel.web.rendering import EXCEPTION_HANDLERS, SECURITY_HEADERS
@@ -120,7 +120,7 @@ def page_router(route_handlers: list[Any]) -> Router:
     return Router(
         path="/",
         route_handlers=route_handlers,
-        before_request=check_csrf,
+        before_request=check_page_request,
         after_request=fill_news,
         exception_handlers=EXCEPTION_HANDLERS,
         include_in_schema=False,
