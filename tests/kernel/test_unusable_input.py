@@ -106,3 +106,56 @@ def test_a_nul_in_a_forms_field_is_dropped_not_stored(client, scheduling, runtim
     assert booked.status_code == 303, booked.text
     with runtime.uow() as uow:
         assert uow.session.scalar(select(func.count()).select_from(Booking)) == 1
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"starts_at": 0},  # read as 1 January 1970 it would cancel every session since
+        {"starts_at": 1.5e9},
+        {"starts_at": "0001-01-01T00:00:00+02:00"},
+        {"ends_at": "9999-12-31T00:00:00+02:00"},
+    ],
+)
+def test_an_absurd_absence_is_refused_and_cancels_nothing(client, scheduling, runtime, changes):
+    from sotesilta.core.scheduling.tables import GuidanceSession
+
+    def scheduled() -> int:
+        with runtime.uow() as uow:
+            query = (
+                select(func.count()).select_from(GuidanceSession).where(GuidanceSession.status == "scheduled")
+            )
+            return int(uow.session.scalar(query) or 0)
+
+    before = scheduled()
+    absence = {
+        "worker_id": scheduling.worker_id,
+        "starts_at": "2026-03-09T00:00:00+02:00",
+        "ends_at": "2026-03-10T00:00:00+02:00",
+    }
+    answer = client.post(
+        "/api/v1/absences", json=absence | changes, headers=bearer(login(client, scheduling.admin.username))
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == next(iter(changes))
+    assert scheduled() == before
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("start", 12345), ("until", "9999-12-31"), ("first_date", "0001-01-01")]
+)
+def test_a_session_rule_with_an_absurd_time_is_refused(client, scheduling, field, value):
+    rule = {
+        "worker_id": scheduling.worker_id,
+        "station_id": scheduling.station_id,
+        "weekday": 1,
+        "start": "09:00:00",
+        "end": "12:00:00",
+        "first_date": "2026-03-03",
+    }
+    answer = client.post(
+        "/api/v1/session-rules",
+        json=rule | {field: value},
+        headers=bearer(login(client, scheduling.admin.username)),
+    )
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == field, answer.text

@@ -48,15 +48,14 @@ def _integer(text: str) -> bool:
 
 async def check_json_body(request: Request[Any, Any, Any]) -> None:
     """A JSON body: not nested past ``MAX_JSON_DEPTH``, no NUL in a string, no integer out
-    of range. The body is read once and kept; the handler's decoding reads it again."""
+    of range, no day outside ``YEARS``, no number where a time is named. The body is read
+    once and kept; the handler's decoding reads it again."""
     body = await request.body()
     if not body:
         return
     # a bracket count is cheap and bounds the depth: only a body with many is decoded here
     if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and _depth(body) > MAX_JSON_DEPTH:
         raise HTTPException(status_code=400, detail=f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
-    if b"\\u0000" not in body and not _may_hold_big_integer(body):
-        return
     try:
         decoded = msgspec.json.decode(body)
     except msgspec.DecodeError:
@@ -64,12 +63,14 @@ async def check_json_body(request: Request[Any, Any, Any]) -> None:
     _check_values(decoded, "")
 
 
-#: a run of digits as long as ``MAX_INT``'s: only then can a number be out of range
-_LONG_NUMBER = re.compile(rb"\d{%d,}" % len(str(MAX_INT)))
-
-
-def _may_hold_big_integer(body: bytes) -> bool:
-    return _LONG_NUMBER.search(body) is not None
+#: the years a day or a moment of ours can fall in: a birth in 1900, a plan far ahead;
+#: "0001-01-01" or "9999-12-31" is a typing slip that the database or the calendar maths
+#: would fail on, or that would reach across every session (an absence from 1970)
+YEARS = range(1900, 2201)
+_ISO_DAY = re.compile(r"^(\d{4})-\d\d-\d\d")
+#: the API's names of days and moments (``starts_at``, ``valid_from``, ``until``, ``start``):
+#: a number there is not a time (it would be read as seconds since 1970)
+_TIME_NAMES = re.compile(r"(^|_)(at|on|from|until|start|end|date|day|time)$")
 
 
 def _depth(body: bytes) -> int:
@@ -94,11 +95,19 @@ def _depth(body: bytes) -> int:
 
 
 def _check_values(value: Any, where: str) -> None:
+    name = where.rsplit(".", 1)[-1]
     if isinstance(value, str):
         if NUL in value:
             raise InputInvalid(f"{where or 'the body'} contains a NUL character", field=where or None)
+        day = _ISO_DAY.match(value)
+        if day and int(day.group(1)) not in YEARS:
+            detail = f"{where} must fall in the years {YEARS.start}-{YEARS.stop - 1}"
+            raise InputInvalid(detail, field=where or None)
     elif isinstance(value, bool):
         return
+    elif isinstance(value, int | float) and _TIME_NAMES.search(name):
+        detail = f"{where} is a number: give the time as text (ISO 8601, e.g. 2026-03-03T09:00:00+02:00)"
+        raise InputInvalid(detail, field=where)
     elif isinstance(value, int):
         if abs(value) > MAX_INT:
             raise InputInvalid(
