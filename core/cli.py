@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -107,6 +108,16 @@ def main() -> None:
     pass
 
 
+#: a server bound to every address: its links need the public address from the settings
+ANY_ADDRESS = ("0.0.0.0", "::", "")
+
+
+def served_address(host: str, port: int) -> str:
+    """The address the server answers on, for links when no public address is configured."""
+    shown = "127.0.0.1" if host in ANY_ADDRESS else host
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
 @main.command(help="Run the web server.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
@@ -127,6 +138,13 @@ def serve(host: str, port: int, workers: int, run_migrations: bool, access_log: 
         _require_migrated(runtime)
         with runtime.uow() as uow:
             organisations.sync_registry(uow)
+        served = served_address(host, port)
+        if "public_base_url" not in runtime.settings.model_fields_set:
+            # links in clients' instructions, QR codes and feed addresses name the address
+            # served, not the default port; the server's processes read it from here
+            os.environ["SOTESILTA_PUBLIC_BASE_URL"] = served
+            if host in ANY_ADDRESS:
+                click.echo(f"set SOTESILTA_PUBLIC_BASE_URL: links name {served} meanwhile", err=True)
     click.echo(f"sotesilta serving on http://{host}:{port} (docs: /api/schema)", err=True)
     # uvicorn shuts down gracefully on SIGTERM and then re-raises the signal to
     # whatever handler was there before; with this no-op one the process ends

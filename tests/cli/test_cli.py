@@ -346,3 +346,18 @@ def test_stats_prints_and_draws_the_demo_years_and_imports_history(cli_env, monk
     assert refused.exit_code == 1 and "line 2" in refused.output
     unknown = CliRunner().invoke(main, ["stats", "--municipality", "atlantis", "--year", "2025"])
     assert unknown.exit_code == 2 and "atlantis" in unknown.output
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "address"),
+    [
+        ("127.0.0.1", 8400, "http://127.0.0.1:8400"),
+        ("0.0.0.0", 8400, "http://127.0.0.1:8400"),
+        ("::1", 9000, "http://[::1]:9000"),
+        ("sotesilta.local", 80, "http://sotesilta.local:80"),
+    ],
+)
+def test_links_name_the_address_served_when_none_is_configured(host, port, address):
+    from sotesilta.core.cli import served_address
+
+    assert served_address(host, port) == address
