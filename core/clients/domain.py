@@ -47,8 +47,14 @@ def identity_code_for(birth: date, individual: int) -> str:
     return f"{digits[:6]}{sign}{individual:03d}{check_character(digits)}"
 
 
+#: dashes a word processor or a phone's keyboard puts where the century sign "-" was typed
+#: (en and em dash, minus sign, hyphen, non-breaking hyphen, figure dash)
+_DASHES = str.maketrans(dict.fromkeys("\u2013\u2014\u2212\u2010\u2011\u2012", "-"))
+
+
 def parse_identity_code(raw: str, *, field: str = "identity_code") -> IdentityCode:
-    code = raw.strip().upper()
+    # a pasted code keeps what the paste brought: dashes of other kinds, spaces around
+    code = raw.strip().translate(_DASHES).upper()
     match = _SHAPE.match(code)
     if match is None:
         raise InputInvalid(

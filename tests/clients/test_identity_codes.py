@@ -91,3 +91,18 @@ def test_a_made_code_parses_back_to_its_birth_date(birth, individual):
 
     parsed = parse_identity_code(identity_code_for(birth, individual))
     assert parsed.birth_date == birth and parsed.temporary == (individual >= 900)
+
+
+@given(
+    st.dates(min_value=date(1900, 1, 1), max_value=date(1999, 12, 31)),
+    st.integers(2, 999),
+    st.sampled_from("\u2013\u2014\u2212\u2010\u2011\u2012"),
+    st.sampled_from(["", " ", "\t"]),
+)
+def test_a_pasted_code_with_another_dash_is_the_same_code(birth, individual, dash, space):
+    from sotesilta.core.clients.domain import identity_code_for
+
+    typed = identity_code_for(birth, individual)  # 1900s: the century sign is "-"
+    pasted = space + typed.replace("-", dash) + space
+    assert parse_identity_code(pasted) == parse_identity_code(typed)
+    assert parse_identity_code(pasted).code == typed
