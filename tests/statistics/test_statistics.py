@@ -158,6 +158,12 @@ def test_imported_history_adds_to_the_months_before_the_system(client, espoo_yea
         ("month,measure,category,value\n2025-01,topics,Housing!,1\n", "line 2: category"),
         ("month,measure,category,value\n2025-01,topics,housing,-1\n", "line 2: value"),
         ("month,measure,category,value\n2025-01,topics,housing,1\n2025-01,topics,housing,2\n", "line 3"),
+        # a category its measure does not have would be a column of its own, added to the totals
+        (
+            "month,measure,category,value\n2025-01,topics,housing,1\n2025-01,topics,nonsense,2\n",
+            "line 3: 'nonsense'",
+        ),
+        ("month,measure,category,value\n2025-01,visits_by_outcome,realized,1\n", "line 2: 'realized'"),
     ],
 )
 def test_a_bad_history_file_is_refused_whole_naming_the_line(runtime, text, needle):

@@ -20,7 +20,14 @@ from sqlmodel import col
 
 from sotesilta.core.kernel.errors import InputInvalid
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.statistics.domain.reports import FIRST_YEAR, HISTORICAL_MEASURES, LAST_YEAR, Measure
+from sotesilta.core.statistics.domain.reports import (
+    CODE_LISTS,
+    FIRST_YEAR,
+    FIXED_COLUMNS,
+    HISTORICAL_MEASURES,
+    LAST_YEAR,
+    Measure,
+)
 from sotesilta.core.statistics.tables import StatisticHistory
 
 COLUMNS = ("month", "measure", "category", "value")
@@ -81,6 +88,26 @@ def parse_history(text: str) -> list[tuple[date, Measure, str, int]]:
     return out
 
 
+def _check_categories(uow: UnitOfWork, municipality: str, rows: list[tuple[date, Measure, str, int]]) -> None:
+    """Each category is one its measure has: the fixed ones, or a code of the municipality's
+    code list (a code kept only before the system must be listed by its plugin too). A typo
+    would else become a column of its own and add to the totals."""
+    known: dict[Measure, frozenset[str]] = {}
+    for number, (_month, measure, category, _value) in enumerate(rows, start=2):
+        if measure not in known:
+            if measure in FIXED_COLUMNS:
+                known[measure] = frozenset(FIXED_COLUMNS[measure])
+            else:
+                entries = uow.plugins.code_lists.entries(CODE_LISTS[measure], municipality)
+                known[measure] = frozenset(e.code for e in entries)
+        if category not in known[measure]:
+            listed = ", ".join(sorted(known[measure])) or "none"
+            raise InputInvalid(
+                f"line {number}: {category!r} is not a category of {measure.value} here (known: {listed})",
+                field="file",
+            )
+
+
 def import_history(
     uow: UnitOfWork,
     *,
@@ -92,6 +119,7 @@ def import_history(
     if registry.get(municipality) is None:
         raise InputInvalid(f"no municipality {municipality} is registered", field="municipality")
     rows = parse_history(text)
+    _check_categories(uow, municipality, rows)
     session = uow.session
     keys = [(month, measure.value, category) for month, measure, category, _ in rows]
     for start in range(0, len(keys), 500):  # bounded IN lists
