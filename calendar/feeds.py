@@ -132,7 +132,7 @@ def serve_feed(
     render = _Render(subscription.language, subscription.privacy == "busy_only", secret)
     items = collect(uow, scope, w, render)
     texts = TEXTS[subscription.language]
-    body = assemble(f"Sotesilta – {texts[subscription.feed]} ({subscription.name})", items, w.day.year)
+    body = assemble(f"Sotesilta – {texts[subscription.feed]} ({subscription.name})", items)
     return FeedAnswer(200, body, etag, last_modified)
 
 

@@ -13,8 +13,7 @@ import icalendar
 from sqlalchemy import select
 from sqlmodel import col
 
-from sotesilta.calendar.serialise import PRODID, UID_DOMAIN, timezone_bytes, wall_clock
-from sotesilta.core.plugin_api import HELSINKI
+from sotesilta.calendar.serialise import HELSINKI_VTIMEZONE, PRODID, UID_DOMAIN, wall_clock
 from sotesilta.core.plugin_api.data import AppointmentStatus, Booking, BookingView, UnitOfWork
 
 #: a reschedule chain longer than this is not followed further (it never is in practice)
@@ -66,7 +65,7 @@ def invitation_ics(view: BookingView, root_id: int, sequence: int, now: datetime
     head = text[: text.rindex(b"END:VCALENDAR")]
     return (
         head
-        + timezone_bytes(view.starts_at.astimezone(HELSINKI).year)
+        + HELSINKI_VTIMEZONE
         + event.to_ical()
         + b"END:VCALENDAR\r\n"
     )

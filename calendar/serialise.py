@@ -8,7 +8,7 @@ changes only that event is built again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from threading import Lock
 
 import icalendar
@@ -75,7 +75,6 @@ class _EventCache:
 
 
 EVENTS = _EventCache()
-_TIMEZONES: dict[int, bytes] = {}
 
 
 def wall_clock(instant: datetime) -> datetime:
@@ -109,15 +108,30 @@ def event_bytes(item: FeedItem) -> bytes:
     return event.to_ical()
 
 
-def timezone_bytes(year: int) -> bytes:
-    """Europe/Helsinki for the years a feed can touch (built once per year)."""
-    found = _TIMEZONES.get(year)
-    if found is None:
-        found = icalendar.Timezone.from_tzid(
-            "Europe/Helsinki", first_date=date(year - 2, 1, 1), last_date=date(year + 3, 1, 1)
-        ).to_ical()
-        _TIMEZONES[year] = found
-    return found
+#: Europe/Helsinki as Google and Outlook write it: yearly rules, not a list of dates. A
+#: multi-valued RDATE line is valid iCalendar, but ical.js (Thunderbird's code base) reads
+#: only its first date and shifted every event after the next spring change by an hour.
+#: Summer time begins on the last Sunday of March at 03:00 (EET, 01:00 UTC) and ends on the
+#: last Sunday of October at 04:00 (EEST, 01:00 UTC), as the EU has set since 1996.
+HELSINKI_VTIMEZONE = (
+    b"BEGIN:VTIMEZONE\r\n"
+    b"TZID:Europe/Helsinki\r\n"
+    b"BEGIN:DAYLIGHT\r\n"
+    b"TZNAME:EEST\r\n"
+    b"TZOFFSETFROM:+0200\r\n"
+    b"TZOFFSETTO:+0300\r\n"
+    b"DTSTART:19700329T030000\r\n"
+    b"RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\n"
+    b"END:DAYLIGHT\r\n"
+    b"BEGIN:STANDARD\r\n"
+    b"TZNAME:EET\r\n"
+    b"TZOFFSETFROM:+0300\r\n"
+    b"TZOFFSETTO:+0200\r\n"
+    b"DTSTART:19701025T040000\r\n"
+    b"RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\n"
+    b"END:STANDARD\r\n"
+    b"END:VTIMEZONE\r\n"
+)
 
 
 def calendar_head(name: str) -> bytes:
@@ -135,9 +149,9 @@ def calendar_head(name: str) -> bytes:
     return text[: text.rindex(b"END:VCALENDAR")]
 
 
-def assemble(name: str, items: list[FeedItem], year: int) -> bytes:
+def assemble(name: str, items: list[FeedItem]) -> bytes:
     """Header, VTIMEZONE and each cached VEVENT: every piece serialised by icalendar."""
     items = sorted(items, key=lambda i: (i.starts_at, i.uid))
     return b"".join(
-        [calendar_head(name), timezone_bytes(year), *(EVENTS.get(i) for i in items), b"END:VCALENDAR\r\n"]
+        [calendar_head(name), HELSINKI_VTIMEZONE, *(EVENTS.get(i) for i in items), b"END:VCALENDAR\r\n"]
     )

@@ -242,7 +242,7 @@ def test_events_on_daylight_saving_change_days_keep_their_instants(local_start):
         stamp=datetime(2026, 3, 1, tzinfo=UTC),
         summary="s",
     )
-    body = serialise.assemble("t", [item], 2026)
+    body = serialise.assemble("t", [item])
     (event,) = events_of(body).values()
     assert (utc(event["dtstart"]), utc(event["dtend"])) == (item.starts_at, item.ends_at)
     other = IcsCalendarStream.calendar_from_ics(body.decode())
