@@ -7,7 +7,7 @@ from email.utils import parsedate_to_datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, Response, delete, get, post
+from litestar import HttpMethod, Request, Response, delete, get, post, route
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
@@ -17,7 +17,7 @@ from sotesilta.core.plugin_api import Principal, Runtime
 from sotesilta.core.plugin_api.data import UnitOfWork, get_booking
 from sotesilta.core.plugin_api.web import EXCLUDE_FROM_AUTH
 
-CALENDAR = "text/calendar; charset=utf-8"
+CALENDAR = "text/calendar"  # the server adds "; charset=utf-8" to every text type
 TAGS = ["calendar"]
 
 
@@ -92,20 +92,12 @@ def _since(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else None
 
 
-@get(
-    "/feeds/{token:str}",
-    operation_id="getFeed",
-    tags=TAGS,
-    summary="The iCalendar feed behind a secret URL (no login: the URL is the key)",
-    opt={EXCLUDE_FROM_AUTH: True},
-    sync_to_thread=True,
-)
-def get_feed(
-    token: FromPath[str],
-    request: Request[Any, Any, Any],
-    uow: NamedDependency[UnitOfWork],
-    runtime: NamedDependency[Runtime],
-) -> Response[bytes]:
+def _feed_operation(_handler: Any, method: str, _path: Any) -> str:
+    """``getFeed`` and ``headFeed``: one handler, an operation per method."""
+    return "headFeed" if method == HttpMethod.HEAD else "getFeed"
+
+
+def _feed(token: str, request: Request[Any, Any, Any], uow: UnitOfWork, runtime: Runtime) -> Response[bytes]:
     settings = runtime.settings
     answer = feeds.serve_feed(
         uow,
@@ -128,6 +120,28 @@ def get_feed(
         return Response(b"", status_code=304, headers=headers)
     headers["Content-Disposition"] = 'inline; filename="sotesilta.ics"'
     return Response(answer.body, media_type=CALENDAR, headers=headers)
+
+
+@route(
+    "/feeds/{token:str}",
+    http_method=[HttpMethod.GET, HttpMethod.HEAD],  # calendar apps check a feed with HEAD
+    operation_id=_feed_operation,
+    tags=TAGS,
+    summary="The iCalendar feed behind a secret URL (no login: the URL is the key)",
+    opt={EXCLUDE_FROM_AUTH: True},
+    sync_to_thread=True,
+)
+def get_feed(
+    token: FromPath[str],
+    request: Request[Any, Any, Any],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+) -> Response[bytes]:
+    answer = _feed(token, request, uow, runtime)
+    if request.method == HttpMethod.HEAD:  # the same headers, no body
+        headers = dict(answer.headers)
+        return Response(b"", status_code=answer.status_code, media_type=CALENDAR, headers=headers)
+    return answer
 
 
 @get(

@@ -125,7 +125,9 @@ def serve_feed(
     last_modified = http_date(modified_utc, usegmt=True)
     _touch(uow, subscription, user_agent)
     if if_none_match is not None:
-        if etag in {t.strip() for t in if_none_match.split(",")} or if_none_match.strip() == "*":
+        # weak comparison (RFC 9110 13.1.2): a cache or proxy may present the tag as W/"…"
+        presented = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        if etag in presented or if_none_match.strip() == "*":
             return FeedAnswer(304, b"", etag, last_modified)
     elif if_modified_since is not None and modified_utc <= if_modified_since:
         return FeedAnswer(304, b"", etag, last_modified)

@@ -44,7 +44,8 @@ def invitation_ics(view: BookingView, root_id: int, sequence: int, now: datetime
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
-    cal.add("method", "PUBLISH")
+    # no METHOD: PUBLISH (RFC 5546) would need an ORGANIZER, and an iTIP method makes some
+    # apps treat the file as a meeting request; without one it is an event to add
     event = icalendar.Event()
     event.add("uid", f"sotesilta-invitation-{root_id}@{UID_DOMAIN}")
     event.add("dtstamp", now.astimezone(UTC))
@@ -63,9 +64,4 @@ def invitation_ics(view: BookingView, root_id: int, sequence: int, now: datetime
     event.add("description", "\n".join(instructions.lines))
     text = cal.to_ical()
     head = text[: text.rindex(b"END:VCALENDAR")]
-    return (
-        head
-        + HELSINKI_VTIMEZONE
-        + event.to_ical()
-        + b"END:VCALENDAR\r\n"
-    )
+    return head + HELSINKI_VTIMEZONE + event.to_ical() + b"END:VCALENDAR\r\n"

@@ -192,7 +192,9 @@ def test_the_client_invitation_follows_moves_and_cancellation(client, espoo):
     booking = espoo["booking"]
     url = f"/api/v1/bookings/{booking['id']}/invitation.ics"
     first = client.get(url, headers=espoo["nurse"])
-    assert first.status_code == 200 and first.headers["content-type"].startswith("text/calendar")
+    assert first.status_code == 200 and first.headers["content-type"] == "text/calendar; charset=utf-8"
+    # an event to add, not an iTIP message (PUBLISH would need an ORGANIZER, RFC 5546)
+    assert "METHOD:" not in first.text
     (event,) = events_of(first.content).values()
     assert (
         str(event["summary"]).startswith("Socialhandledarens") or "handled" in str(event["summary"]).lower()
@@ -340,3 +342,16 @@ def test_a_feed_keeps_its_own_caching_under_the_servers_defaults(client, espoo):
     assert feed.status_code == 200
     assert feed.headers["cache-control"] == "private, no-cache"
     assert feed.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_feed_names_its_charset_once_answers_a_weak_tag_and_a_head(client, espoo):
+    url = subscribe(client, espoo["instructor"])["url"]
+    feed = fetch(client, url)
+    assert feed.headers["content-type"] == "text/calendar; charset=utf-8"
+    etag = feed.headers["etag"]
+    assert fetch(client, url, **{"If-None-Match": f"W/{etag}"}).status_code == 304  # as a proxy may send it
+    assert fetch(client, url, **{"If-None-Match": f'"other", W/{etag}'}).status_code == 304
+    head = client.head(url.removeprefix("http://127.0.0.1:8000"))
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["etag"] == etag and head.headers["content-type"] == "text/calendar; charset=utf-8"
+    assert client.head("/feeds/" + "A" * 43 + ".ics").status_code == 404

@@ -196,6 +196,7 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
         {"N": HIDDEN, "I": OK, "M": HIDDEN, "A": HIDDEN, "X": HIDDEN},
     ),
     "getFeed": ("GET", "/feeds/{feed_token}.ics", None, everyone(OK)),
+    "headFeed": ("HEAD", "/feeds/{feed_token}.ics", None, everyone(OK)),
     "getBookingInvitation": ("GET", "/api/v1/bookings/{booking_id}/invitation.ics", None, CLIENT_DATA),
     "createServiceDecision": ("POST", "/api/v1/service-decisions", "{decision}", INSTRUCTORS),
     "openIntensivePeriod": ("POST", "/api/v1/intensive-periods", "{period}", INSTRUCTORS),

@@ -95,7 +95,7 @@ def get_statistics_report(
         name = f"{report.key}-{report.first_year}.csv"
         return Response(
             report_csv(report, language.value),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",  # the server adds "; charset=utf-8" to every text type
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     return Response(report)
