@@ -428,7 +428,11 @@ def _municipality_code(runtime: Runtime, given: str) -> str:
 @click.option("--report", "report_key", help="Report key; default: the only report kept for the scope.")
 @click.option("--group-by", default="month", show_default=True, type=click.Choice([g.value for g in GroupBy]))
 @click.option(
-    "--format", "fmt", default="csv", show_default=True, type=click.Choice(["csv", "json", "png", "svg"])
+    "--format",
+    "fmt",
+    default="csv",
+    show_default=True,
+    type=click.Choice(["csv", "csv-semicolon", "json", "png", "svg"]),
 )
 @click.option("--compare", is_flag=True, help="Add the same span one period earlier (year over year).")
 @click.option(
@@ -437,7 +441,8 @@ def _municipality_code(runtime: Runtime, given: str) -> str:
 @click.option(
     "--output",
     type=click.Path(path_type=Path),
-    help="File for csv/json (default: standard output); directory for charts (default: current).",
+    help="File for csv/json (default: standard output); directory for charts (default: current). "
+    "csv-semicolon: ';' and a decimal comma, as Excel set to Finnish or Swedish opens it.",
 )
 def stats(
     municipality: str | None,
@@ -483,11 +488,11 @@ def stats(
                 compare=compare,
                 today=runtime.clock.now().astimezone(HELSINKI).date(),
             )
-        if fmt in ("csv", "json"):
+        if fmt in ("csv", "csv-semicolon", "json"):
             text = (
-                report_csv(report, language)
-                if fmt == "csv"
-                else msgspec.json.format(msgspec.json.encode(report), indent=2).decode()
+                msgspec.json.format(msgspec.json.encode(report), indent=2).decode()
+                if fmt == "json"
+                else report_csv(report, language, semicolons=fmt == "csv-semicolon")
             )
             if output is None:
                 click.echo(text, nl=False)

@@ -50,9 +50,10 @@ class StatisticsScreen:
             params["compare"] = "true"
         return urlencode(params)
 
-    def csv_url(self, language: str) -> str:
+    def csv_url(self, language: str, *, semicolons: bool = False) -> str:
         assert self.chosen is not None
-        return f"{API}/{quote(self.chosen.key)}?{self.query(format='csv', language=language)}"
+        fmt = "csv-semicolon" if semicolons else "csv"
+        return f"{API}/{quote(self.chosen.key)}?{self.query(format=fmt, language=language)}"
 
     def chart_url(self, table: str, language: str) -> str:
         assert self.chosen is not None

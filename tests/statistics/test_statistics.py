@@ -201,6 +201,31 @@ def test_csv_download_has_every_cell_as_shown(client, espoo_year):
     assert ("topics", "2026", "housing") in lines
 
 
+def test_the_excel_csv_has_the_same_cells_with_semicolons_and_decimal_commas(client, espoo_year):
+    def rows(fmt: str, delimiter: str) -> list[list[str]]:
+        params = {"municipality": "049", "year": 2026, "format": fmt, "language": "fi", "compare": "true"}
+        response = client.get(f"{REPORT}/espoo-guidance", params=params, headers=espoo_year)
+        assert response.status_code == 200 and response.headers["content-type"] == "text/csv; charset=utf-8"
+        return list(csv.reader(io.StringIO(response.text.lstrip("\ufeff")), delimiter=delimiter))
+
+    comma, semicolon = rows("csv", ","), rows("csv-semicolon", ";")
+    assert len(comma) == len(semicolon) > 10
+    assert all(len(r) == 5 for r in semicolon)  # split into columns, not one column of text
+    assert [r[:4] for r in comma] == [r[:4] for r in semicolon]
+    assert [r[4].replace(".", ",") for r in comma] == [r[4] for r in semicolon]
+    assert not any("." in r[4] for r in semicolon[1:])
+
+
+def test_the_statistics_page_offers_excels_csv_in_finnish_and_swedish(client, espoo_year):
+    from page_support import sign_in
+
+    sign_in(client, "espoo.manager")
+    page = client.get("/statistics?year=2026").text
+    assert "format=csv-semicolon" in page and "Lataa luvut Exceliin (CSV)" in page
+    client.cookies.set("sotesilta_lang", "en")
+    assert "format=csv-semicolon" not in client.get("/statistics?year=2026").text
+
+
 @pytest.mark.parametrize("fmt", ["png", "svg"])
 def test_every_table_draws_as_a_chart(client, espoo_year, fmt):
     report = client.get(

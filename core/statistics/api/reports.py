@@ -26,6 +26,8 @@ TAGS = ["statistics"]
 class ReportFormat(StrEnum):
     JSON = "json"
     CSV = "csv"
+    #: ";"-separated with a decimal comma: what Excel set to Finnish or Swedish opens
+    CSV_SEMICOLON = "csv-semicolon"
 
 
 @get(
@@ -72,7 +74,9 @@ def _read(
     tags=TAGS,
     summary="A report for a municipality or county over a year (or years), by month, quarter or year",
     description=(
-        "`format=csv` answers text/csv (one line per table, period and category). "
+        "`format=csv` answers text/csv (one line per table, period and category; `,` and a "
+        "decimal point); `format=csv-semicolon` the same with `;` and a decimal comma, as Excel "
+        "set to Finnish or Swedish reads it. "
         "`compare=true` adds the same span one period earlier and the relative change."
     ),
     sync_to_thread=True,
@@ -91,10 +95,10 @@ def get_statistics_report(
     language: FromQuery[Language] = Language.FI,
 ) -> Response[Report] | Response[str]:
     report = _read(uow, principal, key, year, through_year, group_by, municipality, county, compare)
-    if format is ReportFormat.CSV:
+    if format in (ReportFormat.CSV, ReportFormat.CSV_SEMICOLON):
         name = f"{report.key}-{report.first_year}.csv"
         return Response(
-            report_csv(report, language.value),
+            report_csv(report, language.value, semicolons=format is ReportFormat.CSV_SEMICOLON),
             media_type="text/csv",  # the server adds "; charset=utf-8" to every text type
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )

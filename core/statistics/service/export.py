@@ -21,15 +21,18 @@ HEADER = {
 }
 
 
-def report_csv(report: Report, language: str) -> str:
+def report_csv(report: Report, language: str, *, semicolons: bool = False) -> str:
     """RFC 4180 CSV, one value per line, so a spreadsheet can pivot it any way.
 
     A byte-order mark leads, so spreadsheet programs read the Finnish and
     Swedish letters right; the total row's period is the span ("2025").
+    ``semicolons``: separated by ";" with a decimal comma, which Excel set to Finnish or
+    Swedish opens into columns and numbers (a "," file opens as one column of text there).
     """
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator="\r\n", delimiter=";" if semicolons else ",")
+    shown = _shown_with_comma if semicolons else _shown
     writer.writerow(HEADER.get(language, HEADER["en"]))
     for table in report.tables:
         titles = {c.key: c.title.get(language) for c in table.columns}
@@ -40,7 +43,7 @@ def report_csv(report: Report, language: str) -> str:
             lines.append((report.previous_span, table.previous))
         for label, cells in lines:
             for key in keys:
-                writer.writerow((table.key, label, key, titles[key], _shown(cells[key])))
+                writer.writerow((table.key, label, key, titles[key], shown(cells[key])))
         for area in table.breakdown:  # county-wide: each municipality's span, as "<table>/<code>"
             for key in keys:
                 writer.writerow(
@@ -49,25 +52,29 @@ def report_csv(report: Report, language: str) -> str:
                         report.span,
                         key,
                         titles[key],
-                        _shown(area.cells[key]),
+                        shown(area.cells[key]),
                     )
                 )
     for form in report.feedback:
         name = f"feedback:{form.form_key}"
-        writer.writerow((name, report.span, "responses", form.title.get(language), _shown(form.responses)))
+        writer.writerow((name, report.span, "responses", form.title.get(language), shown(form.responses)))
         for code, figure in form.by_municipality.items():
             writer.writerow(
-                (f"{name}/{code}", report.span, "responses", form.title.get(language), _shown(figure))
+                (f"{name}/{code}", report.span, "responses", form.title.get(language), shown(figure))
             )
         for question in form.questions:
             for value, figure in question.counts.items():
                 title = CATEGORY_TITLES[TOTAL] if value == TOTAL else question.answer_titles[value]
                 writer.writerow(
-                    (name, report.span, f"{question.key}={value}", title.get(language), _shown(figure))
+                    (name, report.span, f"{question.key}={value}", title.get(language), shown(figure))
                 )
             if question.mean is not None:
-                writer.writerow((name, report.span, f"{question.key}:mean", "", _shown(question.mean)))
+                writer.writerow((name, report.span, f"{question.key}:mean", "", shown(question.mean)))
     return out.getvalue()
+
+
+def _shown_with_comma(value: Shown) -> str:
+    return _shown(value).replace(".", ",")
 
 
 def _shown(value: Shown) -> str:
