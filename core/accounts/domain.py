@@ -36,7 +36,14 @@ def validate_password(password: str) -> None:
 class SessionPolicy:
     idle_timeout: timedelta = timedelta(minutes=30)
     absolute_lifetime: timedelta = timedelta(hours=12)
+    #: failures of one username from one address: that address may no longer try it
     max_failed_logins: int = 5
+    #: failures from one address, whatever the usernames: password spraying
+    max_failed_per_address: int = 20
+    #: failures of one username from every address together: a guess spread over many
+    #: addresses. Above the per-address limit on purpose: locking a known admin out
+    #: takes several addresses, and her own address is never the one locked by another's.
+    max_failed_per_username: int = 50
     failure_window: timedelta = timedelta(minutes=15)
     lockout: timedelta = timedelta(minutes=15)
 

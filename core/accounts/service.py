@@ -274,9 +274,16 @@ def login(
 ) -> IssuedToken:
     """Check a password and open a session; throttle repeated failures.
 
-    The throttle counts failures for this username since its last success
-    inside the window; once over the limit every attempt is refused until the
-    lockout passes, even with the right password.
+    Three limits, each counted inside the window (a username's since its last success)
+    and each refusing even the right password until its lockout passes:
+
+    - one username from one address (5): that address may no longer try it;
+    - one address, any usernames (20): password spraying;
+    - one username from every address (50): a guess spread over many addresses.
+
+    The first is the one a guesser meets, and it locks the guesser's address only: a known
+    admin signs in from her own while someone elsewhere keeps failing. Locking her out
+    everywhere takes more failures than one address may make (docs/operators.md).
     """
     now = uow.now
     normalised = username.strip().lower()
@@ -289,24 +296,38 @@ def login(
         )
     )
     since = max(window_start, last_success) if last_success else window_start
-    failures = list(
-        session.scalars(
-            select(col(SecurityEvent.at))
-            .where(
-                col(SecurityEvent.username_digest) == digest,
-                col(SecurityEvent.kind) == "login_failure",
-                col(SecurityEvent.at) > since,
-            )
-            .order_by(col(SecurityEvent.at).desc())
-            .limit(policy.max_failed_logins)
-        )
+    failed = select(col(SecurityEvent.at)).where(col(SecurityEvent.kind) == "login_failure")
+    limits = (
+        (
+            failed.where(col(SecurityEvent.username_digest) == digest, col(SecurityEvent.at) > since).where(
+                col(SecurityEvent.remote_addr) == remote_addr
+            ),
+            policy.max_failed_logins,
+            "username_address",
+        ),
+        (
+            failed.where(col(SecurityEvent.remote_addr) == remote_addr, col(SecurityEvent.at) > window_start),
+            policy.max_failed_per_address,
+            "address",
+        ),
+        (
+            failed.where(col(SecurityEvent.username_digest) == digest, col(SecurityEvent.at) > since),
+            policy.max_failed_per_username,
+            "username",
+        ),
     )
-    if len(failures) >= policy.max_failed_logins:
+    for query, limit, scope in limits:
+        failures = list(session.scalars(query.order_by(col(SecurityEvent.at).desc()).limit(limit)))
+        if len(failures) < limit:
+            continue
         unlock_at = failures[0] + policy.lockout
         if now < unlock_at:
             _record(uow, kind="login_throttled", digest=digest, user_id=None, remote_addr=remote_addr)
             uow.commit()
-            log.warning("login throttled", extra={"username_digest": digest[:16], "remote_addr": remote_addr})
+            log.warning(
+                "login throttled",
+                extra={"username_digest": digest[:16], "remote_addr": remote_addr, "limit": scope},
+            )
             raise LoginThrottled(
                 "too many failed logins; try again later",
                 retry_after_seconds=max(1, int((unlock_at - now).total_seconds())),

@@ -87,7 +87,10 @@ class SecurityEvent(SQLModel, table=True):
     """
 
     __tablename__ = "security_event"
-    __table_args__ = (Index("ix_security_event_digest_at", "username_digest", "at"),)
+    __table_args__ = (
+        Index("ix_security_event_digest_at", "username_digest", "at"),
+        Index("ix_security_event_addr_at", "remote_addr", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_column=_utc())

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_absolute_hours: int = Field(default=12, ge=1, le=24 * 30)
     login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_max_failures_per_address: int = Field(default=20, ge=1, le=10_000)
+    login_max_failures_per_username: int = Field(default=50, ge=1, le=10_000)
     login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -178,6 +180,8 @@ class Settings(BaseSettings):
             idle_timeout=timedelta(minutes=self.session_idle_minutes),
             absolute_lifetime=timedelta(hours=self.session_absolute_hours),
             max_failed_logins=self.login_max_failures,
+            max_failed_per_address=self.login_max_failures_per_address,
+            max_failed_per_username=self.login_max_failures_per_username,
             failure_window=timedelta(minutes=self.login_window_minutes),
             lockout=timedelta(minutes=self.login_lockout_minutes),
         )
