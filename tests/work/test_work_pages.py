@@ -442,7 +442,7 @@ def test_the_statistics_in_swedish_name_the_periods_in_swedish(client, manager):
     client.post("/me/language", data={"language": "sv", "_csrf_token": token, "next_path": "/statistics"})
     page = client.get("/statistics?year=2026")
     assert '<html lang="sv">' in page.text and "mars 2026" in page.text
-    assert "language=sv" in page.text and "Ladda ner siffrorna (CSV)" in page.text
+    assert "language=sv" in page.text and "Ladda ner siffrorna för Excel (CSV)" in page.text
 
 
 @pytest.mark.parametrize(

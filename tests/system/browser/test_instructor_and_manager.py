@@ -157,7 +157,7 @@ def test_the_statistics_year_and_comparison_work_by_keyboard_without_script(brow
     assert page.locator("#compare").is_checked()
     assert page.locator("th[scope=row]", has_text="Muutos").count() == 3
     with page.expect_download() as download:
-        page.get_by_role("link", name="Lataa luvut (CSV)").click()
+        page.get_by_role("link", name="Lataa luvut Exceliin (CSV)").click()
     assert download.value.suggested_filename == f"espoo-guidance-{server.past_day.year}.csv"
     page.context.close()
 
