@@ -254,6 +254,23 @@ def test_every_table_draws_as_a_chart(client, espoo_year, fmt):
         assert again.content == response.content  # the same table draws the same file
 
 
+def test_every_chart_the_listing_offers_draws(client, espoo_year):
+    """A table the listing names with a chart answers one; feedback lists none (its answers are
+    in the report's feedback part, by form and question) and its chart is not found."""
+    listed = client.get(REPORT, headers=espoo_year).json()
+    params = {"municipality": "049", "year": 2026}
+    offered = {}
+    for summary in listed:
+        if "049" in summary["municipalities"]:
+            for table in summary["tables"]:
+                offered[(summary["key"], table["key"])] = table["chart"]
+    assert offered[("espoo-guidance", "feedback")] is None
+    assert any(chart is not None for chart in offered.values())
+    for (key, table), chart in offered.items():
+        response = client.get(f"{REPORT}/{key}/charts/{table}", params=params, headers=espoo_year)
+        assert response.status_code == (200 if chart else 404), (key, table, response.text)
+
+
 def test_a_chart_says_when_figures_are_left_out(client, espoo_year):
     params = {"municipality": "049", "year": 2026, "format": "svg", "language": "en"}
     hidden = client.get(f"{REPORT}/espoo-guidance/charts/visits", params=params, headers=espoo_year)

@@ -72,12 +72,12 @@ class Title:
 
 @dataclass(frozen=True)
 class TableSpec:
-    """One table of a report and the chart drawn from it."""
+    """One table of a report and the chart drawn from it (None: no chart is drawn)."""
 
     key: str
     measure: Measure
     title: Title
-    chart: ChartKind = ChartKind.BARS
+    chart: ChartKind | None = ChartKind.BARS
     columns: tuple[str, ...] = ()  # a subset and order of the measure's columns; empty: all
 
 
@@ -236,7 +236,8 @@ STANDARD_TABLES: dict[Measure, TableSpec] = {
         Title("Jatko-ohjaukset", "Vidare hänvisningar", "Onward referrals"),
         ChartKind.TOTALS,
     ),
-    Measure.FEEDBACK: TableSpec("feedback", Measure.FEEDBACK, Title("Palaute", "Respons", "Feedback")),
+    # no chart: the answers are read by form and question, in the report's feedback part
+    Measure.FEEDBACK: TableSpec("feedback", Measure.FEEDBACK, Title("Palaute", "Respons", "Feedback"), None),
 }
 
 

@@ -12,6 +12,7 @@ import io
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from sotesilta.core.kernel.errors import RecordNotFound
 from sotesilta.core.statistics.domain import disclosure
 from sotesilta.core.statistics.domain.disclosure import TOTAL, Shown
 from sotesilta.core.statistics.domain.reports import ChartKind, Title
@@ -46,6 +47,8 @@ def _value(shown: Shown) -> float | None:
 
 def render(report: Report, table: TableView, language: str, fmt: ChartFormat, scope: Title) -> bytes:
     """``scope`` names the report's municipality or county (``reports.scope_title``)."""
+    if table.chart is None:
+        raise RecordNotFound(f"table {table.key!r} has no chart", field="table")
     # imported here: matplotlib takes a moment to load and only charts need it
     import matplotlib
     from matplotlib.figure import Figure

@@ -60,7 +60,7 @@ class TableSummary(msgspec.Struct, frozen=True, kw_only=True):
     key: str
     measure: Measure
     title: Title
-    chart: ChartKind
+    chart: ChartKind | None  # None: the table has no chart (feedback)
 
 
 class ReportSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -102,7 +102,7 @@ class TableView(msgspec.Struct, frozen=True, kw_only=True):
     key: str
     measure: Measure
     title: Title
-    chart: ChartKind
+    chart: ChartKind | None
     columns: tuple[Column, ...]
     rows: tuple[TableRow, ...]
     total: dict[str, Shown]
