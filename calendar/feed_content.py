@@ -25,6 +25,7 @@ from sotesilta.core.plugin_api.data import (
     GuidanceSession,
     IntensivePeriod,
     RehabGroup,
+    SessionRule,
     SessionStatus,
     Station,
     UnitOfWork,
@@ -250,6 +251,29 @@ class _Render:
         return name_sv if self.language == "sv" else name_fi
 
 
+def _first_bookings(uow: UnitOfWork, moved_from: list[int | None]) -> dict[int, int]:
+    """The first booking of each move chain that ``moved_from`` (rescheduled_from) continues.
+
+    Keyed by every booking met on the way (a moved booking looks up its rescheduled_from).
+    One query per move in the longest chain: a booking is seldom moved twice.
+    """
+    parent: dict[int, int | None] = {}
+    todo = {i for i in moved_from if i is not None}
+    while todo:
+        rows = uow.session.execute(
+            select(col(Booking.id), col(Booking.rescheduled_from)).where(col(Booking.id).in_(todo))
+        ).all()
+        parent.update({row.id: row.rescheduled_from for row in rows})
+        todo = {row.rescheduled_from for row in rows if row.rescheduled_from is not None} - parent.keys()
+
+    def root(i: int) -> int:
+        while (up := parent.get(i)) is not None:
+            i = up
+        return i
+
+    return {i: root(i) for i in parent}
+
+
 def collect(uow: UnitOfWork, scope: Scope, w: FeedWindow, render: _Render) -> list[FeedItem]:
     """The feed's events, from three queries; nothing here reads a sealed column."""
     items: list[FeedItem] = []
@@ -261,7 +285,8 @@ def collect(uow: UnitOfWork, scope: Scope, w: FeedWindow, render: _Render) -> li
             col(GuidanceSession.status),
             col(GuidanceSession.starts_at),
             col(GuidanceSession.ends_at),
-            col(GuidanceSession.updated_at),
+            # sessions made before they were stamped at creation: their rule's creation
+            func.coalesce(col(GuidanceSession.updated_at), col(SessionRule.created_at)).label("updated_at"),
             col(GuidanceSession.mode),
             col(GuidanceSession.video_link),
             col(Station.name_fi),
@@ -269,6 +294,7 @@ def collect(uow: UnitOfWork, scope: Scope, w: FeedWindow, render: _Render) -> li
             col(Station.address),
         )
         .join(Station, col(Station.id) == col(GuidanceSession.station_id))
+        .outerjoin(SessionRule, col(SessionRule.id) == col(GuidanceSession.rule_id))
         .where(_sessions_where(_session_owner(scope), w))
     ).all()
     scheduled = SessionStatus.SCHEDULED.value
@@ -298,6 +324,7 @@ def collect(uow: UnitOfWork, scope: Scope, w: FeedWindow, render: _Render) -> li
             col(Booking.ends_at),
             col(Booking.updated_at),
             col(Booking.client_id),
+            col(Booking.rescheduled_from),
             col(Station.name_fi),
             col(Station.name_sv),
             col(Station.address),
@@ -308,9 +335,12 @@ def collect(uow: UnitOfWork, scope: Scope, w: FeedWindow, render: _Render) -> li
         .join(GuidanceSession, col(GuidanceSession.id) == col(Booking.session_id))
         .where(_bookings_where(scope.worker_id, w))
     ).all()
+    first = _first_bookings(uow, [b.rescheduled_from for b in bookings if not b.client_id])
     for b in bookings:
         station = render.station(b.name_fi, b.name_sv)
-        subject = f"client:{b.client_id}" if b.client_id else f"booking:{b.id}"
+        # without a client record the client is the booking's, and a move keeps the first one's
+        origin = b.id if b.rescheduled_from is None else first[b.rescheduled_from]
+        subject = f"client:{b.client_id}" if b.client_id else f"booking:{origin}"
         items.append(
             render.item(
                 f"sotesilta-booking-{b.id}@{UID_DOMAIN}",

@@ -22,7 +22,7 @@ from sotesilta.core.rehab.tables import Contact, ContactWorker, GroupMeeting, In
 from sotesilta.core.scheduling.domain.bookings import SLOT_HOLDING_STATUSES, AppointmentStatus
 from sotesilta.core.scheduling.domain.sessions import SessionStatus
 from sotesilta.core.scheduling.service.bookings import BookingView, get_booking
-from sotesilta.core.scheduling.tables import Booking, GuidanceSession, WorkerBusy
+from sotesilta.core.scheduling.tables import Booking, GuidanceSession, SessionRule, WorkerBusy
 
 __all__ = [
     "SLOT_HOLDING_STATUSES",
@@ -42,6 +42,7 @@ __all__ = [
     "Prepared",
     "RehabGroup",
     "Sealer",
+    "SessionRule",
     "SessionStatus",
     "Station",
     "UTCDateTime",

@@ -11,12 +11,13 @@ from datetime import UTC, date, datetime, time, timedelta
 import icalendar
 import pytest
 from ical.calendar_stream import IcsCalendarStream
-from sqlalchemy import select
+from sqlalchemy import select, update
 from support import bearer, identity_code, login
 
 from sotesilta.calendar import serialise
 from sotesilta.calendar.tables import FeedSubscription
 from sotesilta.core.kernel.clock import HELSINKI
+from sotesilta.core.scheduling.tables import GuidanceSession
 
 NAME, PHONE, NOTE = "Aino Salainen", "+358401234567", "Velkaongelmat ja yksinäisyys"
 CODE = identity_code(date(1985, 4, 12), 903)
@@ -186,6 +187,54 @@ def test_the_stations_feed_shows_the_sessions_of_my_stations(client, espoo):
     events = events_of(fetch(client, url).content)
     assert events and all(u.startswith("sotesilta-session-") for u in events)
     assert all(str(e["summary"]).startswith("Socialhandledningens mottagning") for e in events.values())
+
+
+def test_a_moved_booking_without_a_client_record_keeps_its_pseudonym(client, espoo):
+    """The code stands for the client; with no client record, for the first booking of the
+    chain that each move continues (moved twice here)."""
+    free = espoo["free"]
+    booked = client.post(
+        "/api/v1/bookings",
+        json={"slot_id": free[3]["slot_id"], "reasons": ["loneliness"], "client": {"name": NAME, "age": 40}},
+        headers=espoo["nurse"],
+    ).json()
+    url = subscribe(client, espoo["instructor"], privacy="pseudonymous")["url"]
+
+    def summary_of(booking_id: int) -> str:
+        return str(
+            events_of(fetch(client, url).content)[f"sotesilta-booking-{booking_id}@sotesilta"]["summary"]
+        )
+
+    before = summary_of(booked["id"])
+    moved = booked
+    for slot in (free[4], free[5]):
+        moved = client.post(
+            f"/api/v1/bookings/{moved['id']}/reschedule",
+            json={"slot_id": slot["slot_id"]},
+            headers=espoo["nurse"],
+        ).json()
+        assert moved["id"] != booked["id"] and summary_of(moved["id"]) == before
+    # another client's booking reads another code
+    assert summary_of(espoo["booking"]["id"]) != before
+
+
+@pytest.mark.parametrize("stamped", [True, False])
+def test_a_never_changed_session_says_when_it_was_made(client, espoo, clock, runtime, stamped):
+    """LAST-MODIFIED and DTSTAMP of a session nobody changed are its making, not year 1999;
+    sessions made before they were stamped read their rule's making."""
+    if not stamped:
+        with runtime.uow() as uow:
+            uow.session.execute(update(GuidanceSession).values(updated_at=None))
+            uow.commit()
+    url = subscribe(client, espoo["instructor"])["url"]
+    sessions = [
+        e for u, e in events_of(fetch(client, url).content).items() if u.startswith("sotesilta-session-")
+    ]
+    assert sessions
+    made_by = clock.now().astimezone(UTC)
+    for event in sessions:
+        for key in ("last-modified", "dtstamp"):
+            assert made_by - timedelta(days=7) <= event[key].dt <= made_by, (key, event[key].dt)
 
 
 def test_the_client_invitation_follows_moves_and_cancellation(client, espoo):

@@ -253,6 +253,7 @@ def generate_sessions(
                 mode=rule.mode,
                 video_link=rule.video_link,
                 status=SessionStatus.SCHEDULED.value,
+                updated_at=now,  # a feed's LAST-MODIFIED: when it was made
             )
             .returning(col(GuidanceSession.id))
         )
