@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 import icalendar
 import recurring_ical_events  # type: ignore[import-untyped]  # it ships no type information
 from icalendar.cal.component import Component
-from icalendar.parser import Contentlines
 
+from sotesilta.calendar import file_zones
 from sotesilta.core.plugin_api import HELSINKI, InputInvalid
 
 if TYPE_CHECKING:
@@ -44,8 +44,10 @@ def parse_busy(
     """The busy blocks of an iCalendar file in the window: aware UTC, sorted, merged, clipped.
 
     Recurring events are expanded in their own zone (so a weekly 9:00 stays 9:00
-    local across a daylight-saving change); floating times and all-day events
-    are Europe/Helsinki. Transparent (free) and cancelled events block nothing.
+    local across a daylight-saving change), a zone the file defines under an
+    unknown name included (``file_zones``); floating times, all-day events and
+    zones neither known nor sanely defined are Europe/Helsinki. Transparent
+    (free) and cancelled events block nothing.
     """
     calendar = _read_calendar(ics)
     _check_repetitions(calendar, window_start, window_end, max_events)
@@ -86,12 +88,16 @@ def merge_blocks(blocks: Iterable[Block], window_start: datetime, window_end: da
 
 def _read_calendar(ics: bytes) -> icalendar.Calendar:
     try:
-        calendar = icalendar.Calendar.from_ical(_without_time_zone_definitions(ics))
+        # zones are known by name (IANA or Windows); a file's own definition only for its unknown names
+        without_zones, zone_blocks = file_zones.split(ics)
+        calendar = icalendar.Calendar.from_ical(without_zones)
     except Exception as exc:  # the parser raises assorted errors on garbage
         raise InputInvalid(f"not an iCalendar file: {_reason(exc)}", field="ics") from None
     if not isinstance(calendar, icalendar.Calendar) or calendar.name != "VCALENDAR":
         raise InputInvalid("not an iCalendar file: it has no VCALENDAR", field="ics")
+    zones = file_zones.usable(zone_blocks)
     for event in calendar.walk("VEVENT"):
+        file_zones.place(event, zones)
         for name, problem in getattr(event, "errors", ()):
             raise InputInvalid(f"an event's {name} is not valid: {problem}", field="ics")
         if "DTSTART" not in event:
@@ -100,29 +106,6 @@ def _read_calendar(ics: bytes) -> icalendar.Calendar:
             start = _moment(_when(event, "DTSTART"))
             raise InputInvalid(f"an event starting {_local(start)} ends before it starts", field="ics")
     return calendar
-
-
-def _without_time_zone_definitions(ics: bytes) -> bytes:
-    """The file without its VTIMEZONE blocks: zones are known by name (IANA or Windows), never defined.
-
-    icalendar caches a VTIMEZONE of an unknown TZID for the whole process, first
-    one wins: one calendar could then redefine "Customized Time Zone" for every
-    calendar read after it, or make reading any of them hang with a zone that
-    changes every second. A zone whose name is unknown reads as Helsinki time.
-    """
-    kept, depth = Contentlines(), 0
-    for line in Contentlines.from_ical(ics):
-        if line[:3].upper() == "END" or line[:5].upper() == "BEGIN":
-            try:
-                name, _, value = line.parts()
-            except ValueError:
-                name, value = "", ""
-            if value.upper() == "VTIMEZONE" and name.upper() in ("BEGIN", "END"):
-                depth = depth + 1 if name.upper() == "BEGIN" else max(0, depth - 1)
-                continue
-        if depth == 0:
-            kept.append(line)
-    return bytes(kept.to_ical())
 
 
 def _when(event: Component, name: str) -> date | datetime:

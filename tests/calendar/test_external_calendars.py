@@ -14,11 +14,13 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
+from icalendar import Timezone
 from icalendar.timezone import tzp
 from sqlalchemy import func, select
 from support import TEST_SECRET, bearer, login
@@ -790,7 +792,7 @@ def test_expansion_stops_at_its_time_budget():
         parse_busy(ics(*never), *WINDOW, time_budget=0.1)
 
 
-def test_a_calendars_own_time_zone_definitions_are_neither_used_nor_remembered():
+def test_a_hostile_time_zone_definition_is_neither_used_nor_remembered():
     # Outlook names a zone it cannot name otherwise "Customized Time Zone"; this one changes every
     # second since 1601, which would hang whoever asked it for an offset
     custom = ";TZID=Customized Time Zone:"
@@ -810,8 +812,99 @@ def test_a_calendars_own_time_zone_definitions_are_neither_used_nor_remembered()
     busy = parse_busy(
         ics(event("a", f"{custom}20260303T080000", f"{custom}20260303T090000"), head=zone), *WINDOW
     )
-    assert busy == [(helsinki(3, 8), helsinki(3, 9))]  # an unknown zone reads as Helsinki time
+    assert busy == [(helsinki(3, 8), helsinki(3, 9))]  # an unusable zone reads as Helsinki time
     assert tzp.timezone("Customized Time Zone") is None  # icalendar's process-wide cache is untouched
+
+
+#: Outlook's own words for Central European time under a name no library knows (its export)
+OUTLOOK_CUSTOM_ZONE = "\r\n".join(
+    [
+        "BEGIN:VTIMEZONE",
+        "TZID:Customized Time Zone 1",
+        "BEGIN:STANDARD",
+        "DTSTART:16010101T030000",
+        "TZOFFSETFROM:+0200",
+        "TZOFFSETTO:+0100",
+        "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10",
+        "END:STANDARD",
+        "BEGIN:DAYLIGHT",
+        "DTSTART:16010101T020000",
+        "TZOFFSETFROM:+0100",
+        "TZOFFSETTO:+0200",
+        "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3",
+        "END:DAYLIGHT",
+        "END:VTIMEZONE",
+    ]
+)
+
+
+def test_outlooks_customized_time_zone_is_read_from_the_file_across_the_spring_change():
+    """A weekly 9-10 in the file's own zone stays 9-10 there: 10-11 in Helsinki both sides of the
+    change (both zones move on the same night), where Helsinki time would have read 9-10."""
+    custom = ";TZID=Customized Time Zone 1:"
+    weekly = event(
+        "w",
+        f"{custom}20260317T090000",
+        f"{custom}20260317T100000",
+        "RRULE:FREQ=WEEKLY;COUNT=4",
+        f"EXDATE{custom}20260407T090000",
+    )
+    busy = parse_busy(ics(weekly, head=OUTLOOK_CUSTOM_ZONE), *WINDOW)
+    berlin = ZoneInfo("Europe/Berlin")
+    expected = [
+        (datetime(2026, 3, day, 9, tzinfo=berlin), datetime(2026, 3, day, 10, tzinfo=berlin))
+        for day in (17, 24, 31)
+    ]
+    assert busy == [(a.astimezone(UTC), b.astimezone(UTC)) for a, b in expected]
+    assert [b[0].astimezone(HELSINKI).hour for b in busy] == [10, 10, 10]
+    assert tzp.timezone("Customized Time Zone 1") is None  # read for this file only
+
+
+def test_a_file_cannot_redefine_a_zone_it_names_by_a_known_name():
+    fake = OUTLOOK_CUSTOM_ZONE.replace("TZID:Customized Time Zone 1", "TZID:Europe/Helsinki")
+    helsinki_time = ";TZID=Europe/Helsinki:"
+    busy = parse_busy(
+        ics(event("a", f"{helsinki_time}20260303T090000", f"{helsinki_time}20260303T100000"), head=fake),
+        *WINDOW,
+    )
+    assert busy == [(helsinki(3, 9), helsinki(3, 10))]
+
+
+ZONES = [
+    "Europe/Helsinki",
+    "Europe/Berlin",
+    "America/New_York",
+    "Australia/Sydney",
+    "Asia/Kolkata",
+    "Europe/London",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    name=st.sampled_from(ZONES),
+    local=st.datetimes(min_value=datetime(2026, 3, 3), max_value=datetime(2026, 11, 25)),
+    minutes=st.integers(min_value=5, max_value=600),
+)
+def test_a_zone_defined_in_the_file_reads_as_the_zone_it_defines(name, local, minutes):
+    """icalendar writes an IANA zone's transitions as a VTIMEZONE (RDATEs, an independent path)
+    under a name nobody knows; the file's events then block what the same events in the IANA
+    zone block."""
+    zone = ZoneInfo(name)
+    local = local.replace(second=0, microsecond=0)
+    end = local + timedelta(minutes=minutes)
+    for moment in (local, end):  # a wall time that does not exist or occurs twice is another matter
+        aware = moment.replace(tzinfo=zone)
+        assume(aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == moment)
+        assume(aware.utcoffset() == aware.replace(fold=1).utcoffset())
+    definition = Timezone.from_tzinfo(
+        zone, tzid="Custom 7", first_date=date(2025, 1, 1), last_date=date(2028, 1, 1)
+    )
+    stamp = "%Y%m%dT%H%M%S"
+    as_custom = event("a", f";TZID=Custom 7:{local:{stamp}}", f";TZID=Custom 7:{end:{stamp}}")
+    as_named = event("a", f";TZID={name}:{local:{stamp}}", f";TZID={name}:{end:{stamp}}")
+    head = definition.to_ical().decode().strip().replace("\n", "\r\n").replace("\r\r\n", "\r\n")
+    assert parse_busy(ics(as_custom, head=head), *WINDOW) == parse_busy(ics(as_named), *WINDOW)
 
 
 def test_merging_joins_overlapping_and_touching_blocks_and_clips_to_the_window():
