@@ -110,22 +110,34 @@ def append(connection: Connection, event: AccessEvent) -> None:
 
 @dataclass(frozen=True)
 class Verification:
-    ok: bool
+    ok: bool  # nothing found broken
     entries: int
-    checkpoints: int
+    checkpoints: int  # signed by a trusted key, and checked
     first_broken: int | None
     problem: str | None
+    #: checkpoints whose own signature holds but whose key is not trusted: not used
+    untrusted: int = 0
+    untrusted_keys: tuple[str, ...] = ()  # those keys, in hex
+
+    @property
+    def vouched(self) -> bool:
+        """Intact, and every checkpoint was signed by a trusted key."""
+        return self.ok and not self.untrusted
 
 
-def verify(engine: Engine, public_key: Ed25519PublicKey, *, batch: int = 5000) -> Verification:
+def verify(engine: Engine, *trusted: Ed25519PublicKey, batch: int = 5000) -> Verification:
     """Walk the chain from its base; name the first entry that does not fit.
 
-    Checkpoints count only when signed by ``public_key`` (the configured audit
-    key's): a chain rewritten and re-signed with another key is caught. The
-    walk stops at the end of the chain as it was when verification began, so
-    entries appended meanwhile are not mistaken for damage.
+    A checkpoint counts only when signed by a ``trusted`` key (the configured audit key's,
+    and earlier ones the operator still trusts): a chain rewritten and re-signed with
+    another key gains nothing. A checkpoint signed by a key not trusted is not used but
+    reported (``untrusted``), so losing the audit key does not make the log unverifiable:
+    the chain is still checked entry by entry, and the old checkpoints count again once
+    the old public key is trusted. A checkpoint whose signature does not hold under its own
+    key is forged. The walk stops at the end of the chain as it was when verification
+    began, so entries appended meanwhile are not mistaken for damage.
     """
-    expected_key = public_key.public_bytes_raw().hex()
+    trusted_keys = {key.public_bytes_raw().hex(): key for key in trusted}
     with engine.connect() as connection:
         head = connection.execute(select(AccessLogHead)).first()
         if head is None:
@@ -167,24 +179,38 @@ def verify(engine: Engine, public_key: Ed25519PublicKey, *, batch: int = 5000) -
         checkpoints = connection.execute(
             select(AccessLogCheckpoint).order_by(col(AccessLogCheckpoint.seq))
         ).all()
+        used, untrusted = 0, dict[str, int]()
         for point in checkpoints:
-            try:
-                if point.public_key != expected_key:
-                    raise InvalidSignature
-                public_key.verify(bytes.fromhex(point.signature), f"{point.seq}:{point.entry_hash}".encode())
-            except InvalidSignature:
-                return Verification(
-                    False, count, len(checkpoints), point.seq, f"checkpoint at {point.seq} is forged"
-                )
+            key = trusted_keys.get(point.public_key)
+            message = f"{point.seq}:{point.entry_hash}".encode()
+            if not _signed(key or _public_key(point.public_key), message, point.signature):
+                return Verification(False, count, used, point.seq, f"checkpoint at {point.seq} is forged")
+            if key is None:
+                untrusted[point.public_key] = untrusted.get(point.public_key, 0) + 1
+                continue
+            used += 1
             if point.seq in hashes and hashes[point.seq] != point.entry_hash:
                 return Verification(
-                    False,
-                    count,
-                    len(checkpoints),
-                    point.seq,
-                    f"entry {point.seq} differs from its signed checkpoint",
+                    False, count, used, point.seq, f"entry {point.seq} differs from its signed checkpoint"
                 )
-        return Verification(True, count, len(checkpoints), None, None)
+        return Verification(True, count, used, None, None, sum(untrusted.values()), tuple(untrusted))
+
+
+def _public_key(stored: str) -> Ed25519PublicKey | None:
+    try:
+        return Ed25519PublicKey.from_public_bytes(bytes.fromhex(stored))
+    except ValueError:
+        return None
+
+
+def _signed(key: Ed25519PublicKey | None, message: bytes, signature: str) -> bool:
+    if key is None:
+        return False
+    try:
+        key.verify(bytes.fromhex(signature), message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 def checkpoint(engine: Engine, key: Ed25519PrivateKey, now: datetime) -> int | None:

@@ -6,7 +6,7 @@ import sys
 from datetime import timedelta
 
 import click
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from sotesilta.consent import audit
 from sotesilta.core.plugin_api import AccessAction, AccessBasis, AccessEvent, open_runtime
@@ -18,17 +18,41 @@ def audit_group() -> None:
 
 
 @audit_group.command(
-    "verify", help="Check the hash chain and the signed checkpoints; name the first broken entry."
+    "verify",
+    help=(
+        "Check the hash chain and the signed checkpoints; name the first broken entry. Exits 1 when "
+        "broken, 2 when intact but some checkpoints are signed by a key not trusted."
+    ),
 )
 def verify() -> None:
     with open_runtime() as runtime:
+        settings = runtime.settings
+        key = Ed25519PrivateKey.from_private_bytes(settings.audit_signing_key())
+        earlier = [Ed25519PublicKey.from_public_bytes(bytes.fromhex(k)) for k in settings.audit_trusted_keys]
+        result = audit.verify(runtime.engine, key.public_key(), *earlier)
+    if not result.ok:
+        click.secho(f"access log BROKEN at entry {result.first_broken}: {result.problem}", fg="red", err=True)
+        sys.exit(1)
+    click.echo(f"access log intact: {result.entries} entries, {result.checkpoints} signed checkpoints")
+    if result.untrusted:
+        keys = ", ".join(result.untrusted_keys)
+        click.secho(
+            f"{result.untrusted} checkpoints are signed by a key not trusted and were not used: {keys}. "
+            "If it is an earlier audit key of yours (e.g. a lost audit.key), add its public key to "
+            "SOTESILTA_AUDIT_TRUSTED_KEYS; if not, someone else signed them.",
+            fg="yellow",
+            err=True,
+        )
+        sys.exit(2)
+
+
+@audit_group.command(
+    "public-key", help="Print the audit key's public key (hex): keep it to trust its checkpoints later."
+)
+def public_key() -> None:
+    with open_runtime() as runtime:
         key = Ed25519PrivateKey.from_private_bytes(runtime.settings.audit_signing_key())
-        result = audit.verify(runtime.engine, key.public_key())
-    if result.ok:
-        click.echo(f"access log intact: {result.entries} entries, {result.checkpoints} signed checkpoints")
-        return
-    click.secho(f"access log BROKEN at entry {result.first_broken}: {result.problem}", fg="red", err=True)
-    sys.exit(1)
+    click.echo(key.public_key().public_bytes_raw().hex())
 
 
 @audit_group.command("checkpoint", help="Sign the current end of the chain (run e.g. hourly).")

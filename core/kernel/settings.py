@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     index_key: SecretStr | None = None
     #: Ed25519 private key (base64 of 32 bytes) that signs access-log checkpoints
     audit_key: SecretStr | None = None
+    #: public keys (hex) of earlier audit keys whose checkpoints still count, e.g. of a lost key
+    audit_trusted_keys: Annotated[tuple[str, ...], NoDecode] = ()
     #: access-log retention, years (Act 703/2023: 12 is the safe default)
     access_log_retention_years: int = Field(default=12, ge=1, le=100)
     public_base_url: str = "http://127.0.0.1:8000"
@@ -98,12 +100,23 @@ class Settings(BaseSettings):
             sources.append(InitSettingsSource(settings_cls, init_kwargs=own))
         return tuple(sources)
 
-    @field_validator("blocked_plugins", mode="before")
+    @field_validator("blocked_plugins", "audit_trusted_keys", mode="before")
     @classmethod
     def _split_names(cls, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(name.strip() for name in value.split(",") if name.strip())
         return value
+
+    @field_validator("audit_trusted_keys")
+    @classmethod
+    def _public_keys(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for key in value:
+            if len(key) != 64 or not all(c in "0123456789abcdefABCDEF" for c in key):
+                raise ValueError(
+                    f"{key[:16]!r}... is not an Ed25519 public key in hex (64 characters, as "
+                    "`sotesilta audit public-key` prints it)"
+                )
+        return tuple(key.lower() for key in value)
 
     @field_validator("database_url")
     @classmethod

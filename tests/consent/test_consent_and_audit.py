@@ -295,13 +295,60 @@ def test_a_forged_checkpoint_is_detected(client, people, scheduling, runtime):
     assert not result.ok and "forged" in result.problem
 
 
-def test_a_chain_rewritten_and_resigned_with_another_key_is_caught(client, people, scheduling, runtime):
+def test_a_chain_resigned_with_another_key_gains_no_trust(client, people, scheduling, runtime):
+    """A checkpoint signed by a key not trusted vouches for nothing: it is not counted, and
+    verification says so (the chain itself is still checked entry by entry)."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     _fill_log(client, people, scheduling)
-    audit.checkpoint(runtime.engine, Ed25519PrivateKey.generate(), runtime.clock.now())  # an impostor's key
+    impostor = Ed25519PrivateKey.generate()
+    audit.checkpoint(runtime.engine, impostor, runtime.clock.now())
     result = audit.verify(runtime.engine, audit_key(runtime).public_key())
-    assert not result.ok and "forged" in result.problem
+    assert result.ok and not result.vouched and result.checkpoints == 0 and result.untrusted == 1
+    assert result.untrusted_keys == (impostor.public_key().public_bytes_raw().hex(),)
+    # a signature that does not hold even under the key the row names is forged, trusted or not
+    with runtime.engine.begin() as connection:
+        connection.execute(text("UPDATE access_log_checkpoint SET signature = '" + "ab" * 64 + "'"))
+    forged = audit.verify(runtime.engine, audit_key(runtime).public_key())
+    assert not forged.ok and "forged" in forged.problem
+
+
+def test_losing_the_audit_key_leaves_the_log_verifiable(client, people, scheduling, runtime, monkeypatch):
+    """Verification needs only public keys: after audit.key is lost a new key is made, the old
+    checkpoints are reported as not trusted (exit 2) until the old public key is trusted again,
+    and an entry altered under an old checkpoint is still found."""
+    from click.testing import CliRunner
+
+    from sotesilta.core.cli import main
+
+    monkeypatch.setenv("SOTESILTA_DATABASE_URL", runtime.settings.resolved_database_url)
+    monkeypatch.setenv("SOTESILTA_DATA_DIR", str(runtime.settings.data_dir))
+    monkeypatch.delenv("SOTESILTA_AUDIT_KEY", raising=False)
+    cli = CliRunner()
+    _fill_log(client, people, scheduling)
+    old_public = cli.invoke(main, ["audit", "public-key"]).output.strip()
+    assert cli.invoke(main, ["audit", "checkpoint"]).exit_code == 0
+    assert cli.invoke(main, ["audit", "verify"]).exit_code == 0
+    (runtime.settings.data_dir / "audit.key").unlink()  # lost
+    assert cli.invoke(main, ["audit", "checkpoint"]).exit_code == 0  # signed with a new key
+    assert cli.invoke(main, ["audit", "public-key"]).output.strip() != old_public
+    lost = cli.invoke(main, ["audit", "verify"])
+    assert lost.exit_code == 2, lost.output
+    assert "intact" in lost.output and "not trusted" in lost.output and old_public in lost.output
+    monkeypatch.setenv("SOTESILTA_AUDIT_TRUSTED_KEYS", old_public)
+    trusted = cli.invoke(main, ["audit", "verify"])
+    assert trusted.exit_code == 0 and "2 signed checkpoints" in trusted.output, trusted.output
+    with runtime.engine.begin() as connection:
+        connection.execute(text("UPDATE access_log SET role = 'admin' WHERE seq = 2"))
+    broken = cli.invoke(main, ["audit", "verify"])
+    assert broken.exit_code == 1 and "entry 2 was altered" in broken.output
+
+
+def test_a_trusted_key_that_is_not_a_public_key_is_a_configuration_error(monkeypatch):
+    from sotesilta.core.kernel.settings import Settings
+
+    with pytest.raises(ValueError, match="not an Ed25519 public key"):
+        Settings(audit_trusted_keys="abc")  # type: ignore[arg-type]
 
 
 WRITER = """
