@@ -13,11 +13,12 @@ from typing import Any, TypeVar
 
 import click
 import msgspec
+from sqlalchemy.engine import make_url
 
 from sotesilta.core import scaffold
 from sotesilta.core.accounts import service as accounts
 from sotesilta.core.demo import builder as demo_service
-from sotesilta.core.kernel import key_rotation, migrate
+from sotesilta.core.kernel import backup, key_rotation, migrate
 from sotesilta.core.kernel.clock import HELSINKI
 from sotesilta.core.kernel.errors import DomainError, InputInvalid
 from sotesilta.core.kernel.logging import configure_logging
@@ -193,6 +194,51 @@ def db_current() -> None:
         click.echo(
             f"{migrate.current_revision(runtime.engine) or '(empty)'} (code: {migrate.head_revision()})"
         )
+
+
+POSTGRES_BACKUP = (
+    "the database is PostgreSQL: back it up with pg_dump -Fc and restore with pg_restore into an "
+    "empty database (docs/operators.md, Backups)"
+)
+
+
+def _sqlite_file(settings: Settings) -> Path:
+    url = make_url(settings.resolved_database_url)
+    if not settings.is_embedded or not url.database or url.database == ":memory:":
+        _fail(POSTGRES_BACKUP if not settings.is_embedded else "the database is not a file")
+    return Path(str(url.database))
+
+
+@db.command("backup", help="Write a consistent copy of the embedded SQLite database to a new file (online).")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def db_backup(target: Path) -> None:
+    database = _sqlite_file(_settings())
+    try:
+        pages = backup.backup(database, target)
+    except DomainError as exc:
+        _fail(f"{exc.title}: {exc.detail}")
+    click.echo(f"backed up {database} to {target} ({pages} pages)")
+
+
+@db.command(
+    "restore",
+    help="Replace the embedded SQLite database with a backup (checked first). Stop the servers first.",
+)
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask: the database's present content is replaced.")
+def db_restore(source: Path, yes: bool) -> None:
+    database = _sqlite_file(_settings())
+    try:
+        backup.check_backup(source)
+        if not yes:
+            click.confirm(f"Replace everything in {database} with {source}?", abort=True)
+        restored = backup.restore(source, database)
+    except DomainError as exc:
+        _fail(f"{exc.title}: {exc.detail}")
+    click.echo(
+        f"restored {source} into {database} ({restored.pages} pages, revision "
+        f"{', '.join(restored.revisions)}); next: sotesilta db upgrade, then sotesilta audit verify"
+    )
 
 
 @main.command(help="Load the demo: the seeds' municipalities, stations, workers and users.")
