@@ -82,6 +82,31 @@ def test_the_counts_follow_the_bookings_visits_and_cancellations(runtime, espoo_
     assert dict(counts[Measure.ONWARD_REFERRALS][0]) == {"kela": 6}
 
 
+def test_staff_referrals_count_who_reported_the_need_not_who_booked(runtime, client, scheduling):
+    """The referrer (Kanta's "palvelutarpeen ilmoittaja") decides: an instructor's booking for
+    a client sent by staff counts, a nurse's booking for a client who came of their own accord
+    does not."""
+    nurse = bearer(login(client, "espoo.nurse"))
+    instructor = bearer(login(client, "espoo.instructor"))
+    slots = client.get(
+        "/api/v1/slots/free",
+        params={"municipality": "049", "station_id": scheduling.station_id},
+        headers=nurse,
+    ).json()
+    for headers, slot, referrer in ((instructor, slots[0], "staff"), (nurse, slots[1], "self")):
+        body = {
+            "slot_id": slot["slot_id"],
+            "reasons": ["life_situation"],
+            "client": {"name": "Asiakas", "age": 40},
+            "referrer": referrer,
+        }
+        response = client.post("/api/v1/bookings", json=body, headers=headers)
+        assert response.status_code == 201 and response.json()["referrer"] == referrer, response.text
+    with runtime.uow() as uow:
+        counts = read_counts(uow, ["049"], buckets(2026, 2026, GroupBy.YEAR), {Measure.STAFF_REFERRALS})
+    assert dict(counts[Measure.STAFF_REFERRALS][0]) == {"staff": 1}
+
+
 def test_a_manager_reads_the_report_with_small_numbers_suppressed(client, espoo_year):
     response = client.get(
         f"{REPORT}/espoo-guidance", params={"municipality": "049", "year": 2026}, headers=espoo_year

@@ -29,8 +29,9 @@ class GroupBy(StrEnum):
 class Measure(StrEnum):
     """The aggregates the core knows how to read (docs/api.md defines each)."""
 
-    STAFF_REFERRALS = "staff_referrals"  # bookings made by health staff, by the appointment's month
-    CLIENTS_BY_REFERRER = "clients_by_referrer"  # realised visits: staff-referred and self-referred
+    #: bookings whose referrer is staff (who reported the need, not who booked), by booked_at's month
+    STAFF_REFERRALS = "staff_referrals"
+    CLIENTS_BY_REFERRER = "clients_by_referrer"  # realised visits (not people) by the visit's referrer
     VISITS_BY_OUTCOME = "visits_by_outcome"  # realised, no-show, late and earlier cancellations
     TOPICS = "topics"  # realised visits by main topic
     ONWARD_REFERRALS = "onward_referrals"  # onward referrals of realised visits, by target
