@@ -33,3 +33,12 @@ def identity_code(birth: Any, individual: int = 901) -> str:
     from sotesilta.core.clients.domain import identity_code_for
 
     return identity_code_for(birth, individual)
+
+
+def free_slots(client: Any, headers: dict[str, str], station_id: int, municipality: str = "049") -> Any:
+    """The free slots of a station, as a nurse's search lists them."""
+    response = client.get(
+        "/api/v1/slots/free", params={"municipality": municipality, "station_id": station_id}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    return response.json()

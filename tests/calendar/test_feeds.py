@@ -12,7 +12,7 @@ import icalendar
 import pytest
 from ical.calendar_stream import IcsCalendarStream
 from sqlalchemy import select, update
-from support import bearer, identity_code, login
+from support import bearer, free_slots, identity_code, login
 
 from sotesilta.calendar import serialise
 from sotesilta.calendar.tables import FeedSubscription
@@ -43,11 +43,7 @@ def espoo(client, scheduling):  # type: ignore[no-untyped-def]
         json={"municipality": "049", "name": NAME, "identity_code": CODE, "phone": PHONE},
         headers=nurse,
     ).json()["id"]
-    free = client.get(
-        "/api/v1/slots/free",
-        params={"municipality": "049", "station_id": scheduling.station_id},
-        headers=nurse,
-    ).json()
+    free = free_slots(client, nurse, scheduling.station_id)
     booking = client.post(
         "/api/v1/bookings",
         json={

@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
-from support import TEST_SECRET
 
 from sotesilta.core.accounts.tables import UserAccount
 from sotesilta.core.cli import main
@@ -36,14 +35,6 @@ def counts(url: str) -> tuple[int, int]:
     return int(users), int(bookings)
 
 
-@pytest.fixture
-def data_env(tmp_path, database_url, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("SOTESILTA_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("SOTESILTA_DATABASE_URL", database_url)
-    monkeypatch.setenv("SOTESILTA_SECRET_KEY", TEST_SECRET)
-    return database_url
-
-
 def add_user(name: str) -> None:
     added = run(
         "users", "add", name, "--display-name", name, "--role", "health_staff", "--municipality", "049"
@@ -58,9 +49,9 @@ def load_demo() -> None:
 
 
 @pytest.fixture
-def demo(data_env):  # type: ignore[no-untyped-def]
+def demo(cli_env):  # type: ignore[no-untyped-def]
     load_demo()
-    return data_env
+    return cli_env
 
 
 def sqlite_only(url: str) -> Path:
@@ -98,11 +89,11 @@ def test_a_sqlite_backup_restores_over_a_database_written_since_with_its_wal(dem
     assert verified.exit_code == 0 and "1 signed checkpoints" in verified.output, verified.output
 
 
-def test_restore_refuses_what_is_not_a_whole_sotesilta_database_and_changes_nothing(data_env, tmp_path):
-    database = sqlite_only(data_env)
+def test_restore_refuses_what_is_not_a_whole_sotesilta_database_and_changes_nothing(cli_env, tmp_path):
+    database = sqlite_only(cli_env)
     assert run("db", "upgrade").exit_code == 0
     add_user("kept.user")
-    before = counts(data_env)
+    before = counts(cli_env)
     text_file = tmp_path / "notes.txt"
     text_file.write_text("not a database")
     other = tmp_path / "other.sqlite3"
@@ -121,24 +112,24 @@ def test_restore_refuses_what_is_not_a_whole_sotesilta_database_and_changes_noth
     ):
         refused = run("db", "restore", str(source), "--yes")
         assert refused.exit_code == 1 and why in refused.output, (source, refused.output)
-    assert counts(data_env) == before
+    assert counts(cli_env) == before
     with sqlite3.connect(database) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-def test_the_sqlite_commands_point_postgresql_to_pg_dump(data_env, tmp_path):
-    if data_env.startswith("sqlite"):
+def test_the_sqlite_commands_point_postgresql_to_pg_dump(cli_env, tmp_path):
+    if cli_env.startswith("sqlite"):
         pytest.skip("PostgreSQL's answer; PostgreSQL not configured for this run")
     refused = run("db", "backup", str(tmp_path / "x.sqlite3"))
     assert refused.exit_code == 1 and "pg_dump" in refused.output
 
 
-def test_a_postgresql_dump_restores_into_an_empty_database_that_checks_clean(data_env, tmp_path, monkeypatch):
-    if not data_env.startswith("postgresql"):
+def test_a_postgresql_dump_restores_into_an_empty_database_that_checks_clean(cli_env, tmp_path, monkeypatch):
+    if not cli_env.startswith("postgresql"):
         pytest.skip("PostgreSQL not configured: set SOTESILTA_TEST_DATABASE_URL (.ci/run does)")
     if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
         pytest.skip("pg_dump and pg_restore are not installed (postgresql-client)")
-    demo = data_env
+    demo = cli_env
     load_demo()
     url = make_url(demo)
     before = counts(demo)

@@ -7,7 +7,6 @@ import os
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
-from support import TEST_SECRET
 
 from sotesilta.core.accounts.tables import UserAccount
 from sotesilta.core.cli import main
@@ -15,14 +14,6 @@ from sotesilta.core.kernel.db import make_engine
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.organisations.tables import Station, Worker
 from sotesilta.core.scheduling.tables import GuidanceSession, Slot
-
-
-@pytest.fixture
-def cli_env(tmp_path, database_url, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("SOTESILTA_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("SOTESILTA_DATABASE_URL", database_url)
-    monkeypatch.setenv("SOTESILTA_SECRET_KEY", TEST_SECRET)
-    return database_url
 
 
 def run(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, text
-from support import bearer, login
+from support import bearer, free_slots, login
 
 from sotesilta.consent import audit
 from sotesilta.consent.tables import AccessLogEntry
@@ -219,11 +219,7 @@ def test_shl_notification_with_consent_or_a_documented_ground(client, people):
 
 def test_every_use_of_client_data_is_in_the_clients_report(client, people, scheduling, clock):
     nurse, instructor, client_id = people
-    slot = client.get(
-        "/api/v1/slots/free",
-        params={"municipality": "049", "station_id": scheduling.station_id},
-        headers=nurse,
-    ).json()[0]
+    slot = free_slots(client, nurse, scheduling.station_id)[0]
     booking = client.post(
         "/api/v1/bookings",
         headers=nurse,

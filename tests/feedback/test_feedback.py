@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, inspect, select, text
-from support import bearer, login
+from support import bearer, free_slots, login
 
 from sotesilta.core import plugin_api as api
 from sotesilta.core.feedback.domain import (
@@ -207,11 +207,7 @@ def nurse(client, scheduling):  # type: ignore[no-untyped-def]
 
 
 def book(client, nurse, scheduling, language="fi", slot=0):  # type: ignore[no-untyped-def]
-    free = client.get(
-        "/api/v1/slots/free",
-        params={"municipality": "049", "station_id": scheduling.station_id},
-        headers=nurse,
-    ).json()
+    free = free_slots(client, nurse, scheduling.station_id)
     response = client.post(
         "/api/v1/bookings",
         json={

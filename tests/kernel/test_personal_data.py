@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select, text
-from support import bearer, login
+from support import bearer, free_slots, login
 
 from sotesilta.core.clients.tables import ClientRecord
 from sotesilta.core.kernel.key_rotation import SEALED_COLUMNS, KeyMissing, rotate_keys
@@ -108,11 +108,7 @@ def test_identity_codes_are_validated_and_scoped(client, nurse, make_user):
 
 def _seed_personal_data(client, nurse, scheduling):  # type: ignore[no-untyped-def]
     assert _register(client, nurse).status_code == 201
-    slot = client.get(
-        "/api/v1/slots/free",
-        params={"municipality": "049", "station_id": scheduling.station_id},
-        headers=nurse,
-    ).json()[0]
+    slot = free_slots(client, nurse, scheduling.station_id)[0]
     body = {
         "slot_id": slot["slot_id"],
         "reasons": ["loneliness"],

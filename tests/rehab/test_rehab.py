@@ -13,7 +13,7 @@ import pytest
 from conftest import add_worker
 from rehab_support import PH_CODES, Rehab, api_token, decision, new_client, period_body
 from sqlalchemy import func, select
-from support import Staff, bearer, login
+from support import Staff, bearer, free_slots, login
 
 from sotesilta.consent.tables import AccessLogEntry
 from sotesilta.core.clients import service as clients
@@ -688,11 +688,7 @@ def _user_id(runtime, username: str) -> int:  # type: ignore[no-untyped-def]
 def test_the_schedule_shows_sessions_bookings_and_absences(client, scheduling):
     instructor = bearer(login(client, "espoo.instructor"))
     nurse = bearer(login(client, "espoo.nurse"))
-    free = client.get(
-        "/api/v1/slots/free",
-        params={"municipality": "049", "station_id": scheduling.station_id},
-        headers=nurse,
-    ).json()
+    free = free_slots(client, nurse, scheduling.station_id)
     booked = client.post(
         "/api/v1/bookings",
         json={

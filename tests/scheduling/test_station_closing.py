@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
-from support import bearer, login
+from support import bearer, free_slots, login
 
 from sotesilta.core.organisations.service import StationDraft
 from sotesilta.core.organisations.tables import OrganisationChange, Station
@@ -20,9 +20,7 @@ def station_draft(client, headers, station_id: int, **changes):  # type: ignore[
 
 
 def book(client, nurse, station_id: int) -> int:  # type: ignore[no-untyped-def]
-    free = client.get(
-        "/api/v1/slots/free", params={"municipality": "049", "station_id": station_id}, headers=nurse
-    ).json()
+    free = free_slots(client, nurse, station_id)
     booking = client.post(
         "/api/v1/bookings",
         headers=nurse,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from conftest import add_worker
-from support import bearer, login
+from support import bearer, free_slots, login
 
 from sotesilta.core.kernel.plugins import hookimpl
 from sotesilta.core.kernel.plugins.manager import PluginError, load_plugins
@@ -43,11 +43,7 @@ def espoo_year(client, scheduling, clock, make_user):  # type: ignore[no-untyped
     """Eight staff referrals in March 2026: six realised, one no-show, one cancelled, one moved."""
     make_user("espoo.manager", ["manager"], ["049"])
     nurse = bearer(login(client, "espoo.nurse"))
-    slots = client.get(
-        "/api/v1/slots/free",
-        params={"municipality": "049", "station_id": scheduling.station_id},
-        headers=nurse,
-    ).json()
+    slots = free_slots(client, nurse, scheduling.station_id)
     booked = [book(client, nurse, slot["slot_id"]) for slot in slots[:8]]
     cancelled = client.post(
         f"/api/v1/bookings/{booked[7]['id']}/cancel", json={"reason": "client phoned"}, headers=nurse
@@ -88,11 +84,7 @@ def test_staff_referrals_count_who_reported_the_need_not_who_booked(runtime, cli
     does not."""
     nurse = bearer(login(client, "espoo.nurse"))
     instructor = bearer(login(client, "espoo.instructor"))
-    slots = client.get(
-        "/api/v1/slots/free",
-        params={"municipality": "049", "station_id": scheduling.station_id},
-        headers=nurse,
-    ).json()
+    slots = free_slots(client, nurse, scheduling.station_id)
     for headers, slot, referrer in ((instructor, slots[0], "staff"), (nurse, slots[1], "self")):
         body = {
             "slot_id": slot["slot_id"],

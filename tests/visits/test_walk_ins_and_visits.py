@@ -6,7 +6,7 @@ from datetime import date, time
 
 import pytest
 from sqlalchemy import func, select
-from support import bearer, login
+from support import bearer, free_slots, login
 
 from sotesilta.core.scheduling.service import sessions
 from sotesilta.core.visits.tables import VisitRevision
@@ -83,11 +83,7 @@ def test_an_espoo_session_has_no_walk_in(client, scheduling):
 
 
 def _book_first_slot(client, nurse, scheduling):  # type: ignore[no-untyped-def]
-    slot = client.get(
-        "/api/v1/slots/free",
-        params={"municipality": "049", "station_id": scheduling.station_id},
-        headers=nurse,
-    ).json()[0]
+    slot = free_slots(client, nurse, scheduling.station_id)[0]
     body = {"slot_id": slot["slot_id"], "reasons": ["service_mapping"], "client": {"name": "Aino", "age": 30}}
     return client.post("/api/v1/bookings", json=body, headers=nurse).json()
 
