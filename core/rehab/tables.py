@@ -56,7 +56,7 @@ class ServiceDecision(SQLModel, table=True):
     decided_on: date = Field(sa_column=_date())
     valid_from: date = Field(sa_column=_date())
     valid_until: date = Field(sa_column=_date())
-    decision_maker: str = Field(max_length=200)  # the official, not the client
+    decision_maker: str = Field(sa_column=_sealed(nullable=False))  # names the official, not the client
     created_by: int = Field(sa_column=_fk("user_account.id"))
     created_at: datetime = Field(sa_column=_utc())
 
