@@ -115,6 +115,7 @@ SEALED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     # free text that may name or describe a person, sealed since migration 0018
     ("absence", "id", "reason"),
     ("booking", "id", "cancel_reason"),
+    ("contact", "id", "place"),
     ("guidance_session", "id", "cancel_reason"),
     ("service_decision", "id", "decision_maker"),
     ("shl_notification", "id", "to_organisation"),

@@ -4,7 +4,8 @@ Revision ID: 0018_seal_free_text
 Revises: 0017_security_event_address
 Create Date: 2026-12-07
 
-Cancel reasons (of bookings and of sessions), absence reasons, a service decision's
+Cancel reasons (of bookings and of sessions), absence reasons, where an intensive
+rehabilitation contact takes place (it may be the client's home), a service decision's
 decision maker, to whom an SHL notification went (the notification's organisation and a
 visit's ``shl_notification_to``) and a corrected visit's snapshot of the replaced values are
 typed by staff and may name a person. They are sealed like the other personal fields
@@ -38,6 +39,7 @@ depends_on = None
 COLUMNS: tuple[tuple[str, str, int | None, bool], ...] = (
     ("absence", "reason", 200, False),
     ("booking", "cancel_reason", 500, True),
+    ("contact", "place", 300, True),
     ("guidance_session", "cancel_reason", 200, True),
     ("service_decision", "decision_maker", 200, False),
     ("shl_notification", "to_organisation", 200, False),
