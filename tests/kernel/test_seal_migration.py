@@ -155,6 +155,12 @@ def test_without_the_data_keys_the_upgrade_stops_and_changes_nothing(at_0017: En
     assert migrate.current_revision(at_0017) == BEFORE
     with at_0017.connect() as connection:
         assert _stored(connection)[("booking", "cancel_reason")] == _plain("booking", "cancel_reason")
+    # nor the schema: no table was rebuilt or widened (SQLite runs DDL before its first write
+    # outside the transaction, so the migration checks every value first)
+    schema = sa.inspect(at_0017)
+    assert not [name for name in schema.get_table_names() if name.startswith("_alembic_tmp")]
+    reason = {c["name"]: c["type"] for c in schema.get_columns("absence")}["reason"]
+    assert isinstance(reason, sa.String) and reason.length == 200
 
 
 def test_a_value_already_sealed_is_not_sealed_twice_and_a_foreign_one_stops_it(
@@ -174,5 +180,7 @@ def test_a_value_already_sealed_is_not_sealed_twice_and_a_foreign_one_stops_it(
         connection.execute(text("UPDATE absence SET reason = :v"), {"v": foreign})
     with pytest.raises(RuntimeError, match=r"absence\.reason of row 1: .*'zz'"):
         migrate.upgrade(at_0017, sealer=sealer)
+    assert migrate.current_revision(at_0017) == BEFORE
+    assert not [name for name in sa.inspect(at_0017).get_table_names() if name.startswith("_alembic_tmp")]
     with at_0017.begin() as connection:  # so the fixture can leave the database at head
         connection.execute(text("UPDATE absence SET reason = 'x'"))

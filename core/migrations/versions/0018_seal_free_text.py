@@ -22,6 +22,7 @@ so a half-sealed column (values written by newer code) is finished, not sealed t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -63,11 +64,14 @@ def _rows(table: str, column: str) -> sa.TableClause:
     return sa.table(table, sa.column("id", sa.Integer()), sa.column(column, sa.Text()))
 
 
-def _walk(table: str, column: str) -> list[tuple[int, str]]:
-    """Every non-null value, in batches by id (read before any write of this column)."""
+def _rewrite(table: str, column: str, change: Callable[[int, str], str | None]) -> None:
+    """Walk the column's non-null values by id, a batch at a time, and write back each value
+    ``change`` returns (``None``: leave it)."""
     bind = op.get_bind()
     target = _rows(table, column)
-    found: list[tuple[int, str]] = []
+    write = (
+        sa.update(target).where(target.c.id == sa.bindparam("row_id")).values({column: sa.bindparam("value")})
+    )
     last = 0
     while True:
         rows = bind.execute(
@@ -77,27 +81,61 @@ def _walk(table: str, column: str) -> list[tuple[int, str]]:
             .limit(BATCH)
         ).all()
         if not rows:
-            return found
-        found.extend((int(r[0]), str(r[1])) for r in rows)
+            return
         last = int(rows[-1][0])
+        changed = [
+            {"row_id": int(row_id), "value": new}
+            for row_id, value in rows
+            if (new := change(int(row_id), str(value))) is not None
+        ]
+        if changed:
+            bind.execute(write, changed)
 
 
-def _is_sealed(sealer: Sealer, value: str, context_: str, row_id: int) -> bool:
+def _sealing(
+    sealer: Sealer | None, table: str, column: str, *, write: bool = True
+) -> Callable[[int, str], str | None]:
+    """Seal a plaintext value; leave one that already opens (written by newer code); stop at
+    one that looks sealed under a key not configured, which sealing again would bury. With
+    ``write=False`` only check that every value can be dealt with."""
     from sotesilta.core.kernel.sealing import SealingError
 
-    try:
-        sealer.open(value, context=context_)
-    except SealingError as exc:
-        if _LOOKS_SEALED.match(value):
-            # sealed under a key that is not configured: sealing it again would bury it
-            raise SealingUnavailable(f"{context_} of row {row_id}: {exc}") from None
-        return False
-    return True
+    where = f"{table}.{column}"
+
+    def seal(row_id: int, value: str) -> str | None:
+        if sealer is None:
+            raise SealingUnavailable(
+                f"{where} holds text to seal: upgrade with the data keys "
+                "(`sotesilta db upgrade` passes SOTESILTA_DATA_KEYS or the data folder's data.keys)"
+            )
+        try:
+            sealer.open(value, context=where)
+        except SealingError as exc:
+            if _LOOKS_SEALED.match(value):
+                raise SealingUnavailable(f"{where} of row {row_id}: {exc}") from None
+            return sealer.seal(value, context=where) if write else None
+        return None
+
+    return seal
 
 
-def _set(table: str, column: str, row_id: int, value: str) -> None:
-    target = _rows(table, column)
-    op.get_bind().execute(sa.update(target).where(target.c.id == row_id).values({column: value}))
+def _opening(
+    sealer: Sealer | None, table: str, column: str, *, write: bool = True
+) -> Callable[[int, str], str | None]:
+    from sotesilta.core.kernel.sealing import SealingError
+
+    where = f"{table}.{column}"
+
+    def open_(row_id: int, value: str) -> str | None:
+        if sealer is None:
+            raise SealingUnavailable(f"{where} holds sealed text: downgrade with the data keys")
+        try:
+            opened = sealer.open(value, context=where)
+        except SealingError as exc:
+            raise SealingUnavailable(f"{where} of row {row_id}: {exc}") from exc
+        return opened if write else None
+
+    return open_
 
 
 def _retype(
@@ -130,43 +168,26 @@ def _narrow(table: str, column: str, length: int, nullable: bool) -> None:
     _retype(table, column, sa.String(length=length), sa.Text(), nullable)
 
 
+# Every value is checked before anything changes: on SQLite the table rebuilds run outside
+# the transaction until its first write, so a stop halfway would leave them done.
+
+
 def upgrade() -> None:
     sealer = _sealer()
-    plain: dict[tuple[str, str], list[tuple[int, str]]] = {}
     for table, column, _length, _nullable in COLUMNS:
-        values = _walk(table, column)
-        if values and sealer is None:
-            raise SealingUnavailable(
-                f"{table}.{column} holds text to seal: upgrade with the data keys "
-                "(`sotesilta db upgrade` passes SOTESILTA_DATA_KEYS or the data folder's data.keys)"
-            )
-        if sealer is not None:
-            context_ = f"{table}.{column}"
-            plain[(table, column)] = [
-                (row_id, value) for row_id, value in values if not _is_sealed(sealer, value, context_, row_id)
-            ]
+        _rewrite(table, column, _sealing(sealer, table, column, write=False))
     for table, column, length, nullable in COLUMNS:
-        if length is not None:
+        if length is not None:  # sealed values are longer than the plain text
             _widen(table, column, length, nullable)
-    if sealer is None:
-        return
-    for (table, column), values in plain.items():
-        for row_id, value in values:
-            _set(table, column, row_id, sealer.seal(value, context=f"{table}.{column}"))
+    for table, column, _length, _nullable in COLUMNS:
+        _rewrite(table, column, _sealing(sealer, table, column))
 
 
 def downgrade() -> None:
-    from sotesilta.core.kernel.sealing import SealingError
-
     sealer = _sealer()
+    for table, column, _length, _nullable in COLUMNS:
+        _rewrite(table, column, _opening(sealer, table, column, write=False))
     for table, column, length, nullable in COLUMNS:
-        for row_id, value in _walk(table, column):
-            if sealer is None:
-                raise SealingUnavailable(f"{table}.{column} holds sealed text: downgrade with the data keys")
-            try:
-                opened = sealer.open(value, context=f"{table}.{column}")
-            except SealingError as exc:
-                raise SealingUnavailable(f"{table}.{column} of row {row_id}: {exc}") from exc
-            _set(table, column, row_id, opened)
+        _rewrite(table, column, _opening(sealer, table, column))
         if length is not None:
             _narrow(table, column, length, nullable)
