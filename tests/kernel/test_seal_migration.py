@@ -23,7 +23,7 @@ from sotesilta.core.kernel.sealing import Sealer, generate_key, parse_keyring
 
 MIGRATION = importlib.import_module("sotesilta.core.migrations.versions.0018_seal_free_text")
 # Alembic loads the revision again under a name of its own, so its SealingUnavailable is
-# another class than MIGRATION's: the tests catch its base, RuntimeError, by message
+# another class than MIGRATION's: the tests catch its base, MigrationError, by message
 BEFORE = "0017_security_event_address"
 WHEN = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -150,7 +150,7 @@ def test_stepping_down_opens_them_again(at_0017: Engine, sealer: Sealer):
 
 
 def test_without_the_data_keys_the_upgrade_stops_and_changes_nothing(at_0017: Engine):
-    with pytest.raises(RuntimeError, match=r"absence\.reason holds text to seal"):
+    with pytest.raises(migrate.MigrationError, match=r"absence\.reason holds text to seal"):
         migrate.upgrade(at_0017)
     assert migrate.current_revision(at_0017) == BEFORE
     with at_0017.connect() as connection:
@@ -178,7 +178,7 @@ def test_a_value_already_sealed_is_not_sealed_twice_and_a_foreign_one_stops_it(
     with at_0017.begin() as connection:
         foreign = stranger.seal("x", context="absence.reason")
         connection.execute(text("UPDATE absence SET reason = :v"), {"v": foreign})
-    with pytest.raises(RuntimeError, match=r"absence\.reason of row 1: .*'zz'"):
+    with pytest.raises(migrate.MigrationError, match=r"absence\.reason of row 1: .*'zz'"):
         migrate.upgrade(at_0017, sealer=sealer)
     assert migrate.current_revision(at_0017) == BEFORE
     assert not [name for name in sa.inspect(at_0017).get_table_names() if name.startswith("_alembic_tmp")]

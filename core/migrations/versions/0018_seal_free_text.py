@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from alembic import context, op
 
+from sotesilta.core.kernel.migrate import MigrationError
+
 if TYPE_CHECKING:
     from sotesilta.core.kernel.sealing import Sealer
 
@@ -51,8 +53,9 @@ BATCH = 1000
 _LOOKS_SEALED = re.compile(r"^v1\.[A-Za-z0-9_-]{1,32}\.[A-Za-z0-9_-]+$")
 
 
-class SealingUnavailable(RuntimeError):
-    """Plaintext to seal (or sealed values to open) but no data keys given."""
+class SealingUnavailable(MigrationError):
+    """Plaintext to seal (or sealed values to open) but no data keys, or not the right ones;
+    the command line prints it as it prints every MigrationError."""
 
 
 def _sealer() -> Sealer | None:
