@@ -1,7 +1,8 @@
 """What a feed holds: the appointments in its window, as events without client identity.
 
 Busy-only feeds show plain busy blocks; pseudonymous ones a short code derived
-from the client with a keyed hash. Nothing here reads a sealed column.
+from the client with a keyed hash. The only sealed column read is a contact's place (where
+the worker meets the client), as the event's location for the worker's own calendar.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from sotesilta.core.plugin_api.data import (
 )
 from sotesilta.core.plugin_api.data import GroupMeeting as Meeting
 
+#: a contact's place is sealed (it may be the client's home); opened for the worker's own feed
+CONTACT_PLACE = "contact.place"
 _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 TEXTS = {
@@ -387,7 +390,7 @@ def collect(uow: UnitOfWork, scope: Scope, w: FeedWindow, render: _Render) -> li
                 c.ends_at,
                 c.updated_at,
                 texts["contact"].format(kind=kind, code=pseudonym(render.secret, f"client:{c.client_id}")),
-                c.place,
+                uow.sealer.open_optional(c.place, context=CONTACT_PLACE),
                 c.video_link,
             )
         )
@@ -418,7 +421,7 @@ def _group_items(uow: UnitOfWork, meetings: dict[int, list[Any]], render: _Rende
                 first.ends_at,
                 max(m.updated_at for m in members),
                 render.texts["group"].format(group=names.get(meeting_id, "")),
-                first.place,
+                uow.sealer.open_optional(first.place, context=CONTACT_PLACE),
                 None,
             )
         )

@@ -135,7 +135,7 @@ def serve(host: str, port: int, workers: int, run_migrations: bool, access_log: 
 
     with _runtime() as runtime:
         if run_migrations:
-            migrate.upgrade(runtime.engine)
+            migrate.upgrade(runtime.engine, sealer=runtime.sealer)
         _require_migrated(runtime)
         with runtime.uow() as uow:
             organisations.sync_registry(uow)
@@ -179,7 +179,7 @@ def db() -> None:
 )
 def db_upgrade() -> None:
     with _runtime() as runtime:
-        migrate.upgrade(runtime.engine)
+        migrate.upgrade(runtime.engine, sealer=runtime.sealer)
         with runtime.uow() as uow:
             report = organisations.sync_registry(uow)
         click.echo(
@@ -248,7 +248,7 @@ def demo(password: str | None) -> None:
         if runtime.settings.env == "production":
             _fail("refusing to load demo data when SOTESILTA_ENV=production", 2)
         password_for = demo_service.fixed_password(password) if password else (lambda _u: generate_password())
-        migrate.upgrade(runtime.engine)
+        migrate.upgrade(runtime.engine, sealer=runtime.sealer)
         with runtime.uow() as uow:
             organisations.sync_registry(uow)
         loader = demo_service.DemoLoader(

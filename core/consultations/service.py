@@ -475,7 +475,7 @@ def create_shl_notification(
     notification = ShlNotification(
         municipality_code=municipality,
         from_user=principal.user_id,
-        to_organisation=to_organisation,
+        to_organisation=sealer.seal(to_organisation, context="shl_notification.to_organisation"),
         client_id=client_id,
         consent_id=consent_id,
         ground_without_consent=sealer.seal_optional(
@@ -560,7 +560,7 @@ def update_shl_status(
     return ShlView(
         id=notification.id or 0,
         municipality_code=notification.municipality_code,
-        to_organisation=notification.to_organisation,
+        to_organisation=sealer.open(notification.to_organisation, context="shl_notification.to_organisation"),
         client_id=notification.client_id,
         consent_id=notification.consent_id,
         ground_without_consent=sealer.open_optional(

@@ -68,7 +68,7 @@ class ShlNotification(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     municipality_code: str = Field(foreign_key="municipality.code", max_length=3)
     from_user: int = Field(sa_column=_fk("user_account.id"))
-    to_organisation: str = Field(max_length=200)
+    to_organisation: str = Field(sa_column=Column(Text(), nullable=False))  # sealed
     client_id: int | None = Field(default=None, sa_column=_fk("client_record.id", nullable=True))
     consent_id: int | None = Field(default=None, sa_column=_fk("consent.id", nullable=True))
     ground_without_consent: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))

@@ -112,4 +112,13 @@ SEALED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("consultation_message", "id", "body"),
     ("shl_notification", "id", "summary"),
     ("shl_notification", "id", "ground_without_consent"),
+    # free text that may name or describe a person, sealed since migration 0018
+    ("absence", "id", "reason"),
+    ("booking", "id", "cancel_reason"),
+    ("contact", "id", "place"),
+    ("guidance_session", "id", "cancel_reason"),
+    ("service_decision", "id", "decision_maker"),
+    ("shl_notification", "id", "to_organisation"),
+    ("visit", "id", "shl_notification_to"),
+    ("visit_revision", "id", "snapshot"),
 )

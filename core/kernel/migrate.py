@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 
 from sotesilta.core.kernel.plugins.manager import installed_plugin_folders
 from sotesilta.core.kernel.plugins.resources import MIGRATIONS
+from sotesilta.core.kernel.sealing import Sealer
 
 # resolve(): under a strict editable install this file is a link into build/;
 # new revisions must land in the source tree
@@ -126,8 +127,11 @@ def branch_problems() -> list[str]:
     return problems
 
 
-def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Migrate to ``revision``: by default every head, core's and each plugin's."""
+def upgrade(engine: Engine, revision: str = "heads", *, sealer: Sealer | None = None) -> None:
+    """Migrate to ``revision``: by default every head, core's and each plugin's.
+
+    ``sealer`` (the configured data keys) is for migrations that seal existing values
+    (0018); one that finds values to seal without it stops, changing nothing."""
     problems = branch_problems()
     if problems:
         raise MigrationError("\n".join(problems))
@@ -137,16 +141,18 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
             f"the database is at revision {HEADS_SEPARATOR.join(unknown)}, which no installed plugin "
             "provides: reinstall the plugin that made it"
         )
-    _run(engine, lambda config: command.upgrade(config, revision))
+    _run(engine, lambda config: command.upgrade(config, revision), sealer)
 
 
-def downgrade(engine: Engine, revision: str) -> None:
-    """Step down to ``revision`` (e.g. ``0009_statistics`` or ``raasepori@base``)."""
-    _run(engine, lambda config: command.downgrade(config, revision))
+def downgrade(engine: Engine, revision: str, *, sealer: Sealer | None = None) -> None:
+    """Step down to ``revision`` (e.g. ``0009_statistics`` or ``raasepori@base``); stepping
+    below 0018 opens the values it sealed, with ``sealer``."""
+    _run(engine, lambda config: command.downgrade(config, revision), sealer)
 
 
-def _run(engine: Engine, step: Callable[[Config], None]) -> None:
+def _run(engine: Engine, step: Callable[[Config], None], sealer: Sealer | None = None) -> None:
     config = alembic_config()
+    config.attributes["sealer"] = sealer
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:

@@ -56,7 +56,7 @@ class ServiceDecision(SQLModel, table=True):
     decided_on: date = Field(sa_column=_date())
     valid_from: date = Field(sa_column=_date())
     valid_until: date = Field(sa_column=_date())
-    decision_maker: str = Field(max_length=200)  # the official, not the client
+    decision_maker: str = Field(sa_column=_sealed(nullable=False))  # names the official, not the client
     created_by: int = Field(sa_column=_fk("user_account.id"))
     created_at: datetime = Field(sa_column=_utc())
 
@@ -174,7 +174,7 @@ class Contact(SQLModel, table=True):
     kind: str = Field(max_length=32)
     starts_at: datetime = Field(sa_column=_utc())
     ends_at: datetime = Field(sa_column=_utc())
-    place: str | None = Field(default=None, max_length=300)
+    place: str | None = Field(default=None, sa_column=_sealed())  # may be the client's home
     video_link: str | None = Field(default=None, max_length=500)
     group_meeting_id: int | None = Field(default=None, sa_column=_fk("group_meeting.id", nullable=True))
     status: str = Field(max_length=16)

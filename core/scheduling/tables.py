@@ -97,7 +97,7 @@ class GuidanceSession(SQLModel, table=True):
     mode: str = Field(max_length=16)
     video_link: str | None = Field(default=None, max_length=500)
     status: str = Field(default="scheduled", max_length=16)
-    cancel_reason: str | None = Field(default=None, max_length=200)
+    cancel_reason: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))  # sealed
     #: raised by one on every change (iCal SEQUENCE); when it last changed
     sequence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     updated_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
@@ -195,7 +195,7 @@ class Booking(SQLModel, table=True):
     existing_relationship: str = Field(max_length=8)
     cancelled_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     cancelled_by: str | None = Field(default=None, max_length=12)
-    cancel_reason: str | None = Field(default=None, max_length=500)
+    cancel_reason: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))  # sealed
     late_cancellation: bool = False
     rescheduled_from: int | None = Field(default=None, sa_column=_fk("booking.id", nullable=True))
     orphaned_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
@@ -252,7 +252,7 @@ class Absence(SQLModel, table=True):
     worker_id: int = Field(sa_column=_fk("worker.id"))
     starts_at: datetime = Field(sa_column=_utc())
     ends_at: datetime = Field(sa_column=_utc())
-    reason: str = Field(max_length=200)
+    reason: str = Field(sa_column=Column(Text(), nullable=False))  # sealed
     recorded_by: int = Field(sa_column=_fk("user_account.id"))
     recorded_at: datetime = Field(sa_column=_utc())
     #: whether it keeps what it cancelled (``absence_session``, ``absence_booking``): those

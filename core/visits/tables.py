@@ -51,7 +51,7 @@ class Visit(SQLModel, table=True):
     referrer: str = Field(max_length=8)
     outcome: str = Field(max_length=20)
     topic: str | None = Field(default=None, max_length=64)
-    shl_notification_to: str | None = Field(default=None, max_length=200)
+    shl_notification_to: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))  # sealed
     network_meeting_coordinated: bool = False
     follow_up_needed: bool = False
     recorded_by: int = Field(sa_column=_fk("user_account.id"))
@@ -77,6 +77,6 @@ class VisitRevision(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     visit_id: int = Field(sa_column=_fk("visit.id", ondelete="CASCADE"))
     revision: int
-    snapshot: str = Field(sa_column=Column(Text(), nullable=False))  # JSON of the replaced values
+    snapshot: str = Field(sa_column=Column(Text(), nullable=False))  # sealed JSON of the replaced values
     changed_by: int = Field(sa_column=_fk("user_account.id"))
     changed_at: datetime = Field(sa_column=_utc())

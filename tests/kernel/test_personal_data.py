@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -118,22 +119,137 @@ def _seed_personal_data(client, nurse, scheduling):  # type: ignore[no-untyped-d
     assert client.post("/api/v1/bookings", json=body, headers=nurse).status_code == 201
 
 
-def test_no_plaintext_personal_data_at_rest(client, nurse, scheduling, runtime, database_url, tmp_path):
-    _seed_personal_data(client, nurse, scheduling)
-    needles = [NAME.encode(), b"Testinen", IDENTITY.encode(), b"401112233", b"Olarissa"]
+def _at_rest(runtime, database_url: str) -> bytes:  # type: ignore[no-untyped-def]
+    """The SQLite file and its WAL, or a PostgreSQL data dump."""
     if database_url.startswith("sqlite"):
         with runtime.engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         path = database_url.removeprefix("sqlite:///")
-        raw = b"".join(Path(p).read_bytes() for p in (path, path + "-wal") if os.path.exists(p))
-    else:
-        if shutil.which("pg_dump") is None:
-            pytest.skip("pg_dump is not installed")
-        dsn = database_url.replace("postgresql+psycopg://", "postgresql://")
-        raw = subprocess.run(["pg_dump", "--data-only", dsn], capture_output=True, check=True).stdout
+        return b"".join(Path(p).read_bytes() for p in (path, path + "-wal") if os.path.exists(p))
+    if shutil.which("pg_dump") is None:
+        pytest.skip("pg_dump is not installed")
+    dsn = database_url.replace("postgresql+psycopg://", "postgresql://")
+    return subprocess.run(["pg_dump", "--data-only", dsn], capture_output=True, check=True).stdout
+
+
+def test_no_plaintext_personal_data_at_rest(client, nurse, scheduling, runtime, database_url, tmp_path):
+    _seed_personal_data(client, nurse, scheduling)
+    needles = [NAME.encode(), b"Testinen", IDENTITY.encode(), b"401112233", b"Olarissa"]
+    raw = _at_rest(runtime, database_url)
     assert len(raw) > 10_000  # the dump really holds the data
     for needle in needles:
         assert needle not in raw, needle
+
+
+#: free text typed into each field sealed since migration 0018, and the name in it
+FREE_TEXT = {
+    "booking.cancel_reason": ("Kalevi Kuusisto soitti ja perui", "Kuusisto"),
+    "absence.reason": ("Sairausloma, Elina Selkäkipu", "Selkäkipu"),
+    "service_decision.decision_maker": ("Päättäjä Pirkko Pykälä", "Pykälä"),
+    "contact.place": ("Asiakkaan koti, Kotikuja 7 B 12", "Kotikuja"),
+    "shl_notification.to_organisation": ("Sosiaalityöntekijä Sanna Saarelma", "Saarelma"),
+    "visit.shl_notification_to": ("Sosiaaliohjaaja Veikko Vartiainen", "Vartiainen"),
+}
+
+
+def _seed_free_text(client, nurse, scheduling, runtime, make_user, principal_of, clock):  # type: ignore[no-untyped-def]
+    from conftest import add_worker
+    from rehab_support import PH_CODES, Rehab, api_token, decision, new_client, period_body
+
+    # intensive rehabilitation in Päijät-Häme: a decision and a contact at the client's home
+    instructor = make_user("ph.instructor", ["instructor"], PH_CODES)
+    worker = add_worker(runtime, instructor.id, "398", "Paula Ohjaaja", "fi")
+    young = new_client(runtime, principal_of(instructor), "Nuori Asiakas", date(2000, 5, 15), 901)
+    ph = Rehab(api_token(client, "ph.instructor"), {}, worker, 0, young, 0)
+    decided = decision(client, ph, young, decision_maker=FREE_TEXT["service_decision.decision_maker"][0])
+    period = client.post(
+        "/api/v1/intensive-periods", json=period_body(ph, decided, co_worker_id=None), headers=ph.headers
+    )
+    assert period.status_code == 201, period.text
+    contact = {
+        "kind": "individual_meeting",
+        "minutes": 60,
+        "starts_at": "2026-03-03T13:00:00+02:00",
+        "place": FREE_TEXT["contact.place"][0],
+    }
+    planned = client.post(
+        f"/api/v1/intensive-periods/{period.json()['id']}/contacts", json=contact, headers=ph.headers
+    )
+    assert planned.status_code == 201, planned.text
+    assert planned.json()["place"] == FREE_TEXT["contact.place"][0]  # read back opened
+    # an SHL notification, and two bookings in Espoo: one cancelled, one visited
+    shl = {"municipality": "049", "to_organisation": FREE_TEXT["shl_notification.to_organisation"][0]}
+    sent = client.post("/api/v1/shl-notifications", json=shl | {"summary": "huoli"}, headers=nurse)
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["to_organisation"] == FREE_TEXT["shl_notification.to_organisation"][0]
+    slots = client.get(
+        "/api/v1/slots/free",
+        params={"municipality": "049", "station_id": scheduling.station_id},
+        headers=nurse,
+    ).json()
+    booked = [
+        client.post(
+            "/api/v1/bookings",
+            json={
+                "slot_id": slot["slot_id"],
+                "reasons": ["loneliness"],
+                "client": {"name": "Aino", "age": 30},
+            },
+            headers=nurse,
+        ).json()["id"]
+        for slot in slots[:2]
+    ]
+    reason = {"reason": FREE_TEXT["booking.cancel_reason"][0]}
+    assert client.post(f"/api/v1/bookings/{booked[1]}/cancel", json=reason, headers=nurse).status_code == 200
+    admin = bearer(login(client, scheduling.admin.username))
+    absence = {
+        "worker_id": scheduling.worker_id,
+        "starts_at": "2026-03-10T00:00:00+02:00",
+        "ends_at": "2026-03-11T00:00:00+02:00",
+        "reason": FREE_TEXT["absence.reason"][0],
+    }
+    assert client.post("/api/v1/absences", json=absence, headers=admin).status_code == 201
+    clock.advance(days=1, hours=1)  # Tuesday 10:00 local: the first visit has begun
+    instructor_headers = bearer(login(client, scheduling.instructor.username))
+    outcome = {
+        "booking_id": booked[0],
+        "outcome": "realised",
+        "topic": "housing",
+        "shl_notification_to": FREE_TEXT["visit.shl_notification_to"][0],
+    }
+    assert client.post("/api/v1/visits", json=outcome, headers=instructor_headers).status_code == 200
+    # a correction keeps the replaced values (the first recipient among them) in its snapshot
+    corrected = outcome | {"shl_notification_to": "Aikuissosiaalityö", "expected_revision": 1}
+    again = client.post("/api/v1/visits", json=corrected, headers=instructor_headers)
+    assert again.status_code == 200 and again.json()["revision"] == 2, again.text
+    return booked, instructor_headers
+
+
+def test_free_text_that_may_name_a_person_is_sealed_at_rest_and_reads_back(  # type: ignore[no-untyped-def]
+    client, nurse, scheduling, runtime, database_url, make_user, principal_of, clock
+):
+    booked, instructor = _seed_free_text(client, nurse, scheduling, runtime, make_user, principal_of, clock)
+    raw = _at_rest(runtime, database_url)
+    assert len(raw) > 10_000
+    for field, (typed, name) in FREE_TEXT.items():
+        assert typed.encode() not in raw and name.encode() not in raw, field
+    # every sealed column holds only sealed values, each opening under its own column
+    with runtime.engine.connect() as connection:
+        for table_name, _key, column_name in SEALED_COLUMNS:
+            for (value,) in connection.execute(text(f"SELECT {column_name} FROM {table_name}")):
+                if value is not None:
+                    runtime.sealer.open(value, context=f"{table_name}.{column_name}")
+    # and those who may see them read them as typed
+    cancelled = client.get(f"/api/v1/bookings/{booked[1]}", headers=bearer(login(client, "espoo.nurse")))
+    assert cancelled.json()["cancel_reason"] == FREE_TEXT["booking.cancel_reason"][0]
+    absences = client.get("/api/v1/absences", headers=bearer(login(client, scheduling.admin.username)))
+    assert [a["reason"] for a in absences.json()] == [FREE_TEXT["absence.reason"][0]]
+    history = client.get("/api/v1/visits/history", params={"booking_id": booked[0]}, headers=instructor)
+    assert history.status_code == 200, history.text
+    assert [v["shl_notification_to"] for v in history.json()["versions"]] == [
+        "Aikuissosiaalityö",
+        FREE_TEXT["visit.shl_notification_to"][0],
+    ]
 
 
 def test_rotation_reseals_everything_and_keeps_the_identity_index(client, nurse, scheduling, runtime):

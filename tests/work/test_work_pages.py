@@ -171,7 +171,9 @@ def test_a_past_visit_waits_on_the_worklist_and_its_outcome_is_recorded_in_one_f
     with runtime.uow() as uow:
         visit = uow.session.scalars(select(Visit)).one()
         assert (visit.booking_id, visit.outcome, visit.topic) == (booking_id, "realised", "housing")
-        assert visit.shl_notification_to == "Aikuissosiaalityö" and visit.follow_up_needed
+        sealed_to = visit.shl_notification_to  # sealed at rest
+        assert uow.sealer.open(sealed_to, context="visit.shl_notification_to") == "Aikuissosiaalityö"
+        assert visit.follow_up_needed
         referrals = set(uow.session.execute(select(VisitReferral.target, VisitReferral.mode)).all())
         assert referrals == {("kela", "concrete"), ("employment_services", "advised")}
         assert uow.session.get(Booking, booking_id).status == "fulfilled"
@@ -580,7 +582,11 @@ def test_a_bad_correction_keeps_the_input_and_writes_nothing(client, scheduling,
     assert client.post("/work/outcome", data=fields, follow_redirects=False).status_code == 403
     with runtime.uow() as uow:
         visit = uow.session.scalars(select(Visit)).one()
-        assert (visit.revision, visit.shl_notification_to) == (1, "Aikuissosiaalityö")
+        assert visit.revision == 1
+        assert (
+            uow.sealer.open(visit.shl_notification_to, context="visit.shl_notification_to")
+            == "Aikuissosiaalityö"
+        )
 
 
 def test_the_correction_page_renders_in_swedish_and_only_for_her_visits(client, scheduling, runtime, clock):

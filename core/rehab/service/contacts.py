@@ -126,6 +126,10 @@ def _place_and_link(kind: ContactKind, place: str | None, link: str | None) -> t
     return place, link
 
 
+#: where a contact takes place may be the client's home: sealed (personal data at rest)
+PLACE = "contact.place"
+
+
 def _note(sealer: Sealer, note: str | None) -> str | None:
     if note is None or not note.strip():
         return None
@@ -282,7 +286,7 @@ def _view(uow: UnitOfWork, contact: Contact) -> ContactView:
         kind=contact.kind,
         starts_at=contact.starts_at,
         ends_at=contact.ends_at,
-        place=contact.place,
+        place=sealer.open_optional(contact.place, context=PLACE),
         video_link=contact.video_link,
         worker_ids=workers,
         status=contact.status,
@@ -340,7 +344,7 @@ def add_planned_contact(
             kind=draft.kind.value,
             starts_at=checked.starts_at,
             ends_at=checked.ends_at,
-            place=checked.place,
+            place=sealer.seal_optional(checked.place, context=PLACE),
             video_link=checked.video_link,
             status=ContactStatus.BOOKED.value,
             note=_note(sealer, draft.note),
@@ -522,6 +526,7 @@ def create_group(
     uow.session.add_all([GroupWorker(group_id=group.id or 0, worker_id=w) for w in workers])
     uow.session.add_all([GroupMember(group_id=group.id or 0, period_id=p.id or 0) for p in periods])
     meetings = []
+    sealed_place = uow.sealer.seal_optional(place, context=PLACE)  # each member's contact holds it
     for starts_at in starts:
         _refuse_conflicts(uow, workers, starts_at, starts_at + length)
         meeting = GroupMeeting(
@@ -540,7 +545,7 @@ def create_group(
                         kind=ContactKind.GROUP_SESSION.value,
                         starts_at=starts_at,
                         ends_at=starts_at + length,
-                        place=place,
+                        place=sealed_place,
                         group_meeting_id=meeting.id,
                         status=ContactStatus.BOOKED.value,
                         created_by=principal.user_id,

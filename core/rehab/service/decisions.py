@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import msgspec
 from sqlalchemy import select
 from sqlmodel import col
 
@@ -11,7 +10,7 @@ from sotesilta.core.kernel.clock import local_date
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.rehab.service.periods import DecisionView
+from sotesilta.core.rehab.service.periods import DecisionView, decision_view
 from sotesilta.core.rehab.tables import IntensivePeriod, ServiceDecision
 
 MAX_LISTED = 200
@@ -36,7 +35,7 @@ def list_open_decisions(uow: UnitOfWork, *, principal: Principal) -> list[Decisi
         .order_by(col(ServiceDecision.decided_on).desc(), col(ServiceDecision.id).desc())
         .limit(MAX_LISTED)
     ).all()
-    views = [msgspec.convert(d, DecisionView, from_attributes=True) for d in found]
+    views = [decision_view(d, uow.sealer) for d in found]
     for view in views:
         access.log_use(uow, principal, AccessAction.READ, "service_decision", view.id, view.client_id)
     uow.commit()

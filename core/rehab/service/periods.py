@@ -64,6 +64,10 @@ class PeriodDraft(msgspec.Struct, frozen=True):
     age_exception_reason: str | None = None
 
 
+#: a decision names the official who made it: sealed free text (personal data at rest)
+DECISION_MAKER = "service_decision.decision_maker"
+
+
 class DecisionView(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     client_id: int
@@ -159,16 +163,23 @@ def create_service_decision(
         decided_on=decided_on,
         valid_from=valid_from,
         valid_until=valid_until,
-        decision_maker=_text(decision_maker, "decision_maker", 200),
+        decision_maker=uow.sealer.seal(_text(decision_maker, "decision_maker", 200), context=DECISION_MAKER),
         created_by=principal.user_id,
         created_at=now,
     )
     uow.session.add(decision)
     uow.session.flush()
     access.log_use(uow, principal, AccessAction.CREATE, "service_decision", decision.id or 0, client_id)
-    view = msgspec.convert(decision, DecisionView, from_attributes=True)
+    view = decision_view(decision, uow.sealer)
     uow.commit()
     return view
+
+
+def decision_view(decision: ServiceDecision, sealer: Sealer) -> DecisionView:
+    """The decision as shown, its decision maker opened."""
+    view = msgspec.convert(decision, DecisionView, from_attributes=True)
+    maker = sealer.open(decision.decision_maker, context=DECISION_MAKER)
+    return msgspec.structs.replace(view, decision_maker=maker)
 
 
 def _birth_date(client: ClientRecord, sealer: Sealer) -> date | None:

@@ -31,7 +31,12 @@ from sotesilta.core.organisations import public as organisations
 from sotesilta.core.organisations.public import Station, Worker
 from sotesilta.core.scheduling.domain.bookings import AppointmentStatus
 from sotesilta.core.scheduling.domain.sessions import SessionStatus
-from sotesilta.core.scheduling.service.sessions import check_absence, plan_absence
+from sotesilta.core.scheduling.service.sessions import (
+    ABSENCE_REASON,
+    SESSION_CANCEL_REASON,
+    check_absence,
+    plan_absence,
+)
 from sotesilta.core.scheduling.tables import (
     Absence,
     AbsenceBooking,
@@ -258,7 +263,7 @@ def _views(
                 worker_name=workers.get(a.worker_id, ""),
                 starts_at=a.starts_at,
                 ends_at=a.ends_at,
-                reason=a.reason,
+                reason=uow.sealer.open(a.reason, context=ABSENCE_REASON),
                 recorded_by_name=names.get(a.recorded_by, ""),
                 recorded_at=a.recorded_at,
                 cancelled_sessions=counts.get((a.id or 0, True), 0),
@@ -316,7 +321,9 @@ def _session_outcome(
     uow: UnitOfWork, session: GuidanceSession, others: list[tuple[datetime, datetime]]
 ) -> SessionOutcome:
     """Restore a session the absence cancelled, where nothing since speaks against it."""
-    if session.status != SessionStatus.CANCELLED.value or session.cancel_reason != "absence":
+    if session.status != SessionStatus.CANCELLED.value:
+        return SessionOutcome.CHANGED
+    if uow.sealer.open_optional(session.cancel_reason, context=SESSION_CANCEL_REASON) != "absence":
         return SessionOutcome.CHANGED
     if session.ends_at <= uow.now:
         return SessionOutcome.PAST

@@ -480,7 +480,7 @@ def _view(uow: UnitOfWork, booking_id: int) -> BookingView:
         booked_at=booking.booked_at,
         cancelled_at=booking.cancelled_at,
         cancelled_by=booking.cancelled_by,
-        cancel_reason=booking.cancel_reason,
+        cancel_reason=_open(sealer, booking.cancel_reason, "cancel_reason"),
         late_cancellation=booking.late_cancellation,
         rescheduled_from=booking.rescheduled_from,
         orphaned=booking.orphaned_at is not None and booking.orphan_resolved_at is None,
@@ -597,14 +597,15 @@ def cancel_booking(
     by = _cancelled_by_for(principal, cancelled_by)
     if booking.orphaned_at is not None and booking.orphan_resolved_at is None:
         booking.orphan_resolved_at = now
-        booking.cancel_reason = f"{booking.cancel_reason}; {reason.strip()}"[:500]
+        earlier = _open(uow.sealer, booking.cancel_reason, "cancel_reason")
+        booking.cancel_reason = _seal(uow.sealer, f"{earlier}; {reason.strip()}"[:500], "cancel_reason")
     elif booking.status == AppointmentStatus.BOOKED.value and booking.starts_at <= now:
         raise BookingStateInvalid(f"booking {booking_id} has begun: record its outcome instead")
     elif booking.status == AppointmentStatus.BOOKED.value:
         booking.status = AppointmentStatus.CANCELLED.value
         booking.cancelled_at = now
         booking.cancelled_by = by.value
-        booking.cancel_reason = reason.strip()
+        booking.cancel_reason = _seal(uow.sealer, reason.strip(), "cancel_reason")
         booking.late_cancellation = is_late_cancellation(now, booking.starts_at)
     else:
         raise BookingStateInvalid(f"booking {booking_id} is {booking.status} and cannot be cancelled")
@@ -685,7 +686,7 @@ def reschedule_booking(
         old.status = AppointmentStatus.CANCELLED.value
         old.cancelled_at = now
         old.cancelled_by = by.value
-        old.cancel_reason = "rescheduled"
+        old.cancel_reason = _seal(uow.sealer, "rescheduled", "cancel_reason")
         old.late_cancellation = False
     old.sequence += 1
     old.updated_at = now

@@ -27,6 +27,7 @@ from sotesilta.core.scheduling.domain.bookings import AppointmentStatus, WalkInS
 from sotesilta.core.scheduling.domain.sessions import SessionStatus
 from sotesilta.core.scheduling.service.sessions import (
     DEFAULT_HORIZON,
+    SESSION_CANCEL_REASON,
     SessionRuleDraft,
     add_session_rule,
     cancel_sessions,
@@ -245,7 +246,7 @@ def end_session_rule(
                 .where(later, col(GuidanceSession.id).in_(affected), ~has_booking)
                 .values(
                     status=SessionStatus.CANCELLED.value,
-                    cancel_reason=RULE_ENDED,
+                    cancel_reason=uow.sealer.seal(RULE_ENDED, context=SESSION_CANCEL_REASON),
                     sequence=col(GuidanceSession.sequence) + 1,
                     updated_at=now,
                 )

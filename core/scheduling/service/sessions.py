@@ -40,6 +40,11 @@ from sotesilta.core.scheduling.tables import (
     WorkerBusy,
 )
 
+#: sealed free text (personal data at rest): the associated data of each column
+BOOKING_CANCEL_REASON = "booking.cancel_reason"
+SESSION_CANCEL_REASON = "guidance_session.cancel_reason"
+ABSENCE_REASON = "absence.reason"
+
 log = logging.getLogger("sotesilta.sessions")
 DEFAULT_HORIZON = timedelta(weeks=12)
 
@@ -400,7 +405,7 @@ def list_sessions(
             s.mode,
             s.video_link,
             s.status,
-            s.cancel_reason,
+            uow.sealer.open_optional(s.cancel_reason, context=SESSION_CANCEL_REASON),
             n_slots,
             n_booked,
         )
@@ -418,13 +423,14 @@ class AbsenceResult(msgspec.Struct, frozen=True):
     partly_blocked_sessions: int = 0
 
 
-def _orphaned_values(now: datetime, reason: str) -> dict[str, Any]:
+def _orphaned_values(uow: UnitOfWork, reason: str) -> dict[str, Any]:
     """A booked visit cancelled by the system, waiting on its booker's worklist."""
+    now = uow.now
     return {
         "status": AppointmentStatus.CANCELLED.value,
         "cancelled_at": now,
         "cancelled_by": CancelledBy.SYSTEM.value,
-        "cancel_reason": reason,
+        "cancel_reason": uow.sealer.seal(reason, context=BOOKING_CANCEL_REASON),
         "orphaned_at": now,
         "updated_at": now,
         "sequence": col(Booking.sequence) + 1,
@@ -437,7 +443,7 @@ def orphan_bookings(uow: UnitOfWork, condition: Any, *, reason: str) -> int:
     result = uow.session.execute(
         update(Booking)
         .where(and_(condition, col(Booking.status) == AppointmentStatus.BOOKED.value))
-        .values(**_orphaned_values(uow.now, reason))
+        .values(**_orphaned_values(uow, reason))
     )
     return int(cast("CursorResult[Any]", result).rowcount or 0)  # an UPDATE's result
 
@@ -451,7 +457,7 @@ def cancel_sessions(uow: UnitOfWork, session_ids: list[int], *, reason: str) -> 
             .where(col(GuidanceSession.id).in_(session_ids))
             .values(
                 status=SessionStatus.CANCELLED.value,
-                cancel_reason=reason,
+                cancel_reason=uow.sealer.seal(reason, context=SESSION_CANCEL_REASON),
                 sequence=col(GuidanceSession.sequence) + 1,
                 updated_at=now,
             )
@@ -572,7 +578,7 @@ def record_absence(
         worker_id=worker_id,
         starts_at=starts_at,
         ends_at=ends_at,
-        reason=reason.strip(),
+        reason=uow.sealer.seal(reason.strip(), context=ABSENCE_REASON),
         recorded_by=principal.user_id,
         recorded_at=now,
     )
@@ -590,7 +596,7 @@ def record_absence(
                 update(Booking)
                 .where(absence_bookings(whole, partly, starts_at, ends_at))
                 .where(col(Booking.status) == AppointmentStatus.BOOKED.value)
-                .values(**_orphaned_values(now, "instructor absent"))
+                .values(**_orphaned_values(uow, "instructor absent"))
                 .returning(col(Booking.id))
             )
         )

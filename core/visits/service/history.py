@@ -24,7 +24,7 @@ from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.organisations import public as organisations
 from sotesilta.core.organisations.public import Station
 from sotesilta.core.scheduling.public import Booking, GuidanceSession, ReferralMode, WalkInPlace
-from sotesilta.core.visits.service.outcomes import VisitReferralView, VisitView, visit_view
+from sotesilta.core.visits.service.outcomes import SNAPSHOT, VisitReferralView, VisitView, visit_view
 from sotesilta.core.visits.tables import Visit, VisitRevision
 
 
@@ -122,7 +122,7 @@ def read_visit_history(
         .where(col(VisitRevision.visit_id) == visit.id)
         .order_by(col(VisitRevision.revision).desc())
     ).all()
-    snapshots = [(r.revision, json.loads(r.snapshot)) for r in revisions]
+    snapshots = [(r.revision, json.loads(uow.sealer.open(r.snapshot, context=SNAPSHOT))) for r in revisions]
     user_ids = {visit.recorded_by, *(int(s.get("recorded_by") or 0) for _, s in snapshots)}
     names: dict[int | None, str] = {
         user_id: name

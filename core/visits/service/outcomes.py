@@ -47,6 +47,10 @@ from sotesilta.core.scheduling.public import (
 from sotesilta.core.visits.tables import Visit, VisitReferral, VisitRevision
 
 log = logging.getLogger("sotesilta.visits")
+#: sealed (personal data at rest): to whom an SHL notification went may name a person, and a
+#: correction's snapshot keeps the replaced value
+SHL_NOTIFICATION_TO = "visit.shl_notification_to"
+SNAPSHOT = "visit_revision.snapshot"
 
 
 class RevisionStale(DomainError):
@@ -233,7 +237,7 @@ def record_visit_outcome(
             VisitRevision(
                 visit_id=visit.id or 0,
                 revision=visit.revision,
-                snapshot=json.dumps(_snapshot(uow, visit)),
+                snapshot=uow.sealer.seal(json.dumps(_snapshot(uow, visit)), context=SNAPSHOT),
                 changed_by=principal.user_id,
                 changed_at=now,
             )
@@ -243,7 +247,8 @@ def record_visit_outcome(
         session.execute(delete(VisitReferral).where(col(VisitReferral.visit_id) == visit.id))
     visit.outcome = record.outcome.value
     visit.topic = record.topic
-    visit.shl_notification_to = record.shl_notification_to.strip() if record.shl_notification_to else None
+    to_whom = record.shl_notification_to.strip() if record.shl_notification_to else None
+    visit.shl_notification_to = uow.sealer.seal_optional(to_whom, context=SHL_NOTIFICATION_TO)
     visit.network_meeting_coordinated = record.network_meeting_coordinated
     visit.follow_up_needed = record.follow_up_needed
     session.add(visit)
@@ -320,13 +325,17 @@ def _snapshot(uow: UnitOfWork, visit: Visit) -> dict[str, object]:
     return {
         "outcome": visit.outcome,
         "topic": visit.topic,
-        "shl_notification_to": visit.shl_notification_to,
+        "shl_notification_to": _shl_notification_to(uow, visit),
         "network_meeting_coordinated": visit.network_meeting_coordinated,
         "follow_up_needed": visit.follow_up_needed,
         "referrals": [list(r) for r in referrals],
         "recorded_by": visit.recorded_by,
         "recorded_at": visit.recorded_at.isoformat(),
     }
+
+
+def _shl_notification_to(uow: UnitOfWork, visit: Visit) -> str | None:
+    return uow.sealer.open_optional(visit.shl_notification_to, context=SHL_NOTIFICATION_TO)
 
 
 def visit_view(uow: UnitOfWork, visit: Visit) -> VisitView:
@@ -346,7 +355,7 @@ def visit_view(uow: UnitOfWork, visit: Visit) -> VisitView:
         outcome=visit.outcome,
         topic=visit.topic,
         referrals=referrals,
-        shl_notification_to=visit.shl_notification_to,
+        shl_notification_to=_shl_notification_to(uow, visit),
         network_meeting_coordinated=visit.network_meeting_coordinated,
         follow_up_needed=visit.follow_up_needed,
         revision=visit.revision,
