@@ -31,11 +31,13 @@ from sotesilta.core.kernel.logging import configure_logging
 from sotesilta.core.kernel.runtime import Runtime, build_runtime
 from sotesilta.core.kernel.settings import load_settings
 from sotesilta.core.kernel.web import health
+from sotesilta.core.kernel.web.allow import name_every_allowed_method, record_allowed_methods
 from sotesilta.core.kernel.web.default_headers import add_default_headers
 from sotesilta.core.kernel.web.dependencies import DEPENDENCIES
 from sotesilta.core.kernel.web.input_checks import check_api_request
 from sotesilta.core.kernel.web.news import NEWS_COUNTER
-from sotesilta.core.kernel.web.problems import COMMON_PROBLEMS, EXCEPTION_HANDLERS
+from sotesilta.core.kernel.web.openapi import TimeOfDaySchema
+from sotesilta.core.kernel.web.problems import EXCEPTION_HANDLERS, expected_problems
 from sotesilta.core.kernel.web.security import EXCLUDE_FROM_AUTH
 from sotesilta.core.kernel.web.shell import (
     SHELL,
@@ -143,8 +145,9 @@ def _configure_routes(config: AppConfig, runtime: Runtime) -> None:
     handlers.extend(runtime.plugins.routes())
     for handler in handlers:
         # every operation documents the problem details it may answer with
-        if isinstance(handler, HTTPRouteHandler) and not handler.opt.get(EXCLUDE_FROM_AUTH):
-            handler.responses = {**COMMON_PROBLEMS, **(handler.responses or {})}
+        if isinstance(handler, HTTPRouteHandler):
+            problems = expected_problems(handler, authenticated=not handler.opt.get(EXCLUDE_FROM_AUTH))
+            handler.responses = {**problems, **(handler.responses or {})}
     config.route_handlers.extend(handlers)
 
 
@@ -179,6 +182,7 @@ def _configure_openapi(config: AppConfig) -> None:
         security=[{"bearer": []}, {"session": []}],
         use_handler_docstrings=True,
     )
+    config.plugins.append(TimeOfDaySchema())
 
 
 def create_app(runtime: Runtime | None = None, **litestar_options: Any) -> Litestar:
@@ -198,7 +202,7 @@ def create_app(runtime: Runtime | None = None, **litestar_options: Any) -> Lites
         # the JSON API's checks of forgery and unusable input; the pages' routers put their
         # form check in its place
         before_request=check_api_request,
-        before_send=[add_default_headers],
+        before_send=[add_default_headers, name_every_allowed_method],
         debug=False,
         **litestar_options,
     )
@@ -207,6 +211,7 @@ def create_app(runtime: Runtime | None = None, **litestar_options: Any) -> Lites
     _configure_security(config)
     _configure_openapi(config)
     app = Litestar.from_config(config)
+    record_allowed_methods(app)
     if server_process:
         freeze_startup_objects()
     return app

@@ -75,13 +75,13 @@ class ContactDraft(msgspec.Struct, frozen=True):
 class ContactView(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     period_id: int
-    kind: str
+    kind: ContactKind
     starts_at: datetime
     ends_at: datetime
     place: str | None
     video_link: str | None
     worker_ids: tuple[int, ...]
-    status: str
+    status: ContactStatus
     note: str | None
     group_meeting_id: int | None
     sequence: int
@@ -279,13 +279,13 @@ def _view(uow: UnitOfWork, contact: Contact) -> ContactView:
     return ContactView(
         id=contact.id or 0,
         period_id=contact.period_id,
-        kind=contact.kind,
+        kind=ContactKind(contact.kind),
         starts_at=contact.starts_at,
         ends_at=contact.ends_at,
         place=contact.place,
         video_link=contact.video_link,
         worker_ids=workers,
-        status=contact.status,
+        status=ContactStatus(contact.status),
         note=sealer.open_optional(contact.note, context="contact.note"),
         group_meeting_id=contact.group_meeting_id,
         sequence=contact.sequence,

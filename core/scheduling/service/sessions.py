@@ -340,9 +340,9 @@ class SessionView(msgspec.Struct, frozen=True):
     walk_in_starts_at: datetime | None
     walk_in_ends_at: datetime | None
     walk_in_capacity: int
-    mode: str
+    mode: SessionMode
     video_link: str | None
-    status: str
+    status: SessionStatus
     cancel_reason: str | None
     slots: int
     booked: int
@@ -396,9 +396,9 @@ def list_sessions(
             s.walk_in_starts_at,
             s.walk_in_ends_at,
             s.walk_in_capacity,
-            s.mode,
+            SessionMode(s.mode),
             s.video_link,
-            s.status,
+            SessionStatus(s.status),
             s.cancel_reason,
             n_slots,
             n_booked,
