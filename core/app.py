@@ -134,6 +134,8 @@ PAGE_MODULES = (
     statistics_pages,
 )
 OPENAPI_PATH = "/api/schema"
+#: how a caller signs in: a bearer token, or the session cookie (same-origin JSON only)
+SIGNED_IN: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 #: request bodies larger than this are refused with 413 before parsing
 MAX_BODY_BYTES = 1_000_000
 
@@ -146,8 +148,11 @@ def _configure_routes(config: AppConfig, runtime: Runtime) -> None:
     for handler in handlers:
         # every operation documents the problem details it may answer with
         if isinstance(handler, HTTPRouteHandler):
-            problems = expected_problems(handler, authenticated=not handler.opt.get(EXCLUDE_FROM_AUTH))
+            signed_in = not handler.opt.get(EXCLUDE_FROM_AUTH)
+            problems = expected_problems(handler, authenticated=signed_in)
             handler.responses = {**problems, **(handler.responses or {})}
+            # per operation, not for the whole document: login, feeds and health need none
+            handler.security = SIGNED_IN if signed_in else None
     config.route_handlers.extend(handlers)
 
 
@@ -179,7 +184,6 @@ def _configure_openapi(config: AppConfig) -> None:
                 ),
             }
         ),
-        security=[{"bearer": []}, {"session": []}],
         use_handler_docstrings=True,
     )
     config.plugins.append(TimeOfDaySchema())

@@ -19,7 +19,9 @@ ALLOWED_METHODS = "allowed_methods"
 def record_allowed_methods(app: Litestar) -> None:
     """Each path's methods, once the app is built."""
     app.state[ALLOWED_METHODS] = {
-        route.path: ", ".join(sorted(route.methods)) for route in app.routes if isinstance(route, HTTPRoute)
+        route.path_format: ", ".join(sorted(route.methods))
+        for route in app.routes
+        if isinstance(route, HTTPRoute)
     }
 
 

@@ -9,8 +9,10 @@ attendance counts in the member's intensity like any other contact.
 from __future__ import annotations
 
 import logging
+import typing
 from collections.abc import Collection, Sequence
 from datetime import date, datetime, time, timedelta
+from typing import Literal
 
 import msgspec
 from sqlalchemy import BindParameter, CompoundSelect, String, bindparam, cast, literal, select, union_all
@@ -87,14 +89,22 @@ class ContactView(msgspec.Struct, frozen=True, kw_only=True):
     sequence: int
 
 
+#: what occupies a worker (busy: an entry of their own calendar)
+AppointmentKind = Literal["guidance_session", "booking", "contact", "absence", "busy"]
+#: a scheduled session's, an occupying booking's or contact's status; an absence's or busy time's
+AppointmentState = Literal[
+    "scheduled", "booked", "arrived", "checked-in", "fulfilled", "noshow", "absent", "busy"
+]
+
+
 class Appointment(msgspec.Struct, frozen=True):
     """One entry of a worker's schedule; never names a client."""
 
-    kind: str  # "guidance_session", "booking", "contact", "absence", "busy" (their own calendar)
+    kind: AppointmentKind
     id: int
     starts_at: datetime
     ends_at: datetime
-    status: str
+    status: AppointmentState
     detail: str | None = None  # contact kind, or the session's station id
 
 
@@ -219,7 +229,14 @@ def appointments_of(uow: UnitOfWork, worker_id: int, start: datetime, end: datet
     """Everything that occupies the worker between ``start`` and ``end`` (overlapping it)."""
     rows = uow.session.execute(_SCHEDULE, {"worker": worker_id, "start": start, "end": end}).all()
     found = [
-        Appointment(kind, id_, ensure_utc(s), ensure_utc(e), status, detail)
+        Appointment(
+            typing.cast(AppointmentKind, kind),
+            id_,
+            ensure_utc(s),
+            ensure_utc(e),
+            typing.cast(AppointmentState, status),
+            detail,
+        )
         for kind, id_, s, e, status, detail in rows
     ]
     # at the same start the longer entry (a session around its bookings) comes first
