@@ -13,7 +13,6 @@ from openapi_spec_validator import validate
 from support import bearer, login
 
 from sotesilta.core.feedback.public import QuestionKind
-from sotesilta.core.statistics.service.feedback import ReportQuestionKind
 
 #: every operation as it was published ("METHOD path operationId"): none may change or vanish
 OPERATIONS = Path(__file__).with_name("openapi_operations.txt")
@@ -200,6 +199,8 @@ def test_statuses_modes_kinds_and_outcomes_are_enumerated(client):
     booking = document["components"]["schemas"]["BookingView"]["properties"]
     assert "cancelled" in _schema_of(document, booking["status"])["enum"]
     # an enumeration spelt out beside its enum keeps up with it
+    from sotesilta.core.statistics.service.feedback import ReportQuestionKind
+
     assert set(get_args(ReportQuestionKind)) == {kind.value for kind in QuestionKind} | {"retired"}
 
 
