@@ -12,6 +12,7 @@ import logging
 import typing
 from collections.abc import Collection, Sequence
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Literal
 
 import msgspec
@@ -91,10 +92,20 @@ class ContactView(msgspec.Struct, frozen=True, kw_only=True):
 
 #: what occupies a worker (busy: an entry of their own calendar)
 AppointmentKind = Literal["guidance_session", "booking", "contact", "absence", "busy"]
-#: a scheduled session's, an occupying booking's or contact's status; an absence's or busy time's
-AppointmentState = Literal[
-    "scheduled", "booked", "arrived", "checked-in", "fulfilled", "noshow", "absent", "busy"
-]
+
+
+class ScheduleStatus(StrEnum):
+    """A schedule entry's status: a scheduled session's, an occupying booking's or contact's,
+    or an absence's or busy time's (a class, so the document names it apart from a booking's)."""
+
+    SCHEDULED = "scheduled"
+    BOOKED = "booked"
+    ARRIVED = "arrived"
+    CHECKED_IN = "checked-in"
+    FULFILLED = "fulfilled"
+    NOSHOW = "noshow"
+    ABSENT = "absent"
+    BUSY = "busy"
 
 
 class Appointment(msgspec.Struct, frozen=True):
@@ -104,7 +115,7 @@ class Appointment(msgspec.Struct, frozen=True):
     id: int
     starts_at: datetime
     ends_at: datetime
-    status: AppointmentState
+    status: ScheduleStatus
     detail: str | None = None  # contact kind, or the session's station id
 
 
@@ -234,7 +245,7 @@ def appointments_of(uow: UnitOfWork, worker_id: int, start: datetime, end: datet
             id_,
             ensure_utc(s),
             ensure_utc(e),
-            typing.cast(AppointmentState, status),
+            ScheduleStatus(status),
             detail,
         )
         for kind, id_, s, e, status, detail in rows
