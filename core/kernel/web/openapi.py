@@ -24,9 +24,9 @@ from litestar.openapi.spec import (
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.typing import FieldDefinition
 
-#: what msgspec reads and writes for a ``datetime.time``: RFC 3339's partial time
-#: ("09:00:00", fractions and an offset optional; seconds required)
-TIME_OF_DAY_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$"
+#: what msgspec writes for a ``datetime.time`` of ours, a local wall-clock time without an
+#: offset: "09:00:00", with microseconds when there are any (requests take ``ClockTime``)
+TIME_OF_DAY_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?$"
 #: RFC 3339's own name: JSON Schema's ``time`` would require the offset our times lack
 TIME_OF_DAY_FORMAT = "partial-time"
 
@@ -59,8 +59,9 @@ def text(media_type: str) -> tuple[str, Schema]:
 
 
 def answers_also(status: int, *alternatives: tuple[str, Schema]) -> type[Operation]:
-    """An ``operation_class`` whose ``status`` answer lists ``alternatives`` after the
-    handler's own media type: one answer, chosen by the request (e.g. ``format=png``)."""
+    """An ``operation_class`` whose ``status`` answer lists ``alternatives`` beside the
+    handler's own media type (one of the same name replaces its schema): one answer, whose
+    type the request chooses (e.g. ``format=png``)."""
 
     @dataclass
     class OperationAnsweringAlso(Operation):
