@@ -204,6 +204,18 @@ def test_statuses_modes_kinds_and_outcomes_are_enumerated(client):
     assert set(get_args(ReportQuestionKind)) == {kind.value for kind in QuestionKind} | {"retired"}
 
 
+def test_a_schedule_entry_names_every_status_the_schedule_can_hold():
+    # a worker's schedule reads sessions, occupying bookings and contacts, absences and busy
+    # times; a status its enum lacks would fail the schedule (getWorkerSchedule) whole
+    from sotesilta.core.rehab.service.contacts import _OCCUPYING, ScheduleStatus
+    from sotesilta.core.scheduling.public import SLOT_HOLDING_STATUSES
+
+    held = (
+        {status.value for status in SLOT_HOLDING_STATUSES} | set(_OCCUPYING) | {"scheduled", "absent", "busy"}
+    )
+    assert held == {status.value for status in ScheduleStatus}
+
+
 def test_times_of_day_are_declared_as_the_strings_they_are_sent_as(client, scheduling):
     document = _document(client)
     rule = document["components"]["schemas"]["RuleView"]["properties"]
