@@ -152,7 +152,7 @@ def _configure_routes(config: AppConfig, runtime: Runtime) -> None:
             problems = expected_problems(handler, authenticated=signed_in)
             handler.responses = {**problems, **(handler.responses or {})}
             # per operation, not for the whole document: login, feeds and health need none
-            handler.security = SIGNED_IN if signed_in else None
+            handler.security = (handler.security or SIGNED_IN) if signed_in else None
     config.route_handlers.extend(handlers)
 
 
