@@ -9,13 +9,14 @@ from typing import Annotated, Any
 import msgspec
 from litestar import HttpMethod, Request, Response, delete, get, post, route
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
 from sotesilta.calendar import feeds, invitations, subscriptions
-from sotesilta.calendar.subscriptions import IssuedSubscription, SubscriptionView
+from sotesilta.calendar.subscriptions import Feed, IssuedSubscription, Privacy, SubscriptionView
 from sotesilta.core.plugin_api import Principal, Runtime
 from sotesilta.core.plugin_api.data import UnitOfWork, get_booking
-from sotesilta.core.plugin_api.web import EXCLUDE_FROM_AUTH
+from sotesilta.core.plugin_api.web import EXCLUDE_FROM_AUTH, problem_responses
 
 CALENDAR = "text/calendar"  # the server adds "; charset=utf-8" to every text type
 TAGS = ["calendar"]
@@ -26,9 +27,9 @@ class FeedSubscriptionIn(msgspec.Struct, kw_only=True):
         str, msgspec.Meta(min_length=1, max_length=100, description="the device or app, e.g. 'work phone'")
     ]
     feed: Annotated[
-        str, msgspec.Meta(description="mine (my appointments) or stations (my stations' sessions)")
+        Feed, msgspec.Meta(description="mine (my appointments) or stations (my stations' sessions)")
     ] = "mine"
-    privacy: Annotated[str, msgspec.Meta(description="busy_only or pseudonymous")] = "busy_only"
+    privacy: Annotated[Privacy, msgspec.Meta(description="busy_only or pseudonymous")] = "busy_only"
     language: Annotated[str | None, msgspec.Meta(description="fi, sv or en; your own by default")] = None
 
 
@@ -129,6 +130,11 @@ def _feed(token: str, request: Request[Any, Any, Any], uow: UnitOfWork, runtime:
     tags=TAGS,
     summary="The iCalendar feed behind a secret URL (no login: the URL is the key)",
     opt={EXCLUDE_FROM_AUTH: True},
+    media_type=CALENDAR,
+    responses={
+        304: ResponseSpec(None, description="Not modified since the ETag or date the app sent"),
+        **problem_responses(404),  # an unknown or revoked token
+    },
     sync_to_thread=True,
 )
 def get_feed(
@@ -150,6 +156,7 @@ def get_feed(
     tags=TAGS,
     summary="The client's calendar invitation (.ics) in the client's language, without health information",
     sync_to_thread=True,
+    media_type=CALENDAR,
 )
 def get_booking_invitation(
     booking_id: FromPath[int],

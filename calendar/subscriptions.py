@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 
 import msgspec
 from sqlalchemy import func, select
@@ -16,8 +16,12 @@ from sotesilta.calendar.tables import FeedSubscription
 from sotesilta.core.plugin_api import InputInvalid, Principal, RecordNotFound, Role
 from sotesilta.core.plugin_api.data import UnitOfWork, own_worker_id, require_role
 
-FEEDS = ("mine", "stations")
-PRIVACY_MODES = ("busy_only", "pseudonymous")
+#: whose appointments a feed holds: mine, or my stations' sessions
+Feed = Literal["mine", "stations"]
+#: what a feed shows of a booking: busy only, or a pseudonym
+Privacy = Literal["busy_only", "pseudonymous"]
+FEEDS: tuple[str, ...] = get_args(Feed)
+PRIVACY_MODES: tuple[str, ...] = get_args(Privacy)
 MAX_LIVE_SUBSCRIPTIONS = 20
 
 
@@ -29,8 +33,8 @@ class SubscriptionView(msgspec.Struct, frozen=True, kw_only=True):
 
     id: int
     name: str
-    feed: str
-    privacy: str
+    feed: Feed
+    privacy: Privacy
     language: str
     created_at: datetime
     revoked_at: datetime | None

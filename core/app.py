@@ -31,11 +31,13 @@ from sotesilta.core.kernel.logging import configure_logging
 from sotesilta.core.kernel.runtime import Runtime, build_runtime
 from sotesilta.core.kernel.settings import load_settings
 from sotesilta.core.kernel.web import health
+from sotesilta.core.kernel.web.allow import name_every_allowed_method, record_allowed_methods
 from sotesilta.core.kernel.web.default_headers import add_default_headers
 from sotesilta.core.kernel.web.dependencies import DEPENDENCIES
 from sotesilta.core.kernel.web.input_checks import check_api_request
 from sotesilta.core.kernel.web.news import NEWS_COUNTER
-from sotesilta.core.kernel.web.problems import COMMON_PROBLEMS, EXCEPTION_HANDLERS
+from sotesilta.core.kernel.web.openapi import TimeOfDaySchema
+from sotesilta.core.kernel.web.problems import EXCEPTION_HANDLERS, expected_problems
 from sotesilta.core.kernel.web.security import EXCLUDE_FROM_AUTH
 from sotesilta.core.kernel.web.shell import (
     SHELL,
@@ -132,6 +134,8 @@ PAGE_MODULES = (
     statistics_pages,
 )
 OPENAPI_PATH = "/api/schema"
+#: how a caller signs in: a bearer token, or the session cookie (same-origin JSON only)
+SIGNED_IN: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 #: request bodies larger than this are refused with 413 before parsing
 MAX_BODY_BYTES = 1_000_000
 
@@ -143,8 +147,12 @@ def _configure_routes(config: AppConfig, runtime: Runtime) -> None:
     handlers.extend(runtime.plugins.routes())
     for handler in handlers:
         # every operation documents the problem details it may answer with
-        if isinstance(handler, HTTPRouteHandler) and not handler.opt.get(EXCLUDE_FROM_AUTH):
-            handler.responses = {**COMMON_PROBLEMS, **(handler.responses or {})}
+        if isinstance(handler, HTTPRouteHandler):
+            signed_in = not handler.opt.get(EXCLUDE_FROM_AUTH)
+            problems = expected_problems(handler, authenticated=signed_in)
+            handler.responses = {**problems, **(handler.responses or {})}
+            # per operation, not for the whole document: login, feeds and health need none
+            handler.security = (handler.security or SIGNED_IN) if signed_in else None
     config.route_handlers.extend(handlers)
 
 
@@ -176,9 +184,9 @@ def _configure_openapi(config: AppConfig) -> None:
                 ),
             }
         ),
-        security=[{"bearer": []}, {"session": []}],
         use_handler_docstrings=True,
     )
+    config.plugins.append(TimeOfDaySchema())
 
 
 def create_app(runtime: Runtime | None = None, **litestar_options: Any) -> Litestar:
@@ -198,7 +206,7 @@ def create_app(runtime: Runtime | None = None, **litestar_options: Any) -> Lites
         # the JSON API's checks of forgery and unusable input; the pages' routers put their
         # form check in its place
         before_request=check_api_request,
-        before_send=[add_default_headers],
+        before_send=[add_default_headers, name_every_allowed_method],
         debug=False,
         **litestar_options,
     )
@@ -207,6 +215,7 @@ def create_app(runtime: Runtime | None = None, **litestar_options: Any) -> Lites
     _configure_security(config)
     _configure_openapi(config)
     app = Litestar.from_config(config)
+    record_allowed_methods(app)
     if server_process:
         freeze_startup_objects()
     return app

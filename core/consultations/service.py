@@ -436,7 +436,7 @@ class ShlView(msgspec.Struct, frozen=True, kw_only=True):
     client_id: int | None
     consent_id: int | None
     ground_without_consent: str | None
-    status: str
+    status: ShlStatus
     created_at: datetime
     summary: str
 
@@ -504,7 +504,7 @@ def create_shl_notification(
         client_id=client_id,
         consent_id=consent_id,
         ground_without_consent=ground,
-        status=notification.status,
+        status=ShlStatus(notification.status),
         created_at=now,
         summary=summary,
     )
@@ -566,7 +566,7 @@ def update_shl_status(
         ground_without_consent=sealer.open_optional(
             notification.ground_without_consent, context="shl_notification.ground_without_consent"
         ),
-        status=notification.status,
+        status=ShlStatus(notification.status),
         created_at=notification.created_at,
         summary=sealer.open(notification.summary, context="shl_notification.summary"),
     )

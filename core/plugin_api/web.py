@@ -7,6 +7,7 @@ templates (in a ``templates/`` folder beside its module) extend core's ``base.ht
 
 from sotesilta.core.kernel.web.common import BOOKERS, county_choices, is_number, municipality_choices
 from sotesilta.core.kernel.web.forms import text_field
+from sotesilta.core.kernel.web.problems import problem_responses
 from sotesilta.core.kernel.web.rendering import language_of, page, refusal_status, safe_next, see_other
 from sotesilta.core.kernel.web.security import EXCLUDE_FROM_AUTH, requires_role
 from sotesilta.core.kernel.web.shell import page_router
@@ -20,6 +21,7 @@ __all__ = [
     "municipality_choices",
     "page",
     "page_router",
+    "problem_responses",
     "refusal_status",
     "requires_role",
     "safe_next",

@@ -260,6 +260,12 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
         None,
         {"N": FORBIDDEN, "I": OK, "M": OK, "A": FORBIDDEN, "X": FORBIDDEN},
     ),
+    "getStatisticsReportCsv": (
+        "GET",
+        "/api/v1/statistics/reports/espoo-guidance/csv?municipality=049&year=2026&format=csv-semicolon",
+        None,
+        {"N": FORBIDDEN, "I": OK, "M": OK, "A": FORBIDDEN, "X": FORBIDDEN},
+    ),
     "getStatisticsChart": (
         "GET",
         "/api/v1/statistics/reports/espoo-guidance/charts/visits?municipality=049&year=2026&format=png",

@@ -19,6 +19,7 @@ from sotesilta.core.kernel.errors import AuthenticationFailed
 from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.kernel.web.problems import problem_responses
 from sotesilta.core.kernel.web.security import EXCLUDE_FROM_AUTH, SESSION_COOKIE, presented_token
 
 
@@ -66,6 +67,8 @@ def _client_addr(request: Request[Any, Any, Any]) -> str:
     summary="Log in: sets a session cookie and returns the same session as a bearer token",
     sync_to_thread=True,
     status_code=200,
+    # a wrong username or password, and too many of them
+    responses=problem_responses(401, 429),
 )
 def login(
     request: Request[Any, Any, Any],
@@ -100,16 +103,15 @@ def login(
     status_code=204,
     summary="Log out: revokes the presented session (or API token)",
     sync_to_thread=True,
+    # the cookie is cleared here, not in a Response: so the document's 204 has no body
+    response_cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")],
 )
 def logout(
     principal: NamedDependency[Principal],
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
-) -> Response[None]:
+) -> None:
     accounts.logout(uow, principal=principal, secret=runtime.secret)
-    return Response(
-        None, status_code=204, cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")]
-    )
 
 
 @get("/api/v1/me", operation_id="getMe", tags=["auth"], summary="The current user", sync_to_thread=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 from litestar import Request, Response, get
@@ -15,11 +15,11 @@ from sotesilta.core.kernel.web.security import EXCLUDE_FROM_AUTH
 
 
 class Health(msgspec.Struct, frozen=True, kw_only=True):
-    status: str
+    status: Literal["ok"]
 
 
 class ReadyState(msgspec.Struct, frozen=True, kw_only=True):
-    status: str
+    status: Literal["ready"]
     database: str
     revision: str | None
 

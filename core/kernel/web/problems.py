@@ -14,6 +14,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import OperationalError
@@ -51,16 +52,42 @@ def _problem_spec(description: str) -> ResponseSpec:
     return ResponseSpec(data_container=Problem, description=description, media_type=PROBLEM_JSON)
 
 
-#: documented on every operation: what a client must expect besides success
-COMMON_PROBLEMS = {
-    400: _problem_spec("Malformed request (e.g. a body that is not JSON)"),
-    401: _problem_spec("Not signed in, or the session or token has expired"),
-    403: _problem_spec("Signed in, but not allowed"),
-    404: _problem_spec("No such resource (or not yours to know about)"),
-    409: _problem_spec("Conflicts with the current state (e.g. slot already booked)"),
-    422: _problem_spec("Invalid input; `errors` names the fields"),
-    429: _problem_spec("Too many attempts; see Retry-After"),
+#: what each problem status means to a client, as every operation documents it
+PROBLEM_DESCRIPTIONS = {
+    400: "Malformed request (e.g. a body that is not JSON)",
+    401: "Not signed in, or the session or token has expired (or, at login, a wrong password)",
+    403: "Signed in, but not allowed (or a cookie-borne call from another site)",
+    404: "No such resource (or not yours to know about)",
+    409: "Conflicts with the current state (e.g. slot already booked)",
+    410: "Gone",
+    413: "Request body too large",
+    415: "Not JSON: send 'Content-Type: application/json'",
+    422: "Invalid input; `errors` names the fields",
+    429: "Too many attempts; see Retry-After",
 }
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """The problem-details answers of ``statuses``, for a handler's ``responses``."""
+    return {status: _problem_spec(PROBLEM_DESCRIPTIONS[status]) for status in statuses}
+
+
+#: documented on every operation that needs a signed-in caller: what a client must expect
+#: besides success (a use case may refuse, not find, conflict or throttle on any of them)
+COMMON_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 422, 429)
+#: an unsafe method may be refused as a cross-site call (403), as not JSON (415) or too big
+UNSAFE_PROBLEMS = problem_responses(403, 413, 415, 422)
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def expected_problems(handler: HTTPRouteHandler, *, authenticated: bool) -> dict[int, ResponseSpec]:
+    """The problem answers ``handler`` can give, by what it is: signed in or not, unsafe or
+    safe. Its own ``responses`` (e.g. login's 401 and 429, a feed's 404) are added to these."""
+    problems = dict(COMMON_PROBLEMS) if authenticated else problem_responses(400)
+    if UNSAFE_METHODS & set(handler.http_methods):
+        problems.update(UNSAFE_PROBLEMS)
+    return problems
+
 
 STATUS_BY_KIND = {
     "invalid": 422,

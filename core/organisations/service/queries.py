@@ -12,6 +12,7 @@ from sqlmodel import col
 from sotesilta.core.kernel.errors import AccessDenied, InputInvalid, RecordNotFound
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.organisations.domain import BookingMode, StationKind
 from sotesilta.core.organisations.tables import (
     County,
     Municipality,
@@ -69,8 +70,8 @@ class StationView(msgspec.Struct, frozen=True, kw_only=True):
     address_sv: str
     phone: str
     provider: Annotated[str, msgspec.Meta(description="empty when the county runs the station")]
-    kind: str
-    booking_mode: str
+    kind: StationKind
+    booking_mode: BookingMode
     active: bool
 
 

@@ -9,8 +9,11 @@ attendance counts in the member's intensity like any other contact.
 from __future__ import annotations
 
 import logging
+import typing
 from collections.abc import Collection, Sequence
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Literal
 
 import msgspec
 from sqlalchemy import BindParameter, CompoundSelect, String, bindparam, cast, literal, select, union_all
@@ -75,26 +78,44 @@ class ContactDraft(msgspec.Struct, frozen=True):
 class ContactView(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     period_id: int
-    kind: str
+    kind: ContactKind
     starts_at: datetime
     ends_at: datetime
     place: str | None
     video_link: str | None
     worker_ids: tuple[int, ...]
-    status: str
+    status: ContactStatus
     note: str | None
     group_meeting_id: int | None
     sequence: int
 
 
+#: what occupies a worker (busy: an entry of their own calendar)
+AppointmentKind = Literal["guidance_session", "booking", "contact", "absence", "busy"]
+
+
+class ScheduleStatus(StrEnum):
+    """A schedule entry's status: a scheduled session's, an occupying booking's or contact's,
+    or an absence's or busy time's (a class, so the document names it apart from a booking's)."""
+
+    SCHEDULED = "scheduled"
+    BOOKED = "booked"
+    ARRIVED = "arrived"
+    CHECKED_IN = "checked-in"
+    FULFILLED = "fulfilled"
+    NOSHOW = "noshow"
+    ABSENT = "absent"
+    BUSY = "busy"
+
+
 class Appointment(msgspec.Struct, frozen=True):
     """One entry of a worker's schedule; never names a client."""
 
-    kind: str  # "guidance_session", "booking", "contact", "absence", "busy" (their own calendar)
+    kind: AppointmentKind
     id: int
     starts_at: datetime
     ends_at: datetime
-    status: str
+    status: ScheduleStatus
     detail: str | None = None  # contact kind, or the session's station id
 
 
@@ -223,7 +244,14 @@ def appointments_of(uow: UnitOfWork, worker_id: int, start: datetime, end: datet
     """Everything that occupies the worker between ``start`` and ``end`` (overlapping it)."""
     rows = uow.session.execute(_SCHEDULE, {"worker": worker_id, "start": start, "end": end}).all()
     found = [
-        Appointment(kind, id_, ensure_utc(s), ensure_utc(e), status, detail)
+        Appointment(
+            typing.cast(AppointmentKind, kind),
+            id_,
+            ensure_utc(s),
+            ensure_utc(e),
+            ScheduleStatus(status),
+            detail,
+        )
         for kind, id_, s, e, status, detail in rows
     ]
     # at the same start the longer entry (a session around its bookings) comes first
@@ -283,13 +311,13 @@ def _view(uow: UnitOfWork, contact: Contact) -> ContactView:
     return ContactView(
         id=contact.id or 0,
         period_id=contact.period_id,
-        kind=contact.kind,
+        kind=ContactKind(contact.kind),
         starts_at=contact.starts_at,
         ends_at=contact.ends_at,
         place=sealer.open_optional(contact.place, context=PLACE),
         video_link=contact.video_link,
         worker_ids=workers,
-        status=contact.status,
+        status=ContactStatus(contact.status),
         note=sealer.open_optional(contact.note, context="contact.note"),
         group_meeting_id=contact.group_meeting_id,
         sequence=contact.sequence,

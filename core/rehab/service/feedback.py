@@ -12,6 +12,7 @@ from sotesilta.core.kernel import access
 from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.privacy import AccessAction
 from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.rehab.domain import FeedbackAnswer, FeedbackKind
 from sotesilta.core.rehab.service.outcomes import PeriodFeedbackView
 from sotesilta.core.rehab.service.periods import period_in_scope
 from sotesilta.core.rehab.tables import PeriodFeedback
@@ -34,11 +35,11 @@ def list_period_feedback(
         PeriodFeedbackView(
             id=f.id or 0,
             period_id=period_id,
-            kind=f.kind,
+            kind=FeedbackKind(f.kind),
             window=f.window,
             submitted_on=f.submitted_on,
-            useful=f.useful,
-            towards_goals=f.towards_goals,
+            useful=FeedbackAnswer(f.useful),
+            towards_goals=FeedbackAnswer(f.towards_goals),
             has_free_text=f.free_text is not None,
         )
         for f in rows

@@ -247,11 +247,11 @@ def due_of(
 class PeriodFeedbackView(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     period_id: int
-    kind: str
+    kind: FeedbackKind
     window: str
     submitted_on: date
-    useful: str
-    towards_goals: str
+    useful: FeedbackAnswer
+    towards_goals: FeedbackAnswer
     has_free_text: bool
 
 
@@ -318,11 +318,11 @@ def submit_period_feedback(
     return PeriodFeedbackView(
         id=feedback.id or 0,
         period_id=period_id,
-        kind=kind.value,
+        kind=kind,
         window=window,
         submitted_on=submitted_on,
-        useful=useful.value,
-        towards_goals=towards_goals.value,
+        useful=useful,
+        towards_goals=towards_goals,
         has_free_text=text is not None,
     )
 

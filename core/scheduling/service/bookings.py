@@ -43,6 +43,8 @@ from sotesilta.core.scheduling.domain.bookings import (
     BookingRequest,
     CancelledBy,
     ClientDetails,
+    ClientRelationship,
+    Referrer,
     SlotFacts,
     SlotHoldFacts,
     check_booking,
@@ -51,6 +53,7 @@ from sotesilta.core.scheduling.domain.bookings import (
     ensure_not_vetoed,
     is_late_cancellation,
 )
+from sotesilta.core.scheduling.domain.sessions import SessionMode
 from sotesilta.core.scheduling.service.instructions import (
     Instructions,
     Venue,
@@ -68,7 +71,7 @@ class BookingView(msgspec.Struct, frozen=True, kw_only=True):
 
     id: int
     reference: str
-    status: str
+    status: AppointmentStatus
     slot_id: int
     starts_at: datetime
     ends_at: datetime
@@ -77,18 +80,18 @@ class BookingView(msgspec.Struct, frozen=True, kw_only=True):
     worker_id: int
     worker_name: str
     municipality_code: str
-    mode: str
+    mode: SessionMode
     reasons: tuple[str, ...]
     client: ClientDetails
     preferred_language: str
     interpreter_needed: bool
     note: str | None
-    existing_relationship: str
-    referrer: str
+    existing_relationship: ClientRelationship
+    referrer: Referrer
     booked_by: int
     booked_at: datetime
     cancelled_at: datetime | None
-    cancelled_by: str | None
+    cancelled_by: CancelledBy | None
     cancel_reason: str | None
     late_cancellation: bool
     rescheduled_from: int | None
@@ -300,7 +303,7 @@ def _new_view(
     return BookingView(
         id=0,
         reference=str(uuid.uuid4()),
-        status=AppointmentStatus.BOOKED.value,
+        status=AppointmentStatus.BOOKED,
         slot_id=row.slot_id,
         starts_at=row.starts_at,
         ends_at=row.ends_at,
@@ -309,14 +312,14 @@ def _new_view(
         worker_id=row.worker_id,
         worker_name=row.worker_name,
         municipality_code=row.municipality_code,
-        mode=row.mode,
+        mode=SessionMode(row.mode),
         reasons=tuple(sorted(set(request.reasons))),
         client=client,
         preferred_language=request.preferred_language,
         interpreter_needed=request.interpreter_needed,
         note=request.note,
-        existing_relationship=request.existing_relationship.value,
-        referrer=request.referrer.value,
+        existing_relationship=request.existing_relationship,
+        referrer=request.referrer,
         booked_by=principal.user_id,
         booked_at=now,
         cancelled_at=None,
@@ -459,7 +462,7 @@ def _view(uow: UnitOfWork, booking_id: int) -> BookingView:
     return BookingView(
         id=booking.id or 0,
         reference=booking.reference,
-        status=booking.status,
+        status=AppointmentStatus(booking.status),
         slot_id=booking.slot_id,
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
@@ -468,18 +471,18 @@ def _view(uow: UnitOfWork, booking_id: int) -> BookingView:
         worker_id=booking.worker_id,
         worker_name=worker_name,
         municipality_code=booking.municipality_code,
-        mode=mode,
+        mode=SessionMode(mode),
         reasons=reasons,
         client=client,
         preferred_language=booking.preferred_language,
         interpreter_needed=booking.interpreter_needed,
         note=_open(sealer, booking.note, "note"),
-        existing_relationship=booking.existing_relationship,
-        referrer=booking.referrer,
+        existing_relationship=ClientRelationship(booking.existing_relationship),
+        referrer=Referrer(booking.referrer),
         booked_by=booking.booked_by,
         booked_at=booking.booked_at,
         cancelled_at=booking.cancelled_at,
-        cancelled_by=booking.cancelled_by,
+        cancelled_by=CancelledBy(booking.cancelled_by) if booking.cancelled_by else None,
         cancel_reason=_open(sealer, booking.cancel_reason, "cancel_reason"),
         late_cancellation=booking.late_cancellation,
         rescheduled_from=booking.rescheduled_from,

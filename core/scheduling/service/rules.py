@@ -24,7 +24,7 @@ from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.organisations import public as organisations
 from sotesilta.core.organisations.public import Station, Worker
 from sotesilta.core.scheduling.domain.bookings import AppointmentStatus, WalkInStatus
-from sotesilta.core.scheduling.domain.sessions import SessionStatus
+from sotesilta.core.scheduling.domain.sessions import SessionMode, SessionStatus
 from sotesilta.core.scheduling.service.sessions import (
     DEFAULT_HORIZON,
     SESSION_CANCEL_REASON,
@@ -69,7 +69,7 @@ class RuleView(msgspec.Struct, frozen=True):
     walk_in_start: time | None
     walk_in_end: time | None
     walk_in_capacity: int
-    mode: str
+    mode: SessionMode
     video_link: str | None
     active: bool
     #: scheduled sessions still to come, and their booked visits
@@ -141,7 +141,7 @@ def list_session_rules(uow: UnitOfWork, *, principal: Principal) -> list[RuleVie
             r.walk_in_start,
             r.walk_in_end,
             r.walk_in_capacity,
-            r.mode,
+            SessionMode(r.mode),
             r.video_link,
             r.active,
             int(n_upcoming or 0),

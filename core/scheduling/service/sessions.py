@@ -346,9 +346,9 @@ class SessionView(msgspec.Struct, frozen=True):
     walk_in_starts_at: datetime | None
     walk_in_ends_at: datetime | None
     walk_in_capacity: int
-    mode: str
+    mode: SessionMode
     video_link: str | None
-    status: str
+    status: SessionStatus
     cancel_reason: str | None
     slots: int
     booked: int
@@ -402,9 +402,9 @@ def list_sessions(
             s.walk_in_starts_at,
             s.walk_in_ends_at,
             s.walk_in_capacity,
-            s.mode,
+            SessionMode(s.mode),
             s.video_link,
-            s.status,
+            SessionStatus(s.status),
             uow.sealer.open_optional(s.cancel_reason, context=SESSION_CANCEL_REASON),
             n_slots,
             n_booked,

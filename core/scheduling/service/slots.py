@@ -19,7 +19,7 @@ from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.organisations.public import Station, Worker
 from sotesilta.core.scheduling.domain.bookings import SLOT_HOLDING_STATUSES, ensure_bookable
-from sotesilta.core.scheduling.domain.sessions import SessionStatus
+from sotesilta.core.scheduling.domain.sessions import SessionMode, SessionStatus
 from sotesilta.core.scheduling.tables import Booking, GuidanceSession, Slot, SlotHold, WorkerBusy
 
 HOLDING = [s.value for s in SLOT_HOLDING_STATUSES]
@@ -46,7 +46,7 @@ class FreeSlot(msgspec.Struct, frozen=True):
     worker_id: int
     worker_name: str
     worker_languages: tuple[str, ...]
-    mode: str
+    mode: SessionMode
 
 
 def _station_ids(
@@ -235,7 +235,9 @@ def find_free_slots(
         .order_by(found.c.starts_at, found.c.id)
     )
     return [
-        FreeSlot(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], tuple(r[9].split(",")), r[10])
+        FreeSlot(
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], tuple(r[9].split(",")), SessionMode(r[10])
+        )
         for r in uow.session.execute(query)
     ]
 

@@ -52,8 +52,8 @@ class QueueEntry(msgspec.Struct, frozen=True):
 
     place_id: int
     number: int
-    status: str
-    referrer: str | None
+    status: WalkInStatus
+    referrer: Referrer | None
     registered_at: datetime | None
     called_at: datetime | None
     queued_at: datetime | None = None
@@ -255,8 +255,8 @@ def _entries(uow: UnitOfWork, session_id: int, places: Sequence[WalkInPlace]) ->
         QueueEntry(
             p.id or 0,
             p.number,
-            p.status,
-            p.referrer,
+            WalkInStatus(p.status),
+            Referrer(p.referrer) if p.referrer else None,
             p.registered_at,
             p.called_at,
             p.queued_at,

@@ -7,6 +7,7 @@ nothing, and only when at least five people answered the form in the span.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import msgspec
 
@@ -21,12 +22,16 @@ from sotesilta.core.statistics.service.feedback_summary import feedback_summary
 ANSWER_TITLES = {value: Title(t.fi, t.sv, t.en) for value, t in YES_PARTLY_NO_TEXTS.items()}
 
 
+#: a question's kind (``QuestionKind``), or "retired" for one no version of the form asks now
+ReportQuestionKind = Literal["scale", "yes_partly_no", "choice", "free_text", "retired"]
+
+
 class ReportQuestion(msgspec.Struct, frozen=True, kw_only=True):
     """Answers per value with their "total"; counts under 5 read "<5". Free texts only for managers,
     and only when at least five answered the form."""
 
     key: str
-    kind: str
+    kind: ReportQuestionKind
     text: Title
     answered: Shown
     counts: dict[str, Shown]  # answer value -> count, with "total"
@@ -92,7 +97,7 @@ def read_feedback(
             items.append(
                 ReportQuestion(
                     key=q.key,
-                    kind=(q.kind.value if q.kind else "retired"),
+                    kind=q.kind.value if q.kind else "retired",
                     text=_title(definition.text if definition else None, q.key),
                     answered=disclosure.count(q.answered).shown,
                     counts=disclosure.shown(counts),

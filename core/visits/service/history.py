@@ -23,8 +23,14 @@ from sotesilta.core.kernel.privacy import AccessAction, AccessBasis
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.organisations import public as organisations
 from sotesilta.core.organisations.public import Station
-from sotesilta.core.scheduling.public import Booking, GuidanceSession, ReferralMode, WalkInPlace
-from sotesilta.core.visits.service.outcomes import SNAPSHOT, VisitReferralView, VisitView, visit_view
+from sotesilta.core.scheduling.public import Booking, GuidanceSession, ReferralMode, VisitOutcome, WalkInPlace
+from sotesilta.core.visits.service.outcomes import (
+    SNAPSHOT,
+    VisitKind,
+    VisitReferralView,
+    VisitView,
+    visit_view,
+)
 from sotesilta.core.visits.tables import Visit, VisitRevision
 
 
@@ -32,7 +38,7 @@ class VisitVersion(msgspec.Struct, frozen=True, kw_only=True):
     """One version of a visit's outcome: the current one, or one a correction replaced."""
 
     revision: int
-    outcome: str
+    outcome: VisitOutcome
     topic: str | None
     referrals: tuple[VisitReferralView, ...]
     shl_notification_to: str | None
@@ -45,7 +51,7 @@ class VisitVersion(msgspec.Struct, frozen=True, kw_only=True):
 class VisitHistory(msgspec.Struct, frozen=True, kw_only=True):
     """A visit's outcome and its corrections."""
 
-    kind: str  # "booking" or "walk_in"
+    kind: VisitKind
     id: int
     station_id: int
     starts_at: datetime
@@ -111,7 +117,8 @@ def read_visit_history(
         if booking_id is not None
         else select(Visit).where(col(Visit.walk_in_id) == walk_in_id)
     )
-    kind, source_id = ("booking", booking_id) if booking_id is not None else ("walk_in", walk_in_id)
+    kind: VisitKind = "booking" if booking_id is not None else "walk_in"
+    source_id = booking_id if booking_id is not None else walk_in_id
     if visit is None:
         return VisitHistory(
             kind=kind, id=source_id or 0, station_id=station_id, starts_at=starts_at, visit=None, versions=()
@@ -148,7 +155,7 @@ def read_visit_history(
     versions += [
         VisitVersion(
             revision=revision,
-            outcome=str(s.get("outcome")),
+            outcome=VisitOutcome(str(s.get("outcome"))),
             topic=s.get("topic"),
             referrals=tuple(
                 VisitReferralView(target=t, mode=ReferralMode(m))

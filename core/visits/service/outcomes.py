@@ -10,6 +10,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 import msgspec
 from sqlalchemy import delete, insert, select
@@ -77,6 +78,10 @@ class OutcomeRecord(msgspec.Struct, frozen=True):
     follow_up_needed: bool = False
 
 
+#: what a visit is of: a booked time or a walk-in
+VisitKind = Literal["booking", "walk_in"]
+
+
 class VisitView(msgspec.Struct, frozen=True, kw_only=True):
     """The recorded outcome of a booked visit or a walk-in, in its current revision."""
 
@@ -84,7 +89,7 @@ class VisitView(msgspec.Struct, frozen=True, kw_only=True):
     booking_id: int | None
     walk_in_id: int | None
     occurred_at: datetime
-    outcome: str
+    outcome: VisitOutcome
     topic: str | None
     referrals: tuple[VisitReferralView, ...]
     shl_notification_to: str | None
@@ -352,7 +357,7 @@ def visit_view(uow: UnitOfWork, visit: Visit) -> VisitView:
         booking_id=visit.booking_id,
         walk_in_id=visit.walk_in_id,
         occurred_at=visit.occurred_at,
-        outcome=visit.outcome,
+        outcome=VisitOutcome(visit.outcome),
         topic=visit.topic,
         referrals=referrals,
         shl_notification_to=_shl_notification_to(uow, visit),
@@ -365,7 +370,7 @@ def visit_view(uow: UnitOfWork, visit: Visit) -> VisitView:
 class MissingOutcome(msgspec.Struct, frozen=True):
     """A past visit with no outcome yet (the worklist)."""
 
-    kind: str  # "booking" or "walk_in"
+    kind: VisitKind
     id: int
     starts_at: datetime
     station_id: int
