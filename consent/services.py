@@ -32,6 +32,7 @@ from sotesilta.core.plugin_api.data import (
     UserAccount,
     access_event,
     client_access,
+    stated_reasons,
 )
 
 #: a report reaching further back than this needs a recorded reason
@@ -265,6 +266,9 @@ def access_report(
         )
         .order_by(col(AccessLogEntry.seq))
     ).all()
+    # a stated reason is logged by reference: its words stay sealed in the grant
+    stated = AccessBasis.STATED_REASON.value
+    opened_reasons = stated_reasons(uow, (e.reason for e, _ in rows))
     report = [
         AccessReportRow(
             at=e.at,
@@ -275,7 +279,7 @@ def access_report(
             basis=e.basis,
             consent_id=e.consent_id,
             flagged=e.basis == AccessBasis.STATED_REASON.value,
-            reason=e.reason if e.basis == AccessBasis.STATED_REASON.value else None,
+            reason=opened_reasons.get(e.reason or "", e.reason) if e.basis == stated else None,
         )
         for e, name in rows
     ]

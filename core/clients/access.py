@@ -25,6 +25,8 @@ one statement, so a renamed table or column fails every test that opens a client
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
@@ -85,7 +87,7 @@ class ClientAccess:
 
     client: ClientRecord
     basis: AccessBasis
-    reason: str | None  # the stated reason's text, for the log entry's ``reason``
+    reason: str | None  # the stated reason by reference ("code (grant N)"), for the log entry
 
 
 def parse_reason(code: str | None, detail: str | None) -> AccessReason | None:
@@ -169,9 +171,38 @@ def _live_grant(uow: UnitOfWork, principal: Principal, client_id: int) -> Client
     )
 
 
-def _grant_text(uow: UnitOfWork, grant: ClientAccessGrant) -> str:
-    detail = uow.sealer.open(grant.detail, context="client_access_grant.detail")
-    return f"{grant.code}: {detail}"
+def _grant_reference(grant: ClientAccessGrant) -> str:
+    """What the access log keeps of a stated reason: its code and where the sealed text is.
+
+    The log is hash-chained and never re-sealed, so the free text (which may say why the
+    client needs care) stays sealed in the grant; the access report opens it there.
+    """
+    return f"{grant.code} (grant {grant.id})"
+
+
+_REFERENCE = re.compile(r"^(?P<code>[a-z_]+) \(grant (?P<id>\d+)\)$")
+
+
+def stated_reasons(uow: UnitOfWork, logged: Iterable[str | None]) -> dict[str, str]:
+    """The stated reasons behind access-log entries, opened: ``{logged: "code: detail"}``.
+
+    Entries written before reasons were kept by reference hold the text itself and are
+    not in the answer (the caller shows them as they are).
+    """
+    wanted: dict[int, str] = {}
+    for text in logged:
+        found = _REFERENCE.match(text or "")
+        if found:
+            wanted[int(found["id"])] = found["code"]
+    if not wanted:
+        return {}
+    grants = uow.session.scalars(
+        select(ClientAccessGrant).where(col(ClientAccessGrant.id).in_(sorted(wanted)))
+    )
+    return {
+        _grant_reference(g): f"{g.code}: {uow.sealer.open(g.detail, context='client_access_grant.detail')}"
+        for g in grants
+    }
 
 
 def reason_required() -> AccessReasonRequired:
@@ -213,23 +244,25 @@ def client_access(
         grant = _live_grant(uow, principal, client_id) if in_county else None
         if client is None or grant is None:
             raise reason_required()
-        return ClientAccess(client, AccessBasis.STATED_REASON, _grant_text(uow, grant))
+        return ClientAccess(client, AccessBasis.STATED_REASON, _grant_reference(grant))
     if client is None or not in_county:
         raise RecordNotFound(f"no client {client_id} in your county", field="client_id")
-    record_grant(uow, principal, client_id, reason)
-    return ClientAccess(client, AccessBasis.STATED_REASON, reason.text())
+    grant = record_grant(uow, principal, client_id, reason)
+    return ClientAccess(client, AccessBasis.STATED_REASON, _grant_reference(grant))
 
 
-def record_grant(uow: UnitOfWork, principal: Principal, client_id: int, reason: AccessReason) -> None:
+def record_grant(
+    uow: UnitOfWork, principal: Principal, client_id: int, reason: AccessReason
+) -> ClientAccessGrant:
     now = uow.now
-    uow.session.add(
-        ClientAccessGrant(
-            client_id=client_id,
-            user_id=principal.user_id,
-            code=reason.code.value,
-            detail=uow.sealer.seal(reason.detail, context="client_access_grant.detail"),
-            stated_at=now,
-            until=now + REASON_HOLDS,
-        )
+    grant = ClientAccessGrant(
+        client_id=client_id,
+        user_id=principal.user_id,
+        code=reason.code.value,
+        detail=uow.sealer.seal(reason.detail, context="client_access_grant.detail"),
+        stated_at=now,
+        until=now + REASON_HOLDS,
     )
+    uow.session.add(grant)
     uow.session.flush()
+    return grant

@@ -55,10 +55,6 @@ class AccessReason:
     code: AccessReasonCode
     detail: str
 
-    def text(self) -> str:
-        """As the access log keeps it (its ``reason`` field)."""
-        return f"{self.code.value}: {self.detail}"
-
 
 class ConsentScope(StrEnum):
     NAMED_CONSULTATION = "named_consultation"

@@ -6,7 +6,13 @@ move its modules without breaking plugins.
 """
 
 from sotesilta.core.accounts.tables import UserAccount, UserStation
-from sotesilta.core.clients.access import AccessReasonIn, ClientAccess, client_access, parse_reason
+from sotesilta.core.clients.access import (
+    AccessReasonIn,
+    ClientAccess,
+    client_access,
+    parse_reason,
+    stated_reasons,
+)
 from sotesilta.core.clients.service import client_in_scope, create_client, find_client_by_identity_code
 from sotesilta.core.clients.tables import ClientAlias, ClientRecord
 from sotesilta.core.kernel.access import access_event, require_role
@@ -62,5 +68,6 @@ __all__ = [
     "own_worker_id",
     "parse_reason",
     "require_role",
+    "stated_reasons",
     "worker_in_scope",
 ]

@@ -351,6 +351,11 @@ def test_only_staff_with_a_relationship_or_a_stated_reason_see_or_change_its_con
     flagged = [(r["who"], r["reason"]) for r in rows if r["flagged"]]
     assert ("Lohja.Nurse", "client_present: asiakas vastaanotolla") in flagged
     assert ("Lohja.Instructor", "care_handover: jatkan asiakkaan ohjausta") in flagged
+    # ...opened from the grants: the chained log itself keeps only the code and a reference
+    with runtime.uow() as uow:
+        logged = [r for r in uow.session.scalars(select(AccessLogEntry.reason)) if r]
+    assert logged and not any("vastaanotolla" in r or "jatkan" in r for r in logged)
+    assert {"client_present", "care_handover"} <= {r.split(" (grant ")[0] for r in logged}
     assert not any(r["flagged"] for r in rows if r["who"] == "Espoo.Nurse")
 
 

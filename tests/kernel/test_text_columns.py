@@ -35,8 +35,9 @@ PLAIN_TEXT: dict[tuple[str, str], str] = {
         for column in ("role", "action", "subject_type", "basis")
     },
     ("access_log", "reason"): (
-        "NOT YET SEALED: a stated reason's code and detail; the entry's hash covers it, so "
-        "sealing needs a change of the chain's format (see docs/operators.md)"
+        "a stated reason by reference ('client_present (grant 17)'; its words sealed in "
+        "client_access_grant.detail), and staff's reason for reading an old access report; "
+        "entries written before the reference keep the words (the chain cannot be rewritten)"
     ),
     ("access_log_pending", "reason"): "as access_log.reason: the row leaves at commit",
     ("access_log", "prev_hash"): HASH,
