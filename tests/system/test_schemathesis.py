@@ -120,10 +120,24 @@ def summary(output: str, pattern: str) -> int:
     return int(match.group(1)) if match else 0
 
 
+LOG_RECORD = re.compile(r"^[A-Z]+ +[\w.]+: ")
+
+
 def server_errors_logged(log: Path) -> str:
-    """The server's tracebacks: the cause of each 500, for the failure's message."""
-    text = log.read_text(errors="replace")
-    return "\n".join(block for block in text.split("\n\n") if "Traceback" in block)[-20_000:]
+    """The server's tracebacks, each with the record before it: the cause of each 500, for
+    the failure's message."""
+    lines = log.read_text(errors="replace").splitlines()
+    kept: list[str] = []
+    inside = False
+    for number, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            inside = True
+            kept += ["", lines[number - 1] if number else ""]
+        elif LOG_RECORD.match(line):
+            inside = False
+        if inside:
+            kept.append(line)
+    return "\n".join(kept)[-20_000:]
 
 
 @pytest.fixture(params=list(ROLES))
