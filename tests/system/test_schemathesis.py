@@ -1,7 +1,7 @@
 """Every operation of the served OpenAPI document, fuzzed by schemathesis as each role.
 
-For each role a real server (``sotesilta serve``) runs on a fresh database with the demo
-loaded through its use cases, so that ids in paths and bodies name real records, not only
+For each role a real server (``sotesilta serve``) runs on a fresh copy of a database with
+the demo loaded through its use cases, so that ids in paths and bodies name real records, not only
 missing ones. Schemathesis' command line (``st run``, whose options are its stable interface)
 reads the document the server serves and calls every operation with a bearer token of the
 role: the document's examples, the coverage phase (boundaries, missing and wrong-typed values,
@@ -16,24 +16,28 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from server_support import SOTESILTA, free_port, wait_ready
+from sqlalchemy import Engine, create_engine, make_url, text
 from support import PASSWORD, TEST_SECRET
 
 from sotesilta.core.accounts import service as accounts
 from sotesilta.core.demo.builder import DemoLoader, fixed_password
+from sotesilta.core.kernel import migrate
 from sotesilta.core.kernel.db import make_engine
 from sotesilta.core.kernel.plugins.manager import Plugins
 from sotesilta.core.kernel.runtime import Runtime
-from sotesilta.core.kernel.settings import Settings
+from sotesilta.core.kernel.settings import load_settings
 from sotesilta.core.organisations import service as organisations
 
 ST = str(Path(sys.executable).parent / "st")
@@ -140,61 +144,145 @@ def server_errors_logged(log: Path) -> str:
     return "\n".join(kept)[-20_000:]
 
 
-@pytest.fixture(params=list(ROLES))
-def server(
-    request: pytest.FixtureRequest, settings: Settings, plugins: Plugins, tmp_path: Path
-) -> Iterator[Server]:
-    # the server's clock is the real one: the demo is loaded by it too, so its sessions lie ahead
-    runtime = Runtime(settings=settings, engine=make_engine(settings.resolved_database_url), plugins=plugins)
-    with runtime.uow() as uow:
-        organisations.sync_registry(uow)
-    loader = DemoLoader(
-        uow_factory=runtime.uow,
-        now=runtime.clock.now(),
-        password_for=fixed_password(PASSWORD),
-        reset_passwords=True,
-        registry=runtime.plugins.municipalities,
-        plugins=runtime.plugins,
-        sealer=runtime.sealer,
-        index_key=runtime.index_key,
-    )
-    runtime.plugins.load_demo(loader)
-    assert loader.sample_bookings() > 0
-    username = ROLES[request.param]
+@dataclass
+class Demo:
+    """A database with the demo loaded, to copy for each role, and the data folder (its keys)."""
 
-    def fresh_token() -> str:
-        with runtime.uow() as uow:
-            return accounts.login(
-                uow,
-                username=username,
-                password=PASSWORD,
-                secret=runtime.secret,
-                policy=runtime.settings.session_policy,
-            ).token
+    url: str
+    data_dir: Path
+    #: on PostgreSQL the worker's database, beside which the copies are made
+    beside: str = ""
 
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOTESILTA_")}
-    env |= {
-        "SOTESILTA_DATA_DIR": str(settings.data_dir),
-        "SOTESILTA_DATABASE_URL": settings.resolved_database_url,
-        "SOTESILTA_SECRET_KEY": TEST_SECRET,
-    }
-    log = tmp_path / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [SOTESILTA, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
+
+def load_demo(url: str, data_dir: Path, plugins: Plugins) -> None:
+    # the real clock, as the server's: the demo's sessions lie ahead of it
+    settings = load_settings(data_dir=data_dir, database_url=url, secret_key=TEST_SECRET)
+    runtime = Runtime(settings=settings, engine=make_engine(url), plugins=plugins)
     try:
-        wait_ready(base, process, log)
-        yield Server(request.param, base, log, fresh_token(), fresh_token)
+        with runtime.uow() as uow:
+            organisations.sync_registry(uow)
+        loader = DemoLoader(
+            uow_factory=runtime.uow,
+            now=runtime.clock.now(),
+            password_for=fixed_password(PASSWORD),
+            reset_passwords=True,
+            registry=runtime.plugins.municipalities,
+            plugins=runtime.plugins,
+            sealer=runtime.sealer,
+            index_key=runtime.index_key,
+        )
+        runtime.plugins.load_demo(loader)
+        assert loader.sample_bookings() > 0
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
         runtime.engine.dispose()
+
+
+def _admin(url: str) -> Engine:
+    return create_engine(url, isolation_level="AUTOCOMMIT")
+
+
+def _beside(url: str, suffix: str) -> str:
+    """A database beside the worker's, named so that ``.ci/run`` drops it with the workers'
+    (``<name>_gw…``) should a run be killed before it does."""
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_gw_fuzz_{suffix}").render_as_string(hide_password=False)
+
+
+def _drop(admin: Engine, url: str) -> None:
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="module")
+def demo(
+    _migrated_template: str, plugins: Plugins, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Demo]:
+    """The demo, loaded once (most of a role's setup) and copied for each role: a SQLite
+    file, or on PostgreSQL a database the roles' are created from (``TEMPLATE``)."""
+    data_dir = tmp_path_factory.mktemp("fuzz-data")
+    if not _migrated_template.startswith("postgresql"):
+        path = tmp_path_factory.mktemp("fuzz-demo") / "demo.sqlite3"
+        shutil.copyfile(_migrated_template, path)
+        load_demo(f"sqlite:///{path}", data_dir, plugins)
+        yield Demo(str(path), data_dir)
+        return
+    url = _beside(_migrated_template, "demo")
+    admin = _admin(_migrated_template)
+    try:
+        _drop(admin, url)
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{make_url(url).database}"'))
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        load_demo(url, data_dir, plugins)
+        yield Demo(url, data_dir, _migrated_template)
+    finally:
+        _drop(admin, url)
+        admin.dispose()
+
+
+@contextmanager
+def copy_of(demo: Demo, role: str, folder: Path) -> Iterator[str]:
+    """The demo database copied for one role; dropped afterwards on PostgreSQL."""
+    if not demo.url.startswith("postgresql"):
+        shutil.copyfile(demo.url, folder / "fuzz.sqlite3")
+        yield f"sqlite:///{folder / 'fuzz.sqlite3'}"
+        return
+    url = _beside(demo.beside, role.replace("-", "_"))
+    admin = _admin(demo.url)
+    try:
+        _drop(admin, url)
+        with admin.connect() as connection:
+            connection.execute(
+                text(f'CREATE DATABASE "{make_url(url).database}" TEMPLATE "{make_url(demo.url).database}"')
+            )
+        yield url
+    finally:
+        _drop(admin, url)
+        admin.dispose()
+
+
+@pytest.fixture(params=list(ROLES))
+def server(request: pytest.FixtureRequest, demo: Demo, plugins: Plugins, tmp_path: Path) -> Iterator[Server]:
+    role = request.param
+    with copy_of(demo, role, tmp_path) as url:
+        settings = load_settings(data_dir=demo.data_dir, database_url=url, secret_key=TEST_SECRET)
+        runtime = Runtime(settings=settings, engine=make_engine(url), plugins=plugins)
+
+        def fresh_token() -> str:
+            with runtime.uow() as uow:
+                return accounts.login(
+                    uow,
+                    username=ROLES[role],
+                    password=PASSWORD,
+                    secret=runtime.secret,
+                    policy=runtime.settings.session_policy,
+                ).token
+
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SOTESILTA_")}
+        env |= {
+            "SOTESILTA_DATA_DIR": str(demo.data_dir),
+            "SOTESILTA_DATABASE_URL": url,
+            "SOTESILTA_SECRET_KEY": TEST_SECRET,
+        }
+        log = tmp_path / "server.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [SOTESILTA, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_ready(base, process, log)
+            yield Server(role, base, log, fresh_token(), fresh_token)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=60)
+            runtime.engine.dispose()
 
 
 def test_no_input_gets_a_server_error_or_an_undeclared_answer(server: Server, tmp_path: Path) -> None:
