@@ -610,8 +610,13 @@ def create_user_as_admin(uow: UnitOfWork, *, principal: Principal, **user: Any) 
 def disable_user_as_admin(uow: UnitOfWork, *, principal: Principal, user_id: int) -> UserSummary:
     """An admin disables a user all of whose municipalities they administer.
 
-    A user of no shared municipality is "not found": not ours to know about.
+    A user of no shared municipality is "not found": not ours to know about. An admin's own
+    account is another admin's to disable (on every entry point, the API as the pages):
+    disabling it would end the session that asked and could leave a municipality with no one
+    to administer it.
     """
+    if user_id == principal.user_id:
+        raise InputInvalid("you cannot disable yourself; another admin can", field="user_id")
     target = get_user(uow, user_id)
     if not set(target.municipalities) & principal.municipalities:
         raise RecordNotFound(f"no user {user_id}")

@@ -178,6 +178,16 @@ def test_admin_of_another_municipality_gets_404_when_disabling(client, make_user
     assert client.post(f"/api/v1/users/{lohja.id}/disable", headers=bearer(token)).status_code == 404
 
 
+def test_an_admin_cannot_disable_their_own_account(client, make_user):
+    # schemathesis, signed in as an admin, disabled that admin and every call after it was 401
+    admin = make_user("espoo.admin", ["admin"], ["049"])
+    token = login(client, "espoo.admin")
+    client.cookies.clear()
+    refused = client.post(f"/api/v1/users/{admin.id}/disable", headers=bearer(token))
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "user_id"
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+
+
 def test_disabling_a_user_ends_their_sessions(client, make_user):
     make_user("espoo.admin", ["admin"], ["049"])
     nurse = make_user("espoo.nurse", ["health_staff"], ["049"])

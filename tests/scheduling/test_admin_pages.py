@@ -217,6 +217,13 @@ def test_an_admin_adds_a_user_with_a_password_shown_once_and_disables_one(client
     assert disabled.status_code == 303
     with runtime.uow() as uow:
         assert not uow.session.scalar(select(UserAccount.active).where(UserAccount.id == scheduling.nurse.id))
+    # their own account is another admin's to disable: the use case refuses it, as through the API
+    own = client.post(
+        f"/admin/users/{scheduling.admin.id}/disable", data={"_csrf_token": token}, follow_redirects=False
+    )
+    assert own.status_code == 422
+    with runtime.uow() as uow:
+        assert uow.session.scalar(select(UserAccount.active).where(UserAccount.id == scheduling.admin.id))
 
 
 @pytest.mark.parametrize(

@@ -153,8 +153,6 @@ async def disable_user(
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
 ) -> Response[Any]:
-    if user_id == request.user.user_id:
-        raise InputInvalid("you cannot disable yourself", field="user_id")
     await runtime.run_db(accounts.disable_user_as_admin, uow, principal=request.user, user_id=user_id)
     return see_other("/admin/users?disabled=1")
 
