@@ -133,6 +133,30 @@ def test_a_period_of_another_worker_is_never_named_to_her(client, runtime, ph, m
     assert "Toisen Nuori" not in client.get("/rehab").text
 
 
+@pytest.mark.parametrize("path", ["", "/measurement?point=start", "/close", "/feedback"])
+def test_the_period_pages_name_her_own_client_and_log_the_read(client, runtime, ph, make_user, path):
+    """Each page of her own client's period names them (a read on the client relationship,
+    logged); another instructor of the municipality, who runs no period of theirs, sees the
+    client's number only and reads no name."""
+    reads_before = client_reads(runtime, ph.client_id)
+    sign_in(client, "ph.instructor")
+    response = client.get(f"/rehab/periods/{ph.period_id}{path}")
+    assert response.status_code == 200, response.text
+    assert f"Nuori Asiakas, jakso {ph.period_id}" in response.text and "Asiakas nro" not in response.text
+    assert client_reads(runtime, ph.client_id) == [
+        *reads_before,
+        (ph.principal.user_id, "client_relationship"),
+    ]
+    make_user("ph.colleague", ["instructor"], PH_CODES)
+    client.cookies.clear()
+    sign_in(client, "ph.colleague")
+    theirs = client.get(f"/rehab/periods/{ph.period_id}{path}")
+    assert theirs.status_code == 200, theirs.text
+    assert f"Asiakas nro {ph.client_id}, jakso {ph.period_id}" in theirs.text
+    assert "Nuori Asiakas" not in theirs.text
+    assert len(client_reads(runtime, ph.client_id)) == len(reads_before) + 1
+
+
 def test_the_period_page_shows_week_by_week_intensity_as_a_table_and_a_chart(client, runtime, ph):
     sign_in(client, "ph.instructor")
     reads_before = count(runtime, AccessLogEntry)
@@ -391,7 +415,9 @@ def test_the_end_and_group_pages_render_in_finnish_and_swedish(client, ph, langu
     heading = translate(language, PAGE_HEADINGS[path])
     assert heading != PAGE_HEADINGS[path]  # translated, not the English message
     assert f"<h1>{heading}</h1>" in response.text
-    assert "Nuori Asiakas" not in response.text and "style=" not in response.text
+    assert "style=" not in response.text
+    if path != "/rehab/groups":  # a page about her own client's period names them (the list names groups)
+        assert "Nuori Asiakas" in response.text
 
 
 def test_the_period_page_and_the_list_link_to_the_new_pages(client, ph):
@@ -619,14 +645,20 @@ def test_an_instructor_creates_a_group_of_her_period_clients(client, runtime, ph
     form = client.get("/rehab/groups/new").text
     for period_id in (ph.period_id, second):
         assert f'name="member_period_ids" id="member-{period_id}" value="{period_id}"' in form
-    assert 'name="worker_ids"' in form and "Toinen Asiakas" not in form
+    # both are her own periods: their clients by name, as on her period list
+    assert (
+        'name="worker_ids"' in form
+        and f"Toinen Asiakas, jakso {second}" in form
+        and "Asiakas nro" not in form
+    )
     created = create_group(client, runtime, [ph.period_id, second])
     assert created.status_code == 303, created.text
     assert count(runtime, RehabGroup) == 1 and count(runtime, GroupMeeting) == 3
     assert group_session_statuses(runtime) == {ph.period_id: ["booked"] * 3, second: ["booked"] * 3}
     shown = client.get(created.headers["location"]).text
     assert "Nuorten aikuisten ryhmä" in shown and translate("fi", "The group was created.") in shown
-    assert f'href="/rehab/periods/{second}"' in shown and "Nuori Asiakas" not in shown
+    assert f'href="/rehab/periods/{second}"' in shown and f"Nuori Asiakas, jakso {ph.period_id}" in shown
+    assert "Asiakas nro" not in shown
     listing = client.get("/rehab/groups").text
     assert "Nuorten aikuisten ryhmä" in listing and re.search(r"<td>2</td>\s*<td>3</td>", listing)
     in_swedish(client)
@@ -702,10 +734,8 @@ def test_attendance_of_a_meeting_is_recorded_and_shown(client, runtime, clock, p
     assert statuses[ph.period_id][0] == "fulfilled" and statuses[second][0] == "noshow"
     assert statuses[ph.period_id][1:] == ["booked", "booked"]
     shown = client.get(saved.headers["location"]).text
-    label = translate(
-        "fi", "Client no. %(client)s, period %(period)s", client=ph.client_id, period=ph.period_id
-    )
-    assert f"{label}: {translate('fi', 'came')}" in shown
+    label = translate("fi", "%(name)s, period %(period)s", name="Nuori Asiakas", period=ph.period_id)
+    assert f"{label}: {translate('fi', 'came')}" in shown  # her own client, by name
     assert f"jakso {second}: {translate('fi', 'did not come')}" in shown
     period_page = client.get(f"/rehab/periods/{ph.period_id}").text
     assert re.search(r"<td>1</td><td>1</td>", period_page)  # the group session counts as realised

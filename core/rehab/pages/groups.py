@@ -36,7 +36,7 @@ from sotesilta.core.kernel.web.rendering import page, refusal_status, see_other
 from sotesilta.core.organisations import public as organisations
 from sotesilta.core.organisations.public import MunicipalityView, WorkerView
 from sotesilta.core.rehab.domain import ContactStatus
-from sotesilta.core.rehab.service import contacts
+from sotesilta.core.rehab.service import client_names, contacts
 from sotesilta.core.rehab.service import groups as rehab_groups
 from sotesilta.core.rehab.service import outcomes as rehab_outcomes
 from sotesilta.core.rehab.service.groups import GroupDetail, MeetingView
@@ -203,11 +203,15 @@ async def _render_new_group(
             start="13:00",
             first_date=tomorrow.isoformat(),
         )
+    names = await runtime.run_db(
+        client_names.names_for_periods, uow, request.user, [p.period_id for p in choices.periods]
+    )
     return page(
         request,
         "rehab_group_new.html",
         status_code=status_code,
         choices=choices,
+        names=names,
         form=form,
         errors=errors,
         field_errors={e.target: e for e in errors if e.target},
@@ -266,10 +270,14 @@ async def group_page(
 ) -> Template:
     """A group: its workers, members, and meetings with each member's attendance."""
     group = await runtime.run_db(read_group, uow, request.user, group_id)
+    names = await runtime.run_db(
+        client_names.names_for_periods, uow, request.user, [m.period_id for m in group.members]
+    )
     return page(
         request,
         "rehab_group.html",
         group=group,
+        names=names,
         clients={m.period_id: m.client_id for m in group.members},
         now=runtime.clock.now(),
         flash=saved if saved in ("group", "attendance") else None,
@@ -296,11 +304,13 @@ async def _render_attendance(
     group = await runtime.run_db(read_group, uow, request.user, group_id)
     meeting = meeting_of(group, meeting_id)
     clients = {m.period_id: m.client_id for m in group.members}
+    names = await runtime.run_db(client_names.names_for_periods, uow, request.user, list(clients))
     return page(
         request,
         "rehab_attendance.html",
         status_code=status_code,
         group=group,
+        names=names,
         meeting=meeting,
         clients=clients,
         chosen=chosen if chosen is not None else {str(p): s for p, s in meeting.attendance if s != "booked"},

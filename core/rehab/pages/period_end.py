@@ -29,6 +29,7 @@ from sotesilta.core.kernel.web.forms import FormError, text_field
 from sotesilta.core.kernel.web.i18n import N_
 from sotesilta.core.kernel.web.rendering import language_of, page, refusal_status, see_other
 from sotesilta.core.rehab.domain import EndReason, FeedbackAnswer, FeedbackKind
+from sotesilta.core.rehab.service import client_names
 from sotesilta.core.rehab.service import outcomes as rehab_outcomes
 from sotesilta.core.rehab.service import periods as rehab_periods
 from sotesilta.core.rehab.service.outcomes import MeasurementSummary
@@ -119,11 +120,13 @@ async def _render_close(
     status_code: int = 200,
 ) -> Template:
     screen = await runtime.run_db(period_end, uow, request.user, period_id)
+    names = await runtime.run_db(client_names.names_for_periods, uow, request.user, [period_id])
     return page(
         request,
         "rehab_close.html",
         status_code=status_code,
         screen=screen,
+        names=names,
         form=form,
         reasons=END_REASONS,
         errors=errors,
@@ -262,6 +265,7 @@ async def _render_feedback(
     status_code: int = 200,
 ) -> Template:
     screen = await runtime.run_db(period_end, uow, request.user, period_id)
+    names = await runtime.run_db(client_names.names_for_periods, uow, request.user, [period_id])
     language = language_of(request)
     return page(
         request,
@@ -269,6 +273,7 @@ async def _render_feedback(
         status_code=status_code,
         language=language,
         screen=screen,
+        names=names,
         questions=feedback_questions(runtime, screen.period.municipality_code, language),
         form=form,
         kinds=FEEDBACK_KINDS,

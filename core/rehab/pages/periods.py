@@ -280,6 +280,7 @@ async def _render_period(
     flash: Flash | None = None,
 ) -> Template:
     screen = await runtime.run_db(period_screen, uow, request.user, period_id)
+    names = await runtime.run_db(client_names.names_for_periods, uow, request.user, [period_id])
     errors = [plan_error(refusal)] if refusal is not None else []
     clashing, planned = clash_count(refusal)
     language = language_of(request)
@@ -293,6 +294,7 @@ async def _render_period(
         status_code=status_code,
         language=language,
         screen=screen,
+        names=names,
         form=form or PlanForm(day=local_date(runtime.clock.now()).isoformat()),
         errors=errors,
         field_errors={e.target: e for e in errors if e.target},
@@ -463,6 +465,7 @@ async def _render_measurement(
         )
 
     period = await runtime.run_db(read, uow)
+    names = await runtime.run_db(client_names.names_for_periods, uow, request.user, [period_id])
     codes = runtime.plugins.code_lists
     labels = {e.code: e.label(language) for e in codes.entries("measurement_item", period.municipality_code)}
     items = [(key, labels.get(key, key)) for key in MEASUREMENT_ITEMS]
@@ -472,6 +475,7 @@ async def _render_measurement(
         status_code=status_code,
         language=language,
         period=period,
+        names=names,
         items=items,
         form=form,
         errors=errors,

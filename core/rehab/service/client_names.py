@@ -1,5 +1,5 @@
-"""The names of a worker's own clients, for her period list: she runs their periods, so she
-sees who they are (a client relationship); each name opened is a read, logged.
+"""The names of a worker's own clients, for the rehabilitation pages: she runs their periods,
+so she sees who they are (a client relationship); each name opened is a read, logged.
 
 Only the periods she is responsible for or co-works are named; any other period keeps its
 client number.
@@ -17,6 +17,7 @@ from sotesilta.core.kernel import access
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction, AccessBasis
 from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.organisations import public as organisations
 from sotesilta.core.rehab.tables import IntensivePeriod
 
 
@@ -54,3 +55,11 @@ def own_client_names(
         )
     uow.commit()
     return names
+
+
+def names_for_periods(uow: UnitOfWork, principal: Principal, period_ids: Iterable[int]) -> dict[int, str]:
+    """``own_client_names`` for the signed-in user's own worker record; none without one."""
+    worker_id = organisations.own_worker_id(uow, principal)
+    if worker_id is None:
+        return {}
+    return own_client_names(uow, principal=principal, worker_id=worker_id, period_ids=period_ids)
