@@ -26,6 +26,14 @@ def test_missing_login_field_is_named(client):
     assert [e["field"] for e in body["errors"]] == ["password"]
 
 
+def test_a_missing_or_wrong_kind_of_body_says_what_is_expected(client):
+    """Not "invalid value for: data": the body is named as the body, and what it must be."""
+    for sent in ({"content": b"", "headers": {"content-type": "application/json"}}, {"json": ["a", "b"]}):
+        body = _is_problem(client.post("/api/v1/auth/login", **sent), 422)
+        assert [e["field"] for e in body["errors"]] == ["body"]
+        assert "data" not in body["detail"] and "JSON object" in body["detail"], body
+
+
 def test_malformed_json_is_a_400(client):
     response = client.post(
         "/api/v1/auth/login", content=b"{not json", headers={"content-type": "application/json"}

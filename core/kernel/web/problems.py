@@ -206,16 +206,24 @@ def _field_name(item: dict[str, Any]) -> str:
     missing = _MISSING_FIELD.match(str(item.get("message", "")))
     if missing and item.get("source") == "body":
         return missing.group(1) if path == _BODY_ROOT else f"{path}.{missing.group(1)}"
+    if path == _BODY_ROOT and item.get("source") == "body":
+        return "body"  # the body as a whole: none, or not an object
     return path
+
+
+def _message(item: dict[str, Any]) -> str:
+    message = str(item.get("message", ""))
+    # an empty body reaches litestar as a missing key, whose message is only the key's name
+    if item.get("source") == "body" and message.strip("'\"") in ("", _BODY_ROOT):
+        return "no body was sent"
+    return message
 
 
 def validation_error_handler(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[dict[str, Any]]:
     items = exc.extra if isinstance(exc.extra, list) else []
-    errors = [
-        {"field": _field_name(i), "message": str(i.get("message", ""))} for i in items if isinstance(i, dict)
-    ]
+    errors = [{"field": _field_name(i), "message": _message(i)} for i in items if isinstance(i, dict)]
     if not errors:
         # litestar reports an undecodable body this way too
         return problem(
@@ -226,12 +234,15 @@ def validation_error_handler(
             detail="the request body could not be read as JSON",
         )
     fields = ", ".join(e["field"] for e in errors)
+    detail = f"invalid value for: {fields}"
+    if [e["field"] for e in errors] == ["body"]:
+        detail = f"the body must be a JSON object with the operation's fields ({errors[0]['message']})"
     return problem(
         request,
         status=422,
         code="invalid-input",
         title="Invalid input",
-        detail=f"invalid value for: {fields}",
+        detail=detail,
         errors=errors,
     )
 
