@@ -42,6 +42,8 @@ def test_the_admin_page_lists_the_whole_county_and_nothing_of_another(client, sc
     assert "Päijät-Hämeen sosiaalisen kuntoutuksen yksikkö" not in text
     assert "Elina Ohjaaja" in text and "Laura Ohjaaja" in text
     assert 'href="/admin/stations/new"' in text and 'href="/admin/workers/new"' in text
+    # the column of edit links is "actions", not "Muutos" (a change, as statistics use the word)
+    assert text.count('<th scope="col">Toiminnot</th>') == 3 and ">Muutos<" not in text
 
 
 def test_an_admin_adds_a_station_a_refused_form_keeps_what_was_typed(client, runtime, scheduling):
