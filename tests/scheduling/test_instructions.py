@@ -3,6 +3,7 @@ meets, where (the street address in the client's language) and the station's pho
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -21,6 +22,7 @@ LEPPAVAARA = Venue(
     "09 816 30300",
     "Länsi-Uudenmaan hyvinvointialue",
     "Västra Nylands välfärdsområde",
+    "health_station",
 )
 
 
@@ -86,7 +88,16 @@ def test_the_printed_instructions_carry_county_end_time_instructor_address_and_p
 
 
 def test_swedish_instructions_fall_back_to_the_finnish_address_and_leave_out_a_missing_phone():
-    venue = Venue("Lohjan terveysasema", "Lojo hälsostation", "Sairaalatie 8, Lohja", "", "", "L-U", "V-N")
+    venue = Venue(
+        "Lohjan terveysasema",
+        "Lojo hälsostation",
+        "Sairaalatie 8, Lohja",
+        "",
+        "",
+        "L-U",
+        "V-N",
+        "health_station",
+    )
     printed = client_instructions(
         language="sv",
         starts_at=datetime(2026, 3, 3, 7, 0, tzinfo=UTC),
@@ -135,3 +146,28 @@ def test_a_cancelled_booking_still_offers_no_instructions(nurse_client):
     behind_the_link = nurse_client.get(urlsplit(link).path).text
     assert 'class="printable instructions"' not in behind_the_link
     assert "Elina Ohjaaja" not in behind_the_link and "Hevosenkenkä" not in behind_the_link
+
+
+@pytest.mark.parametrize(
+    ("language", "advice", "phone"),
+    [
+        ("fi", "ilmoita siitä toimipisteeseen.", "Toimipisteen puhelin: 09 816 30300"),
+        ("sv", "meddela verksamhetsstället.", "Verksamhetsställets telefon: 09 816 30300"),
+        ("en", "let the office know.", "Office's phone: 09 816 30300"),
+    ],
+)
+def test_at_a_social_care_office_the_client_tells_the_office_not_a_health_station(language, advice, phone):
+    office = dataclasses.replace(LEPPAVAARA, kind="social_care_unit")
+    printed = client_instructions(
+        language=language,
+        starts_at=datetime(2026, 3, 3, 7, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 3, 3, 7, 45, tzinfo=UTC),
+        worker_name="Laura Ohjaaja",
+        venue=office,
+        video_link=None,
+    )
+    text = "\n".join(printed.lines)
+    assert advice in text and phone in printed.lines
+    assert "terveysasema" not in text.replace("Leppävaaran terveysasema", "")
+    assert "hälsostation" not in text.replace("Alberga hälsostation", "").lower()
+    assert "health station" not in text.lower()

@@ -59,6 +59,7 @@ def _row(uow: UnitOfWork, **where: object) -> Row[*tuple[Any, ...]] | None:
             col(Station.address),
             col(Station.address_sv),
             col(Station.phone),
+            col(Station.kind),
             col(County.name_fi).label("county_fi"),
             col(County.name_sv).label("county_sv"),
             col(Worker.display_name).label("worker_name"),
@@ -100,7 +101,14 @@ def appointment_by_link(
         ends_at=row.ends_at,
         worker_name=row.worker_name,
         venue=Venue(
-            row.name_fi, row.name_sv, row.address, row.address_sv, row.phone, row.county_fi, row.county_sv
+            row.name_fi,
+            row.name_sv,
+            row.address,
+            row.address_sv,
+            row.phone,
+            row.county_fi,
+            row.county_sv,
+            row.kind,
         ),
         video_link=row.video_link,
     )

@@ -16,6 +16,7 @@ from babel import Locale
 from babel.dates import format_datetime
 
 from sotesilta.core.kernel.clock import HELSINKI
+from sotesilta.core.organisations.public import StationKind
 
 TEXTS = {
     "fi": {
@@ -28,6 +29,12 @@ TEXTS = {
         "advice": (
             "Tule paikalle muutama minuutti ennen varattua aikaa. "
             "Jos et pääse tulemaan, ilmoita siitä terveysasemalle."
+        ),
+        # the same where the place is a social-care office, not a health station
+        "office_phone": "Toimipisteen puhelin",
+        "office_advice": (
+            "Tule paikalle muutama minuutti ennen varattua aikaa. "
+            "Jos et pääse tulemaan, ilmoita siitä toimipisteeseen."
         ),
         "video_advice": "Avaa linkki muutama minuutti ennen aikaa.",
         "feedback": "Kerro käynnin jälkeen, oliko siitä apua (nimettömästi)",
@@ -43,6 +50,10 @@ TEXTS = {
         "phone": "Hälsostationens telefon",
         "video": "Länk till videomottagningen",
         "advice": "Kom några minuter före utsatt tid. Om du inte kan komma, meddela hälsostationen.",
+        "office_phone": "Verksamhetsställets telefon",
+        "office_advice": (
+            "Kom några minuter före utsatt tid. Om du inte kan komma, meddela verksamhetsstället."
+        ),
         "video_advice": "Öppna länken några minuter före utsatt tid.",
         "feedback": "Berätta efter besöket om det var till hjälp (anonymt)",
         # one time format in every text of ours: "kl. 9.00", as Finnish "klo 9.00"
@@ -58,6 +69,8 @@ TEXTS = {
         "phone": "Health station's phone",
         "video": "Link to the video appointment",
         "advice": "Please arrive a few minutes early. If you cannot come, let the health station know.",
+        "office_phone": "Office's phone",
+        "office_advice": "Please arrive a few minutes early. If you cannot come, let the office know.",
         "video_advice": "Open the link a few minutes before the appointment.",
         "feedback": "After the visit, tell us whether it helped (anonymously)",
         "format": "EEEE d MMMM yyyy, HH:mm",
@@ -100,6 +113,7 @@ class Venue:
     phone: str
     county_fi: str
     county_sv: str
+    kind: str  # StationKind: a health station, or a social-care office (whom to tell "I cannot come")
 
     def in_language(self, language: str) -> tuple[str, str, str]:
         """Name, street address and county as a client of ``language`` reads them
@@ -138,10 +152,11 @@ def client_instructions(
     lines += [f"{texts['time']}: {when}", f"{texts['worker']}: {worker_name}"]
     if video_link:
         lines += [f"{texts['video']}: {video_link}", texts["video_advice"]]
-    else:
-        lines += [f"{texts['place']}: {place}, {address}", texts["advice"]]
+    office = venue.kind == StationKind.SOCIAL_CARE_UNIT.value
+    if not video_link:
+        lines += [f"{texts['place']}: {place}, {address}", texts["office_advice" if office else "advice"]]
     if venue.phone:
-        lines.append(f"{texts['phone']}: {venue.phone}")
+        lines.append(f"{texts['office_phone' if office else 'phone']}: {venue.phone}")
     return Instructions(
         language,
         texts["title"],
