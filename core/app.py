@@ -21,6 +21,7 @@ from sotesilta.core.accounts.api import auth as auth_api
 from sotesilta.core.accounts.api import users as users_api
 from sotesilta.core.accounts.api.auth import TokenAuthenticationMiddleware
 from sotesilta.core.accounts.pages import sign_in as sign_in_pages
+from sotesilta.core.accounts.pages import sso as sso_pages
 from sotesilta.core.accounts.pages import users as users_pages
 from sotesilta.core.clients import api as clients_api
 from sotesilta.core.consultations import api as consultations_api
@@ -120,6 +121,7 @@ PAGE_MODULES = (
     rules_pages,
     users_pages,
     sign_in_pages,
+    sso_pages,
     bookings_pages,
     walk_in_pages,
     client_links_pages,
