@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from sotesilta.core.accounts.domain import claimed_groups, granted_by_groups, validate_username
@@ -173,7 +174,11 @@ def sign_in_with_claims(
     session.add_all(UserRole(user_id=user_id, role=r.value) for r in roles)
     session.add_all(UserMunicipality(user_id=user_id, municipality_code=c) for c in municipalities)
     session.add_all(UserStation(user_id=user_id, station_id=s) for s in stations)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # the same person's first sign-in in two tabs at once: one made the account
+        raise SignInRefused("concurrent-first-sign-in") from None
     issued = _issue(
         uow,
         user_id=user_id,
@@ -220,7 +225,10 @@ def _new_user(
         created_at=uow.now,
     )
     uow.session.add(user)
-    uow.session.flush()
+    try:
+        uow.session.flush()
+    except IntegrityError:
+        raise SignInRefused("concurrent-first-sign-in") from None
     log.info("oidc user created", extra={"provider": provider, "user_id": user.id})
     return user
 
