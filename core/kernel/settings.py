@@ -370,12 +370,17 @@ def read_config_file() -> dict[str, Any] | None:
 
 
 def config_tables() -> dict[str, dict[str, Any]]:
-    """The TOML settings file's tables: the plugins' settings sections, by name."""
+    """The TOML settings file's tables that are the plugins' settings sections, by name."""
     try:
         document = read_config_file() or {}
     except (OSError, ValueError) as exc:
         raise SettingsError(f"{CONFIG_VARIABLE}: {exc}") from None
-    return {key: value for key, value in document.items() if isinstance(value, dict)}
+    # a table named like one of core's settings (``[oidc_providers.<name>]``) is core's
+    return {
+        key: value
+        for key, value in document.items()
+        if isinstance(value, dict) and key not in Settings.model_fields
+    }
 
 
 def load_settings(**overrides: Any) -> Settings:
