@@ -33,7 +33,7 @@ from sotesilta.core.kernel.runtime import Runtime, build_runtime
 from sotesilta.core.kernel.settings import load_settings
 from sotesilta.core.kernel.web import health
 from sotesilta.core.kernel.web.allow import name_every_allowed_method, record_allowed_methods
-from sotesilta.core.kernel.web.default_headers import add_default_headers
+from sotesilta.core.kernel.web.default_headers import add_default_headers, let_forms_reach_the_providers
 from sotesilta.core.kernel.web.dependencies import DEPENDENCIES
 from sotesilta.core.kernel.web.input_checks import check_api_request
 from sotesilta.core.kernel.web.news import NEWS_COUNTER
@@ -208,7 +208,7 @@ def create_app(runtime: Runtime | None = None, **litestar_options: Any) -> Lites
         # the JSON API's checks of forgery and unusable input; the pages' routers put their
         # form check in its place
         before_request=check_api_request,
-        before_send=[add_default_headers, name_every_allowed_method],
+        before_send=[add_default_headers, name_every_allowed_method, let_forms_reach_the_providers],
         debug=False,
         **litestar_options,
     )

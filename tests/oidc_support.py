@@ -35,10 +35,11 @@ def signing_key(kid: str) -> dict[str, Any]:
 class OpenIdProvider:
     """One provider process; ``restart`` brings it back on the same port with other keys."""
 
-    def __init__(self, folder: Path, *, id_token_ttl: int = 3600) -> None:
+    def __init__(self, folder: Path, *, app_base: str = APP_BASE, id_token_ttl: int = 3600) -> None:
         if shutil.which("node") is None or not (BROWSER_TOOLS / "node_modules" / "oidc-provider").is_dir():
             pytest.skip("needs node and `npm ci --prefix tests/system/browser` (.ci/run does)")
         self.folder = folder
+        self.app_base = app_base
         self.port = free_port()
         self.issuer = f"http://127.0.0.1:{self.port}"
         self.accounts_file = folder / "accounts.json"
@@ -56,10 +57,10 @@ class OpenIdProvider:
         self.save_accounts()
 
     def start(self) -> None:
-        callback = f"{APP_BASE}/login/oidc/lu/callback"
+        callback = f"{self.app_base}/login/oidc/lu/callback"
         client = {
             "redirect_uris": [callback],
-            "post_logout_redirect_uris": [f"{APP_BASE}/login"],
+            "post_logout_redirect_uris": [f"{self.app_base}/login"],
             "grant_types": ["authorization_code"],
             "response_types": ["code"],
             "token_endpoint_auth_method": "client_secret_basic",

@@ -247,6 +247,12 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def provider_origins(self) -> tuple[str, ...]:
+        """The identity providers' origins (``https://host[:port]``), where the pages' forms
+        may lead: the sign-in button's and the sign-out's answers redirect there."""
+        return tuple(sorted({_origin(p.issuer) for p in self.oidc_providers.values()}))
+
+    @property
     def password_off_counties(self) -> frozenset[str]:
         """The counties whose staff sign in through their provider only."""
         return frozenset(p.county for p in self.oidc_providers.values() if not p.password_sign_in)
@@ -326,6 +332,11 @@ class Settings(BaseSettings):
             return parse_keyring(spec)
         except ValueError as exc:
             raise SettingsError(f"{path}: {exc}") from None
+
+
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
 
 
 def _read_or_create(path: Path, make: Callable[[], str]) -> str:

@@ -218,6 +218,9 @@ def settings(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
 def test_the_sign_in_page_offers_the_countys_provider(client) -> None:  # type: ignore[no-untyped-def]
     page = client.get("/login")
     assert 'action="/login/oidc/lu"' in page.text and "Länsi-Uusimaa" in page.text
+    # a browser holds a form's redirects to form-action: the button's answer leads there
+    policy = page.headers["content-security-policy"]
+    assert "form-action 'self' https://login.example.fi;" in policy
 
 
 def test_the_callback_takes_an_all_digit_code_and_state_as_text_and_refuses_an_unknown_state(client) -> None:  # type: ignore[no-untyped-def]
