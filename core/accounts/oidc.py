@@ -4,7 +4,8 @@ PKCE, the provider's keys and the id_token's validation.
 Signatures are verified by joserfc, never by hand. The provider's keys (JWKS) are kept and
 fetched again when a token names a key id they lack (the provider rotated its keys), at
 most once a ``JWKS_REFETCH_INTERVAL``: a stream of tokens with made-up key ids cannot make
-this server hammer the provider. The discovery document is kept for ``DISCOVERY_TTL``.
+this server hammer the provider; and after ``KEYS_TTL`` in any case. The discovery document
+is kept for ``DISCOVERY_TTL``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ log = logging.getLogger("sotesilta.security")
 
 DISCOVERY_TTL = timedelta(hours=1)
 JWKS_REFETCH_INTERVAL = timedelta(minutes=1)
+#: keys kept longer are fetched again at the next sign-in: a key the provider withdrew
+#: (compromised, say) stops being trusted within this time even if no token names a new one
+KEYS_TTL = timedelta(hours=1)
 HTTP_TIMEOUT = 10.0
 #: asymmetric signatures only: never "none", never an HMAC keyed by the client secret
 SIGNING_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
@@ -191,7 +195,8 @@ class RelyingParty:
 
     async def _key_set(self, *, refresh: bool) -> KeySet:
         now = self.clock.now()
-        if self._keys is not None and not refresh:
+        fresh = self._keys_fetched_at is not None and now - self._keys_fetched_at < KEYS_TTL
+        if self._keys is not None and not refresh and fresh:
             return self._keys
         if (
             self._keys is not None

@@ -252,6 +252,7 @@ def test_an_id_token_of_another_sign_in_or_expired_is_refused(
     # an hour's token (the provider's default), a minute's leeway
     clock.advance(seconds=3600 + 30)
     assert asyncio.run(party.verify(token, nonce=nonce))["sub"] == person
+    assert party.key_fetches == 2  # keys an hour old are fetched again, rotated or not
     clock.advance(seconds=31)
     assert _refusal(party, token, nonce) == "id-token-expired"
 
