@@ -134,7 +134,7 @@ class RelyingParty:
                 authorization_endpoint=str(document["authorization_endpoint"]),
                 token_endpoint=str(document["token_endpoint"]),
                 jwks_uri=str(document["jwks_uri"]),
-                end_session_endpoint=document.get("end_session_endpoint"),
+                end_session_endpoint=str(document.get("end_session_endpoint") or "") or None,
                 algorithms=tuple(a for a in SIGNING_ALGORITHMS if a in offered),
             )
         except KeyError as exc:
@@ -236,7 +236,7 @@ class RelyingParty:
             token = jwt.decode(id_token, keys, algorithms=list(discovery.algorithms))
         except InvalidKeyIdError:
             raise SignInRefused("id-token-unknown-key") from None
-        except JoseError:
+        except (JoseError, ValueError):
             raise SignInRefused("id-token-signature") from None
         claims = dict(token.claims)
         self._check_claims(claims, nonce=nonce)

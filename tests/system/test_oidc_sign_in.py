@@ -5,6 +5,8 @@ provider's tokens carry real times) and moves when a test says so."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import re
 import secrets
 from collections.abc import Iterator
@@ -240,6 +242,11 @@ def test_an_id_token_for_another_client_is_refused(runtime: Runtime, idp: OpenId
     token, nonce = _id_token(runtime, idp, person, client_id=OTHER_CLIENT_ID)
     assert asyncio.run(_party(runtime, client_id=OTHER_CLIENT_ID).verify(token, nonce=nonce))["sub"] == person
     assert _refusal(_party(runtime), token, nonce) == "id-token-audience"
+    # the audience rewritten to ours, the provider's signature kept: the signature fails
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    forged = base64.urlsafe_b64encode(json.dumps({**claims, "aud": "sotesilta"}).encode()).rstrip(b"=")
+    assert _refusal(_party(runtime), f"{header}.{forged.decode()}.{signature}", nonce) == "id-token-signature"
 
 
 def test_an_id_token_of_another_sign_in_or_expired_is_refused(
@@ -335,3 +342,17 @@ def test_signing_out_signs_out_of_the_provider_too(
     with runtime.uow() as uow:
         sessions = uow.session.scalars(select(AuthToken).where(AuthToken.name == "oidc:lu")).all()
         assert sessions and all(s.revoked_at is not None for s in sessions)
+
+
+def test_a_sign_in_cancelled_at_the_provider_says_so_and_uses_up_its_state(
+    client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    state = query_of(start(client))["state"]
+    cancelled = client.get(
+        f"/login/oidc/lu/callback?error=access_denied&state={state}", follow_redirects=False
+    )
+    assert cancelled.status_code == 400 and "sotesilta_session" not in cancelled.cookies
+    assert (
+        client.get(f"/login/oidc/lu/callback?code=x&state={state}", follow_redirects=False).status_code == 400
+    )
+    assert refusals(caplog) == ["provider-error:access_denied", "state-unknown-or-used"]
