@@ -54,9 +54,16 @@ class NoRoleGranted(SignInRefused):
 
 
 def start_sign_in(
-    uow: UnitOfWork, *, provider: str, state_digest: str, browser_digest: str, next_path: str
+    uow: UnitOfWork,
+    *,
+    provider: str,
+    state_digest: str,
+    browser_digest: str,
+    next_path: str,
+    link_user_id: int | None = None,
 ) -> None:
-    """Remember a sign-in sent to ``provider``; forget those left unfinished long ago."""
+    """Remember a sign-in sent to ``provider``; forget those left unfinished long ago.
+    ``link_user_id``: a signed-in user connecting her account (``sign_in_with_claims``)."""
     now = uow.now
     session = uow.session
     session.execute(delete(SignInRequest).where(col(SignInRequest.created_at) < now - SIGN_IN_TTL))
@@ -66,6 +73,7 @@ def start_sign_in(
             browser_digest=browser_digest,
             provider=provider,
             next_path=next_path[:500],
+            link_user_id=link_user_id,
             created_at=now,
         )
     )
@@ -106,9 +114,14 @@ def sign_in_with_claims(
     secret: bytes,
     absolute_lifetime: timedelta,
     remote_addr: str = "",
+    link_user_id: int | None = None,
 ) -> tuple[IssuedToken, int]:
     """Open a session for the user the verified ``claims`` name, creating or updating her
-    account from them; the session and the user's id."""
+    account from them; the session and the user's id.
+
+    ``link_user_id``: the user signed in with her password and asked to connect her account
+    to the provider, so the identity is hers (she proved both): it links to her account
+    instead of making one. An identity linked already stays with its account."""
     now = uow.now
     session = uow.session
     subject = str(claims["sub"])
@@ -138,11 +151,19 @@ def sign_in_with_claims(
             col(UserIdentity.issuer) == config.issuer, col(UserIdentity.subject) == subject
         )
     )
-    user = session.get(UserAccount, identity.user_id) if identity is not None else None
+    if link_user_id is not None:
+        if identity is not None and identity.user_id != link_user_id:
+            raise SignInRefused("identity-linked-elsewhere", "the account is connected to another user")
+        if identity is None and not _in_county(uow, link_user_id, config.county):
+            raise SignInRefused("link-of-another-county", "the account is another county's")
+    owner = identity.user_id if identity is not None else link_user_id
+    user = session.get(UserAccount, owner) if owner is not None else None
     if user is not None and not user.active:
         raise SignInRefused("account-disabled", "the account is disabled")
     if not granted.roles or not municipalities:
-        if user is not None:
+        if user is not None and identity is not None:
+            # her groups at the provider decide her roles: none now (a user connecting her
+            # password account keeps what she has until the connection is made)
             _take_away(uow, user_id=user.id or 0)
         log.warning(
             "oidc sign-in without a role",
@@ -156,6 +177,7 @@ def sign_in_with_claims(
     display_name = (_text(claims, config.name_claim) or _text(claims, config.username_claim) or subject)[:200]
     if user is None:
         user = _new_user(uow, provider=provider, config=config, claims=claims, display_name=display_name)
+    if identity is None:
         identity = UserIdentity(
             user_id=user.id or 0,
             provider=provider,
@@ -165,7 +187,8 @@ def sign_in_with_claims(
             last_sign_in_at=now,
         )
         session.add(identity)
-    assert identity is not None and user.id is not None
+        log.info("oidc identity linked", extra={"provider": provider, "user_id": user.id})
+    assert user.id is not None
     identity.last_sign_in_at = now
     user.display_name = display_name
     user_id = user.id
@@ -214,7 +237,7 @@ def _new_user(
     if taken is not None:
         raise SignInRefused(
             "username-taken",
-            "an account with your username exists already; an administrator must link or rename it",
+            "an account with your username exists already; sign in with its password and connect it",
         )
     user = UserAccount(
         username=username,
@@ -233,6 +256,18 @@ def _new_user(
     return user
 
 
+def _in_county(uow: UnitOfWork, user_id: int, county: str) -> bool:
+    return (
+        uow.session.scalar(
+            select(col(UserMunicipality.municipality_code))
+            .join(Municipality, col(Municipality.code) == col(UserMunicipality.municipality_code))
+            .where(col(UserMunicipality.user_id) == user_id, col(Municipality.county_code) == county)
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def _take_away(uow: UnitOfWork, *, user_id: int) -> None:
     """The user's groups give her nothing any more: her roles go, and her open sessions."""
     now = uow.now
@@ -247,3 +282,10 @@ def _take_away(uow: UnitOfWork, *, user_id: int) -> None:
         .values(revoked_at=now)
     )
     uow.commit()
+
+
+def linked_providers(uow: UnitOfWork, *, user_id: int) -> frozenset[str]:
+    """The providers the user's account is connected to."""
+    return frozenset(
+        uow.session.scalars(select(col(UserIdentity.provider)).where(col(UserIdentity.user_id) == user_id))
+    )

@@ -133,6 +133,11 @@ class SignInRequest(SQLModel, table=True):
     browser_digest: str = Field(max_length=64)
     provider: str = Field(max_length=32)
     next_path: str = Field(max_length=500)
+    #: a signed-in user connecting her account to the provider: the identity links to her
+    link_user_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=True),
+    )
     created_at: datetime = Field(sa_column=_utc(index=True))
 
 

@@ -356,3 +356,64 @@ def test_a_sign_in_cancelled_at_the_provider_says_so_and_uses_up_its_state(
         client.get(f"/login/oidc/lu/callback?code=x&state={state}", follow_redirects=False).status_code == 400
     )
     assert refusals(caplog) == ["provider-error:access_denied", "state-unknown-or-used"]
+
+
+def test_a_signed_in_password_user_connects_her_account_and_keeps_it(
+    client: Any, runtime: Runtime, idp: OpenIdProvider, make_user: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from support import login
+
+    nurse = make_user("nora.connect", ["health_staff", "admin"], ["049"])
+    person = account(idp, "sg-nurses", "sg-espoo", username="nora.connect")
+    # her provider's username is her account's: a first sign-in is refused, not linked
+    refused = sign_in(client, person)
+    assert refused.status_code == 400 and refusals(caplog) == ["username-taken"]
+    # signed in with her password, she connects the account herself
+    client.cookies.clear()
+    login(client, "nora.connect")
+    page = client.get("/me/sign-in")
+    assert 'action="/me/login/oidc/lu/link"' in page.text
+    response = client.post(
+        "/me/login/oidc/lu/link", data={"_csrf_token": csrf(client, "/me/sign-in")}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    back = client.get(
+        callback_path(log_in_at_provider(response.headers["location"], person)), follow_redirects=False
+    )
+    assert back.status_code == 303 and back.headers["location"] == "/me/sign-in"
+    # the same account, its roles from her groups now (the admin role is not among them)
+    assert user_of(runtime, "nora.connect") == (nurse.id, {"health_staff"})
+    assert 'action="/me/login/oidc/lu/link"' not in client.get("/me/sign-in").text
+    # and from another browser, the provider's sign-in finds it
+    with client.__class__(app=client.app) as other:
+        assert sign_in(other, person).status_code == 303
+        assert other.get("/api/v1/me").json()["id"] == nurse.id
+
+
+def test_an_identity_connected_to_one_account_is_not_connected_to_another(
+    client: Any, idp: OpenIdProvider, make_user: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from support import login
+
+    person = account(idp, "sg-nurses", "sg-espoo")
+    assert sign_in(client, person).status_code == 303  # her own account, made at first sign-in
+    make_user("someone.else", ["health_staff"], ["049"])
+    client.cookies.clear()
+    login(client, "someone.else")
+    response = client.post(
+        "/me/login/oidc/lu/link", data={"_csrf_token": csrf(client, "/me/sign-in")}, follow_redirects=False
+    )
+    refused = client.get(
+        callback_path(log_in_at_provider(response.headers["location"], person)), follow_redirects=False
+    )
+    assert refused.status_code == 400
+    assert refusals(caplog) == ["identity-linked-elsewhere"]
+    # a user of another county cannot even start
+    make_user("lahti.nurse", ["health_staff"], ["398"])
+    client.cookies.clear()
+    login(client, "lahti.nurse")
+    token = csrf(client, "/me/sign-in")
+    assert (
+        client.post("/me/login/oidc/lu/link", data={"_csrf_token": token}, follow_redirects=False).status_code
+        == 404
+    )

@@ -17,7 +17,7 @@ COOKIE_PATH = "/login/oidc"
 _PARTIES = "oidc_relying_parties"
 
 
-def _provider(runtime: Runtime, name: str) -> OidcProvider:
+def provider_config(runtime: Runtime, name: str) -> OidcProvider:
     config = runtime.settings.oidc_providers.get(name)
     if config is None:
         raise NotFoundException(f"no identity provider {name!r}")
@@ -26,7 +26,7 @@ def _provider(runtime: Runtime, name: str) -> OidcProvider:
 
 def relying_party(request: Request[Any, Any, Any], runtime: Runtime, name: str) -> RelyingParty:
     """The provider's client, kept by the app so its discovery and keys are fetched once."""
-    config = _provider(runtime, name)
+    config = provider_config(runtime, name)
     parties: dict[str, RelyingParty] = request.app.state.setdefault(_PARTIES, {})
     party = parties.get(name)
     # a test's app serves one runtime after another: a party is its runtime's, clock and all

@@ -18,19 +18,21 @@ from typing import Annotated, Any
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
-from litestar.response import Redirect
+from litestar.response import Redirect, Template
 
 from sotesilta.core.accounts import service as accounts
 from sotesilta.core.accounts import sso
 from sotesilta.core.accounts.oidc import FlowSecrets, SignInRefused
-from sotesilta.core.accounts.pages.providers import COOKIE_PATH, redirect_uri, relying_party
+from sotesilta.core.accounts.pages.providers import COOKIE_PATH, provider_config, redirect_uri, relying_party
 from sotesilta.core.accounts.pages.sign_in import home_of, login_form, session_cookie
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.web.common import PUBLIC
 from sotesilta.core.kernel.web.i18n import N_
 from sotesilta.core.kernel.web.input_checks import OPAQUE_QUERY
-from sotesilta.core.kernel.web.rendering import PAGE_HEADERS, language_cookie, safe_next, see_other
+from sotesilta.core.kernel.web.rendering import PAGE_HEADERS, language_cookie, page, safe_next, see_other
 
 log = logging.getLogger("sotesilta.security")
 
@@ -45,9 +47,46 @@ def _digest(value: str) -> str:
 async def start(
     request: Request[Any, Any, Any], provider: FromPath[str], runtime: NamedDependency[Runtime]
 ) -> Response[Any]:
-    party = relying_party(request, runtime, provider)
     form = await request.form()
-    target = safe_next(str(form.get("next_path") or ""), "/")
+    return await _send_to_provider(
+        request, runtime, provider, safe_next(str(form.get("next_path") or ""), "/")
+    )
+
+
+@get("/me/sign-in", name="web-my-sign-in")
+async def my_sign_in(request: Request[Principal, Any, Any], runtime: NamedDependency[Runtime]) -> Template:
+    """Her county's provider, and whether her account is connected to it."""
+    linked = await runtime.run_in_uow(sso.linked_providers, user_id=request.user.user_id)
+    providers = [
+        (name, config.label, name in linked)
+        for name, config in sorted(runtime.settings.oidc_providers.items())
+        if config.county in request.user.counties
+    ]
+    return page(request, "my_sign_in.html", providers=providers)
+
+
+@post(f"/me{COOKIE_PATH}/{{provider:str}}/link", name="web-oidc-link", status_code=303)
+async def link(
+    request: Request[Principal, Any, Any], provider: FromPath[str], runtime: NamedDependency[Runtime]
+) -> Response[Any]:
+    """Connect her account to her county's provider: she signs in there, and the identity it
+    vouches for becomes this account's (she has proved both)."""
+    if provider_config(runtime, provider).county not in request.user.counties:
+        raise NotFoundException(f"no identity provider {provider!r} of yours")
+    return await _send_to_provider(
+        request, runtime, provider, "/me/sign-in", link_user_id=request.user.user_id
+    )
+
+
+async def _send_to_provider(
+    request: Request[Any, Any, Any],
+    runtime: Runtime,
+    provider: str,
+    target: str,
+    *,
+    link_user_id: int | None = None,
+) -> Response[Any]:
+    party = relying_party(request, runtime, provider)
     browser, state = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     flow = FlowSecrets.derive(runtime.secret, browser, state)
     try:
@@ -63,6 +102,7 @@ async def start(
         state_digest=_digest(state),
         browser_digest=_digest(browser),
         next_path=target,
+        link_user_id=link_user_id,
     )
     cookie = Cookie(
         key=BROWSER_COOKIE,
@@ -82,9 +122,11 @@ _REFUSALS = {
         "Your groups give you no role in sotesilta. Ask your organisation's administrator for access."
     ),
     "username-taken": N_(
-        "An account with your username exists already. An administrator must link or rename it."
+        "An account with your username exists already. Sign in with your password and connect it "
+        "under your name at the top of the page, or ask an administrator."
     ),
     "account-disabled": N_("Wrong username or password, or the account is disabled."),
+    "identity-linked-elsewhere": N_("This account of your organisation is connected to another user."),
 }
 
 
@@ -130,6 +172,7 @@ async def callback(
             secret=runtime.secret,
             absolute_lifetime=runtime.settings.session_policy.absolute_lifetime,
             remote_addr=request.client.host if request.client else "",
+            link_user_id=pending.link_user_id,
         )
     except SignInRefused as exc:
         log.warning("oidc sign-in refused", extra={"provider": provider, "reason": exc.reason})
@@ -150,4 +193,4 @@ async def callback(
     return see_other(safe_next(target, "/"), cookies)
 
 
-ROUTES = [start, callback]
+ROUTES = [start, callback, my_sign_in, link]

@@ -6,7 +6,8 @@ Create Date: 2026-12-07
 
 ``user_identity`` links an account to the provider's issuer and subject (a first sign-in
 creates it); ``sign_in_request`` holds a sign-in sent to a provider until it comes back, so
-its ``state`` is used once on whichever instance the browser returns to.
+its ``state`` is used once on whichever instance the browser returns to (and, when a
+signed-in user connects her existing account, whose account it is: ``link_user_id``).
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ def upgrade() -> None:
         sa.Column("browser_digest", sa.String(64), nullable=False),
         sa.Column("provider", sa.String(32), nullable=False),
         sa.Column("next_path", sa.String(500), nullable=False),
+        sa.Column(
+            "link_user_id", sa.Integer(), sa.ForeignKey("user_account.id", ondelete="CASCADE"), nullable=True
+        ),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_sign_in_request_created_at", "sign_in_request", ["created_at"])
