@@ -21,6 +21,7 @@ from sotesilta.core.accounts.api import auth as auth_api
 from sotesilta.core.accounts.api import users as users_api
 from sotesilta.core.accounts.api.auth import TokenAuthenticationMiddleware
 from sotesilta.core.accounts.pages import sign_in as sign_in_pages
+from sotesilta.core.accounts.pages import sso as sso_pages
 from sotesilta.core.accounts.pages import users as users_pages
 from sotesilta.core.clients import api as clients_api
 from sotesilta.core.consultations import api as consultations_api
@@ -32,7 +33,7 @@ from sotesilta.core.kernel.runtime import Runtime, build_runtime
 from sotesilta.core.kernel.settings import load_settings
 from sotesilta.core.kernel.web import health
 from sotesilta.core.kernel.web.allow import name_every_allowed_method, record_allowed_methods
-from sotesilta.core.kernel.web.default_headers import add_default_headers
+from sotesilta.core.kernel.web.default_headers import add_default_headers, let_forms_reach_the_providers
 from sotesilta.core.kernel.web.dependencies import DEPENDENCIES
 from sotesilta.core.kernel.web.input_checks import check_api_request
 from sotesilta.core.kernel.web.news import NEWS_COUNTER
@@ -120,6 +121,7 @@ PAGE_MODULES = (
     rules_pages,
     users_pages,
     sign_in_pages,
+    sso_pages,
     bookings_pages,
     walk_in_pages,
     client_links_pages,
@@ -206,7 +208,7 @@ def create_app(runtime: Runtime | None = None, **litestar_options: Any) -> Lites
         # the JSON API's checks of forgery and unusable input; the pages' routers put their
         # form check in its place
         before_request=check_api_request,
-        before_send=[add_default_headers, name_every_allowed_method],
+        before_send=[add_default_headers, name_every_allowed_method, let_forms_reach_the_providers],
         debug=False,
         **litestar_options,
     )

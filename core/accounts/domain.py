@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -69,3 +70,39 @@ def token_is_live(
         if now >= last_used_at + policy.idle_timeout:
             return False
     return True
+
+
+@dataclass(frozen=True)
+class GrantedByGroups:
+    """What a user's groups give her under a provider's mapping."""
+
+    roles: frozenset[str]
+    municipalities: frozenset[str]
+    stations: frozenset[str]
+
+
+def granted_by_groups(
+    groups: Iterable[str],
+    *,
+    roles: Mapping[str, Iterable[str]],
+    municipalities: Mapping[str, Iterable[str]],
+    stations: Mapping[str, Iterable[str]],
+) -> GrantedByGroups:
+    """The union of what each of ``groups`` is mapped to; a group not in a mapping gives nothing
+    (so a group the county removes takes away exactly what it gave)."""
+    held = set(groups)
+
+    def union(mapping: Mapping[str, Iterable[str]]) -> frozenset[str]:
+        return frozenset(value for group, values in mapping.items() if group in held for value in values)
+
+    return GrantedByGroups(union(roles), union(municipalities), union(stations))
+
+
+def claimed_groups(value: object) -> tuple[str, ...]:
+    """A groups claim as a provider sends it: a list of strings, or one string (AD FS sends a
+    single group so); anything else gives no groups."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return tuple(item for item in value if isinstance(item, str))
+    return ()

@@ -271,8 +271,10 @@ def login(
     secret: bytes,
     policy: SessionPolicy,
     remote_addr: str = "",
+    password_off_counties: frozenset[str] = frozenset(),
 ) -> IssuedToken:
-    """Check a password and open a session; throttle repeated failures.
+    """Check a password and open a session; throttle repeated failures. A user of a county
+    in ``password_off_counties`` signs in through the county's identity provider only.
 
     Three limits, each counted inside the window (a username's since its last success)
     and each refusing even the right password until its lockout passes:
@@ -347,6 +349,10 @@ def login(
         # one message for every cause: do not reveal which usernames exist
         raise AuthenticationFailed("wrong username or password, or the account is disabled")
     assert user.id is not None
+    if password_off_counties and _counties_of(uow, user.id) & password_off_counties:
+        # told only to whoever knows the password: the account's existence is not revealed
+        log.info("password sign-in off for the user's county", extra={"user_id": user.id})
+        raise PasswordSignInOff("sign in through your organisation's identity provider")
     issued = _issue(
         uow,
         user_id=user.id,
@@ -358,6 +364,22 @@ def login(
     uow.commit()
     log.info("login", extra={"user_id": user.id, "remote_addr": remote_addr})
     return issued
+
+
+class PasswordSignInOff(AuthenticationFailed):
+    """The user's county has turned password sign-in off."""
+
+    code = "password-sign-in-off"
+
+
+def _counties_of(uow: UnitOfWork, user_id: int) -> frozenset[str]:
+    return frozenset(
+        uow.session.scalars(
+            select(col(Municipality.county_code))
+            .join(UserMunicipality, col(UserMunicipality.municipality_code) == col(Municipality.code))
+            .where(col(UserMunicipality.user_id) == user_id)
+        )
+    )
 
 
 def _issue(
@@ -512,9 +534,12 @@ def authenticate(
     return _principal(row, kind, profile)
 
 
-def logout(uow: UnitOfWork, *, principal: Principal, secret: bytes) -> None:
+def logout(uow: UnitOfWork, *, principal: Principal, secret: bytes) -> str:
+    """Revoke the presented session or token; its name (``oidc:<provider>`` for a session
+    an identity provider opened)."""
     now = uow.now
     row = uow.session.get(AuthToken, principal.token_id)
+    name = row.name if row is not None else ""
     if row is not None and row.revoked_at is None:
         row.revoked_at = now
     _record(
@@ -526,6 +551,7 @@ def logout(uow: UnitOfWork, *, principal: Principal, secret: bytes) -> None:
     )
     uow.commit()
     log.info("logout", extra={"user_id": principal.user_id})
+    return name
 
 
 class TokenSummary(msgspec.Struct, frozen=True, kw_only=True):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from sotesilta.core.kernel.types import UTCDateTime
@@ -103,10 +103,50 @@ class SecurityEvent(SQLModel, table=True):
     remote_addr: str = Field(default="", max_length=64)
 
 
+class UserIdentity(SQLModel, table=True):
+    """A user as her county's OpenID provider knows her: the issuer and its subject (``sub``),
+    stable for the person, never her e-mail (which can change hands)."""
+
+    __tablename__ = "user_identity"
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_user_identity_subject"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    provider: str = Field(max_length=32)
+    issuer: str = Field(max_length=255)
+    subject: str = Field(max_length=255)
+    created_at: datetime = Field(sa_column=_utc())
+    last_sign_in_at: datetime = Field(sa_column=_utc())
+
+
+class SignInRequest(SQLModel, table=True):
+    """A sign-in sent to a provider and not yet back: its ``state``, bound to the browser that
+    started it (a digest of a cookie's value), used once (the row is deleted as it is used)."""
+
+    __tablename__ = "sign_in_request"
+
+    state_digest: str = Field(max_length=64, primary_key=True)
+    browser_digest: str = Field(max_length=64)
+    provider: str = Field(max_length=32)
+    next_path: str = Field(max_length=500)
+    #: a signed-in user connecting her account to the provider: the identity links to her
+    link_user_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=True),
+    )
+    created_at: datetime = Field(sa_column=_utc(index=True))
+
+
 __all__ = [
     "AuthToken",
     "SecurityEvent",
+    "SignInRequest",
     "UserAccount",
+    "UserIdentity",
     "UserMunicipality",
     "UserRole",
     "UserStation",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import stat
 import tomllib
@@ -18,7 +19,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -42,6 +51,52 @@ CONFIG_VARIABLE = "SOTESILTA_CONFIG"
 
 class SettingsError(Exception):
     """Configuration is wrong; the message lists every problem, one per line."""
+
+
+class OidcProvider(BaseModel):
+    """One county's OpenID Connect provider (``[oidc_providers.<name>]``; docs/operators.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: the wellbeing services county whose staff sign in here (e.g. "03")
+    county: str = Field(pattern=r"^[0-9]{2}$")
+    #: the button's text on the sign-in page, e.g. "Länsi-Uusimaa (Entra ID)"
+    label: str = Field(min_length=1, max_length=100)
+    #: the issuer exactly as the provider names itself; discovery is read from
+    #: ``<issuer>/.well-known/openid-configuration``
+    issuer: str
+    client_id: str = Field(min_length=1)
+    #: none: a public client (PKCE alone); otherwise sent as HTTP Basic (client_secret_basic)
+    client_secret: SecretStr | None = None
+    scopes: tuple[str, ...] = ("openid", "profile", "email")
+    #: the claims that name the user and list her groups (Entra ID: "groups" or "roles";
+    #: AD FS: "group" or "role")
+    username_claim: str = "preferred_username"
+    name_claim: str = "name"
+    groups_claim: str = "groups"
+    #: group (a claim value) -> roles, municipality codes and station keys it gives
+    roles: dict[str, tuple[str, ...]] = {}
+    municipalities: dict[str, tuple[str, ...]] = {}
+    stations: dict[str, tuple[str, ...]] = {}
+    #: false: the county's staff may no longer sign in with a password (API tokens stay usable)
+    password_sign_in: bool = True
+    #: clock skew allowed for the id_token's times, seconds
+    leeway_seconds: int = Field(default=60, ge=0, le=300)
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ValueError("the issuer must be an https:// URL (http only on 127.0.0.1 or localhost)")
+        return value
+
+    @model_validator(mode="after")
+    def _openid_scope(self) -> OidcProvider:
+        if "openid" not in self.scopes:
+            raise ValueError("scopes must include 'openid'")
+        if not self.roles:
+            raise ValueError("roles must map at least one group to roles: nobody could sign in")
+        return self
 
 
 class Settings(BaseSettings):
@@ -78,6 +133,9 @@ class Settings(BaseSettings):
     feed_past_days: int = Field(default=30, ge=0, le=366)
     feed_future_days: int = Field(default=180, ge=1, le=730)
     feed_tombstone_days: int = Field(default=30, ge=1, le=366)
+    #: staff sign-in through each county's OpenID Connect provider, by a short name of
+    #: letters, digits and '-' that appears in the sign-in address (/login/oidc/<name>)
+    oidc_providers: dict[str, OidcProvider] = {}
 
     @classmethod
     def settings_customise_sources(
@@ -174,6 +232,31 @@ class Settings(BaseSettings):
                 raise ValueError(f"SOTESILTA_DATA_KEYS: {exc}") from None
         return self
 
+    @field_validator("oidc_providers")
+    @classmethod
+    def _one_provider_per_county(cls, value: dict[str, OidcProvider]) -> dict[str, OidcProvider]:
+        counties: dict[str, str] = {}
+        for name, provider in value.items():
+            if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,31}", name):
+                raise ValueError(f"{name!r}: a provider's name is 1-32 of a-z, 0-9 and '-'")
+            if provider.county in counties:
+                raise ValueError(
+                    f"{name!r} and {counties[provider.county]!r} are both for county {provider.county}"
+                )
+            counties[provider.county] = name
+        return value
+
+    @property
+    def provider_origins(self) -> tuple[str, ...]:
+        """The identity providers' origins (``https://host[:port]``), where the pages' forms
+        may lead: the sign-in button's and the sign-out's answers redirect there."""
+        return tuple(sorted({_origin(p.issuer) for p in self.oidc_providers.values()}))
+
+    @property
+    def password_off_counties(self) -> frozenset[str]:
+        """The counties whose staff sign in through their provider only."""
+        return frozenset(p.county for p in self.oidc_providers.values() if not p.password_sign_in)
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or sqlite_url(self.data_dir)
@@ -251,6 +334,11 @@ class Settings(BaseSettings):
             raise SettingsError(f"{path}: {exc}") from None
 
 
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
 def _read_or_create(path: Path, make: Callable[[], str]) -> str:
     """Read a private file, creating it (mode 0600) on first use.
 
@@ -293,12 +381,17 @@ def read_config_file() -> dict[str, Any] | None:
 
 
 def config_tables() -> dict[str, dict[str, Any]]:
-    """The TOML settings file's tables: the plugins' settings sections, by name."""
+    """The TOML settings file's tables that are the plugins' settings sections, by name."""
     try:
         document = read_config_file() or {}
     except (OSError, ValueError) as exc:
         raise SettingsError(f"{CONFIG_VARIABLE}: {exc}") from None
-    return {key: value for key, value in document.items() if isinstance(value, dict)}
+    # a table named like one of core's settings (``[oidc_providers.<name>]``) is core's
+    return {
+        key: value
+        for key, value in document.items()
+        if isinstance(value, dict) and key not in Settings.model_fields
+    }
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -108,6 +108,19 @@ def test_core_settings_leave_the_sections_tables_to_the_plugins(config):
     assert load_settings().default_language == "sv"
 
 
+def test_a_table_of_cores_own_settings_is_cores_not_a_plugins_section(config):
+    from sotesilta.core.kernel.settings import load_settings
+
+    config(
+        '[oidc_providers.lu]\ncounty = "03"\nlabel = "LU"\nissuer = "https://idp.example.fi"\n'
+        'client_id = "sotesilta"\n\n[oidc_providers.lu.roles]\n"nurses" = ["health_staff"]\n'
+        "\n[export]\nbatch_size = 5\n"
+    )
+    assert load_settings().oidc_providers["lu"].roles == {"nurses": ("health_staff",)}
+    plugins = load_plugins(extra=[("export", _plugin())], entry_points=False)
+    assert plugins.settings(ExportSettings).batch_size == 5
+
+
 @pytest.mark.parametrize(
     ("plugins", "message"),
     [

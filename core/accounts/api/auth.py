@@ -83,6 +83,7 @@ def login(
         secret=runtime.secret,
         policy=runtime.settings.session_policy,
         remote_addr=_client_addr(request),
+        password_off_counties=runtime.settings.password_off_counties,
     )
     cookie = Cookie(
         key=SESSION_COOKIE,

@@ -12,11 +12,12 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from sotesilta.core.accounts import service as accounts
 from sotesilta.core.accounts import service as preferences
-from sotesilta.core.accounts.service import IssuedToken
+from sotesilta.core.accounts.pages.providers import end_session_url
+from sotesilta.core.accounts.service import IssuedToken, PasswordSignInOff
 from sotesilta.core.kernel.errors import AuthenticationFailed, InputInvalid, LoginThrottled
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.runtime import Runtime
@@ -24,6 +25,7 @@ from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.common import PUBLIC
 from sotesilta.core.kernel.web.i18n import LANGUAGES, N_, Dates
 from sotesilta.core.kernel.web.rendering import (
+    PAGE_HEADERS,
     language_cookie,
     language_of,
     page,
@@ -47,7 +49,7 @@ def session_cookie(runtime: Runtime, issued: IssuedToken) -> Cookie:
     )
 
 
-def _home_of(principal: Principal) -> str:
+def home_of(principal: Principal) -> str:
     if principal.has_any_role(Role.INSTRUCTOR):
         return "/work"
     if principal.has_any_role(Role.HEALTH_STAFF):
@@ -59,14 +61,42 @@ def _home_of(principal: Principal) -> str:
 
 @get("/", name="web-home")
 async def home(request: Request[Principal, Any, Any]) -> Response[Any]:
-    return see_other(_home_of(request.user))
+    return see_other(home_of(request.user))
+
+
+def _providers(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
+    """The identity providers' buttons: (name, label), by label."""
+    configured = request.app.state.runtime.settings.oidc_providers
+    return sorted(((name, p.label) for name, p in configured.items()), key=lambda item: item[1])
+
+
+def login_form(
+    request: Request[Any, Any, Any],
+    status: int = 200,
+    error: str | None = None,
+    *,
+    next_path: str = "/",
+    username: str = "",
+    **params: Any,
+) -> Template:
+    """The sign-in page: the providers' buttons and the password form, with an error if any."""
+    return page(
+        request,
+        "login.html",
+        status_code=status,
+        next_path=next_path,
+        username=username,
+        error=error,
+        error_params=params,
+        providers=_providers(request),
+    )
 
 
 @get("/login", opt=PUBLIC, name="web-login")
 async def login_page(
     request: Request[Any, Any, Any], next_path: Annotated[str | None, QueryParameter(name="next")] = None
 ) -> Template:
-    return page(request, "login.html", next_path=safe_next(next_path, "/"), username="", error=None)
+    return login_form(request, next_path=safe_next(next_path, "/"))
 
 
 def _sign_in(
@@ -80,6 +110,7 @@ def _sign_in(
         secret=runtime.secret,
         policy=policy,
         remote_addr=remote_addr,
+        password_off_counties=runtime.settings.password_off_counties,
     )
     principal = accounts.authenticate(uow, token=issued.token, policy=policy, profiles=runtime.profiles)
     return issued, principal
@@ -95,15 +126,7 @@ async def login(
     target = safe_next(str(form.get("next_path") or ""), "/")
 
     def again(status: int, error: str, **params: Any) -> Template:
-        return page(
-            request,
-            "login.html",
-            status_code=status,
-            next_path=target,
-            username=username,
-            error=error,
-            error_params=params,
-        )
+        return login_form(request, status, error, next_path=target, username=username, **params)
 
     if not username or not password:
         return again(422, N_("Enter your username and password."))
@@ -123,12 +146,16 @@ async def login(
         )
         response.headers["Retry-After"] = str(exc.retry_after_seconds)
         return response
+    except PasswordSignInOff:
+        return again(
+            403, N_("Password sign-in is turned off for your organisation: sign in with its account.")
+        )
     except AuthenticationFailed:
         return again(422, N_("Wrong username or password, or the account is disabled."))
     secure = runtime.settings.secure_cookies
     # the user's own language from now on, whatever the login page was shown in
     cookies = [session_cookie(runtime, issued), language_cookie(principal.language, secure=secure)]
-    return see_other(target if target != "/" else _home_of(principal), cookies)
+    return see_other(target if target != "/" else home_of(principal), cookies)
 
 
 @post("/logout", name="web-logout", status_code=303)
@@ -137,8 +164,13 @@ async def logout(
     uow: NamedDependency[UnitOfWork],
     runtime: NamedDependency[Runtime],
 ) -> Response[Any]:
-    await runtime.run_db(accounts.logout, uow, principal=request.user, secret=runtime.secret)
-    return see_other("/login", [Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")])
+    session_name = await runtime.run_db(accounts.logout, uow, principal=request.user, secret=runtime.secret)
+    forget = [Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")]
+    # signed in through an identity provider: out of it too, where it offers that
+    provider_logout = await end_session_url(request, runtime, session_name)
+    if provider_logout is not None:
+        return Redirect(path=provider_logout, status_code=303, cookies=forget, headers=PAGE_HEADERS)
+    return see_other("/login", forget)
 
 
 async def _chosen_language(request: Request[Any, Any, Any]) -> tuple[str, str]:

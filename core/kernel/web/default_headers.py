@@ -12,6 +12,7 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 DEFAULT_HEADERS = (("cache-control", "no-store"), ("x-content-type-options", "nosniff"))
+FORMS_TO_SELF = "form-action 'self'"
 
 
 async def add_default_headers(message: Message, scope: Scope) -> None:
@@ -22,3 +23,20 @@ async def add_default_headers(message: Message, scope: Scope) -> None:
         for name, value in DEFAULT_HEADERS:
             if name not in headers:
                 headers[name] = value
+
+
+async def let_forms_reach_the_providers(message: Message, scope: Scope) -> None:
+    """``before_send`` of the app: a page's policy lets its forms lead to the configured
+    identity providers too. Browsers hold a form's redirects to ``form-action``: the sign-in
+    button (a form) is answered with a redirect to the provider, and so is signing out."""
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    policy = headers.get("content-security-policy")
+    if not policy or FORMS_TO_SELF not in policy:
+        return
+    origins = scope["app"].state.runtime.settings.provider_origins
+    if origins:
+        headers["content-security-policy"] = policy.replace(
+            FORMS_TO_SELF, " ".join((FORMS_TO_SELF, *origins))
+        )

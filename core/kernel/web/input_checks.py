@@ -25,6 +25,9 @@ MAX_INT = 2**31 - 1
 #: deeper than any body of ours (a booking is 3 levels); far below the decoder's recursion
 MAX_JSON_DEPTH = 32
 NUL = "\x00"
+#: a route's ``opt`` key: its query carries opaque values of another party's making (an
+#: OpenID provider's ``code`` and ``state``), which may be all digits without being numbers
+OPAQUE_QUERY = "opaque_query"
 
 
 def check_address(request: Request[Any, Any, Any]) -> None:
@@ -34,10 +37,11 @@ def check_address(request: Request[Any, Any, Any]) -> None:
             raise RecordNotFound(f"no record {value}: {name} is out of range")
         if isinstance(value, str) and NUL in value:
             raise RecordNotFound(f"no record: {name} contains a NUL character")
+    opaque = bool(request.route_handler.opt.get(OPAQUE_QUERY))
     for name, value in request.query_params.multi_items():
         if NUL in value or NUL in name:
             raise InputInvalid(f"{name} contains a NUL character", field=name)
-        if _integer(value) and abs(int(value)) > MAX_INT:
+        if not opaque and _integer(value) and abs(int(value)) > MAX_INT:
             raise InputInvalid(f"{name} is out of range (at most {MAX_INT})", field=name)
 
 
