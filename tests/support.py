@@ -42,3 +42,23 @@ def free_slots(client: Any, headers: dict[str, str], station_id: int, municipali
     )
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def load_demo(runtime: Any) -> Any:
+    """The demo loaded through its use cases into ``runtime``'s database, every password
+    ``PASSWORD``, with times booked; its loader."""
+    from sotesilta.core.demo.builder import DemoLoader, fixed_password
+
+    loader = DemoLoader(
+        uow_factory=runtime.uow,
+        now=runtime.clock.now(),
+        password_for=fixed_password(PASSWORD),
+        reset_passwords=True,
+        registry=runtime.plugins.municipalities,
+        plugins=runtime.plugins,
+        sealer=runtime.sealer,
+        index_key=runtime.index_key,
+    )
+    runtime.plugins.load_demo(loader)
+    assert loader.sample_bookings() > 0
+    return loader

@@ -23,9 +23,8 @@ from urllib.parse import urlencode, urljoin, urlparse
 
 import pytest
 from page_support import sign_in
-from support import PASSWORD
+from support import load_demo
 
-from sotesilta.core.demo.builder import DemoLoader, fixed_password
 from sotesilta.core.kernel.web.i18n import LANGUAGE_COOKIE
 
 pytestmark = pytest.mark.slow
@@ -119,19 +118,7 @@ def shape(path: str) -> str:
 
 @pytest.fixture
 def demo(runtime):  # type: ignore[no-untyped-def]
-    loader = DemoLoader(
-        uow_factory=runtime.uow,
-        now=runtime.clock.now(),
-        password_for=fixed_password(PASSWORD),
-        reset_passwords=True,
-        registry=runtime.plugins.municipalities,
-        plugins=runtime.plugins,
-        sealer=runtime.sealer,
-        index_key=runtime.index_key,
-    )
-    runtime.plugins.load_demo(loader)
-    assert loader.sample_bookings() > 0
-    return loader
+    return load_demo(runtime)
 
 
 def test_the_checks_catch_what_they_are_for():

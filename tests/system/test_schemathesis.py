@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import support
 from server_support import SOTESILTA, free_port, wait_ready
 from sqlalchemy import Engine, create_engine, make_url, text
 from support import PASSWORD, TEST_SECRET
 
 from sotesilta.core.accounts import service as accounts
-from sotesilta.core.demo.builder import DemoLoader, fixed_password
 from sotesilta.core.kernel import migrate
 from sotesilta.core.kernel.db import make_engine
 from sotesilta.core.kernel.plugins.manager import Plugins
@@ -161,18 +161,7 @@ def load_demo(url: str, data_dir: Path, plugins: Plugins) -> None:
     try:
         with runtime.uow() as uow:
             organisations.sync_registry(uow)
-        loader = DemoLoader(
-            uow_factory=runtime.uow,
-            now=runtime.clock.now(),
-            password_for=fixed_password(PASSWORD),
-            reset_passwords=True,
-            registry=runtime.plugins.municipalities,
-            plugins=runtime.plugins,
-            sealer=runtime.sealer,
-            index_key=runtime.index_key,
-        )
-        runtime.plugins.load_demo(loader)
-        assert loader.sample_bookings() > 0
+        support.load_demo(runtime)
     finally:
         runtime.engine.dispose()
 

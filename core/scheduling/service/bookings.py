@@ -335,16 +335,7 @@ def _new_view(
             starts_at=row.starts_at,
             ends_at=row.ends_at,
             worker_name=row.worker_name,
-            venue=Venue(
-                row.name_fi,
-                row.name_sv,
-                row.address,
-                row.address_sv,
-                row.phone,
-                row.county_fi,
-                row.county_sv,
-                row.kind,
-            ),
+            venue=Venue.of_row(row),
             video_link=row.video_link,
         ),
     )

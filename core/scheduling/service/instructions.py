@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 import msgspec
 from babel import Locale
@@ -114,6 +115,13 @@ class Venue:
     county_fi: str
     county_sv: str
     kind: str  # StationKind: a health station, or a social-care office (whom to tell "I cannot come")
+
+    @classmethod
+    def of_row(cls, row: Any) -> Venue:
+        """From a query's row that selected the station's columns and the county's names
+        (``county_fi``, ``county_sv``)."""
+        names = (row.name_fi, row.name_sv, row.address, row.address_sv)
+        return cls(*names, row.phone, row.county_fi, row.county_sv, row.kind)
 
     def in_language(self, language: str) -> tuple[str, str, str]:
         """Name, street address and county as a client of ``language`` reads them
