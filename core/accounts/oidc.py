@@ -63,6 +63,13 @@ def _challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
 
+def _with_query(endpoint: str, parameters: dict[str, str]) -> str:
+    """A provider's endpoint with ``parameters`` added: the endpoint may carry a query of its
+    own (Azure AD B2C's name their policy as ``?p=…``)."""
+    separator = "&" if "?" in endpoint else "?"
+    return f"{endpoint}{separator}{urlencode(parameters)}"
+
+
 @dataclass(frozen=True)
 class FlowSecrets:
     """The nonce and the PKCE verifier of one sign-in, derived from the server secret, the
@@ -144,7 +151,8 @@ class RelyingParty:
 
     async def authorization_url(self, *, state: str, flow: FlowSecrets, redirect_uri: str) -> str:
         discovery = await self.discovery()
-        query = urlencode(
+        return _with_query(
+            discovery.authorization_endpoint,
             {
                 "response_type": "code",
                 "client_id": self.config.client_id,
@@ -154,10 +162,8 @@ class RelyingParty:
                 "nonce": flow.nonce,
                 "code_challenge": flow.challenge,
                 "code_challenge_method": "S256",
-            }
+            },
         )
-        separator = "&" if "?" in discovery.authorization_endpoint else "?"
-        return f"{discovery.authorization_endpoint}{separator}{query}"
 
     async def exchange(self, *, code: str, flow: FlowSecrets, redirect_uri: str) -> str:
         """The authorization code for an id_token (the token endpoint's answer, unverified)."""
@@ -280,8 +286,7 @@ class RelyingParty:
             return None  # signing out here must not wait on the provider
         if not discovery.end_session_endpoint:
             return None
-        query = urlencode(
-            {"client_id": self.config.client_id, "post_logout_redirect_uri": post_logout_redirect_uri}
+        return _with_query(
+            discovery.end_session_endpoint,
+            {"client_id": self.config.client_id, "post_logout_redirect_uri": post_logout_redirect_uri},
         )
-        separator = "&" if "?" in discovery.end_session_endpoint else "?"
-        return f"{discovery.end_session_endpoint}{separator}{query}"

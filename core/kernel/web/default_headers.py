@@ -31,12 +31,12 @@ async def let_forms_reach_the_providers(message: Message, scope: Scope) -> None:
     button (a form) is answered with a redirect to the provider, and so is signing out."""
     if message["type"] != "http.response.start":
         return
+    origins = scope["app"].state.runtime.settings.provider_origins
+    if not origins:  # no provider configured: nothing to read or write on any answer
+        return
     headers = MutableScopeHeaders.from_message(message)
     policy = headers.get("content-security-policy")
-    if not policy or FORMS_TO_SELF not in policy:
-        return
-    origins = scope["app"].state.runtime.settings.provider_origins
-    if origins:
+    if policy and FORMS_TO_SELF in policy:
         headers["content-security-policy"] = policy.replace(
             FORMS_TO_SELF, " ".join((FORMS_TO_SELF, *origins))
         )
