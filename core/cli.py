@@ -228,11 +228,13 @@ def db_backup(target: Path) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask: the database's present content is replaced.")
 def db_restore(source: Path, yes: bool) -> None:
     database = _sqlite_file(_settings())
+
+    def confirm() -> None:
+        click.confirm(f"Replace everything in {database} with {source}?", abort=True)
+
     try:
-        backup.check_backup(source)
-        if not yes:
-            click.confirm(f"Replace everything in {database} with {source}?", abort=True)
-        restored = backup.restore(source, database)
+        # the backup is checked (a whole sotesilta database) before anyone is asked
+        restored = backup.restore(source, database, confirm=None if yes else confirm)
     except DomainError as exc:
         _fail(f"{exc.title}: {exc.detail}")
     click.echo(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,12 +64,15 @@ def check_backup(source: Path) -> tuple[str, ...]:
     return revisions
 
 
-def restore(source: Path, database: Path) -> Restored:
+def restore(source: Path, database: Path, *, confirm: Callable[[], None] | None = None) -> Restored:
     """Replace ``database``'s content with the backup ``source`` (checked first), in place.
+    ``confirm`` is asked between the check and the first write (it raises to stop).
 
     Stop the servers first: one still running would go on from what it had cached.
     """
     revisions = check_backup(source)
+    if confirm is not None:
+        confirm()
     with closing(sqlite3.connect(source)) as backup_db, closing(sqlite3.connect(database)) as live:
         backup_db.backup(live)
         # fold the restored pages into the file and empty the WAL: nothing of the old one remains

@@ -113,6 +113,16 @@ def test_restore_refuses_what_is_not_a_whole_sotesilta_database_and_changes_noth
         refused = run("db", "restore", str(source), "--yes")
         assert refused.exit_code == 1 and why in refused.output, (source, refused.output)
     assert counts(cli_env) == before
+    # without --yes a refused file is refused before anyone is asked...
+    unasked = CliRunner().invoke(main, ["db", "restore", str(text_file)], input="")
+    assert unasked.exit_code == 1 and "Replace everything" not in unasked.output
+    # ...and a good one is written only after a yes
+    good = tmp_path / "good.sqlite3"
+    assert run("db", "backup", str(good)).exit_code == 0
+    add_user("after.backup")
+    declined = CliRunner().invoke(main, ["db", "restore", str(good)], input="n\n")
+    assert declined.exit_code == 1 and "Replace everything" in declined.output
+    assert counts(cli_env) == (before[0] + 1, before[1])  # nothing restored
     with sqlite3.connect(database) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
