@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -35,3 +38,27 @@ def wait_ready(base: str, process: subprocess.Popen[bytes], log: Path | None = N
         except httpx.TransportError:
             pass
         time.sleep(0.2)
+
+
+@contextmanager
+def serving(env: Mapping[str, str], log: Path, *options: str, port: int | None = None) -> Iterator[str]:
+    """`sotesilta serve` on 127.0.0.1 with ``env``, its output in ``log``: its base URL once it
+    answers /ready; stopped with SIGTERM (killed if it has not exited in 20 s) afterwards."""
+    port = free_port() if port is None else port
+    base = f"http://127.0.0.1:{port}"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [SOTESILTA, "serve", "--host", "127.0.0.1", "--port", str(port), *options],
+            env=dict(env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_ready(base, process, log)
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import pytest
 import support
-from server_support import SOTESILTA, free_port, wait_ready
+from server_support import serving
 from sqlalchemy import Engine, create_engine, make_url, text
 from support import PASSWORD, TEST_SECRET
 
@@ -249,7 +248,6 @@ def server(request: pytest.FixtureRequest, demo: Demo, plugins: Plugins, tmp_pat
                     policy=runtime.settings.session_policy,
                 ).token
 
-        port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("SOTESILTA_")}
         env |= {
             "SOTESILTA_DATA_DIR": str(demo.data_dir),
@@ -257,20 +255,10 @@ def server(request: pytest.FixtureRequest, demo: Demo, plugins: Plugins, tmp_pat
             "SOTESILTA_SECRET_KEY": TEST_SECRET,
         }
         log = tmp_path / "server.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [SOTESILTA, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        base = f"http://127.0.0.1:{port}"
         try:
-            wait_ready(base, process, log)
-            yield Server(role, base, log, fresh_token(), fresh_token)
+            with serving(env, log) as base:
+                yield Server(role, base, log, fresh_token(), fresh_token)
         finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=60)
             runtime.engine.dispose()
 
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,7 +24,7 @@ from typing import Any
 import pytest
 from browser_support import ARTIFACTS, AXE, CHROMIUM, CHROMIUM_ARGS, unavailable
 from conftest import add_worker
-from server_support import SOTESILTA, free_port, wait_ready
+from server_support import free_port, serving
 from support import PASSWORD, TEST_SECRET
 
 
@@ -297,25 +295,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, plugins) -> Iterator[Server
         "SOTESILTA_PUBLIC_BASE_URL": base,
     }
     log_path = tmp_path_factory.mktemp("browser-log") / "server.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [SOTESILTA, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        log.flush()
-        wait_ready(base, process, log_path)
+    with serving(env, log_path, "--no-access-log", port=port):
         found = Server(base, past_day=past_day, data_dir=data_dir)
         yield found
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
     if found.timings:
         # each module has its own server: merge, so one module's times do not erase another's
         ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from oidc_support import OpenIdProvider
-from server_support import SOTESILTA, free_port, wait_ready
+from server_support import free_port, serving
 from support import TEST_SECRET
 
 
@@ -47,23 +45,10 @@ def sso(tmp_path_factory: pytest.TempPathFactory, plugins: Any) -> Iterator[tupl
         "SOTESILTA_PUBLIC_BASE_URL": base,
         "SOTESILTA_OIDC_PROVIDERS": json.dumps({"lu": idp.settings(password_sign_in=False)}),
     }
-    log_path = data_dir.parent / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [SOTESILTA, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
     try:
-        wait_ready(base, process, log_path)
-        yield base, idp
+        with serving(env, data_dir.parent / "server.log", "--no-access-log", port=port):
+            yield base, idp
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
         idp.stop()
 
 
