@@ -117,14 +117,24 @@ def add_user(
     session.add(user)
     session.flush()
     assert user.id is not None
-    session.add_all(UserRole(user_id=user.id, role=r.value) for r in role_list)
-    session.add_all(UserMunicipality(user_id=user.id, municipality_code=c) for c in codes)
-    session.add_all(UserStation(user_id=user.id, station_id=s.id or 0) for s in stations)
+    _grant(uow, user.id, role_list, codes, [s.id or 0 for s in stations])
     session.flush()
     summary = _summary(uow, user)
     uow.commit()
     log.info("user added", extra={"user_id": user.id, "roles": [r.value for r in role_list]})
     return summary
+
+
+def _grant(
+    uow: UnitOfWork, user_id: int, roles: Iterable[Role], codes: Iterable[str], station_ids: Iterable[int]
+) -> None:
+    """The user's roles, municipalities and stations are these (whatever they were before)."""
+    session = uow.session
+    for table in (UserRole, UserMunicipality, UserStation):
+        session.execute(delete(table).where(col(table.user_id) == user_id))
+    session.add_all(UserRole(user_id=user_id, role=r.value) for r in roles)
+    session.add_all(UserMunicipality(user_id=user_id, municipality_code=c) for c in codes)
+    session.add_all(UserStation(user_id=user_id, station_id=s) for s in station_ids)
 
 
 def _known_municipalities(uow: UnitOfWork, codes: Iterable[str]) -> list[str]:

@@ -21,7 +21,7 @@ from sqlmodel import col
 
 from sotesilta.core.accounts.domain import claimed_groups, granted_by_groups, validate_username
 from sotesilta.core.accounts.oidc import SignInRefused
-from sotesilta.core.accounts.service import IssuedToken, _issue, _record, _roles
+from sotesilta.core.accounts.service import IssuedToken, _grant, _issue, _record, _roles
 from sotesilta.core.accounts.tables import (
     AuthToken,
     SignInRequest,
@@ -29,7 +29,6 @@ from sotesilta.core.accounts.tables import (
     UserIdentity,
     UserMunicipality,
     UserRole,
-    UserStation,
 )
 from sotesilta.core.kernel.errors import InputInvalid
 from sotesilta.core.kernel.principals import TokenKind
@@ -192,11 +191,7 @@ def sign_in_with_claims(
     identity.last_sign_in_at = now
     user.display_name = display_name
     user_id = user.id
-    for table in (UserRole, UserMunicipality, UserStation):
-        session.execute(delete(table).where(col(table.user_id) == user_id))
-    session.add_all(UserRole(user_id=user_id, role=r.value) for r in roles)
-    session.add_all(UserMunicipality(user_id=user_id, municipality_code=c) for c in municipalities)
-    session.add_all(UserStation(user_id=user_id, station_id=s) for s in stations)
+    _grant(uow, user_id, roles, municipalities, stations)
     try:
         session.flush()
     except IntegrityError:
