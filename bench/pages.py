@@ -61,13 +61,20 @@ def sign_in(base: str, username: str) -> str:
         assert token, "no form token on /login"
         answer = client.post(
             "/login",
-            data={"username": username, "password": PASSWORD, "_csrf_token": token.group(1), "next_path": "/"},
+            data={
+                "username": username,
+                "password": PASSWORD,
+                "_csrf_token": token.group(1),
+                "next_path": "/",
+            },
         )
         assert answer.status_code in (200, 303), answer.text
         return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
 
 
-def page_load(host: str, port: int, path: str, cookies: list[str], requests: int) -> tuple[float, float, dict]:
+def page_load(
+    host: str, port: int, path: str, cookies: list[str], requests: int
+) -> tuple[float, float, dict]:
     def request(n: int) -> bytes:
         return http_request("GET", path, host=host, headers={"Cookie": cookies[n % len(cookies)]})
 
@@ -111,7 +118,9 @@ def main() -> None:
         try:
             wait_ready(f"{base}/ready", server)
             cookies = {user: [sign_in(base, user) for _ in range(SESSIONS)] for user in PAGES}
-            print(f"Staff pages, {SESSIONS} signed-in sessions at once, {args.requests} requests each (SQLite)")
+            print(
+                f"Staff pages, {SESSIONS} signed-in sessions at once, {args.requests} requests each (SQLite)"
+            )
             print(f"{'page':<24}{'p50 ms':>9}{'p99 ms':>9}  goal p99 < {PAGE_GOAL_MS:.0f} ms")
             worst = 0.0
             for user, paths in PAGES.items():
@@ -119,7 +128,9 @@ def main() -> None:
                     p50, p99, statuses = page_load(host, port, path, cookies[user], args.requests)
                     worst = max(worst, p99)
                     flag = "" if set(statuses) == {200} else f"  statuses {statuses}"
-                    print(f"{path:<24}{p50:>9.1f}{p99:>9.1f}  {'met' if p99 < PAGE_GOAL_MS else 'NOT met'}{flag}")
+                    print(
+                        f"{path:<24}{p50:>9.1f}{p99:>9.1f}  {'met' if p99 < PAGE_GOAL_MS else 'NOT met'}{flag}"
+                    )
             print(f"worst page p99: {worst:.1f} ms ({worst / PAGE_GOAL_MS:.2f} of the goal)")
             manager = cookies["espoo.manager"][0]
             first = asyncio.run(statistics_round(base, manager))

@@ -89,7 +89,7 @@ def _attrs(attributes: Attributes) -> str:
 
 def ticks(top: float) -> list[float]:
     """Round values from 0 up to at least ``top``: 1, 2, 2.5 or 5 times a power of ten apart."""
-    if top <= 0:
+    if top < 1e-9:  # nothing (or only float dust) to show: a plain 0-1 axis
         return [0.0, 1.0]
     raw = top / 5
     power = 10 ** math.floor(math.log10(raw))
