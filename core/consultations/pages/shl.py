@@ -23,7 +23,7 @@ from litestar.response import Template
 from sotesilta.core.accounts import public as accounts
 from sotesilta.core.consultations.domain import SHL_ORDER, ShlGround, ShlStatus
 from sotesilta.core.consultations.service import TEXT_MAX, shl
-from sotesilta.core.kernel.errors import AccessReasonRequired, DomainError, RecordNotFound
+from sotesilta.core.kernel.errors import AccessReasonRequired, ConsentMissing, DomainError, RecordNotFound
 from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.privacy import ConsentScope
 from sotesilta.core.kernel.runtime import Runtime
@@ -202,17 +202,21 @@ async def send_notification(
     )
     try:
         view = await runtime.run_db(_send, uow, request.user, form)
+    except ConsentMissing as exc:
+        # the one rule, the use case's: on consent only while a consent is in force (kept as 409)
+        uow.rollback()
+        form.errors = [_error(exc, client=form.client)]
+        return await _new_page(request, uow, runtime, form, status_code=409)
     except DomainError as exc:
         uow.rollback()
         if isinstance(exc, AccessReasonRequired):
             exc = RecordNotFound(exc.detail, field="client_id")  # find the client on the consent pages
-        if exc.kind not in ("invalid", "not_found", "conflict", "forbidden") or (
-            exc.kind in ("not_found", "forbidden") and exc.field is None
-        ):
+        if exc.field is None or exc.kind not in ("invalid", "not_found", "conflict"):
             raise
         form.errors = [_error(exc, client=form.client)]
-        status = 422 if exc.kind in ("invalid", "not_found") else 409 if exc.kind == "conflict" else 403
-        return await _new_page(request, uow, runtime, form, status_code=status)
+        return await _new_page(
+            request, uow, runtime, form, status_code=409 if exc.kind == "conflict" else 422
+        )
     return see_other(f"/shl-notifications/{view.id}")
 
 
