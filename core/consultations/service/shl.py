@@ -185,6 +185,19 @@ def unit_choices(uow: UnitOfWork, *, principal: Principal) -> list[UnitChoice]:
     return msgspec.convert(list(rows), list[UnitChoice], from_attributes=True)
 
 
+def name_receiver_unless_named(uow: UnitOfWork, *, county: str, unit_key: str) -> bool:
+    """The demo's (and a fresh deployment's) default: the county's notifications go to the unit
+    ``unit_key`` unless its admin has named one. Whether it named it now."""
+    if uow.session.get(ShlReceiver, county) is not None:
+        return False
+    unit = uow.session.scalar(select(ServiceUnit).where(col(ServiceUnit.key) == unit_key))
+    if unit is None or unit.id is None or unit.county_code != county:
+        return False
+    uow.session.add(ShlReceiver(county_code=county, unit_id=unit.id, updated_at=uow.now))
+    uow.commit()
+    return True
+
+
 def receiving_unit_name(uow: UnitOfWork, municipality: str) -> str | None:
     """The name of the unit a notification about someone in ``municipality`` would go to (the
     sender's form says it); ``None`` while the county has configured none."""
