@@ -93,6 +93,7 @@ PLAIN_TEXT: dict[tuple[str, str], str] = {
     ("feedback_respondent", "form_key"): CODE,
     ("feedback_response", "form_key"): CODE,
     ("feedback_response", "audience"): CODE,
+    ("feedback_response", "channel"): CODE,
     ("feedback_response", "municipality_code"): MUNICIPALITY,
     ("feedback_response", "station_key"): CODE,
     ("group_meeting", "place"): "a closed group's venue, the same for every member: no one's home",

@@ -1,6 +1,6 @@
-"""SHL notifications reach their receiver: a county's receiving unit, its inbox and follow-up
+"""SHL notifications reach their receiver; feedback given orally or on paper
 
-Revision ID: 0021_shl_inbox
+Revision ID: 0021_shl_inbox_feedback_channel
 Revises: 0019_oidc_sign_in
 Create Date: 2026-12-07
 
@@ -10,6 +10,9 @@ its receiving unit (``to_unit_id``) and its ground as a code (``ground``: consen
 cannot_look_after_self, child_interest); ``shl_status_change`` records who moved it on and
 when. Notifications made before have neither: they stay readable where they were, in no
 unit's inbox.
+
+``feedback_response.channel`` says how a client's answers came: ``link`` (every response so far),
+or entered by the instructor from what the client said (``oral``) or wrote on paper (``paper``).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021_shl_inbox"
+revision = "0021_shl_inbox_feedback_channel"
 down_revision = "0019_oidc_sign_in"
 branch_labels = None
 depends_on = None
@@ -53,9 +56,15 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_shl_status_change_notification", "shl_status_change", ["notification_id", "id"])
+    with op.batch_alter_table("feedback_response") as batch:
+        batch.add_column(sa.Column("channel", sa.String(8), nullable=False, server_default="link"))
+        batch.create_check_constraint("ck_feedback_response_channel", "channel IN ('link', 'oral', 'paper')")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("feedback_response") as batch:
+        batch.drop_constraint("ck_feedback_response_channel", type_="check")
+        batch.drop_column("channel")
     op.drop_index("ix_shl_status_change_notification", table_name="shl_status_change")
     op.drop_table("shl_status_change")
     with op.batch_alter_table("shl_notification") as batch:
