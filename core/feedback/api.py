@@ -170,7 +170,7 @@ class OralFeedbackIn(ClientFeedbackIn, kw_only=True):
         Literal["oral", "paper"],
         msgspec.Meta(description="how the client gave it: said it, or wrote it on paper"),
     ]
-    station_key: Annotated[str | None, msgspec.Meta(max_length=64, description="where the visit was")] = None
+    station_key: Annotated[str, msgspec.Meta(max_length=64, description="where the visit was")] | None = None
 
 
 @post(

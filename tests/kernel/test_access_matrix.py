@@ -173,6 +173,7 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
         {"status": "in_progress"},
         {"N": FORBIDDEN, "I": OK, "M": FORBIDDEN, "A": FORBIDDEN, "X": HIDDEN},
     ),
+    "recordOralFeedback": ("POST", "/api/v1/feedback/entered", "{oral_feedback}", INSTRUCTORS),
     "getShlReceiver": ("GET", "/api/v1/counties/03/shl-receiver", None, ADMINS),
     "setShlReceiver": ("PUT", "/api/v1/counties/03/shl-receiver", "{shl_receiver}", ADMINS),
     "listConsents": ("GET", "/api/v1/clients/{client_id}/consents", None, CLIENT_RECORD),
@@ -522,6 +523,13 @@ def world(client, runtime, scheduling, make_user):  # type: ignore[no-untyped-de
     bodies = {
         **organisation,
         "{shl}": shl_body,
+        "{oral_feedback}": {
+            "municipality": "049",
+            "channel": "oral",
+            "form_key": "lansi_uusimaa_client_visit",
+            "version": runtime.plugins.feedback_forms.get("lansi_uusimaa_client_visit").version,
+            "answers": {"useful": "yes", "overall": 4},
+        },
         "{shl_receiver}": {"unit_id": receiving_unit},
         "{rule}": {
             "worker_id": scheduling.worker_id,
