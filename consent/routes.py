@@ -163,7 +163,7 @@ def printable_report(
 
     def basis(row: services.AccessReportRow) -> str:
         if not row.flagged:
-            return escape(row.basis)
+            return escape(row.basis) + (f" ({escape(row.reason)})" if row.reason else "")
         # no client relationship: the client sees it marked, with the reason the user gave
         return f"<strong>⚠ Ilmoitettu syy</strong>: {escape(row.reason or '')}"
 

@@ -222,7 +222,10 @@ class AccessReportRow(msgspec.Struct, frozen=True, kw_only=True):
     flagged: Annotated[
         bool, msgspec.Meta(description="opened without a client relationship, on a stated reason")
     ]
-    reason: Annotated[str | None, msgspec.Meta(description="the stated reason, where one was given")]
+    reason: Annotated[
+        str | None,
+        msgspec.Meta(description="the stated reason, or the ground logged (e.g. an SHL §35 notification's)"),
+    ]
 
 
 def _numbers(uow: UnitOfWork, client_id: int) -> list[int]:
@@ -279,7 +282,9 @@ def access_report(
             basis=e.basis,
             consent_id=e.consent_id,
             flagged=e.basis == AccessBasis.STATED_REASON.value,
-            reason=opened_reasons.get(e.reason or "", e.reason) if e.basis == stated else None,
+            # a stated reason opened from its grant; otherwise what the entry says of its ground
+            # (an SHL §35 notification's ground, why an old report was read), codes and no names
+            reason=opened_reasons.get(e.reason or "", e.reason) if e.basis == stated else e.reason,
         )
         for e, name in rows
     ]

@@ -25,7 +25,8 @@ from sotesilta.core.accounts.pages import sso as sso_pages
 from sotesilta.core.accounts.pages import users as users_pages
 from sotesilta.core.clients import api as clients_api
 from sotesilta.core.consultations import api as consultations_api
-from sotesilta.core.consultations import pages as consultations_pages
+from sotesilta.core.consultations.pages import consultations as consultations_pages
+from sotesilta.core.consultations.pages import shl as shl_pages
 from sotesilta.core.feedback import api as feedback_api
 from sotesilta.core.feedback import pages as feedback_pages
 from sotesilta.core.kernel.logging import configure_logging
@@ -126,6 +127,7 @@ PAGE_MODULES = (
     walk_in_pages,
     client_links_pages,
     consultations_pages,
+    shl_pages,
     feedback_pages,
     work_pages,
     outcomes_pages,

@@ -265,6 +265,7 @@ def demo(password: str | None) -> None:
         )
         runtime.plugins.load_demo(loader)
         loader.sample_bookings()
+        loader.shl_receivers()
     click.echo(f"{'username':<20} {'roles':<14} {'municipalities':<16} password")
     for user in loader.users:
         codes = ",".join(user.municipalities)

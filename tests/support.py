@@ -62,3 +62,13 @@ def load_demo(runtime: Any) -> Any:
     runtime.plugins.load_demo(loader)
     assert loader.sample_bookings() > 0
     return loader
+
+
+def name_shl_receiver(
+    client: Any, admin: dict[str, str], unit_key: str = "espoo-sosiaaliohjaus", county: str = "03"
+) -> int:
+    """The county's admin names the unit that receives its SHL notifications; its id."""
+    (unit,) = [u for u in client.get("/api/v1/units", headers=admin).json() if u["key"] == unit_key]
+    named = client.put(f"/api/v1/counties/{county}/shl-receiver", json={"unit_id": unit["id"]}, headers=admin)
+    assert named.status_code == 200, named.text
+    return int(unit["id"])

@@ -14,6 +14,7 @@ from sqlmodel import col
 from sotesilta.core.accounts import service as accounts
 from sotesilta.core.accounts.domain import validate_password
 from sotesilta.core.accounts.tables import UserAccount
+from sotesilta.core.consultations import public as consultations
 from sotesilta.core.demo.bookings import write_demo_bookings
 from sotesilta.core.demo.feedback import write_demo_feedback
 from sotesilta.core.demo.rehab import RehabHistory
@@ -110,6 +111,20 @@ class DemoLoader:
             now=self.now,
             seed=seed,
         )
+
+    def shl_receivers(self) -> int:
+        """After the plugins' part: each county's SHL notifications go to the first unit its
+        plugins supply, unless its admin named one already (an admin changes it at
+        /admin/shl-receiver). How many counties were given one now."""
+        first: dict[str, str] = {}
+        for profile in self.registry.all():
+            if profile.county.units:
+                first.setdefault(profile.county.code, profile.county.units[0].key)
+        named = 0
+        for county, unit in sorted(first.items()):
+            with self.uow_factory() as uow:
+                named += consultations.name_receiver_unless_named(uow, county=county, unit_key=unit)
+        return named
 
     def sample_bookings(self, per_nurse: int = 2) -> int:
         """After the plugins' part: a few upcoming bookings by each demo nurse (core's, not a

@@ -3,7 +3,7 @@ yearly survey of health staff."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import get, post
@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from sotesilta.core.feedback.domain import MAX_QUESTIONS
+from sotesilta.core.feedback.domain import MAX_QUESTIONS, FeedbackChannel
 from sotesilta.core.feedback.service import responses as feedback
 from sotesilta.core.feedback.service.responses import FeedbackFormView, FeedbackReceipt, StaffSurveyView
 from sotesilta.core.kernel.principals import Principal
@@ -164,4 +164,42 @@ def submit_staff_survey(
     )
 
 
-ROUTES = [get_feedback_form, submit_feedback, get_staff_survey, submit_staff_survey]
+class OralFeedbackIn(ClientFeedbackIn, kw_only=True):
+    municipality: Annotated[str, msgspec.Meta(pattern=r"^\d{3}$", description="whose client form")]
+    channel: Annotated[
+        Literal["oral", "paper"],
+        msgspec.Meta(description="how the client gave it: said it, or wrote it on paper"),
+    ]
+    station_key: Annotated[str, msgspec.Meta(max_length=64, description="where the visit was")] | None = None
+
+
+@post(
+    "/api/v1/feedback/entered",
+    operation_id="recordOralFeedback",
+    tags=TAGS,
+    summary="Enter a client's feedback given orally or on paper (instructors), marked with its channel",
+    responses={409: _problem("The form has changed (state-conflict)")},
+    request_max_body_size=MAX_BODY_BYTES,
+    status_code=201,
+    sync_to_thread=True,
+)
+def record_oral_feedback(
+    data: JSONBody[OralFeedbackIn],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+) -> FeedbackReceipt:
+    return feedback.record_oral_feedback(
+        uow,
+        principal=principal,
+        municipality=data.municipality,
+        channel=FeedbackChannel(data.channel),
+        form_key=data.form_key,
+        version=data.version,
+        answers=data.answers,
+        forms=runtime.plugins.feedback_forms,
+        station_key=data.station_key,
+    )
+
+
+ROUTES = [get_feedback_form, submit_feedback, get_staff_survey, submit_staff_survey, record_oral_feedback]

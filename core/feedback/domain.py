@@ -40,6 +40,15 @@ class Audience(StrEnum):
     REHAB = "rehab"  # intensive rehabilitation: period feedback that workers enter (submitPeriodFeedback)
 
 
+class FeedbackChannel(StrEnum):
+    """How a client's answers reached us: through the link (the client's own, on the instructions
+    or a walk-in's queue ticket), or entered by the instructor from what the client said or wrote."""
+
+    LINK = "link"
+    ORAL = "oral"
+    PAPER = "paper"
+
+
 class QuestionKind(StrEnum):
     SCALE = "scale"
     YES_PARTLY_NO = "yes_partly_no"

@@ -9,13 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from sotesilta.core.feedback.domain import YES_PARTLY_NO_TEXTS, FeedbackForm, QuestionKind
+from sotesilta.core.feedback.domain import (
+    YES_PARTLY_NO_TEXTS,
+    Audience,
+    FeedbackChannel,
+    FeedbackForm,
+    QuestionKind,
+)
 from sotesilta.core.feedback.service import responses as feedback
 from sotesilta.core.kernel.errors import (
     DomainError,
@@ -28,11 +34,12 @@ from sotesilta.core.kernel.errors import (
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.kernel.web.common import PUBLIC
+from sotesilta.core.kernel.web.common import INSTRUCTORS, PUBLIC
 from sotesilta.core.kernel.web.forms import FormError
 from sotesilta.core.kernel.web.i18n import LANGUAGES, N_
-from sotesilta.core.kernel.web.rendering import language_of, page
+from sotesilta.core.kernel.web.rendering import language_of, page, see_other
 from sotesilta.core.kernel.web.security import requires_role
+from sotesilta.core.organisations import public as organisations
 
 HEALTH_STAFF = [requires_role(Role.HEALTH_STAFF)]
 
@@ -77,7 +84,7 @@ async def _client_form(
     )
 
 
-def _answer_error(exc: InputInvalid) -> FormError:
+def _answer_error(exc: DomainError) -> FormError:
     """A refused answer, shown beside its question (the use case names it ``answers.<key>``)."""
     return FormError(N_("Check this answer."), {}, (exc.field or "").removeprefix("answers."))
 
@@ -287,4 +294,129 @@ async def submit_staff_survey_page(
     return page(request, "feedback.html", staff=True, sent=True)
 
 
-ROUTES = [feedback_page, submit_feedback_page, staff_survey_page, submit_staff_survey_page]
+# --- feedback the instructor enters (given orally or on paper) ----------------------------------
+
+#: how a client gave feedback that the instructor enters
+ENTERED_CHANNELS = (FeedbackChannel.ORAL.value, FeedbackChannel.PAPER.value)
+
+
+@dataclass
+class Entered:
+    """The instructor's choices besides the answers, kept to show again when refused."""
+
+    municipality: str = ""
+    channel: str = FeedbackChannel.ORAL.value
+    station_key: str = ""
+
+
+def _entry_screen(
+    uow: UnitOfWork, principal: Principal, municipality: str, forms: Any
+) -> tuple[FeedbackForm | None, list[Any]]:
+    form = (
+        forms.current(Audience.CLIENT_VISIT, municipality)
+        if municipality in principal.municipalities
+        else None
+    )
+    return form, organisations.list_stations(uow, municipality=municipality) if municipality else []
+
+
+async def _entry_page(
+    request: Request[Principal, Any, Any],
+    uow: UnitOfWork,
+    runtime: Runtime,
+    entered: Entered,
+    answers: Answers,
+    errors: list[FormError],
+    *,
+    saved: bool = False,
+    status_code: int = 200,
+) -> Template:
+    form, stations = await runtime.run_db(
+        _entry_screen, uow, request.user, entered.municipality, runtime.plugins.feedback_forms
+    )
+    language = language_of(request)
+    return page(
+        request,
+        "feedback_entered.html",
+        status_code=status_code,
+        entered=entered,
+        form=form,
+        choices=_choices(form, language) if form else {},
+        stations=stations,
+        channels=ENTERED_CHANNELS,
+        answers=answers.values,
+        errors=errors,
+        field_errors={e.target: e for e in errors},
+        saved=saved,
+    )
+
+
+def _entered_of(request: Request[Principal, Any, Any], posted: Any) -> Entered:
+    return Entered(
+        municipality=_survey_municipality(request, str(posted.get("municipality") or "")),
+        channel=str(posted.get("channel") or "")[:8],
+        station_key=str(posted.get("station_key") or "")[:64],
+    )
+
+
+@get("/work/feedback", guards=INSTRUCTORS, name="web-feedback-entered")
+async def entered_feedback_page(
+    request: Request[Principal, Any, Any],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+    municipality: FromQuery[str | None] = None,
+    saved: FromQuery[str | None] = None,
+) -> Template:
+    """A client's feedback given orally or on paper, entered on the municipality's client form."""
+    entered = Entered(municipality=_survey_municipality(request, municipality))
+    return await _entry_page(request, uow, runtime, entered, Answers(), [], saved=saved == "1")
+
+
+@post("/work/feedback", guards=INSTRUCTORS, name="web-feedback-entered-save", status_code=303)
+async def save_entered_feedback(
+    request: Request[Principal, Any, Any],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+) -> Response[Any]:
+    posted = await request.form()
+    entered = _entered_of(request, posted)
+    form = runtime.plugins.feedback_forms.current(Audience.CLIENT_VISIT, entered.municipality)
+    answers = Answers.from_form(form, posted) if form else Answers()
+    try:
+        if form is None:
+            raise RecordNotFound("no client form", field="municipality")
+        if entered.channel not in ENTERED_CHANNELS:
+            raise InputInvalid("choose oral or paper", field="channel")
+        await runtime.run_db(
+            feedback.record_oral_feedback,
+            uow,
+            principal=request.user,
+            municipality=entered.municipality,
+            channel=FeedbackChannel(entered.channel),
+            form_key=form.key,
+            version=form.version,
+            answers=answers.values,
+            forms=runtime.plugins.feedback_forms,
+            station_key=entered.station_key or None,
+        )
+    except (InputInvalid, RecordNotFound) as exc:
+        uow.rollback()
+        target = {"channel": "channel", "station_key": "station"}.get(exc.field or "")
+        error = FormError(ENTRY_MESSAGES[target], {}, target) if target else _answer_error(exc)
+        return await _entry_page(request, uow, runtime, entered, answers, [error], status_code=422)
+    return see_other(f"/work/feedback?municipality={entered.municipality}&saved=1")
+
+
+ENTRY_MESSAGES = {
+    "channel": N_("Choose how the client gave the feedback."),
+    "station": N_("Choose a station of the municipality, or leave it open."),
+}
+
+ROUTES = [
+    feedback_page,
+    submit_feedback_page,
+    staff_survey_page,
+    submit_staff_survey_page,
+    entered_feedback_page,
+    save_entered_feedback,
+]

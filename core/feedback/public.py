@@ -4,11 +4,12 @@ from sotesilta.core.feedback.domain import (
     YES_PARTLY_NO,
     YES_PARTLY_NO_TEXTS,
     Audience,
+    FeedbackChannel,
     FeedbackForm,
     QuestionKind,
     Texts,
 )
-from sotesilta.core.feedback.service.links import feedback_url
+from sotesilta.core.feedback.service.links import feedback_url, walk_in_feedback_url
 from sotesilta.core.feedback.service.responses import FREE_TEXT_CONTEXT
 from sotesilta.core.feedback.tables import FeedbackAnswer, FeedbackResponse
 
@@ -18,9 +19,11 @@ __all__ = [
     "YES_PARTLY_NO_TEXTS",
     "Audience",
     "FeedbackAnswer",
+    "FeedbackChannel",
     "FeedbackForm",
     "FeedbackResponse",
     "QuestionKind",
     "Texts",
     "feedback_url",
+    "walk_in_feedback_url",
 ]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, Integer, Text
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 _ONE_VALUE = (
@@ -47,6 +47,7 @@ class FeedbackResponse(SQLModel, table=True):
             "audience IN ('client_visit', 'staff_survey', 'rehab')", name="ck_feedback_response_audience"
         ),
         CheckConstraint("form_version >= 1", name="ck_feedback_response_version"),
+        CheckConstraint("channel IN ('link', 'oral', 'paper')", name="ck_feedback_response_channel"),
         Index("ix_feedback_response_scope", "municipality_code", "submitted_on"),
     )
 
@@ -57,6 +58,8 @@ class FeedbackResponse(SQLModel, table=True):
     municipality_code: str = Field(foreign_key="municipality.code", max_length=3)
     station_key: str | None = Field(default=None, max_length=64)
     submitted_on: date = Field(sa_column=Column(Date(), nullable=False))  # Helsinki day
+    #: FeedbackChannel: the client's link, or entered by the instructor (oral, paper); migration 0021
+    channel: str = Field(default="link", sa_column=Column(String(8), nullable=False, server_default="link"))
 
 
 class FeedbackAnswer(SQLModel, table=True):

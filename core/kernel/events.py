@@ -15,6 +15,8 @@ class EventKind(StrEnum):
     VISIT_RECORDED = "visit.recorded"  # an outcome, or its correction
     CONSULTATION_OPENED = "consultation.opened"
     CONSULTATION_ANSWERED = "consultation.answered"  # its first answer
+    SHL_NOTIFICATION_SENT = "shl_notification.sent"  # to the receiving unit ``facts["unit_id"]``
+    SHL_NOTIFICATION_MOVED = "shl_notification.moved"  # the receiver moved it to ``facts["status"]``
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ class AccessBasis(StrEnum):
     #: no client relationship: the user stated why (a code and free text); shown flagged
     #: in the client's access report
     STATED_REASON = "stated_reason"
+    #: the user's unit received the matter to handle, e.g. an SHL §35 notification to its inbox
+    UNIT_WORKLIST = "unit_worklist"
 
 
 class AccessReasonCode(StrEnum):

@@ -69,6 +69,10 @@ def test_demo_loads_users_for_every_role_and_municipality_and_can_run_twice(cli_
     sessions = count(cli_env, GuidanceSession)
     # Espoo's rotation (5 stations every 2nd week) and Lohja's alternating weeks, 12 weeks ahead
     assert sessions >= 50 and count(cli_env, Slot) > 250
+    # each county's SHL notifications go to a unit of its own (an admin may change it)
+    from sotesilta.core.consultations.tables import ShlReceiver
+
+    assert count(cli_env, ShlReceiver) == 2
     second = run("demo", "--password", "demo-password-1")
     assert second.exit_code == 0 and count(cli_env, UserAccount) == users
     assert count(cli_env, GuidanceSession) == sessions

@@ -1,4 +1,5 @@
-"""Consent, consultations, SHL notifications and the tamper-evident access log."""
+"""Consent, consultations and the tamper-evident access log (SHL notifications:
+tests/consultations/test_shl_notifications.py)."""
 
 from __future__ import annotations
 
@@ -188,33 +189,6 @@ def test_one_live_consent_per_scope_and_recipient(client, people):
         client.post(f"/api/v1/clients/{client_id}/consents", headers=nurse, json=consent_body()).status_code
         == 409
     )
-
-
-def test_shl_notification_with_consent_or_a_documented_ground(client, people):
-    nurse, _, client_id = people
-    body = {
-        "municipality": "049",
-        "to_organisation": "Espoon aikuissosiaalityö",
-        "summary": "Tarvitsee tukea.",
-        "client_id": client_id,
-    }
-    assert client.post("/api/v1/shl-notifications", headers=nurse, json=body).status_code == 403
-    short = client.post(
-        "/api/v1/shl-notifications", headers=nurse, json=body | {"ground_without_consent": "huoli"}
-    )
-    assert short.status_code == 422
-    ground = "Ei kykene huolehtimaan terveydestään ja turvallisuudestaan."
-    made = client.post(
-        "/api/v1/shl-notifications", headers=nurse, json=body | {"ground_without_consent": ground}
-    )
-    assert made.status_code == 201 and made.json()["consent_id"] is None
-    client.post(
-        f"/api/v1/clients/{client_id}/consents",
-        headers=nurse,
-        json=consent_body(scope="contact_social_care", recipient="Espoon aikuissosiaalityö"),
-    )
-    with_consent = client.post("/api/v1/shl-notifications", headers=nurse, json=body)
-    assert with_consent.status_code == 201 and with_consent.json()["consent_id"]
 
 
 def test_every_use_of_client_data_is_in_the_clients_report(client, people, scheduling, clock):
@@ -417,26 +391,6 @@ def test_a_retention_purge_moves_the_chain_base_and_logs_itself(client, people, 
     assert purge.exit_code == 0, purge.output
     after = audit.verify(runtime.engine, audit_key(runtime).public_key())
     assert after.ok and after.entries == 1  # the purge's own entry
-
-
-def test_an_shl_notification_is_followed_up(client, people):
-    nurse, instructor, _ = people
-    made = client.post(
-        "/api/v1/shl-notifications",
-        headers=nurse,
-        json={
-            "municipality": "049",
-            "to_organisation": "Espoon aikuissosiaalityö",
-            "summary": "Anonyymi huoli.",
-        },
-    ).json()
-    url = f"/api/v1/shl-notifications/{made['id']}/status"
-    received = client.post(url, json={"status": "received"}, headers=instructor).json()
-    assert received["status"] == "received" and received["summary"] == "Anonyymi huoli."
-    assert client.post(url, json={"status": "sent"}, headers=instructor).status_code == 409
-    assert client.post(url, json={"status": "closed"}, headers=nurse).json()["status"] == "closed"
-    lohja = bearer(login(client, "lohja.nurse"))
-    assert client.post(url, json={"status": "closed"}, headers=lohja).status_code == 404
 
 
 def test_social_care_finds_new_questions_before_anyone_writes(client, people, make_user):

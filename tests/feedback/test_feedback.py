@@ -304,6 +304,7 @@ def test_the_client_answers_once_after_the_visit_and_nothing_links_the_answer_to
         "municipality_code",
         "station_key",
         "submitted_on",
+        "channel",  # link, oral or paper: how the answers came, never from whom
     }
     assert {c["name"] for c in inspect(runtime.engine).get_columns("feedback_link_used")} == {"token_hash"}
     with runtime.engine.connect() as connection:

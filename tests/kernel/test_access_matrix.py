@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from support import PASSWORD, bearer, login
+from support import PASSWORD, bearer, login, name_shl_receiver
 
 OK, FORBIDDEN, HIDDEN = "ok", 403, 404
 PRINCIPALS = ("N", "I", "M", "A", "X")
@@ -152,18 +152,30 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
         None,
         {"N": OK, "I": OK, "M": FORBIDDEN, "A": FORBIDDEN, "X": OK},
     ),
-    "createShlNotification": (
-        "POST",
+    "createShlNotification": ("POST", "/api/v1/shl-notifications", "{shl}", STAFF_IN_049),
+    # the receiving unit (I's) sees and moves a notification; its sender (N) sees its status only
+    "listShlNotifications": (
+        "GET",
         "/api/v1/shl-notifications",
-        {"municipality": "049", "to_organisation": "Espoo", "summary": "huoli"},
-        STAFF_IN_049,
+        None,
+        {"N": OK, "I": OK, "M": FORBIDDEN, "A": FORBIDDEN, "X": OK},
+    ),
+    "getShlNotification": ("GET", "/api/v1/shl-notifications/{shl_id}", None, STAFF_IN_049),
+    "acknowledgeShlNotification": (
+        "POST",
+        "/api/v1/shl-notifications/{shl_id}/acknowledge",
+        None,
+        {"N": FORBIDDEN, "I": OK, "M": FORBIDDEN, "A": FORBIDDEN, "X": HIDDEN},
     ),
     "updateShlNotificationStatus": (
         "POST",
         "/api/v1/shl-notifications/{shl_id}/status",
-        {"status": "received"},
-        STAFF_IN_049,
+        {"status": "in_progress"},
+        {"N": FORBIDDEN, "I": OK, "M": FORBIDDEN, "A": FORBIDDEN, "X": HIDDEN},
     ),
+    "recordOralFeedback": ("POST", "/api/v1/feedback/entered", "{oral_feedback}", INSTRUCTORS),
+    "getShlReceiver": ("GET", "/api/v1/counties/03/shl-receiver", None, ADMINS),
+    "setShlReceiver": ("PUT", "/api/v1/counties/03/shl-receiver", "{shl_receiver}", ADMINS),
     "listConsents": ("GET", "/api/v1/clients/{client_id}/consents", None, CLIENT_RECORD),
     "createConsent": (
         "POST",
@@ -458,11 +470,15 @@ def world(client, runtime, scheduling, make_user):  # type: ignore[no-untyped-de
         headers=nurse,
         json={"municipality": "049", "channel": "phone", "question": "?"},
     ).json()
-    shl = client.post(
-        "/api/v1/shl-notifications",
-        headers=nurse,
-        json={"municipality": "049", "to_organisation": "Espoo", "summary": "huoli"},
-    ).json()
+    receiving_unit = name_shl_receiver(client, bearer(tokens["A"]))
+    shl_body = {
+        "municipality": "049",
+        "client_id": client_id,
+        "ground": "cannot_look_after_self",
+        "ground_without_consent": "Ei pysty huolehtimaan itsestään.",
+        "summary": "huoli",
+    }
+    shl = client.post("/api/v1/shl-notifications", headers=nurse, json=shl_body).json()
     token_id = client.post("/api/v1/me/tokens", headers=nurse, json={"name": "owned"}).json()["id"]
     calendar = client.post(
         f"/api/v1/workers/{scheduling.worker_id}/external-calendars",
@@ -506,6 +522,15 @@ def world(client, runtime, scheduling, make_user):  # type: ignore[no-untyped-de
     }
     bodies = {
         **organisation,
+        "{shl}": shl_body,
+        "{oral_feedback}": {
+            "municipality": "049",
+            "channel": "oral",
+            "form_key": "lansi_uusimaa_client_visit",
+            "version": runtime.plugins.feedback_forms.get("lansi_uusimaa_client_visit").version,
+            "answers": {"useful": "yes", "overall": 4},
+        },
+        "{shl_receiver}": {"unit_id": receiving_unit},
         "{rule}": {
             "worker_id": scheduling.worker_id,
             "station_id": scheduling.station_id,

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select, text
-from support import bearer, free_slots, login
+from support import bearer, free_slots, identity_code, login, name_shl_receiver
 
 from sotesilta.core.clients.tables import ClientRecord
 from sotesilta.core.kernel.key_rotation import SEALED_COLUMNS, KeyMissing, rotate_keys
@@ -147,7 +147,10 @@ FREE_TEXT = {
     "absence.reason": ("Sairausloma, Elina Selkäkipu", "Selkäkipu"),
     "service_decision.decision_maker": ("Päättäjä Pirkko Pykälä", "Pykälä"),
     "contact.place": ("Asiakkaan koti, Kotikuja 7 B 12", "Kotikuja"),
-    "shl_notification.to_organisation": ("Sosiaalityöntekijä Sanna Saarelma", "Saarelma"),
+    "shl_notification.ground_without_consent": (
+        "Naapuri Sanna Saarelma kertoi: ei syö eikä nuku",
+        "Saarelma",
+    ),
     "visit.shl_notification_to": ("Sosiaaliohjaaja Veikko Vartiainen", "Vartiainen"),
 }
 
@@ -178,10 +181,27 @@ def _seed_free_text(client, nurse, scheduling, runtime, make_user, principal_of,
     assert planned.status_code == 201, planned.text
     assert planned.json()["place"] == FREE_TEXT["contact.place"][0]  # read back opened
     # an SHL notification, and two bookings in Espoo: one cancelled, one visited
-    shl = {"municipality": "049", "to_organisation": FREE_TEXT["shl_notification.to_organisation"][0]}
-    sent = client.post("/api/v1/shl-notifications", json=shl | {"summary": "huoli"}, headers=nurse)
+    name_shl_receiver(client, bearer(login(client, scheduling.admin.username)))
+    person = client.post(
+        "/api/v1/clients",
+        json={
+            "municipality": "049",
+            "name": "Ilmoitettu Henkilö",
+            "identity_code": identity_code(date(1970, 1, 1), 902),
+        },
+        headers=nurse,
+    )
+    assert person.status_code == 201, person.text
+    shl = {
+        "municipality": "049",
+        "client_id": person.json()["id"],
+        "ground": "cannot_look_after_self",
+        "ground_without_consent": FREE_TEXT["shl_notification.ground_without_consent"][0],
+        "summary": "huoli",
+    }
+    sent = client.post("/api/v1/shl-notifications", json=shl, headers=nurse)
     assert sent.status_code == 201, sent.text
-    assert sent.json()["to_organisation"] == FREE_TEXT["shl_notification.to_organisation"][0]
+    assert sent.json()["ground_without_consent"] == FREE_TEXT["shl_notification.ground_without_consent"][0]
     slots = client.get(
         "/api/v1/slots/free",
         params={"municipality": "049", "station_id": scheduling.station_id},

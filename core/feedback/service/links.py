@@ -10,12 +10,17 @@ which names no booking to anyone without the secret.
 A link opens when the visit begins and closes ``VALID_DAYS`` later; a moved
 booking's link leads to the new visit. Changing the server secret invalidates
 the links handed out before.
+
+A walk-in client has no booking: their link names the walk-in place instead (``w<place id>``
+and its HMAC, printed on the queue ticket). A place is one arrival, never reused, so the link
+is that client's; it opens when they are registered and closes ``VALID_DAYS`` later.
 """
 
 from __future__ import annotations
 
 import base64
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from hashlib import sha256
@@ -29,7 +34,13 @@ from sotesilta.core.kernel.plugins.feedback_forms import FeedbackFormRegistry
 from sotesilta.core.kernel.secrets import token_digest
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.organisations.public import Station
-from sotesilta.core.scheduling.public import AppointmentStatus, Booking
+from sotesilta.core.scheduling.public import (
+    AppointmentStatus,
+    Booking,
+    GuidanceSession,
+    WalkInPlace,
+    WalkInStatus,
+)
 
 #: the client's page; it reads the form with getFeedbackForm and the same token
 LINK_PATH = "/feedback/"
@@ -37,6 +48,15 @@ VALID_DAYS = 30
 #: a chain of moves longer than this is not followed (it never is in practice)
 MAX_MOVES = 20
 _REFERENCE_LENGTH, _MAC_LENGTH = 36, 43  # a UUID; 32 bytes in unpadded base64url
+#: a walk-in place's reference: "w" and the place's number (a UUID never looks like it)
+_WALK_IN = re.compile(r"^w[1-9][0-9]{0,11}$")
+#: what a walk-in place's status means for its feedback link (a free place is nobody's)
+_WALK_IN_VISIT = {
+    WalkInStatus.WAITING.value: AppointmentStatus.ARRIVED.value,
+    WalkInStatus.CALLED.value: AppointmentStatus.ARRIVED.value,
+    WalkInStatus.SEEN.value: AppointmentStatus.FULFILLED.value,
+    WalkInStatus.LEFT.value: AppointmentStatus.NOSHOW.value,
+}
 
 
 def link_token(secret: bytes, reference: str) -> str:
@@ -60,6 +80,15 @@ def feedback_url(
     ):
         return None
     return f"{base_url.rstrip('/')}{LINK_PATH}{link_token(secret, reference)}"
+
+
+def walk_in_feedback_url(
+    secret: bytes, base_url: str, forms: FeedbackFormRegistry, *, place_id: int, municipality: str
+) -> str | None:
+    """The URL for a walk-in client's queue ticket, where the municipality has a client form."""
+    if forms.current(Audience.CLIENT_VISIT, municipality) is None:
+        return None
+    return f"{base_url.rstrip('/')}{LINK_PATH}{link_token(secret, f'w{place_id}')}"
 
 
 @dataclass(frozen=True)
@@ -98,13 +127,16 @@ def _visit(uow: UnitOfWork, **where: object) -> Row[int | None, str, str, dateti
 def visit_of(uow: UnitOfWork, secret: bytes, token: str) -> LinkedVisit:
     """The visit a token names, following moves; ``RecordNotFound`` for anything else."""
     reference, dot, mac = token.partition(".")
+    walk_in = _WALK_IN.match(reference) is not None
     if (
-        len(reference) != _REFERENCE_LENGTH
+        (len(reference) != _REFERENCE_LENGTH and not walk_in)
         or not dot
         or len(mac) != _MAC_LENGTH
         or not hmac.compare_digest(token, link_token(secret, reference))
     ):
         raise RecordNotFound("no such feedback link")  # checked before any query
+    if walk_in:
+        return _walk_in_visit(uow, int(reference[1:]), token_digest(token))
     row = _visit(uow, reference=reference)
     for _ in range(MAX_MOVES):
         if row is None or row.status != AppointmentStatus.CANCELLED.value:
@@ -122,4 +154,29 @@ def visit_of(uow: UnitOfWork, secret: bytes, token: str) -> LinkedVisit:
         row.key,
         row.preferred_language,
         token_digest(link_token(secret, row.reference)),
+    )
+
+
+def _walk_in_visit(uow: UnitOfWork, place_id: int, used_key: str) -> LinkedVisit:
+    row = uow.session.execute(
+        select(
+            col(WalkInPlace.status),
+            col(WalkInPlace.registered_at),
+            col(WalkInPlace.preferred_language),
+            col(Station.municipality_code),
+            col(Station.key),
+        )
+        .join(GuidanceSession, col(GuidanceSession.id) == col(WalkInPlace.session_id))
+        .join(Station, col(Station.id) == col(GuidanceSession.station_id))
+        .where(col(WalkInPlace.id) == place_id)
+    ).first()
+    if row is None or row.status not in _WALK_IN_VISIT or row.registered_at is None:
+        raise RecordNotFound("no such feedback link")
+    return LinkedVisit(
+        _WALK_IN_VISIT[row.status],
+        row.registered_at,
+        row.municipality_code,
+        row.key,
+        row.preferred_language or "fi",
+        used_key,
     )

@@ -8,16 +8,20 @@ The aggregates for the statistics are in ``feedback_summary``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
 import msgspec
+from sqlalchemy import select
+from sqlmodel import col
 
 from sotesilta.core.feedback.domain import (
     YES_PARTLY_NO_TEXTS,
     Answer,
     Audience,
+    FeedbackChannel,
     FeedbackForm,
     Question,
     QuestionKind,
@@ -37,13 +41,17 @@ from sotesilta.core.kernel.errors import (
     FeedbackClosed,
     FeedbackGiven,
     FeedbackNotOpen,
+    InputInvalid,
     RecordNotFound,
     StateConflict,
 )
 from sotesilta.core.kernel.plugins.feedback_forms import FeedbackFormRegistry
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.organisations.public import Station
 from sotesilta.core.scheduling.public import AppointmentStatus
+
+log = logging.getLogger("sotesilta.feedback")
 
 #: a visit in one of these states took no place to give feedback on
 _NO_VISIT = frozenset(
@@ -217,6 +225,7 @@ def record_response(
     *,
     municipality: str,
     station_key: str | None,
+    channel: FeedbackChannel = FeedbackChannel.LINK,
 ) -> None:
     """Store checked answers as one anonymous response; the caller decides who may answer."""
     sealer, now = uow.sealer, uow.now
@@ -227,6 +236,7 @@ def record_response(
         municipality_code=municipality,
         station_key=station_key,
         submitted_on=local_date(now),
+        channel=channel.value,
     )
     uow.session.add(response)
     uow.session.flush()
@@ -287,6 +297,43 @@ def submit_client_feedback(
     )
     uow.commit()
     return _receipt(link.form, language or link.language)
+
+
+def record_oral_feedback(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    municipality: str,
+    channel: FeedbackChannel,
+    form_key: str,
+    version: int,
+    answers: Mapping[str, object],
+    forms: FeedbackFormRegistry,
+    station_key: str | None = None,
+) -> FeedbackReceipt:
+    """The instructor enters a client's feedback given orally or on paper, on the municipality's
+    client form, marked with its channel. Stored as anonymously as a client's own answers: not
+    who entered it, nor which visit it was about."""
+    access.require_role(principal, Role.INSTRUCTOR)
+    if municipality not in principal.municipalities:
+        raise RecordNotFound(f"no municipality {municipality} for you", field="municipality")
+    if channel is FeedbackChannel.LINK:
+        raise InputInvalid(
+            "a client's own answers come through the link: choose oral or paper", field="channel"
+        )
+    form = forms.current(Audience.CLIENT_VISIT, municipality)
+    if form is None:
+        raise RecordNotFound(f"municipality {municipality} has no client feedback form", field="municipality")
+    _same_form(form, form_key, version)
+    if station_key is not None:
+        at = uow.session.scalar(select(col(Station.municipality_code)).where(col(Station.key) == station_key))
+        if at != municipality:
+            raise RecordNotFound(f"no station {station_key!r} in {municipality}", field="station_key")
+    clean = form.check_answers(answers)
+    record_response(uow, form, clean, municipality=municipality, station_key=station_key, channel=channel)
+    uow.commit()
+    log.info("feedback entered", extra={"municipality": municipality, "channel": channel.value})
+    return _receipt(form, principal.language if principal.language in THANKS else "fi")
 
 
 def _staff_form(principal: Principal, municipality: str, forms: FeedbackFormRegistry) -> FeedbackForm:

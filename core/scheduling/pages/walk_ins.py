@@ -18,6 +18,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from sotesilta.core.feedback import public as feedback
 from sotesilta.core.kernel.errors import BookingStateInvalid, DomainError, InputInvalid
 from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
@@ -29,6 +30,7 @@ from sotesilta.core.kernel.web.rendering import language_of, page, see_other
 from sotesilta.core.organisations.public import station_names
 from sotesilta.core.scheduling.domain.bookings import LANGUAGES, Referrer
 from sotesilta.core.scheduling.service import walk_ins
+from sotesilta.core.scheduling.service.instructions import TEXTS
 from sotesilta.core.scheduling.service.walk_ins import WalkInDesk
 
 #: seconds between the page's own refreshes
@@ -258,4 +260,51 @@ async def no_answer(
     return see_other(f"/walk-ins/{session_id}?returned={entry.number}")
 
 
-ROUTES = [queue_page, register, call_next, no_answer]
+#: the ticket's own words, in the client's language (the page around it is in the staff's)
+TICKET_TEXTS = {
+    "fi": {"title": "Jonotusnumero", "wait": "Odota, kunnes numerosi kutsutaan."},
+    "sv": {"title": "Könummer", "wait": "Vänta tills ditt nummer ropas upp."},
+    "en": {"title": "Queue number", "wait": "Please wait until your number is called."},
+}
+
+
+@get(
+    "/walk-ins/{session_id:int}/places/{place_id:int}/ticket",
+    guards=BOOKERS,
+    name="web-walk-in-ticket",
+)
+async def ticket_page(
+    request: Request[Principal, Any, Any],
+    session_id: FromPath[int],
+    place_id: FromPath[int],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+) -> Template:
+    """A walk-in client's printable queue ticket: the number, and the feedback link with its QR
+    code, as a booked client's instructions carry it (shown on screen, or printed)."""
+    ticket = await runtime.run_db(
+        walk_ins.walk_in_ticket, uow, principal=request.user, session_id=session_id, place_id=place_id
+    )
+    names = await runtime.run_db(station_names, uow, ticket.language)
+    url = feedback.walk_in_feedback_url(
+        runtime.secret,
+        runtime.settings.public_base_url,
+        runtime.plugins.feedback_forms,
+        place_id=ticket.place_id,
+        municipality=ticket.municipality,
+    )
+    language = ticket.language if ticket.language in TICKET_TEXTS else "fi"
+    return page(
+        request,
+        "walk_in_ticket.html",
+        session_id=session_id,
+        ticket=ticket,
+        station_name=names.get(ticket.station_id, ""),
+        client_dates=Dates(language),
+        texts=TICKET_TEXTS[language] | {"feedback": TEXTS[language]["feedback"]},
+        client_language=language,
+        feedback_url=url,
+    )
+
+
+ROUTES = [queue_page, register, call_next, no_answer, ticket_page]

@@ -327,6 +327,40 @@ def walk_in_desk(uow: UnitOfWork, *, principal: Principal, session_id: int) -> W
     )
 
 
+class Ticket(msgspec.Struct, frozen=True, kw_only=True):
+    """A walk-in client's queue ticket: the number, where and when, in the client's language;
+    the feedback link is added by the page (it needs the server's secret)."""
+
+    place_id: int
+    number: int
+    station_id: int
+    municipality: str
+    registered_at: datetime
+    language: str
+
+
+def walk_in_ticket(uow: UnitOfWork, *, principal: Principal, session_id: int, place_id: int) -> Ticket:
+    """The ticket of an arrival of a session the caller may see; a free place is nobody's."""
+    access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
+    guidance_session = _walk_in_session(uow, principal, session_id)
+    place = uow.session.get(WalkInPlace, place_id)
+    if (
+        place is None
+        or place.session_id != session_id
+        or place.status == WalkInStatus.FREE.value
+        or place.registered_at is None
+    ):
+        raise RecordNotFound(f"no arrival {place_id} in session {session_id}")
+    return Ticket(
+        place_id=place_id,
+        number=place.number,
+        station_id=guidance_session.station_id,
+        municipality=_municipality(uow, guidance_session),
+        registered_at=place.registered_at,
+        language=place.preferred_language or "fi",
+    )
+
+
 def _state(guidance_session: GuidanceSession, now: datetime) -> str:
     try:
         _check_open(guidance_session, now)

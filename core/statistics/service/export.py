@@ -2,7 +2,7 @@
 
 A county-wide report adds each municipality's figures over the span, its
 table named ``<table>/<municipality code>`` (``visits/444``,
-``feedback:<form>/444``).
+``feedback:<form>/444``); a client form's responses also by channel (``responses:oral``).
 """
 
 from __future__ import annotations
@@ -61,6 +61,10 @@ def report_csv(report: Report, language: str, *, semicolons: bool = False) -> st
         for code, figure in form.by_municipality.items():
             writer.writerow(
                 (f"{name}/{code}", report.span, "responses", form.title.get(language), shown(figure))
+            )
+        for channel, figure in form.by_channel.items():  # link, oral, paper
+            writer.writerow(
+                (name, report.span, f"responses:{channel}", form.title.get(language), shown(figure))
             )
         for question in form.questions:
             for value, figure in question.counts.items():

@@ -51,6 +51,8 @@ class ReportFeedback(msgspec.Struct, frozen=True, kw_only=True):
     questions: tuple[ReportQuestion, ...]
     #: county-wide: responses per municipality, suppressed together with ``responses`` (their total)
     by_municipality: dict[str, Shown] = {}
+    #: client forms: responses by channel (link, oral, paper), suppressed with the breakdown above
+    by_channel: dict[str, Shown] = {}
 
 
 def _title(texts: Texts | None, fallback: str) -> Title:
@@ -108,14 +110,25 @@ def read_feedback(
             )
         responses = disclosure.count(summary.responses).shown
         by_municipality: dict[str, Shown] = {}
+        # the municipality and channel splits share one total: suppressed together
+        parts: dict[str, dict[str, dict[str, int]]] = {}
         if breakdown:
-            figures = {
+            parts["municipality"] = {
                 code: {"responses": found.get((summary.form_key, summary.version), 0)}
                 for code, found in per_code.items()
             }
-            grid = disclosure.tables({"municipality": figures})["municipality"]
+        if summary.by_channel:
+            parts["channel"] = {channel: {"responses": n} for channel, n in summary.by_channel.items()}
+        grids = disclosure.tables(parts) if parts else {}
+        if breakdown:
+            grid = grids["municipality"]
             by_municipality = {code: cells["responses"].shown for code, cells in grid.cells.items()}
             responses = grid.total["responses"].shown
+        by_channel = (
+            {channel: cells["responses"].shown for channel, cells in grids["channel"].cells.items()}
+            if "channel" in grids
+            else {}
+        )
         views.append(
             ReportFeedback(
                 form_key=summary.form_key,
@@ -125,6 +138,7 @@ def read_feedback(
                 responses=responses,
                 questions=tuple(items),
                 by_municipality=by_municipality,
+                by_channel=by_channel,
             )
         )
     return tuple(views)

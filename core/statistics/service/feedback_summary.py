@@ -21,6 +21,7 @@ from sotesilta.core.feedback.public import (
     FREE_TEXT_CONTEXT,
     Audience,
     FeedbackAnswer,
+    FeedbackChannel,
     FeedbackForm,
     FeedbackResponse,
     QuestionKind,
@@ -58,6 +59,8 @@ class FormSummary:
     questions: tuple[QuestionSummary, ...]
     #: the registered definition (titles and labels), None for a version no plugin registers any more
     form: FeedbackForm | None = field(default=None, compare=False)
+    #: client forms: responses by how they came (``FeedbackChannel``: link, oral, paper), every channel
+    by_channel: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -66,6 +69,7 @@ class _Tally:
     responses: int = 0
     counts: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     texts: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    channels: dict[str, int] = field(default_factory=dict)
 
     def count(self, question: str, value: str, n: int = 1) -> None:
         self.counts[question][value] = self.counts[question].get(value, 0) + n
@@ -113,12 +117,15 @@ def feedback_summary(
         col(FeedbackResponse.form_key),
         col(FeedbackResponse.form_version),
         col(FeedbackResponse.audience),
+        col(FeedbackResponse.channel),
         func.count(),
     ).where(*scope)
-    for key, version, of, n in uow.session.execute(
-        response_counts.group_by(*response_counts.selected_columns[:3])
+    for key, version, of, channel, n in uow.session.execute(
+        response_counts.group_by(*response_counts.selected_columns[:4])
     ):
-        tally(key, version, Audience(of)).responses += n
+        found = tally(key, version, Audience(of))
+        found.responses += n
+        found.channels[channel] = found.channels.get(channel, 0) + n
     closed = (
         select(
             col(FeedbackResponse.form_key),
@@ -215,4 +222,9 @@ def _summary(key: str, version: int, t: _Tally, form: FeedbackForm | None) -> Fo
         questions.append(
             QuestionSummary(question_key, None, sum(counts.values()) + len(texts), counts, texts)
         )
-    return FormSummary(key, version, t.audience, t.responses, tuple(questions), form)
+    channels = (
+        {c.value: t.channels.get(c.value, 0) for c in FeedbackChannel}
+        if t.audience is Audience.CLIENT_VISIT
+        else {}
+    )
+    return FormSummary(key, version, t.audience, t.responses, tuple(questions), form, channels)

@@ -1,4 +1,4 @@
-"""Consultations from health staff to social care, and SHL §35 notifications.
+"""Consultations from health staff to social care.
 
 A consultation is anonymous by default: no client identity is stored at all.
 Naming the client needs the client's consent of scope ``named_consultation``
@@ -22,10 +22,9 @@ from sotesilta.core.consultations.tables import (
     Consultation,
     ConsultationMessage,
     ConsultationRead,
-    ShlNotification,
 )
 from sotesilta.core.kernel import access
-from sotesilta.core.kernel.errors import ConsentMissing, InputInvalid, RecordNotFound, StateConflict
+from sotesilta.core.kernel.errors import ConsentMissing, InputInvalid, RecordNotFound
 from sotesilta.core.kernel.events import DomainEvent, EventKind
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.privacy import AccessAction, AccessBasis, ConsentQuery, ConsentScope
@@ -425,151 +424,6 @@ def news_count(uow: UnitOfWork, *, principal: Principal) -> int:
         .where(col(Consultation.municipality_code).in_(sorted(principal.municipalities)), or_(*news))
     )
     return int(uow.session.scalar(query) or 0)
-
-
-class ShlView(msgspec.Struct, frozen=True, kw_only=True):
-    """An SHL §35 notification, opened."""
-
-    id: int
-    municipality_code: str
-    to_organisation: str
-    client_id: int | None
-    consent_id: int | None
-    ground_without_consent: str | None
-    status: ShlStatus
-    created_at: datetime
-    summary: str
-
-
-def create_shl_notification(
-    uow: UnitOfWork,
-    *,
-    principal: Principal,
-    municipality: str,
-    to_organisation: str,
-    summary: str,
-    client_id: int | None = None,
-    ground_without_consent: str | None = None,
-) -> ShlView:
-    """With the client's consent to contact social care, or with the documented
-    ground for acting without it (the person evidently cannot look after their
-    own care, health or safety)."""
-    sealer, now = uow.sealer, uow.now
-    access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
-    if municipality not in principal.municipalities:
-        raise RecordNotFound(f"no municipality {municipality} for you", field="municipality")
-    to_organisation = _text(to_organisation, "to_organisation")[:200]
-    summary = _text(summary, "summary")
-    consent_id = None
-    ground = ground_without_consent.strip() if ground_without_consent else None
-    if client_id is not None:
-        clients.client_access(uow, principal, client_id)  # a relationship or a stated reason
-        if ground:
-            if len(ground) < 20:
-                raise InputInvalid(
-                    "document the ground for acting without consent (20+ characters)",
-                    field="ground_without_consent",
-                )
-        else:
-            consent_id = _require_consent(uow, client_id, ConsentScope.CONTACT_SOCIAL_CARE, to_organisation)
-    notification = ShlNotification(
-        municipality_code=municipality,
-        from_user=principal.user_id,
-        to_organisation=sealer.seal(to_organisation, context="shl_notification.to_organisation"),
-        client_id=client_id,
-        consent_id=consent_id,
-        ground_without_consent=sealer.seal_optional(
-            ground, context="shl_notification.ground_without_consent"
-        ),
-        summary=sealer.seal(summary, context="shl_notification.summary"),
-        created_at=now,
-    )
-    uow.session.add(notification)
-    uow.session.flush()
-    if client_id is not None:
-        _log(
-            uow,
-            principal,
-            AccessAction.CREATE,
-            "shl_notification",
-            notification.id or 0,
-            client_id,
-            consent_id,
-        )
-    uow.commit()
-    return ShlView(
-        id=notification.id or 0,
-        municipality_code=municipality,
-        to_organisation=to_organisation,
-        client_id=client_id,
-        consent_id=consent_id,
-        ground_without_consent=ground,
-        status=ShlStatus(notification.status),
-        created_at=now,
-        summary=summary,
-    )
-
-
-class ShlStatus(StrEnum):
-    SENT = "sent"
-    RECEIVED = "received"
-    IN_PROGRESS = "in_progress"
-    CLOSED = "closed"
-
-
-_SHL_NEXT = {
-    ShlStatus.SENT: {ShlStatus.RECEIVED, ShlStatus.CLOSED},
-    ShlStatus.RECEIVED: {ShlStatus.IN_PROGRESS, ShlStatus.CLOSED},
-    ShlStatus.IN_PROGRESS: {ShlStatus.CLOSED},
-    ShlStatus.CLOSED: set(),
-}
-
-
-def update_shl_status(
-    uow: UnitOfWork,
-    *,
-    principal: Principal,
-    notification_id: int,
-    status: ShlStatus,
-) -> ShlView:
-    """Follow-up of a notification: its sender and social care of the municipality may move it on."""
-    sealer = uow.sealer
-    access.require_role(principal, Role.HEALTH_STAFF, Role.INSTRUCTOR)
-    notification = uow.session.get(ShlNotification, notification_id)
-    if (
-        notification is None
-        or notification.municipality_code not in principal.municipalities
-        or (notification.from_user != principal.user_id and not principal.has_any_role(Role.INSTRUCTOR))
-    ):
-        raise RecordNotFound(f"no SHL notification {notification_id}")
-    current = ShlStatus(notification.status)
-    if status not in _SHL_NEXT[current]:
-        raise StateConflict(f"an SHL notification that is {current.value} cannot become {status.value}")
-    notification.status = status.value
-    if notification.client_id is not None:
-        _log(
-            uow,
-            principal,
-            AccessAction.UPDATE,
-            "shl_notification",
-            notification_id,
-            notification.client_id,
-            notification.consent_id,
-        )
-    uow.commit()
-    return ShlView(
-        id=notification.id or 0,
-        municipality_code=notification.municipality_code,
-        to_organisation=sealer.open(notification.to_organisation, context="shl_notification.to_organisation"),
-        client_id=notification.client_id,
-        consent_id=notification.consent_id,
-        ground_without_consent=sealer.open_optional(
-            notification.ground_without_consent, context="shl_notification.ground_without_consent"
-        ),
-        status=ShlStatus(notification.status),
-        created_at=notification.created_at,
-        summary=sealer.open(notification.summary, context="shl_notification.summary"),
-    )
 
 
 def list_consultations(

@@ -1,4 +1,4 @@
-"""Consultations (anonymous by default, named under consent) and SHL notifications."""
+"""Consultations (anonymous by default, named under consent)."""
 
 from __future__ import annotations
 
@@ -29,23 +29,6 @@ class ConsultationIn(msgspec.Struct, kw_only=True):
 
 class MessageIn(msgspec.Struct, kw_only=True):
     body: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
-
-
-class ShlIn(msgspec.Struct, kw_only=True):
-    municipality: Annotated[str, msgspec.Meta(min_length=3, max_length=3)]
-    to_organisation: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    summary: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
-    client_id: int | None = None
-    ground_without_consent: (
-        Annotated[
-            str,
-            msgspec.Meta(
-                max_length=4000,
-                description="without consent: the documented ground (SHL §35: cannot look after own care)",
-            ),
-        ]
-        | None
-    ) = None
 
 
 @post(
@@ -126,30 +109,6 @@ def get_unread_consultations(
     return {str(k): v for k, v in consultations.unread_counts(uow, principal=principal).items()}
 
 
-@post(
-    "/api/v1/shl-notifications",
-    operation_id="createShlNotification",
-    tags=["consultations"],
-    status_code=201,
-    summary="Notify social care of a need (SHL §35)",
-    sync_to_thread=True,
-)
-def create_shl_notification(
-    data: JSONBody[ShlIn],
-    principal: NamedDependency[Principal],
-    uow: NamedDependency[UnitOfWork],
-) -> consultations.ShlView:
-    return consultations.create_shl_notification(
-        uow,
-        principal=principal,
-        municipality=data.municipality,
-        to_organisation=data.to_organisation,
-        summary=data.summary,
-        client_id=data.client_id,
-        ground_without_consent=data.ground_without_consent,
-    )
-
-
 @get(
     "/api/v1/consultations",
     operation_id="listConsultations",
@@ -166,38 +125,10 @@ def list_consultations(
     return consultations.list_consultations(uow, principal=principal, unanswered_only=unanswered, limit=limit)
 
 
-class ShlStatusIn(msgspec.Struct, kw_only=True):
-    status: consultations.ShlStatus
-
-
-@post(
-    "/api/v1/shl-notifications/{notification_id:int}/status",
-    operation_id="updateShlNotificationStatus",
-    tags=["consultations"],
-    status_code=200,
-    summary="Follow up an SHL notification (received, in progress, closed)",
-    sync_to_thread=True,
-)
-def update_shl_notification_status(
-    notification_id: FromPath[int],
-    data: JSONBody[ShlStatusIn],
-    principal: NamedDependency[Principal],
-    uow: NamedDependency[UnitOfWork],
-) -> consultations.ShlView:
-    return consultations.update_shl_status(
-        uow,
-        principal=principal,
-        notification_id=notification_id,
-        status=data.status,
-    )
-
-
 ROUTES = [
     list_consultations,
     create_consultation,
     post_consultation_message,
     list_consultation_messages,
     get_unread_consultations,
-    create_shl_notification,
-    update_shl_notification_status,
 ]

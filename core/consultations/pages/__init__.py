@@ -1,0 +1,1 @@
+"""Pages: consultations (``consultations``) and SHL §35 notifications (``shl``)."""
