@@ -9,7 +9,7 @@ from sotesilta.core.feedback.domain import (
     Texts,
 )
 from sotesilta.core.feedback.service.links import feedback_url
-from sotesilta.core.feedback.service.responses import FREE_TEXT_CONTEXT
+from sotesilta.core.feedback.service.responses import FREE_TEXT_CONTEXT, FeedbackFormView, form_view
 from sotesilta.core.feedback.tables import FeedbackAnswer, FeedbackResponse
 
 __all__ = [
@@ -19,8 +19,10 @@ __all__ = [
     "Audience",
     "FeedbackAnswer",
     "FeedbackForm",
+    "FeedbackFormView",
     "FeedbackResponse",
     "QuestionKind",
     "Texts",
     "feedback_url",
+    "form_view",
 ]
