@@ -83,17 +83,17 @@ def get_service_description(
 class ContactIn(msgspec.Struct, kw_only=True):
     name: Annotated[str, msgspec.Meta(max_length=NAME_MAX, description="a first name is enough")]
     channel: Literal["phone", "sms", "email"]
-    phone: Annotated[str | None, msgspec.Meta(max_length=40)] = None
-    email: Annotated[str | None, msgspec.Meta(max_length=254)] = None
+    phone: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
     when: Annotated[str, msgspec.Meta(max_length=WHEN_MAX, description="when to reach the person")] = ""
     language: Literal["fi", "sv", "en"] = "fi"
 
 
 class SelfAssessmentIn(msgspec.Struct, kw_only=True):
     county: Annotated[str, msgspec.Meta(pattern=r"^\d{2}$")]
-    station: Annotated[str | None, msgspec.Meta(max_length=64)] = None
-    form_key: Annotated[str | None, msgspec.Meta(max_length=64)] = None
-    version: Annotated[int | None, msgspec.Meta(ge=1)] = None
+    station: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    form_key: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    version: Annotated[int, msgspec.Meta(ge=1)] | None = None
     answers: Annotated[
         dict[Annotated[str, msgspec.Meta(max_length=64)], Any],
         msgspec.Meta(max_length=MAX_ANSWERS, description="question key -> answer, as in the county's form"),
@@ -169,7 +169,7 @@ def list_contact_requests(
 
 class ContactRequestUpdate(msgspec.Struct, kw_only=True):
     status: Literal["contacted", "booked", "closed"]
-    booking_id: Annotated[int | None, msgspec.Meta(ge=1, description="the booking made (booked only)")] = None
+    booking_id: Annotated[int, msgspec.Meta(ge=1, description="the booking made (booked only)")] | None = None
 
 
 @patch(

@@ -124,7 +124,7 @@ def check_section_text(section: str, text: str) -> str:
     """An admin's text for a section: trimmed, bounded, no control characters."""
     if section not in {s.value for s in Section}:
         raise InputInvalid(f"no section {section!r}", field="section")
-    clean = text.strip().replace("\r\n", "\n")
+    clean = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     if len(clean) > SECTION_MAX:
         raise InputInvalid(f"{section}: at most {SECTION_MAX} characters", field=section)
     if _CONTROL.search(clean):

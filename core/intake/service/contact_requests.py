@@ -113,7 +113,7 @@ def list_contact_requests(
     else:
         query = query.where(col(ContactRequest.status) != ContactStatus.CLOSED.value)
     today = local_date(uow.now)
-    rows = [_summary(r, s, today, language) for r, s in uow.session.execute(query).tuples()]
+    rows = [_summary(r, s, today, language) for r, s in uow.session.execute(query).all()]
     return sorted(rows, key=lambda r: (not r.overdue, r.status != "new", r.created_at))
 
 
