@@ -8,10 +8,10 @@ import re
 from intake_support import assessment_fields
 from page_support import IDEMPOTENCY, SLOT, sign_in, token_of
 from sqlalchemy import select
+from support import bearer, login
 
 from sotesilta.consent.tables import AccessLogEntry
 from sotesilta.core.intake.tables import ContactRequest
-from support import bearer, login
 
 
 def _request_from_the_public(client) -> None:  # type: ignore[no-untyped-def]
