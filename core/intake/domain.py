@@ -135,7 +135,7 @@ def check_section_text(section: str, text: str) -> str:
 # --- contact requests ----------------------------------------------------------
 
 
-class ContactStatus(StrEnum):
+class ContactRequestStatus(StrEnum):
     NEW = "new"
     CONTACTED = "contacted"
     BOOKED = "booked"
@@ -143,25 +143,27 @@ class ContactStatus(StrEnum):
 
 
 #: where a request may go from each state; "booked" needs the booking it names
-TRANSITIONS: dict[ContactStatus, frozenset[ContactStatus]] = {
-    ContactStatus.NEW: frozenset({ContactStatus.CONTACTED, ContactStatus.BOOKED, ContactStatus.CLOSED}),
-    ContactStatus.CONTACTED: frozenset({ContactStatus.BOOKED, ContactStatus.CLOSED}),
-    ContactStatus.BOOKED: frozenset({ContactStatus.CLOSED}),
-    ContactStatus.CLOSED: frozenset(),
+TRANSITIONS: dict[ContactRequestStatus, frozenset[ContactRequestStatus]] = {
+    ContactRequestStatus.NEW: frozenset(
+        {ContactRequestStatus.CONTACTED, ContactRequestStatus.BOOKED, ContactRequestStatus.CLOSED}
+    ),
+    ContactRequestStatus.CONTACTED: frozenset({ContactRequestStatus.BOOKED, ContactRequestStatus.CLOSED}),
+    ContactRequestStatus.BOOKED: frozenset({ContactRequestStatus.CLOSED}),
+    ContactRequestStatus.CLOSED: frozenset(),
 }
 #: the states an instructor still has to act on: they count against the flood caps
-OPEN_STATES: tuple[str, ...] = (ContactStatus.NEW.value,)
+OPEN_STATES: tuple[str, ...] = (ContactRequestStatus.NEW.value,)
 
 
-def check_transition(current: str, wanted: str, *, booking_id: int | None) -> ContactStatus:
+def check_transition(current: str, wanted: str, *, booking_id: int | None) -> ContactRequestStatus:
     try:
-        target = ContactStatus(wanted)
+        target = ContactRequestStatus(wanted)
     except ValueError:
         raise InputInvalid("status must be new, contacted, booked or closed", field="status") from None
-    source = ContactStatus(current)
-    if target is ContactStatus.BOOKED and booking_id is None:
+    source = ContactRequestStatus(current)
+    if target is ContactRequestStatus.BOOKED and booking_id is None:
         raise InputInvalid("a booked request names its booking", field="booking_id")
-    if target is not ContactStatus.BOOKED and booking_id is not None:
+    if target is not ContactRequestStatus.BOOKED and booking_id is not None:
         raise InputInvalid("only a booked request names a booking", field="booking_id")
     if target not in TRANSITIONS[source]:
         raise StateConflict(f"a {source.value} request cannot become {target.value}")

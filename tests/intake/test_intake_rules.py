@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sotesilta.core.intake.domain import (
     PLAIN_FINNISH,
     TRANSITIONS,
-    ContactStatus,
+    ContactRequestStatus,
     add_working_days,
     check_section_text,
     check_transition,
@@ -23,7 +23,7 @@ from sotesilta.core.intake.domain import (
 from sotesilta.core.kernel.errors import InputInvalid, StateConflict
 from sotesilta.core.scheduling.domain.sessions import ClosingDayPolicy
 
-STATES = [s.value for s in ContactStatus]
+STATES = [s.value for s in ContactRequestStatus]
 
 
 #: generation, not the rule, is what a busy shared machine slows down
@@ -33,7 +33,7 @@ RELAXED = settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @RELAXED
 @given(st.lists(st.tuples(st.sampled_from(STATES), st.booleans()), max_size=8))
 def test_a_request_only_moves_forward_and_is_booked_only_with_a_booking(steps):
-    current, booking = ContactStatus.NEW, None
+    current, booking = ContactRequestStatus.NEW, None
     seen = [current]
     for wanted, with_booking in steps:
         try:
@@ -41,16 +41,16 @@ def test_a_request_only_moves_forward_and_is_booked_only_with_a_booking(steps):
         except (StateConflict, InputInvalid):
             continue
         assert moved in TRANSITIONS[current]
-        if moved is ContactStatus.BOOKED:
+        if moved is ContactRequestStatus.BOOKED:
             assert with_booking
             booking = 1
         current = moved
         seen.append(current)
     order = STATES
     assert [order.index(s.value) for s in seen] == sorted(order.index(s.value) for s in seen)
-    assert current is not ContactStatus.BOOKED or booking == 1
+    assert current is not ContactRequestStatus.BOOKED or booking == 1
     # nothing leaves closed
-    assert TRANSITIONS[ContactStatus.CLOSED] == frozenset()
+    assert TRANSITIONS[ContactRequestStatus.CLOSED] == frozenset()
 
 
 @RELAXED

@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from sotesilta.core.intake.domain import ContactStatus
+from sotesilta.core.intake.domain import ContactRequestStatus
 from sotesilta.core.intake.service import contact_requests
 from sotesilta.core.kernel.errors import DomainError
 from sotesilta.core.kernel.principals import Principal
@@ -29,7 +29,7 @@ async def worklist(
     status: FromQuery[str | None] = None,
 ) -> Template:
     language = language_of(request)
-    wanted = status if status in {s.value for s in ContactStatus} else None
+    wanted = status if status in {s.value for s in ContactRequestStatus} else None
     rows = await runtime.run_db(
         contact_requests.list_contact_requests, uow, principal=request.user, status=wanted, language=language
     )

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from sotesilta.core.feedback.public import YES_PARTLY_NO_TEXTS, QuestionKind
-from sotesilta.core.intake.domain import ContactStatus, check_transition
+from sotesilta.core.intake.domain import ContactChannel, ContactRequestStatus, check_transition
 from sotesilta.core.intake.service.assessments import current_form
 from sotesilta.core.intake.tables import ContactRequest, SelfAssessment
 from sotesilta.core.kernel.access import log_use, require_role
@@ -48,8 +48,8 @@ class ContactRequestSummary(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
     due_on: date
     overdue: Annotated[bool, msgspec.Meta(description="still new after its response-time target day")]
-    status: str
-    channel: str
+    status: ContactRequestStatus
+    channel: ContactChannel
     language: str
     booking_id: int | None
     assessed: bool
@@ -85,9 +85,9 @@ def _summary(
         station_name=(station.name_sv if language == "sv" else station.name_fi) if station else None,
         created_at=row.created_at,
         due_on=row.due_on,
-        overdue=row.status == ContactStatus.NEW.value and today > row.due_on,
-        status=row.status,
-        channel=row.channel,
+        overdue=row.status == ContactRequestStatus.NEW.value and today > row.due_on,
+        status=ContactRequestStatus(row.status),
+        channel=ContactChannel(row.channel),
         language=row.language,
         booking_id=row.booking_id,
         assessed=row.self_assessment_id is not None,
@@ -99,7 +99,7 @@ def list_contact_requests(
 ) -> list[ContactRequestSummary]:
     """The requests of the instructor's counties, oldest open first (overdue at the top)."""
     _scoped(principal)
-    if status is not None and status not in {s.value for s in ContactStatus}:
+    if status is not None and status not in {s.value for s in ContactRequestStatus}:
         raise InputInvalid("status must be new, contacted, booked or closed", field="status")
     query = (
         select(ContactRequest, Station)
@@ -111,7 +111,7 @@ def list_contact_requests(
     if status is not None:
         query = query.where(col(ContactRequest.status) == status)
     else:
-        query = query.where(col(ContactRequest.status) != ContactStatus.CLOSED.value)
+        query = query.where(col(ContactRequest.status) != ContactRequestStatus.CLOSED.value)
     today = local_date(uow.now)
     rows = [_summary(r, s, today, language) for r, s in uow.session.execute(query).all()]
     return sorted(rows, key=lambda r: (not r.overdue, r.status != "new", r.created_at))
@@ -217,7 +217,7 @@ class BookingPrefill(msgspec.Struct, frozen=True, kw_only=True):
 def booking_prefill(uow: UnitOfWork, *, principal: Principal, request_id: int) -> BookingPrefill:
     """The requester's name, phone and language for the booking form (a logged reading)."""
     row, _station = _load(uow, principal, request_id)
-    if row.status not in (ContactStatus.NEW.value, ContactStatus.CONTACTED.value):
+    if row.status not in (ContactRequestStatus.NEW.value, ContactRequestStatus.CONTACTED.value):
         raise InputInvalid(f"contact request {request_id} is {row.status}: book from an open one")
     prefill = BookingPrefill(
         request_id=request_id,
@@ -237,6 +237,6 @@ def mark_booked(uow: UnitOfWork, *, principal: Principal, request_id: int, booki
         uow,
         principal=principal,
         request_id=request_id,
-        status=ContactStatus.BOOKED.value,
+        status=ContactRequestStatus.BOOKED.value,
         booking_id=booking_id,
     )

@@ -30,7 +30,7 @@ from sotesilta.core.kernel.clock import HELSINKI, local_date
 from sotesilta.core.kernel.errors import AccessDenied, RecordNotFound
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.uow import UnitOfWork
-from sotesilta.core.organisations.public import County, Station
+from sotesilta.core.organisations.public import BookingMode, County, Station
 from sotesilta.core.scheduling.public import GuidanceSession, SessionStatus
 
 log = logging.getLogger("sotesilta.intake")
@@ -46,7 +46,7 @@ class StationInfo(msgspec.Struct, frozen=True, kw_only=True):
     address: str
     phone: str
     provider: Annotated[str, msgspec.Meta(description="empty when the county runs the station")]
-    booking_mode: str
+    booking_mode: BookingMode
 
 
 class WalkInHours(msgspec.Struct, frozen=True, kw_only=True):
@@ -107,7 +107,7 @@ def _station_info(uow: UnitOfWork, station: Station, language: str) -> StationIn
         address=station.address_sv if swedish and station.address_sv else station.address,
         phone=station.phone,
         provider=station.provider,
-        booking_mode=station.booking_mode,
+        booking_mode=BookingMode(station.booking_mode),
     )
 
 
