@@ -143,6 +143,7 @@ def submit_self_assessment(
         submission=submission,
         limits=FloodLimits(),
         response_days=runtime.settings.response_days(data.county),
+        refused=runtime.refused_senders,
     )
 
 

@@ -207,3 +207,27 @@ def test_the_api_takes_json_only_and_answers_with_the_target_day(client, runtime
         "/api/v1/self-assessments", json={**body, "contact": {**body["contact"], "email": "not-an-address"}}
     )
     assert bad_email.status_code == 422 and "contact.email" in bad_email.text
+
+
+def test_a_sender_refused_lately_is_refused_again_before_any_database_work(runtime, clock):
+    from sotesilta.core.kernel.cache import ExpiringCache
+
+    refused: ExpiringCache = ExpiringCache()
+    limits = FloodLimits(per_address=1)
+    with runtime.uow() as uow:
+        assessments.submit_self_assessment(
+            uow, submission=_submission(runtime, "g" * 64, contact=False), limits=limits, refused=refused
+        )
+    with runtime.uow() as uow, pytest.raises(SubmissionThrottled):
+        assessments.submit_self_assessment(
+            uow, submission=_submission(runtime, "g" * 64, contact=False), limits=limits, refused=refused
+        )
+    # remembered: even a county that does not exist is not looked up for this sender now
+    nowhere = Submission(**{**_submission(runtime, "g" * 64).__dict__, "county": "98"})
+    with runtime.uow() as uow, pytest.raises(SubmissionThrottled) as again:
+        assessments.submit_self_assessment(uow, submission=nowhere, limits=limits, refused=refused)
+    assert 0 < again.value.retry_after_seconds <= 3600
+    clock.advance(hours=1, minutes=1)  # the refusal has passed: the database decides again
+    with runtime.uow() as uow, pytest.raises(Exception) as later:
+        assessments.submit_self_assessment(uow, submission=nowhere, limits=limits, refused=refused)
+    assert type(later.value).__name__ == "RecordNotFound"

@@ -202,6 +202,7 @@ async def submit_self_assessment(
             submission=submission,
             limits=FloodLimits(),
             response_days=runtime.settings.response_days(county),
+            refused=runtime.refused_senders,
         )
     except SubmissionThrottled as exc:
         uow.rollback()

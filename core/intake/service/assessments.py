@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import msgspec
 from sqlalchemy import func, select
@@ -29,6 +29,7 @@ from sotesilta.core.intake.domain import (
 )
 from sotesilta.core.intake.service.descriptions import active_stations, assessment_municipality, find_county
 from sotesilta.core.intake.tables import ContactRequest, SelfAssessment
+from sotesilta.core.kernel.cache import ExpiringCache
 from sotesilta.core.kernel.clock import local_date
 from sotesilta.core.kernel.errors import InputInvalid, RecordNotFound, StateConflict, SubmissionThrottled
 from sotesilta.core.kernel.secrets import keyed_digest
@@ -132,9 +133,33 @@ def submit_self_assessment(
     submission: Submission,
     limits: FloodLimits = FloodLimits(),  # noqa: B008  # frozen
     response_days: int = DEFAULT_RESPONSE_DAYS,
+    refused: ExpiringCache[str, datetime] | None = None,
 ) -> SelfAssessmentReceipt:
     """Store the answers and, if the sender asked, a contact request to the county's
-    social guidance, due within ``response_days`` working days."""
+    social guidance, due within ``response_days`` working days.
+
+    ``refused`` is the process's memory of senders refused lately: until their refusal
+    passes, a sender's next tries are refused before any database work, so a flood costs a
+    dictionary lookup per request (the database's counts stay the rule across instances).
+    """
+    now = uow.now
+    until = refused.get(submission.address_key, now) if refused is not None else None
+    if until is not None and until > now:
+        raise SubmissionThrottled(
+            "too many submissions from this address; try again later",
+            retry_after_seconds=max(1, int((until - now).total_seconds())),
+        )
+    try:
+        return _submit(uow, submission, limits, response_days)
+    except SubmissionThrottled as exc:
+        if refused is not None:
+            refused.put(submission.address_key, now + timedelta(seconds=exc.retry_after_seconds), now)
+        raise
+
+
+def _submit(
+    uow: UnitOfWork, submission: Submission, limits: FloodLimits, response_days: int
+) -> SelfAssessmentReceipt:
     find_county(uow, submission.county)
     station = None
     if submission.station_key:
