@@ -29,6 +29,12 @@ from sotesilta.core.consultations.pages import consultations as consultations_pa
 from sotesilta.core.consultations.pages import shl as shl_pages
 from sotesilta.core.feedback import api as feedback_api
 from sotesilta.core.feedback import pages as feedback_pages
+from sotesilta.core.intake import api as intake_api
+from sotesilta.core.intake.pages import assessment as assessment_pages
+from sotesilta.core.intake.pages import contact_requests as contact_request_pages
+from sotesilta.core.intake.pages import descriptions as description_pages
+from sotesilta.core.intake.pages import front as front_pages
+from sotesilta.core.intake.pages import service_texts as service_text_pages
 from sotesilta.core.kernel.logging import configure_logging
 from sotesilta.core.kernel.runtime import Runtime, build_runtime
 from sotesilta.core.kernel.settings import load_settings
@@ -88,6 +94,7 @@ FEATURES_WITH_PAGES = (
     "consultations",
     "rehab",
     "feedback",
+    "intake",
     "statistics",
     "work",
 )
@@ -111,6 +118,7 @@ API_MODULES = (
     rehab_report_api,
     statistics_api,
     feedback_api,
+    intake_api,
 )
 PAGE_MODULES = (
     organisation_pages,
@@ -136,6 +144,11 @@ PAGE_MODULES = (
     rehab_period_end_pages,
     rehab_groups_pages,
     statistics_pages,
+    front_pages,
+    description_pages,
+    assessment_pages,
+    contact_request_pages,
+    service_text_pages,
 )
 OPENAPI_PATH = "/api/schema"
 #: how a caller signs in: a bearer token, or the session cookie (same-origin JSON only)

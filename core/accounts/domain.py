@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sotesilta.core.kernel.errors import InputInvalid
-from sotesilta.core.kernel.principals import TokenKind
+from sotesilta.core.kernel.principals import Principal, Role, TokenKind
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
 MIN_PASSWORD_LENGTH = 12
@@ -106,3 +106,14 @@ def claimed_groups(value: object) -> tuple[str, ...]:
     if isinstance(value, list):
         return tuple(item for item in value if isinstance(item, str))
     return ()
+
+
+def home_of(principal: Principal) -> str:
+    """A signed-in person's own start page, by role."""
+    if principal.has_any_role(Role.INSTRUCTOR):
+        return "/work"
+    if principal.has_any_role(Role.HEALTH_STAFF):
+        return "/book"
+    if principal.has_any_role(Role.MANAGER):
+        return "/statistics"
+    return "/admin"  # every account has a role: here, the administrator

@@ -38,6 +38,9 @@ class Audience(StrEnum):
     )
     STAFF_SURVEY = "staff_survey"  # health staff, once a year
     REHAB = "rehab"  # intensive rehabilitation: period feedback that workers enter (submitPeriodFeedback)
+    #: the public's online self-assessment (a county form): its answers are stored by the
+    #: intake feature with the contact request they may end in, never as feedback
+    SELF_ASSESSMENT = "self_assessment"
 
 
 class FeedbackChannel(StrEnum):

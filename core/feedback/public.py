@@ -10,7 +10,7 @@ from sotesilta.core.feedback.domain import (
     Texts,
 )
 from sotesilta.core.feedback.service.links import feedback_url, walk_in_feedback_url
-from sotesilta.core.feedback.service.responses import FREE_TEXT_CONTEXT
+from sotesilta.core.feedback.service.responses import FREE_TEXT_CONTEXT, FeedbackFormView, form_view
 from sotesilta.core.feedback.tables import FeedbackAnswer, FeedbackResponse
 
 __all__ = [
@@ -21,9 +21,11 @@ __all__ = [
     "FeedbackAnswer",
     "FeedbackChannel",
     "FeedbackForm",
+    "FeedbackFormView",
     "FeedbackResponse",
     "QuestionKind",
     "Texts",
     "feedback_url",
+    "form_view",
     "walk_in_feedback_url",
 ]

@@ -235,3 +235,16 @@ class FeedbackClosed(DomainError):
     kind = "gone"
     code = "feedback-closed"
     title = "Feedback link no longer valid"
+
+
+class SubmissionThrottled(DomainError):
+    """Too many self-assessments from one address, or a county's queue of unreviewed
+    contact requests is full (issue 23: a queue that cannot be flooded)."""
+
+    kind = "throttled"
+    code = "too-many-submissions"
+    title = "Too many submissions"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
+        super().__init__(detail, retry_after_seconds=retry_after_seconds)
+        self.retry_after_seconds = retry_after_seconds

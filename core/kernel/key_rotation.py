@@ -121,4 +121,10 @@ SEALED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("shl_notification", "id", "to_organisation"),
     ("visit", "id", "shl_notification_to"),
     ("visit_revision", "id", "snapshot"),
+    # the public's self-assessments and contact requests (issue 23)
+    ("self_assessment", "id", "answers"),
+    ("contact_request", "id", "name"),
+    ("contact_request", "id", "phone"),
+    ("contact_request", "id", "email"),
+    ("contact_request", "id", "reach_when"),
 )

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property, partial
 from typing import Any, TypeVar
 
@@ -110,6 +110,12 @@ class Runtime:
     def profiles(self) -> ExpiringCache[int, Any]:
         """Who signed-in users are, for a few seconds (see accounts.service.ProfileCache)."""
         return ExpiringCache()
+
+    @cached_property
+    def refused_senders(self) -> ExpiringCache[str, Any]:
+        """Senders of public submissions refused lately, and until when (see intake's
+        ``submit_self_assessment``): their next tries are refused without the database."""
+        return ExpiringCache(ttl=timedelta(hours=1))
 
     @cached_property
     def index_key(self) -> bytes:

@@ -136,6 +136,9 @@ class Settings(BaseSettings):
     #: staff sign-in through each county's OpenID Connect provider, by a short name of
     #: letters, digits and '-' that appears in the sign-in address (/login/oidc/<name>)
     oidc_providers: dict[str, OidcProvider] = {}
+    #: contact requests from the public: the response-time target in working days, by county
+    #: code (e.g. {"03": 2}); a county not named gets 2
+    contact_response_days: dict[str, Annotated[int, Field(ge=1, le=30)]] = {}
 
     @classmethod
     def settings_customise_sources(
@@ -251,6 +254,10 @@ class Settings(BaseSettings):
         """The identity providers' origins (``https://host[:port]``), where the pages' forms
         may lead: the sign-in button's and the sign-out's answers redirect there."""
         return tuple(sorted({_origin(p.issuer) for p in self.oidc_providers.values()}))
+
+    def response_days(self, county: str) -> int:
+        """The county's response-time target for contact requests, in working days."""
+        return self.contact_response_days.get(county, 2)
 
     @property
     def password_off_counties(self) -> frozenset[str]:

@@ -2,7 +2,7 @@
 
 The county organises social guidance at health stations in Espoo and Lohja
 (and later Vihti, Karkkila and Raasepori): one client feedback form for every
-station and one statistics report across its municipalities, with each
+station, one online self-assessment, and one statistics report across its municipalities, with each
 municipality's figures on the same measures. The municipalities' own plugins
 keep what is theirs (stations, booking modes, age groups, local codes, their
 own reports); this plugin names no municipality of its own and covers
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from sotesilta.core import plugin_api as api
 from sotesilta.plugins.lansi_uusimaa.feedback import CLIENT_VISIT, COUNTY
+from sotesilta.plugins.lansi_uusimaa.self_assessment import SELF_ASSESSMENT
 
 #: the county's municipalities that run the model (Vihti 927, Karkkila 224 and Raasepori 710 join later)
 MUNICIPALITIES = ("049", "444")
@@ -21,6 +22,7 @@ MUNICIPALITIES = ("049", "444")
 @api.hookimpl
 def sotesilta_register_feedback_forms(register: api.FeedbackFormRegister) -> None:
     register(CLIENT_VISIT)
+    register(SELF_ASSESSMENT)  # the online self-assessment (issue 23)
 
 
 #: the county's standard report: the same measures for every municipality, read county-wide

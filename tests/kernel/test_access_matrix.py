@@ -16,7 +16,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 from support import PASSWORD, bearer, login, name_shl_receiver
+
+from sotesilta.core.intake.tables import ContactRequest
 
 OK, FORBIDDEN, HIDDEN = "ok", 403, 404
 PRINCIPALS = ("N", "I", "M", "A", "X")
@@ -284,6 +287,26 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
         None,
         {"N": FORBIDDEN, "I": OK, "M": OK, "A": FORBIDDEN, "X": FORBIDDEN},
     ),
+    # the public's way in (no sign-in), and the instructors' worklist of its contact requests
+    "getServiceDescription": ("GET", "/api/v1/service-descriptions/03", None, everyone(OK)),
+    "submitSelfAssessment": (
+        "POST",
+        "/api/v1/self-assessments",
+        {
+            "county": "03",
+            "form_key": "lansi_uusimaa_self_assessment",
+            "version": 1,
+            "answers": {"loneliness": "yes"},
+        },
+        everyone(OK),
+    ),
+    "listContactRequests": ("GET", "/api/v1/contact-requests", None, INSTRUCTORS),
+    "updateContactRequest": (
+        "PATCH",
+        "/api/v1/contact-requests/{contact_request_id}",
+        {"status": "contacted"},
+        INSTRUCTORS,
+    ),
     # anonymous: the link is the key (before the visit it answers 409 feedback-not-open)
     "getFeedbackForm": ("GET", "/api/v1/feedback/forms/{feedback_token}", None, everyone(OK)),
     "submitFeedback": (
@@ -499,7 +522,15 @@ def world(client, runtime, scheduling, make_user):  # type: ignore[no-untyped-de
             "reason": "matrix",
         },
     ).json()
+    asked = client.post(
+        "/api/v1/self-assessments",
+        json={"county": "03", "contact": {"name": "Matrix", "channel": "sms", "phone": "0401234567"}},
+    )
+    assert asked.status_code == 201, asked.text
+    with runtime.uow() as uow:
+        contact_request_id = uow.session.scalar(select(func.max(ContactRequest.id)))
     values = {
+        "contact_request_id": contact_request_id,
         "absence_id": absence["id"],
         "booking_id": booking["id"],
         "client_id": client_id,

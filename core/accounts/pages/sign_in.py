@@ -1,4 +1,5 @@
-"""Signing in and out, the start page, and choosing the pages' language."""
+"""Signing in and out, and choosing the pages' language (``/`` is the public front page:
+``core/intake/pages/front.py``, which sends signed-in staff on to ``home_of``)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ from litestar.response import Redirect, Template
 
 from sotesilta.core.accounts import service as accounts
 from sotesilta.core.accounts import service as preferences
+from sotesilta.core.accounts.domain import home_of
 from sotesilta.core.accounts.pages.providers import end_session_url
 from sotesilta.core.accounts.service import IssuedToken, PasswordSignInOff
 from sotesilta.core.kernel.errors import AuthenticationFailed, InputInvalid, LoginThrottled
-from sotesilta.core.kernel.principals import Principal, Role
+from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.common import PUBLIC
@@ -47,21 +49,6 @@ def session_cookie(runtime: Runtime, issued: IssuedToken) -> Cookie:
         path="/",
         max_age=int(runtime.settings.session_policy.absolute_lifetime.total_seconds()),
     )
-
-
-def home_of(principal: Principal) -> str:
-    if principal.has_any_role(Role.INSTRUCTOR):
-        return "/work"
-    if principal.has_any_role(Role.HEALTH_STAFF):
-        return "/book"
-    if principal.has_any_role(Role.MANAGER):
-        return "/statistics"
-    return "/admin"  # every account has a role: here, the administrator
-
-
-@get("/", name="web-home")
-async def home(request: Request[Principal, Any, Any]) -> Response[Any]:
-    return see_other(home_of(request.user))
 
 
 def _providers(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
@@ -206,4 +193,4 @@ async def choose_my_language(
     return see_other(target, [language_cookie(language, secure=runtime.settings.secure_cookies)])
 
 
-ROUTES = [home, login_page, login, logout, choose_language, choose_my_language]
+ROUTES = [login_page, login, logout, choose_language, choose_my_language]

@@ -24,9 +24,10 @@ from litestar.response import Redirect, Template
 
 from sotesilta.core.accounts import service as accounts
 from sotesilta.core.accounts import sso
+from sotesilta.core.accounts.domain import home_of
 from sotesilta.core.accounts.oidc import FlowSecrets, SignInRefused
 from sotesilta.core.accounts.pages.providers import COOKIE_PATH, provider_config, redirect_uri, relying_party
-from sotesilta.core.accounts.pages.sign_in import home_of, login_form, session_cookie
+from sotesilta.core.accounts.pages.sign_in import login_form, session_cookie
 from sotesilta.core.kernel.principals import Principal
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.web.common import PUBLIC

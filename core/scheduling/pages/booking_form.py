@@ -41,6 +41,8 @@ class BookingForm:
     move_from: str = ""
     #: the day the times are searched from (blank: from now)
     search_from: str = ""
+    #: the contact request the time is booked from (issue 23), marked booked with it
+    contact_request: str = ""
 
     @classmethod
     def from_form(cls, form: FormMultiDict) -> BookingForm:
@@ -58,6 +60,7 @@ class BookingForm:
             idempotency_key=text_field(form, "idempotency_key", 100),
             move_from=text_field(form, "move_from", 20),
             search_from=text_field(form, "search_from", 10),
+            contact_request=text_field(form, "contact_request", 10),
         )
 
     @classmethod

@@ -7,6 +7,7 @@ its refusals come back as errors beside their fields with what was typed kept.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -17,6 +18,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from sotesilta.core.intake import public as intake
 from sotesilta.core.kernel.clock import HELSINKI, local_date, local_to_utc
 from sotesilta.core.kernel.errors import DomainError
 from sotesilta.core.kernel.principals import Principal
@@ -41,6 +43,8 @@ from sotesilta.core.scheduling.service import walk_ins as walk_in_service
 from sotesilta.core.scheduling.service.bookings import BookingView
 from sotesilta.core.scheduling.service.sessions import SessionView
 from sotesilta.core.scheduling.service.slots import FreeSlot, SearchScope
+
+log = logging.getLogger("sotesilta.web")
 
 #: how many times to offer at her station, and nearby
 SLOTS_SHOWN = 8
@@ -205,8 +209,18 @@ async def book_page(
     runtime: NamedDependency[Runtime],
     station: FromQuery[int | None] = None,
     earliest: FromQuery[bool] = False,
+    contact_request: FromQuery[int | None] = None,
 ) -> Template:
     form = BookingForm(idempotency_key=str(uuid.uuid4()))
+    if contact_request is not None:
+        # booking from a member of the public's contact request: the form starts with
+        # what they gave (a logged reading), and the request is marked booked with it
+        prefill = await runtime.run_db(
+            intake.booking_prefill, uow, principal=request.user, request_id=contact_request
+        )
+        form.client_name, form.client_phone = prefill.name, prefill.phone or ""
+        form.preferred_language, form.contact_request = prefill.language, str(prefill.request_id)
+        station = station if station is not None else prefill.station_id
     return await _render(request, uow, runtime, Search(station, None, earliest), form, [])
 
 
@@ -269,7 +283,10 @@ def _book_or_move(uow: UnitOfWork, principal: Principal, form: BookingForm) -> b
     request = form.to_request()
     key = form.idempotency_key or None
     if not is_number(form.move_from):
-        return bookings.create_booking(uow, principal=principal, request=request, idempotency_key=key)
+        booked = bookings.create_booking(uow, principal=principal, request=request, idempotency_key=key)
+        if is_number(form.contact_request):
+            _mark_contact_request(uow, principal, int(form.contact_request), booked.booking.id)
+        return booked
     return bookings.reschedule_booking(
         uow,
         principal=principal,
@@ -279,6 +296,18 @@ def _book_or_move(uow: UnitOfWork, principal: Principal, form: BookingForm) -> b
         idempotency_key=key,
         changes=request,
     )
+
+
+def _mark_contact_request(uow: UnitOfWork, principal: Principal, request_id: int, booking_id: int) -> None:
+    """The booking is made (and committed); a request that cannot be marked (moved on
+    meanwhile) keeps the booking, and the instructor links it on the request's page."""
+    try:
+        intake.mark_booked(uow, principal=principal, request_id=request_id, booking_id=booking_id)
+    except DomainError as exc:
+        uow.rollback()
+        log.warning(
+            "contact request not marked booked", extra={"contact_request": request_id, "code": exc.code}
+        )
 
 
 def _station_municipality(uow: UnitOfWork, station_id: int | None) -> str | None:
