@@ -106,6 +106,8 @@ def feedback_summary(
             set(forms.municipalities_of(form)) & set(codes)
             and form == forms.get(form.key)
             and not form.retired
+            # the public's self-assessment is a form, but its answers are not feedback
+            and form.audience is not Audience.SELF_ASSESSMENT
         ):
             tally(form.key, form.version, form.audience)
     scope = (
