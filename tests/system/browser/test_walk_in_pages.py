@@ -174,6 +174,12 @@ def test_a_nurse_registers_arrivals_and_the_instructor_puts_back_one_who_did_not
     with scan_page.expect_navigation():
         scan_page.get_by_role("button", name="Tallenna saapuminen").click()
     assert_accessible(scan_page, "walk-in-queue-nurse-registered")
+    # the arrival's queue ticket, with the feedback link and its QR code (issue 23, item 4)
+    with scan_page.expect_navigation():
+        scan_page.get_by_role("link", name=re.compile("^Jonotuslappu palautelinkkeineen")).click()
+    assert scan_page.locator("svg.qr").count() == 1
+    assert re.search(r"/feedback/w\d+\.", scan_page.inner_text("section.ticket"))
+    assert_accessible(scan_page, "walk-in-ticket")
 
 
 def test_a_swedish_speaking_nurse_registers_an_arrival(page, scan_page, server, walk_in):
