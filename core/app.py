@@ -47,6 +47,9 @@ from sotesilta.core.kernel.web.shell import (
     static_router,
     template_environment,
 )
+from sotesilta.core.messages import api as messages_api
+from sotesilta.core.messages import pages as messages_pages
+from sotesilta.core.messages.public import MessageOutbox
 from sotesilta.core.organisations import api as organisations_api
 from sotesilta.core.organisations.pages import overview as organisation_pages
 from sotesilta.core.organisations.pages import units as unit_pages
@@ -89,6 +92,7 @@ FEATURES_WITH_PAGES = (
     "feedback",
     "statistics",
     "work",
+    "messages",
 )
 TEMPLATE_PACKAGES = (SHELL, *(f"sotesilta.core.{feature}" for feature in FEATURES_WITH_PAGES))
 #: the JSON API, in the order of the OpenAPI document
@@ -110,6 +114,7 @@ API_MODULES = (
     rehab_report_api,
     statistics_api,
     feedback_api,
+    messages_api,
 )
 PAGE_MODULES = (
     organisation_pages,
@@ -134,6 +139,7 @@ PAGE_MODULES = (
     rehab_period_end_pages,
     rehab_groups_pages,
     statistics_pages,
+    messages_pages,
 )
 OPENAPI_PATH = "/api/schema"
 #: how a caller signs in: a bearer token, or the session cookie (same-origin JSON only)
@@ -198,7 +204,7 @@ def create_app(runtime: Runtime | None = None, **litestar_options: Any) -> Lites
         # a server worker process: settings and logging come from the environment
         settings = load_settings()
         configure_logging(json_lines=settings.env == "production", level=settings.log_level)
-        runtime = build_runtime(settings)
+        runtime = build_runtime(settings, outbox=MessageOutbox())
     config = AppConfig(
         state=State({"runtime": runtime}),
         dependencies=dict(DEPENDENCIES),

@@ -6,6 +6,7 @@ from sotesilta.core.accounts import tables
 from sotesilta.core.clients import tables as clients
 from sotesilta.core.consultations import tables as consultations
 from sotesilta.core.feedback import tables as feedback
+from sotesilta.core.messages import tables as messages
 from sotesilta.core.organisations import tables as organisations
 from sotesilta.core.rehab import tables as rehab
 from sotesilta.core.scheduling import tables as scheduling
@@ -18,6 +19,7 @@ __all__ = [
     "clients",
     "consultations",
     "feedback",
+    "messages",
     "metadata",
     "organisations",
     "rehab",

@@ -121,4 +121,8 @@ SEALED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("shl_notification", "id", "to_organisation"),
     ("visit", "id", "shl_notification_to"),
     ("visit_revision", "id", "snapshot"),
+    # the message outbox: whom a message goes to and what it says
+    ("outbox_message", "id", "recipient"),
+    ("outbox_message", "id", "subject"),
+    ("outbox_message", "id", "body"),
 )
