@@ -27,7 +27,7 @@ from sotesilta.core.kernel.readiness import check_database
 from sotesilta.core.kernel.runtime import Runtime, build_runtime
 from sotesilta.core.kernel.secrets import generate_password
 from sotesilta.core.kernel.settings import Settings, SettingsError, load_settings
-from sotesilta.core.messages import smtp as smtp_channel
+from sotesilta.core.messages.channels import smtp as smtp_channel
 from sotesilta.core.messages.public import MessageOutbox
 from sotesilta.core.messages.service.delivery import Worker, WorkerPolicy
 from sotesilta.core.organisations import service as organisations

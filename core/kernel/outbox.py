@@ -11,10 +11,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from sotesilta.core.kernel.uow import UnitOfWork
+
+
+class MessageKind(StrEnum):
+    """What a message is, for the admins' list (never what it says)."""
+
+    BOOKING_CONFIRMATION = "booking-confirmation"
+    BOOKING_REMINDER = "booking-reminder"
+    BOOKING_CANCELLED = "booking-cancelled"
+    BOOKING_MOVED = "booking-moved"
+    FEEDBACK_REQUEST = "feedback-request"
 
 
 @dataclass(frozen=True)
@@ -25,8 +36,7 @@ class OutgoingMessage:
     county: str
     #: a registered channel: "email", "sms", ...
     channel: str
-    #: what it is, for the admins' list: "booking-confirmation", "booking-reminder", ...
-    kind: str
+    kind: MessageKind
     recipient: str
     subject: str
     body: str
@@ -47,6 +57,6 @@ class Outbox(Protocol):
         """Write ``message`` in the unit's transaction; False when its key was already there."""
         ...
 
-    def withdraw(self, uow: UnitOfWork, *, about: str, kinds: Iterable[str]) -> int:
+    def withdraw(self, uow: UnitOfWork, *, about: str, kinds: Iterable[MessageKind]) -> int:
         """Withdraw the messages of these kinds about ``about`` not sent yet; how many."""
         ...

@@ -15,7 +15,7 @@ from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.kernel.web.common import ADMINS
 from sotesilta.core.messages.domain import MessageStatus
 from sotesilta.core.messages.service import admin as messages
-from sotesilta.core.messages.service.admin import LIST_LIMIT, MessageView
+from sotesilta.core.messages.service.admin import LIST_LIMIT, OutboxMessageView
 
 County = Annotated[str, msgspec.Meta(pattern=r"^\d{2}$", examples=["03"])]
 
@@ -34,7 +34,7 @@ def list_messages(
     county: FromQuery[County | None] = None,
     status: FromQuery[MessageStatus | None] = None,
     limit: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=LIST_LIMIT)]] = 100,
-) -> list[MessageView]:
+) -> list[OutboxMessageView]:
     return messages.list_messages(uow, principal=principal, county=county, status=status, limit=limit)
 
 
@@ -49,7 +49,7 @@ def list_messages(
 )
 def retry_message(
     message_id: FromPath[int], uow: NamedDependency[UnitOfWork], principal: NamedDependency[Principal]
-) -> MessageView:
+) -> OutboxMessageView:
     return messages.retry_message(uow, principal=principal, message_id=message_id)
 
 

@@ -10,7 +10,7 @@ from channel_support import DeliveryFailed, Keeper, plugins_with
 from sqlalchemy import select
 
 from sotesilta.core.kernel.errors import InputInvalid
-from sotesilta.core.kernel.outbox import OutgoingMessage
+from sotesilta.core.kernel.outbox import MessageKind, OutgoingMessage
 from sotesilta.core.kernel.plugins.manager import PluginError, load_plugins
 from sotesilta.core.messages.domain import MAX_ATTEMPTS, MessageStatus, backoff
 from sotesilta.core.messages.service.delivery import WorkerPolicy, claim, deliver_batch, mark_delivered
@@ -23,7 +23,7 @@ def message(key: str = "booking:1:confirmation", **changes) -> OutgoingMessage: 
     values = {
         "county": "03",
         "channel": "test",
-        "kind": "booking-confirmation",
+        "kind": MessageKind.BOOKING_CONFIRMATION,
         "recipient": RECIPIENT,
         "subject": "Aikasi sosiaaliohjaukseen",
         "body": "Tiistaina 3.3. klo 9.00, Leppävaaran terveysasema",
@@ -172,12 +172,12 @@ def test_a_worker_that_outlived_its_lease_cannot_undo_the_one_that_took_over(run
 def test_withdrawing_keeps_what_was_not_sent_from_going_out(runtime):
     enqueue(
         runtime,
-        message("reminder", kind="booking-reminder", about="booking:7"),
+        message("reminder", kind=MessageKind.BOOKING_REMINDER, about="booking:7"),
         message("confirmation", about="booking:7"),
-        message("other", kind="booking-reminder", about="booking:8"),
+        message("other", kind=MessageKind.BOOKING_REMINDER, about="booking:8"),
     )
     with runtime.uow() as uow:
-        assert uow.outbox.withdraw(uow, about="booking:7", kinds=["booking-reminder"]) == 1
+        assert uow.outbox.withdraw(uow, about="booking:7", kinds=[MessageKind.BOOKING_REMINDER]) == 1
         uow.commit()
     keeper = Keeper()
     run(runtime, keeper)

@@ -9,9 +9,9 @@ import pytest
 from smtp_support import PASSWORD, USERNAME, SmtpServer, free_port, start_server
 
 from sotesilta.core.kernel.plugins.channels import Delivery, DeliveryFailed
-from sotesilta.core.messages import smtp
+from sotesilta.core.messages.channels import smtp
+from sotesilta.core.messages.channels.smtp import SmtpSettings
 from sotesilta.core.messages.domain import message_id
-from sotesilta.core.messages.smtp import SmtpSettings
 
 RECIPIENT = "maija.meikalainen@example.org"
 

@@ -41,7 +41,7 @@ BUILTIN_PLUGINS: Mapping[str, str] = {
     "consent": "sotesilta.consent.plugin",
     "calendar": "sotesilta.calendar.plugin",
     # e-mail over SMTP: core's own channel, a plugin so that a county may block it for its own
-    "smtp": "sotesilta.core.messages.smtp",
+    "smtp": "sotesilta.core.messages.channels.smtp",
 }
 #: core defaults cannot be blocked: the shared code lists are part of the model
 UNBLOCKABLE = frozenset({"core-defaults"})

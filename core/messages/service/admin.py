@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from sotesilta.core.kernel.access import require_role
 from sotesilta.core.kernel.errors import InputInvalid, RecordNotFound, StateConflict
+from sotesilta.core.kernel.outbox import MessageKind
 from sotesilta.core.kernel.principals import Principal, Role
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.messages.domain import MessageStatus
@@ -20,13 +21,13 @@ from sotesilta.core.messages.service.outbox import TABLE
 LIST_LIMIT = 500
 
 
-class MessageView(msgspec.Struct, frozen=True, kw_only=True):
+class OutboxMessageView(msgspec.Struct, frozen=True, kw_only=True):
     """One message as admins see it: no recipient, subject or body."""
 
     id: int
     county: str
     channel: Annotated[str, msgspec.Meta(examples=["email"])]
-    kind: Annotated[str, msgspec.Meta(examples=["booking-confirmation"])]
+    kind: MessageKind
     language: str
     status: MessageStatus
     attempts: int
@@ -58,13 +59,13 @@ _COLUMNS = (
 )
 
 
-def _view(row: object, now: datetime) -> MessageView:
+def _view(row: object, now: datetime) -> OutboxMessageView:
     r = row._mapping  # type: ignore[attr-defined]  # a Row
-    return MessageView(
+    return OutboxMessageView(
         id=r["id"],
         county=r["county_code"],
         channel=r["channel"],
-        kind=r["kind"],
+        kind=MessageKind(r["kind"]),
         language=r["language"],
         status=MessageStatus(r["status"]),
         attempts=r["attempts"],
@@ -97,7 +98,7 @@ def list_messages(
     county: str | None = None,
     status: MessageStatus | None = None,
     limit: int = 100,
-) -> list[MessageView]:
+) -> list[OutboxMessageView]:
     """The county's messages, newest first (listMessages)."""
     code = _county(principal, county)
     if not 1 <= limit <= LIST_LIMIT:
@@ -109,7 +110,7 @@ def list_messages(
     return [_view(row, uow.now) for row in rows]
 
 
-def retry_message(uow: UnitOfWork, *, principal: Principal, message_id: int) -> MessageView:
+def retry_message(uow: UnitOfWork, *, principal: Principal, message_id: int) -> OutboxMessageView:
     """Give a dead message a fresh round of attempts, due now (retryMessage)."""
     require_role(principal, Role.ADMIN)
     row = uow.connection.execute(select(*_COLUMNS).where(TABLE.c.id == message_id)).first()

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from sotesilta.core.kernel.errors import InputInvalid
-from sotesilta.core.kernel.outbox import OutgoingMessage
+from sotesilta.core.kernel.outbox import MessageKind, OutgoingMessage
 from sotesilta.core.kernel.types import table_of
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.messages.domain import MessageStatus, first_try
@@ -37,7 +37,7 @@ class MessageOutbox:
         values = {
             "county_code": message.county,
             "channel": message.channel,
-            "kind": message.kind,
+            "kind": MessageKind(message.kind).value,
             "language": message.language,
             "idempotency_key": message.idempotency_key,
             "about": message.about,
@@ -57,12 +57,12 @@ class MessageOutbox:
         )
         return bool(result.rowcount)
 
-    def withdraw(self, uow: UnitOfWork, *, about: str, kinds: Iterable[str]) -> int:
+    def withdraw(self, uow: UnitOfWork, *, about: str, kinds: Iterable[MessageKind]) -> int:
         result = uow.connection.execute(
             update(TABLE)
             .where(
                 TABLE.c.about == about,
-                TABLE.c.kind.in_(list(kinds)),
+                TABLE.c.kind.in_([MessageKind(k).value for k in kinds]),
                 TABLE.c.status == MessageStatus.PENDING.value,
             )
             .values(status=MessageStatus.WITHDRAWN.value, lease_until=None, leased_by=None)
