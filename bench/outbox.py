@@ -32,7 +32,7 @@ from sotesilta.core.kernel.plugins.manager import load_plugins
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.settings import load_settings
 from sotesilta.core.messages.channels import smtp
-from sotesilta.core.messages.public import MessageOutbox
+from sotesilta.core.messages.public import outbox_for
 from sotesilta.core.messages.service.delivery import Worker, WorkerPolicy
 from sotesilta.core.messages.service.outbox import TABLE
 from sotesilta.core.organisations import service as organisations
@@ -144,8 +144,9 @@ def main() -> None:
         os.environ.update(env)
         engine = make_engine(url)
         migrate.upgrade(engine)
+        settings = load_settings()
         runtime = Runtime(
-            settings=load_settings(), engine=engine, plugins=load_plugins(), outbox=MessageOutbox()
+            settings=settings, engine=engine, plugins=load_plugins(), outbox=outbox_for(settings)
         )
         with runtime.uow() as uow:
             organisations.sync_registry(uow)

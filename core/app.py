@@ -49,7 +49,7 @@ from sotesilta.core.kernel.web.shell import (
 )
 from sotesilta.core.messages import api as messages_api
 from sotesilta.core.messages import pages as messages_pages
-from sotesilta.core.messages.public import MessageOutbox
+from sotesilta.core.messages.public import outbox_for
 from sotesilta.core.organisations import api as organisations_api
 from sotesilta.core.organisations.pages import overview as organisation_pages
 from sotesilta.core.organisations.pages import units as unit_pages
@@ -204,7 +204,7 @@ def create_app(runtime: Runtime | None = None, **litestar_options: Any) -> Lites
         # a server worker process: settings and logging come from the environment
         settings = load_settings()
         configure_logging(json_lines=settings.env == "production", level=settings.log_level)
-        runtime = build_runtime(settings, outbox=MessageOutbox())
+        runtime = build_runtime(settings, outbox=outbox_for(settings))
     config = AppConfig(
         state=State({"runtime": runtime}),
         dependencies=dict(DEPENDENCIES),

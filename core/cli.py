@@ -28,7 +28,7 @@ from sotesilta.core.kernel.runtime import Runtime, build_runtime
 from sotesilta.core.kernel.secrets import generate_password
 from sotesilta.core.kernel.settings import Settings, SettingsError, load_settings
 from sotesilta.core.messages.channels import smtp as smtp_channel
-from sotesilta.core.messages.public import MessageOutbox
+from sotesilta.core.messages.public import outbox_for
 from sotesilta.core.messages.service.delivery import Worker, WorkerPolicy
 from sotesilta.core.organisations import service as organisations
 from sotesilta.core.organisations.domain import CountyProfile, Language
@@ -61,7 +61,7 @@ def _runtime() -> Iterator[Runtime]:
     settings = _settings()
     configure_logging(json_lines=settings.env == "production", level=settings.log_level)
     try:
-        runtime = build_runtime(settings, outbox=MessageOutbox())
+        runtime = build_runtime(settings, outbox=outbox_for(settings))
     except SettingsError as exc:  # a plugin's settings section
         _fail(f"configuration is not valid:\n{exc}", 2)
     except PluginError as exc:
@@ -640,7 +640,7 @@ def check() -> None:
         problems.append(f"keys: {exc}")
         keyring = {}
     try:
-        runtime = build_runtime(settings, outbox=MessageOutbox())
+        runtime = build_runtime(settings, outbox=outbox_for(settings))
     except SettingsError as exc:  # a plugin's settings section
         _fail(f"configuration is not valid:\n{exc}", 1)
         return

@@ -24,7 +24,7 @@ from sotesilta.core.kernel.db import make_engine, normalise_url
 from sotesilta.core.kernel.plugins.manager import Plugins, load_plugins
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.settings import load_settings
-from sotesilta.core.messages.public import MessageOutbox
+from sotesilta.core.messages.public import outbox_for
 from sotesilta.core.metadata import metadata
 from sotesilta.core.organisations import service as organisations
 
@@ -166,7 +166,7 @@ def machine_runtime(template: str, plugins: Plugins, tmp_path_factory: pytest.Te
         engine=make_engine(url),
         plugins=plugins,
         clock=FakeClock(),
-        outbox=MessageOutbox(),
+        outbox=outbox_for(settings_),
     )
     with runtime.uow() as uow:
         organisations.sync_registry(uow)
@@ -195,7 +195,7 @@ def runtime(settings, plugins: Plugins, clock: FakeClock) -> Iterator[Runtime]: 
         engine=make_engine(settings.resolved_database_url),
         plugins=plugins,
         clock=clock,
-        outbox=MessageOutbox(),
+        outbox=outbox_for(settings),
     )
     with rt.uow() as uow:
         organisations.sync_registry(uow)

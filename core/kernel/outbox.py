@@ -53,6 +53,11 @@ class OutgoingMessage:
 
 
 class Outbox(Protocol):
+    #: where the links in messages lead: the server's public address
+    public_base_url: str
+    #: the key links in messages are made with (the server secret)
+    link_secret: bytes
+
     def enqueue(self, uow: UnitOfWork, message: OutgoingMessage) -> bool:
         """Write ``message`` in the unit's transaction; False when its key was already there."""
         ...

@@ -60,7 +60,7 @@ from sotesilta.core.kernel.privacy import (
 )
 from sotesilta.core.kernel.runtime import Runtime, build_runtime
 from sotesilta.core.kernel.settings import load_settings
-from sotesilta.core.messages.public import MessageOutbox
+from sotesilta.core.messages.public import outbox_for
 from sotesilta.core.organisations.domain import (
     AgeGroup,
     BookingMode,
@@ -152,7 +152,8 @@ __all__ = [
 @contextmanager
 def open_runtime() -> Iterator[Runtime]:
     """The configured runtime, for a plugin's command: settings from the environment."""
-    runtime = build_runtime(load_settings(), outbox=MessageOutbox())
+    settings = load_settings()
+    runtime = build_runtime(settings, outbox=outbox_for(settings))
     try:
         yield runtime
     finally:

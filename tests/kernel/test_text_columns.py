@@ -177,6 +177,7 @@ PLAIN_TEXT: dict[tuple[str, str], str] = {
     ("walk_in_place", "referrer"): CODE,
     ("walk_in_place", "preferred_language"): CODE,
     ("walk_in_reason", "code"): CODE,
+    ("booking", "message_channel"): CODE,
     ("outbox_message", "about"): "what a message is about, by record number (booking:12)",
     ("outbox_message", "channel"): CODE,
     ("outbox_message", "county_code"): MUNICIPALITY,

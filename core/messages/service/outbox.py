@@ -31,6 +31,10 @@ def _check(message: OutgoingMessage) -> None:
 class MessageOutbox:
     """Writes on the unit's own connection (no ORM session: a booking does not open one)."""
 
+    def __init__(self, *, public_base_url: str = "http://127.0.0.1:8000", link_secret: bytes = b"") -> None:
+        self.public_base_url = public_base_url.rstrip("/")
+        self.link_secret = link_secret
+
     def enqueue(self, uow: UnitOfWork, message: OutgoingMessage) -> bool:
         _check(message)
         now, sealer = uow.now, uow.sealer

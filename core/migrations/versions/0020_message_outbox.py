@@ -1,4 +1,5 @@
-"""the message outbox: messages written in the transaction of the change that causes them
+"""the message outbox: messages written in the transaction of the change that causes them;
+a booking's consent to messages
 
 Revision ID: 0020_message_outbox
 Revises: 0019_oidc_sign_in
@@ -7,7 +8,9 @@ Create Date: 2026-12-07
 ``outbox_message`` holds each message until a ``sotesilta worker`` has delivered it: its
 county, channel and kind, the sealed recipient, subject and body, and the delivery state
 (status, attempts, when due, the lease a worker holds, the last error). The idempotency key
-is unique, so a message enqueued twice is one message.
+is unique, so a message enqueued twice is one message. A booking records the channel its client
+agreed to messages by (``message_channel``; NULL: no messages) and, for e-mail, the address
+(``client_email``, sealed).
 """
 
 from __future__ import annotations
@@ -22,6 +25,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # what the client agreed to at booking: messages by SMS or e-mail (and the address, sealed)
+    with op.batch_alter_table("booking") as batch:
+        batch.add_column(sa.Column("client_email", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("message_channel", sa.String(length=8), nullable=True))
     op.create_table(
         "outbox_message",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -72,3 +79,6 @@ def downgrade() -> None:
     op.drop_index("ix_outbox_message_county", table_name="outbox_message")
     op.drop_index("ix_outbox_message_due", table_name="outbox_message")
     op.drop_table("outbox_message")
+    with op.batch_alter_table("booking") as batch:
+        batch.drop_column("message_channel")
+        batch.drop_column("client_email")
