@@ -9,12 +9,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from smtp_support import SmtpServer, start_server
 from sqlalchemy import select
 from support import bearer, login
 
 from sotesilta.core.kernel.plugins.manager import load_plugins
 from sotesilta.core.messages.channels import smtp
+from sotesilta.core.messages.domain import after_quiet_hours
 from sotesilta.core.messages.service.delivery import WorkerPolicy, deliver_batch
 from sotesilta.core.messages.service.outbox import TABLE
 from sotesilta.core.scheduling.domain.bookings import reminder_due
@@ -219,3 +222,50 @@ def test_the_municipality_decides_how_long_before_the_reminder_comes():
     )
     with pytest.raises(InputInvalid, match="reminder_hours"):
         api.MunicipalityProfile("710", "Raasepori", "Raseborg", county, reminder_hours=0)
+
+
+def test_the_booking_form_records_the_consent_and_refuses_it_without_an_address(client, runtime, scheduling):
+    from page_support import booking_form, sign_in
+
+    sign_in(client, "espoo.nurse")
+    screen, fields = booking_form(client, messages="email", client_email="")
+    assert 'name="messages"' in screen.text and 'id="client-email"' in screen.text
+    refused = client.post("/book", data=fields, follow_redirects=False)
+    assert refused.status_code == 422
+    assert 'aria-invalid="true"' in refused.text.split('id="client-email"')[1].split(">")[0]
+    assert outbox(runtime) == []
+    _, fields = booking_form(client, messages="sms")  # the phone is on the form
+    booked = client.post("/book", data=fields, follow_redirects=False)
+    assert booked.status_code == 303, booked.text
+    with runtime.uow() as uow:
+        row = uow.connection.execute(select(TABLE.c.channel, TABLE.c.kind, TABLE.c.language)).first()
+    assert tuple(row) == ("sms", "booking-confirmation", "sv")  # the form's client speaks Swedish
+
+
+def test_no_feedback_link_after_a_no_show(client, runtime, scheduling, clock):
+    booked, _nurse, _free = book(client, scheduling)
+    clock._now = NEXT_WEEK + timedelta(minutes=50)
+    instructor = bearer(login(client, "espoo.instructor"))
+    recorded = client.post(
+        "/api/v1/visits", json={"booking_id": booked.json()["id"], "outcome": "no_show"}, headers=instructor
+    )
+    assert recorded.status_code == 200, recorded.text
+    assert [(kind, status) for kind, status, _ in outbox(runtime)][2] == ("feedback-request", "withdrawn")
+
+
+@given(
+    st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)),
+    st.integers(min_value=1, max_value=168),
+    st.integers(min_value=0, max_value=400 * 60),
+)
+def test_a_reminder_is_hours_before_the_time_after_now_and_reaches_the_client_before_it(start, hours, lead):
+    now = start - timedelta(minutes=lead)
+    due = reminder_due(start, hours, now)
+    if due is not None:
+        assert due == start - timedelta(hours=hours) and now < due
+        assert after_quiet_hours(due) < start
+    else:
+        assert (
+            start - timedelta(hours=hours) <= now
+            or after_quiet_hours(start - timedelta(hours=hours)) >= start
+        )

@@ -179,6 +179,11 @@ def withdrawn(uow: UnitOfWork, booking_id: int) -> None:
     uow.outbox.withdraw(uow, about=f"booking:{booking_id}", kinds=PENDING_KINDS)
 
 
+def no_visit(uow: UnitOfWork, booking_id: int) -> None:
+    """The client did not come (or cancelled late): no feedback link."""
+    uow.outbox.withdraw(uow, about=f"booking:{booking_id}", kinds=[MessageKind.FEEDBACK_REQUEST])
+
+
 def cancelled(uow: UnitOfWork, view: BookingView) -> None:
     """A cancelled time: what it had waiting is withdrawn, and the client is told."""
     withdrawn(uow, view.id)
