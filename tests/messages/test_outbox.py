@@ -203,3 +203,29 @@ def test_status_values_match_the_tables_check():
     from sotesilta.core.messages.tables import STATUSES
 
     assert "(" + ", ".join(f"'{s.value}'" for s in MessageStatus) + ")" == STATUSES
+
+
+def test_workers_claiming_at_once_never_take_the_same_message(runtime):
+    import threading
+
+    enqueue(runtime, *(message(f"race:{n}") for n in range(40)))
+    claimed: list[list[int]] = [[] for _ in range(4)]
+    start = threading.Barrier(4)
+
+    def work(n: int) -> None:
+        start.wait()
+        while True:
+            with runtime.uow() as uow:
+                batch = claim(uow, worker=f"w{n}", policy=WorkerPolicy(batch=3))
+            if not batch:
+                return
+            claimed[n].extend(c.id for c in batch)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    every = [i for ids in claimed for i in ids]
+    assert len(every) == len(set(every)) == 40
+    assert {r["leased_by"] for r in rows(runtime)} <= {"w0", "w1", "w2", "w3"}
