@@ -54,6 +54,9 @@ from sotesilta.core.kernel.web.shell import (
     static_router,
     template_environment,
 )
+from sotesilta.core.messages import api as messages_api
+from sotesilta.core.messages import pages as messages_pages
+from sotesilta.core.messages.public import outbox_for
 from sotesilta.core.organisations import api as organisations_api
 from sotesilta.core.organisations.pages import overview as organisation_pages
 from sotesilta.core.organisations.pages import units as unit_pages
@@ -97,6 +100,7 @@ FEATURES_WITH_PAGES = (
     "intake",
     "statistics",
     "work",
+    "messages",
 )
 TEMPLATE_PACKAGES = (SHELL, *(f"sotesilta.core.{feature}" for feature in FEATURES_WITH_PAGES))
 #: the JSON API, in the order of the OpenAPI document
@@ -119,6 +123,7 @@ API_MODULES = (
     statistics_api,
     feedback_api,
     intake_api,
+    messages_api,
 )
 PAGE_MODULES = (
     organisation_pages,
@@ -149,6 +154,7 @@ PAGE_MODULES = (
     assessment_pages,
     contact_request_pages,
     service_text_pages,
+    messages_pages,
 )
 OPENAPI_PATH = "/api/schema"
 #: how a caller signs in: a bearer token, or the session cookie (same-origin JSON only)
@@ -213,7 +219,7 @@ def create_app(runtime: Runtime | None = None, **litestar_options: Any) -> Lites
         # a server worker process: settings and logging come from the environment
         settings = load_settings()
         configure_logging(json_lines=settings.env == "production", level=settings.log_level)
-        runtime = build_runtime(settings)
+        runtime = build_runtime(settings, outbox=outbox_for(settings))
     config = AppConfig(
         state=State({"runtime": runtime}),
         dependencies=dict(DEPENDENCIES),

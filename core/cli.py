@@ -27,6 +27,9 @@ from sotesilta.core.kernel.readiness import check_database
 from sotesilta.core.kernel.runtime import Runtime, build_runtime
 from sotesilta.core.kernel.secrets import generate_password
 from sotesilta.core.kernel.settings import Settings, SettingsError, load_settings
+from sotesilta.core.messages.channels import smtp as smtp_channel
+from sotesilta.core.messages.public import outbox_for
+from sotesilta.core.messages.service.delivery import Worker, WorkerPolicy
 from sotesilta.core.organisations import service as organisations
 from sotesilta.core.organisations.domain import CountyProfile, Language
 from sotesilta.core.scheduling.service import sessions as session_service
@@ -58,7 +61,7 @@ def _runtime() -> Iterator[Runtime]:
     settings = _settings()
     configure_logging(json_lines=settings.env == "production", level=settings.log_level)
     try:
-        runtime = build_runtime(settings)
+        runtime = build_runtime(settings, outbox=outbox_for(settings))
     except SettingsError as exc:  # a plugin's settings section
         _fail(f"configuration is not valid:\n{exc}", 2)
     except PluginError as exc:
@@ -291,6 +294,41 @@ def sessions_extend(weeks: int) -> None:
                 horizon=timedelta(weeks=weeks),
             )
     click.echo(f"{created} sessions generated")
+
+
+@main.command(help="Deliver the outbox's messages. Several may run at once, on any machines.")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option("--batch", default=10, show_default=True, type=click.IntRange(1, 500), help="Per claim.")
+@click.option(
+    "--lease-seconds",
+    default=60,
+    show_default=True,
+    type=click.IntRange(5, 3600),
+    help="How long a claim holds; after it another worker may take the messages over.",
+)
+@click.option("--idle-seconds", default=2.0, show_default=True, type=click.FloatRange(0.05, 600))
+def worker(once: bool, batch: int, lease_seconds: int, idle_seconds: float) -> None:
+    with _runtime() as runtime:
+        _require_migrated(runtime)
+        delivering = Worker(
+            make_uow=runtime.uow,
+            plugins=runtime.plugins,
+            policy=WorkerPolicy(batch=batch, lease=timedelta(seconds=lease_seconds)),
+            idle=idle_seconds,
+        )
+
+        def stop(_signum: int, _frame: object) -> None:
+            # the message in hand is finished (or its lease runs out), then the worker exits
+            delivering.stop.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        click.echo(f"worker {delivering.name} delivering", err=True)
+        try:
+            report = delivering.run(once=once)
+        finally:
+            smtp_channel.close()
+    click.echo(f"{report.delivered} delivered, {report.retried} to retry, {report.dead} dead")
 
 
 @main.group(help="Encryption keys of personal data.")
@@ -603,7 +641,7 @@ def check() -> None:
         problems.append(f"keys: {exc}")
         keyring = {}
     try:
-        runtime = build_runtime(settings)
+        runtime = build_runtime(settings, outbox=outbox_for(settings))
     except SettingsError as exc:  # a plugin's settings section
         _fail(f"configuration is not valid:\n{exc}", 1)
         return

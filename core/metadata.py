@@ -7,6 +7,7 @@ from sotesilta.core.clients import tables as clients
 from sotesilta.core.consultations import tables as consultations
 from sotesilta.core.feedback import tables as feedback
 from sotesilta.core.intake import tables as intake
+from sotesilta.core.messages import tables as messages
 from sotesilta.core.organisations import tables as organisations
 from sotesilta.core.rehab import tables as rehab
 from sotesilta.core.scheduling import tables as scheduling
@@ -20,6 +21,7 @@ __all__ = [
     "consultations",
     "feedback",
     "intake",
+    "messages",
     "metadata",
     "organisations",
     "rehab",

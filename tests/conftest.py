@@ -24,6 +24,7 @@ from sotesilta.core.kernel.db import make_engine, normalise_url
 from sotesilta.core.kernel.plugins.manager import Plugins, load_plugins
 from sotesilta.core.kernel.runtime import Runtime
 from sotesilta.core.kernel.settings import load_settings
+from sotesilta.core.messages.public import outbox_for
 from sotesilta.core.metadata import metadata
 from sotesilta.core.organisations import service as organisations
 
@@ -160,7 +161,13 @@ def machine_runtime(template: str, plugins: Plugins, tmp_path_factory: pytest.Te
         url = f"sqlite:///{folder / 'db.sqlite3'}"
     data = tmp_path_factory.mktemp("data")
     settings_ = load_settings(data_dir=data, database_url=url, secret_key=TEST_SECRET)
-    runtime = Runtime(settings=settings_, engine=make_engine(url), plugins=plugins, clock=FakeClock())
+    runtime = Runtime(
+        settings=settings_,
+        engine=make_engine(url),
+        plugins=plugins,
+        clock=FakeClock(),
+        outbox=outbox_for(settings_),
+    )
     with runtime.uow() as uow:
         organisations.sync_registry(uow)
     return runtime
@@ -184,7 +191,11 @@ def settings(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def runtime(settings, plugins: Plugins, clock: FakeClock) -> Iterator[Runtime]:  # type: ignore[no-untyped-def]
     rt = Runtime(
-        settings=settings, engine=make_engine(settings.resolved_database_url), plugins=plugins, clock=clock
+        settings=settings,
+        engine=make_engine(settings.resolved_database_url),
+        plugins=plugins,
+        clock=clock,
+        outbox=outbox_for(settings),
     )
     with rt.uow() as uow:
         organisations.sync_registry(uow)

@@ -97,6 +97,7 @@ def missing_key_ids(engine: Engine, configured: set[str], sample: int = 1000) ->
 SEALED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("booking", "id", "client_name"),
     ("booking", "id", "client_phone"),
+    ("booking", "id", "client_email"),
     ("booking", "id", "note"),
     ("client_record", "id", "name"),
     ("client_record", "id", "identity_code"),
@@ -127,4 +128,8 @@ SEALED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("contact_request", "id", "phone"),
     ("contact_request", "id", "email"),
     ("contact_request", "id", "reach_when"),
+    # the message outbox: whom a message goes to and what it says
+    ("outbox_message", "id", "recipient"),
+    ("outbox_message", "id", "subject"),
+    ("outbox_message", "id", "body"),
 )

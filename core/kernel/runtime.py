@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sotesilta.core.kernel.cache import ExpiringCache
 from sotesilta.core.kernel.clock import Clock, SystemClock
 from sotesilta.core.kernel.db import NO_WAIT_FOR_WRITER, POOL_OVERFLOW, POOL_SIZE, WriterBusy, make_engine
+from sotesilta.core.kernel.outbox import Outbox
 from sotesilta.core.kernel.plugins.manager import Plugins, load_plugins
 from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.settings import Settings
@@ -36,6 +37,8 @@ class Runtime:
     engine: Engine
     plugins: Plugins
     clock: Clock = field(default_factory=SystemClock)
+    #: the messages feature's outbox (bound by the composition: the kernel knows no feature)
+    outbox: Outbox | None = None
 
     def uow(
         self, *, autocommit: bool = False, pipelined: bool = False, now: datetime | None = None
@@ -48,6 +51,7 @@ class Runtime:
             sealer=self.sealer,
             clock=self.clock,
             now=now,
+            outbox=self.outbox,
             autocommit=autocommit,
             pipelined=pipelined,
         )
@@ -127,11 +131,16 @@ class Runtime:
 
 
 def build_runtime(
-    settings: Settings, *, plugins: Plugins | None = None, clock: Clock | None = None
+    settings: Settings,
+    *,
+    plugins: Plugins | None = None,
+    clock: Clock | None = None,
+    outbox: Outbox | None = None,
 ) -> Runtime:
     return Runtime(
         settings=settings,
         engine=make_engine(settings.resolved_database_url),
         plugins=plugins or load_plugins(blocked=settings.blocked_plugins),
         clock=clock or SystemClock(),
+        outbox=outbox,
     )

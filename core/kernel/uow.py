@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
     from sotesilta.core.kernel.clock import Clock
+    from sotesilta.core.kernel.outbox import Outbox
     from sotesilta.core.kernel.plugins.manager import Plugins
     from sotesilta.core.kernel.sealing import Sealer
 
@@ -36,9 +37,9 @@ class UnitOfWork:
 
     The runtime binds the use case's dependencies when it makes the unit
     (``Runtime.uow``), so no call passes them by hand: ``plugins``, ``sealer``
-    (personal data at rest) and ``now``, the moment the use case runs, read from
-    the clock once, at its first use, so every rule of one use case sees the same
-    time.
+    (personal data at rest), ``outbox`` (the messages the change causes) and
+    ``now``, the moment the use case runs, read from the clock once, at its
+    first use, so every rule of one use case sees the same time.
     """
 
     def __init__(
@@ -49,6 +50,7 @@ class UnitOfWork:
         sealer: Sealer | None = None,
         clock: Clock | None = None,
         now: datetime | None = None,
+        outbox: Outbox | None = None,
         autocommit: bool = False,
         pipelined: bool = False,
     ) -> None:
@@ -57,6 +59,7 @@ class UnitOfWork:
         self._sealer = sealer
         self._clock = clock
         self._now = now
+        self._outbox = outbox
         # PostgreSQL's pipeline mode (psycopg): statements are sent without waiting
         # for their answers until one is read; a statement whose result nobody reads
         # (an insert, a lock) travels with the next, and the last ones with COMMIT.
@@ -84,6 +87,13 @@ class UnitOfWork:
         if self._sealer is None:
             raise RuntimeError("this unit of work has no sealer bound (make it with Runtime.uow)")
         return self._sealer
+
+    @property
+    def outbox(self) -> Outbox:
+        """Where the use case writes the messages its change causes, in its own transaction."""
+        if self._outbox is None:
+            raise RuntimeError("this unit of work has no outbox bound (make it with Runtime.uow)")
+        return self._outbox
 
     @property
     def now(self) -> datetime:

@@ -133,12 +133,16 @@ class MunicipalityProfile:
     closing_days: ClosingDayPolicy = field(default_factory=ClosingDayPolicy)
     #: intensive social rehabilitation, where the municipality offers it
     rehab: RehabPolicy | None = None
+    #: how long before the appointment a client who agreed to messages is reminded
+    reminder_hours: int = 24
 
     def __post_init__(self) -> None:
         if not _MUNICIPALITY_CODE.match(self.code):
             raise InputInvalid(f"municipality code {self.code!r} must be three digits", field="code")
         if not self.name_fi or not self.name_sv:
             raise InputInvalid(f"municipality {self.code} needs Finnish and Swedish names")
+        if not 1 <= self.reminder_hours <= 168:
+            raise InputInvalid(f"municipality {self.code}: reminder_hours is 1-168", field="reminder_hours")
         keys = [s.key for s in self.stations]
         if len(keys) != len(set(keys)):
             raise InputInvalid(f"municipality {self.code} lists a station key twice")

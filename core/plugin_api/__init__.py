@@ -29,6 +29,13 @@ from sotesilta.core.kernel.errors import (
 )
 from sotesilta.core.kernel.events import DomainEvent, EventKind
 from sotesilta.core.kernel.plugins import hookimpl
+from sotesilta.core.kernel.plugins.channels import (
+    Channel,
+    ChannelRegister,
+    Delivery,
+    DeliveryFailed,
+    SettingsLookup,
+)
 from sotesilta.core.kernel.plugins.feedback_forms import FeedbackFormRegister
 from sotesilta.core.kernel.plugins.registry import (
     CodeListRegister,
@@ -53,6 +60,7 @@ from sotesilta.core.kernel.privacy import (
 )
 from sotesilta.core.kernel.runtime import Runtime, build_runtime
 from sotesilta.core.kernel.settings import load_settings
+from sotesilta.core.messages.public import outbox_for
 from sotesilta.core.organisations.domain import (
     AgeGroup,
     BookingMode,
@@ -85,6 +93,8 @@ __all__ = [
     "AccessReasonRequired",
     "AgeGroup",
     "BookingMode",
+    "Channel",
+    "ChannelRegister",
     "ChartKind",
     "ClosingDayPolicy",
     "CodeListRegister",
@@ -94,6 +104,8 @@ __all__ = [
     "ConsentQuery",
     "ConsentScope",
     "CountyProfile",
+    "Delivery",
+    "DeliveryFailed",
     "DemoBuilder",
     "DomainError",
     "DomainEvent",
@@ -117,6 +129,7 @@ __all__ = [
     "Role",
     "RouteRegister",
     "Runtime",
+    "SettingsLookup",
     "SettingsRegister",
     "StateConflict",
     "StationKind",
@@ -139,7 +152,8 @@ __all__ = [
 @contextmanager
 def open_runtime() -> Iterator[Runtime]:
     """The configured runtime, for a plugin's command: settings from the environment."""
-    runtime = build_runtime(load_settings())
+    settings = load_settings()
+    runtime = build_runtime(settings, outbox=outbox_for(settings))
     try:
         yield runtime
     finally:

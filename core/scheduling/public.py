@@ -1,5 +1,6 @@
 """What other features may use of this one: the only module they import from it."""
 
+from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.scheduling.domain.bookings import (
     OUTCOME_STATUS,
     SLOT_HOLDING_STATUSES,
@@ -43,6 +44,15 @@ __all__ = [
     "call_next_walk_in",
     "list_sessions",
     "mark_walk_in_seen",
+    "no_visit",
     "orphaned_count",
     "walk_in_queue",
 ]
+
+
+def no_visit(uow: UnitOfWork, booking_id: int) -> None:
+    """The client did not come to a booked visit: the feedback link waiting for them is withdrawn."""
+    # imported here: booking_messages reads feedback's public module, which imports this one
+    from sotesilta.core.scheduling.service import booking_messages
+
+    booking_messages.no_visit(uow, booking_id)

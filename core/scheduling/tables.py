@@ -184,6 +184,9 @@ class Booking(SQLModel, table=True):
     request_digest: str | None = Field(default=None, max_length=64)
     client_name: str = Field(sa_column=Column(Text(), nullable=False))
     client_phone: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
+    client_email: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))  # sealed
+    #: the channel the client agreed to messages by at booking; NULL: no messages
+    message_channel: str | None = Field(default=None, max_length=8)
     client_age: int
     #: the registered client, when the nurse picked one (the access log reports by it)
     client_id: int | None = Field(

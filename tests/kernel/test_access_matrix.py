@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from support import PASSWORD, bearer, login, name_shl_receiver
 
 from sotesilta.core.intake.tables import ContactRequest
+from sotesilta.core.kernel.outbox import MessageKind, OutgoingMessage
 
 OK, FORBIDDEN, HIDDEN = "ok", 403, 404
 PRINCIPALS = ("N", "I", "M", "A", "X")
@@ -62,6 +63,9 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
     "listStations": ("GET", "/api/v1/stations", None, everyone(OK)),
     "listWorkers": ("GET", "/api/v1/workers", None, everyone(OK)),
     "listUsers": ("GET", "/api/v1/users", None, ADMINS),
+    # the county's outbox: its admins only (no recipient or text is in an answer)
+    "listMessages": ("GET", "/api/v1/messages", None, ADMINS),
+    "retryMessage": ("POST", "/api/v1/messages/{message_id}/retry", None, ADMINS),
     # the county's organisation: its admins only (an admin of another county: ORGANISATION_WRITES)
     "listCounties": ("GET", "/api/v1/counties", None, ADMINS),
     "listUnits": ("GET", "/api/v1/units", None, ADMINS),
@@ -529,8 +533,24 @@ def world(client, runtime, scheduling, make_user):  # type: ignore[no-untyped-de
     assert asked.status_code == 201, asked.text
     with runtime.uow() as uow:
         contact_request_id = uow.session.scalar(select(func.max(ContactRequest.id)))
+    with runtime.uow() as uow:
+        uow.outbox.enqueue(
+            uow,
+            OutgoingMessage(
+                county="03",
+                channel="email",
+                kind=MessageKind.BOOKING_REMINDER,
+                recipient="matrix@example.org",
+                subject="Matrix",
+                body="Matrix",
+                idempotency_key="matrix",
+            ),
+        )
+        uow.commit()
+    message_id = client.get("/api/v1/messages", headers=bearer(tokens["A"])).json()[0]["id"]
     values = {
         "contact_request_id": contact_request_id,
+        "message_id": message_id,
         "absence_id": absence["id"],
         "booking_id": booking["id"],
         "client_id": client_id,

@@ -114,7 +114,12 @@ def test_book_with_a_hold_and_get_the_clients_instructions(client, scheduling, n
     assert response.status_code == 201, response.text
     booking = response.json()
     assert booking["status"] == "booked" and booking["starts_at"] == "2026-03-03T07:00:00Z"
-    assert booking["client"] == {"name": "Matti Meikäläinen", "phone": "+358401234567", "age": 45}
+    assert booking["client"] == {
+        "name": "Matti Meikäläinen",
+        "phone": "+358401234567",
+        "age": 45,
+        "email": None,
+    }
     assert booking["reasons"] == ["life_situation", "loneliness"]
     instructions = booking["instructions"]
     assert instructions["language"] == "sv" and instructions["place"] == "Alberga hälsostation"

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from sotesilta.core.kernel.events import DomainEvent
+    from sotesilta.core.kernel.plugins.channels import ChannelRegister
     from sotesilta.core.kernel.plugins.feedback_forms import FeedbackFormRegister
     from sotesilta.core.kernel.plugins.registry import (
         CodeListRegister,
@@ -177,4 +178,17 @@ def sotesilta_register_settings(register: SettingsRegister) -> None:
     over the defaults; they are validated at start-up, every problem named. Read them with
     ``runtime.plugins.settings(model)``. A section name registered twice, or one whose
     variables would mix with core's settings, stops start-up. Return nothing.
+    """
+
+
+@hookspec
+def sotesilta_register_channels(register: ChannelRegister) -> None:
+    """Add delivery channels for the message outbox (e-mail, SMS, ...).
+
+    Call ``register(name, channel)``: ``channel(delivery, settings)`` sends one ``Delivery``
+    (recipient, subject, body, language, idempotency key, attempt) and returns, or raises
+    ``DeliveryFailed`` (``permanent=True`` when retrying cannot help); ``settings(Model)``
+    reads the plugin's settings section. It runs in the ``sotesilta worker`` process, never
+    in a request; it may be called again for a message already delivered (at-least-once), so
+    pass the idempotency key on. A name registered twice stops start-up. Return nothing.
     """

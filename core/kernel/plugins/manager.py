@@ -20,6 +20,7 @@ import pluggy
 from sotesilta.core.kernel.errors import DomainError
 from sotesilta.core.kernel.events import DomainEvent
 from sotesilta.core.kernel.plugins import PROJECT_NAME, hookspecs
+from sotesilta.core.kernel.plugins.channels import ChannelRegistry
 from sotesilta.core.kernel.plugins.feedback_forms import FeedbackFormRegistry
 from sotesilta.core.kernel.plugins.registry import (
     CodeListRegistry,
@@ -39,6 +40,8 @@ BUILTIN_PLUGINS: Mapping[str, str] = {
     "core-defaults": "sotesilta.core.kernel.plugins.defaults",
     "consent": "sotesilta.consent.plugin",
     "calendar": "sotesilta.calendar.plugin",
+    # e-mail over SMTP: core's own channel, a plugin so that a county may block it for its own
+    "smtp": "sotesilta.core.messages.channels.smtp",
 }
 #: core defaults cannot be blocked: the shared code lists are part of the model
 UNBLOCKABLE = frozenset({"core-defaults"})
@@ -131,6 +134,7 @@ class Plugins:
         self.reports = ReportRegistry()
         self.feedback_forms = FeedbackFormRegistry(self.municipalities)
         self.sections = SettingsSections()
+        self.channels = ChannelRegistry()
         try:
             _call_each(
                 pm,
@@ -157,6 +161,13 @@ class Plugins:
                 register=lambda plugin: lambda form: self.feedback_forms.register(form, plugin=plugin),
             )
             self.feedback_forms.check_municipalities(m.code for m in self.municipalities.all())
+            _call_each(
+                pm,
+                "sotesilta_register_channels",
+                register=lambda plugin: (
+                    lambda name, channel: self.channels.register(name, channel, plugin=plugin)
+                ),
+            )
             _call_each(
                 pm,
                 "sotesilta_register_settings",

@@ -1,7 +1,7 @@
 """SHL notifications reach their receiver; feedback given orally or on paper
 
 Revision ID: 0021_shl_inbox_feedback_channel
-Revises: 0019_oidc_sign_in
+Revises: 0020_message_outbox
 Create Date: 2026-12-07
 
 ``shl_receiver`` says, per county, which intake unit of social care receives its SHL §35
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_shl_inbox_feedback_channel"
-down_revision = "0019_oidc_sign_in"
+down_revision = "0020_message_outbox"
 branch_labels = None
 depends_on = None
 

@@ -17,6 +17,7 @@ from sotesilta.core.scheduling.domain.bookings import (
     BookingRequest,
     CancelledBy,
     ClientRelationship,
+    MessageChannel,
     Referrer,
 )
 from sotesilta.core.scheduling.service import bookings
@@ -32,6 +33,7 @@ class BookingClientIn(msgspec.Struct):
     name: Annotated[str, Meta(min_length=1, max_length=200)]
     age: Annotated[int, Meta(ge=0, le=130, description="age in years: the municipality's age group applies")]
     phone: Annotated[str, Meta(max_length=40)] | None = None
+    email: Annotated[str, Meta(max_length=254, description="for messages by e-mail")] | None = None
 
 
 class BookingIn(msgspec.Struct):
@@ -49,6 +51,18 @@ class BookingIn(msgspec.Struct):
     existing_relationship: ClientRelationship = ClientRelationship.UNKNOWN
     referrer: Referrer = Referrer.STAFF
     client_id: Annotated[int, Meta(description="a registered client record (createClient)")] | None = None
+    messages: (
+        Annotated[
+            MessageChannel,
+            Meta(
+                description=(
+                    "the client agreed to messages about this appointment (confirmation, reminder, "
+                    "cancellation or move, feedback link) by SMS (client.phone) or e-mail (client.email)"
+                )
+            ),
+        ]
+        | None
+    ) = None
 
 
 class CancelIn(msgspec.Struct):

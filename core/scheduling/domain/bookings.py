@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -27,6 +28,7 @@ from sotesilta.core.kernel.errors import (
     SlotHeld,
     SlotUnavailable,
 )
+from sotesilta.core.messages.domain import after_quiet_hours
 from sotesilta.core.organisations.domain import BookingMode, MunicipalityProfile
 from sotesilta.core.scheduling.domain.sessions import SessionStatus
 
@@ -125,12 +127,27 @@ class ClientDetails:
     name: str
     phone: str | None
     age: int
+    #: for messages about the appointment, when the client chose e-mail
+    email: str | None = None
 
     def __post_init__(self) -> None:
         if not self.name.strip() or len(self.name) > 200:
             raise InputInvalid("client name must be 1-200 characters", field="client.name")
         if not 0 <= self.age <= 130:
             raise InputInvalid("client age must be 0-130", field="client.age")
+        if self.email is not None and not _EMAIL.match(self.email):
+            raise InputInvalid("give an e-mail address such as name@example.fi", field="client.email")
+
+
+class MessageChannel(StrEnum):
+    """How the client agreed, at booking, to get messages about the appointment."""
+
+    SMS = "sms"
+    EMAIL = "email"
+
+
+#: an address a mail server will take: one @, a dot in the domain, no spaces (at most 254)
+_EMAIL = re.compile(r"^(?=.{3,254}$)[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -170,6 +187,8 @@ class BookingRequest:
     referrer: Referrer = Referrer.STAFF
     hold_id: str | None = None
     client_id: int | None = None  # a registered client record, when there is one
+    #: the client agreed to messages about the appointment, by this channel (None: no messages)
+    messages: MessageChannel | None = None
 
     def digest(self) -> str:
         """A fingerprint of what was asked, to recognise an honest retry."""
@@ -188,6 +207,11 @@ class BookingRequest:
             "hold_id": None,
             "client_id": self.client_id,
         }
+        # only when given: a request without them keeps the digest it always had
+        if self.messages is not None:
+            payload["messages"] = self.messages.value
+        if client.email is not None:
+            payload["client_email"] = client.email
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -271,6 +295,25 @@ def check_request(request: BookingRequest, known_reasons: frozenset[str]) -> Non
         raise InputInvalid("preferred language must be fi, sv or en", field="preferred_language")
     if request.note is not None and len(request.note) > NOTE_MAX:
         raise InputInvalid(f"the note may have at most {NOTE_MAX} characters", field="note")
+    check_message_consent(request.messages, request.client)
+
+
+def reminder_due(starts_at: datetime, hours: int, now: datetime) -> datetime | None:
+    """When a client is reminded of a time ``hours`` before it, moved out of the night; ``None``
+    when that moment has passed (booked at short notice: the confirmation says it all) or the
+    night would push it to the time itself."""
+    due = starts_at - timedelta(hours=hours)
+    if due <= now or after_quiet_hours(due) >= starts_at:
+        return None
+    return due
+
+
+def check_message_consent(channel: MessageChannel | None, client: ClientDetails) -> None:
+    """Messages go only where the client agreed, and there must be somewhere to send them."""
+    if channel is MessageChannel.SMS and not client.phone:
+        raise InputInvalid("messages by SMS need the client's phone number", field="client.phone")
+    if channel is MessageChannel.EMAIL and not client.email:
+        raise InputInvalid("messages by e-mail need the client's e-mail address", field="client.email")
 
 
 def ensure_client_of(client_id: int | None, owner: str | None, county: str | None) -> None:
@@ -331,7 +374,8 @@ def check_booking(
         preferred_language=request.preferred_language,
         interpreter_needed=request.interpreter_needed,
     )
-    client = ClientDetails(name=request.client.name.strip(), phone=phone, age=request.client.age)
+    email = request.client.email.strip() if request.client.email else None
+    client = ClientDetails(name=request.client.name.strip(), phone=phone, age=request.client.age, email=email)
     return CheckedBooking(draft, client)
 
 

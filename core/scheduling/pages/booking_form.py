@@ -16,7 +16,12 @@ from sotesilta.core.kernel.errors import DomainError, InputInvalid
 from sotesilta.core.kernel.plugins.registry import MunicipalityRegistry
 from sotesilta.core.kernel.web.forms import FormError, text_field
 from sotesilta.core.kernel.web.i18n import N_
-from sotesilta.core.scheduling.domain.bookings import BookingRequest, ClientDetails, ClientRelationship
+from sotesilta.core.scheduling.domain.bookings import (
+    BookingRequest,
+    ClientDetails,
+    ClientRelationship,
+    MessageChannel,
+)
 from sotesilta.core.scheduling.service.bookings import BookingView
 
 RELATIONSHIPS = tuple(r.value for r in ClientRelationship)
@@ -30,6 +35,9 @@ class BookingForm:
     reasons: list[str] = field(default_factory=list)
     client_name: str = ""
     client_phone: str = ""
+    client_email: str = ""
+    #: "", "sms" or "email": the client agreed to messages about the appointment, by this channel
+    messages: str = ""
     client_age: str = ""
     preferred_language: str = "fi"
     interpreter_needed: bool = False
@@ -51,6 +59,8 @@ class BookingForm:
             reasons=[str(r) for r in form.getall("reasons", [])][:20],
             client_name=text_field(form, "client_name", 400),
             client_phone=text_field(form, "client_phone", 40),
+            client_email=text_field(form, "client_email", 254),
+            messages=text_field(form, "messages", 10),
             client_age=text_field(form, "client_age", 10),
             preferred_language=text_field(form, "preferred_language", 2),
             interpreter_needed=form.get("interpreter_needed") == "yes",
@@ -70,6 +80,8 @@ class BookingForm:
             reasons=list(view.reasons),
             client_name=view.client.name,
             client_phone=view.client.phone or "",
+            client_email=view.client.email or "",
+            messages=view.messages.value if view.messages else "",
             client_age=str(view.client.age),
             preferred_language=view.preferred_language,
             interpreter_needed=view.interpreter_needed,
@@ -99,9 +111,17 @@ class BookingForm:
             raise InputInvalid("client age must be 0-130", field="client.age") from None
         if self.existing_relationship not in RELATIONSHIPS:
             raise InputInvalid("choose yes, no or unknown", field="existing_relationship")
+        if self.messages not in ("", *(c.value for c in MessageChannel)):
+            raise InputInvalid("choose no messages, SMS or e-mail", field="messages")
         return BookingRequest(
             slot_id=int(self.slot_id),
-            client=ClientDetails(name=self.client_name, phone=self.client_phone or None, age=age),
+            client=ClientDetails(
+                name=self.client_name,
+                phone=self.client_phone or None,
+                age=age,
+                email=self.client_email or None,
+            ),
+            messages=MessageChannel(self.messages) if self.messages else None,
             reasons=tuple(self.reasons),
             preferred_language=self.preferred_language,
             interpreter_needed=self.interpreter_needed,
@@ -118,6 +138,8 @@ FIELD_MESSAGES = {
     "client.name": N_("Enter the client's name (at most 200 characters)."),
     "client.phone": N_("Enter the phone number with 6–15 digits, for example 040 123 4567."),
     "client.age": N_("Enter the client's age in years (0–130)."),
+    "client.email": N_("Enter the e-mail address, for example name@example.fi."),
+    "messages": N_("Choose whether the client agreed to messages, and how."),
     "preferred_language": N_("Choose the client's language."),
     "note": N_("The note may have at most 1000 characters."),
     "existing_relationship": N_("Answer whether the client already has a social-care client relationship."),
@@ -151,6 +173,8 @@ TARGETS = {
     "client.name": "client-name",
     "client.phone": "client-phone",
     "client.age": "client-age",
+    "client.email": "client-email",
+    "messages": "messages",
     "preferred_language": "preferred-language",
     "note": "note",
     "existing_relationship": "relationship",

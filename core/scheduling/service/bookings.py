@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Row, bindparam, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+import sotesilta.core.scheduling.service.booking_messages as booking_messages
 from sotesilta.core.clients import public as clients
 from sotesilta.core.feedback import public as feedback
 from sotesilta.core.kernel import access
@@ -44,6 +45,7 @@ from sotesilta.core.scheduling.domain.bookings import (
     CancelledBy,
     ClientDetails,
     ClientRelationship,
+    MessageChannel,
     Referrer,
     SlotFacts,
     SlotHoldFacts,
@@ -97,6 +99,8 @@ class BookingView(msgspec.Struct, frozen=True, kw_only=True):
     rescheduled_from: int | None
     orphaned: bool
     client_id: int | None = None
+    #: the client agreed to messages about the appointment, by this channel (None: no messages)
+    messages: MessageChannel | None = None
     instructions: Instructions
 
 
@@ -284,6 +288,7 @@ def create_booking(
             return replay
         raise SlotTaken(f"slot {request.slot_id} is already booked", slot_id=request.slot_id) from None
     log_access(uow, principal, AccessAction.CREATE, view.id, request.client_id, booked_by_me=True)
+    booking_messages.booked(uow, view)  # in the booking's transaction: sent if it stands
     uow.commit()
     log.info(
         "booking created", extra={"booking_id": view.id, "slot_id": view.slot_id, "booked_by": view.booked_by}
@@ -330,6 +335,7 @@ def _new_view(
         rescheduled_from=rescheduled_from,
         orphaned=False,
         client_id=request.client_id,
+        messages=request.messages,
         instructions=client_instructions(
             language=request.preferred_language,
             starts_at=row.starts_at,
@@ -381,6 +387,8 @@ def _insert(uow: UnitOfWork, slot: Row[Any], view: BookingView, digest: str, key
             "request_digest": digest,
             "client_name": _seal(sealer, view.client.name, "client_name"),
             "client_phone": _seal(sealer, view.client.phone, "client_phone"),
+            "client_email": _seal(sealer, view.client.email, "client_email"),
+            "message_channel": view.messages.value if view.messages else None,
             "client_age": view.client.age,
             "note": _seal(sealer, view.note, "note"),
             "preferred_language": view.preferred_language,
@@ -457,6 +465,7 @@ def _view(uow: UnitOfWork, booking_id: int) -> BookingView:
         name=_open(sealer, booking.client_name, "client_name") or "",
         phone=_open(sealer, booking.client_phone, "client_phone"),
         age=booking.client_age,
+        email=_open(sealer, booking.client_email, "client_email"),
     )
     return BookingView(
         id=booking.id or 0,
@@ -487,6 +496,7 @@ def _view(uow: UnitOfWork, booking_id: int) -> BookingView:
         rescheduled_from=booking.rescheduled_from,
         orphaned=booking.orphaned_at is not None and booking.orphan_resolved_at is None,
         client_id=booking.client_id,
+        messages=MessageChannel(booking.message_channel) if booking.message_channel else None,
         instructions=client_instructions(
             language=booking.preferred_language,
             starts_at=booking.starts_at,
@@ -622,6 +632,8 @@ def cancel_booking(
         booking.client_id,
         booked_by_me=booking.booked_by == principal.user_id,
     )
+    if booking.status == AppointmentStatus.CANCELLED.value and booking.cancelled_at == now:
+        booking_messages.cancelled(uow, _view(uow, booking_id))
     uow.commit()
     log.info("booking cancelled", extra={"booking_id": booking_id, "by": by.value})
     plugins.notify(
@@ -694,6 +706,7 @@ def reschedule_booking(
     old.sequence += 1
     old.updated_at = now
     uow.session.flush()
+    booking_messages.withdrawn(uow, booking_id)  # the new time's messages replace them
     log_access(
         uow,
         principal,

@@ -44,6 +44,7 @@ from sotesilta.core.scheduling.public import (
     WalkInPlace,
     WalkInStatus,
     mark_walk_in_seen,
+    no_visit,
 )
 from sotesilta.core.visits.tables import Visit, VisitReferral, VisitRevision
 
@@ -272,6 +273,9 @@ def record_visit_outcome(
     if source.booking is not None:
         _apply_to_booking(source.booking, record.outcome, now)
         booking = source.booking
+        if record.outcome is not VisitOutcome.REALISED:
+            # no visit, no feedback link (if the client agreed to messages, it waits in the outbox)
+            no_visit(uow, booking.id or 0)
         plugins.record_access(
             uow.connection,
             access.access_event(

@@ -1,0 +1,1 @@
+"""Messages: the transactional outbox, its worker and channels, and the admins' view."""
