@@ -36,6 +36,7 @@ def test_the_municipality_and_county_plugins_are_found_through_entry_points():
         "lohja": "sotesilta.plugins.lohja",
         "lansi_uusimaa": "sotesilta.plugins.lansi_uusimaa",
         "paijat_hame": "sotesilta.plugins.paijat_hame",
+        "sms_gateway": "sotesilta.plugins.sms_gateway",  # the reference SMS provider
     }
     loaded = load_plugins()
     sources = {info.name: info.source for info in loaded.info()}
