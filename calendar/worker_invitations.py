@@ -193,11 +193,11 @@ def invitation_ics(item: FeedItem, method: Method, *, organizer: str, attendee: 
 
 def _when(item: FeedItem, language: str) -> str:
     start, end = item.starts_at.astimezone(HELSINKI), item.ends_at.astimezone(HELSINKI)
-    clock = "{0:%H}:{0:%M}" if language == "en" else "{0:%H}.{0:%M}"
+    mark = ":" if language == "en" else "."
     return WORDS[language]["when"].format(
         date=f"{start.day}.{start.month}.{start.year}",
-        start=clock.format(start).lstrip("0") or "0",
-        end=clock.format(end).lstrip("0") or "0",
+        start=f"{start.hour}{mark}{start.minute:02d}",
+        end=f"{end.hour}{mark}{end.minute:02d}",
     )
 
 

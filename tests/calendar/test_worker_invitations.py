@@ -413,4 +413,6 @@ def test_an_invitation_reads_back_as_its_event_with_its_method(
     assert str(event["organizer"]) == f"mailto:{ORGANIZER}" and str(event["attendee"]) == f"mailto:{ADDRESS}"
     subject, body = text_part(item, method, language)
     local = start.astimezone(HELSINKI)
+    mark = ":" if language == "en" else "."
     assert f"{local.day}.{local.month}.{local.year}" in subject and summary in body
+    assert f" {local.hour}{mark}{local.minute:02d}–" in subject  # 0.30, never .30
