@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all
 from sqlmodel import col
 
 from sotesilta.calendar.serialise import UID_DOMAIN, FeedItem
@@ -254,7 +254,7 @@ class _Render:
         return name_sv if self.language == "sv" else name_fi
 
 
-def _first_bookings(uow: UnitOfWork, moved_from: list[int | None]) -> dict[int, int]:
+def first_bookings(uow: UnitOfWork, moved_from: list[int | None]) -> dict[int, int]:
     """The first booking of each move chain that ``moved_from`` (rescheduled_from) continues.
 
     Keyed by every booking met on the way (a moved booking looks up its rescheduled_from).
@@ -275,6 +275,58 @@ def _first_bookings(uow: UnitOfWork, moved_from: list[int | None]) -> dict[int, 
         return i
 
     return {i: root(i) for i in parent}
+
+
+def booking_rows() -> Select[*tuple[Any, ...]]:
+    """What a booking's event is made of (the feed's and the worker's invitation's): no sealed
+    column, nothing of the client but the record's id (for the pseudonym)."""
+    query: Select[*tuple[Any, ...]] = (
+        select(
+            col(Booking.id),
+            col(Booking.sequence),
+            col(Booking.status),
+            col(Booking.starts_at),
+            col(Booking.ends_at),
+            col(Booking.updated_at),
+            col(Booking.client_id),
+            col(Booking.rescheduled_from),
+            col(Station.name_fi),
+            col(Station.name_sv),
+            col(Station.address),
+            col(GuidanceSession.mode),
+            col(GuidanceSession.video_link),
+        )
+        .join(Station, col(Station.id) == col(Booking.station_id))
+        .join(GuidanceSession, col(GuidanceSession.id) == col(Booking.session_id))
+    )
+    return query
+
+
+def booking_uid(booking_id: int) -> str:
+    return f"sotesilta-booking-{booking_id}@{UID_DOMAIN}"
+
+
+def booking_item(render: _Render, b: Any, first: dict[int, int]) -> FeedItem:
+    """One booking's event; ``first``: the first booking of each move chain (``first_bookings``)."""
+    station = render.station(b.name_fi, b.name_sv)
+    if b.client_id:
+        subject = f"client:{b.client_id}"
+    else:
+        # without a client record the client is the booking's, and a move keeps the first one's
+        # (``first`` holds only these chains: looked up for a moved booking with a record, the
+        # feed answered 500)
+        subject = f"booking:{b.id if b.rescheduled_from is None else first[b.rescheduled_from]}"
+    return render.item(
+        booking_uid(b.id),
+        b.sequence,
+        b.status == AppointmentStatus.CANCELLED.value,
+        b.starts_at,
+        b.ends_at,
+        b.updated_at,
+        render.texts["booking"].format(station=station, code=pseudonym(render.secret, subject)),
+        f"{station}, {b.address}",
+        b.video_link if b.mode == "remote" else None,
+    )
 
 
 def collect(uow: UnitOfWork, scope: Scope, w: FeedWindow, render: _Render) -> list[FeedItem]:
@@ -318,45 +370,9 @@ def collect(uow: UnitOfWork, scope: Scope, w: FeedWindow, render: _Render) -> li
         )
     if scope.worker_id is None:
         return items
-    bookings = uow.session.execute(
-        select(
-            col(Booking.id),
-            col(Booking.sequence),
-            col(Booking.status),
-            col(Booking.starts_at),
-            col(Booking.ends_at),
-            col(Booking.updated_at),
-            col(Booking.client_id),
-            col(Booking.rescheduled_from),
-            col(Station.name_fi),
-            col(Station.name_sv),
-            col(Station.address),
-            col(GuidanceSession.mode),
-            col(GuidanceSession.video_link),
-        )
-        .join(Station, col(Station.id) == col(Booking.station_id))
-        .join(GuidanceSession, col(GuidanceSession.id) == col(Booking.session_id))
-        .where(_bookings_where(scope.worker_id, w))
-    ).all()
-    first = _first_bookings(uow, [b.rescheduled_from for b in bookings if not b.client_id])
-    for b in bookings:
-        station = render.station(b.name_fi, b.name_sv)
-        # without a client record the client is the booking's, and a move keeps the first one's
-        origin = b.id if b.rescheduled_from is None else first[b.rescheduled_from]
-        subject = f"client:{b.client_id}" if b.client_id else f"booking:{origin}"
-        items.append(
-            render.item(
-                f"sotesilta-booking-{b.id}@{UID_DOMAIN}",
-                b.sequence,
-                b.status == AppointmentStatus.CANCELLED.value,
-                b.starts_at,
-                b.ends_at,
-                b.updated_at,
-                texts["booking"].format(station=station, code=pseudonym(render.secret, subject)),
-                f"{station}, {b.address}",
-                b.video_link if b.mode == "remote" else None,
-            )
-        )
+    bookings = uow.session.execute(booking_rows().where(_bookings_where(scope.worker_id, w))).all()
+    first = first_bookings(uow, [b.rescheduled_from for b in bookings if not b.client_id])
+    items.extend(booking_item(render, b, first) for b in bookings)
     contacts = uow.session.execute(
         select(
             col(Contact.id),

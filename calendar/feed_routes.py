@@ -7,13 +7,14 @@ from email.utils import parsedate_to_datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import HttpMethod, Request, Response, delete, get, post, route
+from litestar import HttpMethod, Request, Response, delete, get, post, put, route
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
-from sotesilta.calendar import feeds, invitations, subscriptions
+from sotesilta.calendar import feeds, invitations, subscriptions, worker_invitations
 from sotesilta.calendar.subscriptions import Feed, IssuedSubscription, Privacy, SubscriptionView
+from sotesilta.calendar.worker_invitations import InvitationSettingView
 from sotesilta.core.plugin_api import Principal, Runtime
 from sotesilta.core.plugin_api.data import UnitOfWork, get_booking
 from sotesilta.core.plugin_api.web import EXCLUDE_FROM_AUTH, problem_responses
@@ -81,6 +82,47 @@ def revoke_feed_subscription(
     uow: NamedDependency[UnitOfWork],
 ) -> SubscriptionView:
     return subscriptions.revoke_feed_subscription(uow, principal=principal, subscription_id=subscription_id)
+
+
+class InvitationSettingIn(msgspec.Struct, kw_only=True):
+    enabled: Annotated[
+        bool, msgspec.Meta(description="send each booking of mine, made, moved or cancelled, to my calendar")
+    ]
+    address: (
+        Annotated[str, msgspec.Meta(max_length=254, description="my calendar's e-mail address")] | None
+    ) = None
+    privacy: Annotated[Privacy, msgspec.Meta(description="busy_only or pseudonymous, as a feed")] = (
+        "busy_only"
+    )
+    language: Annotated[str | None, msgspec.Meta(description="fi, sv or en; your own by default")] = None
+
+
+@get(
+    "/api/v1/me/calendar-invitations",
+    operation_id="getCalendarInvitationSetting",
+    tags=TAGS,
+    summary="Whether my bookings reach my own calendar as e-mail invitations (iMIP), and where",
+    sync_to_thread=True,
+)
+def get_calendar_invitation_setting(
+    principal: NamedDependency[Principal], uow: NamedDependency[UnitOfWork]
+) -> InvitationSettingView:
+    return worker_invitations.get_invitation_setting(uow, principal=principal)
+
+
+@put(
+    "/api/v1/me/calendar-invitations",
+    operation_id="setCalendarInvitationSetting",
+    tags=TAGS,
+    summary="Turn the calendar invitations of my bookings on (to an address) or off",
+    sync_to_thread=True,
+)
+def set_calendar_invitation_setting(
+    data: JSONBody[InvitationSettingIn],
+    principal: NamedDependency[Principal],
+    uow: NamedDependency[UnitOfWork],
+) -> InvitationSettingView:
+    return worker_invitations.set_invitation_setting(uow, principal=principal, **msgspec.structs.asdict(data))
 
 
 def _since(value: str | None) -> datetime | None:
@@ -182,6 +224,8 @@ ROUTES = [
     create_feed_subscription,
     list_feed_subscriptions,
     revoke_feed_subscription,
+    get_calendar_invitation_setting,
+    set_calendar_invitation_setting,
     get_feed,
     get_booking_invitation,
 ]

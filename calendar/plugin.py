@@ -7,7 +7,8 @@ It contributes the feed privacy modes, the feed and invitation routes
 (``feed_routes``), the external-calendar routes (``external_routes``), the
 instructor's subscription page (``web_routes``, with its ``templates/`` and
 ``locale/`` beside this module), its settings section ``[calendar]``
-(``settings``) and the ``sotesilta calendars`` commands.
+(``settings``), the ``sotesilta calendars`` commands, and the workers' calendar invitations
+(``worker_invitations``: iMIP e-mail written in the booking's own transaction).
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ from sotesilta.calendar.settings import SECTION, CalendarSettings
 from sotesilta.core.plugin_api import (
     CodeListRegister,
     CommandRegister,
+    DomainEvent,
+    EventKind,
     RouteRegister,
     SettingsRegister,
     hookimpl,
 )
+from sotesilta.core.plugin_api.data import UnitOfWork
 
 FEED_PRIVACY_MODES: dict[str, dict[str, str]] = {
     "busy_only": {"fi": "Vain varattu-aika", "sv": "Endast upptagen", "en": "Busy only"},
@@ -57,3 +61,16 @@ def sotesilta_register_commands(register: CommandRegister) -> None:
 @hookimpl
 def sotesilta_register_settings(register: SettingsRegister) -> None:
     register(SECTION, CalendarSettings)
+
+
+_BOOKING_EVENTS = frozenset(
+    {EventKind.BOOKING_CREATED, EventKind.BOOKING_RESCHEDULED, EventKind.BOOKING_CANCELLED}
+)
+
+
+@hookimpl
+def sotesilta_event_in_transaction(uow: UnitOfWork, event: DomainEvent) -> None:
+    if event.kind in _BOOKING_EVENTS:
+        from sotesilta.calendar.worker_invitations import on_booking_event
+
+        on_booking_event(uow, event)

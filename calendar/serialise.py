@@ -89,6 +89,11 @@ def wall_clock(instant: datetime) -> datetime:
 
 
 def event_bytes(item: FeedItem) -> bytes:
+    return event_of(item).to_ical()
+
+
+def event_of(item: FeedItem) -> icalendar.Event:
+    """The VEVENT of a feed item (an invitation adds its ORGANIZER and ATTENDEE to it)."""
     event = icalendar.Event()
     event.add("uid", item.uid)
     event.add("dtstamp", item.stamp.astimezone(UTC))
@@ -105,7 +110,7 @@ def event_bytes(item: FeedItem) -> bytes:
     if item.url:
         event.add("url", item.url)
         event.add("description", item.url)
-    return event.to_ical()
+    return event
 
 
 #: Europe/Helsinki as Google and Outlook write it: yearly rules, not a list of dates. A

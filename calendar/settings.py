@@ -2,9 +2,10 @@
 fetched from, how much and how long.
 
 Read, as core's settings, from the environment (``SOTESILTA_CALENDAR_ALLOWED_ORIGINS``,
-``SOTESILTA_CALENDAR_FETCH_MAX_BYTES``, ``SOTESILTA_CALENDAR_FETCH_TIMEOUT_SECONDS``) over the
-TOML settings file's table ``[calendar]`` (``allowed_origins``, ``fetch_max_bytes``,
-``fetch_timeout_seconds``) over the defaults below; validated at start-up.
+``SOTESILTA_CALENDAR_FETCH_MAX_BYTES``, ``SOTESILTA_CALENDAR_FETCH_TIMEOUT_SECONDS``,
+``SOTESILTA_CALENDAR_INVITATION_ORGANIZER``) over the TOML settings file's table ``[calendar]``
+(``allowed_origins``, ``fetch_max_bytes``, ``fetch_timeout_seconds``,
+``invitation_organizer``) over the defaults below; validated at start-up.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ class CalendarSettings(PluginSettings):
     allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
     fetch_max_bytes: int = Field(default=2_000_000, ge=10_000, le=50_000_000)
     fetch_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    #: the ORGANIZER of workers' calendar invitations: the address the e-mail comes from
+    #: (``SOTESILTA_SMTP_SENDER``'s), never a worker's own, or calendar apps take the event
+    #: for one the worker organised
+    invitation_organizer: str = Field(default="sotesilta@localhost", pattern=r"^[^@\s<>]+@[^@\s<>]+$")
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

@@ -54,4 +54,21 @@ class ExternalCalendar(SQLModel, table=True):
     active: bool = True
 
 
-__all__ = ["ExternalCalendar", "FeedSubscription"]
+class CalendarInvitationSetting(SQLModel, table=True):
+    """Whether, and where, a user's calendar gets an invitation (iMIP) for each booking of theirs
+    made, moved or cancelled. No row, or no address: nothing is sent."""
+
+    __tablename__ = "calendar_invitation_setting"
+
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    )
+    enabled: bool = False
+    #: sealed: a worker's own e-mail address (``calendar_invitation_setting.address``)
+    address: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
+    privacy: str = Field(max_length=16)  # "busy_only" or "pseudonymous", as a feed's
+    language: str = Field(max_length=2)
+    updated_at: datetime = Field(sa_column=_utc())
+
+
+__all__ = ["CalendarInvitationSetting", "ExternalCalendar", "FeedSubscription"]

@@ -17,7 +17,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
-from sotesilta.calendar import subscriptions
+from sotesilta.calendar import subscriptions, worker_invitations
 from sotesilta.calendar.subscriptions import FEEDS, MAX_LIVE_SUBSCRIPTIONS, PRIVACY_MODES, IssuedSubscription
 from sotesilta.core.plugin_api import InputInvalid, Principal, Role, Runtime
 from sotesilta.core.plugin_api.data import UnitOfWork
@@ -36,8 +36,19 @@ def _render(
     issued: IssuedSubscription | None = None,
     revoked: bool = False,
     status_code: int = 200,
+    invitation_form: dict[str, str] | None = None,
+    invitation_error: str | None = None,
+    invitation_saved: bool = False,
 ) -> Template:
     listed = subscriptions.list_feed_subscriptions(uow, principal=request.user)
+    if invitation_form is None:
+        current = worker_invitations.get_invitation_setting(uow, principal=request.user)
+        invitation_form = {
+            "enabled": "on" if current.enabled else "",
+            "address": current.address or "",
+            "privacy": current.privacy,
+            "language": current.language,
+        }
     return page(
         request,
         "feeds.html",
@@ -50,6 +61,9 @@ def _render(
         feeds=FEEDS,
         privacy_modes=PRIVACY_MODES,
         max_live=MAX_LIVE_SUBSCRIPTIONS,
+        invitation=invitation_form,
+        invitation_error=invitation_error,
+        invitation_saved=invitation_saved,
     )
 
 
@@ -64,7 +78,10 @@ async def feeds_page(
     runtime: NamedDependency[Runtime],
 ) -> Template:
     revoked = request.query_params.get("revoked") == "1"
-    return await runtime.run_db(_render, request, uow, form=_blank_form(request), revoked=revoked)
+    saved = request.query_params.get("invitations") == "1"
+    return await runtime.run_db(
+        _render, request, uow, form=_blank_form(request), revoked=revoked, invitation_saved=saved
+    )
 
 
 @post(FEEDS_PATH, guards=INSTRUCTORS, name="web-feeds-create", status_code=200)
@@ -120,6 +137,42 @@ async def revoke_feed(
     return see_other(f"{FEEDS_PATH}?revoked=1")
 
 
+@post(f"{FEEDS_PATH}/invitations", guards=INSTRUCTORS, name="web-feeds-invitations", status_code=303)
+async def save_invitations(
+    request: Request[Principal, Any, Any],
+    uow: NamedDependency[UnitOfWork],
+    runtime: NamedDependency[Runtime],
+) -> Response[Any]:
+    """Turn the calendar invitations on (to an address) or off; an unchecked box is off."""
+    posted = await request.form()
+    form = {
+        key: str(posted.get(f"invitation_{key}") or "").strip()[:300]
+        for key in ("enabled", "address", "privacy", "language")
+    }
+    try:
+        await runtime.run_db(
+            worker_invitations.set_invitation_setting,
+            uow,
+            principal=request.user,
+            enabled=form["enabled"] == "on",
+            address=form["address"] or None,
+            privacy=form["privacy"] or PRIVACY_MODES[0],
+            language=form["language"] or None,
+        )
+    except InputInvalid as exc:
+        uow.rollback()
+        return await runtime.run_db(
+            _render,
+            request,
+            uow,
+            form=_blank_form(request),
+            invitation_form=form,
+            invitation_error=exc.field or "address",
+            status_code=422,
+        )
+    return see_other(f"{FEEDS_PATH}?invitations=1#invitations")
+
+
 def pages() -> Any:
     """The router of these pages, for ``sotesilta_register_routes``."""
-    return page_router([feeds_page, create_feed, revoke_feed])
+    return page_router([feeds_page, create_feed, revoke_feed, save_invitations])

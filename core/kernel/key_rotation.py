@@ -132,4 +132,7 @@ SEALED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("outbox_message", "id", "recipient"),
     ("outbox_message", "id", "subject"),
     ("outbox_message", "id", "body"),
+    ("outbox_message", "id", "calendar"),
+    # where a worker's calendar invitations go
+    ("calendar_invitation_setting", "user_id", "address"),
 )

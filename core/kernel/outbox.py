@@ -26,6 +26,9 @@ class MessageKind(StrEnum):
     BOOKING_CANCELLED = "booking-cancelled"
     BOOKING_MOVED = "booking-moved"
     FEEDBACK_REQUEST = "feedback-request"
+    #: a worker's calendar invitation (iMIP) for a booking made or moved, and its cancellation
+    CALENDAR_INVITATION = "calendar-invitation"
+    CALENDAR_CANCELLATION = "calendar-cancellation"
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,9 @@ class OutgoingMessage:
     quiet_hours: bool = False
     #: what it is about, e.g. "booking:12": a later change withdraws what is not sent yet
     about: str | None = None
+    #: an iCalendar object sent beside the body (an e-mail's ``text/calendar`` part, RFC 6047):
+    #: its METHOD line names the part's method; sealed at rest like the body
+    calendar: str | None = None
 
 
 class Outbox(Protocol):

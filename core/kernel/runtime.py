@@ -52,6 +52,7 @@ class Runtime:
             clock=self.clock,
             now=now,
             outbox=self.outbox,
+            secret=self._read_secret,
             autocommit=autocommit,
             pipelined=pipelined,
         )
@@ -109,6 +110,9 @@ class Runtime:
     @cached_property
     def secret(self) -> bytes:
         return self.settings.secret()
+
+    def _read_secret(self) -> bytes:
+        return self.secret
 
     @cached_property
     def profiles(self) -> ExpiringCache[int, Any]:

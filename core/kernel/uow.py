@@ -3,6 +3,7 @@ may use bound to it (the plugins, the sealer, the moment it runs)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
 from types import TracebackType
@@ -51,6 +52,7 @@ class UnitOfWork:
         clock: Clock | None = None,
         now: datetime | None = None,
         outbox: Outbox | None = None,
+        secret: Callable[[], bytes] | None = None,
         autocommit: bool = False,
         pipelined: bool = False,
     ) -> None:
@@ -60,6 +62,7 @@ class UnitOfWork:
         self._clock = clock
         self._now = now
         self._outbox = outbox
+        self._secret = secret
         # PostgreSQL's pipeline mode (psycopg): statements are sent without waiting
         # for their answers until one is read; a statement whose result nobody reads
         # (an insert, a lock) travels with the next, and the last ones with COMMIT.
@@ -94,6 +97,14 @@ class UnitOfWork:
         if self._outbox is None:
             raise RuntimeError("this unit of work has no outbox bound (make it with Runtime.uow)")
         return self._outbox
+
+    @property
+    def secret(self) -> bytes:
+        """The server secret, for keyed digests that must match what the web layer derives
+        (a calendar feed's pseudonyms); read from the runtime only when asked for."""
+        if self._secret is None:
+            raise RuntimeError("this unit of work has no secret bound (make it with Runtime.uow)")
+        return self._secret()
 
     @property
     def now(self) -> datetime:

@@ -58,6 +58,8 @@ class OutboxMessage(SQLModel, table=True):
     recipient: str = Field(sa_column=Column(Text(), nullable=False))  # sealed
     subject: str = Field(sa_column=Column(Text(), nullable=False))  # sealed
     body: str = Field(sa_column=Column(Text(), nullable=False))  # sealed
+    #: an iCalendar object sent beside the body (a calendar invitation), sealed; or none
+    calendar: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
     quiet_hours: bool = False
     status: str = Field(max_length=12)
     attempts: int = 0

@@ -16,6 +16,7 @@ from sotesilta.core.clients.access import (
 from sotesilta.core.clients.service import client_in_scope, create_client, find_client_by_identity_code
 from sotesilta.core.clients.tables import ClientAlias, ClientRecord
 from sotesilta.core.kernel.access import access_event, require_role
+from sotesilta.core.kernel.outbox import MessageKind, OutgoingMessage
 from sotesilta.core.kernel.prepared import Prepared
 from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.secrets import keyed_digest
@@ -45,6 +46,8 @@ __all__ = [
     "GroupMeeting",
     "GuidanceSession",
     "IntensivePeriod",
+    "MessageKind",
+    "OutgoingMessage",
     "Prepared",
     "RehabGroup",
     "Sealer",

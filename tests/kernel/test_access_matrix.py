@@ -214,6 +214,13 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
         None,
         {"N": HIDDEN, "I": OK, "M": HIDDEN, "A": HIDDEN, "X": HIDDEN},
     ),
+    "getCalendarInvitationSetting": ("GET", "/api/v1/me/calendar-invitations", None, INSTRUCTORS),
+    "setCalendarInvitationSetting": (
+        "PUT",
+        "/api/v1/me/calendar-invitations",
+        {"enabled": False},
+        INSTRUCTORS,
+    ),
     "getFeed": ("GET", "/feeds/{feed_token}.ics", None, everyone(OK)),
     "headFeed": ("HEAD", "/feeds/{feed_token}.ics", None, everyone(OK)),
     "getBookingInvitation": ("GET", "/api/v1/bookings/{booking_id}/invitation.ics", None, CLIENT_DATA),

@@ -86,6 +86,8 @@ PLAIN_TEXT: dict[tuple[str, str], str] = {
     ("feed_subscription", "feed"): CODE,
     ("feed_subscription", "privacy"): CODE,
     ("feed_subscription", "language"): CODE,
+    ("calendar_invitation_setting", "privacy"): CODE,
+    ("calendar_invitation_setting", "language"): CODE,
     ("feed_subscription", "last_user_agent"): "the staff member's calendar program, as it names itself",
     ("feedback_answer", "question_key"): CODE,
     ("feedback_answer", "choice"): CODE,

@@ -31,6 +31,9 @@ class Delivery:
     idempotency_key: str
     #: this attempt's number, from 1
     attempt: int
+    #: an iCalendar object to send beside the body (iMIP, RFC 6047), or ``None``; a channel
+    #: that cannot carry one sends the body alone
+    calendar: str | None = None
 
 
 class DeliveryFailed(Exception):

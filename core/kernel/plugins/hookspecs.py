@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     )
     from sotesilta.core.kernel.plugins.sections import SettingsRegister
     from sotesilta.core.kernel.privacy import AccessEvent, ConsentDecision, ConsentQuery
+    from sotesilta.core.kernel.uow import UnitOfWork
     from sotesilta.core.scheduling.domain.bookings import BookingDraft
 
 
@@ -137,6 +138,18 @@ def sotesilta_event(event: DomainEvent) -> None:
     plain facts, never a client's identity. Filter by ``event.municipality``.
     Return nothing; keep it quick (it runs in the request) or hand work to a
     queue of your own.
+    """
+
+
+@hookspec
+def sotesilta_event_in_transaction(uow: UnitOfWork, event: DomainEvent) -> None:
+    """Hear that a booking was made, moved or cancelled inside the use case's transaction,
+    before it commits: to write what must stand or fall with the change, such as a message
+    in the outbox (``uow.outbox.enqueue``).
+
+    ``event`` is the one ``sotesilta_event`` hears after the commit. Read and write through
+    ``uow`` (its connection; the booking path opens no ORM session) and never commit: an
+    exception undoes the whole change, so keep to a few statements. Return nothing.
     """
 
 

@@ -222,6 +222,11 @@ class Plugins:
                     "plugin failed on an event", extra={"plugin": impl.plugin_name, "kind": event.kind}
                 )
 
+    def in_transaction(self, uow: Any, event: DomainEvent) -> None:
+        """Tell every plugin inside the change's transaction; an exception undoes the change
+        (what a plugin writes there, a message, must stand or fall with it)."""
+        self.pm.hook.sotesilta_event_in_transaction(uow=uow, event=event)
+
     def check(self) -> list[str]:
         problems: list[str] = []
         for answer in self.pm.hook.sotesilta_check():

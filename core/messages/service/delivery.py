@@ -102,6 +102,7 @@ def claim(uow: UnitOfWork, *, worker: str, policy: WorkerPolicy) -> list[Claimed
             t.c.recipient,
             t.c.subject,
             t.c.body,
+            t.c.calendar,
             t.c.attempts,
             t.c.quiet_hours,
         )
@@ -123,6 +124,7 @@ def claim(uow: UnitOfWork, *, worker: str, policy: WorkerPolicy) -> list[Claimed
                 language=row.language,
                 idempotency_key=row.idempotency_key,
                 attempt=row.attempts,
+                calendar=sealer.open_optional(row.calendar, context="outbox_message.calendar"),
             ),
         )
         for row in rows

@@ -48,6 +48,7 @@ class MessageOutbox:
             "recipient": sealer.seal(message.recipient, context="outbox_message.recipient"),
             "subject": sealer.seal(message.subject, context="outbox_message.subject"),
             "body": sealer.seal(message.body, context="outbox_message.body"),
+            "calendar": sealer.seal_optional(message.calendar, context="outbox_message.calendar"),
             "quiet_hours": message.quiet_hours,
             "status": MessageStatus.PENDING.value,
             "attempts": 0,

@@ -289,11 +289,13 @@ def create_booking(
         raise SlotTaken(f"slot {request.slot_id} is already booked", slot_id=request.slot_id) from None
     log_access(uow, principal, AccessAction.CREATE, view.id, request.client_id, booked_by_me=True)
     booking_messages.booked(uow, view)  # in the booking's transaction: sent if it stands
+    event = _booked_event(view, uow.now)
+    plugins.in_transaction(uow, event)  # e.g. the worker's calendar invitation, in this transaction
     uow.commit()
     log.info(
         "booking created", extra={"booking_id": view.id, "slot_id": view.slot_id, "booked_by": view.booked_by}
     )
-    plugins.notify(_booked_event(view, uow.now))
+    plugins.notify(event)
     return Booked(view)
 
 
@@ -634,21 +636,22 @@ def cancel_booking(
     )
     if booking.status == AppointmentStatus.CANCELLED.value and booking.cancelled_at == now:
         booking_messages.cancelled(uow, _view(uow, booking_id))
+    event = DomainEvent(
+        EventKind.BOOKING_CANCELLED,
+        booking.municipality_code,
+        booking_id,
+        now,
+        {
+            "cancelled_by": by.value,
+            "late": booking.late_cancellation,
+            "orphaned": booking.orphaned_at is not None,
+        },
+    )
+    uow.session.flush()  # the cancellation, where the plugins read it
+    plugins.in_transaction(uow, event)
     uow.commit()
     log.info("booking cancelled", extra={"booking_id": booking_id, "by": by.value})
-    plugins.notify(
-        DomainEvent(
-            EventKind.BOOKING_CANCELLED,
-            booking.municipality_code,
-            booking_id,
-            now,
-            {
-                "cancelled_by": by.value,
-                "late": booking.late_cancellation,
-                "orphaned": booking.orphaned_at is not None,
-            },
-        )
-    )
+    plugins.notify(event)
     return _view(uow, booking_id)
 
 

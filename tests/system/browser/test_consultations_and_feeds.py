@@ -55,4 +55,16 @@ def test_a_consultation_and_a_subscription_have_no_serious_accessibility_violati
     address = page.get_by_label("Syötteen osoite").input_value()
     assert re.search(r"/feeds/[\w-]+\.ics$", address)
     assert_accessible(page, "axe-feeds-issued")
+
+    # invitations to the worker's own calendar: refused without an address, then saved
+    page.get_by_label("Lähetä varaukseni kalenteriini kutsuina").check()
+    page.get_by_role("button", name="Tallenna kutsujen asetus").click()
+    assert page.get_by_role("alert").is_visible()
+    assert_accessible(page, "axe-feeds-invitations-errors")
+    page.get_by_label("Kalenterisi sähköpostiosoite").fill("elina.ohjaaja@hyvaks.example")
+    page.get_by_role("button", name="Tallenna kutsujen asetus").click()
+    page.wait_for_url("**/work/feeds?invitations=1*")
+    assert page.get_by_text("Kutsujen asetus tallennettiin.").is_visible()
+    assert page.get_by_label("Lähetä varaukseni kalenteriini kutsuina").is_checked()
+    assert_accessible(page, "axe-feeds-invitations")
     page.context.close()
