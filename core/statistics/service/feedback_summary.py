@@ -102,6 +102,8 @@ def feedback_summary(
             set(forms.municipalities_of(form)) & set(codes)
             and form == forms.get(form.key)
             and not form.retired
+            # the self-assessment's answers are not feedback (they go with contact requests)
+            and form.audience is not Audience.SELF_ASSESSMENT
         ):
             tally(form.key, form.version, form.audience)
     scope = (
