@@ -111,9 +111,8 @@ class SelfAssessmentIn(msgspec.Struct, kw_only=True):
     responses=SUBMIT_PROBLEMS,
     request_max_body_size=MAX_BODY_BYTES,
     status_code=201,
-    sync_to_thread=True,
 )
-def submit_self_assessment(
+async def submit_self_assessment(
     request: Request[Any, Any, Any],
     data: JSONBody[SelfAssessmentIn],
     uow: NamedDependency[UnitOfWork],
@@ -138,7 +137,10 @@ def submit_self_assessment(
         ),
         address_key=address_key(runtime, request),
     )
-    return assessments.submit_self_assessment(
+    # async, through run_db like the other hot paths: a flood's refusals (remembered senders)
+    # are answered on the event loop on SQLite, without a thread hop each
+    return await runtime.run_db(
+        assessments.submit_self_assessment,
         uow,
         submission=submission,
         limits=FloodLimits(),

@@ -19,13 +19,16 @@ from sotesilta.core.kernel.web.rendering import language_of, page, see_other
 from sotesilta.core.kernel.web.security import presented_token
 
 
-def _signed_in(uow: UnitOfWork, runtime: Runtime, token: str) -> Principal | None:
-    try:
-        return authenticate(
-            uow, token=token, policy=runtime.settings.session_policy, profiles=runtime.profiles
-        )
-    except AuthenticationFailed:
-        return None  # an ended session: the public page, like anyone else
+def _signed_in(runtime: Runtime, token: str) -> Principal | None:
+    # a unit of its own, as the authentication middleware's (statements that stand alone): a
+    # database lost here is the 503 page, not a failure of the request's own unit as well
+    with runtime.uow(autocommit=True) as uow:
+        try:
+            return authenticate(
+                uow, token=token, policy=runtime.settings.session_policy, profiles=runtime.profiles
+            )
+        except AuthenticationFailed:
+            return None  # an ended session: the public page, like anyone else
 
 
 @get("/", opt=PUBLIC, name="web-home")
@@ -40,7 +43,7 @@ async def front_page(
     except NotAuthorizedException:
         token = None
     if token:
-        principal = await runtime.run_db(_signed_in, uow, runtime, token)
+        principal = await runtime.run_db(_signed_in, runtime, token)
         if principal is not None:
             return see_other(home_of(principal))
     language = language_of(request)

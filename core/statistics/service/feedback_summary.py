@@ -106,7 +106,7 @@ def feedback_summary(
             set(forms.municipalities_of(form)) & set(codes)
             and form == forms.get(form.key)
             and not form.retired
-            # the public's self-assessment is a form, but its answers are not feedback
+            # the self-assessment's answers are not feedback (they go with contact requests)
             and form.audience is not Audience.SELF_ASSESSMENT
         ):
             tally(form.key, form.version, form.audience)
