@@ -11,12 +11,20 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from sotesilta.core.kernel.errors import InputInvalid
 from sotesilta.core.kernel.outbox import MessageKind, OutgoingMessage
+from sotesilta.core.kernel.prepared import Prepared
 from sotesilta.core.kernel.types import table_of
 from sotesilta.core.kernel.uow import UnitOfWork
 from sotesilta.core.messages.domain import MessageStatus, first_try
 from sotesilta.core.messages.tables import OutboxMessage
 
 TABLE = table_of(OutboxMessage)
+#: insert unless the idempotency key is there already; RETURNING says which it was
+_ENQUEUE = {
+    name: Prepared(
+        make(TABLE).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(TABLE.c.id)
+    )
+    for name, make in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
 
 
 def _check(message: OutgoingMessage) -> None:
@@ -56,11 +64,10 @@ class MessageOutbox:
             "due_at": first_try(now, message.due_at, quiet_hours=message.quiet_hours),
         }
         connection = uow.connection
-        make = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-        result = connection.execute(
-            make(TABLE).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
-        )
-        return bool(result.rowcount)
+        # a prebuilt statement: it runs in psycopg's pipeline mode too (a booking's unit of work
+        # on PostgreSQL), where SQLAlchemy's own execution cannot read a result
+        inserted = _ENQUEUE[connection.dialect.name].first(connection, values)
+        return inserted is not None
 
     def withdraw(self, uow: UnitOfWork, *, about: str, kinds: Iterable[MessageKind]) -> int:
         result = uow.connection.execute(
