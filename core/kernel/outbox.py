@@ -29,6 +29,8 @@ class MessageKind(StrEnum):
     #: a worker's calendar invitation (iMIP) for a booking made or moved, and its cancellation
     CALENDAR_INVITATION = "calendar-invitation"
     CALENDAR_CANCELLATION = "calendar-cancellation"
+    #: to a member of the public who asked to be contacted (issue 23)
+    CONTACT_REQUEST_RECEIVED = "contact-request-received"
 
 
 @dataclass(frozen=True)

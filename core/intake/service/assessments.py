@@ -28,6 +28,7 @@ from sotesilta.core.intake.domain import (
     add_working_days,
 )
 from sotesilta.core.intake.service.descriptions import active_stations, assessment_municipality, find_county
+from sotesilta.core.intake.service.receipts import confirm_receipt
 from sotesilta.core.intake.tables import ContactRequest, SelfAssessment
 from sotesilta.core.kernel.cache import ExpiringCache
 from sotesilta.core.kernel.clock import local_date
@@ -198,23 +199,25 @@ def _submit(
         profile = uow.plugins.municipalities.get(station.municipality_code) if station else None
         due = add_working_days(today, response_days, profile.closing_days if profile else None)
         seal = uow.sealer.seal_optional
-        uow.session.add(
-            ContactRequest(
-                county_code=submission.county,
-                station_id=station.id if station else None,
-                self_assessment_id=assessment_id,
-                created_at=uow.now,
-                due_on=due,
-                status="new",
-                channel=contact.channel.value,
-                language=contact.language,
-                name=uow.sealer.seal(contact.name, context="contact_request.name"),
-                phone=seal(contact.phone, context="contact_request.phone"),
-                email=seal(contact.email, context="contact_request.email"),
-                reach_when=seal(contact.when or None, context="contact_request.reach_when"),
-                address_digest=submission.address_key,
-            )
+        request = ContactRequest(
+            county_code=submission.county,
+            station_id=station.id if station else None,
+            self_assessment_id=assessment_id,
+            created_at=uow.now,
+            due_on=due,
+            status="new",
+            channel=contact.channel.value,
+            language=contact.language,
+            name=uow.sealer.seal(contact.name, context="contact_request.name"),
+            phone=seal(contact.phone, context="contact_request.phone"),
+            email=seal(contact.email, context="contact_request.email"),
+            reach_when=seal(contact.when or None, context="contact_request.reach_when"),
+            address_digest=submission.address_key,
         )
+        uow.session.add(request)
+        uow.session.flush()
+        assert request.id is not None
+        confirm_receipt(uow, submission.county, request.id, contact, due)
     uow.commit()
     log.info(
         "self-assessment received",
