@@ -36,7 +36,7 @@ from databases import scratch_database
 from loadgen import http_request, percentile, run_load
 
 from sotesilta.core.kernel.clock import HELSINKI
-from sotesilta.core.organisations.tables import Municipality, Station, Worker
+from sotesilta.core.organisations.tables import Municipality, ServiceUnit, Station, Worker
 from sotesilta.core.scheduling.tables import GuidanceSession, Slot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,11 +99,22 @@ def seed(url: str, *, stations: int, weeks: int) -> int:
     a weekly 8-16 session of 30-minute slots (lunch 11:30-12) for ``weeks``."""
     engine = create_engine(url)
     with engine.begin() as connection:
-        codes = list(connection.scalars(select(Municipality.code).order_by(Municipality.code)))
+        counties = dict(
+            connection.execute(
+                select(Municipality.code, Municipality.county_code).order_by(Municipality.code)
+            ).all()
+        )
+        codes = list(counties)
+        units = {}  # a unit of each county, the first made
+        for county, unit in connection.execute(
+            select(ServiceUnit.county_code, ServiceUnit.id).order_by(ServiceUnit.id)
+        ):
+            units.setdefault(county, unit)
         station_rows = [
             {
                 "key": f"bench-{n:03d}",
                 "municipality_code": codes[n % len(codes)],
+                "county_code": counties[codes[n % len(codes)]],
                 "name_fi": f"Asema {n}",
                 "name_sv": f"Station {n}",
                 "address": "Testikatu 1",
@@ -124,7 +135,8 @@ def seed(url: str, *, stations: int, weeks: int) -> int:
                     "display_name": f"Ohjaaja {n}",
                     "title": "social_instructor",
                     "languages": "fi,sv",
-                    "municipality_code": codes[n % len(codes)],
+                    "county_code": counties[codes[n % len(codes)]],
+                    "unit_id": units[counties[codes[n % len(codes)]]],
                 }
                 for n in range(stations)
             ],

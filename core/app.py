@@ -28,6 +28,7 @@ from sotesilta.core.consultations import api as consultations_api
 from sotesilta.core.consultations import pages as consultations_pages
 from sotesilta.core.feedback import api as feedback_api
 from sotesilta.core.feedback import pages as feedback_pages
+from sotesilta.core.kernel.background import BackgroundTasks
 from sotesilta.core.kernel.logging import configure_logging
 from sotesilta.core.kernel.runtime import Runtime, build_runtime
 from sotesilta.core.kernel.settings import load_settings
@@ -216,11 +217,20 @@ def create_app(runtime: Runtime | None = None, **litestar_options: Any) -> Lites
     configure_web(config, runtime)  # the pages: after the API routes, whose operations they link to
     _configure_security(config)
     _configure_openapi(config)
+    if server_process:
+        _configure_background_tasks(config, runtime)
     app = Litestar.from_config(config)
     record_allowed_methods(app)
     if server_process:
         freeze_startup_objects()
     return app
+
+
+def _configure_background_tasks(config: AppConfig, runtime: Runtime) -> None:
+    """The plugins' background work (the access log's chainer), for as long as the server runs."""
+    tasks = BackgroundTasks(runtime.engine, runtime.plugins.background_tasks())
+    config.on_startup.append(tasks.start)
+    config.on_shutdown.append(tasks.stop)
 
 
 def freeze_startup_objects() -> None:

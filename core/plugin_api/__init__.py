@@ -31,6 +31,7 @@ from sotesilta.core.kernel.events import DomainEvent, EventKind
 from sotesilta.core.kernel.plugins import hookimpl
 from sotesilta.core.kernel.plugins.feedback_forms import FeedbackFormRegister
 from sotesilta.core.kernel.plugins.registry import (
+    BackgroundTaskRegister,
     CodeListRegister,
     CommandRegister,
     DemoBuilder,
@@ -84,6 +85,7 @@ __all__ = [
     "AccessReasonCode",
     "AccessReasonRequired",
     "AgeGroup",
+    "BackgroundTaskRegister",
     "BookingMode",
     "ChartKind",
     "ClosingDayPolicy",
