@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 log = logging.getLogger("sotesilta.background")
+#: how long stopping waits for a task's run to end (a chainer's batch is one transaction)
+STOP_WAIT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,11 @@ class BackgroundTasks:
             thread.start()
             self._threads.append(thread)
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self) -> None:
+        # no parameters: Litestar hands its shutdown hooks the app when they take one
         self._stopped.set()
         for thread in self._threads:
-            thread.join(timeout)
+            thread.join(STOP_WAIT_S)
         self._threads.clear()
 
     def _repeat(self, task: BackgroundTask) -> None:
