@@ -36,7 +36,7 @@ from databases import scratch_database
 from loadgen import http_request, percentile, run_load
 
 from sotesilta.core.kernel.clock import HELSINKI
-from sotesilta.core.organisations.tables import Municipality, Station, Worker
+from sotesilta.core.organisations.tables import Municipality, ServiceUnit, Station, Worker
 from sotesilta.core.scheduling.tables import GuidanceSession, Slot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,11 +99,22 @@ def seed(url: str, *, stations: int, weeks: int) -> int:
     a weekly 8-16 session of 30-minute slots (lunch 11:30-12) for ``weeks``."""
     engine = create_engine(url)
     with engine.begin() as connection:
-        codes = list(connection.scalars(select(Municipality.code).order_by(Municipality.code)))
+        counties = dict(
+            connection.execute(
+                select(Municipality.code, Municipality.county_code).order_by(Municipality.code)
+            ).all()
+        )
+        codes = list(counties)
+        units = {}  # a unit of each county, the first made
+        for county, unit in connection.execute(
+            select(ServiceUnit.county_code, ServiceUnit.id).order_by(ServiceUnit.id)
+        ):
+            units.setdefault(county, unit)
         station_rows = [
             {
                 "key": f"bench-{n:03d}",
                 "municipality_code": codes[n % len(codes)],
+                "county_code": counties[codes[n % len(codes)]],
                 "name_fi": f"Asema {n}",
                 "name_sv": f"Station {n}",
                 "address": "Testikatu 1",
@@ -124,7 +135,8 @@ def seed(url: str, *, stations: int, weeks: int) -> int:
                     "display_name": f"Ohjaaja {n}",
                     "title": "social_instructor",
                     "languages": "fi,sv",
-                    "municipality_code": codes[n % len(codes)],
+                    "county_code": counties[codes[n % len(codes)]],
+                    "unit_id": units[counties[codes[n % len(codes)]]],
                 }
                 for n in range(stations)
             ],
@@ -237,6 +249,19 @@ def bookable_slots(url: str, municipality: str, limit: int) -> list[int]:
         )
     engine.dispose()
     return ids
+
+
+def drain_pending(url: str) -> tuple[int, float]:
+    """How many access-log entries wait to be chained now, and how long until none does (s)."""
+    engine = create_engine(url)
+    started = time.perf_counter()
+    with engine.connect() as connection:
+        left = int(connection.scalar(text("SELECT count(*) FROM access_log_pending")) or 0)
+        while connection.scalar(text("SELECT count(*) FROM access_log_pending")):
+            connection.rollback()
+            time.sleep(0.01)
+    engine.dispose()
+    return left, time.perf_counter() - started
 
 
 def raw_psycopg_rate(url: str, connections: int, duration: float) -> tuple[float, float]:
@@ -393,24 +418,38 @@ def run(kind: str, args: argparse.Namespace) -> None:
                 ),
             )
             ratio = booking.rate / bare.rate
+            drained = drain_pending(sa_url) if kind == "postgresql" else None
             print(
                 f"booking over HTTP ({args.connections} clients): {booking.summary()}; "
                 f"server CPU {booking_cpu:,.0f} µs a booking"
             )
             print(f"booking / bare endpoint: {ratio:.1%}")
+            if drained is not None:
+                print(
+                    f"access-log entries pending when the load stopped: {drained[0]:,}; all chained "
+                    f"{drained[1] * 1000:.0f} ms later (by the servers' chainer)"
+                )
             if kind == "sqlite":
-                ok = ratio >= 0.25 and booking.percentile(99) < 50
-                print(f"goal (SQLite): >= 25 % of bare and p99 < 50 ms: {'OK' if ok else 'MISSED'}")
                 own, own_p99, steps = sqlite_ceiling_rate(url, token, duration=args.duration)
                 print(
                     f"the booking's transaction in plain sqlite3, as built (one writer): {own:,.0f} tx/s, "
                     f"p99 {own_p99:.1f} ms; booking over HTTP is {booking.rate / own:.1%} of it"
                 )
                 print("  its steps, mean µs: " + ", ".join(f"{k} {v:.0f}" for k, v in steps.items()))
+                ok = booking.rate / own >= 0.40 and booking.percentile(99) < 50
+                print(
+                    f"goal (SQLite, issue 22): booking >= 40 % of its own raw transaction and p99 < 50 ms: "
+                    f"{booking.rate / own:.1%}, p99 {booking.percentile(99):.1f} ms {'OK' if ok else 'MISSED'}"
+                )
             else:
                 # the booking transaction's own statements, with no server at all
                 rates = ceiling_rates(url, token, connections=args.connections, duration=args.duration)
                 raw_rate, raw_p99 = raw_psycopg_rate(url, args.connections, args.duration)
+                chained, drained = rates["chainer"]
+                print(
+                    f"  beside the 'as built' form the chainer chained {chained:,.0f} entries; the last waited "
+                    f"{drained * 1000:.0f} ms after the writers stopped"
+                )
                 for form in FORMS:
                     rate, p99 = rates[form]
                     print(
@@ -423,10 +462,14 @@ def run(kind: str, args: argparse.Namespace) -> None:
                 )
                 own, _ = rates["as built"]
                 print(
-                    f"booking over HTTP / the booking's own transaction in plain psycopg: {booking.rate / own:.1%} "
-                    f"(goal >= 50 %) {'OK' if booking.rate / own >= 0.5 else 'MISSED'}"
+                    f"booking over HTTP / the booking's own transaction in plain psycopg: {booking.rate / own:.1%}"
                 )
-                print(f"booking over HTTP / the single-row insert: {booking.rate / raw_rate:.1%}")
+                share = booking.rate / raw_rate
+                ok = share >= 0.25 and booking.percentile(99) < 60
+                print(
+                    f"goal (PostgreSQL, issue 22): booking over HTTP >= 25 % of the single-row insert and "
+                    f"p99 < 60 ms: {share:.1%}, p99 {booking.percentile(99):.1f} ms {'OK' if ok else 'MISSED'}"
+                )
         finally:
             for process in servers:
                 process.send_signal(signal.SIGTERM)

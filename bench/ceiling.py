@@ -10,8 +10,10 @@ validation. Whatever the server does, it cannot book faster than this.
 
 On PostgreSQL, three forms of the transaction:
 
-- ``as built``: the access-log entry written to ``access_log_pending`` and
-  chained by the database's trigger as the transaction commits;
+- ``as built``: the slot read and the booking's insert in one statement, the
+  access-log entry written unchained to ``access_log_pending``, and the chainer
+  (``audit.chain_pending``) running beside the writers in a thread of its own, as
+  a server process runs it (issue 22);
 - ``chained in the transaction``: the entry chained by the client before it
   commits (lock the head row, insert the entry, move the head), as SQLite
   does and as PostgreSQL did before migration 0011;
@@ -92,6 +94,15 @@ def _booking_values(slot: Any, now: datetime, user_id: int, n: int) -> dict[str,
     }
 
 
+def _request_values(now: datetime, user_id: int, n: int) -> dict[str, Any]:
+    """The booking's values that come from the request (the rest the statement takes from the slot)."""
+    slot = SimpleNamespace(
+        slot_id=0, session_id=0, station_id=0, worker_id=0, municipality_code="", starts_at=now, ends_at=now
+    )
+    values = _booking_values(slot, now, user_id, n)
+    return {name: values[name] for name in bookings._FROM_REQUEST}
+
+
 def _log_fields(seq: int, now: datetime, user_id: int, booking_id: int) -> dict[str, Any]:
     return {
         "seq": seq,
@@ -130,6 +141,9 @@ def _statements(dialect: Any, token_hash: str, slot_id: int, now: datetime) -> S
         lookup=_Statement(accounts._TOKEN_LOOKUP, dialect, {"token_hash": token_hash}),
         claim=_Statement(bookings._LOCK_SESSION, dialect, {"slot_id": slot_id}),
         target=_Statement(bookings._TARGET, dialect, {"slot_id": slot_id}),
+        target_and_insert=_Statement(
+            bookings._TARGET_AND_INSERT, dialect, {"slot_id": slot_id, **_request_values(now, 0, 0)}
+        ),
         insert_booking=_Statement(bookings._INSERT_BOOKING, dialect, _booking_values(shape, now, 0, 0)),
         insert_reason=_Statement(bookings._INSERT_REASON, dialect, {"booking_id": 0, "code": "x"}),
         advance=_Statement(audit._ADVANCE, dialect, {}),
@@ -157,7 +171,7 @@ def ceiling_rates(
     now = datetime.now(UTC)
     token_hash = accounts.token_digest(token)
     st = _statements(engine.dialect, token_hash, slot_ids[0], now)
-    lookup, claim, target = st.lookup, st.claim, st.target
+    lookup, claim, target, target_and_insert = st.lookup, st.claim, st.target, st.target_and_insert
     insert_booking, insert_reason, insert_pending = st.insert_booking, st.insert_reason, st.insert_pending
     advance, insert_entry, set_hash = st.advance, st.insert_entry, st.set_hash
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
@@ -173,11 +187,16 @@ def ceiling_rates(
                 conn.autocommit = False
                 with conn.pipeline(), conn.transaction():
                     cur.execute(claim.sql, claim.params({"slot_id": slot_id}))
-                    cur.execute(target.sql, target.params({"slot_id": slot_id}))
-                    slot = target.row(cur.fetchone())
-                    values = _booking_values(slot, now, user[1], n)
-                    cur.execute(insert_booking.sql, insert_booking.params(values))
-                    booking_id = cur.fetchone()[0]
+                    if form == "as built":  # the slot read and the insert: one statement
+                        values = {"slot_id": slot_id, **_request_values(now, user[1], n)}
+                        cur.execute(target_and_insert.sql, target_and_insert.params(values))
+                        booking_id = target_and_insert.row(cur.fetchone()).booking_id
+                    else:
+                        cur.execute(target.sql, target.params({"slot_id": slot_id}))
+                        slot = target.row(cur.fetchone())
+                        values = _booking_values(slot, now, user[1], n)
+                        cur.execute(insert_booking.sql, insert_booking.params(values))
+                        booking_id = cur.fetchone()[0]
                     reason = {"booking_id": booking_id, "code": "loneliness"}
                     cur.execute(insert_reason.sql, insert_reason.params(reason))
                     if form == "as built":
@@ -199,10 +218,40 @@ def ceiling_rates(
 
     results: dict[str, tuple[float, float]] = {}
     for form in FORMS:
+        chainer = _Chainer(engine) if form == "as built" else None
         results[form] = _drive(dsn, transaction(form), slot_ids, connections, duration)
+        if chainer is not None:
+            results["chainer"] = chainer.stop()
         _remove_bookings(engine)
     engine.dispose()
     return results
+
+
+class _Chainer:
+    """The access log's chainer beside the writers, as a server process runs it: every
+    ``audit.CHAIN_INTERVAL_S``. ``stop`` returns the entries it chained and how long the
+    last ones waited after the writers stopped (s)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine, self.chained, self.running = engine, 0, True
+        self.thread = threading.Thread(target=self._run)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while self.running:
+            time.sleep(audit.CHAIN_INTERVAL_S)
+            self.chained += audit.chain_pending(self.engine)
+
+    def stop(self) -> tuple[float, float]:
+        stopped = time.perf_counter()
+        with self.engine.connect() as connection:
+            while connection.scalar(text("SELECT count(*) FROM access_log_pending")):
+                connection.rollback()
+                time.sleep(0.01)
+        drained = time.perf_counter() - stopped
+        self.running = False
+        self.thread.join()
+        return float(self.chained), drained
 
 
 def _drive(

@@ -1,19 +1,23 @@
-"""The hash-chained access log: append, verify, checkpoint, purge.
+"""The hash-chained access log: append, chain, verify, checkpoint, purge.
 
 Each entry commits to the one before: ``entry_hash = SHA-256(prev_hash |
-canonical fields)``. Chaining locks the single head row until the writer's
-transaction ends, so entries are chained in commit order and a killed writer
-leaves nothing half-linked. Checkpoints sign the hash at a sequence number
-with Ed25519, so rewriting the whole chain from some point on is detected too.
+canonical fields)``. Checkpoints sign the hash at a sequence number with
+Ed25519, so rewriting the whole chain from some point on is detected too.
 
 Where the chaining happens depends on the database. SQLite has one writer at a
-time: the entry is chained here, in the caller's transaction. On PostgreSQL
-the entry is written to ``access_log_pending`` and chained by the deferred
-trigger ``access_log_chain`` (migration 0011) as the transaction commits, so
-concurrent writers queue on the head row only for their commits, never across
-their round trips to the server process. The trigger hashes the same
-canonical text (``canonical`` here; ``access_log_canonical`` in SQL), and
-``verify`` checks entries the same way whichever side wrote them.
+time: the entry is chained here, in the caller's transaction (the head row costs
+it no waiting). On PostgreSQL a single chain head would make every writer of
+every server process queue on one row lock (it halved the booking rate and set
+its tail), so the use case only inserts the entry, unchained, into
+``access_log_pending`` in its own transaction: committed with the change or not
+at all, never lost. ``chain_pending`` then chains the committed pending entries
+in the order of their ids, under a PostgreSQL advisory lock so that one chainer
+at a time does it; every server process runs it in the background
+(``sotesilta_register_background_tasks``) and ``sotesilta audit chain`` runs it
+by hand. A chainer that dies leaves its batch pending (its transaction rolls
+back), and the next one chains it; an entry's place in the chain is given when
+it is chained, so it never changes afterwards. ``verify`` checks the chained
+entries and reports how many are pending and how old the oldest is.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from datetime import UTC, datetime
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text, update
 from sqlmodel import col
 
 from sotesilta.consent.tables import AccessLogCheckpoint, AccessLogEntry, AccessLogHead, AccessLogPending
@@ -79,7 +83,8 @@ _SET_HASH = Prepared(_HEAD.update().where(_HEAD.c.id == 1).values(last_hash=bind
 
 
 def append(connection: Connection, event: AccessEvent) -> None:
-    """Write one entry in the caller's transaction: chained here (SQLite), or at commit (PostgreSQL)."""
+    """Write one entry in the caller's transaction: chained here (SQLite), or pending until
+    the chainer chains it shortly after the transaction commits (PostgreSQL)."""
     fields = {
         "at": event.at.astimezone(UTC),
         "user_id": event.user_id,
@@ -108,6 +113,76 @@ def append(connection: Connection, event: AccessEvent) -> None:
     _SET_HASH.execute(connection, {"digest": digest})
 
 
+#: the PostgreSQL advisory lock that makes one chainer at a time ("sotelog" in ASCII)
+CHAINER_LOCK = 0x736F74656C6F67
+#: seconds between a chainer's looks: an entry waits about this long to be chained
+CHAIN_INTERVAL_S = 0.2
+#: entries chained in one transaction: a batch's rows travel in one round trip each way
+CHAIN_BATCH = 2000
+_EVENT_FIELDS = tuple(name for name in HASHED_FIELDS if name != "seq")
+_PENDING_BATCH = Prepared(
+    select(_PENDING.c.id, *(_PENDING.c[name] for name in _EVENT_FIELDS))
+    .order_by(_PENDING.c.id)
+    .limit(bindparam("batch"))
+)
+_HEAD_FOR_CHAINING = Prepared(
+    select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
+)
+_BEGIN_WRITING = Prepared(text("BEGIN IMMEDIATE"))
+_MOVE_HEAD = Prepared(
+    _HEAD.update().where(_HEAD.c.id == 1).values(last_seq=bindparam("seq"), last_hash=bindparam("digest"))
+)
+
+
+def chain_pending(engine: Engine, *, batch: int = CHAIN_BATCH) -> int:
+    """Chain the committed pending entries, lowest id first, until none is left; returns
+    how many were chained here (0 also when another chainer holds the lock)."""
+    chained = 0
+    while True:
+        done = _chain_batch(engine, batch)
+        if done is None:
+            return chained
+        chained += done
+        if done < batch:
+            return chained
+
+
+def _chain_batch(engine: Engine, batch: int) -> int | None:
+    """One transaction: up to ``batch`` pending entries moved into the chain, or None when
+    another chainer holds the lock. All or nothing: a chainer killed midway chains nothing."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            if not connection.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": CHAINER_LOCK}):
+                return None
+        else:  # SQLite: look before taking the writer lock, which its chaining holds to commit
+            if connection.scalar(select(_PENDING.c.id).limit(1)) is None:
+                return 0
+            connection.commit()
+            _BEGIN_WRITING.execute(connection, {})
+        rows = _PENDING_BATCH.rows(connection, {"batch": batch})
+        if not rows:
+            return 0
+        head = _HEAD_FOR_CHAINING.first(connection, {})
+        if head is None:  # the first entry ever: create the head (the migration also does)
+            first = {"id": 1, "last_seq": 0, "last_hash": GENESIS, "base_seq": 0, "base_hash": GENESIS}
+            connection.execute(insert(AccessLogHead).values(**first))
+            head = (0, GENESIS)
+        seq, prev = head
+        entries = []
+        for row in rows:
+            seq += 1
+            fields = {"seq": seq, **{name: getattr(row, name) for name in _EVENT_FIELDS}}
+            digest = entry_hash(prev, fields)
+            entries.append({**fields, "prev_hash": prev, "entry_hash": digest})
+            prev = digest
+        _INSERT_ENTRY.executemany(connection, entries)
+        # by id, never by range: an entry of a lower id may commit meanwhile, unchained
+        connection.execute(delete(_PENDING).where(_PENDING.c.id.in_([row.id for row in rows])))
+        _MOVE_HEAD.execute(connection, {"seq": seq, "digest": prev})
+        connection.commit()
+        return len(rows)
+
+
 @dataclass(frozen=True)
 class Verification:
     ok: bool  # nothing found broken
@@ -118,6 +193,13 @@ class Verification:
     #: checkpoints whose own signature holds but whose key is not trusted: not used
     untrusted: int = 0
     untrusted_keys: tuple[str, ...] = ()  # those keys, in hex
+    #: entries committed but not chained yet (PostgreSQL: the chainer's next batch)
+    pending: int = 0
+    oldest_pending: datetime | None = None  # when the oldest of them was written
+
+    def pending_for(self, now: datetime) -> float:
+        """How long the oldest pending entry has waited, in seconds (0 when none)."""
+        return 0.0 if self.oldest_pending is None else max((now - self.oldest_pending).total_seconds(), 0.0)
 
     @property
     def vouched(self) -> bool:
@@ -135,7 +217,9 @@ def verify(engine: Engine, *trusted: Ed25519PublicKey, batch: int = 5000) -> Ver
     the chain is still checked entry by entry, and the old checkpoints count again once
     the old public key is trusted. A checkpoint whose signature does not hold under its own
     key is forged. The walk stops at the end of the chain as it was when verification
-    began, so entries appended meanwhile are not mistaken for damage.
+    began, so entries appended meanwhile are not mistaken for damage. Entries not yet
+    chained are not checked (nothing commits to them yet): they are counted, with the
+    time the oldest was written, so a chainer that has stopped shows.
     """
     trusted_keys = {key.public_bytes_raw().hex(): key for key in trusted}
     with engine.connect() as connection:
@@ -171,11 +255,9 @@ def verify(engine: Engine, *trusted: Ed25519PublicKey, batch: int = 5000) -> Ver
             return Verification(
                 False, count, 0, expected_seq, f"entries after {expected_seq - 1} are missing"
             )
-        # every committed transaction leaves it empty (its trigger chains what it wrote)
-        unchained = connection.scalar(select(func.count()).select_from(AccessLogPending))
-        if unchained:
-            problem = f"{unchained} entries were written but never chained (access_log_pending)"
-            return Verification(False, count, 0, None, problem)
+        pending, oldest = connection.execute(
+            select(func.count(), func.min(col(AccessLogPending.at))).select_from(AccessLogPending)
+        ).one()
         checkpoints = connection.execute(
             select(AccessLogCheckpoint).order_by(col(AccessLogCheckpoint.seq))
         ).all()
@@ -184,16 +266,33 @@ def verify(engine: Engine, *trusted: Ed25519PublicKey, batch: int = 5000) -> Ver
             key = trusted_keys.get(point.public_key)
             message = f"{point.seq}:{point.entry_hash}".encode()
             if not _signed(key or _public_key(point.public_key), message, point.signature):
-                return Verification(False, count, used, point.seq, f"checkpoint at {point.seq} is forged")
+                return Verification(
+                    False, count, used, point.seq, f"checkpoint at {point.seq} is forged", pending=pending
+                )
             if key is None:
                 untrusted[point.public_key] = untrusted.get(point.public_key, 0) + 1
                 continue
             used += 1
             if point.seq in hashes and hashes[point.seq] != point.entry_hash:
                 return Verification(
-                    False, count, used, point.seq, f"entry {point.seq} differs from its signed checkpoint"
+                    False,
+                    count,
+                    used,
+                    point.seq,
+                    f"entry {point.seq} differs from its signed checkpoint",
+                    pending=pending,
                 )
-        return Verification(True, count, used, None, None, sum(untrusted.values()), tuple(untrusted))
+        return Verification(
+            True,
+            count,
+            used,
+            None,
+            None,
+            sum(untrusted.values()),
+            tuple(untrusted),
+            pending=pending,
+            oldest_pending=oldest,
+        )
 
 
 def _public_key(stored: str) -> Ed25519PublicKey | None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sotesilta.consent import audit, policy
 from sotesilta.core.plugin_api import (
     AccessEvent,
+    BackgroundTaskRegister,
     CodeListRegister,
     CommandRegister,
     ConsentDecision,
@@ -50,6 +51,13 @@ def sotesilta_register_code_lists(register: CodeListRegister) -> None:
 @hookimpl
 def sotesilta_record_access(connection: Connection, event: AccessEvent) -> None:
     audit.append(connection, event)
+
+
+@hookimpl
+def sotesilta_register_background_tasks(register: BackgroundTaskRegister) -> None:
+    # PostgreSQL's entries are written unchained: each server process offers to chain them
+    # (one at a time, by an advisory lock); SQLite chains in place and finds none
+    register("access-log-chainer", audit.chain_pending, audit.CHAIN_INTERVAL_S)
 
 
 @hookimpl

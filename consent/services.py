@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from sqlalchemy import select
 from sqlmodel import col
 
 from sotesilta.consent import audit
-from sotesilta.consent.tables import AccessLogEntry, Consent
+from sotesilta.consent.tables import AccessLogEntry, AccessLogPending, Consent
 from sotesilta.core.plugin_api import (
     AccessAction,
     AccessBasis,
@@ -236,6 +236,25 @@ def _numbers(uow: UnitOfWork, client_id: int) -> list[int]:
     return [client_id, *merged]
 
 
+def _logged(
+    uow: UnitOfWork,
+    entries: type[AccessLogEntry] | type[AccessLogPending],
+    client_ids: list[int],
+    start: datetime,
+    end: datetime,
+    order: Any,
+) -> list[Any]:
+    """A client's entries of the period in one of the log's tables, with who made them."""
+    return list(
+        uow.session.execute(
+            select(entries, col(UserAccount.display_name))
+            .join(UserAccount, col(UserAccount.id) == col(entries.user_id), isouter=True)
+            .where(col(entries.client_id).in_(client_ids), col(entries.at) >= start, col(entries.at) < end)
+            .order_by(order)
+        ).all()
+    )
+
+
 def access_report(
     uow: UnitOfWork,
     *,
@@ -259,16 +278,13 @@ def access_report(
             "a report reaching back more than 24 months needs a recorded reason", field="reason"
         )
     opened = _client(uow, principal, client_id, access_reason)
-    rows = uow.session.execute(
-        select(AccessLogEntry, col(UserAccount.display_name))
-        .join(UserAccount, col(UserAccount.id) == col(AccessLogEntry.user_id), isouter=True)
-        .where(
-            col(AccessLogEntry.client_id).in_(_numbers(uow, client_id)),
-            col(AccessLogEntry.at) >= start,
-            col(AccessLogEntry.at) < end,
-        )
-        .order_by(col(AccessLogEntry.seq))
-    ).all()
+    numbers = _numbers(uow, client_id)
+    # the chained entries in chain order, then those not chained yet (PostgreSQL's
+    # chainer takes them within a second of their commit) in the order it will chain them
+    rows = [
+        *_logged(uow, AccessLogEntry, numbers, start, end, col(AccessLogEntry.seq)),
+        *_logged(uow, AccessLogPending, numbers, start, end, col(AccessLogPending.id)),
+    ]
     # a stated reason is logged by reference: its words stay sealed in the grant
     stated = AccessBasis.STATED_REASON.value
     opened_reasons = stated_reasons(uow, (e.reason for e, _ in rows))

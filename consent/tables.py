@@ -76,12 +76,13 @@ class AccessLogEntry(AccessEventFields, table=True):
 
 
 class AccessLogPending(AccessEventFields, table=True):
-    """An access-log entry written on PostgreSQL, waiting for its transaction to commit.
+    """An access-log entry written on PostgreSQL, committed with its use case, not chained yet.
 
-    The deferred trigger ``access_log_chain`` (migration 0011) moves it into
-    ``access_log`` at commit, chained there, so the head row is locked only
-    while the transaction commits; after any commit this table is empty.
-    SQLite chains in place (``audit.append``) and never uses it.
+    The chainer (``audit.chain_pending``: in the background of every server process, one
+    at a time) moves committed entries into ``access_log`` in the order of their ids,
+    chained there, shortly after they commit (migration 0022; before it a deferred
+    trigger did it at commit, holding the one head row's lock). SQLite chains in place
+    (``audit.append``) and leaves nothing here. The client's access report reads both.
     """
 
     __tablename__ = "access_log_pending"
@@ -93,7 +94,8 @@ class AccessLogPending(AccessEventFields, table=True):
 
 
 class AccessLogHead(SQLModel, table=True):
-    """The end of the chain: one row, locked by every writer until it commits.
+    """The end of the chain: one row, locked by whoever chains (SQLite's writer; PostgreSQL's
+    chainer) until it commits.
 
     ``base_seq``/``base_hash`` mark where the stored chain starts after a
     retention purge.

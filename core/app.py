@@ -35,6 +35,7 @@ from sotesilta.core.intake.pages import contact_requests as contact_request_page
 from sotesilta.core.intake.pages import descriptions as description_pages
 from sotesilta.core.intake.pages import front as front_pages
 from sotesilta.core.intake.pages import service_texts as service_text_pages
+from sotesilta.core.kernel.background import BackgroundTasks
 from sotesilta.core.kernel.logging import configure_logging
 from sotesilta.core.kernel.runtime import Runtime, build_runtime
 from sotesilta.core.kernel.settings import load_settings
@@ -237,11 +238,20 @@ def create_app(runtime: Runtime | None = None, **litestar_options: Any) -> Lites
     configure_web(config, runtime)  # the pages: after the API routes, whose operations they link to
     _configure_security(config)
     _configure_openapi(config)
+    if server_process:
+        _configure_background_tasks(config, runtime)
     app = Litestar.from_config(config)
     record_allowed_methods(app)
     if server_process:
         freeze_startup_objects()
     return app
+
+
+def _configure_background_tasks(config: AppConfig, runtime: Runtime) -> None:
+    """The plugins' background work (the access log's chainer), for as long as the server runs."""
+    tasks = BackgroundTasks(runtime.engine, runtime.plugins.background_tasks())
+    config.on_startup.append(tasks.start)
+    config.on_shutdown.append(tasks.stop)
 
 
 def freeze_startup_objects() -> None:

@@ -44,6 +44,14 @@ def free_slots(client: Any, headers: dict[str, str], station_id: int, municipali
     return response.json()
 
 
+def chain_access_log(runtime: Any) -> None:
+    """Chain the access-log entries written unchained (PostgreSQL), as a server's background
+    chainer would within a second: tests that read ``access_log`` itself call it first."""
+    from sotesilta.consent import audit
+
+    audit.chain_pending(runtime.engine)
+
+
 def load_demo(runtime: Any) -> Any:
     """The demo loaded through its use cases into ``runtime``'s database, every password
     ``PASSWORD``, with times booked; its loader."""

@@ -24,7 +24,7 @@ from sotesilta.core.kernel.outbox import Outbox
 from sotesilta.core.kernel.plugins.manager import Plugins, load_plugins
 from sotesilta.core.kernel.sealing import Sealer
 from sotesilta.core.kernel.settings import Settings
-from sotesilta.core.kernel.uow import UnitOfWork
+from sotesilta.core.kernel.uow import LentConnection, UnitOfWork
 
 T = TypeVar("T")
 #: one per pooled connection (see persistence.db.make_engine)
@@ -55,7 +55,17 @@ class Runtime:
             secret=self._read_secret,
             autocommit=autocommit,
             pipelined=pipelined,
+            lent=self._loop_connection if self._runs_inline() else None,
         )
+
+    def _runs_inline(self) -> bool:
+        """Whether this unit runs inline on the event loop (SQLite) with the loop's kept
+        connection free to lend: use cases there run one at a time (``run_db``)."""
+        return self.db_inline and NO_WAIT_FOR_WRITER.get() and self._loop_connection.available()
+
+    @cached_property
+    def _loop_connection(self) -> LentConnection:
+        return LentConnection(self.engine)
 
     @property
     def db_inline(self) -> bool:

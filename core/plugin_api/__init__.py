@@ -38,6 +38,7 @@ from sotesilta.core.kernel.plugins.channels import (
 )
 from sotesilta.core.kernel.plugins.feedback_forms import FeedbackFormRegister
 from sotesilta.core.kernel.plugins.registry import (
+    BackgroundTaskRegister,
     CodeListRegister,
     CommandRegister,
     DemoBuilder,
@@ -92,6 +93,7 @@ __all__ = [
     "AccessReasonCode",
     "AccessReasonRequired",
     "AgeGroup",
+    "BackgroundTaskRegister",
     "BookingMode",
     "Channel",
     "ChannelRegister",

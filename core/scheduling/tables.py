@@ -149,7 +149,20 @@ class Booking(SQLModel, table=True):
         ),
         UniqueConstraint("booked_by", "idempotency_key", name="uq_booking_idempotency"),
         Index("ix_booking_worker_start", "worker_id", "starts_at"),
-        Index("ix_booking_booked_by", "booked_by", "starts_at"),
+        # the menu's count of a booker's orphaned bookings, on every page: only those are in it
+        Index(
+            "ix_booking_orphaned",
+            "booked_by",
+            sqlite_where=text("orphaned_at IS NOT NULL AND orphan_resolved_at IS NULL"),
+            postgresql_where=text("orphaned_at IS NOT NULL AND orphan_resolved_at IS NULL"),
+        ),
+        # a registered client's bookings (access by client relationship); most bookings name none
+        Index(
+            "ix_booking_client_id",
+            "client_id",
+            sqlite_where=text("client_id IS NOT NULL"),
+            postgresql_where=text("client_id IS NOT NULL"),
+        ),
         # partial: most bookings were never moved, and an index of NULLs looks useless to
         # SQLite's planner, which then scans the table once per cancelled booking
         Index(
@@ -190,7 +203,7 @@ class Booking(SQLModel, table=True):
     client_age: int
     #: the registered client, when the nurse picked one (the access log reports by it)
     client_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("client_record.id"), nullable=True, index=True)
+        default=None, sa_column=Column(Integer, ForeignKey("client_record.id"), nullable=True)
     )
     note: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
     preferred_language: str = Field(max_length=2)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from page_support import sign_in, token_of
 from sqlalchemy import func, select
-from support import bearer, login
+from support import bearer, chain_access_log, login
 
 from sotesilta.consent.tables import AccessLogEntry, Consent
 from sotesilta.core.clients.tables import ClientRecord
@@ -22,6 +22,7 @@ OTHER_CODE = "010190-900P"
 
 
 def count(runtime, table, *where) -> int:  # type: ignore[no-untyped-def]
+    chain_access_log(runtime)
     with runtime.uow() as uow:
         return int(uow.session.scalar(select(func.count()).select_from(table).where(*where)) or 0)
 
@@ -352,6 +353,7 @@ def test_only_staff_with_a_relationship_or_a_stated_reason_see_or_change_its_con
     assert ("Lohja.Nurse", "client_present: asiakas vastaanotolla") in flagged
     assert ("Lohja.Instructor", "care_handover: jatkan asiakkaan ohjausta") in flagged
     # ...opened from the grants: the chained log itself keeps only the code and a reference
+    chain_access_log(runtime)
     with runtime.uow() as uow:
         logged = [r for r in uow.session.scalars(select(AccessLogEntry.reason)) if r]
     assert logged and not any("vastaanotolla" in r or "jatkan" in r for r in logged)

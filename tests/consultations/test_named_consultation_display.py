@@ -9,7 +9,7 @@ import pytest
 from conftest import add_worker
 from page_support import sign_in
 from sqlalchemy import select, update
-from support import bearer, login
+from support import bearer, chain_access_log, login
 
 from sotesilta.consent.tables import AccessLogEntry
 from sotesilta.core.consultations import service as consultations
@@ -56,6 +56,7 @@ def colleague(runtime, make_user):  # type: ignore[no-untyped-def]
 
 
 def name_reads(runtime, client_id: int) -> list[tuple[int, str, str]]:  # type: ignore[no-untyped-def]
+    chain_access_log(runtime)
     with runtime.uow() as uow:
         return list(
             uow.session.execute(

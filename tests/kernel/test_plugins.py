@@ -334,3 +334,63 @@ def test_hook_sotesilta_register_commands(monkeypatch):
         assert "audit" in CliRunner().invoke(cli.main, ["--help"]).output
     finally:
         cli.main._plugin_commands = None
+
+
+def test_hook_sotesilta_register_background_tasks(runtime):
+    import threading
+
+    from sotesilta.core.kernel.background import BackgroundTasks
+
+    ran: list[object] = []
+    twice = threading.Event()
+
+    def count_runs(engine: object) -> None:
+        ran.append(engine)
+        if len(ran) >= 2:
+            twice.set()
+        if len(ran) == 1:
+            raise RuntimeError("a failed run is logged; the next one still comes")
+
+    plugin = _module(
+        "ticker",
+        sotesilta_register_background_tasks=api.hookimpl(lambda register: register("tick", count_runs, 0.01)),
+    )
+    tasks = load_plugins(extra=[("ticker", plugin)]).background_tasks()
+    assert {task.name for task in tasks} == {"tick", "access-log-chainer"}  # consent's chainer too
+    threads = BackgroundTasks(runtime.engine, [t for t in tasks if t.name == "tick"])
+    threads.start()
+    try:
+        assert twice.wait(60), "the task never ran twice"
+    finally:
+        threads.stop()
+    assert ran[:2] == [runtime.engine, runtime.engine]
+    settled = len(ran)
+    assert not any(t.name == "sotesilta-tick" for t in threading.enumerate())
+    assert len(ran) == settled  # stopped: no run after stop() returned
+
+
+def test_two_background_tasks_of_one_name_stop_start_up():
+    def register_tick(register):  # type: ignore[no-untyped-def]
+        register("tick", lambda engine: None, 1.0)
+
+    first = _module("one", sotesilta_register_background_tasks=api.hookimpl(register_tick))
+    second = _module("two", sotesilta_register_background_tasks=api.hookimpl(register_tick))
+    with pytest.raises(PluginError, match="registered twice: tick"):
+        load_plugins(extra=[("one", first), ("two", second)]).background_tasks()
+
+
+def test_a_server_process_runs_the_background_tasks_and_a_test_app_does_not(runtime, monkeypatch):
+    from litestar.testing import TestClient
+
+    from sotesilta.core import app as app_module
+
+    started: list[str] = []
+    monkeypatch.setattr(app_module.BackgroundTasks, "start", lambda self: started.append("started"))
+    with TestClient(app_module.create_app(runtime)):
+        pass
+    assert started == []
+    monkeypatch.setattr(app_module, "build_runtime", lambda settings: runtime)
+    monkeypatch.setattr(app_module, "freeze_startup_objects", lambda: None)
+    monkeypatch.setattr(app_module, "configure_logging", lambda **kw: None)
+    with TestClient(app_module.create_app()):
+        assert started == ["started"]

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sotesilta.core.kernel.plugins.channels import ChannelRegister
     from sotesilta.core.kernel.plugins.feedback_forms import FeedbackFormRegister
     from sotesilta.core.kernel.plugins.registry import (
+        BackgroundTaskRegister,
         CodeListRegister,
         CommandRegister,
         DemoBuilder,
@@ -124,6 +125,20 @@ def sotesilta_register_commands(register: CommandRegister) -> None:
 
     Call ``register(command)``. A command receives no runtime: build one with
     ``sotesilta.core.plugin_api.open_runtime()``. Return nothing.
+    """
+
+
+@hookspec
+def sotesilta_register_background_tasks(register: BackgroundTaskRegister) -> None:
+    """Add work that every server process repeats in the background.
+
+    Call ``register(name, run, every)``: ``run(engine)`` (the server's SQLAlchemy
+    ``Engine``) is called in a daemon thread of its own, ``every`` seconds after the
+    previous run ended, for as long as the server runs; an exception is logged and
+    the next run comes on time. Several server processes run it at once, so a task
+    that must run alone takes a lock in the database (the access log's chainer takes
+    a PostgreSQL advisory lock). CLI commands and in-process test apps run no tasks.
+    Return nothing.
     """
 
 

@@ -17,6 +17,7 @@ from typing import Any, TypeVar, cast
 
 import pluggy
 
+from sotesilta.core.kernel.background import BackgroundTask
 from sotesilta.core.kernel.errors import DomainError
 from sotesilta.core.kernel.events import DomainEvent
 from sotesilta.core.kernel.plugins import PROJECT_NAME, hookspecs
@@ -208,6 +209,20 @@ class Plugins:
 
     def commands(self) -> list[Any]:
         return self._collect("sotesilta_register_commands")
+
+    def background_tasks(self) -> list[BackgroundTask]:
+        """What the server processes repeat in the background; two of one name are refused."""
+        tasks: list[BackgroundTask] = []
+        _call_each(
+            self.pm,
+            "sotesilta_register_background_tasks",
+            register=lambda _plugin: lambda name, run, every: tasks.append(BackgroundTask(name, run, every)),
+        )
+        names = [task.name for task in tasks]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise PluginError(f"background tasks registered twice: {', '.join(twice)}")
+        return tasks
 
     def booking_vetoes(self, draft: BookingDraft) -> list[str]:
         return [reason for reason in self.pm.hook.sotesilta_validate_booking(draft=draft) if reason]

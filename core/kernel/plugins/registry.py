@@ -17,6 +17,8 @@ from sotesilta.core.statistics.domain.reports import ReportDefinition
 MunicipalityRegister = Callable[[MunicipalityProfile], None]
 RouteRegister = Callable[[Any], None]
 CommandRegister = Callable[[Any], None]
+#: ``register(name, run, every)``: ``run(engine)`` every ``every`` seconds in each server process
+BackgroundTaskRegister = Callable[[str, Callable[[Any], object], float], None]
 StatisticsReportRegister = Callable[[ReportDefinition], None]
 LANGUAGES = ("fi", "sv", "en")
 

@@ -1,7 +1,7 @@
 """the public's way in: service texts, self-assessments and contact requests
 
 Revision ID: 0023_public_intake
-Revises: 0021_shl_inbox_feedback_channel
+Revises: 0022_access_log_chainer
 Create Date: 2026-12-07
 
 ``service_text`` holds admins' wording of a county's or station's service description per
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023_public_intake"
-down_revision = "0021_shl_inbox_feedback_channel"
+down_revision = "0022_access_log_chainer"
 branch_labels = None
 depends_on = None
 

@@ -361,7 +361,7 @@ def check_booking(
     assert slot is not None  # ensure_bookable refused a missing slot
     check_request(request, known_reasons)
     ensure_client_of(request.client_id, client_owner, profile.county.code if profile else None)
-    phone = normalise_phone(request.client.phone) if request.client.phone else None
+    client = client_details(request)
     ensure_takes_bookings(slot.booking_mode, slot.station_name)
     ensure_age_eligible(profile, request.client.age)
     draft = BookingDraft(
@@ -374,9 +374,15 @@ def check_booking(
         preferred_language=request.preferred_language,
         interpreter_needed=request.interpreter_needed,
     )
-    email = request.client.email.strip() if request.client.email else None
-    client = ClientDetails(name=request.client.name.strip(), phone=phone, age=request.client.age, email=email)
     return CheckedBooking(draft, client)
+
+
+def client_details(request: BookingRequest) -> ClientDetails:
+    """The client's details as they are stored: the name trimmed, the phone number normalised
+    (a number that is not one is refused), the e-mail address trimmed."""
+    phone = normalise_phone(request.client.phone) if request.client.phone else None
+    email = request.client.email.strip() if request.client.email else None
+    return ClientDetails(name=request.client.name.strip(), phone=phone, age=request.client.age, email=email)
 
 
 def ensure_not_vetoed(vetoes: list[str]) -> None:

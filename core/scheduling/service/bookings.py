@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Annotated, Any, cast
 
 import msgspec
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, text
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, text, true
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
@@ -24,6 +25,7 @@ from sotesilta.core.feedback import public as feedback
 from sotesilta.core.kernel import access
 from sotesilta.core.kernel.errors import (
     BookingStateInvalid,
+    DomainError,
     IdempotencyMismatch,
     InputInvalid,
     RecordNotFound,
@@ -52,6 +54,7 @@ from sotesilta.core.scheduling.domain.bookings import (
     check_booking,
     check_hold,
     check_idempotency_key,
+    client_details,
     ensure_not_vetoed,
     is_late_cancellation,
 )
@@ -63,7 +66,14 @@ from sotesilta.core.scheduling.service.instructions import (
     with_feedback,
 )
 from sotesilta.core.scheduling.service.slots import SearchScope, find_free_slots, worker_busy_during
-from sotesilta.core.scheduling.tables import Booking, BookingReason, GuidanceSession, Slot, SlotHold
+from sotesilta.core.scheduling.tables import (
+    SLOT_HOLDING_PREDICATE,
+    Booking,
+    BookingReason,
+    GuidanceSession,
+    Slot,
+    SlotHold,
+)
 
 log = logging.getLogger("sotesilta.bookings")
 
@@ -237,6 +247,57 @@ _INSERT_BOOKING = Prepared(insert(_BOOKING).returning(_BOOKING.c.id))
 _INSERT_REASON = Prepared(insert(table_of(BookingReason)))
 _HOLDS = table_of(SlotHold)
 _DELETE_HOLD = Prepared(delete(_HOLDS).where(_HOLDS.c.slot_id == bindparam("slot_id")))
+#: a booking's columns that come from its slot; the rest are the request's (bound)
+_FROM_SLOT = ("slot_id", "session_id", "station_id", "worker_id", "municipality_code", "starts_at", "ends_at")
+_FROM_REQUEST = (
+    "reference",
+    "status",
+    "referrer",
+    "booked_by",
+    "booked_at",
+    "idempotency_key",
+    "request_digest",
+    "client_name",
+    "client_phone",
+    "client_email",
+    "message_channel",
+    "client_age",
+    "note",
+    "preferred_language",
+    "interpreter_needed",
+    "existing_relationship",
+    "late_cancellation",
+    "rescheduled_from",
+    "client_id",
+    "sequence",
+    "updated_at",
+)
+
+
+def _target_and_insert() -> Any:
+    """PostgreSQL: the slot query and the booking's insert in one statement (one round trip).
+
+    The booking is inserted before the rules are asked, optimistically: a refusal rolls the
+    transaction back. ``ON CONFLICT DO NOTHING`` on the partial unique index leaves a taken
+    slot's insert out (``booking_id`` is then NULL) instead of failing the statement, so the
+    rules are still asked first, in their order, and a taken slot is reported only when they
+    pass. The index decides every race, as before."""
+    target = _TARGET.statement.cte("target")  # type: ignore[attr-defined]  # a Select
+    values = select(
+        *(target.c[name] for name in _FROM_SLOT),
+        *(bindparam(name, type_=_BOOKING.c[name].type) for name in _FROM_REQUEST),
+    )
+    inserted = (
+        pg_insert(_BOOKING)
+        .from_select([*_FROM_SLOT, *_FROM_REQUEST], values)
+        .on_conflict_do_nothing(index_elements=[_BOOKING.c.slot_id], index_where=SLOT_HOLDING_PREDICATE)
+        .returning(_BOOKING.c.id)
+        .cte("inserted")
+    )
+    return select(target, inserted.c.id.label("booking_id")).select_from(target.outerjoin(inserted, true()))
+
+
+_TARGET_AND_INSERT = Prepared(_target_and_insert())
 
 
 def create_booking(
@@ -261,7 +322,19 @@ def create_booking(
     replay = _replay(uow, principal, idempotency_key, digest)
     if replay is not None:
         return replay
-    row = _read_slot(uow, request.slot_id)
+    reference = str(uuid.uuid4())
+    # PostgreSQL: the slot read and the insert travel as one statement; SQLite, where a
+    # statement costs no round trip, reads, asks the rules, then inserts
+    optimistic = _optimistic_client(uow, request)
+    try:
+        if optimistic is None:
+            row = _read_slot(uow, request.slot_id)
+        else:
+            row = _claim_and_insert(
+                uow, principal, request, optimistic, reference, digest, idempotency_key, rescheduled_from
+            )
+    except IntegrityError:  # the same Idempotency-Key raced itself
+        return _lost_race(uow, principal, request, idempotency_key, digest)
     slot = _facts(row)
     plugins, municipality = uow.plugins, slot.municipality if slot else ""
     checked = check_booking(
@@ -277,16 +350,17 @@ def create_booking(
     ensure_not_vetoed(plugins.booking_vetoes(checked.draft))
     assert row is not None and slot is not None  # check_booking refused a missing slot
     check_hold(slot.hold, request.hold_id, slot_id=request.slot_id, user_id=principal.user_id, now=uow.now)
+    new = _new_view(row, request, checked.client, principal, uow.now, rescheduled_from, reference)
     try:
-        new = _new_view(row, request, checked.client, principal, uow.now, rescheduled_from)
-        view = _insert(uow, row, new, digest, idempotency_key)
+        if optimistic is None:
+            view = _insert(uow, row, new, digest, idempotency_key)
+        elif row.booking_id is None:  # the slot is taken: ON CONFLICT left the insert out
+            return _lost_race(uow, principal, request, idempotency_key, digest)
+        else:
+            assert checked.client == optimistic  # the same rule made both
+            view = _insert_rest(uow, row, msgspec.structs.replace(new, id=row.booking_id))
     except IntegrityError:
-        # lost a race: either to our own retry, or to someone else's booking
-        uow.rollback()
-        replay = _replay(uow, principal, idempotency_key, digest)
-        if replay is not None:
-            return replay
-        raise SlotTaken(f"slot {request.slot_id} is already booked", slot_id=request.slot_id) from None
+        return _lost_race(uow, principal, request, idempotency_key, digest)
     log_access(uow, principal, AccessAction.CREATE, view.id, request.client_id, booked_by_me=True)
     booking_messages.booked(uow, view)  # in the booking's transaction: sent if it stands
     event = _booked_event(view, uow.now)
@@ -299,6 +373,75 @@ def create_booking(
     return Booked(view)
 
 
+def _lost_race(
+    uow: UnitOfWork, principal: Principal, request: BookingRequest, key: str | None, digest: str
+) -> Booked:
+    """Lost a race: to our own retry (answered with its booking), or to someone else's booking."""
+    uow.rollback()
+    replay = _replay(uow, principal, key, digest)
+    if replay is not None:
+        return replay
+    raise SlotTaken(f"slot {request.slot_id} is already booked", slot_id=request.slot_id) from None
+
+
+def _optimistic_client(uow: UnitOfWork, request: BookingRequest) -> ClientDetails | None:
+    """The client's details to insert before the rules are asked (PostgreSQL), or None to read
+    the slot first: on SQLite, and when the details would be refused (the rules then report
+    whichever refusal comes first, as they always do)."""
+    if uow.connection.dialect.name != "postgresql":
+        return None
+    try:
+        return client_details(request)
+    except DomainError:
+        return None
+
+
+def _claim_and_insert(
+    uow: UnitOfWork,
+    principal: Principal,
+    request: BookingRequest,
+    client: ClientDetails,
+    reference: str,
+    digest: str,
+    key: str | None,
+    rescheduled_from: int | None,
+) -> Row[Any] | None:
+    """PostgreSQL: claim the session, then read the slot and insert the booking in one
+    statement; the row has the slot's facts and ``booking_id`` (NULL: the slot is taken)."""
+    _claim_session(uow.connection, request.slot_id)
+    sealer, now = uow.sealer, uow.now
+    return cast(
+        "Row[Any] | None",
+        _TARGET_AND_INSERT.first(
+            uow.connection,
+            {
+                "slot_id": request.slot_id,
+                "reference": reference,
+                "status": AppointmentStatus.BOOKED,
+                "referrer": request.referrer,
+                "booked_by": principal.user_id,
+                "booked_at": now,
+                "idempotency_key": key,
+                "request_digest": digest,
+                "client_name": _seal(sealer, client.name, "client_name"),
+                "client_phone": _seal(sealer, client.phone, "client_phone"),
+                "client_email": _seal(sealer, client.email, "client_email"),
+                "message_channel": request.messages.value if request.messages else None,
+                "client_age": client.age,
+                "note": _seal(sealer, request.note, "note"),
+                "preferred_language": request.preferred_language,
+                "interpreter_needed": request.interpreter_needed,
+                "existing_relationship": request.existing_relationship,
+                "late_cancellation": False,
+                "rescheduled_from": rescheduled_from,
+                "client_id": request.client_id,
+                "sequence": 0,
+                "updated_at": now,
+            },
+        ),
+    )
+
+
 def _new_view(
     row: Row[Any],
     request: BookingRequest,
@@ -306,11 +449,12 @@ def _new_view(
     principal: Principal,
     now: datetime,
     rescheduled_from: int | None,
+    reference: str,
 ) -> BookingView:
     """The booking about to be inserted (its id comes with the insert)."""
     return BookingView(
         id=0,
-        reference=str(uuid.uuid4()),
+        reference=reference,
         status=AppointmentStatus.BOOKED,
         slot_id=row.slot_id,
         starts_at=row.starts_at,
@@ -404,13 +548,16 @@ def _insert(uow: UnitOfWork, slot: Row[Any], view: BookingView, digest: str, key
         },
     )
     assert row is not None  # INSERT ... RETURNING gives the row
-    booking_id = int(row.id)
-    _INSERT_REASON.executemany(
-        connection, [{"booking_id": booking_id, "code": code} for code in view.reasons]
-    )
+    return _insert_rest(uow, slot, msgspec.structs.replace(view, id=int(row.id)))
+
+
+def _insert_rest(uow: UnitOfWork, slot: Row[Any], view: BookingView) -> BookingView:
+    """What follows the booking's own row: its reasons, and the slot's hold gone."""
+    connection = uow.connection
+    _INSERT_REASON.executemany(connection, [{"booking_id": view.id, "code": code} for code in view.reasons])
     if slot.hold_id is not None:
         _DELETE_HOLD.execute(connection, {"slot_id": view.slot_id})
-    return msgspec.structs.replace(view, id=booking_id)
+    return view
 
 
 def _replay(uow: UnitOfWork, principal: Principal, key: str | None, digest: str) -> Booked | None:
