@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from support import bearer, identity_code, login, name_shl_receiver
+from support import bearer, chain_access_log, identity_code, login, name_shl_receiver
 
 from sotesilta.consent.tables import AccessLogEntry
 from sotesilta.core.consultations.domain import SHL_ORDER, ShlStatus, advance
@@ -213,6 +213,7 @@ def test_the_ground_is_in_the_access_log_and_the_clients_report(client, people, 
     sent = client.post(URL, json=body(client_id, ground="child_interest"), headers=nurse).json()
     client.get(f"{URL}/{sent['id']}", headers=instructor)
     client.post(f"{URL}/{sent['id']}/acknowledge", headers=instructor)
+    chain_access_log(runtime)
     with runtime.uow() as uow:
         entries = uow.session.scalars(
             select(AccessLogEntry).where(AccessLogEntry.subject_type == "shl_notification")

@@ -8,7 +8,7 @@ import re
 from intake_support import assessment_fields
 from page_support import IDEMPOTENCY, SLOT, sign_in, token_of
 from sqlalchemy import select
-from support import bearer, login
+from support import bearer, chain_access_log, login
 
 from sotesilta.consent.tables import AccessLogEntry
 from sotesilta.core.intake.tables import ContactRequest
@@ -32,6 +32,7 @@ def _only_request(runtime) -> tuple[int, str, int | None]:  # type: ignore[no-un
 
 
 def _reads(runtime, request_id: int) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+    chain_access_log(runtime)
     with runtime.uow() as uow:
         return list(
             uow.session.execute(
