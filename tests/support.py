@@ -80,3 +80,35 @@ def name_shl_receiver(
     named = client.put(f"/api/v1/counties/{county}/shl-receiver", json={"unit_id": unit["id"]}, headers=admin)
     assert named.status_code == 200, named.text
     return int(unit["id"])
+
+
+def lohja_walk_in_session(runtime: Any, scheduling: Any, principal_of: Any, capacity: int) -> int:
+    """Lohja, Monday 2 March 2026: a session 12-15 whose walk-in hours are 12-14 for
+    ``capacity`` clients (the test clock says 10.00); the session's id."""
+    from datetime import UTC, date, datetime, time
+
+    from sotesilta.core.scheduling.service import sessions
+
+    instructor = principal_of(scheduling.lohja_instructor)
+    with runtime.uow() as uow:
+        sessions.create_session_rule(
+            uow,
+            principal=instructor,
+            draft=sessions.SessionRuleDraft(
+                worker_id=scheduling.lohja_worker_id,
+                station_id=scheduling.lohja_station_id,
+                weekday=0,
+                start=time(12),
+                end=time(15),
+                first_date=date(2026, 3, 2),
+                slot_minutes=60,
+                walk_in=(time(12), time(14)),
+                walk_in_capacity=capacity,
+            ),
+        )
+        return sessions.list_sessions(
+            uow,
+            principal=instructor,
+            start=datetime(2026, 3, 2, tzinfo=UTC),
+            end=datetime(2026, 3, 3, tzinfo=UTC),
+        )[0].id

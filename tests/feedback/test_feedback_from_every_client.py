@@ -6,18 +6,17 @@ statistics count responses by channel, small numbers suppressed."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from page_support import sign_in, token_of
 from sqlalchemy import select
-from support import bearer, login
+from support import bearer, login, lohja_walk_in_session
 
 from sotesilta.core.feedback.public import Audience, FeedbackChannel, FeedbackResponse
 from sotesilta.core.feedback.service import responses as feedback
-from sotesilta.core.scheduling.service import sessions
 from sotesilta.core.statistics.service.feedback_summary import feedback_summary
 
 FORM = "lansi_uusimaa_client_visit"
@@ -28,28 +27,7 @@ ENTERED = "/api/v1/feedback/entered"
 @pytest.fixture
 def walk_in_session(runtime, scheduling, principal_of) -> int:  # type: ignore[no-untyped-def]
     """Lohja, Monday 2 March 2026: walk-in 12-14 for three (the clock says 10.00)."""
-    with runtime.uow() as uow:
-        sessions.create_session_rule(
-            uow,
-            principal=principal_of(scheduling.lohja_instructor),
-            draft=sessions.SessionRuleDraft(
-                worker_id=scheduling.lohja_worker_id,
-                station_id=scheduling.lohja_station_id,
-                weekday=0,
-                start=time(12),
-                end=time(15),
-                first_date=date(2026, 3, 2),
-                slot_minutes=60,
-                walk_in=(time(12), time(14)),
-                walk_in_capacity=3,
-            ),
-        )
-        return sessions.list_sessions(
-            uow,
-            principal=principal_of(scheduling.lohja_instructor),
-            start=datetime(2026, 3, 2, tzinfo=UTC),
-            end=datetime(2026, 3, 3, tzinfo=UTC),
-        )[0].id
+    return lohja_walk_in_session(runtime, scheduling, principal_of, capacity=3)
 
 
 def _version(client, runtime) -> int:  # type: ignore[no-untyped-def]

@@ -6,39 +6,16 @@ did not answer back in the line, the page refreshing itself, and who may see it.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
 
 import pytest
 from page_support import sign_in, token_of
-
-from sotesilta.core.scheduling.service import sessions
+from support import lohja_walk_in_session
 
 
 @pytest.fixture
 def walk_in_session(runtime, scheduling, principal_of) -> int:  # type: ignore[no-untyped-def]
     """Lohja, Monday 2 March 2026: walk-in 12-14 for three (the clock says 10.00)."""
-    with runtime.uow() as uow:
-        sessions.create_session_rule(
-            uow,
-            principal=principal_of(scheduling.lohja_instructor),
-            draft=sessions.SessionRuleDraft(
-                worker_id=scheduling.lohja_worker_id,
-                station_id=scheduling.lohja_station_id,
-                weekday=0,
-                start=time(12),
-                end=time(15),
-                first_date=date(2026, 3, 2),
-                slot_minutes=60,
-                walk_in=(time(12), time(14)),
-                walk_in_capacity=3,
-            ),
-        )
-        return sessions.list_sessions(
-            uow,
-            principal=principal_of(scheduling.lohja_instructor),
-            start=datetime(2026, 3, 2, tzinfo=UTC),
-            end=datetime(2026, 3, 3, tzinfo=UTC),
-        )[0].id
+    return lohja_walk_in_session(runtime, scheduling, principal_of, capacity=3)
 
 
 def arrive(client, session_id: int, **fields):  # type: ignore[no-untyped-def]
