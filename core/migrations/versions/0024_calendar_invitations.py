@@ -1,6 +1,6 @@
 """workers' calendar invitations: who wants them and where; the outbox's calendar part
 
-Revision ID: 0025_calendar_invitations
+Revision ID: 0024_calendar_invitations
 Revises: 0023_public_intake
 Create Date: 2026-12-07
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0025_calendar_invitations"
+revision = "0024_calendar_invitations"
 down_revision = "0023_public_intake"
 branch_labels = None
 depends_on = None
