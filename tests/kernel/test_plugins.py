@@ -389,7 +389,7 @@ def test_a_server_process_runs_the_background_tasks_and_a_test_app_does_not(runt
     with TestClient(app_module.create_app(runtime)):
         pass
     assert started == []
-    monkeypatch.setattr(app_module, "build_runtime", lambda settings: runtime)
+    monkeypatch.setattr(app_module, "build_runtime", lambda settings, **bound: runtime)
     monkeypatch.setattr(app_module, "freeze_startup_objects", lambda: None)
     monkeypatch.setattr(app_module, "configure_logging", lambda **kw: None)
     with TestClient(app_module.create_app()):
