@@ -141,6 +141,8 @@ def test_a_postgresql_dump_restores_into_an_empty_database_that_checks_clean(cli
         pytest.skip("pg_dump and pg_restore are not installed (postgresql-client)")
     demo = cli_env
     load_demo()
+    assert run("audit", "chain").exit_code == 0  # what a server's chainer does within a second
+    assert run("audit", "checkpoint").exit_code == 0  # and the hourly checkpoint, over the chain
     url = make_url(demo)
     before = counts(demo)
     dump = tmp_path / "sotesilta.dump"

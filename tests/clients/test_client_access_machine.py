@@ -26,7 +26,7 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import select
 from sqlmodel import col
-from support import identity_code
+from support import chain_access_log, identity_code
 
 from sotesilta.consent import services as consents
 from sotesilta.consent.tables import AccessLogEntry
@@ -236,6 +236,7 @@ def test_a_client_is_readable_exactly_with_a_relationship_or_a_stated_reason(
                 return
             if with_reason and (user, client_id) not in self.related:
                 self.granted[(user, client_id)] = self.now() + REASON_HOLDS
+            chain_access_log(self.runtime)
             with self.runtime.uow() as uow:
                 last = uow.session.execute(
                     select(

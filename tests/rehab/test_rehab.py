@@ -13,7 +13,7 @@ import pytest
 from conftest import add_worker
 from rehab_support import PH_CODES, Rehab, api_token, decision, new_client, period_body
 from sqlalchemy import func, select
-from support import Staff, bearer, free_slots, login
+from support import Staff, bearer, chain_access_log, free_slots, login
 
 from sotesilta.consent.tables import AccessLogEntry
 from sotesilta.core.clients import service as clients
@@ -567,10 +567,12 @@ def test_the_outcome_report_counts_a_believable_year(client, runtime, clock, ph,
 
 
 def test_every_use_of_a_period_is_access_logged(client, runtime, ph):
+    chain_access_log(runtime)
     before = count(runtime, AccessLogEntry)
     period = open_period(client, ph)  # decision + period
     client.get(f"/api/v1/intensive-periods/{period['id']}", headers=ph.headers)
     client.get("/api/v1/intensity", params={"period_id": period["id"]}, headers=ph.headers)
+    chain_access_log(runtime)
     with runtime.uow() as uow:
         rows = uow.session.execute(
             select(AccessLogEntry.action, AccessLogEntry.subject_type, AccessLogEntry.client_id)

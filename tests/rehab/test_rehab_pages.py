@@ -16,6 +16,7 @@ from conftest import add_worker
 from page_support import sign_in, token_of
 from rehab_support import PH_CODES, Rehab, api_token, decision, new_client, period_body
 from sqlalchemy import func, select
+from support import chain_access_log
 
 from sotesilta.consent.tables import AccessLogEntry
 from sotesilta.core.kernel.principals import Principal
@@ -82,6 +83,7 @@ def plan_fields(page_text: str, **changes: str) -> dict[str, str]:
 
 def client_reads(runtime, client_id: int) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
     """Who read the client's record itself (their name), on what basis."""
+    chain_access_log(runtime)
     with runtime.uow() as uow:
         return list(
             uow.session.execute(
@@ -159,6 +161,7 @@ def test_the_period_pages_name_her_own_client_and_log_the_read(client, runtime, 
 
 def test_the_period_page_shows_week_by_week_intensity_as_a_table_and_a_chart(client, runtime, ph):
     sign_in(client, "ph.instructor")
+    chain_access_log(runtime)
     reads_before = count(runtime, AccessLogEntry)
     response = client.get(f"/rehab/periods/{ph.period_id}")
     assert response.status_code == 200
@@ -166,6 +169,7 @@ def test_the_period_page_shows_week_by_week_intensity_as_a_table_and_a_chart(cli
     assert "vk 10" in text and "2026-W10" not in text and "<svg" in text and 'class="bar-planned"' in text
     assert "Arjen rytmi" in text  # the goal
     assert "style=" not in text  # CSP: classes only
+    chain_access_log(runtime)
     assert count(runtime, AccessLogEntry) > reads_before  # the reads are logged
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from page_support import book, sign_in, token_of
 from sqlalchemy import func, select
+from support import chain_access_log
 
 from sotesilta.core.scheduling.domain.bookings import Referrer
 from sotesilta.core.scheduling.service import sessions, walk_ins
@@ -82,6 +83,7 @@ def test_the_day_reads_no_clients_data_and_opening_a_booking_is_logged(client, s
     sign_in(client, scheduling.instructor.username)
 
     def entries() -> list[tuple[int, str, str, int]]:
+        chain_access_log(runtime)
         with runtime.uow() as uow:
             rows = uow.session.execute(
                 select(
