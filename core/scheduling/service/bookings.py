@@ -386,9 +386,11 @@ def _lost_race(
 
 def _optimistic_client(uow: UnitOfWork, request: BookingRequest) -> ClientDetails | None:
     """The client's details to insert before the rules are asked (PostgreSQL), or None to read
-    the slot first: on SQLite, and when the details would be refused (the rules then report
-    whichever refusal comes first, as they always do)."""
-    if uow.connection.dialect.name != "postgresql":
+    the slot first: on SQLite, when the details would be refused (the rules then report
+    whichever refusal comes first, as they always do), and for a registered client: whether
+    the user may open the client is decided by her bookings, and the inserted booking would
+    count as one, so that question must be asked before anything is written."""
+    if uow.connection.dialect.name != "postgresql" or request.client_id is not None:
         return None
     try:
         return client_details(request)
